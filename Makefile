@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint schemas templates benchmark clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/interchange demo --dir demo-workspace
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks flows
+	$(BIN)/interchange schemas export --check
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks flows
+
+schemas: $(STAMP)
+	$(BIN)/interchange schemas export
+	$(BIN)/interchange templates export
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/pseudonymise_throughput.py
+
+clean:
+	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from interchange.cli import app
+
+app(prog_name="interchange")

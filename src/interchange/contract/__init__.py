@@ -1,0 +1,1 @@
+"""The record contract: models, code lists, header aliases, problems, schema export."""

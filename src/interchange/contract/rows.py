@@ -1,0 +1,236 @@
+"""From a partner's header and cells to contract records or problems.
+
+Headers match in Lithuanian or English, case- and diacritics-insensitively. Cells are
+validated one row at a time; a bad row yields problems naming its row number and
+column and never stops the rows after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from interchange.contract.personal_code import looks_like_personal_code
+from interchange.contract.problems import MESSAGES, Problem, Severity, error, warning
+from interchange.contract.records import MODELS, Deletion, Kind, Record
+from interchange.contract.text import key_of
+from interchange.contract.values import FORMAT_HINTS, YesNo
+
+_LIMIT_CODES = {
+    "greater_than_equal": ("value.too_small", "ge"),
+    "greater_than": ("value.too_small", "gt"),
+    "less_than_equal": ("value.too_large", "le"),
+    "less_than": ("value.too_large", "lt"),
+}
+_TYPE_CODES = {
+    "missing": "value.required",
+    "string_too_short": "value.required",
+    "int_parsing": "value.integer",
+    "int_type": "value.integer",
+    "int_from_float": "value.integer",
+    "float_parsing": "value.number",
+    "bool_parsing": "value.boolean",
+    "date_parsing": "value.date",
+    "date_from_datetime_parsing": "value.date",
+    "list_type": "value.invalid",
+}
+
+
+def field_headers(kind: Kind) -> dict[str, tuple[str, str]]:
+    """For each field of a kind: (English header, Lithuanian header)."""
+    model = MODELS[kind]
+    return {
+        name: (name, (info.json_schema_extra or {}).get("x-header-lt", name))  # type: ignore[union-attr]
+        for name, info in model.model_fields.items()
+    }
+
+
+def required_fields(kind: Kind) -> list[str]:
+    return [name for name, info in MODELS[kind].model_fields.items() if info.is_required()]
+
+
+@dataclass
+class HeaderMap:
+    """Which column of a file feeds which field of a kind."""
+
+    kind: Kind
+    columns: dict[str, str] = field(default_factory=dict)  # header as written -> field
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def fatal(self) -> bool:
+        """True when no row can be read correctly (a required or a repeated column)."""
+        return any(p.code in ("header.missing", "header.duplicate")
+                   and p.severity is Severity.ERROR for p in self.problems)
+
+    def column_of(self, field_name: str) -> str:
+        for column, name in self.columns.items():
+            if name == field_name:
+                return column
+        return field_name
+
+
+def map_headers(kind: Kind, headers: Iterable[str], *, supplied: Iterable[str] = (),
+                extra_aliases: Mapping[str, str] | None = None) -> HeaderMap:
+    """Match a file's headers to a kind's fields.
+
+    Args:
+        kind: the record kind the file holds.
+        headers: the headers as written in the file.
+        supplied: fields whose values come from elsewhere (e.g. `org` from the sender),
+            so their column is not required.
+        extra_aliases: more header names (any spelling) for a field, or for a name that
+            is not a contract field at all (the pseudonymiser's identifier columns).
+    """
+    aliases: dict[str, str] = {}
+    for name, (en, lt) in field_headers(kind).items():
+        aliases[key_of(en)] = name
+        aliases[key_of(lt)] = name
+    for alias, name in (extra_aliases or {}).items():
+        aliases[key_of(alias)] = name
+
+    result = HeaderMap(kind)
+    seen: dict[str, list[str]] = {}
+    for position, header in enumerate(headers, start=1):
+        if not header.strip():
+            result.problems.append(error("header.blank", position=position))
+            continue
+        name = aliases.get(key_of(header))
+        if name is None:
+            result.problems.append(error("header.unknown", column=header))
+            continue
+        seen.setdefault(name, []).append(header)
+        result.columns[header] = name
+    for name, columns in seen.items():
+        if len(columns) > 1:
+            result.problems.append(error("header.duplicate", column=columns[1], field=name,
+                                         columns=", ".join(f"'{c}'" for c in columns)))
+    # A file with a deleted column may hold deletions only, which need no other column:
+    # then a missing column is a warning and each row that needs it fails on its own.
+    missing = warning if "deleted" in seen else error
+    for name in required_fields(kind):
+        if name not in seen and name not in set(supplied):
+            en, lt = field_headers(kind)[name]
+            result.problems.append(missing("header.missing", column=lt, column_en=en))
+    return result
+
+
+@dataclass
+class RowResult:
+    row: int
+    record: Record | None
+    problems: list[Problem]
+
+    @property
+    def record_id(self) -> str | None:
+        return self.record.record_id if self.record is not None else None
+
+
+def validate_row(kind: Kind, row: int, values: Mapping[str, Any], headers: HeaderMap, *,
+                 org: str | None = None) -> RowResult:
+    """Turn one row's cells into a record of `kind`, or into problems.
+
+    `values` maps headers as written to cells; columns the header map does not know
+    are ignored (they were reported once, for the file). When `org` is given it fills
+    an absent org column and must equal a present one.
+    """
+    data = _field_values(values, headers)
+    record_id = _safe_record_id(data.get("record_id"))
+    if org is not None:
+        given = data.get("org")
+        if given is not None and str(given).strip().lower() != org:
+            problem = error("value.invalid", row=row, column=headers.column_of("org"),
+                            record_id=record_id,
+                            expected=f"the sending organisation's code '{org}'")
+            return RowResult(row, None, [problem])
+        data["org"] = org
+    model = Deletion if _is_deletion(data) else MODELS[kind]
+    if model is Deletion:
+        data = {k: v for k, v in data.items() if k in Deletion.model_fields}
+    try:
+        return RowResult(row, model.model_validate(data), [])
+    except ValidationError as exc:
+        return RowResult(row, None, problems_from(exc, row=row, headers=headers,
+                                                  record_id=record_id))
+
+
+def _safe_record_id(value: Any) -> str | None:
+    """The record id for messages, unless it is itself a personal code."""
+    if not isinstance(value, str) or looks_like_personal_code(value):
+        return None
+    return value.strip()[:64] or None
+
+
+def _field_values(values: Mapping[str, Any], headers: HeaderMap) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for column, value in values.items():
+        name = headers.columns.get(column)
+        if name is None:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                continue
+        if value is None:
+            continue
+        data[name] = value
+    return data
+
+
+_YES_NO = TypeAdapter(YesNo)
+
+
+def _is_deletion(data: Mapping[str, Any]) -> bool:
+    try:
+        return _YES_NO.validate_python(data.get("deleted", False)) is True
+    except ValidationError:
+        return False  # the full model reports the bad flag with its row and column
+
+
+def problems_from(exc: ValidationError, *, row: int | None, headers: HeaderMap,
+                  record_id: str | None) -> list[Problem]:
+    """Bilingual problems from a pydantic error, without the rejected values."""
+    problems = []
+    for err in exc.errors(include_url=False, include_input=False):
+        ctx = dict(err.get("ctx") or {})
+        loc = [part for part in err["loc"] if isinstance(part, str)]
+        field_name = loc[0] if loc else ctx.pop("field", None)
+        column = headers.column_of(field_name) if field_name else None
+        code, params = _code_and_params(err["type"], ctx, field_name, headers)
+        problems.append(error(code, row=row, column=column, record_id=record_id, **params))
+    return problems
+
+
+def _code_and_params(kind: str, ctx: dict[str, Any], field_name: str | None,
+                     headers: HeaderMap) -> tuple[str, dict[str, Any]]:
+    if kind in MESSAGES:
+        if kind == "value.order":
+            ctx["other"] = headers.column_of(ctx["other"])
+        return kind, {k: v for k, v in ctx.items() if k != "field"}
+    if kind in _LIMIT_CODES:
+        code, key = _LIMIT_CODES[kind]
+        return code, {"limit": ctx.get(key)}
+    if kind == "string_too_long":
+        return "value.too_long", {"limit": ctx.get("max_length")}
+    if kind in ("enum", "literal_error"):
+        return "value.choice", {"expected": ctx.get("expected", "")}
+    if kind == "string_pattern_mismatch":
+        return "value.format", {"expected": _format_hint(field_name, headers)}
+    if kind == "extra_forbidden":
+        return "value.invalid", {"expected": "no value in a deletion row"}
+    if kind in _TYPE_CODES:
+        return _TYPE_CODES[kind], {"expected": "a valid value"}
+    return "value.invalid", {"expected": "a value as described in the template"}
+
+
+def _format_hint(field_name: str | None, headers: HeaderMap) -> str:
+    if field_name == "org":
+        return FORMAT_HINTS["org"]
+    if field_name and field_name.endswith("_bloom"):
+        return FORMAT_HINTS["bloom"]
+    return FORMAT_HINTS["pseudonym"]
+
+

@@ -1,0 +1,169 @@
+"""Value types of the contract: how a partner's cell becomes a typed value.
+
+Each failure raises a PydanticCustomError whose type is a problem code from
+`problems.MESSAGES`, so a rejected cell turns into a bilingual problem without a
+translation table. No error text includes the value itself.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from interchange.contract.codes import (
+    AMBIGUOUS_SEX,
+    MUNICIPALITY_CODES,
+    SEX_ALIASES,
+    Sex,
+    find_municipality,
+)
+from interchange.contract.personal_code import looks_like_personal_code
+from interchange.contract.services import CATALOGUE_VERSION, SERVICES, Mode, find_service
+from interchange.contract.text import fold
+
+# Bloom filters are 1024 bits; a drop made with other parameters cannot be compared.
+BLOOM_FILTER_BYTES = 128
+_BASE64_128_BYTES = r"^[A-Za-z0-9+/]{171}=$"
+
+_TRUE = {"true", "taip", "yes", "1", "t", "y"}
+_FALSE = {"false", "ne", "no", "0", "f", "n"}
+_DATE = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[T ][0-9:.]+)?$")
+
+
+def _fail(code: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(code, code, ctx or None)
+
+
+def _yes_no(value: object) -> object:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = fold(str(value)).strip()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _fail("value.boolean")
+
+
+def _calendar_date(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date) or value is None:
+        return value
+    # Year first only: 03/04/2026 means March to some partners and April to others.
+    match = _DATE.match(str(value).strip())
+    if not match:
+        raise _fail("value.date")
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise _fail("value.date") from None
+
+
+def _not_in_future(value: date | None) -> date | None:
+    if value is not None and value > date.today():
+        raise _fail("value.future")
+    return value
+
+
+def _past_year(value: int | None) -> int | None:
+    if value is not None and value > date.today().year:
+        raise _fail("value.future")
+    return value
+
+
+def _sex(value: object) -> object:
+    if value is None or isinstance(value, Sex):
+        return value
+    text = fold(str(value)).strip().rstrip(".")
+    if text in AMBIGUOUS_SEX:
+        raise _fail("value.sex_ambiguous")
+    if text in SEX_ALIASES:
+        return SEX_ALIASES[text]
+    raise _fail("value.choice", expected="female, male (moteris, vyras)")
+
+
+def _municipality(value: object) -> object:
+    if value is None:
+        return None
+    code = find_municipality(str(value))
+    if code is None:
+        raise _fail("value.unknown_municipality")
+    return code
+
+
+def _service(mode: Mode):
+    def check(value: object) -> object:
+        if value is None:
+            return None
+        service = find_service(str(value))
+        if service is None:
+            raise _fail("value.unknown_service", version=CATALOGUE_VERSION)
+        if service.mode not in (mode, Mode.EITHER):
+            kind = "group_session" if service.mode is Mode.GROUP else "contact"
+            raise _fail("value.invalid", expected=f"a service reported in {kind} rows")
+        return service.code
+
+    return check
+
+
+def _no_personal_code(value: str) -> str:
+    if looks_like_personal_code(value):
+        raise _fail("value.personal_code")
+    return value
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        value = value.split("|")
+    if isinstance(value, list | tuple):
+        parts = [str(v).strip() for v in value if v is not None]
+        return list(dict.fromkeys(p for p in parts if p))
+    return value
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+RecordId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_no_personal_code),
+]
+OrgCode = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,31}$"), BeforeValidator(_lower)
+]
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+PastDate = Annotated[date, BeforeValidator(_calendar_date), AfterValidator(_not_in_future)]
+BirthYear = Annotated[int, Field(ge=1890), AfterValidator(_past_year)]
+SexValue = Annotated[Sex, BeforeValidator(_sex)]
+MunicipalityCode = Annotated[
+    str, BeforeValidator(_municipality), Field(json_schema_extra={"enum": list(MUNICIPALITY_CODES)})
+]
+Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$"), BeforeValidator(_lower)]
+BloomText = Annotated[str, StringConstraints(strip_whitespace=True, pattern=_BASE64_128_BYTES)]
+IdList = Annotated[list[RecordId], BeforeValidator(_split_ids)]
+
+_INDIVIDUAL_CODES = [s.code for s in SERVICES if s.mode is not Mode.GROUP]
+_GROUP_CODES = [s.code for s in SERVICES if s.mode is not Mode.INDIVIDUAL]
+IndividualService = Annotated[
+    str, BeforeValidator(_service(Mode.INDIVIDUAL)), Field(json_schema_extra={"enum": _INDIVIDUAL_CODES})
+]
+GroupService = Annotated[
+    str, BeforeValidator(_service(Mode.GROUP)), Field(json_schema_extra={"enum": _GROUP_CODES})
+]
+
+# Shown when a value does not match its pattern: says what was expected, not what came.
+FORMAT_HINTS: dict[str, str] = {
+    "org": "2–32 lowercase letters, digits, '-' or '_'",
+    "pseudonym": "64 hexadecimal characters (made by 'interchange pseudonymise')",
+    "bloom": f"base64 of {BLOOM_FILTER_BYTES} bytes (made by 'interchange pseudonymise')",
+}

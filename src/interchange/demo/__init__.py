@@ -1,0 +1,1 @@
+"""Synthetic Kretinga data and the end-to-end demo."""

@@ -1,0 +1,1 @@
+"""The partner kit: pseudonymiser, key handling, pre-flight check."""

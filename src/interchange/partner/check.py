@@ -1,0 +1,123 @@
+"""The pre-flight check: is this drop file what the hub will accept? No hub needed."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from interchange.contract.manifest import Manifest, manifest_path
+from interchange.contract.problems import ProblemError, Severity, error
+from interchange.contract.records import SCHEMA_VERSION, Kind
+from interchange.contract.rows import HeaderMap, map_headers, validate_row
+from interchange.contract.text import key_of
+from interchange.partner.identifiers import identifier_keys
+from interchange.partner.report import FileReport
+from interchange.tabular import read_table
+
+
+def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
+               encoding: str | None = None) -> FileReport:
+    """Validate a drop file, and its manifest when one lies beside it.
+
+    Args:
+        path: the drop file (CSV, XLSX or JSON Lines).
+        kind: the record kind; else the manifest's, else told from the header.
+        org: the sending organisation; else the manifest's; else each row's own.
+        encoding: force a CSV encoding instead of detecting it.
+    """
+    report = FileReport(source=path, kind=str(kind) if kind else None)
+    manifest = _read_manifest(path, report)
+    if manifest is not None:
+        kind = kind or Kind(manifest.kind)
+        org = org or manifest.org
+    try:
+        table = read_table(path, encoding=encoding)
+    except ProblemError as exc:
+        report.problems += exc.problems
+        return report
+    with table:
+        identifier_columns = [h for h in table.headers if key_of(h) in identifier_keys()]
+        report.problems += [error("header.identifier", column=h) for h in identifier_columns]
+        headers_to_map = [h for h in table.headers if h not in identifier_columns]
+        kind = kind or _guess_kind(headers_to_map, supplied=["org"] if org else [])
+        if kind is None:
+            report.problems.append(error("kind.unknown", kinds=", ".join(k.value for k in Kind)))
+            return report
+        report.kind = str(kind)
+        headers = map_headers(kind, headers_to_map, supplied=["org"] if org else [])
+        report.problems += headers.problems
+        if headers.fatal:
+            return report
+        _check_rows(table.rows, kind, headers, org, report)
+    if manifest is not None:
+        _verify_manifest(path, manifest, kind, report)
+    if report.rows_read == 0:
+        report.problems.append(error("file.no_rows"))
+    return report
+
+
+def _check_rows(rows: Any, kind: Kind, headers: HeaderMap, org: str | None,
+                report: FileReport) -> None:
+    first_row_of: dict[str, int] = {}
+    for raw_row in rows:
+        report.rows_read += 1
+        report.problems += raw_row.problems
+        if any(p.severity is Severity.ERROR for p in raw_row.problems):
+            continue
+        result = validate_row(kind, raw_row.number, raw_row.values, headers, org=org)
+        report.problems += result.problems
+        if result.record is None:
+            continue
+        first = first_row_of.setdefault(result.record.record_id, raw_row.number)
+        if first != raw_row.number:
+            report.problems.append(error(
+                "value.duplicate_id", row=raw_row.number, column=headers.column_of("record_id"),
+                record_id=result.record.record_id, first_row=first))
+            continue
+        report.rows_accepted += 1
+
+
+def _guess_kind(headers: list[str], supplied: list[str]) -> Kind | None:
+    """The one kind whose required columns are all there and which leaves fewest unknown."""
+    fits = []
+    for kind in Kind:
+        mapped = map_headers(kind, headers, supplied=supplied)
+        if not mapped.fatal:
+            fits.append((sum(p.code == "header.unknown" for p in mapped.problems), kind))
+    fits.sort()
+    if not fits or (len(fits) > 1 and fits[0][0] == fits[1][0]):
+        return None
+    return fits[0][1]
+
+
+def _read_manifest(path: Path, report: FileReport) -> Manifest | None:
+    location = manifest_path(path)
+    if not location.is_file():
+        return None
+    try:
+        return Manifest.model_validate_json(location.read_bytes())
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "file" for e in exc.errors()})
+        report.problems.append(error("manifest.unreadable", column=location.name,
+                                     reason="invalid fields: " + ", ".join(fields)))
+        return None
+
+
+def _verify_manifest(path: Path, manifest: Manifest, kind: Kind, report: FileReport) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != manifest.sha256:
+        report.problems.append(error("manifest.sha256"))
+    if manifest.row_count != report.rows_read:
+        report.problems.append(error("manifest.row_count", expected=manifest.row_count,
+                                     found=report.rows_read))
+    if manifest.kind != kind:
+        report.problems.append(error("manifest.kind", expected=manifest.kind, found=str(kind)))
+    if manifest.schema_version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        report.problems.append(error("manifest.schema_version", expected=SCHEMA_VERSION,
+                                     found=manifest.schema_version))
