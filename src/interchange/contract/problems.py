@@ -147,7 +147,8 @@ MESSAGES: dict[str, Message] = {
     "key.too_short": Message("Raktas per trumpas: {bits} bitų, reikia bent {minimum}.",
                              "The key is too short: {bits} bits, at least {minimum} needed."),
     # manifest
-    "manifest.unreadable": Message("Manifesto nepavyko perskaityti: {reason}.", "The manifest could not be read: {reason}."),
+    "manifest.unreadable": Message("Manifesto nepavyko perskaityti: {reason}.",
+                                   "The manifest could not be read: {reason}."),
     "manifest.sha256": Message("Failo SHA-256 nesutampa su manifestu: failas pakeistas ar neišsiųstas iki galo.",
                                "The file's SHA-256 differs from the manifest: the file was changed or cut short."),
     "manifest.row_count": Message("Manifeste nurodyta {expected} eilučių, faile rasta {found}.",

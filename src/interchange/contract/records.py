@@ -18,7 +18,6 @@ from interchange.contract.codes import CaseType
 from interchange.contract.values import (
     BirthYear,
     BloomText,
-    CalendarDate,
     GroupService,
     Hex64,
     IdList,

@@ -129,6 +129,23 @@ class RowResult:
         return self.record.record_id if self.record is not None else None
 
 
+class RecordIds:
+    """Remembers the row where each record_id of a file first appeared."""
+
+    def __init__(self) -> None:
+        self._first_row: dict[str, int] = {}
+
+    def repeat(self, result: RowResult, column: str) -> Problem | None:
+        """A duplicate_id problem when `result`'s record_id was already used in the file."""
+        if result.record is None:
+            return None
+        first = self._first_row.setdefault(result.record.record_id, result.row)
+        if first == result.row:
+            return None
+        return error("value.duplicate_id", row=result.row, column=column,
+                     record_id=result.record.record_id, first_row=first)
+
+
 def validate_row(kind: Kind, row: int, values: Mapping[str, Any], headers: HeaderMap, *,
                  org: str | None = None) -> RowResult:
     """Turn one row's cells into a record of `kind`, or into problems.

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from interchange.contract.manifest import Manifest, manifest_path
 from interchange.contract.problems import ProblemError, Severity, error
 from interchange.contract.records import SCHEMA_VERSION, Kind
-from interchange.contract.rows import HeaderMap, map_headers, validate_row
+from interchange.contract.rows import HeaderMap, RecordIds, map_headers, validate_row
 from interchange.contract.text import key_of
 from interchange.partner.identifiers import identifier_keys
 from interchange.partner.report import FileReport
@@ -51,17 +51,20 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
         report.problems += headers.problems
         if headers.fatal:
             return report
-        _check_rows(table.rows, kind, headers, org, report)
+        try:
+            _check_rows(table.rows, kind, headers, org, report)
+        except ProblemError as exc:  # the file broke part-way: the rows before still count
+            report.problems += exc.problems
     if manifest is not None:
         _verify_manifest(path, manifest, kind, report)
-    if report.rows_read == 0:
+    if report.rows_read == 0 and not report.errors:
         report.problems.append(error("file.no_rows"))
     return report
 
 
 def _check_rows(rows: Any, kind: Kind, headers: HeaderMap, org: str | None,
                 report: FileReport) -> None:
-    first_row_of: dict[str, int] = {}
+    ids = RecordIds()
     for raw_row in rows:
         report.rows_read += 1
         report.problems += raw_row.problems
@@ -69,15 +72,11 @@ def _check_rows(rows: Any, kind: Kind, headers: HeaderMap, org: str | None,
             continue
         result = validate_row(kind, raw_row.number, raw_row.values, headers, org=org)
         report.problems += result.problems
-        if result.record is None:
-            continue
-        first = first_row_of.setdefault(result.record.record_id, raw_row.number)
-        if first != raw_row.number:
-            report.problems.append(error(
-                "value.duplicate_id", row=raw_row.number, column=headers.column_of("record_id"),
-                record_id=result.record.record_id, first_row=first))
-            continue
-        report.rows_accepted += 1
+        repeated = ids.repeat(result, headers.column_of("record_id"))
+        if repeated is not None:
+            report.problems.append(repeated)
+        elif result.record is not None:
+            report.rows_accepted += 1
 
 
 def _guess_kind(headers: list[str], supplied: list[str]) -> Kind | None:

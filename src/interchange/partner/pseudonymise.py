@@ -19,7 +19,7 @@ from interchange.contract.codes import SEX_ALIASES
 from interchange.contract.personal_code import PersonalCode, parse_personal_code
 from interchange.contract.problems import Problem, ProblemError, Severity, error, warning
 from interchange.contract.records import Kind
-from interchange.contract.rows import HeaderMap, map_headers, validate_row
+from interchange.contract.rows import HeaderMap, RecordIds, map_headers, validate_row
 from interchange.contract.text import fold
 from interchange.contract.values import PastDate
 from interchange.partner.bloom import BloomEncoder, to_text
@@ -181,38 +181,44 @@ def _pseudonymise_rows(rows: Any, headers: HeaderMap, report: FileReport, output
     contract_map = HeaderMap(kind, {h: n for h, n in headers.columns.items()
                                     if h not in id_columns})
     contract_columns = {n: h for h, n in contract_map.columns.items()}
-    first_row_of: dict[str, int] = {}
     with DropWriter(output, kind) as writer:
-        for raw_row in rows:
-            report.rows_read += 1
-            if any(p.severity is Severity.ERROR for p in raw_row.problems):
-                report.problems += raw_row.problems
-                continue
-            cells = _split(raw_row.values, id_columns)
-            computed, identity_problems = _identity(kind, encoder, cells, raw_row.number,
-                                                    id_columns, contract_columns)
-            row_map = HeaderMap(kind, contract_map.columns | {n: n for n in computed})
-            result = validate_row(kind, raw_row.number, cells.contract | computed, row_map,
-                                  org=org)
-            report.problems += identity_problems + result.problems
-            if result.record is None:
-                continue
-            first = first_row_of.setdefault(result.record.record_id, raw_row.number)
-            if first != raw_row.number:
-                report.problems.append(error(
-                    "value.duplicate_id", row=raw_row.number,
-                    column=contract_columns.get("record_id"),
-                    record_id=result.record.record_id, first_row=first))
-                continue
-            writer.write(result.record)
+        try:
+            _write_rows(rows, report, writer, kind=kind, org=org, encoder=encoder,
+                        id_columns=id_columns, contract_map=contract_map,
+                        contract_columns=contract_columns)
+        except ProblemError as exc:  # the file broke part-way: keep what came before
+            report.problems += exc.problems
     report.rows_accepted = writer.rows
-    if report.rows_read == 0:
+    if report.rows_read == 0 and not report.errors:
         report.problems.append(error("file.no_rows"))
     if writer.rows == 0:
         writer.discard()
         return
     report.output = output
     report.manifest = write_manifest(writer, org=org, key_fingerprint=key.fingerprint)
+
+
+def _write_rows(rows: Any, report: FileReport, writer: DropWriter, *, kind: Kind, org: str,
+                encoder: _Encoder, id_columns: dict[str, str], contract_map: HeaderMap,
+                contract_columns: dict[str, str]) -> None:
+    ids = RecordIds()
+    for raw_row in rows:
+        report.rows_read += 1
+        if any(p.severity is Severity.ERROR for p in raw_row.problems):
+            report.problems += raw_row.problems
+            continue
+        cells = _split(raw_row.values, id_columns)
+        computed, identity_problems = _identity(kind, encoder, cells, raw_row.number,
+                                                id_columns, contract_columns)
+        row_map = HeaderMap(kind, contract_map.columns | {n: n for n in computed})
+        result = validate_row(kind, raw_row.number, cells.contract | computed, row_map,
+                              org=org)
+        report.problems += identity_problems + result.problems
+        repeated = ids.repeat(result, contract_map.column_of("record_id"))
+        if repeated is not None:
+            report.problems.append(repeated)
+        elif result.record is not None:
+            writer.write(result.record)
 
 
 def _split(values: dict[str, Any], id_columns: dict[str, str]) -> _Cells:

@@ -63,20 +63,23 @@ def _computed_fields(kind: Kind) -> set[str]:
     return {n for n in names if n.endswith(("_pseudonym", "_token", "_bloom"))}
 
 
-def _code_lists() -> dict[str, list[tuple[str, str, str]]]:
+def _code_lists() -> dict[str, tuple[str, list[tuple[str, str, str]]]]:
+    """Short name -> (sheet title, rows of code, Lithuanian, English)."""
     return {
-        f"paslaugos / services ({CATALOGUE_VERSION})": [
-            (s.code, s.name_lt, s.name_en) for s in SERVICES if not s.retired],
-        "savivaldybės / municipalities": [(m.code, m.name_lt, m.name_en) for m in MUNICIPALITIES],
-        "atvejo tipai / case types": [(t.value, lt, en) for t, (lt, en) in CASE_TYPE_NAMES.items()],
-        "lytis / sex": [("moteris", "moteris", "female"), ("vyras", "vyras", "male")],
-        "taip/ne / yes/no": [("taip", "taip", "yes"), ("ne", "ne", "no")],
+        "services": (f"paslaugos / services ({CATALOGUE_VERSION})",
+                     [(s.code, s.name_lt, s.name_en) for s in SERVICES if not s.retired]),
+        "municipalities": ("savivaldybės / municipalities",
+                           [(m.code, m.name_lt, m.name_en) for m in MUNICIPALITIES]),
+        "case_types": ("atvejo tipai / case types",
+                       [(t.value, lt, en) for t, (lt, en) in CASE_TYPE_NAMES.items()]),
+        "sex": ("lytis / sex", [("moteris", "moteris", "female"), ("vyras", "vyras", "male")]),
+        "yes_no": ("taip/ne / yes/no", [("taip", "taip", "yes"), ("ne", "ne", "no")]),
     }
 
 
 _LIST_FOR_FIELD = {
-    "service_code": "paslaugos", "municipality": "savivaldybės", "case_type": "atvejo tipai",
-    "sex": "lytis",
+    "service_code": "services", "municipality": "municipalities", "case_type": "case_types",
+    "sex": "sex",
 }
 
 
@@ -128,7 +131,7 @@ def _write_code_lists(workbook: Workbook) -> dict[str, str]:
     """Writes each code list in its own block of columns; returns list -> cell range."""
     sheet = workbook.create_sheet(CODES_SHEET)
     ranges = {}
-    for block, (title, rows) in enumerate(_code_lists().items()):
+    for block, (name, (title, rows)) in enumerate(_code_lists().items()):
         first = block * 4 + 1
         sheet.cell(row=1, column=first, value=title).font = Font(bold=True)
         for offset, header in enumerate(("kodas / code", "lietuviškai", "English")):
@@ -137,7 +140,7 @@ def _write_code_lists(workbook: Workbook) -> dict[str, str]:
             for offset, value in enumerate(row):
                 sheet.cell(row=line, column=first + offset, value=value)
         letter = sheet.cell(row=1, column=first).column_letter
-        ranges[title.split(" ")[0]] = f"{CODES_SHEET}!${letter}$3:${letter}${len(rows) + 2}"
+        ranges[name] = f"{CODES_SHEET}!${letter}$3:${letter}${len(rows) + 2}"
     return ranges
 
 
@@ -146,7 +149,7 @@ def _add_drop_downs(sheet, kind: Kind, columns: list[Column], ranges: dict[str, 
     for position, column in enumerate(columns, start=1):
         source = _LIST_FOR_FIELD.get(column.header_en)
         if source is None and column.header_en in booleans:
-            source = "taip/ne"
+            source = "yes_no"
         if source is None:
             continue
         validation = DataValidation(type="list", formula1=ranges[source], allow_blank=True,
@@ -193,10 +196,12 @@ def template_drift(directory: Path, scratch: Path) -> list[str]:
     drift = []
     for path in fresh:
         kept = directory / path.name
-        if not kept.is_file():
-            drift.append(path.name)
-        elif path.suffix == ".csv" and kept.read_bytes() != path.read_bytes():
-            drift.append(path.name)
-        elif path.suffix == ".xlsx" and xlsx_contents(kept) != xlsx_contents(path):
+        if not kept.is_file() or not _same_template(kept, path):
             drift.append(path.name)
     return drift
+
+
+def _same_template(kept: Path, fresh: Path) -> bool:
+    if fresh.suffix == ".xlsx":
+        return xlsx_contents(kept) == xlsx_contents(fresh)
+    return kept.read_bytes() == fresh.read_bytes()

@@ -1,0 +1,197 @@
+"""XLSX workbooks, opened only after the zip container has been checked."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from interchange.contract.problems import Problem, ProblemError, error
+
+from .table import RawRow, RowStream, Table, is_empty, put_value
+
+MAX_ENTRIES = 10_000
+MAX_TOTAL_SIZE = 500 * 1024 * 1024
+MAX_RATIO = 200
+RATIO_CHECKED_ABOVE = 1024 * 1024
+
+_XLSX_FORMAT = "XLSX"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
+    """Open an XLSX workbook, read the header of one sheet and return its rows lazily.
+
+    Raises:
+        ProblemError: `file.unsafe`, `file.unreadable` or `file.empty`.
+    """
+    check_container(path)
+    if not openpyxl.DEFUSEDXML:
+        raise ProblemError(error("file.unsafe", reason="defusedxml is not installed"))
+    workbook = _load(path)
+    try:
+        worksheet = _pick_sheet(workbook, sheet)
+        # Some writers record wrong sheet dimensions; trusting them would cut rows off.
+        worksheet.reset_dimensions()
+        source = enumerate(worksheet.iter_rows(values_only=True), start=1)
+        headers = _read_header(source)
+    except BaseException:
+        workbook.close()
+        raise
+    rows = RowStream(_rows(source, headers), workbook.close)
+    return Table(path=path, format="xlsx", headers=headers, rows=rows, sheet=worksheet.title)
+
+
+def check_container(path: Path) -> None:
+    """Refuse zip containers that are not XLSX files or that could exhaust memory or disk.
+
+    zipfile stops reading an entry at its declared size, so checking the declared sizes
+    is enough to bound what openpyxl can unpack.
+
+    Raises:
+        ProblemError: `file.unreadable` (not a zip) or `file.unsafe`.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        raise ProblemError(error("file.unreadable", format=_XLSX_FORMAT,
+                                 reason=_not_zip_reason(path))) from None
+    reason = _unsafe_reason(entries)
+    if reason is not None:
+        raise ProblemError(error("file.unsafe", reason=reason))
+
+
+def _not_zip_reason(path: Path) -> str:
+    with path.open("rb") as f:
+        if f.read(len(_OLE2_MAGIC)) == _OLE2_MAGIC:
+            return "a password-protected workbook or an old .xls file, not an XLSX (zip) file"
+    return "not an XLSX (zip) file"
+
+
+def _unsafe_reason(entries: list[zipfile.ZipInfo]) -> str | None:
+    if len(entries) > MAX_ENTRIES:
+        return f"the archive holds {len(entries)} entries, at most {MAX_ENTRIES} are allowed"
+    total = sum(entry.file_size for entry in entries)
+    if total > MAX_TOTAL_SIZE:
+        return f"the archive unpacks to {total} bytes, at most {MAX_TOTAL_SIZE} are allowed"
+    for entry in entries:
+        if _bad_name(entry.filename):
+            return "an archive entry has an absolute path or '..'"
+        if entry.file_size > RATIO_CHECKED_ABOVE and (
+            entry.compress_size == 0 or entry.file_size / entry.compress_size > MAX_RATIO
+        ):
+            return f"an archive entry is compressed more than {MAX_RATIO} times"
+    return None
+
+
+def _bad_name(name: str) -> bool:
+    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+        return True
+    return ".." in re.split(r"[/\\]", name)
+
+
+def _load(path: Path) -> Any:
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise _translate(exc) from None
+
+
+def _translate(exc: Exception) -> ProblemError:
+    # Exception text from the parsers can quote the sheet's content: keep only its type.
+    if _blocked_by_defusedxml(exc):
+        return ProblemError(error("file.unsafe", reason="the XML declares a DTD or entities"))
+    return ProblemError(error("file.unreadable", format=_XLSX_FORMAT,
+                              reason=f"the workbook is damaged ({type(exc).__name__})"))
+
+
+def _blocked_by_defusedxml(exc: BaseException) -> bool:
+    # openpyxl re-raises parser errors as ValueError, so look down the chain too.
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if type(current).__module__.startswith("defusedxml"):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _pick_sheet(workbook: Any, sheet: str | None) -> Any:
+    worksheets = workbook.worksheets
+    if sheet is None:
+        if not worksheets:
+            raise ProblemError(error("file.unreadable", format=_XLSX_FORMAT,
+                                     reason="the workbook has no worksheets"))
+        return worksheets[0]
+    for worksheet in worksheets:
+        if worksheet.title == sheet:
+            return worksheet
+    titles = ", ".join(f"'{ws.title}'" for ws in worksheets) or "none"
+    raise ProblemError(error("file.unreadable", format=_XLSX_FORMAT,
+                             reason=f"there is no sheet '{sheet}' (sheets: {titles})"))
+
+
+def _read_header(source: Iterator[tuple[int, tuple[Any, ...]]]) -> list[str]:
+    try:
+        for _number, cells in source:
+            texts = [cell_text(cell) for cell in cells]
+            if any(text is not None for text in texts):
+                return [text or "" for text in texts[:_used_width(texts)]]
+    except Exception as exc:
+        raise _translate(exc) from None
+    raise ProblemError(error("file.empty"))
+
+
+def _rows(source: Iterator[tuple[int, tuple[Any, ...]]], headers: list[str]
+          ) -> Iterator[RawRow]:
+    try:
+        for number, cells in source:
+            texts = [cell_text(cell) for cell in cells]
+            if any(text is not None for text in texts):
+                yield _raw_row(number, texts, headers)
+    except Exception as exc:
+        raise _translate(exc) from None
+
+
+def _raw_row(number: int, texts: list[str | None], headers: list[str]) -> RawRow:
+    problems: list[Problem] = []
+    width = _used_width(texts)
+    if width > len(headers):
+        # Trailing empty cells are formatting, not data: only real extra values count.
+        problems.append(error("row.cells", row=number, found=width, expected=len(headers)))
+    values: dict[str, object] = {}
+    for position, header in enumerate(headers):
+        put_value(values, header, texts[position] if position < len(texts) else None)
+    return RawRow(number=number, values=values, problems=problems)
+
+
+def _used_width(texts: list[str | None]) -> int:
+    for position in range(len(texts), 0, -1):
+        if texts[position - 1] is not None:
+            return position
+    return 0
+
+
+def cell_text(value: object) -> str | None:
+    """A cell value as text without interpreting it: dates as ISO, 12.0 as "12"."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return None if is_empty(value) else value.strip()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)  # int, Decimal, timedelta, error codes such as #N/A
