@@ -173,3 +173,16 @@ def test_xlsx_extract_is_pseudonymised(tmp_path, key):
     lines = [json.loads(line) for line in (tmp_path / "drop.jsonl").read_text().splitlines()]
     assert [(r["record_id"], r["birth_year"]) for r in lines] == [("A1", 1933), ("A2", 1950)]
     assert "person_pseudonym" in lines[0] and "person_pseudonym" not in lines[1]
+
+
+def test_file_broken_part_way_keeps_the_rows_before_the_break(tmp_path, key):
+    rows = [["A1", VALID, "Rasa", "Kairienė", "", "", ""]]
+    raw = _raw(tmp_path, rows, encoding="utf-8", delimiter=",")
+    # An unclosed quote that swallows the rest of the file, as a bad export can.
+    with raw.open("a", encoding="utf-8") as stream:
+        stream.write('A2,"' + "x" * 200_000 + "\n")
+    report = pseudonymise_file(raw, tmp_path / "drop.csv", org="x1", kind=Kind.PERSON, key=key,
+                               today=TODAY)
+    assert [p.code for p in report.errors] == ["file.unreadable"]
+    assert [r["record_id"] for r in read_drop(tmp_path / "drop.csv")] == ["A1"]
+    assert report.manifest is not None

@@ -201,6 +201,8 @@ _YES_NO = TypeAdapter(YesNo)
 
 
 def _is_deletion(data: Mapping[str, Any]) -> bool:
+    if "deleted" not in data:
+        return False
     try:
         return _YES_NO.validate_python(data.get("deleted", False)) is True
     except ValidationError:

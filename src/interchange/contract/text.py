@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Letters that NFKD does not decompose but that occur in names of people living in Lithuania
@@ -9,6 +10,7 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _EXTRA_FOLDS = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "ı": "i", "æ": "ae", "œ": "oe"})
 
 
+@lru_cache(maxsize=65_536)  # partner files repeat the same names, flags and places
 def fold(text: str) -> str:
     """Casefold and drop diacritics: 'Šarūnė' -> 'sarune'.
 
