@@ -1,0 +1,1 @@
+"""The warehouse: tables, engine and migrations, and loading validated records."""

@@ -1,0 +1,91 @@
+"""Opening the warehouse: SQLite in the workspace by default, PostgreSQL when the URL says so.
+
+Every open brings the schema to the newest Alembic revision first, so an upgraded
+program never runs against an old schema, and an upgrade never drops data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+# Arbitrary constant: the advisory lock that serialises schema upgrades on PostgreSQL.
+_UPGRADE_LOCK = 7_404_221
+
+
+def open_warehouse(url: str, *, upgrade: bool = True) -> Engine:
+    """An engine for `url`, with the schema upgraded to the newest revision."""
+    engine = _make_engine(url)
+    if upgrade:
+        upgrade_schema(engine)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide where transactions begin (SQLAlchemy's SQLite
+    # docs, "Serializable isolation"), so a write transaction takes its lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=60000")
+    _use_wal(cursor)  # readers do not block the loader
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; safe with WAL
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _use_wal(cursor: Any, *, patience_s: float = 60.0) -> None:
+    # WAL is a property of the file, set once. Switching to it needs an exclusive lock,
+    # and SQLite answers "database is locked" at once, without its busy handler, when
+    # another process opens the same new file at that moment; so wait here instead.
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    # IMMEDIATE: two runs that both want to write queue up here instead of failing later
+    # with "database is locked" when a reader tries to become a writer.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Run every pending migration, one process at a time."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,205 @@
+"""Loading validated records: idempotent upserts keyed by (org, kind, record_id).
+
+A record whose content is what the warehouse already holds is `unchanged` and writes
+nothing; a new one is inserted as version 1; a changed one becomes the next version;
+an explicit deletion empties the data columns and marks the record deleted. Every
+version written is logged in `record_versions` with the batch and row that set it.
+
+The caller owns the transaction: a batch is loaded whole or not at all.
+
+A national drop holds a million rows, so the loader works close to the driver. It looks
+up every stored version before it writes anything (on PostgreSQL, lookups between writes
+would meet a growing table with stale statistics and scan it again each time), then
+writes plain tuples in chunks: PostgreSQL's COPY for new records and history, executemany
+for the rest. Values go through the same SQLAlchemy type processors a Core insert applies,
+so what is stored does not depend on the path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Column, Connection, Table
+
+from interchange.warehouse.tables import RECORD_TABLES, data_columns, record_versions
+
+LOOKUP_CHUNK = 2000  # ids per `IN (...)` lookup: under every backend's parameter limit
+ARRAY_LOOKUP_CHUNK = 50_000  # ids per lookup on PostgreSQL, sent as one array parameter
+WRITE_CHUNK = 20_000  # rows per executemany or COPY: bounds the tuples held at once
+
+_HISTORY = ("kind", "org", "record_id", "version", "batch_id", "row_number", "action", "content_hash")
+
+
+@dataclass(frozen=True, slots=True)  # a batch holds a million of them
+class Row:
+    """One validated record: its row number in the batch, id, deletion flag and data values."""
+
+    number: int
+    record_id: str
+    deleted: bool
+    values: tuple[Any, ...]  # in data_columns(kind) order; all None for a deletion
+
+
+@dataclass
+class LoadCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    # Deletions of records the warehouse never had: nothing to do, but the partner is told.
+    unknown_deletions: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> int:
+        return self.inserted + self.updated + self.deleted
+
+
+def content_hash(deleted: bool, values: Sequence[Any]) -> str:
+    """A digest of a record's content: equal content, equal digest, in every run and process."""
+    text = "deleted" if deleted else repr(tuple(values))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def load_rows(connection: Connection, kind: str, org: str, batch_id: int, rows: Iterable[Row]) -> LoadCounts:
+    """Upsert `rows` of `kind` for `org` as set by `batch_id`; returns what happened to them."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    writer = _Writer(connection, RECORD_TABLES[kind], data_columns(kind))
+    # (content_hash, version) of every record of the batch the warehouse holds; then, as the
+    # batch is planned, of the version it sets, so a record_id repeated later in the batch
+    # compares with that version rather than the stored one.
+    current = writer.stored_versions(org, [row.record_id for row in rows])
+    counts = LoadCounts()
+    for chunk in _chunks(rows, WRITE_CHUNK):
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        history: list[tuple[Any, ...]] = []
+        for row in chunk:
+            digest = content_hash(row.deleted, row.values)
+            known = current.get(row.record_id)
+            if known is None:
+                if row.deleted:
+                    counts.unknown_deletions.append((row.number, row.record_id))
+                    counts.unchanged += 1
+                    continue
+                version, action = 1, "insert"
+                inserts.append(writer.record(org, row, version, digest, batch_id))
+                counts.inserted += 1
+            elif known[0] == digest:
+                counts.unchanged += 1
+                continue
+            else:
+                version = known[1] + 1
+                action = "delete" if row.deleted else "update"
+                updates.append(writer.record(org, row, version, digest, batch_id))
+                if row.deleted:
+                    counts.deleted += 1
+                else:
+                    counts.updated += 1
+            current[row.record_id] = (digest, version)
+            history.append((kind, org, row.record_id, version, batch_id, row.number, action, digest))
+        writer.insert(inserts)
+        writer.update(updates)  # in row order, so a record_id repeated in the batch ends at its last version
+        writer.insert_history(history)
+    return counts
+
+
+class _Writer:
+    """Plain-tuple statements for one record table and the history, on the connection's driver."""
+
+    def __init__(self, connection: Connection, table: Table, columns: list[str]) -> None:
+        self._connection = connection
+        dialect = connection.dialect
+        self._copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        if dialect.paramstyle not in ("qmark", "format", "pyformat"):
+            raise NotImplementedError(f"no bulk load for the {dialect.name}+{dialect.driver} driver")
+        mark = self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quote = dialect.identifier_preparer.quote
+        name = self._table = dialect.identifier_preparer.format_table(table)
+        names = ["org", "record_id", "deleted", *columns, "version", "content_hash", "batch_id", "row_number"]
+        self._processors = _processors(connection, [table.c[n] for n in names])
+        self._records = self._insert_statement(name, names)
+        self._history = self._insert_statement(dialect.identifier_preparer.format_table(record_versions), _HISTORY)
+        # An update sets all but the key; its tuple is the record's with the key moved to the end.
+        self._update = (f"UPDATE {name} SET {', '.join(f'{quote(n)} = {mark}' for n in names[2:])} "
+                        f"WHERE {quote('org')} = {mark} AND {quote('record_id')} = {mark}")
+        wanted = f"t.{quote('record_id')}, t.{quote('content_hash')}, t.{quote('version')}"
+        if self._copy:
+            # A join with the ids, never `= ANY(array)`: once psycopg prepares the statement, a
+            # generic plan walks the whole array for every row of the org (hours for 1M rows).
+            # The join probes the primary key per id, or hashes the ids when the table is small.
+            self._lookup = (f"SELECT {wanted} FROM unnest({mark}::text[]) AS b(record_id) JOIN {name} AS t "
+                            f"ON t.{quote('record_id')} = b.record_id WHERE t.{quote('org')} = {mark}")
+        else:
+            self._lookup = (f"SELECT {wanted} FROM {name} AS t "
+                            f"WHERE t.{quote('org')} = {mark} AND t.{quote('record_id')}")
+
+    def _insert_statement(self, table: str, names: Sequence[str]) -> str:
+        quoted = ", ".join(self._connection.dialect.identifier_preparer.quote(n) for n in names)
+        if self._copy:
+            return f"COPY {table} ({quoted}) FROM STDIN"
+        return f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([self._mark] * len(names))})"
+
+    def stored_versions(self, org: str, ids: list[str]) -> dict[str, tuple[str, int]]:
+        """(content_hash, version) of those of `ids` the table holds for `org`."""
+        found: dict[str, tuple[str, int]] = {}
+        if self._copy:
+            for part in _chunks(ids, ARRAY_LOOKUP_CHUNK):
+                found.update((i, (d, v)) for i, d, v in self._connection.exec_driver_sql(self._lookup, (part, org)))
+        else:
+            for part in _chunks(ids, LOOKUP_CHUNK):
+                marks = ", ".join([self._mark] * len(part))
+                result = self._connection.exec_driver_sql(f"{self._lookup} IN ({marks})", (org, *part))
+                found.update((i, (d, v)) for i, d, v in result)
+        return found
+
+    def record(self, org: str, row: Row, version: int, digest: str, batch_id: int) -> tuple[Any, ...]:
+        values = (org, row.record_id, row.deleted, *row.values, version, digest, batch_id, row.number)
+        if not self._processors:
+            return values
+        processed = list(values)
+        for index, process in self._processors:
+            processed[index] = process(processed[index])
+        return tuple(processed)
+
+    def insert(self, records: list[tuple[Any, ...]]) -> None:
+        self._insert(self._records, records)
+
+    def update(self, records: list[tuple[Any, ...]]) -> None:
+        if records:
+            self._connection.exec_driver_sql(self._update, [record[2:] + record[:2] for record in records])
+
+    def insert_history(self, rows: list[tuple[Any, ...]]) -> None:
+        self._insert(self._history, rows)
+
+    def _insert(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if not self._copy:
+            self._connection.exec_driver_sql(statement, rows)
+            return
+        # The driver's own connection, inside the transaction the caller began on it.
+        driver = self._connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _processors(connection: Connection, columns: list[Column]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(position, processor) of every column whose type converts values for this dialect."""
+    dialect = connection.dialect
+    found = []
+    for index, column in enumerate(columns):
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            found.append((index, process))
+    return found
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,301 @@
+"""The warehouse tables (SQLAlchemy Core). Changes go through an Alembic migration.
+
+Record tables hold the current version of each partner record, keyed by
+(org, record_id) within the kind's table; `record_versions` keeps which batch and row
+set every version. Nothing here stores a personal code or a name: only pseudonyms,
+keyed encodings and the contract's coarse fields.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names, so migrations can address them on every backend.
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+batches = Table(
+    "batches", metadata,
+    Column("batch_id", Integer, primary_key=True, autoincrement=True),
+    Column("org", String(32), nullable=False),
+    Column("kind", String(16)),  # None while a drop's kind is not known yet
+    Column("source", String(40), nullable=False, comment="inbox, or http:<name>"),
+    Column("file_name", String(255), comment="as the partner named it; never used as a path"),
+    Column("sha256", String(64), nullable=False, comment="of the drop's bytes, or of the pull's pages"),
+    Column("size_bytes", BigInteger),
+    Column("mtime_ns", BigInteger, comment="inbox file's mtime when claimed"),
+    Column("archive_path", String(400), comment="relative to the workspace; empty once purged"),
+    Column("manifest", JSON, comment="the drop's manifest as sent, when there was one"),
+    Column("parts", JSON, comment="HTTP pull: sha256 of each archived page"),
+    Column("cursor_from", String(64)),
+    Column("cursor_to", String(64)),
+    Column("status", String(16), nullable=False,
+           comment="received, loaded, held, rejected, duplicate"),
+    Column("duplicate_of", Integer, ForeignKey("batches.batch_id")),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True)),
+    Column("rows_read", Integer),
+    Column("rows_inserted", Integer),
+    Column("rows_updated", Integer),
+    Column("rows_deleted", Integer),
+    Column("rows_unchanged", Integer),
+    Column("rows_quarantined", Integer),
+    Column("rows_held", Integer),
+    Column("receipt", JSON, comment="the receipt as written to receipts/<org>/"),
+    Column("receipt_written", Boolean, nullable=False, default=False),
+    # One claim per inbox file as it lay there: a second run that sees the same file loses.
+    UniqueConstraint("org", "source", "sha256", "file_name", "mtime_ns"),
+)
+Index("ix_batches_org_sha256", batches.c.org, batches.c.sha256)
+
+quarantine = Table(
+    "quarantine", metadata,
+    Column("quarantine_id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("batches.batch_id"), nullable=False, index=True),
+    Column("row_number", Integer),
+    Column("record_id", String(64)),
+    Column("column_name", String(255)),
+    Column("code", String(64), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("message_lt", Text, nullable=False),
+    Column("message_en", Text, nullable=False),
+    Column("resolved_by_batch", Integer, ForeignKey("batches.batch_id")),
+)
+
+expectation_results = Table(
+    "expectation_results", metadata,
+    Column("batch_id", Integer, ForeignKey("batches.batch_id"), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("severity", String(8), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("column_name", String(64)),
+    Column("element_count", Integer, nullable=False),
+    Column("unexpected_count", Integer, nullable=False),
+    Column("unexpected_rows", JSON, nullable=False),
+    Column("message_lt", Text, nullable=False),
+    Column("message_en", Text, nullable=False),
+)
+
+record_versions = Table(
+    "record_versions", metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("org", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.batch_id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+    Column("action", String(8), nullable=False, comment="insert, update, delete"),
+    Column("content_hash", String(32), nullable=False),
+)
+
+source_cursors = Table(
+    "source_cursors", metadata,
+    Column("org", String(32), primary_key=True),
+    Column("source", String(40), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("updated_since", String(64), nullable=False),
+    Column("batch_id", Integer, ForeignKey("batches.batch_id"), nullable=False),
+)
+
+
+def _record_table(kind: str, *columns: Column, indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
+    table = Table(
+        f"{kind}_records", metadata,
+        Column("org", String(32), primary_key=True),
+        Column("record_id", String(64), primary_key=True),
+        Column("deleted", Boolean, nullable=False, default=False),
+        *columns,
+        Column("version", Integer, nullable=False),
+        Column("content_hash", String(32), nullable=False),
+        Column("batch_id", Integer, ForeignKey("batches.batch_id"), nullable=False),
+        Column("row_number", Integer, nullable=False),
+        comment=f"current version of each {kind} record; data columns are empty once deleted",
+    )
+    for names in indexes:
+        Index(f"ix_{kind}_records_{'_'.join(names)}", *(table.c[n] for n in names))
+    return table
+
+
+def _hex64(name: str) -> Column:
+    return Column(name, String(64))
+
+
+def _bloom(name: str) -> Column:
+    return Column(name, String(172))
+
+
+def _ref(name: str) -> Column:
+    return Column(name, String(64))
+
+
+person_records = _record_table(
+    "person",
+    _hex64("person_pseudonym"), _hex64("given_name_token"), _hex64("surname_token"),
+    _hex64("surname_root_token"), _hex64("birth_date_token"),
+    _bloom("given_name_bloom"), _bloom("surname_bloom"), _bloom("birth_date_bloom"),
+    Column("birth_year", Integer), Column("sex", String(8)), Column("municipality", String(8)),
+    _ref("household_record_id"),
+    Column("dv_victim", Boolean), Column("social_risk_family", Boolean), Column("disability", Boolean),
+    Column("participation_level", Integer), Column("addiction", Boolean), Column("consent_reporting", Boolean),
+    indexes=(("person_pseudonym",),),
+)
+household_records = _record_table(
+    "household",
+    _hex64("household_pseudonym"), Column("municipality", String(8)),
+    Column("social_risk_from", Date), Column("social_risk_to", Date), Column("children_count", Integer),
+)
+contact_records = _record_table(
+    "contact",
+    _ref("person_record_id"), Column("service_code", String(40)), Column("contact_date", Date),
+    Column("duration_minutes", Integer), _ref("case_record_id"),
+)
+group_session_records = _record_table(
+    "group_session",
+    Column("service_code", String(40)), Column("session_date", Date), Column("duration_minutes", Integer),
+    Column("attendee_record_ids", JSON), Column("unregistered_attendees", Integer),
+)
+case_records = _record_table(
+    "case",
+    Column("case_type", String(40)), _ref("person_record_id"), _ref("household_record_id"),
+    Column("opened", Date), Column("closed", Date), Column("repeat_victimisation", Boolean),
+    Column("children_in_family", Integer),
+)
+
+RECORD_TABLES: dict[str, Table] = {
+    "person": person_records,
+    "household": household_records,
+    "contact": contact_records,
+    "group_session": group_session_records,
+    "case": case_records,
+}
+BOOKKEEPING = ("org", "record_id", "deleted", "version", "content_hash", "batch_id", "row_number")
+
+
+def data_columns(kind: str) -> list[str]:
+    """The contract fields a kind's table stores, in table order."""
+    return [c.name for c in RECORD_TABLES[kind].columns if c.name not in BOOKKEEPING]
+
+
+# --- linkage: the master person index and household index (interchange.linkage) ---------------
+# A record is addressed as "<org>:<record_id>" (its uid) where pairs name two records.
+_KEY = 20  # "p-" or "h-" and 16 hex digits
+_UID = 100  # org (32) + ":" + record_id (64)
+
+linkage_runs = Table(
+    "linkage_runs", metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("scorer", String(64), nullable=False, comment="which model scored the pairs"),
+    Column("upper", Float, nullable=False, comment="pairs at or above this probability are linked"),
+    Column("lower", Float, nullable=False, comment="pairs from this probability up to upper go to review"),
+    Column("records", Integer),
+    Column("pairs_scored", Integer),
+    Column("pairs_linked", Integer),
+    Column("new_persons", Integer),
+    Column("merges", Integer),
+    Column("splits", Integer),
+    Column("pairs_for_review", Integer),
+    Column("households", Integer),
+    comment="one row per run of link_persons",
+)
+
+person_keys = Table(
+    "person_keys", metadata,
+    Column("person_key", String(_KEY), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by_run", Integer, ForeignKey("linkage_runs.run_id"), nullable=False),
+    Column("retired_at", DateTime(timezone=True)),
+    Column("retired_into", String(_KEY), ForeignKey("person_keys.person_key"),
+           comment="the key that absorbed this one in a merge; empty when its records were deleted"),
+    comment="every person key ever issued; a retired key is never issued again",
+)
+
+person_links = Table(
+    "person_links", metadata,
+    Column("org", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("person_key", String(_KEY), ForeignKey("person_keys.person_key"), nullable=False, index=True),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", Integer, ForeignKey("linkage_runs.run_id"), nullable=False),
+    comment="the person key of every non-deleted person record",
+)
+
+household_keys = Table(
+    "household_keys", metadata,
+    Column("household_key", String(_KEY), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by_run", Integer, ForeignKey("linkage_runs.run_id"), nullable=False),
+    Column("retired_at", DateTime(timezone=True)),
+    Column("retired_into", String(_KEY), ForeignKey("household_keys.household_key")),
+    comment="every household key ever issued; records with one household_pseudonym share a key",
+)
+
+household_links = Table(
+    "household_links", metadata,
+    Column("org", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("household_key", String(_KEY), ForeignKey("household_keys.household_key"), nullable=False,
+           index=True),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", Integer, ForeignKey("linkage_runs.run_id"), nullable=False),
+    comment="the household key of every non-deleted household record",
+)
+
+linkage_events = Table(
+    "linkage_events", metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("linkage_runs.run_id"), nullable=False, index=True),
+    Column("entity", String(10), nullable=False, comment="person or household"),
+    Column("kind", String(8), nullable=False, comment="new, merge, split, retire"),
+    Column("entity_key", String(_KEY), nullable=False, comment="the key the event is about"),
+    Column("other_keys", JSON, nullable=False, comment="merge: keys retired into it; split: the key split from"),
+    Column("records", Integer, nullable=False, comment="how many records the event moved"),
+    Column("reason", Text, nullable=False),
+)
+
+review_pairs = Table(
+    "review_pairs", metadata,
+    Column("pair_id", Integer, primary_key=True, autoincrement=True),
+    Column("uid_l", String(_UID), nullable=False),
+    Column("uid_r", String(_UID), nullable=False),
+    Column("match_probability", Float, comment="as last scored; empty for a pair the model never scored"),
+    Column("match_weight", Float),
+    Column("method", String(32)),
+    Column("agreements", JSON, comment="per compared field: agree, disagree, missing, or Bloom similarity"),
+    Column("status", String(10), nullable=False, comment="open, decided, obsolete"),
+    Column("decision", String(10), comment="same or different; overrides the model in every later run"),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_by", String(64)),
+    Column("note", Text),
+    Column("first_run", Integer, ForeignKey("linkage_runs.run_id")),
+    Column("last_run", Integer, ForeignKey("linkage_runs.run_id")),
+    UniqueConstraint("uid_l", "uid_r"),
+)
+Index("ix_review_pairs_status", review_pairs.c.status)
+
+
+__all__ = ["BOOKKEEPING", "RECORD_TABLES", "batches", "data_columns", "expectation_results",
+           "household_keys", "household_links", "linkage_events", "linkage_runs", "metadata",
+           "person_keys", "person_links", "quarantine", "record_versions", "review_pairs",
+           "source_cursors"]

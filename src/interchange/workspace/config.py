@@ -1,0 +1,295 @@
+"""The workspace file `interchange.yaml`: one pydantic model, validated before anything runs.
+
+Secrets never live in this file: an HTTP source names the environment variable (or the
+Prefect Secret block) that holds its token, and a database password comes from the
+`INTERCHANGE_DATABASE_URL` environment variable, which overrides `database_url`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from interchange.contract.records import Kind
+from interchange.contract.values import MunicipalityCode, OrgCode
+
+CONFIG_FILE = "interchange.yaml"
+DATABASE_URL_ENV = "INTERCHANGE_DATABASE_URL"
+WORKSPACE_ENV = "INTERCHANGE_WORKSPACE"
+DEFAULT_DATABASE_URL = "sqlite:///warehouse.sqlite"
+
+
+class ConfigError(ValueError):
+    """The workspace file is missing or wrong; the message names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InboxSource(_Strict):
+    """Drop files in `inbox/<org>/`."""
+
+    type: Literal["inbox"] = "inbox"
+    settle_seconds: float = Field(
+        5.0, ge=0, description="A file modified more recently than this is still being written.")
+    max_file_bytes: int = Field(2 * 1024**3, gt=0, description="Larger drop files are refused.")
+
+
+class HttpSourceConfig(_Strict):
+    """A partner API pulled with an `updated_since` cursor (docs/http-source.md)."""
+
+    type: Literal["http"] = "http"
+    name: str = Field("api", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$",
+                      description="Name of this source within the organisation.")
+    base_url: str = Field(description="Address up to, not including, the record kind.")
+    kinds: list[Kind] = Field(description="Record kinds to pull, in this order.")
+    token_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$",
+                                  description="Environment variable that holds the bearer token.")
+    token_block: str | None = Field(None, description="Prefect Secret block that holds the token.")
+    page_size: int = Field(500, ge=1, le=10_000)
+    timeout_s: float = Field(30.0, gt=0)
+    max_attempts: int = Field(5, ge=1, le=20)
+    backoff_s: float = Field(0.5, ge=0)
+
+    @model_validator(mode="after")
+    def _one_token_place(self) -> HttpSourceConfig:
+        if (self.token_env is None) == (self.token_block is None):
+            raise ValueError("give exactly one of token_env or token_block (never the token itself)")
+        return self
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_url(cls, value: str) -> str:
+        from interchange.ingest.http_source import HttpEndpoint
+
+        HttpEndpoint(base_url=value)  # raises ValueError naming what is wrong, never echoing the URL
+        return value
+
+
+Source = Annotated[InboxSource | HttpSourceConfig, Field(discriminator="type")]
+
+
+class Organisation(_Strict):
+    code: OrgCode = Field(description="Short code used in folders, files and records.")
+    name: str = Field(min_length=1, description="Official name (Lithuanian).")
+    municipality: MunicipalityCode
+    sources: list[Source] = Field(default_factory=lambda: [InboxSource()])
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Organisation:
+        names = [s.name for s in self.sources if isinstance(s, HttpSourceConfig)]
+        if len(names) != len(set(names)):
+            raise ValueError("HTTP sources of one organisation need distinct names")
+        if sum(isinstance(s, InboxSource) for s in self.sources) > 1:
+            raise ValueError("an organisation has at most one inbox")
+        return self
+
+
+class Target(_Strict):
+    service: str
+    persons: int | None = Field(None, ge=0)
+    contacts: int | None = Field(None, ge=0)
+    sessions: int | None = Field(None, ge=0)
+
+
+class Programme(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
+    name: str
+    start: date
+    end: date
+    orgs: list[OrgCode] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    long_term_persons: int | None = Field(
+        None, ge=0, description="Distinct persons with at least two different services.")
+
+    @field_validator("end")
+    @classmethod
+    def _dates_in_order(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError("end is before start")
+        return end
+
+
+class ExpectationSettings(_Strict):
+    directory: str | None = Field(
+        None, description="Folder of the reviewed suites, relative to the workspace; default: the shipped ones.")
+    period_days: int = Field(366, ge=1, description="How far back a record's date may lie.")
+    min_linkage_share: float = Field(0.8, ge=0, le=1)
+    min_known_reference_share: float = Field(0.9, ge=0, le=1)
+    min_in_period_share: float = Field(0.99, ge=0, le=1)
+
+
+class LinkageSettings(_Strict):
+    """Thresholds of person linkage: the model's probability that two records are one person."""
+
+    lower: float = Field(0.5, ge=0, le=1, description="Pairs from this up to `upper` go to the review queue.")
+    upper: float = Field(0.95, ge=0, le=1, description="Pairs at or above this are linked without review.")
+
+    @field_validator("upper")
+    @classmethod
+    def _above_lower(cls, upper: float, info: ValidationInfo) -> float:
+        lower = info.data.get("lower")
+        if lower is not None and upper < lower:
+            raise ValueError(f"upper ({upper}) is below lower ({lower})")
+        return upper
+
+
+class WorkspaceConfig(_Strict):
+    """Everything `interchange.yaml` may say."""
+
+    config_version: Literal[1] = 1
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; a relative SQLite path is inside the workspace. "
+        f"{DATABASE_URL_ENV} overrides it (use it for passwords).")
+    organisations: list[Organisation] = Field(min_length=1)
+    programmes: list[Programme] = Field(default_factory=list)
+    expectations: ExpectationSettings = Field(default_factory=ExpectationSettings)
+    linkage: LinkageSettings = Field(default_factory=LinkageSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_password(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        try:
+            url = make_url(value)
+        except Exception:
+            raise ValueError("not a database URL (e.g. sqlite:///warehouse.sqlite)") from None
+        if url.password:
+            raise ValueError(f"holds a password: put the URL in {DATABASE_URL_ENV} instead")
+        return value
+
+    # Field validators, not a model validator, so that the error names the key it is about.
+    @field_validator("organisations")
+    @classmethod
+    def _unique_codes(cls, organisations: list[Organisation]) -> list[Organisation]:
+        codes = [o.code for o in organisations]
+        for code in sorted({c for c in codes if codes.count(c) > 1}):
+            keys = " and ".join(f"organisations.{i}.code" for i, c in enumerate(codes) if c == code)
+            raise ValueError(f"{keys} repeat the code {code}")
+        return organisations
+
+    @field_validator("programmes")
+    @classmethod
+    def _known_orgs(cls, programmes: list[Programme], info: ValidationInfo) -> list[Programme]:
+        if "organisations" not in info.data:
+            return programmes  # the organisations are wrong already, and reported
+        codes = {o.code for o in info.data["organisations"]}
+        for index, programme in enumerate(programmes):
+            unknown = [c for c in programme.orgs if c not in codes]
+            if unknown:
+                raise ValueError(f"programmes.{index}.orgs names unknown organisations: {', '.join(unknown)}")
+        return programmes
+
+    def organisation(self, code: str) -> Organisation:
+        for org in self.organisations:
+            if org.code == code:
+                return org
+        raise KeyError(code)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' is written twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_config(text: str, *, origin: str = CONFIG_FILE) -> WorkspaceConfig:
+    """The validated config; a ConfigError naming `origin` and each bad key otherwise."""
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", "") or ""
+        # Only our own duplicate-key sentence is repeated: a parser message may quote the file.
+        detail = f": {problem}" if problem.startswith("the key ") else ""
+        raise ConfigError(f"{origin}: not valid YAML{where}{detail}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping of keys (database_url, organisations, ...)")
+    try:
+        return WorkspaceConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}:\n" + "\n".join(_describe(e) for e in exc.errors())) from None
+
+
+def _describe(err: Any) -> str:
+    from interchange.contract.problems import MESSAGES
+
+    key = ".".join(str(part) for part in _key_path(err["loc"])) or "(top level)"
+    message = err["msg"]
+    if err["type"] in MESSAGES:  # the contract's own checks carry a code, not a sentence
+        message = MESSAGES[err["type"]].en.format_map(_Blank(err.get("ctx") or {}))
+    elif err["type"] == "value_error":  # our own checks: their sentence, without "Value error, "
+        message = message.removeprefix("Value error, ")
+    elif err["type"] == "union_tag_invalid":  # pydantic's message repeats the value given
+        message = f"type must be one of {err['ctx']['expected_tags']}"
+    # No input value in the message: a misplaced token must not end up in a log.
+    return f"  {key}: {message}"
+
+
+def _key_path(loc: tuple) -> list:
+    """The keys as written in the file: pydantic puts a source's `type` (its tag) in the path."""
+    return [part for i, part in enumerate(loc)
+            if not (part in _SOURCE_TAGS and i >= 2 and loc[i - 2] == "sources" and isinstance(loc[i - 1], int))]
+
+
+_SOURCE_TAGS = ("inbox", "http")
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def load_config(root: Path) -> WorkspaceConfig:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(f"{path}: no workspace file here (make one with 'interchange init {root}')")
+    return parse_config(path.read_text(encoding="utf-8"), origin=str(path))
+
+
+def database_url(config: WorkspaceConfig, root: Path) -> str:
+    """The URL to connect to: the environment override, else the file's, SQLite paths made absolute."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ.get(DATABASE_URL_ENV) or config.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.is_absolute():
+            url = url.set(database=str((root / path).resolve()))
+    return url.render_as_string(hide_password=False)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL, or None (another backend, or in memory)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
