@@ -186,3 +186,45 @@ def test_service_catalogue_covers_the_seed_organisations_services():
     assert all(find_service(code) is not None for code in SEED_SERVICES)
     assert len({s.code for s in SERVICES}) == len(SERVICES)
     assert all(s.name_lt and s.name_en for s in SERVICES)
+
+
+@pytest.mark.parametrize(("cell", "minutes"), [("45", 45), ("45,0", 45), (" 45,00 ", 45), ("45.0", 45)])
+def test_whole_number_written_with_a_decimal_comma_is_accepted(cell, minutes):
+    # Spreadsheets in the Lithuanian locale write a number cell formatted with decimals as 45,0.
+    result = _row(Kind.CONTACT, {"record_id": "K1", "person_record_id": "A1",
+                                 "service_code": "legal_consultation", "contact_date": "2026-01-05",
+                                 "duration_minutes": cell})
+    assert result.problems == []
+    assert result.record.duration_minutes == minutes
+
+
+@pytest.mark.parametrize("cell", ["1,5", "45,05", "1,000", "4 500", "45,", ",0"])
+def test_fraction_or_ambiguous_separator_in_a_whole_number_field_is_value_integer(cell):
+    # 1,000 is a thousand in an English locale and one in the Lithuanian: never guessed.
+    for kind, values in [
+        (Kind.CONTACT, {"record_id": "K1", "person_record_id": "A1", "service_code": "legal_consultation",
+                        "contact_date": "2026-01-05", "duration_minutes": cell}),
+        (Kind.PERSON, {"record_id": "A1", "birth_year": cell}),
+        (Kind.HOUSEHOLD, {"record_id": "H1", "children_count": cell}),
+    ]:
+        result = _row(kind, values)
+        assert [p.code for p in result.problems] == ["value.integer"], (kind, cell)
+
+
+def test_decimal_comma_whole_numbers_are_accepted_in_every_integer_field():
+    person = _row(Kind.PERSON, {"record_id": "A1", "birth_year": "1980,0", "disability": "taip",
+                                "participation_level": "40,0"})
+    household = _row(Kind.HOUSEHOLD, {"record_id": "H1", "children_count": "3,0"})
+    session = _row(Kind.GROUP_SESSION, {"record_id": "G1", "service_code": "therapeutic_group",
+                                        "session_date": "2026-01-05", "duration_minutes": "90,0",
+                                        "unregistered_attendees": "2,0"})
+    case = _row(Kind.CASE, {"record_id": "C1", "case_type": "dv_specialised_help", "person_record_id": "A1",
+                            "opened": "2026-01-05", "children_in_family": "2,0"})
+    assert [r.problems for r in (person, household, session, case)] == [[], [], [], []]
+    assert (person.record.birth_year, person.record.participation_level) == (1980, 40)
+    assert household.record.children_count == 3
+    assert (session.record.duration_minutes, session.record.unregistered_attendees) == (90, 2)
+    assert case.record.children_in_family == 2
+    # Limits still apply after the comma is read.
+    assert [p.code for p in _row(Kind.HOUSEHOLD, {"record_id": "H1", "children_count": "31,0"}).problems] == [
+        "value.too_large"]

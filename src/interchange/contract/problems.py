@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Severity(StrEnum):
@@ -64,6 +64,13 @@ MESSAGES: dict[str, Message] = {
         "negali būti perduodamas: pirmiausia paleiskite „interchange pseudonymise“.",
         "Column '{column}' is a direct identifier (personal code or name) and must not be "
         "sent: run 'interchange pseudonymise' first.",
+    ),
+    "header.personal_code": Message(
+        "{position} stulpelio pavadinimas atrodo kaip asmens kodas: greičiausiai trūksta antraštės "
+        "eilutės, o faile yra asmens kodų. Siųskite failą su antrašte, sukurtą „interchange pseudonymise“.",
+        "The name of column {position} looks like a personal code: the header row is probably "
+        "missing and the file holds personal codes. Send the file made by 'interchange pseudonymise', "
+        "with its header.",
     ),
     # one row as read
     "row.cells": Message("Eilutėje yra {found} langelių, o antraštėje {expected}.",
@@ -159,7 +166,71 @@ MESSAGES: dict[str, Message] = {
         "Failas sukurtas pagal schemos versiją {found}, o ši programa naudoja {expected}.",
         "The file was made for schema version {found}; this program uses {expected}.",
     ),
+    # the hub's inbox and loading
+    "file.duplicate": Message(
+        "Šis failas (tie patys baitai) jau buvo gautas ir įkeltas (paketas {batch}): niekas nepakeista.",
+        "This file (the same bytes) was already received and loaded (batch {batch}): nothing changed.",
+    ),
+    "file.link": Message("Gautoji vieta yra nuoroda (symlink), o ne failas: ji neskaitoma.",
+                         "The drop is a link (symlink), not a file: it is not read."),
+    "file.kind": Message(
+        "Nepavyko nustatyti įrašų rūšies: pavadinkite failą <organizacija>.<rūšis>.csv ({kinds}) "
+        "arba pridėkite manifestą.",
+        "The record kind could not be told: name the file <org>.<kind>.csv ({kinds}) or add its manifest.",
+    ),
+    "file.identifiers_purged": Message(
+        "Failas su tiesioginiais identifikatoriais centre nesaugomas: jo kopija ištrinta.",
+        "A file with direct identifiers is not kept at the hub: its copy was deleted.",
+    ),
+    "manifest.org": Message("Manifeste nurodyta organizacija „{expected}“, o failas gautas iš „{found}“.",
+                            "The manifest names organisation '{expected}' but the file came from '{found}'."),
+    "delete.unknown": Message("Įrašas, kurį prašoma ištrinti, centre nežinomas: nieko netrinta.",
+                              "The record to delete is not known at the hub: nothing was deleted."),
+    "pull.duplicate_id": Message(
+        "Įrašas per vieną atsisiuntimą gautas {times} kartus: įkelta paskutinė versija.",
+        "The record came {times} times in one pull: its last version was loaded.",
+    ),
+    # partner HTTP API (the hub pulls records); no message quotes a response body or a token
+    "http.unauthorized": Message(
+        "Partnerio API atmetė prieigos žetoną (HTTP 401 arba 403): patikrinkite, ar konfigūracijoje "
+        "nurodytas žetonas nustatytas, teisingas ir nepasibaigęs.",
+        "The partner API refused the access token (HTTP 401 or 403): check that the token named in "
+        "the configuration is set, correct and not expired.",
+    ),
+    "http.not_found": Message(
+        "Partnerio API adresas nerastas (HTTP 404): konfigūracijoje nurodytas netinkamas adresas.",
+        "The partner API endpoint was not found (HTTP 404): the address in the configuration is wrong.",
+    ),
+    "http.unavailable": Message(
+        "Partnerio API nepasiekiama: serverio ar ryšio klaida arba baigėsi laukimo laikas "
+        "(bandymų skaičius: {attempts}).",
+        "The partner API is unavailable: server error, connection error or timeout after {attempts} "
+        "attempts.",
+    ),
+    "http.bad_response": Message("Partnerio API atsakymas netinkamas: {reason}.",
+                                 "The partner API sent an invalid response: {reason}."),
+    "http.token_missing": Message(
+        "Prieigos žetonas nerastas: aplinkos kintamasis „{variable}“ nenustatytas arba tuščias.",
+        "No access token: the environment variable '{variable}' is not set or is empty.",
+    ),
+    "http.token_invalid": Message(
+        "Prieigos žetonas ({place}) netinkamas: jame turi būti tik spausdinami ASCII simboliai be tarpų.",
+        "The access token ({place}) is unusable: it must be printable ASCII without spaces.",
+    ),
+    "http.token_block": Message(
+        "Prieigos žetonas laikomas Prefect Secret bloke „{block}“, kurį skaito tik Prefect srautas "
+        "(„interchange ingest“).",
+        "The access token is in the Prefect Secret block '{block}', which only the Prefect flow reads "
+        "('interchange ingest').",
+    ),
+    "http.client_error": Message(
+        "Partnerio API atmetė užklausą (HTTP {status}): patikrinkite konfigūraciją.",
+        "The partner API rejected the request (HTTP {status}): check the configuration.",
+    ),
 }
+
+
+MAX_COLUMN_CHARS = 100
 
 
 class Problem(BaseModel):
@@ -178,6 +249,15 @@ class Problem(BaseModel):
     column: str | None = None
     record_id: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("column")
+    @classmethod
+    def _shown_column(cls, column: str | None) -> str | None:
+        # A header can be a merged title cell hundreds of characters long: shown cut, so that
+        # receipts stay readable and the quarantine's column_name (255) always holds it.
+        if column is None or len(column) <= MAX_COLUMN_CHARS:
+            return column
+        return column[:MAX_COLUMN_CHARS - 1] + "…"
 
     @property
     def message_lt(self) -> str:

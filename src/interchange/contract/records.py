@@ -16,14 +16,18 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from interchange.contract.codes import CaseType
 from interchange.contract.values import (
+    AttendeeCount,
     BirthYear,
     BloomText,
+    ChildCount,
     GroupService,
     Hex64,
     IdList,
     IndividualService,
+    Minutes,
     MunicipalityCode,
     OrgCode,
+    ParticipationLevel,
     PastDate,
     RecordId,
     SexValue,
@@ -130,9 +134,9 @@ class Person(Record):
         "Tikslinė grupė: socialinės rizikos šeimos narys.", False)
     disability: YesNo = bilingual(
         "negalia", "Target group: has a disability.", "Tikslinė grupė: turi negalią.", False)
-    participation_level: int | None = bilingual(
+    participation_level: ParticipationLevel | None = bilingual(
         "dalyvumo_lygis", "Participation level in percent (0–55) when disability is set.",
-        "Dalyvumo lygis procentais (0–55), kai nurodyta negalia.", None, ge=0, le=55)
+        "Dalyvumo lygis procentais (0–55), kai nurodyta negalia.", None)
     addiction: YesNo = bilingual(
         "priklausomybe", "Target group: has an addiction.", "Tikslinė grupė: turi priklausomybę.",
         False)
@@ -170,9 +174,9 @@ class Household(Record):
     social_risk_to: PastDate | None = bilingual(
         "socialines_rizikos_pabaiga", "Date the social risk ended; empty while it continues.",
         "Data, kai socialinė rizika baigėsi; tuščia, kol tęsiasi.", None)
-    children_count: int | None = bilingual(
+    children_count: ChildCount | None = bilingual(
         "vaiku_skaicius", "Number of children (under 18) in the household.",
-        "Vaikų (iki 18 metų) skaičius namų ūkyje.", None, ge=0, le=30)
+        "Vaikų (iki 18 metų) skaičius namų ūkyje.", None)
 
     @model_validator(mode="after")
     def _risk_period_in_order(self) -> Household:
@@ -195,8 +199,8 @@ class Contact(Record):
         "Paslaugos kodas iš paslaugų katalogo.")
     contact_date: PastDate = bilingual(
         "data", "Date of the contact (YYYY-MM-DD).", "Kontakto data (MMMM-MM-DD).")
-    duration_minutes: int | None = bilingual(
-        "trukme_min", "Duration in minutes.", "Trukmė minutėmis.", None, ge=1, le=1440)
+    duration_minutes: Minutes | None = bilingual(
+        "trukme_min", "Duration in minutes.", "Trukmė minutėmis.", None)
     case_record_id: RecordId | None = bilingual(
         "atvejo_id", "record_id of the case this contact belongs to, if any.",
         "Atvejo, kuriam priklauso kontaktas, įrašo_id, jei yra.", None)
@@ -215,16 +219,16 @@ class GroupSession(Record):
         "Paslaugos kodas iš paslaugų katalogo (grupinė paslauga).")
     session_date: PastDate = bilingual(
         "data", "Date of the meeting (YYYY-MM-DD).", "Užsiėmimo data (MMMM-MM-DD).")
-    duration_minutes: int | None = bilingual(
-        "trukme_min", "Duration in minutes.", "Trukmė minutėmis.", None, ge=1, le=1440)
+    duration_minutes: Minutes | None = bilingual(
+        "trukme_min", "Duration in minutes.", "Trukmė minutėmis.", None)
     attendee_record_ids: IdList = bilingual(
         "dalyviai",
         "record_ids of the persons who attended, separated by '|' (a list in JSON).",
         "Dalyvavusių asmenų įrašo_id, atskirti „|“ (JSON faile – sąrašas).",
         default_factory=list)
-    unregistered_attendees: int = bilingual(
+    unregistered_attendees: AttendeeCount = bilingual(
         "neregistruoti_dalyviai", "Attendees without a person record.",
-        "Dalyviai, neturintys asmens įrašo.", 0, ge=0, le=500)
+        "Dalyviai, neturintys asmens įrašo.", 0)
 
 
 class Case(Record):
@@ -250,9 +254,9 @@ class Case(Record):
     repeat_victimisation: YesNo | None = bilingual(
         "pakartotinis_smurtas", "Domestic violence: the person experienced violence repeatedly.",
         "Smurtas artimoje aplinkoje: asmuo smurtą patyrė pakartotinai.", None)
-    children_in_family: int | None = bilingual(
+    children_in_family: ChildCount | None = bilingual(
         "vaiku_seimoje", "Number of children in the family of the person helped.",
-        "Vaikų skaičius pagalbą gavusio asmens šeimoje.", None, ge=0, le=30)
+        "Vaikų skaičius pagalbą gavusio asmens šeimoje.", None)
 
     @model_validator(mode="after")
     def _subject_and_dates(self) -> Case:

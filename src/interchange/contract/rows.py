@@ -118,6 +118,19 @@ def map_headers(kind: Kind, headers: Iterable[str], *, supplied: Iterable[str] =
     return result
 
 
+def guess_kind(headers: list[str], supplied: Iterable[str] = ()) -> Kind | None:
+    """The one kind whose required columns are all there and which leaves fewest unknown."""
+    fits = []
+    for kind in Kind:
+        mapped = map_headers(kind, headers, supplied=list(supplied))
+        if not mapped.fatal:
+            fits.append((sum(p.code == "header.unknown" for p in mapped.problems), kind))
+    fits.sort()
+    if not fits or (len(fits) > 1 and fits[0][0] == fits[1][0]):
+        return None
+    return fits[0][1]
+
+
 @dataclass
 class RowResult:
     row: int
@@ -155,12 +168,11 @@ def validate_row(kind: Kind, row: int, values: Mapping[str, Any], headers: Heade
     an absent org column and must equal a present one.
     """
     data = _field_values(values, headers)
-    record_id = _safe_record_id(data.get("record_id"))
     if org is not None:
         given = data.get("org")
         if given is not None and str(given).strip().lower() != org:
             problem = error("value.invalid", row=row, column=headers.column_of("org"),
-                            record_id=record_id,
+                            record_id=safe_record_id(data.get("record_id")),
                             expected=f"the sending organisation's code '{org}'")
             return RowResult(row, None, [problem])
         data["org"] = org
@@ -171,28 +183,27 @@ def validate_row(kind: Kind, row: int, values: Mapping[str, Any], headers: Heade
         return RowResult(row, model.model_validate(data), [])
     except ValidationError as exc:
         return RowResult(row, None, problems_from(exc, row=row, headers=headers,
-                                                  record_id=record_id))
+                                                  record_id=safe_record_id(data.get("record_id"))))
 
 
-def _safe_record_id(value: Any) -> str | None:
-    """The record id for messages, unless it is itself a personal code."""
+def safe_record_id(value: Any) -> str | None:
+    """The record id for messages, unless it is itself a personal code; at most 64 characters."""
     if not isinstance(value, str) or looks_like_personal_code(value):
         return None
     return value.strip()[:64] or None
 
 
 def _field_values(values: Mapping[str, Any], headers: HeaderMap) -> dict[str, Any]:
+    # Runs once per row: walks the mapped columns only, so unknown columns cost nothing.
     data: dict[str, Any] = {}
-    for column, value in values.items():
-        name = headers.columns.get(column)
-        if name is None:
+    for column, name in headers.columns.items():
+        value = values.get(column)
+        if value is None:
             continue
         if isinstance(value, str):
             value = value.strip()
-            if value == "":
+            if not value:
                 continue
-        if value is None:
-            continue
         data[name] = value
     return data
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from interchange.contract.manifest import Manifest
+from interchange.contract.receipt import Receipt
 from interchange.contract.records import MODELS, SCHEMA_VERSION
 from interchange.contract.services import CATALOGUE_VERSION
 
@@ -27,9 +28,10 @@ def _document(name: str, model: type[BaseModel]) -> dict[str, Any]:
 
 
 def schema_documents() -> dict[str, str]:
-    """File name -> JSON text, for every record kind and the manifest."""
+    """File name -> JSON text, for every record kind, the manifest and the receipt."""
     models: dict[str, type[BaseModel]] = {str(kind): model for kind, model in MODELS.items()}
     models["manifest"] = Manifest
+    models["receipt"] = Receipt
     return {
         f"{name}.schema.json": json.dumps(_document(name, model), indent=2, ensure_ascii=False)
         + "\n"

@@ -32,6 +32,9 @@ _BASE64_128_BYTES = r"^[A-Za-z0-9+/]{171}=$"
 _TRUE = {"true", "taip", "yes", "1", "t", "y"}
 _FALSE = {"false", "ne", "no", "0", "f", "n"}
 _DATE = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[T ][0-9:.]+)?$")
+# A number cell formatted with decimals, as a Lithuanian-locale spreadsheet writes it: 45,0.
+# Only a zero fraction of one or two digits: "1,000" is a thousand to some and one to others.
+_DECIMAL_COMMA_WHOLE = re.compile(r"^\s*([+-]?\d+),0{1,2}\s*$")
 
 
 def _fail(code: str, **ctx: Any) -> PydanticCustomError:
@@ -49,6 +52,12 @@ def _yes_no(value: object) -> object:
     if text in _FALSE:
         return False
     raise _fail("value.boolean")
+
+
+def _whole_number(value: object) -> object:
+    if isinstance(value, str) and (match := _DECIMAL_COMMA_WHOLE.match(value)):
+        return match[1]
+    return value  # anything else (1,5 too) is judged by int parsing: value.integer
 
 
 def _calendar_date(value: object) -> object:
@@ -143,7 +152,12 @@ OrgCode = Annotated[
 YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
 PastDate = Annotated[date, BeforeValidator(_calendar_date), AfterValidator(_not_in_future)]
-BirthYear = Annotated[int, Field(ge=1890), AfterValidator(_past_year)]
+# Whole numbers with their limits inside the type, so the JSON Schema shows them as minimum/maximum.
+Minutes = Annotated[int, Field(ge=1, le=1440), BeforeValidator(_whole_number)]
+ChildCount = Annotated[int, Field(ge=0, le=30), BeforeValidator(_whole_number)]
+ParticipationLevel = Annotated[int, Field(ge=0, le=55), BeforeValidator(_whole_number)]
+AttendeeCount = Annotated[int, Field(ge=0, le=500), BeforeValidator(_whole_number)]
+BirthYear = Annotated[int, Field(ge=1890), BeforeValidator(_whole_number), AfterValidator(_past_year)]
 SexValue = Annotated[Sex, BeforeValidator(_sex)]
 MunicipalityCode = Annotated[
     str, BeforeValidator(_municipality), Field(json_schema_extra={"enum": list(MUNICIPALITY_CODES)})

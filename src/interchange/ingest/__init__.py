@@ -1,0 +1,1 @@
+"""Hub-side ingestion of partner drops: batch validation and loading."""

@@ -1,0 +1,433 @@
+"""Batch-level validation: Great Expectations suites judge a whole partner batch.
+
+Rows have already passed the pydantic contract one by one; the suites in `expectations/`
+(reviewed JSON, one per record kind, plus `contact_weekly_visits`) judge the batch as a
+whole. Each expectation's `meta` says how bad a failure is: `critical` holds the whole
+batch, `warning` loads it and flags the receipt. Its `lt`/`en` templates may name counts,
+columns, thresholds and parameters, never cell values, because cells may be personal data.
+
+The suites are found in `directory`, by default the repository's `expectations/` folder
+(editable or development install). An installed package does not ship them: a workspace
+points at its own reviewed copy (config key `expectations_dir`) and passes it here.
+
+Great Expectations is imported lazily: importing it costs about 3 s.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import AbstractDataContext
+
+SEVERITIES = ("critical", "warning")
+WEEKLY_VISITS = "contact_weekly_visits"
+SUITE_NAMES = ("person", "household", "contact", "group_session", "case", WEEKLY_VISITS)
+MAX_UNEXPECTED_ROWS = 50
+
+# The one place where batch thresholds and their defaults are documented.
+DEFAULT_PARAMETERS: dict[str, Any] = {
+    # Last day a record may be dated; None means date.today() at call time.
+    "today": None,
+    # Latest plausible birth year; None means the year of `today`.
+    "current_year": None,
+    # First day of the period the drop declares; None means `today` minus DEFAULT_PERIOD_DAYS.
+    "period_start": None,
+    # Share of persons that must carry a pseudonym or some token/Bloom filter (warning below it).
+    "min_linkage_share": 0.8,
+    # Share of contacts / group sessions whose persons must be known (batch held below it).
+    "min_known_reference_share": 0.9,
+    # Share of contacts / sessions that must fall in the period (batch held below it: wrong file).
+    "min_in_period_share": 0.99,
+}
+DEFAULT_PERIOD_DAYS = 366
+
+# Columns the suites compare with `between`; GX only vectorises float/int64 and datetime64[ns].
+_DATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "household": ("social_risk_from", "social_risk_to"),
+    "contact": ("contact_date",),
+    "group_session": ("session_date",),
+    "case": ("opened", "closed"),
+}
+_NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "person": ("birth_year",),
+    "household": ("children_count",),
+    "contact": ("duration_minutes",),
+    "group_session": ("duration_minutes",),
+    "case": ("children_in_family",),
+}
+_LINKAGE_COLUMNS = (
+    "person_pseudonym", "given_name_token", "surname_token", "surname_root_token", "birth_date_token",
+    "given_name_bloom", "surname_bloom", "birth_date_bloom",
+)
+_SUPERVISION_VISIT = "supervision_visit"
+_META_KEYS = ("severity", "code", "lt", "en")
+_RESULT_FIELDS = ("column", "element_count", "checked_count", "unexpected_count", "unexpected_percent",
+                  "min_value", "max_value", "mostly_percent")
+
+
+class SuiteError(ValueError):
+    """A suite file is malformed, or an expectation could not be evaluated (a bug, not the partner's fault)."""
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's result, ready for the bilingual receipt."""
+
+    code: str
+    severity: str
+    column: str | None
+    success: bool
+    element_count: int
+    unexpected_count: int
+    unexpected_rows: list[int]
+    message_lt: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class BatchVerdict:
+    """All outcomes for one batch; `held` means nothing of it may be loaded."""
+
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def held(self) -> bool:
+        return any(o.severity == "critical" for o in self.failed)
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.failed if o.severity == "warning"]
+
+
+# --- suites -------------------------------------------------------------------------------
+
+
+def default_directory() -> Path:
+    """The repository's `expectations/` folder; exists only in an editable or development install."""
+    return Path(__file__).resolve().parents[3] / "expectations"
+
+
+def load_suite(kind: str, directory: Path | None = None) -> dict:
+    """The reviewed suite JSON of `kind`, checked for severity, code and safe message templates."""
+    if kind not in SUITE_NAMES:
+        raise ValueError(f"no expectation suite for kind {kind!r}; known: {', '.join(SUITE_NAMES)}")
+    folder = directory if directory is not None else default_directory()
+    path = folder / f"{kind}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"expectation suite {path} not found; set expectations_dir to the reviewed suites")
+    suite = json.loads(path.read_text(encoding="utf-8"))
+    _check_suite(suite, path)
+    return suite
+
+
+def _check_suite(suite: dict, path: Path) -> None:
+    allowed = set(_RESULT_FIELDS) | set(DEFAULT_PARAMETERS)
+    codes = [(e.get("meta") or {}).get("code") for e in suite.get("expectations", [])]
+    if len(codes) != len(set(codes)):
+        raise SuiteError(f"{path.name}: every expectation needs its own code")
+    for number, expectation in enumerate(suite.get("expectations", []), start=1):
+        where = f"{path.name}, expectation {number}"
+        meta = expectation.get("meta") or {}
+        missing = [key for key in _META_KEYS if not meta.get(key)]
+        if missing:
+            raise SuiteError(f"{where}: meta lacks {', '.join(missing)}")
+        if meta["severity"] not in SEVERITIES:
+            raise SuiteError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+        for language in ("lt", "en"):
+            unknown = _placeholders(meta[language]) - allowed
+            if unknown:
+                # Only counts, columns and thresholds may be named: a value could be personal data.
+                raise SuiteError(f"{where}: {language} template uses {', '.join(sorted(unknown))}")
+
+
+def _placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def _gx_suite(suite: dict) -> Any:
+    import great_expectations as gx
+
+    # Ids belong to a stored context; the reviewed JSON may carry them from an export.
+    clean = {key: value for key, value in suite.items() if key != "id"}
+    clean["expectations"] = [{k: v for k, v in e.items() if k != "id"} for e in suite.get("expectations", [])]
+    return gx.ExpectationSuite(**clean)
+
+
+# --- parameters and frames ----------------------------------------------------------------
+
+
+def resolve_parameters(parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """DEFAULT_PARAMETERS overlaid with `parameters`, with the date defaults filled in."""
+    resolved = {**DEFAULT_PARAMETERS, **(parameters or {})}
+    today = _as_date(resolved["today"]) or date.today()
+    resolved["today"] = today
+    resolved["current_year"] = int(resolved["current_year"] or today.year)
+    resolved["period_start"] = _as_date(resolved["period_start"]) or today - timedelta(days=DEFAULT_PERIOD_DAYS)
+    return resolved
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or _is_plain_date(value):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value))
+
+
+def derive_columns(kind: str, frame: pd.DataFrame, *, known_person_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """A copy of `frame` with the derived columns its suite checks.
+
+    person: `has_linkage_key`; contact: `person_known`; group_session: `attendees_known`.
+    `known_person_ids` are the person record_ids known at the hub plus those arriving in the
+    same delivery; contact and group_session batches need them. Deletion rows reference
+    nothing, so they count as linked and known.
+    """
+    if kind == "person":
+        return frame.assign(has_linkage_key=_deleted(frame) | _any_present(frame, _LINKAGE_COLUMNS))
+    if kind in ("contact", "group_session"):
+        if known_person_ids is None:
+            raise ValueError(f"{kind} batches need known_person_ids to judge their references")
+        known = _as_id_list(known_person_ids)
+        if kind == "contact":
+            return frame.assign(person_known=_deleted(frame) | frame["person_record_id"].isin(known))
+        return frame.assign(attendees_known=_deleted(frame) | _attendees_known(frame["attendee_record_ids"], known))
+    return frame.copy()
+
+
+def _as_id_list(ids: Iterable[str]) -> list[str]:
+    return ids if isinstance(ids, list) else list(ids)
+
+
+def _deleted(frame: pd.DataFrame) -> pd.Series:
+    if "deleted" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["deleted"].fillna(False).astype(bool)
+
+
+def _any_present(frame: pd.DataFrame, columns: Iterable[str]) -> pd.Series:
+    present = pd.Series(False, index=frame.index)
+    for column in columns:
+        if column in frame:
+            values = frame[column]
+            present |= values.notna() & (values.astype("str").str.strip() != "")
+    return present
+
+
+def _attendees_known(attendees: pd.Series, known: list[str]) -> pd.Series:
+    # Contract rows hold lists; a frame read straight from CSV may still hold "a|b".
+    lists = attendees.map(lambda v: v.split("|") if isinstance(v, str) else v)
+    ids = lists.explode()
+    ids = ids[ids.notna() & (ids.astype("str").str.strip() != "")]
+    unknown = ~ids.astype("str").str.strip().isin(known)
+    has_unknown = unknown.groupby(level=0).any()
+    return ~has_unknown.reindex(attendees.index, fill_value=False).astype(bool)
+
+
+def weekly_visits_frame(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Supervision visits per person and ISO week: person_record_id, iso_year, iso_week, visits, _row.
+
+    `_row` is the first contact row of that person-week, so a receipt can point at it.
+    """
+    dates = _datetimes(contacts["contact_date"])
+    keep = (contacts["service_code"] == _SUPERVISION_VISIT).fillna(False) & ~_deleted(contacts) & dates.notna()
+    iso = dates[keep].dt.isocalendar()
+    visits = pd.DataFrame({
+        "person_record_id": contacts.loc[keep, "person_record_id"],
+        "iso_year": iso["year"].astype("int64"),
+        "iso_week": iso["week"].astype("int64"),
+        "_row": contacts.loc[keep, "_row"],
+    })
+    grouped = visits.groupby(["person_record_id", "iso_year", "iso_week"], sort=False, observed=True)["_row"]
+    weekly = grouped.agg(visits="size", _row="min").reset_index()
+    weekly["visits"] = weekly["visits"].astype("int64")
+    return weekly
+
+
+def _prepare(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the dtypes GX compares fast: datetime64[ns] dates and float64 numbers."""
+    if "_row" not in frame:
+        raise ValueError("the frame needs a _row column with the partner's row numbers")
+    converted = {c: _datetimes(frame[c]) for c in _DATE_COLUMNS.get(kind, ()) if c in frame}
+    converted |= {c: _floats(frame[c]) for c in _NUMBER_COLUMNS.get(kind, ()) if c in frame}
+    # With copy-on-write, assign shares the untouched columns instead of copying them.
+    return frame.assign(**converted) if converted else frame
+
+
+def _datetimes(values: pd.Series) -> pd.Series:
+    if values.dtype == "datetime64[ns]":
+        return values
+    # Dates and ISO strings both parse; rows passed the contract, so a failure is a bug: raise, never NaT.
+    return pd.to_datetime(values, format="ISO8601").astype("datetime64[ns]")
+
+
+def _floats(values: pd.Series) -> pd.Series:
+    return values if values.dtype == "float64" else pd.to_numeric(values).astype("float64")
+
+
+# --- judging ------------------------------------------------------------------------------
+
+
+def judge_batch(
+    kind: str,
+    frame: pd.DataFrame,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    known_person_ids: Iterable[str] | None = None,
+    directory: Path | None = None,
+) -> BatchVerdict:
+    """Judge a whole batch of `kind` against its suite; contact batches also get the weekly-visits suite.
+
+    `frame` holds the contract fields of `kind` plus `_row`. Derived columns are added when
+    missing (contact and group_session then need `known_person_ids`, see derive_columns).
+    """
+    resolved = resolve_parameters(parameters)
+    prepared = _prepare(kind, _with_derived(kind, frame, known_person_ids))
+    outcomes = _validate(load_suite(kind, directory), prepared, resolved)
+    if kind == "contact":
+        weekly = weekly_visits_frame(prepared)
+        outcomes += _validate(load_suite(WEEKLY_VISITS, directory), weekly, resolved)
+    return BatchVerdict(outcomes)
+
+
+def _with_derived(kind: str, frame: pd.DataFrame, known_person_ids: Iterable[str] | None) -> pd.DataFrame:
+    derived = {"person": "has_linkage_key", "contact": "person_known", "group_session": "attendees_known"}.get(kind)
+    if derived is None or derived in frame:
+        return frame
+    return derive_columns(kind, frame, known_person_ids=known_person_ids)
+
+
+_LOCK = threading.Lock()
+_CONTEXT: AbstractDataContext | None = None
+
+
+def _context() -> AbstractDataContext:
+    """One ephemeral GX context per process: creating it is cheap, importing GX is not."""
+    global _CONTEXT
+    with _LOCK:
+        if _CONTEXT is None:
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            context = gx.get_context(mode="ephemeral")
+            # tqdm bars on stderr would end up in flow logs, one per batch.
+            context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            _CONTEXT = context
+        return _CONTEXT
+
+
+def _validate(suite: dict, frame: pd.DataFrame, parameters: dict[str, Any]) -> list[ExpectationOutcome]:
+    context = _context()
+    # A datasource per call: its execution engine keeps the last frame alive and is not
+    # thread-safe; a shared one with unique asset names would keep every frame alive.
+    name = f"batch-{uuid.uuid4().hex}"
+    with _LOCK:
+        asset = context.data_sources.add_pandas(name).add_dataframe_asset("frame")
+        batch_definition = asset.add_batch_definition_whole_dataframe("all")
+    try:
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": _gx_frame(suite, frame)})
+        result = batch.validate(
+            _gx_suite(suite),
+            expectation_parameters=_gx_parameters(parameters),
+            # SUMMARY keeps at most partial_unexpected_count failing rows; COMPLETE would list all.
+            # No unexpected_index_column_names: GX then walks every failing row in Python
+            # (seconds for 1M); the frame's index carries the row numbers instead.
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_UNEXPECTED_ROWS},
+        )
+    finally:
+        with _LOCK:
+            context.data_sources.delete(name)
+    outcomes = [_outcome(r, parameters) for r in result.results]
+    # GX does not keep the suite's order; receipts read better in the reviewed order.
+    order = {e["meta"]["code"]: i for i, e in enumerate(suite["expectations"])}
+    return sorted(outcomes, key=lambda o: order[o.code])
+
+
+def _gx_frame(suite: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """What GX gets: only the columns the suite reads, indexed by the partner's row numbers."""
+    wanted = {e["kwargs"]["column"] for e in suite["expectations"] if "column" in e["kwargs"]}
+    missing = wanted - set(frame.columns)
+    if missing:
+        raise ValueError(f"the {suite['name']} frame lacks columns {', '.join(sorted(missing))}")
+    subset = frame[[c for c in frame.columns if c in wanted]]
+    subset.index = pd.Index(frame["_row"].to_numpy(dtype="int64"))
+    if "record_id" in subset:
+        # Equal ids get equal codes, so uniqueness is judged the same; GX hashes every frame
+        # it loads (twice per run), and integers hash ~10x faster than Python strings. The
+        # results then hold no record ids either.
+        codes = pd.Series(pd.factorize(subset["record_id"])[0], index=subset.index)
+        subset["record_id"] = codes.where(codes >= 0)  # a missing id stays missing, not a duplicate
+    return subset
+
+
+def _gx_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    # Date columns are datetime64[ns]; pandas will not compare them with a plain date.
+    return {k: datetime.combine(v, datetime.min.time()) if _is_plain_date(v) else v for k, v in parameters.items()}
+
+
+def _is_plain_date(value: object) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _outcome(result: Any, parameters: dict[str, Any]) -> ExpectationOutcome:
+    config = result.expectation_config
+    meta = config.meta
+    if result.exception_info.get("raised_exception"):
+        raise SuiteError(f"{meta['code']}: {result.exception_info.get('exception_message')}")
+    summary = result.result
+    fields = _message_fields(config.kwargs, summary, parameters)
+    rows = [int(row) for row in summary.get("partial_unexpected_index_list") or []]
+    return ExpectationOutcome(
+        code=meta["code"],
+        severity=meta["severity"],
+        column=config.kwargs.get("column"),
+        success=bool(result.success),
+        element_count=fields["element_count"],
+        unexpected_count=fields["unexpected_count"],
+        unexpected_rows=rows[:MAX_UNEXPECTED_ROWS],
+        message_lt=meta["lt"].format_map(fields),
+        message_en=meta["en"].format_map(fields),
+    )
+
+
+def _message_fields(kwargs: Mapping[str, Any], summary: Mapping[str, Any], parameters: dict[str, Any]) -> dict:
+    """Everything a template may name: counts, the column, thresholds and parameters, never values."""
+    element_count = int(summary.get("element_count") or 0)
+    unexpected_count = int(summary.get("unexpected_count") or 0)
+    mostly = kwargs.get("mostly")
+    fields = {name: _show(value) for name, value in parameters.items()}
+    fields |= {
+        "column": kwargs.get("column"),
+        "element_count": element_count,
+        "checked_count": element_count - int(summary.get("missing_count") or 0),
+        "unexpected_count": unexpected_count,
+        "unexpected_percent": _show(round(float(summary.get("unexpected_percent") or 0.0), 1)),
+        "min_value": _show(kwargs.get("min_value")),
+        "max_value": _show(kwargs.get("max_value")),
+        "mostly_percent": _show(round(float(mostly if mostly is not None else 1.0) * 100, 1)),
+    }
+    return fields
+
+
+def _show(value: object) -> object:
+    if isinstance(value, datetime):  # pandas Timestamps too
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,207 @@
+"""One ingest over a workspace: every configured source, each on its own, and a summary."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from interchange.contract.problems import ProblemError, error
+from interchange.contract.receipt import BatchStatus, Receipt
+from interchange.ingest.batches import Judging
+from interchange.ingest.drops import Hub, ingest_inbox
+from interchange.ingest.http_source import token_from_env, usable_token
+from interchange.ingest.pulls import ingest_pull, source_name
+from interchange.warehouse.engine import open_warehouse
+from interchange.workspace.config import HttpSourceConfig, InboxSource
+from interchange.workspace.layout import Workspace
+
+log = logging.getLogger(__name__)
+TokenResolver = Callable[[HttpSourceConfig], str]
+# Problems a later attempt may not meet: the partner API was down. Every other stated
+# problem (a missing or refused token, a wrong address) stays until someone fixes it.
+TRANSIENT_CODES = frozenset({"http.unavailable"})
+
+
+class SourceError(Exception):
+    """A source failed for a reason said in words that carry no record values (safe to log and alert)."""
+
+
+def open_hub(workspace: Workspace, *, today: date | None = None) -> Hub:
+    """The workspace's warehouse (schema upgraded) and judging settings."""
+    workspace.make_folders()
+    return Hub(workspace, open_warehouse(workspace.database_url),
+               Judging(workspace.config.expectations, today or date.today(), workspace.expectations_dir))
+
+
+def token_from_environment(source: HttpSourceConfig) -> str:
+    """Tokens from environment variables; the Prefect flow adds Secret blocks on top."""
+    if source.token_env is None:
+        raise ProblemError(error("http.token_block", block=source.token_block))
+    return token_from_env(source.token_env)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    org: str
+    source: InboxSource | HttpSourceConfig
+
+    @property
+    def name(self) -> str:
+        return "inbox" if isinstance(self.source, InboxSource) else source_name(self.source)
+
+    @property
+    def label(self) -> str:
+        return f"{self.org}/{self.name}"
+
+
+def configured_sources(workspace: Workspace) -> list[SourceRef]:
+    return [SourceRef(org.code, source) for org in workspace.config.organisations for source in org.sources]
+
+
+def ingest_source(hub: Hub, ref: SourceRef, token_for: TokenResolver | None = None) -> list[Receipt]:
+    """Ingest one source; raises when it fails as a whole (a ProblemError says why, without data)."""
+    if isinstance(ref.source, InboxSource):
+        return ingest_inbox(hub, ref.org, ref.source)
+    token = (token_for or token_from_environment)(ref.source)
+    if not usable_token(token):
+        place = ref.source.token_env or f"Prefect Secret block {ref.source.token_block}"
+        raise ProblemError(error("http.token_invalid", place=place))
+    return ingest_pull(hub, ref.org, ref.source, token=token)
+
+
+@dataclass
+class IngestSummary:
+    receipts: list[Receipt] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # source label -> safe message
+
+    @property
+    def held(self) -> list[Receipt]:
+        return [r for r in self.receipts if r.status is BatchStatus.HELD]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(r.counts.loaded for r in self.receipts)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(r.counts.quarantined for r in self.receipts)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every source ran and nothing is held; 1 when a steward has something to chase."""
+        return 1 if self.failures or self.held else 0
+
+    def render(self, receipts_root: str) -> str:
+        lines = [f"{len(self.receipts)} batches: {self.rows_loaded} rows loaded, "
+                 f"{sum(r.counts.unchanged for r in self.receipts)} unchanged, "
+                 f"{self.rows_quarantined} quarantined, {len(self.held)} batches held"]
+        for receipt in self.receipts:
+            lines.append(f"  {receipt.org} batch {receipt.batch_id} {receipt.file_name or receipt.source}: "
+                         f"{receipt.status.value}, read {receipt.counts.rows_read}, loaded {receipt.counts.loaded}, "
+                         f"unchanged {receipt.counts.unchanged}, quarantined {receipt.counts.quarantined}")
+        for label, message in self.failures.items():
+            lines.append(f"  FAILED {label}: {message}")
+        lines.append(f"Receipts: {receipts_root}/<org>/")
+        return "\n".join(lines)
+
+
+def ingest_workspace(workspace: Workspace, *, token_for: TokenResolver | None = None,
+                     today: date | None = None) -> IngestSummary:
+    """Every source once, without Prefect; one failing source does not stop the others."""
+    hub = open_hub(workspace, today=today)
+    summary = IngestSummary()
+    try:
+        for ref in configured_sources(workspace):
+            try:
+                summary.receipts += ingest_source(hub, ref, token_for)
+            except Exception as exc:  # reported per source; the caller decides the exit code
+                summary.failures[ref.label] = describe_failure(exc)
+                log.error("source %s failed: %s", ref.label, summary.failures[ref.label])
+    finally:
+        hub.engine.dispose()
+    return summary
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A failure in words that carry no record values: problem codes, or the exception's class."""
+    if isinstance(exc, ProblemError):
+        return "; ".join(f"{p.code}: {p.message_en}" for p in exc.problems)
+    if isinstance(exc, SourceError):
+        return str(exc)
+    return f"{type(exc).__name__} (see the flow run's log)"
+
+
+def worth_retrying(exc: BaseException) -> bool:
+    """Whether a later attempt at the source may succeed: an outage or a hub error may pass."""
+    if isinstance(exc, ProblemError):
+        return any(p.code in TRANSIENT_CODES for p in exc.problems)
+    return not isinstance(exc, SourceError)
+
+
+def failure_trace(exc: BaseException) -> str:
+    """Where `exc` came from, frame by frame, with exception classes but no messages.
+
+    A message may quote a record (a database error shows the row it failed on); the
+    file, line and function names are enough to find the bug.
+    """
+    lines = []
+    current: BaseException | None = exc
+    while current is not None:
+        lines.append(f"{type(current).__name__}, raised at:")
+        lines += [f"  {Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+                  for frame in traceback.extract_tb(current.__traceback__)]
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "\n".join(lines)
+
+
+BatchRow = dict[str, str | int]
+
+
+def batch_table(summary: IngestSummary) -> list[BatchRow]:
+    """One row per batch, as the receipts count it: org, source, file, status and the row counts."""
+    return [{"org": r.org, "source": r.source, "batch": r.batch_id, "file": r.file_name or "",
+             "kind": r.kind or "", "status": r.status.value, "rows_read": r.counts.rows_read,
+             "loaded": r.counts.loaded, "unchanged": r.counts.unchanged,
+             "quarantined": r.counts.quarantined, "held": r.counts.held} for r in summary.receipts]
+
+
+def attention_markdown(summary: IngestSummary) -> str:
+    """What a steward must chase, as Markdown: held and rejected batches, failed sources.
+
+    Only organisation codes, batch ids, file names, counts and problem codes: this text
+    goes to the orchestrator's UI and to alerts.
+    """
+    sections = [_held_section(summary), _rejected_section(summary), _failures_section(summary)]
+    body = [s for s in sections if s] or ["Nothing: every source ran and no batch was held or rejected."]
+    return "\n\n".join(["# Ingest: what needs a steward", *body]) + "\n"
+
+
+def _held_section(summary: IngestSummary) -> str:
+    rows = [f"| {r.org} | {r.batch_id} | {_cell(r.file_name or r.source)} | {r.counts.held} | "
+            f"{', '.join(e.code for e in r.expectations if not e.success and e.severity == 'critical')} |"
+            for r in summary.held]
+    return "\n".join(["## Held batches (nothing loaded)", "", "| org | batch | file | held rows | failed checks |",
+                      "|---|---|---|---|---|", *rows]) if rows else ""
+
+
+def _rejected_section(summary: IngestSummary) -> str:
+    rows = [f"| {r.org} | {r.batch_id} | {_cell(r.file_name or r.source)} | "
+            # From the summary: the listed problems stop at MAX_LISTED_PROBLEMS, the summary does not.
+            f"{', '.join(sorted({s.code for s in r.problem_summary if s.severity == 'error'}))} |"
+            for r in summary.receipts if r.status is BatchStatus.REJECTED]
+    return "\n".join(["## Rejected files (nothing loaded)", "", "| org | batch | file | problems |",
+                      "|---|---|---|---|", *rows]) if rows else ""
+
+
+def _failures_section(summary: IngestSummary) -> str:
+    rows = [f"- `{label}`: {message}" for label, message in summary.failures.items()]
+    return "\n".join(["## Failed sources", "", *rows]) if rows else ""
+
+
+def _cell(text: str) -> str:
+    # A partner's file name must not break the table.
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,268 @@
+"""Batch-level Great Expectations suites, run for real on frames built from contract rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from interchange.contract.records import MODELS, Deletion, Kind
+from interchange.ingest.expectations import (
+    SUITE_NAMES,
+    BatchVerdict,
+    SuiteError,
+    derive_columns,
+    judge_batch,
+    load_suite,
+    weekly_visits_frame,
+)
+
+ORG = "vaiko-centras"
+PERIOD_START = date(2025, 1, 1)
+TODAY = date(2025, 4, 1)
+PARAMETERS = {"today": TODAY, "period_start": PERIOD_START, "current_year": 2025}
+PSEUDONYM = "ab" * 32
+PERSON_IDS = [f"asm-{i:04d}" for i in range(100)]
+
+
+def frame(kind: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows validated by the contract models, as the hub holds them; partner row 1 is the header."""
+    model = MODELS[Kind(kind)]
+    dumped = [
+        (Deletion if row.get("deleted") else model)(org=ORG, **row).model_dump()
+        for row in rows
+    ]
+    result = pd.DataFrame(dumped)
+    result["_row"] = range(2, len(rows) + 2)
+    return result
+
+
+def contacts(count: int = 100, **overrides: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "record_id": f"kon-{i:04d}",
+            "person_record_id": PERSON_IDS[i % len(PERSON_IDS)],
+            "service_code": "case_management",
+            "contact_date": PERIOD_START + timedelta(days=i % 80),
+            "duration_minutes": 45,
+            **overrides,
+        }
+        for i in range(count)
+    ]
+
+
+def persons(count: int = 100) -> list[dict[str, Any]]:
+    return [
+        {"record_id": PERSON_IDS[i], "person_pseudonym": PSEUDONYM, "birth_year": 1980 + i % 30}
+        for i in range(count)
+    ]
+
+
+def outcome(verdict: BatchVerdict, code: str):
+    [found] = [o for o in verdict.outcomes if o.code == code]
+    return found
+
+
+@pytest.fixture(scope="module")
+def clean_frames() -> dict[str, pd.DataFrame]:
+    return {
+        "person": frame("person", persons()),
+        "household": frame("household", [
+            {"record_id": f"nu-{i}", "children_count": i % 5, "social_risk_from": date(2024, 3, 1)}
+            for i in range(30)
+        ]),
+        "contact": frame("contact", contacts()),
+        "group_session": frame("group_session", [
+            {"record_id": f"gr-{i}", "service_code": "therapeutic_group",
+             "session_date": PERIOD_START + timedelta(days=i), "attendee_record_ids": PERSON_IDS[i:i + 5]}
+            for i in range(30)
+        ]),
+        "case": frame("case", [
+            {"record_id": f"at-{i}", "case_type": "case_management", "person_record_id": PERSON_IDS[i],
+             "opened": date(2024, 6, 1), "children_in_family": 2}
+            for i in range(30)
+        ]),
+    }
+
+
+def test_every_suite_loads_with_severity_code_and_both_languages() -> None:
+    for name in SUITE_NAMES:
+        suite = load_suite(name)
+        assert suite["expectations"], name
+        for expectation in suite["expectations"]:
+            meta = expectation["meta"]
+            assert meta["severity"] in ("critical", "warning")
+            assert meta["code"].startswith("batch.")
+            assert meta["lt"] and meta["en"]
+        if name != "contact_weekly_visits":
+            codes = {e["meta"]["code"]: e["meta"]["severity"] for e in suite["expectations"]}
+            assert codes["batch.record_id_unique"] == "critical"
+
+
+def test_clean_batches_pass_with_every_outcome_successful(clean_frames: dict[str, pd.DataFrame]) -> None:
+    for kind, clean in clean_frames.items():
+        verdict = judge_batch(kind, clean, parameters=PARAMETERS, known_person_ids=PERSON_IDS)
+        assert not verdict.held, kind
+        assert verdict.failed == [], kind
+        assert all(o.success and o.unexpected_count == 0 for o in verdict.outcomes), kind
+        assert all(o.message_lt and o.message_en for o in verdict.outcomes)
+    contact_codes = [o.code for o in judge_batch(
+        "contact", clean_frames["contact"], parameters=PARAMETERS, known_person_ids=PERSON_IDS).outcomes]
+    assert "batch.supervision_visits_per_week" in contact_codes
+
+
+def test_duplicate_record_id_holds_the_batch_with_row_numbers() -> None:
+    rows = contacts(20)
+    rows[7]["record_id"] = rows[3]["record_id"]
+    verdict = judge_batch("contact", frame("contact", rows), parameters=PARAMETERS, known_person_ids=PERSON_IDS)
+    assert verdict.held
+    duplicate = outcome(verdict, "batch.record_id_unique")
+    assert (duplicate.severity, duplicate.success, duplicate.column) == ("critical", False, "record_id")
+    assert duplicate.unexpected_count == 2
+    assert duplicate.unexpected_rows == [5, 9]  # list positions 3 and 7, after the header row
+    assert "2 of 20" in duplicate.message_en and "2 iš 20" in duplicate.message_lt
+
+
+def test_contact_dates_outside_the_period_hold_the_batch() -> None:
+    rows = contacts(50, contact_date=date(2024, 6, 1))  # last year's file sent again
+    verdict = judge_batch("contact", frame("contact", rows), parameters=PARAMETERS, known_person_ids=PERSON_IDS)
+    assert verdict.held
+    share = outcome(verdict, "batch.contact_period_share")
+    assert (share.severity, share.success, share.unexpected_count) == ("critical", False, 50)
+    assert "2025-01-01" in share.message_en and "2025-04-01" in share.message_lt
+
+
+def test_a_stray_late_entry_is_only_a_warning() -> None:
+    rows = contacts(200)
+    rows[10]["contact_date"] = date(2024, 12, 20)
+    verdict = judge_batch("contact", frame("contact", rows), parameters=PARAMETERS, known_person_ids=PERSON_IDS)
+    assert not verdict.held
+    assert [w.code for w in verdict.warnings] == ["batch.contact_date_in_period"]
+    assert verdict.warnings[0].unexpected_rows == [12]
+
+
+@pytest.mark.parametrize(("unknown", "held"), [(20, True), (5, False)])
+def test_unknown_person_references_hold_only_above_the_threshold(unknown: int, held: bool) -> None:
+    rows = contacts(100)
+    for row in rows[:unknown]:
+        row["person_record_id"] = "niekam-nezinomas"
+    verdict = judge_batch("contact", frame("contact", rows), parameters=PARAMETERS, known_person_ids=PERSON_IDS)
+    known = outcome(verdict, "batch.contact_person_known")
+    assert verdict.held is held
+    assert known.success is not held
+    assert known.unexpected_count == unknown
+    assert known.unexpected_rows == list(range(2, unknown + 2))
+
+
+def test_persons_known_only_from_the_same_delivery_count_as_known() -> None:
+    rows = contacts(10, person_record_id="naujas-asmuo")
+    in_delivery = {"naujas-asmuo"}  # the hub's ids plus the person file of this delivery
+    verdict = judge_batch("contact", frame("contact", rows), parameters=PARAMETERS,
+                          known_person_ids=set(PERSON_IDS) | in_delivery)
+    assert outcome(verdict, "batch.contact_person_known").success
+
+
+def test_too_many_persons_without_linkage_keys_is_a_warning_not_held() -> None:
+    rows = persons(100)
+    for row in rows[:30]:
+        row["person_pseudonym"] = None
+    rows[0]["surname_token"] = "cd" * 32  # a token alone is still a linkage key
+    verdict = judge_batch("person", frame("person", rows), parameters=PARAMETERS)
+    assert not verdict.held
+    [warning] = verdict.warnings
+    assert (warning.code, warning.unexpected_count) == ("batch.linkage_key_share", 29)
+    assert "80%" in warning.message_en and "80 %" in warning.message_lt
+
+
+def test_nine_supervision_visits_in_one_week_warn_with_the_count_not_the_person() -> None:
+    rows = contacts(30)
+    for i in range(9):  # Monday 2025-02-03 to Friday 2025-02-07, some days twice
+        rows[20 + i] |= {"person_record_id": "asm-0042", "service_code": "supervision_visit",
+                         "contact_date": date(2025, 2, 3) + timedelta(days=i % 5)}
+    verdict = judge_batch("contact", frame("contact", rows), parameters=PARAMETERS, known_person_ids=PERSON_IDS)
+    assert not verdict.held
+    [warning] = verdict.warnings
+    assert (warning.code, warning.severity, warning.unexpected_count) == ("batch.supervision_visits_per_week",
+                                                                         "warning", 1)
+    assert warning.unexpected_rows == [22]  # the first contact of that week
+    for message in (warning.message_en, warning.message_lt):
+        assert "1" in message and "7" in message
+        assert "asm-0042" not in message and "42" not in message
+
+
+def test_weekly_visits_count_per_person_and_iso_week() -> None:
+    rows = contacts(4, service_code="supervision_visit", person_record_id="asm-0001")
+    rows[0]["contact_date"] = date(2024, 12, 30)  # ISO week 2025-W01, like 2025-01-02
+    rows[1]["contact_date"] = date(2025, 1, 2)
+    rows[2]["contact_date"] = date(2025, 1, 6)  # 2025-W02
+    rows[3] = {"record_id": rows[3]["record_id"], "deleted": True}
+    weekly = weekly_visits_frame(frame("contact", rows))
+    assert weekly[["iso_year", "iso_week", "visits", "_row"]].values.tolist() == [[2025, 1, 2, 2], [2025, 2, 1, 4]]
+
+
+def test_messages_never_contain_record_ids_or_pseudonyms() -> None:
+    rows = contacts(40, duration_minutes=901, contact_date=date(2023, 5, 5), person_record_id="slaptas-asmuo")
+    rows[1]["record_id"] = rows[0]["record_id"]
+    verdict = judge_batch("contact", frame("contact", rows), parameters=PARAMETERS, known_person_ids=PERSON_IDS)
+    people = frame("person", [{"record_id": "slaptas-asmuo", "person_pseudonym": PSEUDONYM, "birth_year": 1890},
+                              {"record_id": "kitas-asmuo", "birth_year": 1990}])
+    person_verdict = judge_batch("person", people, parameters=PARAMETERS)
+    failed = verdict.failed + person_verdict.failed
+    assert len(failed) == 7  # five contact rules, birth year and linkage share
+    secrets = ["kon-0000", "slaptas-asmuo", "kitas-asmuo", PSEUDONYM, "2023-05-05", "901", "1890"]
+    for o in failed:
+        for message in (o.message_lt, o.message_en):
+            assert not [s for s in secrets if s in message], (o.code, message)
+
+
+def test_group_sessions_with_unknown_attendees_hold_the_batch(clean_frames: dict[str, pd.DataFrame]) -> None:
+    sessions = clean_frames["group_session"]
+    verdict = judge_batch("group_session", sessions, parameters=PARAMETERS, known_person_ids=PERSON_IDS[:10])
+    known = outcome(verdict, "batch.session_attendees_known")
+    assert verdict.held and not known.success
+    assert known.unexpected_count == 24  # sessions 6..29 list someone beyond the first ten persons
+
+
+def test_case_opened_after_today_holds_and_many_children_warn(clean_frames: dict[str, pd.DataFrame]) -> None:
+    cases = clean_frames["case"].copy()
+    cases.loc[3, "opened"] = date(2025, 6, 1)
+    cases.loc[4, "children_in_family"] = 25
+    verdict = judge_batch("case", cases, parameters=PARAMETERS)
+    assert verdict.held
+    assert [(o.code, o.unexpected_rows) for o in verdict.failed] == [
+        ("batch.case_opened_not_future", [5]), ("batch.case_children_plausible", [6])]
+
+
+def test_household_with_many_children_is_a_warning(clean_frames: dict[str, pd.DataFrame]) -> None:
+    households = clean_frames["household"].copy()
+    households.loc[0, "children_count"] = 22
+    verdict = judge_batch("household", households, parameters=PARAMETERS)
+    assert not verdict.held
+    assert [(w.code, w.unexpected_rows) for w in verdict.warnings] == [("batch.children_count_plausible", [2])]
+
+
+def test_iso_string_dates_and_deletion_rows_are_accepted() -> None:
+    rows = [*contacts(5), {"record_id": "kon-9999", "deleted": True}]
+    contact_frame = frame("contact", rows)
+    contact_frame["contact_date"] = contact_frame["contact_date"].map(lambda d: d.isoformat() if pd.notna(d) else None)
+    derived = derive_columns("contact", contact_frame, known_person_ids=[])
+    assert derived["person_known"].tolist() == [False] * 5 + [True]  # a deletion references nobody
+    verdict = judge_batch("contact", contact_frame, parameters=PARAMETERS, known_person_ids=PERSON_IDS)
+    assert verdict.failed == []
+
+
+def test_reference_checks_need_the_known_person_ids(clean_frames: dict[str, pd.DataFrame]) -> None:
+    with pytest.raises(ValueError, match="known_person_ids"):
+        judge_batch("contact", clean_frames["contact"], parameters=PARAMETERS)
+
+
+def test_a_suite_naming_a_value_in_its_message_is_refused(tmp_path: Path) -> None:
+    suite = load_suite("household")
+    suite["expectations"][1]["meta"]["en"] = "Household {record_id} has {children_count} children."
+    (tmp_path / "household.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(SuiteError, match="children_count, record_id"):
+        load_suite("household", tmp_path)
