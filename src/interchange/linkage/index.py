@@ -1,0 +1,186 @@
+"""The master person index: one run of linkage over every non-deleted person record.
+
+A run scores pairs, applies stewards' decisions, links pairs at or above `upper`,
+queues undecided pairs in [lower, upper) for review, clusters records into persons
+(clusters.py), keeps person keys stable (keys.py, where the survival rules are), logs
+every new key, merge, split and retirement in `linkage_events`, and re-links households
+by their pseudonyms (households.py). All of it is one transaction: a run that fails
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, text, update
+
+from interchange.linkage.clusters import Edge, cluster_records
+from interchange.linkage.households import link_households
+from interchange.linkage.keys import KeyEvent, assign_keys
+from interchange.linkage.pairs import Scorer, default_scorer, normalise_pairs
+from interchange.linkage.records import load_person_records
+from interchange.linkage.review import Decision, load_decisions, sync_queue
+from interchange.linkage.store import PERSONS, log_events, read_index, write_index
+from interchange.warehouse.tables import linkage_runs
+
+log = logging.getLogger(__name__)
+SAME_STRENGTH = 2.0  # above every probability: a steward's `same` is taken before any model link
+# Arbitrary constant: the advisory lock that makes linkage runs on PostgreSQL take turns.
+_LINK_LOCK = 7_404_222
+
+
+@dataclass(frozen=True)
+class LinkSummary:
+    """What a run did, in counts only (safe for logs, artifacts and alerts)."""
+
+    run_id: int
+    records: int
+    persons: int
+    records_linked: int  # records that share their person with at least one other record
+    pairs_scored: int
+    pairs_linked: int
+    new_persons: int
+    merges: int
+    splits: int
+    retired: int
+    pairs_for_review: int
+    households: int
+
+    def render(self) -> str:
+        return (f"linkage run {self.run_id}: {self.records} person records -> {self.persons} persons "
+                f"({self.records_linked} records linked across records); {self.new_persons} new persons, "
+                f"{self.merges} merges, {self.splits} splits, {self.retired} keys retired; "
+                f"{self.pairs_for_review} pairs awaiting review; {self.households} households")
+
+
+def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: str | None = None,
+                 upper: float = 0.95, lower: float = 0.5) -> LinkSummary:
+    """Run linkage once over the warehouse; see the module docstring.
+
+    Args:
+        engine: The warehouse (schema upgraded).
+        scorer: Records -> scored pairs (pairs.PAIR_COLUMNS); default: the matching model.
+        scorer_name: How the run records the scorer; default: the scorer's function name.
+        upper: Pairs at or above this probability are the same person.
+        lower: Pairs from this probability up to `upper` go to the review queue.
+    """
+    if not 0 <= lower <= upper <= 1:
+        raise ValueError(f"thresholds must satisfy 0 <= lower <= upper <= 1 (lower {lower}, upper {upper})")
+    if scorer is None:
+        default_name, scorer = default_scorer()
+        scorer_name = scorer_name or default_name
+    name = scorer_name or getattr(scorer, "__name__", type(scorer).__name__)
+    started = datetime.now(UTC)
+    # Scoring may take minutes at national scale: it runs before the write transaction, so
+    # that ingest (one writer at a time on SQLite) is not locked out meanwhile. The write
+    # transaction reads the records again and scores again only if they changed.
+    with engine.connect() as connection:
+        records = load_person_records(connection)
+    scored = (records, _score(scorer, records))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LINK_LOCK})
+        current = load_person_records(connection)
+        if not current.equals(scored[0]):
+            log.info("person records changed while scoring: scoring again")
+            scored = (current, _score(scorer, current))
+        now = datetime.now(UTC)
+        run_id = connection.execute(linkage_runs.insert().values(
+            started_at=started, scorer=name[:64], upper=upper, lower=lower)).inserted_primary_key[0]
+        summary = _run(connection, run_id, now, *scored, upper, lower)
+        connection.execute(update(linkage_runs).where(linkage_runs.c.run_id == run_id).values(
+            finished_at=datetime.now(UTC), records=summary.records, pairs_scored=summary.pairs_scored,
+            pairs_linked=summary.pairs_linked, new_persons=summary.new_persons, merges=summary.merges,
+            splits=summary.splits, pairs_for_review=summary.pairs_for_review, households=summary.households))
+    log.info("%s", summary.render())
+    return summary
+
+
+def _score(scorer: Scorer, records: pd.DataFrame) -> pd.DataFrame:
+    uids = set(records["uid"])
+    return normalise_pairs(scorer(records) if len(uids) > 1 else pd.DataFrame(), uids)
+
+
+def _run(connection: Connection, run_id: int, now: datetime, records: pd.DataFrame, pairs: pd.DataFrame,
+         upper: float, lower: float) -> LinkSummary:
+    uids = list(records["uid"])
+    decisions = load_decisions(connection)
+    same = [pair for pair, (_, decision) in decisions.items() if decision is Decision.SAME]
+    different = [pair for pair, (_, decision) in decisions.items() if decision is Decision.DIFFERENT]
+
+    # A decided pair is the steward's, whatever its score: `same` is an edge above, `different` none.
+    undecided = pd.Series([(left, right) not in decisions for left, right in
+                           zip(pairs["uid_l"], pairs["uid_r"], strict=True)], index=pairs.index, dtype=bool)
+    strong = pairs[(pairs["match_probability"] >= upper) & undecided]
+    edges = [Edge(left, right, SAME_STRENGTH) for left, right in same]
+    edges += [Edge(row.uid_l, row.uid_r, float(row.match_probability)) for row in strong.itertuples(index=False)]
+    clusters = cluster_records(uids, edges, different, forced_above=1.0)
+
+    current = read_index(connection, PERSONS)
+    plan = assign_keys(clusters, current.links, current.age, prefix=PERSONS.prefix, taken=current.taken)
+    write_index(connection, PERSONS, plan, current.links, run_id, now)
+    log_events(connection, PERSONS, plan, run_id, _Explainer(edges, decisions, upper))
+
+    band = pairs[(pairs["match_probability"] >= lower) & (pairs["match_probability"] < upper)]
+    # Only pairs whose answer would change who is who: records already one person need no review.
+    band = band[pd.Series([(left, right) not in decisions and plan.key_of[left] != plan.key_of[right]
+                           for left, right in zip(band["uid_l"], band["uid_r"], strict=True)],
+                          index=band.index, dtype=bool)]
+    for_review = sync_queue(connection, band, records, run_id)
+    households = link_households(connection, run_id, now)
+    return LinkSummary(
+        run_id=run_id, records=len(uids), persons=len(clusters),
+        records_linked=sum(len(members) for members in clusters if len(members) > 1),
+        pairs_scored=len(pairs), pairs_linked=len(edges), new_persons=plan.count("new"), merges=plan.count("merge"),
+        splits=plan.count("split"), retired=len(plan.retired), pairs_for_review=for_review, households=households)
+
+
+class _Explainer:
+    """Reasons for events, naming records (uids), pair ids and scores: never a record value."""
+
+    def __init__(self, edges: list[Edge], decisions: Mapping[tuple[str, str], tuple[int, Decision]],
+                 upper: float) -> None:
+        self.neighbours: dict[str, list[Edge]] = defaultdict(list)
+        for edge in edges:
+            self.neighbours[edge.uid_l].append(edge)
+            self.neighbours[edge.uid_r].append(edge)
+        self.decisions = decisions
+        self.upper = upper
+
+    def __call__(self, event: KeyEvent) -> str:
+        if event.kind == "new":
+            return f"{len(event.moved)} record(s) not linked to any person before"
+        if event.kind == "retire":
+            return "every record of this person was deleted"
+        if event.kind == "merge":
+            return f"{', '.join(event.other_keys)} retired into {event.key}: " + self._joins(event)
+        return f"{len(event.moved)} record(s) left {event.other_keys[0]} for {event.key}: " + self._cuts(event)
+
+    def _joins(self, event: KeyEvent) -> str:
+        moved = set(event.moved)
+        links = sorted({e for uid in event.moved for e in self.neighbours[uid]
+                        if (e.uid_l in moved) != (e.uid_r in moved)}, key=lambda e: (-e.strength, e.uid_l, e.uid_r))
+        if not links:
+            return "linked through other records"
+        more = f" and {len(links) - 3} more" if len(links) > 3 else ""
+        return "; ".join(self._describe(e) for e in links[:3]) + more
+
+    def _describe(self, edge: Edge) -> str:
+        decided = self.decisions.get((edge.uid_l, edge.uid_r))
+        if decided is not None:
+            return f"steward decided same (pair {decided[0]}) for {edge.uid_l} and {edge.uid_r}"
+        return f"model linked {edge.uid_l} and {edge.uid_r} (p={edge.strength:.3f})"
+
+    def _cuts(self, event: KeyEvent) -> str:
+        kept = set(event.kept)
+        cut = sorted(pair_id for (left, right), (pair_id, decision) in self.decisions.items()
+                     if decision is Decision.DIFFERENT and ((left in kept and right in event.moved)
+                                                             or (right in kept and left in event.moved)))
+        if cut:
+            return f"steward decided different (pair {', '.join(map(str, cut))})"
+        return f"no link of probability >= {self.upper} connects them any more (re-scored, changed or deleted records)"

@@ -1,0 +1,234 @@
+"""The person-matching model: its settings, comparisons, blocking rules and default m/u values.
+
+Everything here is plain data and SQL strings, so the same model runs on Splink's DuckDB
+backend (one machine) and its Spark backend (many): the only functions the SQL uses are
+``bit_count``, ``&``, ``nullif`` and ``abs``, which both engines provide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from interchange.linkage.bloom_columns import bits_column, dice_sql
+
+BLOOM_FIELDS = ("given_name", "surname", "birth_date")
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How person records are scored.
+
+    Attributes:
+        min_probability: pairs scoring below this are not returned; the caller applies its own
+            accept / review thresholds on top.
+        blocking: "standard" compares records that agree exactly on the pseudonym, on the
+            birth date, or on two of (given name, surname root, birth date); "narrow" drops the
+            birth-date-only rule (fewer pairs at national scale, lower recall when both names
+            are misspelt); "all" compares every pair; "auto" (default) is "all" up to
+            ``all_pairs_up_to`` records and "standard" above.
+        all_pairs_up_to: record count up to which "auto" compares every pair (2,000 records
+            are 2 million pairs: seconds in DuckDB, and no recall lost to blocking).
+        min_records_for_training: below this many records the documented default m/u values
+            are used instead of estimating them; EM on a few dozen records is unstable.
+        prior: probability that two random records are the same person when it cannot be
+            estimated (small data sets); 1e-4 is one duplicate pair per 10,000 pairs.
+        prior_recall: when the prior is estimated from the pairs that agree exactly on the
+            pseudonym or on given name, surname and birth date, the share of true pairs those
+            rules are assumed to find (FEBRL3: about 0.6; clean registers: higher).
+        u_max_pairs: random pairs sampled to estimate u values.
+        em_max_pairs: cap on the blocked pairs each EM session uses.
+        name_dice: Dice thresholds of the name Bloom-filter levels, highest first.
+        date_dice: Dice thresholds of the birth-date Bloom-filter levels, highest first.
+        seed: seed for u sampling, so runs are reproducible.
+        duckdb_memory_limit: DuckDB's memory cap; above it DuckDB spills to temporary files.
+    """
+
+    min_probability: float = 0.01
+    blocking: Literal["auto", "standard", "narrow", "all"] = "auto"
+    all_pairs_up_to: int = 2_000
+    min_records_for_training: int = 1_000
+    prior: float = 1e-4
+    prior_recall: float = 0.6
+    u_max_pairs: float = 5e6
+    em_max_pairs: float | None = 2e6
+    name_dice: tuple[float, ...] = (0.85, 0.7, 0.55)
+    date_dice: tuple[float, ...] = (0.8, 0.65)
+    seed: int = 42
+    duckdb_memory_limit: str = "1GB"
+
+
+# Default (m, u) per level, used when there is too little data to estimate them, and as the
+# starting point of EM otherwise. m = P(level | same person), u = P(level | different people).
+# u values are for a Lithuanian municipality: the most common given names cover ~2 % of people,
+# surnames far less; a birth date is shared by ~1/25,000 of random pairs.
+_PSEUDONYM_MU = [(0.95, 1e-6), (0.05, 1.0 - 1e-6)]
+_NAME_MU = {
+    "given_name": [(0.85, 0.01), (0.06, 0.004), (0.04, 0.01), (0.02, 0.03), (0.03, 0.946)],
+    "surname": [(0.80, 0.002), (0.06, 0.0005), (0.06, 0.001), (0.03, 0.003), (0.02, 0.01),
+                (0.03, 0.9835)],
+}
+_BIRTH_MU = [(0.88, 4e-5), (0.05, 3e-4), (0.02, 2e-3), (0.03, 0.013), (0.02, 0.98466)]
+_SEX_MU = [(0.98, 0.5), (0.02, 0.5)]
+_MUNICIPALITY_MU = [(0.8, 0.3), (0.2, 0.7)]
+
+
+def _level(sql: str, label: str, mu: tuple[float, float] | None = None, null: bool = False
+           ) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
+    if null:
+        level["is_null_level"] = True
+    if mu is not None:
+        level["m_probability"], level["u_probability"] = mu
+    return level
+
+
+def _null(*columns: str) -> dict[str, Any]:
+    sql = " OR ".join(f"{c}_l IS NULL OR {c}_r IS NULL" for c in columns)
+    return _level(sql, "null", null=True)
+
+
+def pseudonym_comparison() -> dict[str, Any]:
+    # Equal pseudonyms are linked deterministically anyway; the comparison matters when two
+    # records both carry a code and the codes differ: strong evidence of two people.
+    c = "person_pseudonym"
+    return {
+        "output_column_name": c,
+        "comparison_levels": [
+            _null(c),
+            _level(f"{c}_l = {c}_r", "exact", _PSEUDONYM_MU[0]),
+            _level("ELSE", "different", _PSEUDONYM_MU[1]),
+        ],
+    }
+
+
+def name_comparison(field: str, thresholds: tuple[float, ...]) -> dict[str, Any]:
+    """Exact token, then (surname only) exact root, then Bloom Dice levels, then else."""
+    mu = iter(_name_mu(field, len(thresholds)))
+    token = f"{field}_token"
+    levels = [_null(token), _level(f"{token}_l = {token}_r", "exact", next(mu))]
+    if field == "surname":
+        # Jonaitis / Jonaitienė / Jonaitytė: same family, different ending.
+        levels.append(_level("surname_root_token_l = surname_root_token_r", "same root", next(mu)))
+    dice = dice_sql(field)
+    for threshold in thresholds:
+        levels.append(_level(f"{dice} >= {threshold}", f"dice >= {threshold}", next(mu)))
+    levels.append(_level("ELSE", "different", next(mu)))
+    return {"output_column_name": field, "comparison_levels": levels}
+
+
+def birth_comparison(thresholds: tuple[float, ...]) -> dict[str, Any]:
+    """Exact date, close dates (one mistyped digit), same year, else.
+
+    The year travels in clear and also comes from the date, so it is one comparison with the
+    date rather than a second, non-independent one. NULL only when neither is known on a side.
+    """
+    mu = iter(_birth_mu(len(thresholds)))
+    null = ("(birth_date_token_l IS NULL OR birth_date_token_r IS NULL) "
+            "AND (birth_year_l IS NULL OR birth_year_r IS NULL)")
+    levels = [_level(null, "null", null=True),
+              _level("birth_date_token_l = birth_date_token_r", "exact", next(mu))]
+    dice = dice_sql("birth_date")
+    for threshold in thresholds:
+        levels.append(_level(f"{dice} >= {threshold}", f"dice >= {threshold}", next(mu)))
+    levels.append(_level("birth_year_l = birth_year_r", "same year", next(mu)))
+    levels.append(_level("ELSE", "different", next(mu)))
+    return {"output_column_name": "birth", "comparison_levels": levels}
+
+
+def category_comparison(column: str, mu: list[tuple[float, float]]) -> dict[str, Any]:
+    return {
+        "output_column_name": column,
+        "comparison_levels": [
+            _null(column),
+            _level(f"{column}_l = {column}_r", "exact", mu[0]),
+            _level("ELSE", "different", mu[1]),
+        ],
+    }
+
+
+def comparisons(settings: MatchSettings) -> list[dict[str, Any]]:
+    return [
+        pseudonym_comparison(),
+        name_comparison("given_name", settings.name_dice),
+        name_comparison("surname", settings.name_dice),
+        birth_comparison(settings.date_dice),
+        category_comparison("sex", _SEX_MU),
+        category_comparison("municipality", _MUNICIPALITY_MU),
+    ]
+
+
+def blocking_rules(settings: MatchSettings, n_records: int) -> list[str]:
+    """Pairs that reach scoring: the pseudonym, two of the three exact tokens, or the birth date.
+
+    The surname root stands in for the surname so that married and maiden forms are compared.
+    """
+    blocking = settings.blocking
+    if blocking == "auto":
+        blocking = "all" if n_records <= settings.all_pairs_up_to else "standard"
+    if blocking == "all":
+        return ["1 = 1"]
+    rules = [
+        "l.person_pseudonym = r.person_pseudonym",
+        "l.given_name_token = r.given_name_token AND l.surname_root_token = r.surname_root_token",
+        "l.given_name_token = r.given_name_token AND l.birth_date_token = r.birth_date_token",
+        "l.surname_root_token = r.surname_root_token AND l.birth_date_token = r.birth_date_token",
+    ]
+    if blocking == "standard":
+        # Catches a misspelt given name AND surname; about 27 records share a birth date in a
+        # population of a million, so this adds ~14 million pairs nationally.
+        rules.append("l.birth_date_token = r.birth_date_token")
+    return rules
+
+
+# EM needs pairs that are mostly matches but still vary on the fields being estimated; each
+# session estimates every comparison except those its blocking rule uses.
+TRAINING_RULES = (
+    "l.birth_date_token = r.birth_date_token",
+    "l.given_name_token = r.given_name_token AND l.surname_token = r.surname_token",
+)
+
+
+def settings_dict(settings: MatchSettings, n_records: int) -> dict[str, Any]:
+    """A Splink settings dictionary for dedupe of the prepared record table."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "uid",
+        "probability_two_random_records_match": settings.prior,
+        "comparisons": comparisons(settings),
+        "blocking_rules_to_generate_predictions": blocking_rules(settings, n_records),
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+        "em_convergence": 0.001,
+        "max_iterations": 20,
+    }
+
+
+def _name_mu(field: str, n_thresholds: int) -> list[tuple[float, float]]:
+    defaults = _NAME_MU[field]
+    # Defaults are written for three Dice levels; other counts spread the middle evenly.
+    head = 2 if field == "surname" else 1
+    if n_thresholds == 3:
+        return defaults
+    m_mid = sum(m for m, _ in defaults[head:-1]) / max(n_thresholds, 1)
+    u_mid = sum(u for _, u in defaults[head:-1]) / max(n_thresholds, 1)
+    return [*defaults[:head], *[(m_mid, u_mid)] * n_thresholds, defaults[-1]]
+
+
+def _birth_mu(n_thresholds: int) -> list[tuple[float, float]]:
+    if n_thresholds == 2:
+        return _BIRTH_MU
+    m_mid = (_BIRTH_MU[1][0] + _BIRTH_MU[2][0]) / max(n_thresholds, 1)
+    u_mid = (_BIRTH_MU[1][1] + _BIRTH_MU[2][1]) / max(n_thresholds, 1)
+    return [_BIRTH_MU[0], *[(m_mid, u_mid)] * n_thresholds, *_BIRTH_MU[3:]]
+
+
+__all__ = [
+    "BLOOM_FIELDS",
+    "TRAINING_RULES",
+    "MatchSettings",
+    "bits_column",
+    "blocking_rules",
+    "comparisons",
+    "settings_dict",
+]

@@ -1,0 +1,85 @@
+"""Scored pairs: the scorer's contract, a deterministic scorer, and what a reviewer may see of a pair."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+from collections.abc import Callable
+from itertools import combinations
+from typing import Any
+
+import pandas as pd
+
+from interchange.partner.bloom import dice
+
+PAIR_COLUMNS = ("uid_l", "uid_r", "match_probability", "match_weight", "method")
+# A pseudonym link the model did not score still needs a finite weight for storage; 40 bits
+# is a Bayes factor of 10^12, i.e. probability 1 to double precision.
+PSEUDONYM_WEIGHT = 40.0
+Scorer = Callable[[pd.DataFrame], pd.DataFrame]
+# Compared for the review queue: equal or not; never the values themselves.
+EXACT_FIELDS = ("person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
+                "birth_date_token", "birth_year", "sex", "municipality")
+BLOOM_FIELDS = ("given_name_bloom", "surname_bloom", "birth_date_bloom")
+
+
+def pseudonym_pairs(records: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of records with one person_pseudonym, at probability 1 (method "pseudonym").
+
+    Deterministic: the same personal code under the same key; the rule the model applies
+    first anyway, and a scorer for tests and for hubs that want exact links only.
+    """
+    groups: dict[str, list[str]] = defaultdict(list)
+    for uid, pseudonym in zip(records["uid"], records["person_pseudonym"], strict=True):
+        if isinstance(pseudonym, str):
+            groups[pseudonym].append(uid)
+    rows = [(left, right, 1.0, PSEUDONYM_WEIGHT, "pseudonym") for members in groups.values() if len(members) > 1
+            for left, right in combinations(sorted(members), 2)]
+    return pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
+
+
+def default_scorer() -> tuple[str, Scorer]:
+    """The matching model (linkage/model.py), imported only when a run needs it (Splink is heavy)."""
+    from interchange.linkage.model import score_pairs
+
+    return "model", score_pairs
+
+
+def normalise_pairs(pairs: pd.DataFrame, uids: set[str]) -> pd.DataFrame:
+    """The scorer's pairs with uid_l < uid_r, both records known, one row per pair (the best score)."""
+    if pairs.empty:
+        return pd.DataFrame(columns=list(PAIR_COLUMNS))
+    frame = pairs.loc[:, list(PAIR_COLUMNS)].copy()
+    swap = frame["uid_l"] > frame["uid_r"]
+    frame.loc[swap, ["uid_l", "uid_r"]] = frame.loc[swap, ["uid_r", "uid_l"]].to_numpy()
+    frame = frame[(frame["uid_l"] != frame["uid_r"]) & frame["uid_l"].isin(uids) & frame["uid_r"].isin(uids)]
+    frame = frame.sort_values(["uid_l", "uid_r", "match_probability"], ascending=[True, True, False])
+    return frame.drop_duplicates(["uid_l", "uid_r"], ignore_index=True)
+
+
+def agreements(left: dict[str, Any], right: dict[str, Any]) -> dict[str, str | float]:
+    """Which fields of two records agree: agree / disagree / missing, Bloom filters as a Dice similarity."""
+    found: dict[str, str | float] = {}
+    for name in EXACT_FIELDS:
+        a, b = left.get(name), right.get(name)
+        found[name] = "missing" if _blank(a) or _blank(b) else ("agree" if a == b else "disagree")
+    for name in BLOOM_FIELDS:
+        similarity = _dice(left.get(name), right.get(name))
+        found[name] = "missing" if similarity is None else round(similarity, 2)
+    return found
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _dice(a: Any, b: Any) -> float | None:
+    if _blank(a) or _blank(b):
+        return None
+    try:
+        filter_a, filter_b = base64.b64decode(a), base64.b64decode(b)
+        # Two empty filters are no evidence: shown as missing, not as disagreement.
+        return dice(filter_a, filter_b) if any(filter_a) or any(filter_b) else None
+    except (binascii.Error, ValueError):  # not base64, or filters of different lengths
+        return None

@@ -1,0 +1,155 @@
+"""The review queue: uncertain pairs for a data steward, and the steward's decisions.
+
+A decision (`same` or `different`) is kept for good and overrides the model in every
+later run. The queue holds the undecided pairs the model scores between the two
+thresholds whose records are not already one person; a pair that leaves that band (or
+whose records are now one person anyway) becomes `obsolete`, and comes back `open` if it
+returns. Nothing here holds a record value: pairs name records by uid, and agreements
+say only whether fields agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select, update
+
+from interchange.linkage.pairs import agreements
+from interchange.warehouse.tables import review_pairs
+
+OPEN, DECIDED, OBSOLETE = "open", "decided", "obsolete"
+T = TypeVar("T")
+
+
+class Decision(StrEnum):
+    SAME = "same"
+    DIFFERENT = "different"
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be recorded; the message says why, naming only pair ids and uids."""
+
+
+@dataclass(frozen=True)
+class ReviewPair:
+    pair_id: int
+    uid_l: str
+    uid_r: str
+    match_probability: float | None
+    method: str | None
+    agreements: dict[str, Any]
+    status: str
+    decision: str | None
+
+
+def load_decisions(connection: Connection) -> dict[tuple[str, str], tuple[int, Decision]]:
+    """(uid_l, uid_r) -> (pair id, decision) for every decided pair."""
+    rows = connection.execute(select(review_pairs.c.uid_l, review_pairs.c.uid_r, review_pairs.c.pair_id,
+                                     review_pairs.c.decision).where(review_pairs.c.status == DECIDED))
+    return {(left, right): (pair_id, Decision(decision)) for left, right, pair_id, decision in rows}
+
+
+def sync_queue(connection: Connection, candidates: pd.DataFrame, records: pd.DataFrame, run_id: int) -> int:
+    """Make the open queue exactly `candidates` (undecided pairs to review); returns how many are open.
+
+    Writes only what changed: a pair already open with the same score and agreements is left
+    as it is (its `last_run` is the last run that changed it), so a re-run on national data
+    does not rewrite the whole queue.
+    """
+    wanted = {(row.uid_l, row.uid_r): row for row in candidates.itertuples(index=False)}
+    stored = {(r.uid_l, r.uid_r): r for r in connection.execute(
+        select(review_pairs.c.pair_id, review_pairs.c.uid_l, review_pairs.c.uid_r, review_pairs.c.status,
+               review_pairs.c.match_probability, review_pairs.c.match_weight, review_pairs.c.method,
+               review_pairs.c.agreements).where(review_pairs.c.status.in_((OPEN, OBSOLETE))))}
+    needed = {uid for pair in wanted for uid in pair}
+    by_uid = records[records["uid"].isin(needed)].set_index("uid", drop=False).to_dict("index") if needed else {}
+    new = []
+    for pair, row in sorted(wanted.items()):
+        values = {"match_probability": float(row.match_probability), "match_weight": _finite(row.match_weight),
+                  "method": str(row.method), "agreements": agreements(by_uid[pair[0]], by_uid[pair[1]])}
+        old = stored.get(pair)
+        if old is None:
+            new.append({"uid_l": pair[0], "uid_r": pair[1], "status": OPEN, "first_run": run_id, "last_run": run_id,
+                        **values})
+        elif old.status != OPEN or any(getattr(old, name) != value for name, value in values.items()):
+            connection.execute(update(review_pairs).where(review_pairs.c.pair_id == old.pair_id)
+                               .values(status=OPEN, last_run=run_id, **values))
+    for chunk in _chunks(new, 1000):
+        connection.execute(review_pairs.insert(), chunk)
+    gone = [old.pair_id for pair, old in stored.items() if old.status == OPEN and pair not in wanted]
+    for chunk in _chunks(gone, 500):
+        connection.execute(update(review_pairs).where(review_pairs.c.pair_id.in_(chunk))
+                           .values(status=OBSOLETE, last_run=run_id))
+    return len(wanted)
+
+
+def open_pairs(engine: Engine) -> list[ReviewPair]:
+    """The open queue, most uncertain first (probability nearest to one half)."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(review_pairs).where(review_pairs.c.status == OPEN)).mappings().all()
+    pairs = [ReviewPair(r["pair_id"], r["uid_l"], r["uid_r"], r["match_probability"], r["method"],
+                        r["agreements"] or {}, r["status"], r["decision"]) for r in rows]
+    return sorted(pairs, key=lambda p: (abs(p.match_probability - 0.5) if p.match_probability is not None else 0.0,
+                                        p.pair_id))
+
+
+def decide_pair(engine: Engine, pair_id: int, decision: Decision, *, decided_by: str,
+                note: str | None = None) -> ReviewPair:
+    """Record a steward's decision on a pair of the queue (open, obsolete, or decided before)."""
+    with engine.begin() as connection:
+        row = connection.execute(select(review_pairs).where(review_pairs.c.pair_id == pair_id)).mappings().first()
+        if row is None:
+            raise ReviewError(f"no pair {pair_id} in the review queue (interchange review list shows them)")
+        _record(connection, pair_id, decision, decided_by, note)
+    return ReviewPair(pair_id, row["uid_l"], row["uid_r"], row["match_probability"], row["method"],
+                      row["agreements"] or {}, DECIDED, decision.value)
+
+
+def decide_records(engine: Engine, uid_a: str, uid_b: str, decision: Decision, *, decided_by: str,
+                   note: str | None = None, known: Iterable[str] | None = None) -> int:
+    """Record a decision on any two records, e.g. to cut a link the model made; returns the pair id.
+
+    `known`, when given, is the uids that exist: a decision about a record that does not
+    exist is refused rather than kept waiting for it.
+    """
+    left, right = sorted((uid_a, uid_b))
+    if left == right:
+        raise ReviewError("a record is always the same person as itself: give two different records")
+    if known is not None:
+        missing = [uid for uid in (left, right) if uid not in set(known)]
+        if missing:
+            raise ReviewError(f"no person record {', '.join(missing)} (give org:record_id)")
+    with engine.begin() as connection:
+        pair_id = connection.execute(select(review_pairs.c.pair_id).where(
+            (review_pairs.c.uid_l == left) & (review_pairs.c.uid_r == right))).scalar()
+        if pair_id is None:
+            pair_id = connection.execute(review_pairs.insert().values(
+                uid_l=left, uid_r=right, status=DECIDED)).inserted_primary_key[0]
+        _record(connection, pair_id, decision, decided_by, note)
+    return int(pair_id)
+
+
+def _record(connection: Connection, pair_id: int, decision: Decision, decided_by: str, note: str | None) -> None:
+    connection.execute(update(review_pairs).where(review_pairs.c.pair_id == pair_id).values(
+        status=DECIDED, decision=decision.value, decided_at=datetime.now(UTC), decided_by=decided_by[:64],
+        note=note))
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value) if value is not None and not pd.isna(value) else None
+    return number if number is not None and abs(number) != float("inf") else None
+
+
+def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def describe_agreements(found: Mapping[str, Any]) -> str:
+    """`birth_year=agree sex=agree surname_bloom=0.83`: what a reviewer sees of a pair."""
+    return " ".join(f"{name}={value}" for name, value in found.items() if value != "missing")

@@ -1,0 +1,95 @@
+"""Reading and writing a key index (persons or households): keys, links, events. Same shape for both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Column, Connection, Table, delete, select, tuple_, update
+
+from interchange.linkage.keys import KeyEvent, KeyPlan
+from interchange.linkage.records import make_uid, split_uid
+from interchange.warehouse.tables import (
+    household_keys,
+    household_links,
+    linkage_events,
+    person_keys,
+    person_links,
+)
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class KeyIndex:
+    entity: str  # "person" or "household", as linkage_events names it
+    prefix: str
+    keys: Table
+    links: Table
+    key_column: str
+
+    @property
+    def key(self) -> Column:
+        return self.keys.c[self.key_column]
+
+    @property
+    def link_key(self) -> Column:
+        return self.links.c[self.key_column]
+
+
+PERSONS = KeyIndex("person", "p-", person_keys, person_links, "person_key")
+HOUSEHOLDS = KeyIndex("household", "h-", household_keys, household_links, "household_key")
+
+
+@dataclass(frozen=True)
+class CurrentIndex:
+    links: dict[str, str]  # uid -> key
+    age: dict[str, datetime]  # active key -> created_at
+    taken: set[str]  # every key ever issued
+
+
+def read_index(connection: Connection, index: KeyIndex) -> CurrentIndex:
+    links = {make_uid(org, record_id): key for org, record_id, key in connection.execute(
+        select(index.links.c.org, index.links.c.record_id, index.link_key))}
+    age, taken = {}, set()
+    for key, created_at, retired_at in connection.execute(
+            select(index.key, index.keys.c.created_at, index.keys.c.retired_at)):
+        taken.add(key)
+        if retired_at is None:
+            age[key] = created_at
+    return CurrentIndex(links, age, taken)
+
+
+def write_index(connection: Connection, index: KeyIndex, plan: KeyPlan, previous: Mapping[str, str],
+                run_id: int, now: datetime) -> None:
+    """New keys, moved links, links of vanished records deleted, new links, then retirements."""
+    if plan.created:
+        connection.execute(index.keys.insert(), [
+            {index.key_column: key, "created_at": now, "created_by_run": run_id} for key in plan.created])
+    gone = [split_uid(uid) for uid in sorted(previous) if uid not in plan.key_of]
+    for start in range(0, len(gone), _CHUNK):
+        connection.execute(delete(index.links).where(
+            tuple_(index.links.c.org, index.links.c.record_id).in_(gone[start:start + _CHUNK])))
+    for uid, key in sorted(plan.key_of.items()):
+        if uid in previous and previous[uid] != key:
+            org, record_id = split_uid(uid)
+            connection.execute(update(index.links).where(
+                (index.links.c.org == org) & (index.links.c.record_id == record_id)).values(
+                {index.key_column: key, "linked_at": now, "run_id": run_id}))
+    added = [{"org": split_uid(uid)[0], "record_id": split_uid(uid)[1], index.key_column: key,
+              "linked_at": now, "run_id": run_id} for uid, key in sorted(plan.key_of.items()) if uid not in previous]
+    for start in range(0, len(added), _CHUNK * 10):
+        connection.execute(index.links.insert(), added[start:start + _CHUNK * 10])
+    # Retired last: by now no link points at a retired key.
+    for key, into in sorted(plan.retired.items()):
+        connection.execute(update(index.keys).where(index.key == key).values(retired_at=now, retired_into=into))
+
+
+def log_events(connection: Connection, index: KeyIndex, plan: KeyPlan, run_id: int,
+               explain: Callable[[KeyEvent], str]) -> None:
+    rows = [{"run_id": run_id, "entity": index.entity, "kind": event.kind, "entity_key": event.key,
+             "other_keys": list(event.other_keys), "records": len(event.moved), "reason": explain(event)}
+            for event in plan.events]
+    if rows:
+        connection.execute(linkage_events.insert(), rows)

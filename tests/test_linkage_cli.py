@@ -1,0 +1,175 @@
+"""`interchange link` and `interchange review` as a data steward types them, and the `link` flow's artifacts.
+
+The review commands need no Prefect; `link` runs the real flow (with the real matching
+model) under the session's Prefect test server. SQLite only: the index itself is tested on
+both databases in tests/test_linkage_index.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from drop_kit import MIMC, PERSON_HEADER, SPC, drop, ingest, pseudonym
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from interchange.cli import app, flows_module
+from interchange.linkage.index import link_persons
+from interchange.linkage.pairs import PAIR_COLUMNS, pseudonym_pairs
+from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.tables import linkage_runs, person_links, review_pairs
+from interchange.workspace.layout import Workspace
+
+pytest_plugins = ["prefect_harness"]
+
+runner = CliRunner()
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+RECORD_IDS = ("SPC-P-0001", "SPC-P-0002", "MIMC-P-0001")
+
+
+def invoke(*args: object) -> Any:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def send_three_persons(root: Path) -> None:
+    """Two SPC persons, one of them also known to MIMC (the same pseudonym)."""
+    drop(root, "a.person.csv", [PERSON_HEADER, ["SPC-P-0001", pseudonym("ona"), "1980", "moteris", "LT-22"],
+                                ["SPC-P-0002", pseudonym("jonas"), "1975", "vyras", "LT-22"]], org=SPC)
+    drop(root, "b.person.csv", [PERSON_HEADER, ["MIMC-P-0001", pseudonym("ona"), "1980", "moteris", "LT-22"]],
+         org=MIMC)
+    ingest(root)
+
+
+def link_with_one_uncertain_pair(root: Path) -> None:
+    def score(records: pd.DataFrame) -> pd.DataFrame:
+        rows = [tuple(r) for r in pseudonym_pairs(records).itertuples(index=False)]
+        rows.append((f"{SPC}:SPC-P-0001", f"{SPC}:SPC-P-0002", 0.72, 1.4, "model"))
+        return pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
+
+    engine = open_warehouse(Workspace(root).database_url)
+    try:
+        link_persons(engine, scorer=score)
+    finally:
+        engine.dispose()
+
+
+@sqlite_only
+def test_review_list_shows_pair_ids_uids_probability_and_agreements(hub_root: Path) -> None:
+    send_three_persons(hub_root)
+    link_with_one_uncertain_pair(hub_root)
+    result = invoke("review", "list", "--workspace", hub_root)
+    assert result.exit_code == 0, result.output
+    assert "1 pairs await review" in result.output
+    line = next(x for x in result.output.splitlines() if "p=0.720" in x)
+    assert f"{SPC}:SPC-P-0001" in line and f"{SPC}:SPC-P-0002" in line
+    assert "municipality=agree" in line and "sex=disagree" in line
+    assert pseudonym("ona") not in result.output
+    assert "and 1 more (--limit)" in invoke("review", "list", "--limit", 0, "--workspace", hub_root).output
+
+
+@sqlite_only
+def test_review_decide_records_the_decision_and_the_queue_empties(hub_root: Path) -> None:
+    send_three_persons(hub_root)
+    link_with_one_uncertain_pair(hub_root)
+    engine = open_warehouse(Workspace(hub_root).database_url)
+    with engine.connect() as connection:
+        [pair_id] = connection.execute(select(review_pairs.c.pair_id)).scalars().all()
+    result = invoke("review", "decide", pair_id, "different", "--note", "different birth years", "--by", "ona.s",
+                    "--workspace", hub_root)
+    assert result.exit_code == 0, result.output
+    with engine.connect() as connection:
+        row = connection.execute(select(review_pairs)).mappings().one()
+    engine.dispose()
+    assert (row["status"], row["decision"], row["decided_by"], row["note"]) == (
+        "decided", "different", "ona.s", "different birth years")
+    assert "No pairs await review." in invoke("review", "list", "--workspace", hub_root).output
+
+
+@sqlite_only
+def test_review_decide_refuses_an_unknown_pair_or_record_with_exit_2(hub_root: Path) -> None:
+    send_three_persons(hub_root)
+    result = invoke("review", "decide", 999, "same", "--workspace", hub_root)
+    assert result.exit_code == 2 and "no pair 999" in result.output
+    result = invoke("review", "decide-records", f"{SPC}:SPC-P-0001", f"{SPC}:NOBODY", "same", "--workspace", hub_root)
+    assert result.exit_code == 2 and f"no person record {SPC}:NOBODY" in result.output
+    result = invoke("review", "decide", 1, "maybe", "--workspace", hub_root)
+    assert result.exit_code == 2
+
+
+@sqlite_only
+def test_review_decide_records_cuts_a_link_at_the_next_link_run(hub_root: Path) -> None:
+    send_three_persons(hub_root)
+    link_with_one_uncertain_pair(hub_root)
+    result = invoke("review", "decide-records", f"{MIMC}:MIMC-P-0001", f"{SPC}:SPC-P-0001", "different",
+                    "--workspace", hub_root)
+    assert result.exit_code == 0, result.output
+    link_with_one_uncertain_pair(hub_root)
+    engine = open_warehouse(Workspace(hub_root).database_url)
+    with engine.connect() as connection:
+        keys = {r.record_id: r.person_key for r in connection.execute(select(person_links))}
+    engine.dispose()
+    assert keys["SPC-P-0001"] != keys["MIMC-P-0001"]
+
+
+@pytest.mark.slow
+@sqlite_only
+def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_records(
+        hub_root: Path, prefect_server: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    send_three_persons(hub_root)
+    result = invoke("link", "--workspace", hub_root)
+    assert result.exit_code == 0, result.output
+    assert "3 person records -> 2 persons" in result.output
+    engine = open_warehouse(Workspace(hub_root).database_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(linkage_runs.c.scorer)).scalars().all() == ["model"]
+    engine.dispose()
+
+    module = flows_module("link")
+    state = module.link(str(hub_root), return_state=True)
+    assert state.is_completed()
+    summary = state.result()
+    assert (summary.persons, summary.new_persons, summary.merges, summary.splits) == (2, 0, 0, 0)
+    found = _artifacts(state)
+    assert set(found) == {module.TABLE_KEY, module.ATTENTION_KEY}
+    stored = json.dumps([a.data for a in found.values()]) + (state.message or "")
+    for value in (*RECORD_IDS, pseudonym("ona"), "p-"):
+        assert value not in stored
+
+
+def _artifacts(state: Any) -> dict[str, Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    return {artifact.key: artifact for artifact in found}
+
+
+def test_thresholds_come_from_interchange_yaml_and_must_be_in_order() -> None:
+    from conftest import HUB_CONFIG
+
+    from interchange.workspace.config import ConfigError, parse_config
+
+    assert (parse_config(HUB_CONFIG).linkage.lower, parse_config(HUB_CONFIG).linkage.upper) == (0.5, 0.95)
+    assert parse_config(HUB_CONFIG + "linkage:\n  upper: 0.9\n  lower: 0.6\n").linkage.upper == 0.9
+    with pytest.raises(ConfigError, match=r"linkage.upper: upper \(0.4\) is below lower \(0.6\)"):
+        parse_config(HUB_CONFIG + "linkage:\n  upper: 0.4\n  lower: 0.6\n")
+
+
+@pytest.mark.slow
+@sqlite_only
+def test_link_exits_1_saying_only_the_error_class_when_the_warehouse_cannot_be_reached(
+        hub_root: Path, prefect_server: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
+    result = invoke("link", "--workspace", hub_root)
+    assert result.exit_code == 1
+    assert "linkage failed, nothing changed: OperationalError" in result.output

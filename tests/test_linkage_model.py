@@ -1,0 +1,175 @@
+"""The person-matching model on records made by the real partner kit (keyed tokens, filters)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from interchange.contract.personal_code import check_digit, parse_personal_code
+from interchange.demo.synthetic import make_people
+from interchange.linkage.model import PAIR_COLUMNS, MatchSettings, score_pairs
+from interchange.partner.bloom import BloomEncoder, to_text
+from interchange.partner.keys import PseudonymKey
+from interchange.partner.normalise import normalise_birth_date, normalise_name, surname_root
+from interchange.partner.pseudonyms import field_token, person_pseudonym
+
+KEY = PseudonymKey(bytes(range(32)))  # a test key; never used for real data
+_BLOOMS = {f: BloomEncoder(KEY, f) for f in ("given_name", "surname", "birth_date")}
+
+
+def _code(prefix: str) -> str:
+    """A valid personal code from its first ten digits."""
+    return prefix + str(check_digit(prefix))
+
+
+def _encode(field: str, value: str) -> tuple[str | None, str | None]:
+    bits = _BLOOMS[field].encode(value)
+    return field_token(KEY, field, value), (to_text(bits) if bits else None)
+
+
+def person(uid: str, given: str, surname: str, born: date | None, *, code: str | None = None,
+           sex: str | None = None, municipality: str | None = "LT-22") -> dict:
+    """One record as the partner kit would pseudonymise it."""
+    pseudonym = None
+    if code is not None:
+        parsed = parse_personal_code(code)
+        assert not isinstance(parsed, str), parsed
+        pseudonym, born, sex = person_pseudonym(KEY, parsed), parsed.birth_date, parsed.sex
+    given_n, surname_n = normalise_name(given), normalise_name(surname)
+    birth_n = normalise_birth_date(born) if born else ""
+    given_token, given_bloom = _encode("given_name", given_n)
+    surname_token, surname_bloom = _encode("surname", surname_n)
+    birth_token, birth_bloom = _encode("birth_date", birth_n)
+    return {
+        "uid": uid, "person_pseudonym": pseudonym,
+        "given_name_token": given_token, "surname_token": surname_token,
+        "surname_root_token": field_token(KEY, "surname_root", surname_root(surname_n)),
+        "birth_date_token": birth_token, "given_name_bloom": given_bloom,
+        "surname_bloom": surname_bloom, "birth_date_bloom": birth_bloom,
+        "birth_year": born.year if born else None, "sex": sex, "municipality": municipality,
+    }
+
+
+ONA_CODE = _code("4850314123")  # female, born 1985-03-14
+
+
+def _records() -> pd.DataFrame:
+    return pd.DataFrame([
+        # The same woman at three agencies, and once more with a typo.
+        person("kretingos-spc:A1", "Ona", "Jonaitienė", None, code=ONA_CODE),
+        person("moteru-centras:7", "ONA", "Jonaitiene", date(1985, 3, 14), sex="female"),
+        person("dienos-centras:X9", "Ona", "Jonaitytė", date(1985, 3, 14), sex="female"),
+        person("soc-parama:55", "Ona", "Jonaitine", date(1985, 3, 14)),
+        # Two different men: same birth year, a common surname.
+        person("kretingos-spc:A2", "Petras", "Kazlauskas", date(1960, 5, 1), sex="male"),
+        person("soc-parama:56", "Jonas", "Kazlauskas", date(1960, 11, 23), sex="male"),
+        # Unrelated people, so the data set is not all matches.
+        person("kretingos-spc:A3", "Rūta", "Stankevičiūtė", date(1999, 7, 2), sex="female"),
+        person("dienos-centras:X1", "Tomas", "Vaitkus", date(1972, 1, 30), sex="male"),
+        person("moteru-centras:8", "Šarūnė", "Petrauskienė", date(1990, 12, 5), sex="female"),
+    ])
+
+
+def _probability(pairs: pd.DataFrame, a: str, b: str) -> float:
+    left, right = sorted((a, b))
+    hit = pairs[(pairs.uid_l == left) & (pairs.uid_r == right)]
+    return float(hit.match_probability.iloc[0]) if len(hit) else 0.0
+
+
+@pytest.fixture(scope="module")
+def pairs() -> pd.DataFrame:
+    return score_pairs(_records())
+
+
+def test_pairs_have_the_promised_shape(pairs: pd.DataFrame) -> None:
+    assert tuple(pairs.columns) == PAIR_COLUMNS
+    assert (pairs.uid_l < pairs.uid_r).all()
+    assert pairs.match_probability.between(MatchSettings().min_probability, 1.0).all()
+    assert set(pairs.method) <= {"pseudonym", "model"}
+
+
+@pytest.mark.parametrize("other", ["moteru-centras:7", "dienos-centras:X9", "soc-parama:55"])
+def test_same_person_at_three_agencies_links_without_a_code(pairs: pd.DataFrame, other: str) -> None:
+    # dropped Lithuanian letters, maiden form of the surname, a typo in the surname
+    assert _probability(pairs, "kretingos-spc:A1", other) > 0.95
+    assert _probability(pairs, "moteru-centras:7", "dienos-centras:X9") > 0.95
+
+
+def test_different_people_with_common_surname_and_birth_year_do_not_link(pairs: pd.DataFrame) -> None:
+    assert _probability(pairs, "kretingos-spc:A2", "soc-parama:56") < 0.5
+
+
+def test_equal_pseudonyms_link_deterministically() -> None:
+    code = _code("3600501123")
+    records = pd.DataFrame([
+        person("a:1", "Petras", "Kazlauskas", None, code=code),
+        person("b:1", "P.", "Kazlauskis", None, code=code),  # the name spelled differently
+        person("c:1", "Jonas", "Vaitkus", date(1970, 2, 2)),
+    ])
+    pairs = score_pairs(records)
+    link = pairs[(pairs.uid_l == "a:1") & (pairs.uid_r == "b:1")].iloc[0]
+    assert link.method == "pseudonym"
+    assert link.match_probability == 1.0
+
+
+def test_small_data_set_uses_default_parameters(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="interchange.linkage.model"):
+        score_pairs(_records())
+    assert "parameters default" in caplog.text
+
+
+def test_failed_estimation_falls_back_to_defaults(caplog: pytest.LogCaptureFixture) -> None:
+    # EM on nine records cannot be trusted; forcing it must not fail the run or the links.
+    settings = MatchSettings(min_records_for_training=2, u_max_pairs=1e3)
+    with caplog.at_level(logging.INFO, logger="interchange.linkage.model"):
+        pairs = score_pairs(_records(), settings)
+    assert _probability(pairs, "kretingos-spc:A1", "moteru-centras:7") > 0.5
+
+
+def test_no_personal_data_in_logs(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="interchange.linkage"):
+        score_pairs(_records())
+    assert "jonait" not in caplog.text.lower()
+    assert not re.search(r"[0-9a-f]{32}", caplog.text)  # no tokens or pseudonyms
+
+
+def test_empty_and_single_record_give_no_pairs() -> None:
+    assert score_pairs(_records().head(1)).empty
+    assert tuple(score_pairs(_records().head(0)).columns) == PAIR_COLUMNS
+
+
+def test_larger_data_set_estimates_parameters_and_blocks(caplog: pytest.LogCaptureFixture) -> None:
+    # 1,200 records: above the training and all-pairs thresholds, so u sampling, EM and the
+    # standard blocking rules run; the second record of a person has no code and a typo.
+    people = make_people(1_000, seed=3)
+    rows = [person(f"a:{p.truth_id}", p.given_name, p.surname, None, code=p.code) for p in people]
+    rows += [person(f"b:{p.truth_id}", p.given_name, p.surname[:-1] + "x", p.birth_date, sex=p.sex)
+             for p in people[:200]]
+    settings = MatchSettings(all_pairs_up_to=500, u_max_pairs=2e5)
+    with caplog.at_level(logging.INFO, logger="interchange.linkage.model"):
+        pairs = score_pairs(pd.DataFrame(rows), settings)
+    assert "parameters estimated" in caplog.text
+    found = sum(_probability(pairs, f"a:{p.truth_id}", f"b:{p.truth_id}") > 0.9 for p in people[:200])
+    assert found >= 190
+
+
+def test_sql_dice_equals_the_kits_dice() -> None:
+    # The model's SQL over 16 integer words must give exactly the kit's Dice coefficient.
+    import duckdb
+
+    from interchange.linkage.bloom_columns import bits_column, decode_blooms, dice_sql
+    from interchange.partner.bloom import dice
+
+    encoder = BloomEncoder(PseudonymKey(bytes(32)), "given_name")
+    a, b = encoder.encode("sarune"), encoder.encode("sarunas")
+    words = decode_blooms(pd.Series([to_text(a), to_text(b)]), "given_name")
+    assert words[bits_column("given_name")].tolist() == [131, int.from_bytes(b, "big").bit_count()]
+    left = words.iloc[[0]].add_suffix("_l").reset_index(drop=True)
+    right = words.iloc[[1]].add_suffix("_r").reset_index(drop=True)
+    pair = pd.concat([left, right], axis=1)  # noqa: F841 - read by DuckDB below
+    value = duckdb.sql(f"SELECT {dice_sql('given_name')} FROM pair").fetchall()[0][0]
+    assert value == pytest.approx(dice(a, b))
