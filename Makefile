@@ -27,8 +27,12 @@ schemas: $(STAMP)
 	$(BIN)/interchange schemas export
 	$(BIN)/interchange templates export
 
+# `make benchmark BENCHMARK_BACKEND=both` also times the ingest on the PostgreSQL at 127.0.0.1:5432.
+BENCHMARK_BACKEND ?= sqlite
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/pseudonymise_throughput.py
+	$(BIN)/python benchmarks/ingest_throughput.py --backend $(BENCHMARK_BACKEND)
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache

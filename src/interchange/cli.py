@@ -1,15 +1,26 @@
-"""The `interchange` command: partner kit, contract tools and the demo."""
+"""The `interchange` command: partner kit, contract tools, the hub's workspace and ingest, the demo."""
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from interchange.contract.problems import ProblemError
 from interchange.contract.records import Kind
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from interchange.workspace.layout import Workspace
 
 app = typer.Typer(
     help="Interchange: pseudonymised social-services records exchanged between agencies.",
@@ -20,6 +31,8 @@ schemas_app = typer.Typer(help="JSON Schemas of the record contract.", no_args_i
 templates_app = typer.Typer(help="CSV and XLSX templates for partners.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(templates_app, name="templates")
+review_app = typer.Typer(help="The review queue of uncertain person matches.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
 
 
 class Lang(StrEnum):
@@ -33,6 +46,8 @@ JsonOption = Annotated[
     Path | None, typer.Option("--report", help="Also write every problem to this JSON file.")
 ]
 LimitOption = Annotated[int, typer.Option(help="Print at most this many problems.")]
+WorkspaceOption = Annotated[Path | None, typer.Option(
+    "--workspace", "-w", help="The workspace folder; default: $INTERCHANGE_WORKSPACE, else the current folder.")]
 
 
 def _fail(exc: ProblemError, lang: Lang) -> None:
@@ -176,6 +191,219 @@ def templates_export(
 
 
 @app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace; made if missing.")],
+) -> None:
+    """Create a workspace for the Kretinga partners: interchange.yaml, folders and the warehouse."""
+    from interchange.workspace.init import init_workspace
+
+    try:
+        workspace = init_workspace(directory)
+    except FileExistsError as exc:
+        typer.echo(f"{exc.args[0]} already exists: a workspace is never overwritten.", err=True)
+        raise typer.Exit(2) from None
+    config = workspace.config
+    typer.echo(f"Created the workspace {workspace.root}")
+    typer.echo(f"  config     {workspace.root / 'interchange.yaml'} ({len(config.organisations)} organisations)")
+    typer.echo(f"  warehouse  {_safe_url(workspace.database_url)}")
+    for org in config.organisations:
+        typer.echo(f"  drops      {workspace.inbox(org.code)}/  ({org.name})")
+    typer.echo(f"  receipts   {workspace.root / 'receipts'}/<org>/")
+    typer.echo(f"Next: check interchange.yaml, let partners drop files in inbox/<org>/, then run\n"
+               f"  interchange ingest --workspace {directory}")
+
+
+@app.command()
+def ingest(workspace: WorkspaceOption = None) -> None:
+    """Ingest every configured source once (the Prefect flow) and print what happened.
+
+    Drops come from inbox/<org>/, pulls from partner APIs; receipts go to receipts/<org>/.
+    Exit 0: every source ran and nothing is held; 1: a batch is held or a source failed
+    (see the receipts); 2: the workspace or its config is wrong.
+    """
+    found = _open_workspace(workspace)
+    _prepare_prefect()
+    summary = flows_module("ingest").run_ingest(found)
+    typer.echo(summary.render(str(found.root / "receipts")))
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def link(workspace: WorkspaceOption = None) -> None:
+    """Link person records into the master person index (the Prefect flow); run it after ingest.
+
+    Exit 0: the index is up to date (pairs may await review: see `interchange review list`);
+    1: the run failed and changed nothing; 2: the workspace or its config is wrong.
+    """
+    found = _open_workspace(workspace)
+    _prepare_prefect()
+    module = flows_module("link")
+    try:
+        summary = module.run_link(found)
+    except module.LinkFailed as exc:
+        typer.echo(f"linkage failed, nothing changed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(summary.render())
+    if summary.pairs_for_review:
+        typer.echo(f"Review them: interchange review list --workspace {found.root}")
+
+
+class Verdict(StrEnum):
+    SAME = "same"
+    DIFFERENT = "different"
+
+
+NoteOption = Annotated[str | None, typer.Option(help="Why: kept with the decision (no personal data).")]
+ByOption = Annotated[str | None, typer.Option("--by", help="Who decides; default: the login name.")]
+
+
+@review_app.command("list")
+def review_list(
+    workspace: WorkspaceOption = None,
+    limit: Annotated[int, typer.Option(help="Print at most this many pairs.")] = 100,
+) -> None:
+    """The open pairs, most uncertain first: pair id, both records, probability, which fields agree."""
+    from interchange.linkage.review import describe_agreements, open_pairs
+
+    with _review_warehouse(workspace) as engine:
+        pairs = open_pairs(engine)
+    if not pairs:
+        typer.echo("No pairs await review.")
+        return
+    typer.echo(f"{len(pairs)} pairs await review (decide: interchange review decide PAIR same|different):")
+    for pair in pairs[:limit]:
+        probability = "?" if pair.match_probability is None else f"{pair.match_probability:.3f}"
+        typer.echo(f"  {pair.pair_id:>6}  {pair.uid_l}  {pair.uid_r}  p={probability}  "
+                   f"{describe_agreements(pair.agreements)}")
+    if len(pairs) > limit:
+        typer.echo(f"  ... and {len(pairs) - limit} more (--limit)")
+
+
+@review_app.command("decide")
+def review_decide(
+    pair: Annotated[int, typer.Argument(help="Pair id from `interchange review list`.")],
+    decision: Annotated[Verdict, typer.Argument(help="same or different.")],
+    note: NoteOption = None,
+    by: ByOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Decide a pair; the decision overrides the model from the next `interchange link` on."""
+    from interchange.linkage.review import Decision, decide_pair
+
+    with _review_warehouse(workspace) as engine:
+        decided = decide_pair(engine, pair, Decision(decision.value), decided_by=by or _login(), note=note)
+    typer.echo(f"pair {pair} ({decided.uid_l}, {decided.uid_r}): {decision.value}; "
+               f"applied by the next interchange link")
+
+
+@review_app.command("decide-records")
+def review_decide_records(
+    first: Annotated[str, typer.Argument(help="A person record as org:record_id.")],
+    second: Annotated[str, typer.Argument(help="Another person record as org:record_id.")],
+    decision: Annotated[Verdict, typer.Argument(help="same or different.")],
+    note: NoteOption = None,
+    by: ByOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Decide about any two records, e.g. `different` to cut a link the model made."""
+    from interchange.linkage.records import load_person_records
+    from interchange.linkage.review import Decision, decide_records
+
+    with _review_warehouse(workspace) as engine:
+        with engine.connect() as connection:
+            known = set(load_person_records(connection)["uid"])
+        pair = decide_records(engine, first, second, Decision(decision.value), decided_by=by or _login(),
+                              note=note, known=known)
+    typer.echo(f"pair {pair} ({first}, {second}): {decision.value}; applied by the next interchange link")
+
+
+def _open_warehouse(workspace: Workspace) -> Engine:
+    from interchange.warehouse.engine import open_warehouse
+
+    return open_warehouse(workspace.database_url)
+
+
+@contextmanager
+def _review_warehouse(option: Path | None) -> Iterator[Engine]:
+    """The workspace's warehouse for a review command; a ReviewError becomes its message and exit 2."""
+    from interchange.linkage.review import ReviewError
+
+    engine = _open_warehouse(_open_workspace(option))
+    try:
+        yield engine
+    except ReviewError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+
+
+def _login() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a container: say so rather than guess
+        return "unknown"
+
+
+def _open_workspace(option: Path | None) -> Workspace:
+    """The workspace with its config checked, before anything starts; exit 2 with the reason otherwise."""
+    from interchange.workspace import ConfigError, find_workspace
+
+    try:
+        workspace = find_workspace(option)
+        _ = workspace.config  # a wrong key stops the command here, naming the key
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    return workspace
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _prepare_prefect() -> None:
+    """Prefect defaults for a command; a steward's own PREFECT_* settings win.
+
+    No usage telemetry leaves the hub, and the console shows warnings and errors only:
+    the summary is printed by the command, and every log line still reaches the Prefect
+    API (the UI) at its own level.
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url is None:
+        typer.echo("No PREFECT_API_URL: starting a temporary local Prefect server for this run ...", err=True)
+
+
+def flows_module(name: str) -> ModuleType:
+    """`flows.<name>`, imported from the checkout this package runs from.
+
+    flows/ is not part of the installed package: nothing in src/interchange may import
+    Prefect (DESIGN.md, Layers), a top-level package named `flows` in site-packages would
+    be a name clash waiting to happen, and Prefect deployments name a flow by its path in
+    the checkout (flows/ingest.py:ingest). The project is installed editable from that
+    checkout, whose root is two folders above this package: it goes on sys.path.
+    """
+    root = Path(__file__).resolve().parents[2]
+    if (root / "flows" / "__init__.py").is_file() and str(root) not in sys.path:
+        sys.path.append(str(root))
+    try:
+        return importlib.import_module(f"flows.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("flows", f"flows.{name}"):
+            raise
+        typer.echo(f"flows/{name}.py not found: run interchange from a checkout of the project "
+                   f"(pip install -e .).", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo's files.")] = Path("demo-workspace"),
     persons: Annotated[int, typer.Option(help="How many persons to generate.")] = 600,
@@ -183,5 +411,7 @@ def demo(
     """Run the end-to-end demo on synthetic Kretinga data (what exists of it so far)."""
     from interchange.demo.run import run_demo
 
-    code = run_demo(directory, persons=persons, echo=typer.echo)
+    _prepare_prefect()
+    # The hub side runs the real ingest flow, as `interchange ingest` does.
+    code = run_demo(directory, persons=persons, echo=typer.echo, ingest=flows_module("ingest").run_ingest)
     raise typer.Exit(code)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from interchange.contract.manifest import Manifest, manifest_path
 from interchange.contract.problems import ProblemError, Severity, error
 from interchange.contract.records import SCHEMA_VERSION, Kind
-from interchange.contract.rows import HeaderMap, RecordIds, map_headers, validate_row
+from interchange.contract.rows import HeaderMap, RecordIds, guess_kind, map_headers, validate_row
 from interchange.contract.text import key_of
 from interchange.partner.identifiers import identifier_keys
 from interchange.partner.report import FileReport
@@ -42,7 +42,7 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
         identifier_columns = [h for h in table.headers if key_of(h) in identifier_keys()]
         report.problems += [error("header.identifier", column=h) for h in identifier_columns]
         headers_to_map = [h for h in table.headers if h not in identifier_columns]
-        kind = kind or _guess_kind(headers_to_map, supplied=["org"] if org else [])
+        kind = kind or guess_kind(headers_to_map, supplied=["org"] if org else [])
         if kind is None:
             report.problems.append(error("kind.unknown", kinds=", ".join(k.value for k in Kind)))
             return report
@@ -77,19 +77,6 @@ def _check_rows(rows: Any, kind: Kind, headers: HeaderMap, org: str | None,
             report.problems.append(repeated)
         elif result.record is not None:
             report.rows_accepted += 1
-
-
-def _guess_kind(headers: list[str], supplied: list[str]) -> Kind | None:
-    """The one kind whose required columns are all there and which leaves fewest unknown."""
-    fits = []
-    for kind in Kind:
-        mapped = map_headers(kind, headers, supplied=supplied)
-        if not mapped.fatal:
-            fits.append((sum(p.code == "header.unknown" for p in mapped.problems), kind))
-    fits.sort()
-    if not fits or (len(fits) > 1 and fits[0][0] == fits[1][0]):
-        return None
-    return fits[0][1]
 
 
 def _read_manifest(path: Path, report: FileReport) -> Manifest | None:

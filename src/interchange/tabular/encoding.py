@@ -12,16 +12,10 @@ from interchange.contract.problems import ProblemError, error
 
 _CHUNK = 1 << 20
 
-# One well-formed non-ASCII UTF-8 sequence (RFC 3629: no overlongs, no surrogates).
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]"
-    rb"|\xe0[\xa0-\xbf][\x80-\xbf]"
-    rb"|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
-    rb"|\xed[\x80-\x9f][\x80-\xbf]"
-    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}"
-    rb"|[\xf1-\xf3][\x80-\xbf]{3}"
-    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
-)
+# After decoding with surrogateescape: a character that came from a well-formed non-ASCII
+# UTF-8 sequence. Python's UTF-8 codec follows RFC 3629 (no overlongs, no surrogates), and
+# every byte outside such a sequence becomes a lone surrogate U+DC80..U+DCFF.
+_DECODED_MULTIBYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
 
 # What surrogateescape turns undecodable bytes into.
 UNDECODABLE = re.compile(r"[\udc80-\udcff]")
@@ -103,12 +97,20 @@ def _scan(path: Path) -> _Scan:
                 scan.multibyte = scan.multibyte or not chunk.isascii()
                 continue
             scan.utf8_ok = False
-        scan.multibyte = scan.multibyte or _UTF8_MULTIBYTE.search(chunk) is not None
+        scan.multibyte = scan.multibyte or _has_multibyte(chunk)
         if scan.multibyte:
             break  # the verdict is "UTF-8 with corrupt bytes"; no need to read on
         if scan.cp1257_bad_line is None:
             scan.cp1257_bad_line = _first_bad_line(chunk, "cp1257", lines_before)
     return scan
+
+
+def _has_multibyte(chunk: bytes) -> bool:
+    """True when `chunk` holds a well-formed non-ASCII UTF-8 sequence."""
+    if chunk.isascii():
+        return False
+    # The codec is ~50x faster than a byte-pattern regex over a whole file.
+    return _DECODED_MULTIBYTE.search(chunk.decode("utf-8", "surrogateescape")) is not None
 
 
 def _first_bad_line(chunk: bytes, codec: str, lines_before: int) -> int | None:

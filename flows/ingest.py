@@ -1,0 +1,153 @@
+"""The `ingest` flow: every configured source once, each a task with retries, and a summary for stewards.
+
+What happens to a drop or a pull is decided in `interchange.ingest`; this module adds
+retries, the Secret blocks that hold API tokens, and the artifacts a steward reads.
+Nothing it logs, raises or publishes carries a record value: failures reach Prefect as
+a `SourceFailed` that says only the source, problem codes and messages built from
+templates, and tracebacks as code locations only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed, State
+
+from interchange.contract.receipt import Receipt
+from interchange.ingest.drops import Hub
+from interchange.ingest.run import (
+    IngestSummary,
+    SourceError,
+    SourceRef,
+    attention_markdown,
+    batch_table,
+    configured_sources,
+    describe_failure,
+    failure_trace,
+    ingest_source,
+    open_hub,
+    token_from_environment,
+    worth_retrying,
+)
+from interchange.workspace.config import HttpSourceConfig
+from interchange.workspace.layout import Workspace, find_workspace
+
+TABLE_KEY = "ingest-batches"
+ATTENTION_KEY = "ingest-attention"
+# A database restart or a partner API outage: try again after a minute, then after five.
+# A stated problem (a missing token, a refused one) is not retried: see worth_retrying.
+RETRIES = 2
+RETRY_DELAYS = [60, 300]
+
+
+class SourceFailed(Exception):
+    """What a failed source task raises to Prefect, in words without record values."""
+
+    def __init__(self, label: str, description: str, *, transient: bool) -> None:
+        super().__init__(f"{label}: {description}")
+        self.label = label
+        self.description = description
+        self.transient = transient
+
+
+def resolve_token(source: HttpSourceConfig) -> str:
+    """The API token: from the environment variable, or from the Prefect Secret block the config names."""
+    if source.token_block is None:
+        return token_from_environment(source)
+    from prefect.blocks.system import Secret
+
+    try:
+        secret = Secret.load(source.token_block)
+    except ValueError:  # Prefect's way of saying there is no such block
+        raise SourceError(f"no Prefect Secret block named '{source.token_block}' "
+                          f"(make one: prefect block create secret)") from None
+    return str(secret.get())
+
+
+def _retry_if_transient(_task: Any, _task_run: Any, state: State) -> bool:
+    failure = state.result(raise_on_failure=False)
+    return isinstance(failure, SourceFailed) and failure.transient
+
+
+@task(retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=_retry_if_transient,
+      task_run_name="ingest {ref.label}",
+      # Every run must look at the inbox again, and receipts belong in the receipt folder,
+      # not in Prefect's result storage.
+      cache_policy=NO_CACHE, persist_result=False)
+def ingest_source_task(hub: Hub, ref: SourceRef) -> list[Receipt]:
+    """One source: its drops or its pull, receipts written; raises SourceFailed when it fails as a whole."""
+    try:
+        return ingest_source(hub, ref, resolve_token)
+    except Exception as exc:
+        description = describe_failure(exc)
+        get_run_logger().error("%s failed: %s\n%s", ref.label, description, failure_trace(exc))
+        # `from None`: the original exception's message may quote a record, and Prefect
+        # logs the traceback of what a task raises.
+        raise SourceFailed(ref.label, description, transient=worth_retrying(exc)) from None
+
+
+def ingest_sources(workspace: Workspace) -> IngestSummary:
+    """Each source in turn; a failed one is noted and the next one runs.
+
+    One after another rather than submitted side by side: SQLite takes one writer at a
+    time, and a batch is CPU-bound Python, so threads would mostly wait for each other.
+    """
+    logger = get_run_logger()
+    hub = open_hub(workspace)
+    summary = IngestSummary()
+    try:
+        for ref in configured_sources(workspace):
+            state = ingest_source_task(hub, ref, return_state=True)
+            outcome = state.result(raise_on_failure=False)
+            if state.is_completed():
+                summary.receipts += outcome
+                logger.info("%s: %d batches", ref.label, len(outcome))
+            else:
+                summary.failures[ref.label] = (outcome.description if isinstance(outcome, SourceFailed)
+                                               else f"{state.name}: {state.message}")
+    finally:
+        hub.engine.dispose()
+    return summary
+
+
+def publish_summary(summary: IngestSummary) -> None:
+    """The receipts' counts as a table, and what needs a steward as Markdown, on the flow run."""
+    create_table_artifact(key=TABLE_KEY, table=batch_table(summary),
+                          description="Batches of this ingest run, as their receipts count them.")
+    create_markdown_artifact(key=ATTENTION_KEY, markdown=attention_markdown(summary),
+                             description="Held and rejected batches and failed sources of this ingest run.")
+
+
+@flow(name="ingest", persist_result=False)
+def ingest(workspace: str | None = None) -> State[IngestSummary]:
+    """Ingest every configured source once: drops from the inbox, pulls from partner APIs.
+
+    Args:
+        workspace: The workspace folder; default $INTERCHANGE_WORKSPACE, else the current folder.
+    """
+    found = find_workspace(Path(workspace) if workspace else None)
+    summary = ingest_sources(found)
+    publish_summary(summary)
+    counts = (f"{len(summary.receipts)} batches, {summary.rows_loaded} rows loaded, "
+              f"{summary.rows_quarantined} quarantined, {len(summary.held)} batches held")
+    if summary.failures:
+        # A failed state, not an exception: the run is Failed for the UI and for alerts,
+        # and the caller still gets the summary of the sources that ran.
+        return Failed(message=f"{len(summary.failures)} source(s) failed: {', '.join(summary.failures)}; {counts}",
+                      data=summary)
+    return Completed(message=counts, data=summary)
+
+
+def run_ingest(workspace: Workspace) -> IngestSummary:
+    """Run the flow once in this process and return its summary, even when the run failed."""
+    state = ingest(str(workspace.root), return_state=True)
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, IngestSummary):
+        return outcome
+    # The run failed before it had a summary: the warehouse could not be opened, say.
+    reason = describe_failure(outcome) if isinstance(outcome, BaseException) else f"{state.name}: {state.message}"
+    return IngestSummary(failures={"ingest": reason})

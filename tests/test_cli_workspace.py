@@ -1,0 +1,233 @@
+"""`interchange init` and `interchange ingest` as a data steward types them: folders, summary, exit codes.
+
+The ingest commands run the real flow: in this process against the session's Prefect test
+server, and once in a subprocess that starts Prefect's temporary server, as on a fresh hub.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from conftest import write_csv
+from typer.testing import CliRunner
+
+from interchange.cli import app
+from interchange.warehouse.engine import open_warehouse, schema_revision
+
+pytest_plugins = ["prefect_harness"]
+
+runner = CliRunner()
+SPC, MIMC = "kretingos-spc", "kretingos-mimc"
+ORGS = (SPC, MIMC, "kretingos-dvc", "kretingos-sps")
+# The command does the same on either database (tests/test_ingest_flow.py runs the flow on both);
+# each run costs a second of Prefect.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def invoke(*args: object) -> object:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def no_hub_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("INTERCHANGE_DATABASE_URL", "INTERCHANGE_WORKSPACE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def prefect_cli(prefect_server: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ingest` under the session's Prefect server; the command's Prefect defaults undone afterwards."""
+    monkeypatch.delenv("INTERCHANGE_WORKSPACE", raising=False)
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
+def drop_persons(root: Path, org: str = SPC) -> None:
+    write_csv(root / "inbox" / org / f"{org}.person.csv",
+              [["record_id", "birth_year", "sex"], ["P-1", "1960", "male"], ["P-2", "19x7", "female"]])
+
+
+def drop_unknown_contacts(root: Path) -> None:
+    write_csv(root / "inbox" / MIMC / f"{MIMC}.contact.csv",
+              [["record_id", "person_record_id", "service_code", "contact_date"],
+               ["C-1", "NOBODY", "psychologist_child", date.today().isoformat()]])
+
+
+# ---- init ---------------------------------------------------------------------------------------
+
+def test_help_lists_the_workspace_commands_and_the_exit_codes() -> None:
+    assert all(command in invoke("--help").output for command in ("init", "ingest"))
+    text = " ".join(invoke("ingest", "--help").output.split())  # however the terminal wraps it
+    assert "Exit 0: every source ran and nothing is held" in text
+
+
+def test_init_creates_a_working_workspace_and_refuses_to_overwrite_it(tmp_path: Path, no_hub_env: None) -> None:
+    root = tmp_path / "hub"
+
+    made = invoke("init", root)
+
+    assert made.exit_code == 0, made.output
+    assert "interchange ingest --workspace" in made.output
+    config = (root / "interchange.yaml").read_text(encoding="utf-8")
+    assert "kretingos-mimc" in config
+    for org in ORGS:
+        assert (root / "inbox" / org).is_dir() and (root / "receipts" / org).is_dir()
+    engine = open_warehouse(f"sqlite:///{root / 'warehouse.sqlite'}", upgrade=False)
+    try:
+        assert schema_revision(engine) is not None
+        assert "batches" in sqlalchemy.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+    (root / "interchange.yaml").write_text(config + "# the steward's own notes\n", encoding="utf-8")
+    again = invoke("init", root)
+    assert again.exit_code == 2 and "never overwritten" in again.output
+    assert (root / "interchange.yaml").read_text(encoding="utf-8").endswith("# the steward's own notes\n")
+
+
+# ---- workspace and config errors (exit 2, before Prefect starts) ----------------------------------
+
+def test_a_folder_without_a_workspace_exits_2_saying_how_to_find_one(
+        tmp_path: Path, no_hub_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = invoke("ingest")
+
+    assert result.exit_code == 2
+    assert "no interchange.yaml" in result.output and "--workspace" in result.output
+    assert "INTERCHANGE_WORKSPACE" in result.output and "Traceback" not in result.output
+
+
+@sqlite_only
+def test_a_broken_config_exits_2_naming_the_key_without_a_traceback(hub_root: Path) -> None:
+    config = hub_root / "interchange.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("settle_seconds: 0", "settle_seconds: -5", 1),
+                      encoding="utf-8")
+
+    result = invoke("ingest", "--workspace", hub_root)
+
+    assert result.exit_code == 2
+    assert "organisations.0.sources.0.settle_seconds" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+# ---- ingest through the flow ---------------------------------------------------------------------
+
+@pytest.mark.slow
+@sqlite_only
+def test_ingest_prints_the_summary_and_exits_0_when_every_source_ran_and_nothing_is_held(
+        hub_root: Path, prefect_cli: None) -> None:
+    drop_persons(hub_root)
+
+    result = invoke("ingest", "--workspace", hub_root)
+
+    assert result.exit_code == 0, result.output
+    assert "1 batches: 1 rows loaded, 0 unchanged, 1 quarantined, 0 batches held" in result.output
+    assert f"{SPC} batch 1 {SPC}.person.csv: loaded, read 2" in result.output
+    assert f"Receipts: {hub_root.resolve() / 'receipts'}/<org>/" in result.output
+    assert len(list((hub_root / "receipts" / SPC).glob("*.json"))) == 1
+
+
+@pytest.mark.slow
+@sqlite_only
+def test_ingest_exits_1_when_a_batch_is_held(hub_root: Path, prefect_cli: None) -> None:
+    drop_persons(hub_root)
+    drop_unknown_contacts(hub_root)
+
+    result = invoke("ingest", "--workspace", hub_root)
+
+    assert result.exit_code == 1, result.output
+    assert "1 batches held" in result.output
+    assert f"{MIMC} batch 2 {MIMC}.contact.csv: held" in result.output
+
+
+@pytest.mark.slow
+@sqlite_only
+def test_ingest_exits_1_when_a_source_fails(
+        hub_root: Path, prefect_cli: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = hub_root / "interchange.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + """\
+  - code: kretingos-dvc
+    name: Kretingos dienos veiklos centras
+    municipality: LT-22
+    sources:
+      - type: http
+        base_url: http://127.0.0.1:9/api/v1
+        kinds: [person]
+        token_env: INTERCHANGE_TEST_UNSET_TOKEN
+""", encoding="utf-8")
+    monkeypatch.delenv("INTERCHANGE_TEST_UNSET_TOKEN", raising=False)
+    drop_persons(hub_root)
+
+    result = invoke("ingest", "--workspace", hub_root)
+
+    assert result.exit_code == 1, result.output
+    assert "FAILED kretingos-dvc/http:api: http.token_missing" in result.output
+    assert f"{SPC} batch 1 {SPC}.person.csv: loaded" in result.output
+
+
+@pytest.mark.slow
+@sqlite_only
+def test_ingest_exits_1_when_the_warehouse_cannot_be_reached(
+        hub_root: Path, prefect_cli: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", "postgresql+psycopg://hub@127.0.0.1:9/interchange")
+    drop_persons(hub_root)
+
+    result = invoke("ingest", "--workspace", hub_root)
+
+    assert result.exit_code == 1, result.output
+    assert "0 batches" in result.output and "FAILED ingest: OperationalError" in result.output
+    assert (hub_root / "inbox" / SPC / f"{SPC}.person.csv").exists()  # left for the next run
+
+
+@pytest.mark.slow
+@sqlite_only
+def test_ingest_finds_the_workspace_in_the_environment_then_in_the_current_folder(
+        hub_root: Path, tmp_path: Path, prefect_cli: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    drop_persons(hub_root)
+    monkeypatch.setenv("INTERCHANGE_WORKSPACE", str(hub_root))
+
+    from_env = invoke("ingest")
+
+    assert from_env.exit_code == 0, from_env.output
+    assert f"{SPC}.person.csv: loaded" in from_env.output
+    drop_persons(hub_root, MIMC)
+    monkeypatch.delenv("INTERCHANGE_WORKSPACE")
+    monkeypatch.chdir(hub_root)
+
+    from_cwd = invoke("ingest")
+
+    assert from_cwd.exit_code == 0, from_cwd.output
+    assert f"{MIMC}.person.csv: loaded" in from_cwd.output
+
+
+@pytest.mark.slow
+def test_init_then_ingest_on_prefects_temporary_server_as_on_a_fresh_hub(tmp_path: Path, no_hub_env: None) -> None:
+    """The commands of the README, in a subprocess: no PREFECT_API_URL, a fresh Prefect home."""
+    root = tmp_path / "hub"
+    command = Path(sys.executable).with_name("interchange")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "INTERCHANGE_"))}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    subprocess.run([command, "init", root], check=True, capture_output=True, env=env)
+    drop_persons(root)
+    past = time.time() - 60  # the example config waits 5 s for a file to settle
+    os.utime(root / "inbox" / SPC / f"{SPC}.person.csv", (past, past))
+
+    result = subprocess.run([command, "ingest", "--workspace", root], capture_output=True, text=True, env=env,
+                            timeout=180)
+
+    assert result.returncode == 0, result.stderr
+    assert f"{SPC} batch 1 {SPC}.person.csv: loaded, read 2, loaded 1" in result.stdout
+    assert "temporary local Prefect server" in result.stderr
+    # Prefect's own chatter stays off the console; warnings and errors would still show.
+    assert "Traceback" not in result.stderr and " INFO " not in result.stderr

@@ -1,0 +1,267 @@
+"""The `ingest` Prefect flow on a real (temporary) Prefect server, on SQLite and PostgreSQL.
+
+What a steward relies on: every source runs even when one fails, the run is Failed when
+one did, the receipts are written, the flow run carries the receipts' counts as a table
+artifact, and nothing Prefect stores (logs, artifacts, state messages) holds a record value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from conftest import HUB_CONFIG, write_csv
+from http_partner import PartnerApi
+
+from interchange.contract.problems import ProblemError, error
+from interchange.contract.receipt import BatchStatus
+from interchange.ingest.run import IngestSummary, SourceError, describe_failure, failure_trace, worth_retrying
+
+pytest_plugins = ["prefect_harness"]
+
+SPC, MIMC, DVC = "kretingos-spc", "kretingos-mimc", "kretingos-dvc"
+# Record values that may be personal data: they must never reach Prefect.
+VALUES = ("SPC-REC-7431", "SPC-REC-7432", "19x7", "MIMC-C-0001", "MIMC-NOBODY-9", "API-P-0001")
+TOKEN_ENV = "INTERCHANGE_TEST_PARTNER_TOKEN"
+
+
+@pytest.fixture(scope="module")
+def flows_ingest() -> ModuleType:
+    from interchange.cli import flows_module
+
+    return flows_module("ingest")
+
+
+def drop_persons(root: Path) -> None:
+    """Two persons for SPC: one loads, one is quarantined (a birth year that is not a number)."""
+    write_csv(root / "inbox" / SPC / f"{SPC}.person.csv",
+              [["record_id", "birth_year", "sex"], ["SPC-REC-7431", "1960", "male"],
+               ["SPC-REC-7432", "19x7", "female"]])
+
+
+def drop_unknown_contacts(root: Path) -> None:
+    """Contacts with a person MIMC never sent: a critical expectation fails and the batch is held."""
+    write_csv(root / "inbox" / MIMC / f"{MIMC}.contact.csv",
+              [["record_id", "person_record_id", "service_code", "contact_date", "duration_minutes"],
+               ["MIMC-C-0001", "MIMC-NOBODY-9", "psychologist_child", date.today().isoformat(), "45"]])
+
+
+def add_http_org(root: Path, *, base_url: str, token: str, max_attempts: int = 3) -> None:
+    """A third organisation whose records come from an API; `token` is a token_env or token_block line."""
+    (root / "interchange.yaml").write_text(HUB_CONFIG + f"""\
+  - code: {DVC}
+    name: Kretingos dienos veiklos centras
+    municipality: LT-22
+    sources:
+      - type: http
+        base_url: {base_url}
+        kinds: [person]
+        {token}
+        max_attempts: {max_attempts}
+        backoff_s: 0
+        timeout_s: 5
+""", encoding="utf-8")
+
+
+def api_person() -> dict[str, Any]:
+    return {"record_id": "API-P-0001", "org": DVC, "birth_year": 1975, "sex": "female",
+            "updated_at": "2026-10-01T10:00:00Z"}
+
+
+@pytest.fixture
+def api() -> Iterator[PartnerApi]:
+    with PartnerApi(token="tok-flow-test") as server:
+        server.set_records("person", [api_person()])
+        yield server
+
+
+# ---- reading the run back through the Prefect API ----------------------------------------------
+
+def artifacts(state: Any) -> dict[str, Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    return {artifact.key: artifact for artifact in found}
+
+
+def task_runs(state: Any) -> dict[str, Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    return {run.name: run for run in found}
+
+
+def logs(state: Any) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()  # the API handler sends in the background
+    with get_client(sync_client=True) as client:
+        found = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    return "\n".join(log.message for log in found)
+
+
+def assert_no_record_values(state: Any) -> None:
+    stored = [logs(state), state.message or ""]
+    stored += [json.dumps(a.data) + (a.description or "") for a in artifacts(state).values()]
+    for text in stored:
+        for value in VALUES:
+            assert value not in text
+
+
+def on_prefect(test: Callable) -> Callable:
+    """A test that runs flows: slow, and under the session's Prefect test server."""
+    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
+
+
+# ---- what the flow's tasks say about a failure (plain functions) ---------------------------------
+
+def _fail_with_values() -> None:
+    try:
+        {}["Jonaitienė"]
+    except KeyError as exc:
+        raise ValueError("row 7: 33309240064 does not fit") from exc
+
+
+def test_a_failure_is_told_by_class_and_code_location_never_by_its_message() -> None:
+    with pytest.raises(ValueError) as caught:
+        _fail_with_values()
+
+    trace = failure_trace(caught.value)
+
+    assert describe_failure(caught.value) == "ValueError (see the flow run's log)"
+    assert trace.splitlines()[0] == "ValueError, raised at:"
+    assert "in _fail_with_values" in trace and "KeyError, raised at:" in trace
+    assert "33309240064" not in trace and "Jonaitienė" not in trace
+
+
+def test_only_failures_that_may_pass_are_worth_a_retry() -> None:
+    assert worth_retrying(ProblemError(error("http.unavailable", attempts=3)))
+    assert worth_retrying(OSError("disk"))  # a hub-side error: the batch stays received and resumes
+    assert not worth_retrying(ProblemError(error("http.token_missing", variable="X")))
+    assert not worth_retrying(ProblemError(error("http.unauthorized")))
+    assert not worth_retrying(SourceError("no Prefect Secret block named 'x'"))
+
+
+# ---- the flow ------------------------------------------------------------------------------------
+
+@on_prefect
+def test_drops_of_two_orgs_complete_the_run_with_receipts_and_a_table_artifact(
+        hub_root: Path, flows_ingest: ModuleType) -> None:
+    drop_persons(hub_root)
+    drop_unknown_contacts(hub_root)
+
+    state = flows_ingest.ingest(str(hub_root), return_state=True)
+
+    assert state.is_completed()
+    assert state.message == "2 batches, 1 rows loaded, 1 quarantined, 1 batches held"
+    summary = state.result()
+    assert [(r.org, r.status) for r in summary.receipts] == [(SPC, BatchStatus.LOADED), (MIMC, BatchStatus.HELD)]
+    for org in (SPC, MIMC):
+        assert len(list((hub_root / "receipts" / org).glob("*.json"))) == 1
+    found = artifacts(state)
+    assert found["ingest-batches"].type == "table"
+    assert json.loads(found["ingest-batches"].data) == [
+        {"org": SPC, "source": "inbox", "batch": 1, "file": f"{SPC}.person.csv", "kind": "person",
+         "status": "loaded", "rows_read": 2, "loaded": 1, "unchanged": 0, "quarantined": 1, "held": 0},
+        {"org": MIMC, "source": "inbox", "batch": 2, "file": f"{MIMC}.contact.csv", "kind": "contact",
+         "status": "held", "rows_read": 1, "loaded": 0, "unchanged": 0, "quarantined": 0, "held": 1},
+    ]
+    attention = found["ingest-attention"].data
+    assert f"| {MIMC} | 2 | {MIMC}.contact.csv | 1 | batch.contact_person_known |" in attention
+    assert_no_record_values(state)
+
+
+@on_prefect
+def test_a_source_without_its_token_fails_the_run_and_the_others_still_ingest(
+        hub_root: Path, flows_ingest: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_http_org(hub_root, base_url="http://127.0.0.1:9/api/v1", token=f"token_env: {TOKEN_ENV}")
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    drop_persons(hub_root)
+    drop_unknown_contacts(hub_root)
+
+    state = flows_ingest.ingest(str(hub_root), return_state=True)
+
+    assert state.is_failed()
+    assert f"{DVC}/http:api" in state.message
+    summary = state.result(raise_on_failure=False)
+    assert isinstance(summary, IngestSummary)
+    assert [r.org for r in summary.receipts] == [SPC, MIMC]
+    assert list(summary.failures) == [f"{DVC}/http:api"]
+    assert summary.failures[f"{DVC}/http:api"].startswith("http.token_missing")
+    runs = task_runs(state)
+    failed = runs[f"ingest {DVC}/http:api"]
+    assert failed.state.is_failed() and failed.run_count == 1  # a missing token is not retried
+    assert runs[f"ingest {SPC}/inbox"].state.is_completed()
+    found = artifacts(state)
+    assert len(json.loads(found["ingest-batches"].data)) == 2
+    assert f"- `{DVC}/http:api`: http.token_missing" in found["ingest-attention"].data
+    # The steward finds the reason and the code location in the run's log, and nothing more.
+    assert f"{DVC}/http:api failed: http.token_missing" in logs(state)
+    assert "in token_from_env" in logs(state)
+    assert_no_record_values(state)
+
+
+@on_prefect
+def test_a_partner_api_outage_is_retried_by_the_source_task(
+        hub_root: Path, flows_ingest: ModuleType, api: PartnerApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_http_org(hub_root, base_url=api.base_url, token=f"token_env: {TOKEN_ENV}", max_attempts=1)
+    monkeypatch.setenv(TOKEN_ENV, api.token)
+    # The production delays are minutes; the retry itself is what this test is about.
+    monkeypatch.setattr(flows_ingest.ingest_source_task, "retry_delay_seconds", 0)
+    api.fail_next = [503]  # the client gives up after one attempt; the task's retry succeeds
+
+    state = flows_ingest.ingest(str(hub_root), return_state=True)
+
+    assert state.is_completed()
+    [receipt] = state.result().receipts
+    assert (receipt.org, receipt.source, receipt.status, receipt.counts.inserted) == (
+        DVC, "http:api", BatchStatus.LOADED, 1)
+    assert [seen["status"] for seen in api.requests_seen] == [503, 200]
+    assert task_runs(state)[f"ingest {DVC}/http:api"].run_count == 2
+    assert_no_record_values(state)
+
+
+@on_prefect
+def test_a_prefect_secret_block_holds_the_api_token(
+        hub_root: Path, flows_ingest: ModuleType, api: PartnerApi) -> None:
+    from prefect.blocks.system import Secret
+
+    Secret(value=api.token).save("dvc-api-token", overwrite=True)
+    add_http_org(hub_root, base_url=api.base_url, token="token_block: dvc-api-token")
+
+    state = flows_ingest.ingest(str(hub_root), return_state=True)
+
+    assert state.is_completed()
+    [receipt] = state.result().receipts
+    assert (receipt.org, receipt.counts.inserted) == (DVC, 1)
+    assert api.token not in logs(state)
+
+
+@on_prefect
+def test_a_missing_secret_block_is_named_without_a_retry(flows_ingest: ModuleType) -> None:
+    from interchange.workspace.config import HttpSourceConfig
+
+    source = HttpSourceConfig(base_url="http://127.0.0.1:9/api", kinds=["person"], token_block="no-such-block")
+
+    with pytest.raises(SourceError, match="no Prefect Secret block named 'no-such-block'"):
+        flows_ingest.resolve_token(source)
+
+
+def test_the_source_task_retries_with_delays_of_minutes(flows_ingest: ModuleType) -> None:
+    task = flows_ingest.ingest_source_task
+    assert task.retries == 2
+    assert task.retry_delay_seconds == [60, 300]
+    assert task.retry_condition_fn is not None
