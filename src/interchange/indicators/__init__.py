@@ -1,0 +1,1 @@
+"""Indicators: the catalogue, their computation, disclosure control and publications."""
