@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from interchange.commands.common import (
+    Lang,
+    LangOption,
+    WorkspaceOption,
+    flows_module,
+    login_name,
+    open_warehouse_of,
+    open_workspace,
+    prepare_prefect,
+)
 from interchange.contract.problems import ProblemError
 from interchange.contract.records import Kind
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from interchange.workspace.layout import Workspace
 
 app = typer.Typer(
     help="Interchange: pseudonymised social-services records exchanged between agencies.",
@@ -35,19 +41,11 @@ review_app = typer.Typer(help="The review queue of uncertain person matches.", n
 app.add_typer(review_app, name="review")
 
 
-class Lang(StrEnum):
-    LT = "lt"
-    EN = "en"
-    BOTH = "both"
-
-
-LangOption = Annotated[Lang, typer.Option(help="Language of the messages.")]
 JsonOption = Annotated[
     Path | None, typer.Option("--report", help="Also write every problem to this JSON file.")
 ]
 LimitOption = Annotated[int, typer.Option(help="Print at most this many problems.")]
-WorkspaceOption = Annotated[Path | None, typer.Option(
-    "--workspace", "-w", help="The workspace folder; default: $INTERCHANGE_WORKSPACE, else the current folder.")]
+
 
 
 def _fail(exc: ProblemError, lang: Lang) -> None:
@@ -221,8 +219,8 @@ def ingest(workspace: WorkspaceOption = None) -> None:
     Exit 0: every source ran and nothing is held; 1: a batch is held or a source failed
     (see the receipts); 2: the workspace or its config is wrong.
     """
-    found = _open_workspace(workspace)
-    _prepare_prefect()
+    found = open_workspace(workspace)
+    prepare_prefect()
     summary = flows_module("ingest").run_ingest(found)
     typer.echo(summary.render(str(found.root / "receipts")))
     raise typer.Exit(summary.exit_code)
@@ -235,8 +233,8 @@ def link(workspace: WorkspaceOption = None) -> None:
     Exit 0: the index is up to date (pairs may await review: see `interchange review list`);
     1: the run failed and changed nothing; 2: the workspace or its config is wrong.
     """
-    found = _open_workspace(workspace)
-    _prepare_prefect()
+    found = open_workspace(workspace)
+    prepare_prefect()
     module = flows_module("link")
     try:
         summary = module.run_link(found)
@@ -291,7 +289,7 @@ def review_decide(
     from interchange.linkage.review import Decision, decide_pair
 
     with _review_warehouse(workspace) as engine:
-        decided = decide_pair(engine, pair, Decision(decision.value), decided_by=by or _login(), note=note)
+        decided = decide_pair(engine, pair, Decision(decision.value), decided_by=by or login_name(), note=note)
     typer.echo(f"pair {pair} ({decided.uid_l}, {decided.uid_r}): {decision.value}; "
                f"applied by the next interchange link")
 
@@ -312,15 +310,9 @@ def review_decide_records(
     with _review_warehouse(workspace) as engine:
         with engine.connect() as connection:
             known = set(load_person_records(connection)["uid"])
-        pair = decide_records(engine, first, second, Decision(decision.value), decided_by=by or _login(),
+        pair = decide_records(engine, first, second, Decision(decision.value), decided_by=by or login_name(),
                               note=note, known=known)
     typer.echo(f"pair {pair} ({first}, {second}): {decision.value}; applied by the next interchange link")
-
-
-def _open_warehouse(workspace: Workspace) -> Engine:
-    from interchange.warehouse.engine import open_warehouse
-
-    return open_warehouse(workspace.database_url)
 
 
 @contextmanager
@@ -328,7 +320,7 @@ def _review_warehouse(option: Path | None) -> Iterator[Engine]:
     """The workspace's warehouse for a review command; a ReviewError becomes its message and exit 2."""
     from interchange.linkage.review import ReviewError
 
-    engine = _open_warehouse(_open_workspace(option))
+    engine = open_warehouse_of(open_workspace(option))
     try:
         yield engine
     except ReviewError as exc:
@@ -338,69 +330,10 @@ def _review_warehouse(option: Path | None) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _login() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in a container: say so rather than guess
-        return "unknown"
-
-
-def _open_workspace(option: Path | None) -> Workspace:
-    """The workspace with its config checked, before anything starts; exit 2 with the reason otherwise."""
-    from interchange.workspace import ConfigError, find_workspace
-
-    try:
-        workspace = find_workspace(option)
-        _ = workspace.config  # a wrong key stops the command here, naming the key
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    return workspace
-
-
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
-
-
-def _prepare_prefect() -> None:
-    """Prefect defaults for a command; a steward's own PREFECT_* settings win.
-
-    No usage telemetry leaves the hub, and the console shows warnings and errors only:
-    the summary is printed by the command, and every log line still reaches the Prefect
-    API (the UI) at its own level.
-    """
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    from prefect.settings import get_current_settings
-
-    if get_current_settings().api.url is None:
-        typer.echo("No PREFECT_API_URL: starting a temporary local Prefect server for this run ...", err=True)
-
-
-def flows_module(name: str) -> ModuleType:
-    """`flows.<name>`, imported from the checkout this package runs from.
-
-    flows/ is not part of the installed package: nothing in src/interchange may import
-    Prefect (DESIGN.md, Layers), a top-level package named `flows` in site-packages would
-    be a name clash waiting to happen, and Prefect deployments name a flow by its path in
-    the checkout (flows/ingest.py:ingest). The project is installed editable from that
-    checkout, whose root is two folders above this package: it goes on sys.path.
-    """
-    root = Path(__file__).resolve().parents[2]
-    if (root / "flows" / "__init__.py").is_file() and str(root) not in sys.path:
-        sys.path.append(str(root))
-    try:
-        return importlib.import_module(f"flows.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("flows", f"flows.{name}"):
-            raise
-        typer.echo(f"flows/{name}.py not found: run interchange from a checkout of the project "
-                   f"(pip install -e .).", err=True)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -411,7 +344,18 @@ def demo(
     """Run the end-to-end demo on synthetic Kretinga data (what exists of it so far)."""
     from interchange.demo.run import run_demo
 
-    _prepare_prefect()
+    prepare_prefect()
     # The hub side runs the real ingest flow, as `interchange ingest` does.
     code = run_demo(directory, persons=persons, echo=typer.echo, ingest=flows_module("ingest").run_ingest)
     raise typer.Exit(code)
+
+
+# Command groups kept in their own modules (interchange.commands.*); each adds its commands here.
+def _register_command_groups() -> None:
+    from interchange.commands import COMMAND_GROUPS
+
+    for name in COMMAND_GROUPS:
+        importlib.import_module(f"interchange.commands.{name}").register(app)
+
+
+_register_command_groups()
