@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from interchange.commands import register_all
 from interchange.commands.common import (
     Lang,
     LangOption,
@@ -350,12 +350,5 @@ def demo(
     raise typer.Exit(code)
 
 
-# Command groups kept in their own modules (interchange.commands.*); each adds its commands here.
-def _register_command_groups() -> None:
-    from interchange.commands import COMMAND_GROUPS
-
-    for name in COMMAND_GROUPS:
-        importlib.import_module(f"interchange.commands.{name}").register(app)
-
-
-_register_command_groups()
+# Command groups kept in their own modules (interchange.commands.*) add their commands here.
+register_all(app)
