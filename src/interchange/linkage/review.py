@@ -14,16 +14,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select, update
 
 from interchange.linkage.pairs import agreements
+from interchange.warehouse.load import chunked
 from interchange.warehouse.tables import review_pairs
 
 OPEN, DECIDED, OBSOLETE = "open", "decided", "obsolete"
-T = TypeVar("T")
 
 
 class Decision(StrEnum):
@@ -79,10 +79,10 @@ def sync_queue(connection: Connection, candidates: pd.DataFrame, records: pd.Dat
         elif old.status != OPEN or any(getattr(old, name) != value for name, value in values.items()):
             connection.execute(update(review_pairs).where(review_pairs.c.pair_id == old.pair_id)
                                .values(status=OPEN, last_run=run_id, **values))
-    for chunk in _chunks(new, 1000):
+    for chunk in chunked(new, 1000):
         connection.execute(review_pairs.insert(), chunk)
     gone = [old.pair_id for pair, old in stored.items() if old.status == OPEN and pair not in wanted]
-    for chunk in _chunks(gone, 500):
+    for chunk in chunked(gone, 500):
         connection.execute(update(review_pairs).where(review_pairs.c.pair_id.in_(chunk))
                            .values(status=OBSOLETE, last_run=run_id))
     return len(wanted)
@@ -143,11 +143,6 @@ def _record(connection: Connection, pair_id: int, decision: Decision, decided_by
 def _finite(value: Any) -> float | None:
     number = float(value) if value is not None and not pd.isna(value) else None
     return number if number is not None and abs(number) != float("inf") else None
-
-
-def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def describe_agreements(found: Mapping[str, Any]) -> str:

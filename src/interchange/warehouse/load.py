@@ -73,7 +73,7 @@ def load_rows(connection: Connection, kind: str, org: str, batch_id: int, rows: 
     # compares with that version rather than the stored one.
     current = writer.stored_versions(org, [row.record_id for row in rows])
     counts = LoadCounts()
-    for chunk in _chunks(rows, WRITE_CHUNK):
+    for chunk in chunked(rows, WRITE_CHUNK):
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         history: list[tuple[Any, ...]] = []
@@ -147,10 +147,10 @@ class _Writer:
         """(content_hash, version) of those of `ids` the table holds for `org`."""
         found: dict[str, tuple[str, int]] = {}
         if self._copy:
-            for part in _chunks(ids, ARRAY_LOOKUP_CHUNK):
+            for part in chunked(ids, ARRAY_LOOKUP_CHUNK):
                 found.update((i, (d, v)) for i, d, v in self._connection.exec_driver_sql(self._lookup, (part, org)))
         else:
-            for part in _chunks(ids, LOOKUP_CHUNK):
+            for part in chunked(ids, LOOKUP_CHUNK):
                 marks = ", ".join([self._mark] * len(part))
                 result = self._connection.exec_driver_sql(f"{self._lookup} IN ({marks})", (org, *part))
                 found.update((i, (d, v)) for i, d, v in result)
@@ -199,7 +199,8 @@ def _processors(connection: Connection, columns: list[Column]) -> list[tuple[int
     return found
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of at most `size` items, in order (itertools.batched arrives only in 3.12)."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
