@@ -186,6 +186,12 @@ MESSAGES: dict[str, Message] = {
                             "The manifest names organisation '{expected}' but the file came from '{found}'."),
     "delete.unknown": Message("Įrašas, kurį prašoma ištrinti, centre nežinomas: nieko netrinta.",
                               "The record to delete is not known at the hub: nothing was deleted."),
+    "row.superseded": Message(
+        "Šio įrašo naujesnė versija gauta vėliau (paketas {batch}): pakartotinai apdorojant failą eilutė "
+        "neįkelta.",
+        "A newer version of this record arrived later (batch {batch}): the row was not loaded when the "
+        "file was processed again.",
+    ),
     "pull.duplicate_id": Message(
         "Įrašas per vieną atsisiuntimą gautas {times} kartus: įkelta paskutinė versija.",
         "The record came {times} times in one pull: its last version was loaded.",

@@ -40,6 +40,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ExpectedDrop(_Strict):
+    """When a source's regular drop is due: `{every: month, by_day: 5}` = each month's drop by the 5th.
+
+    A source whose drop has not arrived since the period began is overdue after `by_day`
+    (`interchange status` flags it; the ingest flow sends an alert once per period).
+    """
+
+    every: Literal["week", "month", "quarter"] = Field(description="How often the partner sends a drop.")
+    by_day: int = Field(ge=1, le=31, description="Day of the period (week: 1 = Monday) by which it is due.")
+
+    @model_validator(mode="after")
+    def _day_in_period(self) -> ExpectedDrop:
+        if self.every == "week" and self.by_day > 7:
+            raise ValueError(f"by_day {self.by_day} is not a day of the week (1 = Monday ... 7 = Sunday)")
+        return self
+
+
 class InboxSource(_Strict):
     """Drop files in `inbox/<org>/`."""
 
@@ -47,6 +64,7 @@ class InboxSource(_Strict):
     settle_seconds: float = Field(
         5.0, ge=0, description="A file modified more recently than this is still being written.")
     max_file_bytes: int = Field(2 * 1024**3, gt=0, description="Larger drop files are refused.")
+    expected_drop: ExpectedDrop | None = Field(None, description="When this source's regular drop is due.")
 
 
 class HttpSourceConfig(_Strict):
@@ -64,6 +82,7 @@ class HttpSourceConfig(_Strict):
     timeout_s: float = Field(30.0, gt=0)
     max_attempts: int = Field(5, ge=1, le=20)
     backoff_s: float = Field(0.5, ge=0)
+    expected_drop: ExpectedDrop | None = Field(None, description="When this source's regular pull is due.")
 
     @model_validator(mode="after")
     def _one_token_place(self) -> HttpSourceConfig:
@@ -149,6 +168,35 @@ class LinkageSettings(_Strict):
         return upper
 
 
+class AlertSettings(_Strict):
+    """Where failure alerts go: a JSON webhook whose URL is in an environment variable (never in the file)."""
+
+    webhook_url_env: str | None = Field(
+        None, pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="Environment variable holding the webhook URL; no alerts when unset or empty.")
+    timeout_s: float = Field(10.0, gt=0, le=120, description="How long to wait for the webhook to answer.")
+
+
+class PublishingSettings(_Strict):
+    """Publishing for the ministry (docs/publishing.md): disclosure control and where exports go."""
+
+    min_count: int = Field(
+        5, ge=1, description="Counts from 1 to min_count - 1 are suppressed (primary suppression); 0 is shown.")
+    min_count_dv: int = Field(
+        10, ge=1, description="The same for cells built on domestic-violence data (stricter).")
+    consent: Literal["exclude", "totals_only"] = Field(
+        "exclude", description="Records without consent_reporting: left out, or counted only in total cells.")
+    outbox: str = Field("outbox/ministry", description="Folder of the approved exports, relative to the workspace.")
+
+    @field_validator("min_count_dv")
+    @classmethod
+    def _dv_not_looser(cls, value: int, info: ValidationInfo) -> int:
+        general = info.data.get("min_count")
+        if general is not None and value < general:
+            raise ValueError(f"min_count_dv ({value}) is below min_count ({general}): DV cells need the stricter rule")
+        return value
+
+
 class WorkspaceConfig(_Strict):
     """Everything `interchange.yaml` may say."""
 
@@ -161,6 +209,8 @@ class WorkspaceConfig(_Strict):
     programmes: list[Programme] = Field(default_factory=list)
     expectations: ExpectationSettings = Field(default_factory=ExpectationSettings)
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
+    publishing: PublishingSettings = Field(default_factory=PublishingSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @field_validator("database_url")
     @classmethod

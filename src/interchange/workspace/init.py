@@ -26,6 +26,7 @@ organisations:
     sources:
       - type: inbox            # drop files in inbox/kretingos-spc/
         settle_seconds: 5      # a file changed more recently is still being written
+        # expected_drop: {every: month, by_day: 5}   # flagged by `interchange status` after the 5th
   - code: kretingos-mimc
     name: Kretingos moterų informacijos ir mokymo centras
     municipality: LT-22
@@ -58,6 +59,18 @@ programmes:
       - {service: legal_consultation, persons: 16, contacts: 200}
       - {service: therapeutic_group, persons: 20, sessions: 50}
       - {service: parenting_skills, persons: 20, sessions: 30}
+
+# Failure alerts: a JSON webhook (flow, source, batch, counts; never a record value).
+# The URL may hold a token, so it comes from the environment variable named here.
+# alerts:
+#   webhook_url_env: INTERCHANGE_ALERT_WEBHOOK
+
+# Publishing for the ministry (docs/publishing.md); these are the defaults.
+# publishing:
+#   min_count: 5            # counts 1-4 are suppressed in everything that leaves the hub
+#   min_count_dv: 10        # cells built on domestic-violence data: counts 1-9 suppressed
+#   consent: exclude        # records without consent_reporting: exclude, or totals_only
+#   outbox: outbox/ministry # approved exports: <outbox>/<period>/v<N>/
 
 # Batch checks (Great Expectations suites); these are the defaults.
 expectations:

@@ -1,0 +1,117 @@
+"""The steward's commands: `interchange status` and `interchange reprocess`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from interchange.commands.common import WorkspaceOption, open_workspace
+
+
+class StewardLang(StrEnum):
+    LT = "lt"
+    EN = "en"
+
+
+StewardLangOption = Annotated[StewardLang | None, typer.Option(
+    "--lang", help="Language of the messages; default: lt when LANG starts with lt, else en.")]
+
+
+def _lang(option: StewardLang | None) -> str:
+    from interchange.operations.messages import default_lang
+
+    return option.value if option is not None else default_lang()
+
+
+def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> None:
+    """One screen: newest batch of each source, held batches, quarantine, review queue, linkage,
+    publications, overdue drops, and Prefect flow runs when PREFECT_API_URL is set.
+
+    Exit 0: all clear; 1: something needs a steward (held, quarantined, overdue, a failed run);
+    2: the workspace or its config is wrong.
+    """
+    from interchange.commands.common import open_warehouse_of
+    from interchange.operations.messages import render_status
+    from interchange.operations.status import collect_status
+
+    found = open_workspace(workspace)
+    engine = open_warehouse_of(found)
+    try:
+        report = collect_status(found, engine, prefect_api_url=os.environ.get("PREFECT_API_URL") or None)
+    finally:
+        engine.dispose()
+    typer.echo(render_status(report, str(found.root), _lang(lang)))
+    raise typer.Exit(1 if report.needs_attention else 0)
+
+
+def reprocess(
+    workspace: WorkspaceOption = None,
+    batch: Annotated[list[int] | None, typer.Option(
+        "--batch", "-b", help="Only this batch (repeatable); default: every held batch and every open quarantine.")
+    ] = None,
+    org: Annotated[str | None, typer.Option(help="Only this organisation's batches.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be re-run.")] = False,
+    lang: StewardLangOption = None,
+) -> None:
+    """Re-run held batches and quarantined rows from the archive after a fix, in arrival order.
+
+    Each re-run is a new batch with a new receipt; nothing is read from the inbox.
+    Exit 0: every re-run loaded cleanly (or nothing to do); 1: a re-run was held or still
+    quarantined rows; 2: the workspace is wrong or a --batch has nothing to re-run.
+    """
+    from interchange.ingest.run import open_hub
+    from interchange.operations.messages import render_plan, render_reruns, say
+    from interchange.operations.reprocess import ReprocessError, find_candidates
+    from interchange.operations.reprocess import reprocess as run_reprocess
+
+    language = _lang(lang)
+    found = open_workspace(workspace)
+    hub = open_hub(found)
+    try:
+        try:
+            candidates = find_candidates(hub.engine, org=org.lower() if org else None, batch_ids=batch)
+        except ReprocessError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(render_plan(candidates, language))
+        if dry_run or not candidates:
+            raise typer.Exit(0)
+        with progress_bar(say("progress", language), len(candidates)) as advance:
+            reruns = run_reprocess(hub, candidates, on_progress=lambda done, total, _c: advance(done))
+    finally:
+        hub.engine.dispose()
+    typer.echo(render_reruns(reruns, language))
+    typer.echo(say("reprocess_receipts", language, root=found.root / "receipts"))
+    troubled = any(r.receipt.counts.held or r.receipt.counts.quarantined for r in reruns)
+    raise typer.Exit(1 if troubled else 0)
+
+
+def interactive_terminal() -> bool:
+    """Progress bars only for a person at a terminal: not in CI, not when output goes to a log."""
+    return sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr in a terminal; silence elsewhere. Yields `advance(done)`."""
+    if not interactive_terminal() or total <= 1:
+        yield lambda _done: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda done: progress.update(task, completed=done)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(status)
+    app.command()(reprocess)

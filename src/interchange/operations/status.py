@@ -1,0 +1,247 @@
+"""`interchange status`: what a steward needs to know about the hub, gathered in one pass.
+
+Everything comes from the warehouse (batches, quarantine, linkage runs, the review queue,
+publications when that table exists) and, when a Prefect API URL is given, from the
+Prefect server's REST API (flow-run states), read with requests: nothing here imports
+Prefect. Only organisation codes, batch ids, counts, states and dates: never a record.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import requests
+from sqlalchemy import Engine, MetaData, Table, func, inspect, select
+
+from interchange.contract.problems import Severity
+from interchange.contract.receipt import BatchStatus
+from interchange.ingest.run import configured_sources
+from interchange.operations.missing import OverdueDrop, overdue_drops
+from interchange.operations.reprocess import open_held_batches
+from interchange.warehouse.tables import batches, linkage_runs, quarantine, review_pairs
+from interchange.workspace.layout import Workspace
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """The newest batch of one configured source (None fields: it never sent anything)."""
+
+    org: str
+    source: str
+    batch_id: int | None = None
+    status: str | None = None
+    received_at: datetime | None = None
+    rows_read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    held: int = 0
+
+
+@dataclass(frozen=True)
+class HeldBatch:
+    org: str
+    source: str
+    batch_id: int
+    kind: str | None
+    received_at: datetime
+    rows_held: int
+    failed_checks: list[str]
+
+
+@dataclass(frozen=True)
+class QuarantineCount:
+    org: str
+    rows: int  # open (unresolved) rows with an error
+    batches: int
+
+
+@dataclass(frozen=True)
+class LinkageRun:
+    run_id: int
+    started_at: datetime
+    finished_at: datetime | None
+    persons_new: int | None
+    pairs_for_review: int | None
+
+
+@dataclass(frozen=True)
+class Publication:
+    period: str
+    version: int
+    state: str
+    created_at: datetime
+    cells: int | None
+    suppressed_cells: int | None
+
+
+@dataclass(frozen=True)
+class FlowRun:
+    flow: str
+    name: str
+    state: str
+    start_time: datetime | None
+    end_time: datetime | None
+
+
+@dataclass
+class StatusReport:
+    sources: list[SourceRun] = field(default_factory=list)
+    held: list[HeldBatch] = field(default_factory=list)
+    quarantine: list[QuarantineCount] = field(default_factory=list)
+    open_review_pairs: int = 0
+    linkage: LinkageRun | None = None
+    publications: list[Publication] | None = None  # None: no publications table yet
+    overdue: list[OverdueDrop] = field(default_factory=list)
+    flow_runs: list[FlowRun] | None = None  # None: no Prefect API asked
+    flow_runs_error: str | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when a steward has something to chase: held batches, open quarantine, overdue drops."""
+        return bool(self.held or self.overdue or any(q.rows for q in self.quarantine)
+                    or (self.flow_runs and any(r.state in ("Failed", "Crashed") for r in self.flow_runs)))
+
+
+def collect_status(workspace: Workspace, engine: Engine, *, today: date | None = None,
+                   prefect_api_url: str | None = None) -> StatusReport:
+    """Everything `interchange status` shows, read in one pass."""
+    report = StatusReport(
+        sources=latest_source_runs(workspace, engine),
+        held=held_batches(engine),
+        quarantine=quarantine_counts(engine),
+        open_review_pairs=_open_review_pairs(engine),
+        linkage=latest_linkage_run(engine),
+        publications=latest_publications(engine),
+        overdue=overdue_drops(workspace, engine, today=today),
+    )
+    if prefect_api_url:
+        try:
+            report.flow_runs = latest_flow_runs(prefect_api_url)
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            report.flow_runs_error = f"Prefect API not readable ({type(exc).__name__})"
+    return report
+
+
+def latest_source_runs(workspace: Workspace, engine: Engine) -> list[SourceRun]:
+    """The newest batch of every configured source, in config order; a source never heard of has none."""
+    newest = (select(batches.c.org, batches.c.source, func.max(batches.c.batch_id).label("batch_id"))
+              .group_by(batches.c.org, batches.c.source).subquery())
+    with engine.connect() as connection:
+        rows = connection.execute(select(batches).join(newest, batches.c.batch_id == newest.c.batch_id)).all()
+    by_source = {(row.org, row.source): row for row in rows}
+    found = []
+    for ref in configured_sources(workspace):
+        row = by_source.get((ref.org, ref.name))
+        if row is None:
+            found.append(SourceRun(ref.org, ref.name))
+            continue
+        loaded = sum(getattr(row, f"rows_{name}") or 0 for name in ("inserted", "updated", "deleted"))
+        found.append(SourceRun(ref.org, ref.name, row.batch_id, row.status, _utc(row.received_at),
+                               row.rows_read or 0, loaded, row.rows_quarantined or 0, row.rows_held or 0))
+    return found
+
+
+def held_batches(engine: Engine) -> list[HeldBatch]:
+    """Held batches not re-run since (inbox), and held pulls newer than any loaded pull of their kind."""
+    with engine.connect() as connection:
+        inbox = open_held_batches(connection)
+        pulls = _held_pulls(connection)
+        ids = [row.batch_id for row in inbox] + [row.batch_id for row in pulls]
+        heads = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
+                                          batches.c.received_at, batches.c.rows_held, batches.c.receipt)
+                                   .where(batches.c.batch_id.in_(ids)).order_by(batches.c.batch_id)).all()
+    return [HeldBatch(h.org, h.source, h.batch_id, h.kind, _utc(h.received_at), h.rows_held or 0,
+                      sorted(e["code"] for e in (h.receipt or {}).get("expectations", [])
+                             if not e["success"] and e["severity"] == "critical")) for h in heads]
+
+
+def _held_pulls(connection: Any) -> list[Any]:
+    # A held pull leaves its cursor: it stays a concern until a later pull of its kind loads.
+    rows = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
+                                     batches.c.status).where(batches.c.source.like("http:%"))
+                              .order_by(batches.c.batch_id)).all()
+    newest: dict[tuple, Any] = {}
+    for row in rows:
+        if row.status in (BatchStatus.HELD.value, BatchStatus.LOADED.value):
+            newest[(row.org, row.source, row.kind)] = row
+    return [row for row in newest.values() if row.status == BatchStatus.HELD.value]
+
+
+def quarantine_counts(engine: Engine) -> list[QuarantineCount]:
+    """Open quarantined rows (an error, not resolved by a later batch) per organisation."""
+    with engine.connect() as connection:
+        pairs = connection.execute(select(batches.c.org, quarantine.c.batch_id, quarantine.c.row_number).distinct()
+                                   .join(batches, batches.c.batch_id == quarantine.c.batch_id)
+                                   .where(quarantine.c.resolved_by_batch.is_(None),
+                                          quarantine.c.severity == Severity.ERROR.value,
+                                          quarantine.c.row_number.is_not(None))).all()
+    rows: Counter[str] = Counter(org for org, _, _ in pairs)
+    per_org: dict[str, set[int]] = defaultdict(set)
+    for org, batch_id, _ in pairs:
+        per_org[org].add(batch_id)
+    return [QuarantineCount(org, rows[org], len(per_org[org])) for org in sorted(rows)]
+
+
+def _open_review_pairs(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(review_pairs)
+                                  .where(review_pairs.c.status == "open")).scalar_one()
+
+
+def latest_linkage_run(engine: Engine) -> LinkageRun | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(linkage_runs).order_by(linkage_runs.c.run_id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return LinkageRun(row.run_id, _utc(row.started_at), _utc(row.finished_at) if row.finished_at else None,
+                      row.new_persons, row.pairs_for_review)
+
+
+def latest_publications(engine: Engine) -> list[Publication] | None:
+    """The newest version of every period and its state; None while the warehouse has no publications yet.
+
+    Read by reflection: publications are made by interchange.indicators, and status must
+    work on a warehouse from before they existed.
+    """
+    if not inspect(engine).has_table("publications"):
+        return None
+    table = Table("publications", MetaData(), autoload_with=engine)
+    newest = (select(table.c.period, func.max(table.c.version).label("version"))
+              .group_by(table.c.period).subquery())
+    with engine.connect() as connection:
+        rows = connection.execute(select(table).join(
+            newest, (table.c.period == newest.c.period) & (table.c.version == newest.c.version))
+            .order_by(table.c.period)).mappings().all()
+    return [Publication(r["period"], r["version"], r["state"], _utc(r["created_at"]), r.get("cells"),
+                        r.get("suppressed_cells")) for r in rows]
+
+
+def latest_flow_runs(api_url: str, *, timeout_s: float = 10.0) -> list[FlowRun]:
+    """The newest finished or running flow run of each flow, from the Prefect server's REST API."""
+    base = api_url.rstrip("/")
+    flows = requests.post(f"{base}/flows/filter", json={"limit": 200}, timeout=timeout_s)
+    flows.raise_for_status()
+    names = {flow["id"]: flow["name"] for flow in flows.json()}
+    runs = requests.post(f"{base}/flow_runs/filter", timeout=timeout_s, json={
+        "sort": "START_TIME_DESC", "limit": 200,
+        "flow_runs": {"state": {"type": {"any_": ["RUNNING", "COMPLETED", "FAILED", "CRASHED", "CANCELLED"]}}}})
+    runs.raise_for_status()
+    newest: dict[str, FlowRun] = {}
+    for run in runs.json():
+        flow = names.get(run["flow_id"], run["flow_id"])
+        if flow not in newest:
+            state = run.get("state") or {}
+            newest[flow] = FlowRun(flow, run["name"], state.get("name") or run.get("state_name") or "?",
+                                   _parse(run.get("start_time")), _parse(run.get("end_time")))
+    return sorted(newest.values(), key=lambda r: r.flow)
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
