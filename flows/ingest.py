@@ -17,6 +17,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 
+from flows.alerts import alert_attention, alert_on_failure
 from interchange.contract.receipt import Receipt
 from interchange.ingest.drops import Hub
 from interchange.ingest.run import (
@@ -122,7 +123,21 @@ def publish_summary(summary: IngestSummary) -> None:
                              description="Held and rejected batches and failed sources of this ingest run.")
 
 
-@flow(name="ingest", persist_result=False)
+def send_attention_alerts(workspace: Workspace, summary: IngestSummary) -> None:
+    """Held batches of this run and overdue drops go to the webhook; an alert problem never fails the run."""
+    from prefect.runtime import flow_run
+
+    logger = get_run_logger()
+    try:
+        sent = alert_attention(workspace, summary, flow_run=flow_run.name, flow_run_id=flow_run.id)
+    except Exception as exc:
+        logger.warning("attention alerts not sent: %s", describe_failure(exc))
+        return
+    if sent:
+        logger.info("alerts sent: %s", ", ".join(sent))
+
+
+@flow(name="ingest", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
 def ingest(workspace: str | None = None) -> State[IngestSummary]:
     """Ingest every configured source once: drops from the inbox, pulls from partner APIs.
 
@@ -132,6 +147,7 @@ def ingest(workspace: str | None = None) -> State[IngestSummary]:
     found = find_workspace(Path(workspace) if workspace else None)
     summary = ingest_sources(found)
     publish_summary(summary)
+    send_attention_alerts(found, summary)
     counts = (f"{len(summary.receipts)} batches, {summary.rows_loaded} rows loaded, "
               f"{summary.rows_quarantined} quarantined, {len(summary.held)} batches held")
     if summary.failures:

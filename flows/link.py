@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
+from flows.alerts import alert_on_failure
 from interchange.ingest.run import describe_failure, failure_trace
 from interchange.linkage.index import LinkSummary, link_persons
 from interchange.warehouse.engine import open_warehouse
@@ -67,7 +68,7 @@ def review_markdown(summary: LinkSummary, workspace: Workspace) -> str:
     return "\n".join(lines) + "\n"
 
 
-@flow(name="link", persist_result=False)
+@flow(name="link", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
 def link(workspace: str | None = None) -> State[LinkSummary]:
     """Link every non-deleted person record into the master person index; run it after `ingest`.
 
