@@ -299,3 +299,114 @@ __all__ = ["BOOKKEEPING", "RECORD_TABLES", "batches", "data_columns", "expectati
            "household_keys", "household_links", "linkage_events", "linkage_runs", "metadata",
            "person_keys", "person_links", "quarantine", "record_versions", "review_pairs",
            "source_cursors"]
+
+
+# --- publications: versioned indicator tables for ministry reporting (interchange.indicators.publications) ---
+# Stewards' tables hold unsuppressed figures and never leave the hub. The ministry_* tables hold
+# only what disclosure control lets out, and only of approved versions: they are the tables a
+# read-only ministry role may see (docs/publishing.md). A version's cells are written once and
+# never updated; only its lifecycle columns (state, approved_*, reopened_*) change.
+_PERIOD = 64
+_CELL_KEY = (
+    ("indicator", 64), ("breakdown", 80), ("month", 7), ("municipality", 8), ("org", 32), ("sex", 16),
+    ("age_group", 8),
+)
+
+
+def _cell_key_columns(*, primary_key: bool) -> list[Column]:
+    return [Column(name, String(length), primary_key=primary_key, nullable=False) for name, length in _CELL_KEY]
+
+
+publications = Table(
+    "publications", metadata,
+    Column("publication_id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(_PERIOD), nullable=False, comment="period label, e.g. 2026-Q3, 2026-09, 2026"),
+    Column("version", Integer, nullable=False, comment="1, 2, ... within the period"),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("state", String(12), nullable=False, comment="draft, approved, reopened, superseded"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("approved_by", String(64)),
+    Column("reopened_at", DateTime(timezone=True)),
+    Column("reopened_by", String(64)),
+    Column("reopen_reason", Text),
+    Column("catalogue_version", String(64), nullable=False),
+    Column("code_version", String(80), nullable=False, comment="interchange version, + git commit when known"),
+    Column("disclosure_rules", JSON, nullable=False, comment="thresholds and consent handling used"),
+    Column("input_batches", JSON, nullable=False, comment="[{batch_id, org, kind, sha256}] of every loaded batch"),
+    Column("inputs_sha256", String(64), nullable=False, comment="digest of input_batches: equal inputs, equal digest"),
+    Column("linkage_run_id", Integer, ForeignKey("linkage_runs.run_id"),
+           comment="the person index the distinct-person counts rest on"),
+    Column("cells", Integer, nullable=False),
+    Column("suppressed_cells", Integer, nullable=False),
+    Column("changed_cells", Integer, comment="cells that differ from the previous version; empty for v1"),
+    UniqueConstraint("period", "version"),
+    comment="one row per publication version; stewards only",
+)
+
+publication_cells = Table(
+    "publication_cells", metadata,
+    Column("publication_id", Integer, ForeignKey("publications.publication_id"), primary_key=True),
+    *_cell_key_columns(primary_key=True),
+    Column("value", Float, comment="UNSUPPRESSED figure: never leaves the hub"),
+    Column("numerator", Float),
+    Column("denominator", Float),
+    Column("unit", String(16), nullable=False),
+    Column("sensitivity", String(16), nullable=False),
+    Column("suppressed", Boolean, nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("published_value", Float),
+    comment="every cell of every version with its unsuppressed value; stewards only",
+)
+
+publication_changes = Table(
+    "publication_changes", metadata,
+    Column("publication_id", Integer, ForeignKey("publications.publication_id"), primary_key=True),
+    *_cell_key_columns(primary_key=True),
+    Column("change", String(8), nullable=False, comment="added, removed, changed"),
+    Column("value_before", Float),
+    Column("value_after", Float),
+    Column("suppressed_before", Boolean),
+    Column("suppressed_after", Boolean),
+    Column("published_before", Float),
+    Column("published_after", Float),
+    comment="cells of a version that differ from the previous version's; stewards only",
+)
+
+ministry_publications = Table(
+    "ministry_publications", metadata,
+    Column("period", String(_PERIOD), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+    Column("catalogue_version", String(64), nullable=False),
+    Column("code_version", String(80), nullable=False),
+    Column("disclosure_rules", JSON, nullable=False),
+    Column("inputs_sha256", String(64), nullable=False),
+    Column("input_batches", Integer, nullable=False, comment="how many loaded batches fed the version"),
+    Column("cells", Integer, nullable=False),
+    Column("suppressed_cells", Integer, nullable=False),
+    Column("changed_cells", Integer),
+    comment="approved publication versions; the newest version of a period is its current figures",
+)
+
+ministry_cells = Table(
+    "ministry_cells", metadata,
+    Column("period", String(_PERIOD), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    *_cell_key_columns(primary_key=True),
+    Column("value", Float, comment="the published figure; empty when suppressed"),
+    Column("numerator", Float, comment="empty when the cell is suppressed"),
+    Column("denominator", Float, comment="ratios only; empty when the cell is suppressed"),
+    Column("unit", String(16), nullable=False),
+    Column("suppressed", Boolean, nullable=False),
+    Column("reason", String(16), nullable=False, comment="empty, primary, secondary, ratio or consent"),
+    # Written only by approve(), from the protected cells: an unsuppressed small value has no column here.
+    comment="disclosure-protected cells of approved versions: what the ministry may read",
+)
+
+__all__ += ["ministry_cells", "ministry_publications", "publication_cells", "publication_changes",
+            "publications"]

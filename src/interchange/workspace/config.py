@@ -182,18 +182,18 @@ class PublishingSettings(_Strict):
 
     min_count: int = Field(
         5, ge=1, description="Counts from 1 to min_count - 1 are suppressed (primary suppression); 0 is shown.")
-    min_count_dv: int = Field(
+    dv_min_count: int = Field(
         10, ge=1, description="The same for cells built on domestic-violence data (stricter).")
     consent: Literal["exclude", "totals_only"] = Field(
         "exclude", description="Records without consent_reporting: left out, or counted only in total cells.")
     outbox: str = Field("outbox/ministry", description="Folder of the approved exports, relative to the workspace.")
 
-    @field_validator("min_count_dv")
+    @field_validator("dv_min_count")
     @classmethod
     def _dv_not_looser(cls, value: int, info: ValidationInfo) -> int:
         general = info.data.get("min_count")
         if general is not None and value < general:
-            raise ValueError(f"min_count_dv ({value}) is below min_count ({general}): DV cells need the stricter rule")
+            raise ValueError(f"dv_min_count ({value}) is below min_count ({general}): DV cells need the stricter rule")
         return value
 
 

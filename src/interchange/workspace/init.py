@@ -68,7 +68,7 @@ programmes:
 # Publishing for the ministry (docs/publishing.md); these are the defaults.
 # publishing:
 #   min_count: 5            # counts 1-4 are suppressed in everything that leaves the hub
-#   min_count_dv: 10        # cells built on domestic-violence data: counts 1-9 suppressed
+#   dv_min_count: 10        # cells built on domestic-violence data: counts 1-9 suppressed
 #   consent: exclude        # records without consent_reporting: exclude, or totals_only
 #   outbox: outbox/ministry # approved exports: <outbox>/<period>/v<N>/
 

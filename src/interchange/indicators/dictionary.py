@@ -1,0 +1,160 @@
+"""The data dictionary of everything the ministry reads: its warehouse tables and the exported files.
+
+One table of column descriptions in Lithuanian and English, rendered as
+docs/data-dictionary.md (checked against this module by the tests) and as the README
+sheet of every XLSX export, so the two can never say different things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from interchange.indicators.cells import ALL
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    lt: str
+    en: str
+
+
+_CELL_KEY = (
+    Column("indicator", "text", "Rodiklio kodas iš rodiklių katalogo.",
+           "Indicator code from the indicator catalogue."),
+    Column("breakdown", "text",
+           "Pagal kurias dimensijas suskaidyta, sujungtos „+“ (pvz. „month+sex“); „total“ – visa suma.",
+           "Which dimensions the cell breaks down by, joined by \"+\" (e.g. \"month+sex\"); \"total\" for none."),
+    Column("month", "text", f"Mėnuo „YYYY-MM“ laikotarpio viduje; „{ALL}“ – visi mėnesiai.",
+           f"Month \"YYYY-MM\" inside the period; \"{ALL}\" for all months."),
+    Column("municipality", "text", f"Savivaldybės kodas (pvz. LT-22); „{ALL}“ – visos.",
+           f"Municipality code (e.g. LT-22); \"{ALL}\" for all."),
+    Column("org", "text", f"Organizacijos kodas; „{ALL}“ – visos organizacijos (asmuo skaičiuojamas kartą).",
+           f"Organisation code; \"{ALL}\" for all organisations (a person is counted once)."),
+    Column("sex", "text", f"Lytis pagal duomenų sutartį; „unknown“ – nenurodyta; „{ALL}“ – visos.",
+           f"Sex as the record contract codes it; \"unknown\" when not given; \"{ALL}\" for all."),
+    Column("age_group", "text",
+           f"„child“ (jaunesnis nei 18 m. laikotarpio pabaigoje) arba „adult“; „{ALL}“ – visi.",
+           f"\"child\" (under 18 at the period's end) or \"adult\"; \"{ALL}\" for all."),
+)
+_FIGURES = (
+    Column("value", "number", "Skelbiama reikšmė; tuščia, kai langelis nuslėptas.",
+           "The published figure; empty when the cell is suppressed."),
+    Column("numerator", "number", "Santykiams – skaitiklis, kiekiams – lygus reikšmei; tuščias, kai nuslėpta.",
+           "For ratios the numerator, for counts equal to value; empty when suppressed."),
+    Column("denominator", "number", "Tik santykiams – vardiklis; tuščias, kai nuslėpta.",
+           "Ratios only: the denominator; empty when suppressed."),
+    Column("unit", "text", "Matavimo vienetas: persons, households, contacts, sessions, hours, days, ratio ...",
+           "Unit: persons, households, contacts, sessions, hours, days, ratio, ..."),
+    Column("suppressed", "true/false", "Ar langelis nuslėptas (konfidencialumo apsauga).",
+           "Whether the cell is suppressed (disclosure control)."),
+    Column("reason", "text",
+           "Kodėl nuslėpta: „primary“ – mažas skaičius; „secondary“ – kad nuslėpto nebūtų galima "
+           "apskaičiuoti iš sumų; „ratio“ – nuslėptas skaitiklis ar vardiklis; „consent“ – sutikimo taisyklė; "
+           "tuščia – neslėpta.",
+           "Why suppressed: \"primary\" a small count; \"secondary\" so a suppressed cell cannot be recovered "
+           "from totals; \"ratio\" its numerator or denominator is suppressed; \"consent\" the consent rule; "
+           "empty when not suppressed."),
+)
+_VERSION = (
+    Column("period", "text", "Ataskaitinis laikotarpis: „2026-Q3“, „2026-09“, „2026“ arba programos kodas.",
+           "Reporting period: \"2026-Q3\", \"2026-09\", \"2026\" or a programme code."),
+    Column("version", "integer", "Laikotarpio publikacijos versija (1, 2, ...); galioja naujausia patvirtinta.",
+           "Publication version within the period (1, 2, ...); the newest approved one is current."),
+)
+
+TABLES: dict[str, tuple[str, str, tuple[Column, ...]]] = {
+    "ministry_cells": (
+        "Patvirtintų publikacijų rodiklių reikšmės (ilgas formatas), apsaugotos nuo atskleidimo.",
+        "Indicator values of approved publications (long format), disclosure-protected.",
+        (*_VERSION, *_CELL_KEY, *_FIGURES)),
+    "ministry_publications": (
+        "Patvirtintos publikacijų versijos ir iš ko jos apskaičiuotos.",
+        "Approved publication versions and what they were computed from.",
+        (*_VERSION,
+         Column("period_start", "date", "Laikotarpio pradžia (imtinai).", "First day of the period."),
+         Column("period_end", "date", "Laikotarpio pabaiga (imtinai).", "Last day of the period."),
+         Column("approved_at", "timestamp", "Kada patvirtinta (UTC).", "When approved (UTC)."),
+         Column("catalogue_version", "text", "Rodiklių katalogo versija.", "Indicator catalogue version."),
+         Column("code_version", "text", "Programos versija (ir git commit).", "Software version (and git commit)."),
+         Column("disclosure_rules", "JSON", "Taikytos slėpimo taisyklės ir slenksčiai.",
+                "Suppression rules and thresholds applied."),
+         Column("inputs_sha256", "text", "Visų įvesties paketų sąrašo SHA-256.",
+                "SHA-256 of the list of input batches."),
+         Column("input_batches", "integer", "Kiek įkeltų duomenų paketų panaudota.",
+                "How many loaded data batches fed the version."),
+         Column("cells", "integer", "Langelių skaičius.", "Number of cells."),
+         Column("suppressed_cells", "integer", "Nuslėptų langelių skaičius.", "Number of suppressed cells."),
+         Column("changed_cells", "integer", "Kiek langelių pasikeitė nuo ankstesnės versijos; tuščia v1.",
+                "Cells changed since the previous version; empty for v1."))),
+}
+
+EXPORT_COLUMNS: tuple[Column, ...] = (*_VERSION, *_CELL_KEY, *_FIGURES)
+"""Columns of cells.csv and of the XLSX "cells" sheet, in file order (the ministry_cells columns)."""
+
+DIFF_COLUMNS: tuple[Column, ...] = (
+    *_VERSION,
+    Column("previous_version", "integer", "Su kuria versija lyginta.", "The version compared with."),
+    *_CELL_KEY,
+    Column("change", "text", "„added“ – naujas langelis, „removed“ – dingęs, „changed“ – pasikeitė.",
+           "\"added\" a new cell, \"removed\" a cell gone, \"changed\" a changed cell."),
+    Column("value_before", "number", "Skelbta reikšmė ankstesnėje versijoje (tuščia, jei nuslėpta).",
+           "Published value in the previous version (empty when suppressed)."),
+    Column("value_after", "number", "Skelbiama reikšmė šioje versijoje (tuščia, jei nuslėpta).",
+           "Published value in this version (empty when suppressed)."),
+    Column("suppressed_before", "true/false", "Ar buvo nuslėpta.", "Whether it was suppressed."),
+    Column("suppressed_after", "true/false", "Ar nuslėpta dabar.", "Whether it is suppressed now."),
+)
+"""Columns of changes.csv (versions 2 and later): only cells whose published content changed."""
+
+FILES: tuple[tuple[str, str, str], ...] = (
+    ("cells.csv", "Visi langeliai, CSV (UTF-8 su BOM, skirtukas „,“, dešimtainis taškas).",
+     "Every cell, CSV (UTF-8 with BOM, \",\" separated, decimal point)."),
+    ("cells.xlsx", "Tie patys langeliai Excel formatu, su lapais README ir definitions.",
+     "The same cells as Excel, with README and definitions sheets."),
+    ("changes.csv", "Nuo ankstesnės versijos pasikeitę langeliai (tik nuo v2).",
+     "Cells changed since the previous version (v2 onwards)."),
+    ("metadata.json", "Versija, taisyklės, įvesties paketai (SHA-256), kiekvieno failo SHA-256.",
+     "Version, rules, input batches (SHA-256), SHA-256 of every file."),
+)
+
+
+def render_markdown() -> str:
+    """docs/data-dictionary.md, as the tests require it to read."""
+    lines = [
+        "# Data dictionary: ministry tables and exports",
+        "",
+        "Generated from `src/interchange/indicators/dictionary.py` (the XLSX README sheet shows the same).",
+        "Descriptions in Lithuanian, then English. How versions, approval and suppression work:",
+        "[publishing.md](publishing.md).",
+        "",
+        "A cell is one figure of one indicator for one combination of the dimensions `month`,",
+        f"`municipality`, `org`, `sex`, `age_group`; a dimension the cell does not break down by holds `{ALL}`.",
+        "The current figures of a period are those of its newest version in `ministry_publications`:",
+        "",
+        "```sql",
+        "SELECT c.*",
+        "FROM ministry_cells c",
+        "JOIN (SELECT period, MAX(version) AS version FROM ministry_publications GROUP BY period) cur",
+        "  ON cur.period = c.period AND cur.version = c.version",
+        "WHERE c.period = '2026-Q3' AND c.indicator = 'dv_persons' AND c.breakdown = 'total';",
+        "```",
+        "",
+    ]
+    for table, (lt, en, columns) in TABLES.items():
+        lines += [f"## Table `{table}`", "", f"{lt}  ", f"*{en}*", "", *_column_table(columns), ""]
+    lines += ["## Exports: `outbox/ministry/<period>/v<N>/`", "", "| file | LT | EN |", "|---|---|---|"]
+    lines += [f"| `{name}` | {lt} | {en} |" for name, lt, en in FILES]
+    lines += ["", "### `cells.csv` and the XLSX `cells` sheet", "", "The columns of `ministry_cells`, in this order:",
+              "", *_column_table(EXPORT_COLUMNS), "", "### `changes.csv`", "", *_column_table(DIFF_COLUMNS), ""]
+    return "\n".join(lines)
+
+
+def _column_table(columns: tuple[Column, ...]) -> list[str]:
+    rows = ["| column | type | LT | EN |", "|---|---|---|---|"]
+    return rows + [f"| `{c.name}` | {c.type} | {_md(c.lt)} | {_md(c.en)} |" for c in columns]
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")

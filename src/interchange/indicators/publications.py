@@ -1,0 +1,582 @@
+"""Publications: immutable, versioned, disclosure-protected indicator tables per reporting period.
+
+The life of a period's versions::
+
+    publish ──► v1 draft ──► (publish again: v1 superseded, v2 draft) ──► approve v2 ──► locked
+                                                                          │
+    late data is flagged ◄───────────────────────────────────────────────┘
+    reopen (steward, with a reason) ──► v2 reopened ──► publish ──► v3 draft ──► approve v3 ...
+
+A version's cells, inputs and rules are written once and never updated: only its state
+and the approval / re-opening columns change. Approval copies the protected cells (never
+an unsuppressed value) into the ministry tables and writes the exports to
+``<outbox>/<period>/v<N>/``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from interchange.indicators.cells import ALL, DIMENSIONS, PROTECTION_COLUMNS
+from interchange.indicators.lineage import (
+    InputBatch,
+    batches_touching,
+    code_version,
+    inputs_digest,
+    latest_linkage_run,
+    loaded_batches,
+)
+from interchange.warehouse.load import WRITE_CHUNK, chunked
+from interchange.warehouse.tables import (
+    ministry_cells,
+    ministry_publications,
+    publication_cells,
+    publication_changes,
+    publications,
+)
+
+if TYPE_CHECKING:
+    from interchange.workspace.layout import Workspace
+
+KEY = ("indicator", "breakdown", *DIMENSIONS)
+"""What identifies a cell within a version."""
+_FIGURES = ("value", "numerator", "denominator", "suppressed", "reason", "published_value")
+_STORED = (*KEY, "value", "numerator", "denominator", "unit", "sensitivity", *PROTECTION_COLUMNS)
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    REOPENED = "reopened"
+    SUPERSEDED = "superseded"
+
+
+class PublicationError(Exception):
+    """A publish, approve or reopen that is refused; the message says why and what to do."""
+
+
+class PeriodSpan(Protocol):
+    """A reporting period: its label and its first and last day."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def start(self) -> date: ...
+    @property
+    def end(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class Span:
+    """A plain PeriodSpan (the periods module parses labels into its own)."""
+
+    label: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Publication:
+    publication_id: int
+    period: str
+    version: int
+    state: State
+    period_start: date
+    period_end: date
+    created_at: datetime
+    created_by: str
+    approved_at: datetime | None
+    approved_by: str | None
+    reopened_at: datetime | None
+    reopened_by: str | None
+    reopen_reason: str | None
+    catalogue_version: str
+    code_version: str
+    disclosure_rules: dict[str, Any]
+    input_batches: list[dict[str, Any]]
+    inputs_sha256: str
+    linkage_run_id: int | None
+    cells: int
+    suppressed_cells: int
+    changed_cells: int | None
+
+    @property
+    def locked(self) -> bool:
+        return self.state is State.APPROVED
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a version is computed from, read before computing (see store_publication)."""
+
+    batches: list[InputBatch]
+    linkage_run_id: int | None
+
+
+def read_inputs(engine: Engine) -> Inputs:
+    with engine.connect() as connection:
+        return Inputs(loaded_batches(connection), latest_linkage_run(connection))
+
+
+# --- storing a version -----------------------------------------------------------------------------
+
+
+def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *, inputs: Inputs,
+                      catalogue_version: str, rules: dict[str, Any], created_by: str,
+                      now: datetime | None = None) -> Publication:
+    """Store protected `cells` as the next version of `period`, with the diff against the previous one.
+
+    Refused (PublicationError) when the period's latest version is approved: a steward must
+    re-open it first. Earlier drafts of the period become superseded.
+    """
+    frame = normalise_cells(cells)
+    now = now or datetime.now(UTC)
+    try:
+        with engine.begin() as connection:
+            latest = _latest(connection, period.label)
+            if latest is not None and latest.locked:
+                raise PublicationError(_locked_message(latest))
+            version = 1 if latest is None else latest.version + 1
+            changes = None if latest is None else diff_cells(_cells_of(connection, latest.publication_id), frame)
+            batch_list = [b.as_json() for b in inputs.batches]
+            publication_id = connection.execute(insert(publications).values(
+                period=period.label, version=version, period_start=period.start, period_end=period.end,
+                state=State.DRAFT.value, created_at=now, created_by=created_by,
+                catalogue_version=catalogue_version, code_version=code_version(), disclosure_rules=rules,
+                input_batches=batch_list, inputs_sha256=inputs_digest(inputs.batches),
+                linkage_run_id=inputs.linkage_run_id, cells=len(frame),
+                suppressed_cells=int(frame["suppressed"].sum()),
+                changed_cells=None if changes is None else len(changes),
+            ).returning(publications.c.publication_id)).scalar_one()
+            _insert_frame(connection, publication_cells, frame[list(_STORED)], publication_id=publication_id)
+            if changes is not None:
+                _insert_frame(connection, publication_changes, changes, publication_id=publication_id)
+            connection.execute(update(publications).where(
+                publications.c.period == period.label, publications.c.version < version,
+                publications.c.state == State.DRAFT.value).values(state=State.SUPERSEDED.value))
+    except IntegrityError:
+        raise PublicationError(f"another publish of {period.label} stored a version at the same moment; "
+                               f"run it again") from None
+    return get_publication(engine, period.label, version)
+
+
+def normalise_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """The protected cell table in the stored types, checked: one row per key, protection consistent.
+
+    A suppressed cell with a published value, or a published value that is not the value,
+    is refused here: such a table must never reach the ministry tables.
+    """
+    missing = [c for c in _STORED if c not in cells.columns]
+    if missing:
+        raise PublicationError(f"the cell table lacks the columns {', '.join(missing)} (see indicators/cells.py)")
+    frame = cells.loc[:, list(_STORED)].copy()
+    for column in KEY:
+        frame[column] = frame[column].fillna(ALL).astype(str)
+    for column in ("value", "numerator", "denominator", "published_value"):
+        frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
+    frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+    frame["reason"] = frame["reason"].fillna("").astype(str)
+    frame["unit"] = frame["unit"].fillna("").astype(str)
+    frame["sensitivity"] = frame["sensitivity"].fillna("standard").astype(str)
+    duplicated = frame.duplicated(list(KEY))
+    if duplicated.any():
+        first = frame.loc[duplicated, "indicator"].iloc[0]
+        raise PublicationError(f"indicator {first}: {int(duplicated.sum())} cells repeat a key "
+                               f"({', '.join(KEY)})")
+    leaking = frame["suppressed"] & frame["published_value"].notna()
+    if leaking.any():
+        raise PublicationError(f"indicator {frame.loc[leaking, 'indicator'].iloc[0]}: suppressed cells carry a "
+                               f"published value; refusing to store them")
+    shown = ~frame["suppressed"]
+    wrong = shown & ~_same(frame["published_value"], frame["value"])
+    if wrong.any():
+        raise PublicationError(f"indicator {frame.loc[wrong, 'indicator'].iloc[0]}: a cell that is not "
+                               f"suppressed publishes a value other than its own")
+    return frame.sort_values(list(KEY)).reset_index(drop=True)
+
+
+def diff_cells(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Cells added, removed or changed (value, numerator, denominator or protection) between two versions."""
+    merged = before.loc[:, [*KEY, *_FIGURES]].merge(
+        after.loc[:, [*KEY, *_FIGURES]], on=list(KEY), how="outer", suffixes=("_before", "_after"),
+        indicator=True)
+    differs = pd.Series(False, index=merged.index)
+    for column in _FIGURES:
+        differs |= ~_same(merged[f"{column}_before"], merged[f"{column}_after"])
+    changed = merged[(merged["_merge"] != "both") | differs].copy()
+    changed["change"] = changed["_merge"].map({"left_only": "removed", "right_only": "added", "both": "changed"})
+    changed = changed.rename(columns={"published_value_before": "published_before",
+                                      "published_value_after": "published_after"})
+    columns = [*KEY, "change", "value_before", "value_after", "suppressed_before", "suppressed_after",
+               "published_before", "published_after"]
+    result = changed.loc[:, columns].astype({"change": str}).sort_values(list(KEY)).reset_index(drop=True)
+    for column in ("suppressed_before", "suppressed_after"):
+        result[column] = result[column].astype(object).where(result[column].notna(), None)
+    return result
+
+
+def _same(left: pd.Series, right: pd.Series) -> pd.Series:
+    """Element-wise equality where two empty values are equal (NaN != NaN otherwise)."""
+    both_empty = left.isna() & right.isna()
+    return both_empty | (left.notna() & right.notna() & (left.astype(object) == right.astype(object)))
+
+
+def _insert_frame(connection: Connection, table: Any, frame: pd.DataFrame, **constant: Any) -> None:
+    columns = list(frame.columns)
+    rows = (dict(constant, **{c: _plain(v) for c, v in zip(columns, values, strict=True)})
+            for values in frame.itertuples(index=False, name=None))
+    for chunk in chunked(rows, WRITE_CHUNK):
+        connection.execute(insert(table), chunk)
+
+
+def _plain(value: Any) -> Any:
+    """A database value: NaN and pandas' missing markers become NULL, numpy scalars plain Python."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+# --- reading versions ------------------------------------------------------------------------------
+
+
+def list_publications(engine: Engine, period: str | None = None) -> list[Publication]:
+    """Every version, by period then version; only `period`'s when given."""
+    statement = select(publications).order_by(publications.c.period, publications.c.version)
+    if period is not None:
+        statement = statement.where(publications.c.period == period)
+    with engine.connect() as connection:
+        return [_publication(row) for row in connection.execute(statement).mappings()]
+
+
+def get_publication(engine: Engine, period: str, version: int | None = None) -> Publication:
+    """One version (default: the latest); PublicationError when there is none."""
+    with engine.connect() as connection:
+        found = _latest(connection, period) if version is None else _version(connection, period, version)
+    if found is None:
+        raise PublicationError(f"{period} has no published version" if version is None
+                               else f"{period} has no version {version}")
+    return found
+
+
+def publication_cells_frame(engine: Engine, period: str, version: int) -> pd.DataFrame:
+    """A version's cells as stewards see them (unsuppressed values included)."""
+    publication = get_publication(engine, period, version)
+    with engine.connect() as connection:
+        return _cells_of(connection, publication.publication_id)
+
+
+def changes_frame(engine: Engine, period: str, version: int) -> pd.DataFrame:
+    """The stored diff of a version against the previous one (stewards: unsuppressed values included)."""
+    publication = get_publication(engine, period, version)
+    columns = [c for c in publication_changes.columns if c.name != "publication_id"]
+    with engine.connect() as connection:
+        rows = connection.execute(select(*columns).where(
+            publication_changes.c.publication_id == publication.publication_id).order_by(
+            *(publication_changes.c[k] for k in KEY))).all()
+    return pd.DataFrame(rows, columns=[c.name for c in columns])
+
+
+def _cells_of(connection: Connection, publication_id: int) -> pd.DataFrame:
+    columns = [publication_cells.c[name] for name in _STORED]
+    rows = connection.execute(select(*columns).where(publication_cells.c.publication_id == publication_id)
+                              .order_by(*(publication_cells.c[k] for k in KEY))).all()
+    frame = pd.DataFrame(rows, columns=list(_STORED))
+    for column in ("value", "numerator", "denominator", "published_value"):
+        frame[column] = frame[column].astype("float64")
+    frame["suppressed"] = frame["suppressed"].astype(bool)
+    return frame
+
+
+def _latest(connection: Connection, period: str) -> Publication | None:
+    row = connection.execute(select(publications).where(publications.c.period == period)
+                             .order_by(publications.c.version.desc()).limit(1)).mappings().first()
+    return None if row is None else _publication(row)
+
+
+def _version(connection: Connection, period: str, version: int) -> Publication | None:
+    row = connection.execute(select(publications).where(
+        publications.c.period == period, publications.c.version == version)).mappings().first()
+    return None if row is None else _publication(row)
+
+
+def _publication(row: Any) -> Publication:
+    values = dict(row)
+    values["state"] = State(values["state"])
+    for column in ("created_at", "approved_at", "reopened_at"):
+        if values[column] is not None and values[column].tzinfo is None:  # SQLite keeps no zone: it is UTC
+            values[column] = values[column].replace(tzinfo=UTC)
+    return Publication(**values)
+
+
+def _locked_message(latest: Publication) -> str:
+    return (f"{latest.period} is locked: v{latest.version} was approved on {latest.approved_at:%Y-%m-%d %H:%M} UTC "
+            f"by {latest.approved_by}. To publish corrections or late data, a steward re-opens it first: "
+            f"interchange reopen --period {latest.period} --reason \"...\"")
+
+
+# --- approval, re-opening, late data -----------------------------------------------------------------
+
+
+def approve_version(engine: Engine, period: str, version: int | None, *, by: str,
+                    now: datetime | None = None) -> Publication:
+    """Approve a draft (default: the latest version): lock the period, copy the protected cells to the ministry.
+
+    Only the latest version can be approved, and only while it is a draft.
+    """
+    now = now or datetime.now(UTC)
+    with engine.begin() as connection:
+        latest = _latest(connection, period)
+        if latest is None:
+            raise PublicationError(f"{period} has no published version: interchange publish --period {period}")
+        chosen = latest if version is None else _version(connection, period, version)
+        if chosen is None:
+            raise PublicationError(f"{period} has no version {version} (the latest is v{latest.version})")
+        if chosen.version != latest.version:
+            raise PublicationError(f"{period} v{chosen.version} is {chosen.state.value}: only the latest version, "
+                                   f"v{latest.version}, can be approved")
+        if chosen.state is not State.DRAFT:
+            raise PublicationError(f"{period} v{chosen.version} is already {chosen.state.value}")
+        connection.execute(update(publications).where(publications.c.publication_id == chosen.publication_id)
+                           .values(state=State.APPROVED.value, approved_at=now, approved_by=by))
+        connection.execute(update(publications).where(
+            publications.c.period == period, publications.c.version < chosen.version,
+            publications.c.state.in_([State.DRAFT.value, State.REOPENED.value])).values(state=State.SUPERSEDED.value))
+        _copy_to_ministry(connection, chosen, now)
+    return get_publication(engine, period, chosen.version)
+
+
+def _copy_to_ministry(connection: Connection, publication: Publication, approved_at: datetime) -> None:
+    connection.execute(insert(ministry_publications).values(
+        period=publication.period, version=publication.version, period_start=publication.period_start,
+        period_end=publication.period_end, approved_at=approved_at,
+        catalogue_version=publication.catalogue_version, code_version=publication.code_version,
+        disclosure_rules=publication.disclosure_rules, inputs_sha256=publication.inputs_sha256,
+        input_batches=len(publication.input_batches), cells=publication.cells,
+        suppressed_cells=publication.suppressed_cells, changed_cells=publication.changed_cells))
+    cells = ministry_view(_cells_of(connection, publication.publication_id))
+    _insert_frame(connection, ministry_cells, cells, period=publication.period, version=publication.version)
+
+
+def ministry_view(cells: pd.DataFrame) -> pd.DataFrame:
+    """What the ministry may see of protected cells: the published value, never the unsuppressed one.
+
+    Numerator and denominator go out only with a cell that is not suppressed.
+    """
+    shown = ~cells["suppressed"].astype(bool)
+    view = cells.loc[:, list(KEY)].copy()
+    view["value"] = cells["published_value"].where(shown)
+    view["numerator"] = cells["numerator"].where(shown)
+    view["denominator"] = cells["denominator"].where(shown)
+    view["unit"] = cells["unit"]
+    view["suppressed"] = ~shown
+    view["reason"] = cells["reason"].fillna("").astype(str)
+    return view
+
+
+def reopen_period(engine: Engine, period: str, *, by: str, reason: str,
+                  now: datetime | None = None) -> Publication:
+    """Re-open an approved period so that corrections and late data can go into a new version.
+
+    The approved version and its exports stay as they are (the ministry may have used them).
+    """
+    if not reason.strip():
+        raise PublicationError("say why the period is re-opened (--reason); it is kept with the version")
+    now = now or datetime.now(UTC)
+    with engine.begin() as connection:
+        latest = _latest(connection, period)
+        if latest is None or latest.state is not State.APPROVED:
+            state = "has no published version" if latest is None else f"is not locked (v{latest.version} is " \
+                                                                       f"{latest.state.value})"
+            raise PublicationError(f"{period} {state}: only an approved period can be re-opened")
+        connection.execute(update(publications).where(publications.c.publication_id == latest.publication_id)
+                           .values(state=State.REOPENED.value, reopened_at=now, reopened_by=by,
+                                   reopen_reason=reason.strip()))
+    return get_publication(engine, period, latest.version)
+
+
+def late_batches(engine: Engine, period: str | PeriodSpan) -> list[InputBatch]:
+    """Batches with records in an approved period that its approved version did not include.
+
+    A batch is late when it was loaded after the latest approved version of the period was
+    computed, wrote a record dated in the period, and no later version included it. Late data
+    is kept in the warehouse; it reaches the ministry only through a new version after a reopen.
+    """
+    label = period if isinstance(period, str) else period.label
+    versions = list_publications(engine, label)
+    approved = [p for p in versions if p.approved_at is not None]
+    if not approved:
+        return []
+    last = approved[-1]
+    included = {b["batch_id"] for p in versions if p.version >= last.version for b in p.input_batches}
+    with engine.connect() as connection:
+        return batches_touching(connection, last.period_start, last.period_end, after=last.created_at,
+                                exclude=included)
+
+
+def summary_counts(publication: Publication) -> dict[str, Any]:
+    """Counts a steward may see anywhere (logs, Prefect artifacts): never a cell's value."""
+    return {"period": publication.period, "version": publication.version, "state": publication.state.value,
+            "cells": publication.cells, "suppressed_cells": publication.suppressed_cells,
+            "changed_cells": publication.changed_cells, "input_batches": len(publication.input_batches),
+            "linkage_run": publication.linkage_run_id}
+
+
+# --- the workspace-level operations the CLI and the flow call --------------------------------------
+
+
+def publish(engine: Engine, workspace: Workspace, period: str, *, by: str) -> Publication:
+    """Compute every catalogue indicator for `period`, protect the cells, store them as the next version.
+
+    Refused with PublicationError when the period is locked (approved and not re-opened).
+    The input batches are read before and after computing; when a load committed in between,
+    the computation runs again, so the recorded inputs are exactly what the figures rest on.
+    """
+    from interchange.indicators.compute import compute_indicators
+    from interchange.indicators.disclosure import protect
+
+    span, catalogue = resolve_period(workspace, period), load_workspace_catalogue(workspace)
+    settings = workspace.config.publishing
+    rules = disclosure_rules(workspace)
+    with engine.connect() as connection:
+        latest = _latest(connection, span.label)
+    if latest is not None and latest.locked:
+        raise PublicationError(_locked_message(latest))
+    for _attempt in range(3):
+        inputs = read_inputs(engine)
+        cells = compute_indicators(engine, catalogue, span, consent=settings.consent)
+        if read_inputs(engine) == inputs:
+            break
+    else:
+        raise PublicationError("data kept arriving while the figures were computed; publish again when "
+                               "the ingest has finished")
+    protected = protect(cells, rules)
+    stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent)
+    return store_publication(engine, span, protected, inputs=inputs, catalogue_version=catalogue.version,
+                             rules=stored_rules, created_by=by)
+
+
+def approve(engine: Engine, workspace: Workspace, period: str, version: int | None = None, *,
+            by: str) -> tuple[Publication, list[Path]]:
+    """Approve a version and write its exports to ``<outbox>/<period>/v<N>/``; the version and the files.
+
+    Approving an approved version whose exports are missing (a crash after approval) writes
+    them; otherwise approving it again is refused.
+    """
+    current = get_publication(engine, period, version)
+    folder = export_folder(workspace, current.period, current.version)
+    if current.state is State.APPROVED and not folder.exists():
+        return current, export_version(engine, workspace, current.period, current.version)
+    approved = approve_version(engine, period, version, by=by)
+    return approved, export_version(engine, workspace, approved.period, approved.version)
+
+
+def reopen(engine: Engine, period: str, *, by: str, reason: str) -> Publication:
+    """Re-open an approved period (see reopen_period)."""
+    return reopen_period(engine, period, by=by, reason=reason)
+
+
+def export_folder(workspace: Workspace, period: str, version: int) -> Path:
+    return workspace.root / workspace.config.publishing.outbox / _safe_name(period) / f"v{version}"
+
+
+def export_version(engine: Engine, workspace: Workspace, period: str, version: int) -> list[Path]:
+    """Write the exports of an approved version from the ministry tables (published values only)."""
+    from interchange.indicators.exports import write_exports
+
+    publication = get_publication(engine, period, version)
+    if publication.approved_at is None:
+        raise PublicationError(f"{period} v{version} is not approved: only approved versions are exported")
+    cells = ministry_frame(engine, period, version)
+    changes = ministry_changes(engine, publication)
+    metadata = export_metadata(publication)
+    definitions = indicator_definitions(workspace, set(cells["indicator"]))
+    return write_exports(export_folder(workspace, period, version), metadata=metadata, cells=cells,
+                         changes=changes, definitions=definitions)
+
+
+def ministry_frame(engine: Engine, period: str, version: int) -> pd.DataFrame:
+    """An approved version's cells as the ministry reads them from ministry_cells."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(ministry_cells).where(
+            ministry_cells.c.period == period, ministry_cells.c.version == version)
+            .order_by(*(ministry_cells.c[k] for k in KEY))).all()
+    return pd.DataFrame(rows, columns=[c.name for c in ministry_cells.columns])
+
+
+def ministry_changes(engine: Engine, publication: Publication) -> pd.DataFrame | None:
+    """The diff for the ministry: only cells whose published content changed, published values only."""
+    if publication.version == 1:
+        return None
+    changes = changes_frame(engine, publication.period, publication.version)
+    visible = (changes["change"] != "changed") | ~_same(changes["published_before"], changes["published_after"]) \
+        | ~_same(changes["suppressed_before"], changes["suppressed_after"])
+    out = changes.loc[visible, [*KEY, "change"]].copy()
+    out.insert(0, "previous_version", publication.version - 1)
+    out.insert(0, "version", publication.version)
+    out.insert(0, "period", publication.period)
+    out["value_before"] = changes.loc[visible, "published_before"]
+    out["value_after"] = changes.loc[visible, "published_after"]
+    out["suppressed_before"] = changes.loc[visible, "suppressed_before"]
+    out["suppressed_after"] = changes.loc[visible, "suppressed_after"]
+    return out.reset_index(drop=True)
+
+
+def export_metadata(publication: Publication) -> dict[str, Any]:
+    return {
+        "period": publication.period, "version": publication.version,
+        "period_start": publication.period_start, "period_end": publication.period_end,
+        "approved_at": publication.approved_at, "approved_by": publication.approved_by,
+        "created_at": publication.created_at,
+        "catalogue_version": publication.catalogue_version, "code_version": publication.code_version,
+        "disclosure_rules": publication.disclosure_rules, "linkage_run_id": publication.linkage_run_id,
+        "inputs_sha256": publication.inputs_sha256, "input_batches": publication.input_batches,
+        "cells": publication.cells, "suppressed_cells": publication.suppressed_cells,
+        "changed_cells": publication.changed_cells,
+    }
+
+
+def _safe_name(period: str) -> str:
+    """A period label as a folder name (labels are codes, but a folder must never climb out)."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in period)
+    return cleaned or "_"
+
+
+# --- seams to the catalogue, periods and disclosure modules ----------------------------------------
+
+
+def resolve_period(workspace: Workspace, label: str) -> PeriodSpan:
+    """The period a label names: "2026-Q3", "2026-09", "2026", or a programme code from the workspace."""
+    from interchange.indicators.periods import parse_period
+
+    return parse_period(label, programmes=workspace.config.programmes)
+
+
+def load_workspace_catalogue(workspace: Workspace) -> Any:
+    from interchange.indicators.catalogue import load_catalogue
+
+    return load_catalogue()
+
+
+def disclosure_rules(workspace: Workspace) -> Any:
+    """The workspace's suppression thresholds as the disclosure module's rules."""
+    from interchange.indicators.disclosure import DisclosureRules
+
+    settings = workspace.config.publishing
+    return DisclosureRules(min_count=settings.min_count, dv_min_count=settings.dv_min_count)
+
+
+def indicator_definitions(workspace: Workspace, codes: set[str]) -> list[dict[str, Any]]:
+    """Code, names and definitions (LT and EN) and unit of the indicators in an export."""
+    catalogue = load_workspace_catalogue(workspace)
+    return [{"indicator": i.code, "name_lt": i.name_lt, "name_en": i.name_en, "definition_lt": i.definition_lt,
+             "definition_en": i.definition_en, "unit": i.unit}
+            for i in catalogue.indicators if i.code in codes]
