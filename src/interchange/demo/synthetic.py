@@ -1,5 +1,10 @@
 """Synthetic but realistic partner extracts, with their ground truth known.
 
+`generate_demo_data` makes the Kretinga partners' raw extracts for a reporting year and
+the ground truth (scenario.py -> extracts.py, truth.py); `national.py` streams a data set of
+national size for benchmarks. The small helpers below (`make_people`,
+`write_raw_person_extract`, `write_contacts`) make single files for tests and benchmarks.
+
 Names follow Lithuanian usage: a woman's surname takes a married (-ienė) or unmarried
 (-aitė, -ytė, -utė, -iūtė) ending of her family's stem. Personal codes are valid unless
 a typo is planted on purpose. The same seed always gives the same files.
@@ -13,9 +18,34 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from interchange.contract.personal_code import check_digit
 from interchange.contract.services import SERVICES, Mode
 from interchange.contract.text import fold
+from interchange.demo.extracts import write_extracts
+from interchange.demo.population import personal_code
+from interchange.demo.scenario import Calibration, Period, build_scenario
+from interchange.demo.truth import GroundTruth
+
+DEMO_SEED = 2026
+TRUTH_FILE = "ground-truth.json"
+
+
+def generate_demo_data(partner_root: Path, *, seed: int = DEMO_SEED, period: Period | None = None,
+                       calibration: Calibration | None = None, truth_path: Path | None = None) -> GroundTruth:
+    """The Kretinga partners' raw extracts under `partner_root/<org>/`, and their ground truth.
+
+    Args:
+        partner_root: folder standing for the partners' machines (never a hub inbox).
+        seed: the same seed and period always give the same files.
+        period: the reporting year; default the 365 days up to yesterday.
+        calibration: the volumes; default Kretinga's.
+        truth_path: where to write the ground truth as JSON, if anywhere.
+    """
+    scenario = build_scenario(seed, period, calibration)
+    files, records = write_extracts(scenario, partner_root)
+    truth = GroundTruth(scenario, files, records, partner_root)
+    if truth_path is not None:
+        truth.write(truth_path)
+    return truth
 
 GIVEN_FEMALE = (
     "Šarūnė", "Rūta", "Jurgita", "Asta", "Kristina", "Aušra", "Eglė", "Giedrė", "Inga",
@@ -63,12 +93,6 @@ class SyntheticPerson:
     birth_date: date
     sex: str
     code: str
-
-
-def personal_code(birth: date, sex: str, serial: int) -> str:
-    century_digit = {1800: 1, 1900: 3, 2000: 5}[birth.year // 100 * 100] + (sex == "female")
-    first_ten = f"{century_digit}{birth:%y%m%d}{serial:03d}"
-    return first_ten + str(check_digit(first_ten))
 
 
 def make_people(count: int, *, seed: int = 7, reference: date = date(2026, 6, 30)
