@@ -30,8 +30,9 @@ def _lang(option: StewardLang | None) -> str:
 
 
 def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> None:
-    """One screen: newest batch of each source, held batches, quarantine, review queue, linkage,
-    publications, overdue drops, and Prefect flow runs when PREFECT_API_URL is set.
+    """The hub on one screen: sources, held batches, quarantine, review, linkage, publications, overdue drops.
+
+    Prefect flow-run states are added when PREFECT_API_URL is set.
 
     Exit 0: all clear; 1: something needs a steward (held, quarantined, overdue, a failed run);
     2: the workspace or its config is wrong.
@@ -112,6 +113,30 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
         yield lambda done: progress.update(task, completed=done)
 
 
+def pipeline(
+    workspace: WorkspaceOption = None,
+    period: Annotated[str | None, typer.Option(
+        help="Also publish this period (2026-09, 2026-Q3, 2026) after linking.")] = None,
+    publish_incomplete: Annotated[bool, typer.Option(
+        "--publish-incomplete", help="Publish even when a source failed or a batch is held.")] = False,
+) -> None:
+    """Ingest, link and (with --period) publish, in order, as one Prefect run: for a backfill or by hand.
+
+    Link does not run when ingest did not finish; publish does not run after a failed
+    link, a failed source or a held batch (unless --publish-incomplete).
+    Exit 0: every step ran; 1: a step failed or was stopped; 2: the workspace is wrong.
+    """
+    from interchange.commands.common import flows_module, prepare_prefect
+
+    found = open_workspace(workspace)
+    prepare_prefect()
+    report = flows_module("pipeline").run_pipeline(str(found.root), period, publish_incomplete=publish_incomplete)
+    for step in report.steps:
+        typer.echo(f"{step.name}  {step.outcome}  {step.detail}")
+    raise typer.Exit(1 if report.failed else 0)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(status)
     app.command()(reprocess)
+    app.command()(pipeline)
