@@ -91,7 +91,7 @@ TABLES: dict[str, tuple[str, str, tuple[Column, ...]]] = {
 }
 
 EXPORT_COLUMNS: tuple[Column, ...] = (*_VERSION, *_CELL_KEY, *_FIGURES)
-"""Columns of cells.csv and of the XLSX "cells" sheet, in file order (the ministry_cells columns)."""
+"""Columns of cells.csv and of the XLSX group sheets, in file order (the ministry_cells columns)."""
 
 DIFF_COLUMNS: tuple[Column, ...] = (
     *_VERSION,
@@ -111,8 +111,10 @@ DIFF_COLUMNS: tuple[Column, ...] = (
 FILES: tuple[tuple[str, str, str], ...] = (
     ("cells.csv", "Visi langeliai, CSV (UTF-8 su BOM, skirtukas „,“, dešimtainis taškas).",
      "Every cell, CSV (UTF-8 with BOM, \",\" separated, decimal point)."),
-    ("cells.xlsx", "Tie patys langeliai Excel formatu, su lapais README ir definitions.",
-     "The same cells as Excel, with README and definitions sheets."),
+    ("cells.xlsx", "Tie patys langeliai Excel formatu: po lapą kiekvienai rodiklių grupei, lapai README, "
+     "dictionary (stulpeliai), definitions (rodikliai) ir changes (nuo v2).",
+     "The same cells as Excel: a sheet per indicator group, and sheets README, dictionary (columns), "
+     "definitions (indicators) and changes (v2 onwards)."),
     ("changes.csv", "Nuo ankstesnės versijos pasikeitę langeliai (tik nuo v2).",
      "Cells changed since the previous version (v2 onwards)."),
     ("metadata.json", "Versija, taisyklės, įvesties paketai (SHA-256), kiekvieno failo SHA-256.",
@@ -138,7 +140,7 @@ def render_markdown() -> str:
         "FROM ministry_cells c",
         "JOIN (SELECT period, MAX(version) AS version FROM ministry_publications GROUP BY period) cur",
         "  ON cur.period = c.period AND cur.version = c.version",
-        "WHERE c.period = '2026-Q3' AND c.indicator = 'dv_persons' AND c.breakdown = 'total';",
+        "WHERE c.period = '2026-Q3' AND c.indicator = 'dv_help_persons' AND c.breakdown = 'total';",
         "```",
         "",
     ]
@@ -146,8 +148,9 @@ def render_markdown() -> str:
         lines += [f"## Table `{table}`", "", f"{lt}  ", f"*{en}*", "", *_column_table(columns), ""]
     lines += ["## Exports: `outbox/ministry/<period>/v<N>/`", "", "| file | LT | EN |", "|---|---|---|"]
     lines += [f"| `{name}` | {lt} | {en} |" for name, lt, en in FILES]
-    lines += ["", "### `cells.csv` and the XLSX `cells` sheet", "", "The columns of `ministry_cells`, in this order:",
-              "", *_column_table(EXPORT_COLUMNS), "", "### `changes.csv`", "", *_column_table(DIFF_COLUMNS), ""]
+    lines += ["", "### `cells.csv` and the XLSX indicator-group sheets", "",
+              "The columns of `ministry_cells`, in this order:", "", *_column_table(EXPORT_COLUMNS), "",
+              "### `changes.csv`", "", *_column_table(DIFF_COLUMNS), ""]
     return "\n".join(lines)
 
 

@@ -126,17 +126,24 @@ def _write_xlsx(path: Path, metadata: dict[str, Any], cells: pd.DataFrame, chang
         keys = list(definitions[0])
         sheet("definitions", keys, [[_cell_text(d.get(k)) for k in keys] for d in definitions])
     names = [c.name for c in EXPORT_COLUMNS]
-    rows = list(_rows(cells, EXPORT_COLUMNS)) if len(cells) <= _XLSX_MAX_ROWS else None
-    if rows is not None:
-        sheet("cells", names, rows)
-    else:  # more rows than a sheet holds: continue on cells_2, cells_3, ...
-        all_rows = list(_rows(cells, EXPORT_COLUMNS))
-        for part, start in enumerate(range(0, len(all_rows), _XLSX_MAX_ROWS), start=1):
-            sheet("cells" if part == 1 else f"cells_{part}", names, all_rows[start:start + _XLSX_MAX_ROWS])
+    groups = {d["indicator"]: d.get("group") or "cells" for d in definitions}
+    by_sheet = cells["indicator"].map(groups).fillna("cells") if len(cells) else pd.Series(dtype=object)
+    for group in sorted(set(by_sheet)):
+        rows = list(_rows(cells[by_sheet == group], EXPORT_COLUMNS))
+        for part, start in enumerate(range(0, len(rows), _XLSX_MAX_ROWS), start=1):
+            # A group larger than a sheet continues on <group>_2, <group>_3, ...
+            title = _sheet_title(group if part == 1 else f"{group}_{part}")
+            sheet(title, names, rows[start:start + _XLSX_MAX_ROWS])
     if changes is not None:
         sheet("changes", [c.name for c in DIFF_COLUMNS], _rows(changes, DIFF_COLUMNS))
     workbook.save(path)
     return path.name
+
+
+def _sheet_title(name: str) -> str:
+    """An indicator group as a sheet name: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)
+    return cleaned[:31] or "cells"
 
 
 def _cell_text(value: Any) -> Any:

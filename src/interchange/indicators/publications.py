@@ -362,24 +362,22 @@ def _copy_to_ministry(connection: Connection, publication: Publication, approved
         disclosure_rules=publication.disclosure_rules, inputs_sha256=publication.inputs_sha256,
         input_batches=len(publication.input_batches), cells=publication.cells,
         suppressed_cells=publication.suppressed_cells, changed_cells=publication.changed_cells))
-    cells = ministry_view(_cells_of(connection, publication.publication_id))
+    cells = ministry_view(_cells_of(connection, publication.publication_id), publication.period)
     _insert_frame(connection, ministry_cells, cells, period=publication.period, version=publication.version)
 
 
-def ministry_view(cells: pd.DataFrame) -> pd.DataFrame:
-    """What the ministry may see of protected cells: the published value, never the unsuppressed one.
+def ministry_view(cells: pd.DataFrame, period: str) -> pd.DataFrame:
+    """What the ministry may see of a version's protected cells: disclosure control's published view.
 
-    Numerator and denominator go out only with a cell that is not suppressed.
+    The published value, numerator and denominator (all empty where suppressed), flags and
+    reasons; the unsuppressed figures are not in the frame this returns.
     """
-    shown = ~cells["suppressed"].astype(bool)
-    view = cells.loc[:, list(KEY)].copy()
-    view["value"] = cells["published_value"].where(shown)
-    view["numerator"] = cells["numerator"].where(shown)
-    view["denominator"] = cells["denominator"].where(shown)
-    view["unit"] = cells["unit"]
-    view["suppressed"] = ~shown
-    view["reason"] = cells["reason"].fillna("").astype(str)
-    return view
+    from interchange.indicators.disclosure import published_view
+
+    view = published_view(cells.assign(period=period))
+    view = view.rename(columns={"published_value": "value", "published_numerator": "numerator",
+                                "published_denominator": "denominator"})
+    return view.loc[:, [*KEY, "value", "numerator", "denominator", "unit", "suppressed", "reason"]]
 
 
 def reopen_period(engine: Engine, period: str, *, by: str, reason: str,
@@ -484,6 +482,19 @@ def reopen(engine: Engine, period: str, *, by: str, reason: str) -> Publication:
     return reopen_period(engine, period, by=by, reason=reason)
 
 
+def previous_period(granularity: str, today: date) -> str:
+    """The label of the last whole month, quarter or year before `today` (the flow's default period)."""
+    if granularity == "month":
+        year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+        return f"{year:04d}-{month:02d}"
+    if granularity == "quarter":
+        quarter = (today.month - 1) // 3  # the current quarter's number - 1: 0 means last year's Q4
+        return f"{today.year - 1:04d}-Q4" if quarter == 0 else f"{today.year:04d}-Q{quarter}"
+    if granularity == "year":
+        return f"{today.year - 1:04d}"
+    raise ValueError(f"granularity must be month, quarter or year, not {granularity!r}")
+
+
 def export_folder(workspace: Workspace, period: str, version: int) -> Path:
     return workspace.root / workspace.config.publishing.outbox / _safe_name(period) / f"v{version}"
 
@@ -557,7 +568,7 @@ def resolve_period(workspace: Workspace, label: str) -> PeriodSpan:
     """The period a label names: "2026-Q3", "2026-09", "2026", or a programme code from the workspace."""
     from interchange.indicators.periods import parse_period
 
-    return parse_period(label, programmes=workspace.config.programmes)
+    return parse_period(label, workspace.config)
 
 
 def load_workspace_catalogue(workspace: Workspace) -> Any:
@@ -577,6 +588,6 @@ def disclosure_rules(workspace: Workspace) -> Any:
 def indicator_definitions(workspace: Workspace, codes: set[str]) -> list[dict[str, Any]]:
     """Code, names and definitions (LT and EN) and unit of the indicators in an export."""
     catalogue = load_workspace_catalogue(workspace)
-    return [{"indicator": i.code, "name_lt": i.name_lt, "name_en": i.name_en, "definition_lt": i.definition_lt,
-             "definition_en": i.definition_en, "unit": i.unit}
+    return [{"indicator": i.code, "group": i.group, "name_lt": i.name_lt, "name_en": i.name_en,
+             "definition_lt": i.definition_lt, "definition_en": i.definition_en, "unit": i.unit}
             for i in catalogue.indicators if i.code in codes]

@@ -1,0 +1,182 @@
+"""Approval exports as the ministry opens them: CSV with a BOM, XLSX, the diff, metadata with checksums.
+
+What the ministry relies on: no file holds an unsuppressed small figure, no spreadsheet
+cell starts a formula, the files are where docs/publishing.md says, and the metadata
+names the inputs and the checksum of every file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+from test_publications import PERIOD, RULES, cells
+
+from interchange.indicators.dictionary import DIFF_COLUMNS, EXPORT_COLUMNS, render_markdown
+from interchange.indicators.exports import safe_text
+from interchange.indicators.publications import (
+    PublicationError,
+    approve,
+    read_inputs,
+    reopen_period,
+    store_publication,
+)
+from interchange.warehouse.engine import open_warehouse
+from interchange.workspace.layout import Workspace
+
+# Suppressed figures the files must never show: 3 (a small count), 7 (a DV count under 10),
+# and the numerator 2 and denominator 9 of a suppressed ratio.
+HIDDEN = {3.0, 7.0, 2.0, 9.0}
+FORMULA_ORG = "=1+2"
+
+
+def version_cells(*, families_female: float = 120.0, hidden_small: float = 3.0) -> pd.DataFrame:
+    families = "social_risk_families"
+    frame = cells({("dv_help_persons", "", ""): 266.0, ("dv_help_persons", "sex", "female"): 230.0,
+                   ("dv_help_persons", "sex", "male"): 36.0, (families, "", ""): 211.0,
+                   (families, "sex", "female"): families_female, (families, "sex", "unknown"): hidden_small})
+    dv = cells({("dv_children", "", ""): 7.0})
+    dv[["sensitivity", "suppressed", "reason", "published_value"]] = [["dv", True, "primary", float("nan")]]
+    ratio = cells({("dv_repeat_share", "sex", "male"): 2 / 9})
+    ratio[["numerator", "denominator", "unit", "suppressed", "reason", "published_value"]] = [
+        [2.0, 9.0, "ratio", True, "ratio", float("nan")]]
+    odd = cells({("social_risk_families", "org", FORMULA_ORG): 150.0})
+    return pd.concat([frame, dv, ratio, odd], ignore_index=True)
+
+
+@pytest.fixture
+def hub(hub_root: Path) -> tuple[Workspace, Engine]:
+    workspace = Workspace(hub_root)
+    engine = open_warehouse(workspace.database_url)
+    yield workspace, engine
+    engine.dispose()
+
+
+def store(engine: Engine, frame: pd.DataFrame) -> None:
+    store_publication(engine, PERIOD, frame, inputs=read_inputs(engine), catalogue_version="2026.1", rules=RULES,
+                      created_by="steward")
+
+
+def numbers_in_xlsx(path: Path) -> list[float]:
+    workbook = load_workbook(path, read_only=True)
+    found = [float(v) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
+             for v in row if isinstance(v, int | float) and not isinstance(v, bool)]
+    workbook.close()
+    return found
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for Lithuanian letters
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def test_approve_writes_exports_without_a_single_unsuppressed_small_value(hub: tuple[Workspace, Engine]) -> None:
+    workspace, engine = hub
+    store(engine, version_cells())
+    publication, files = approve(engine, workspace, PERIOD.label, by="ona")
+    folder = workspace.root / "outbox" / "ministry" / "2026-Q3" / "v1"
+    assert sorted(p.name for p in files) == ["cells.csv", "cells.xlsx", "metadata.json"]
+    assert all(p.parent == folder for p in files)
+
+    rows = csv_rows(folder / "cells.csv")
+    assert list(rows[0]) == [c.name for c in EXPORT_COLUMNS]
+    assert len(rows) == publication.cells == 9
+    for row in rows:
+        figures = {float(row[c]) for c in ("value", "numerator", "denominator") if row[c]}
+        assert not figures & HIDDEN, row
+        if row["suppressed"] == "true":
+            assert (row["value"], row["numerator"], row["denominator"]) == ("", "", "") and row["reason"]
+    total = next(r for r in rows if r["indicator"] == "dv_help_persons" and r["breakdown"] == "total")
+    assert (total["value"], total["suppressed"], total["reason"], total["month"]) == ("266", "false", "", "*")
+    assert not set(numbers_in_xlsx(folder / "cells.xlsx")) & HIDDEN
+
+
+def test_no_spreadsheet_cell_starts_a_formula(hub: tuple[Workspace, Engine]) -> None:
+    workspace, engine = hub
+    store(engine, version_cells())
+    _, files = approve(engine, workspace, PERIOD.label, by="ona")
+    folder = files[0].parent
+    [row] = [r for r in csv_rows(folder / "cells.csv") if r["breakdown"] == "org"]
+    assert row["org"] == "'=1+2"
+    workbook = load_workbook(folder / "cells.xlsx")
+    texts = [cell for sheet in workbook.worksheets for line in sheet.iter_rows() for cell in line
+             if cell.value == FORMULA_ORG]
+    assert texts and all(cell.data_type == "s" for cell in texts)
+    assert not [cell for sheet in workbook.worksheets for line in sheet.iter_rows() for cell in line
+                if cell.data_type == "f"]
+    assert safe_text("-5") == "'-5" and safe_text("@SUM(A1)") == "'@SUM(A1)" and safe_text("LT-22") == "LT-22"
+
+
+def test_metadata_names_inputs_rules_versions_and_the_checksum_of_every_file(hub: tuple[Workspace, Engine]) -> None:
+    workspace, engine = hub
+    store(engine, version_cells())
+    _, files = approve(engine, workspace, PERIOD.label, by="ona")
+    folder = files[0].parent
+    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    assert (metadata["period"], metadata["version"], metadata["period_start"]) == ("2026-Q3", 1, "2026-07-01")
+    assert metadata["disclosure_rules"] == RULES and metadata["catalogue_version"] == "2026.1"
+    assert metadata["code_version"].startswith("interchange ") and len(metadata["inputs_sha256"]) == 64
+    assert (metadata["cells"], metadata["suppressed_cells"], metadata["approved_by"]) == (9, 3, "ona")
+    assert set(metadata["files"]) == {"cells.csv", "cells.xlsx"}
+    for name, described in metadata["files"].items():
+        data = (folder / name).read_bytes()
+        assert described == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    workbook = load_workbook(folder / "cells.xlsx", read_only=True)
+    readme = "\n".join(str(v) for row in workbook["README"].iter_rows(values_only=True) for v in row if v)
+    assert "Rodiklių publikacija 2026-Q3, versija 1" in readme and "Indicator publication 2026-Q3, version 1" in readme
+    dictionary = [row for row in workbook["dictionary"].iter_rows(values_only=True)][1:]
+    assert [r[0] for r in dictionary] == [c.name for c in EXPORT_COLUMNS]
+    # One sheet per indicator group of the catalogue, and the definitions of the indicators exported.
+    assert {"domestic_violence", "social_risk", "definitions"} <= set(workbook.sheetnames)
+    groups = {row[0] for row in workbook["domestic_violence"].iter_rows(min_row=2, values_only=True)}
+    assert {row[2] for row in workbook["domestic_violence"].iter_rows(min_row=2, values_only=True)} == {
+        "dv_help_persons", "dv_children", "dv_repeat_share"} and groups == {"2026-Q3"}
+    definitions = {row[0]: row for row in workbook["definitions"].iter_rows(min_row=2, values_only=True)}
+    assert set(definitions) == {"dv_help_persons", "dv_children", "dv_repeat_share", "social_risk_families"}
+    assert all(row[3] and row[4] for row in definitions.values())  # names in LT and EN
+    workbook.close()
+
+
+def test_version_two_exports_the_diff_of_published_cells_only(hub: tuple[Workspace, Engine]) -> None:
+    workspace, engine = hub
+    store(engine, version_cells())
+    approve(engine, workspace, PERIOD.label, by="ona")
+    reopen_period(engine, PERIOD.label, by="ona", reason="corrected women's centre drop")
+    # families/female changes in the open; families/unknown changes while staying suppressed (3 -> 4).
+    store(engine, version_cells(families_female=121.0, hidden_small=4.0))
+    publication, files = approve(engine, workspace, PERIOD.label, by="ona")
+    assert publication.changed_cells == 2  # the stewards' diff has both
+    assert sorted(p.name for p in files) == ["cells.csv", "cells.xlsx", "changes.csv", "metadata.json"]
+    changes = csv_rows(files[0].parent / "changes.csv")
+    assert list(changes[0]) == [c.name for c in DIFF_COLUMNS]
+    assert [(r["indicator"], r["sex"], r["change"], r["value_before"], r["value_after"], r["previous_version"])
+            for r in changes] == [("social_risk_families", "female", "changed", "120", "121", "1")]
+    assert (workspace.root / "outbox" / "ministry" / "2026-Q3" / "v1" / "cells.csv").is_file()  # v1 stays
+
+
+def test_approving_twice_is_refused_and_lost_exports_are_written_again(hub: tuple[Workspace, Engine]) -> None:
+    workspace, engine = hub
+    store(engine, version_cells())
+    _, files = approve(engine, workspace, PERIOD.label, by="ona")
+    first = {p.name: p.read_bytes() for p in files if p.suffix == ".csv"}
+    with pytest.raises(PublicationError, match="already approved"):
+        approve(engine, workspace, PERIOD.label, by="ona")
+    for path in files:
+        path.unlink()
+    files[0].parent.rmdir()
+    _, again = approve(engine, workspace, PERIOD.label, 1, by="ona")
+    assert {p.name: p.read_bytes() for p in again if p.suffix == ".csv"} == first
+
+
+def test_the_data_dictionary_in_docs_is_the_one_the_exports_carry() -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
+    assert docs.read_text(encoding="utf-8") == render_markdown(), (
+        "docs/data-dictionary.md is out of date: regenerate it from interchange.indicators.dictionary.render_markdown")
