@@ -1,0 +1,106 @@
+"""`prefect deploy --all` from the checkout against a local Prefect server, and a worker that runs a deployment.
+
+What an operator relies on (docs/operations.md): the commands there work as written, the
+deployments exist with their schedules, parameters and work pool, and a process worker
+started from anywhere runs a deployed flow in the checkout, on the workspace fixed at
+deploy time.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import HUB_CONFIG
+from drop_kit import PERSON_HEADER, SPC, drop, person_rows
+
+pytest_plugins = ["prefect_harness"]
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+POOL = "interchange"
+
+
+@pytest.fixture
+def hub_root(tmp_path: Path) -> Path:
+    """A SQLite workspace: deploying does not depend on the warehouse's backend (CI time is precious)."""
+    from interchange.workspace.init import init_workspace
+
+    return init_workspace(tmp_path / "hub", config_text=HUB_CONFIG).root
+
+
+@pytest.fixture
+def prefect_cli(prefect_server: None, hub_root: Path) -> Iterator[dict[str, str]]:
+    """The environment an operator's shell would have: the server's URL and the workspace."""
+    from prefect.settings import get_current_settings
+
+    env = {**os.environ, "PREFECT_API_URL": str(get_current_settings().api.url),
+           "INTERCHANGE_WORKSPACE": str(hub_root), "PREFECT_CLI_PROMPT": "false",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"}
+    yield env
+    from prefect.client.orchestration import get_client
+
+    # Leave the session's server without schedules that nobody will run.
+    with get_client(sync_client=True) as client:
+        for deployment in client.read_deployments():
+            client.delete_deployment(deployment.id)
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def deployments() -> dict[str, object]:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        flows = {flow.id: flow.name for flow in client.read_flows()}
+        return {f"{flows[d.flow_id]}/{d.name}": d for d in client.read_deployments()}
+
+
+@pytest.mark.slow
+def test_deploy_all_creates_the_scheduled_deployments_and_a_worker_runs_one(
+        prefect_cli: dict[str, str], hub_root: Path, tmp_path: Path) -> None:
+    run([PREFECT, "work-pool", "create", POOL, "--type", "process", "--overwrite"], prefect_cli, CHECKOUT)
+
+    run([PREFECT, "--no-prompt", "deploy", "--all"], prefect_cli, CHECKOUT)
+
+    found = deployments()
+    expected = {"ingest/every-15-minutes", "link/nightly", "pipeline/manual"}
+    assert expected <= set(found)
+    for name in expected:
+        assert found[name].work_pool_name == POOL
+        assert found[name].parameters == {"workspace": str(hub_root)}
+        assert found[name].pull_steps == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": str(CHECKOUT)}}]
+    [every] = found["ingest/every-15-minutes"].schedules
+    assert (every.schedule.interval.total_seconds(), every.schedule.timezone, every.active) == (
+        900, "Europe/Vilnius", True)
+    [nightly] = found["link/nightly"].schedules
+    assert (nightly.schedule.cron, nightly.schedule.timezone) == ("30 1 * * *", "Europe/Vilnius")
+    assert found["pipeline/manual"].schedules == []
+    assert found["ingest/every-15-minutes"].entrypoint == "flows/ingest.py:ingest"
+
+    # A partner's drop, a run of the deployment, and a worker started elsewhere that runs it once.
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(3)])
+    started = run([PREFECT, "deployment", "run", "ingest/every-15-minutes"], prefect_cli, CHECKOUT)
+    assert "Created flow run" in started.stdout
+    run([PREFECT, "worker", "start", "--pool", POOL, "--run-once"], prefect_cli, tmp_path, timeout=300)
+
+    receipts = list((hub_root / "receipts" / SPC).glob("*.json"))
+    assert len(receipts) == 1
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(
+            id=DeploymentFilterId(any_=[found["ingest/every-15-minutes"].id])))
+    finished = [r for r in runs if r.state is not None and r.state.is_final()]
+    assert finished and all(r.state.is_completed() for r in finished)
+    assert any(r.state.message == "1 batches, 3 rows loaded, 0 quarantined, 0 batches held" for r in finished)
