@@ -12,6 +12,7 @@ import pytest
 
 from interchange.contract.records import Kind
 from interchange.contract.text import fold
+from interchange.demo.national import generate_national, org_of
 from interchange.demo.run import run_demo
 from interchange.demo.scenario import DVC, MIMC, SPC, SPS, Period, default_period
 from interchange.demo.synthetic import TRUTH_FILE, generate_demo_data
@@ -187,3 +188,26 @@ def test_demo_runs_through_the_hub_and_agrees_with_its_ground_truth(tmp_path):
     assert (tmp_path / TRUTH_FILE).is_file()
     assert not list((tmp_path / "hub").rglob(TRUTH_FILE))  # never inside the hub's workspace
     assert "Demo passed" in lines[-1]
+
+
+def test_national_data_set_is_hub_ready_reproducible_and_counted(tmp_path):
+    first = generate_national(tmp_path / "a", persons=6_000, contacts=60_000, seed=3, period=PERIOD)
+    generate_national(tmp_path / "b", persons=6_000, contacts=60_000, seed=3, period=PERIOD)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    totals = first.totals
+    assert 6_000 <= totals["persons"] <= 6_000 + 60 * 5 and 54_000 <= totals["contacts"] <= 66_000
+    folders = sorted(p for p in (tmp_path / "a").iterdir() if p.is_dir())
+    assert len(folders) == 60
+    written = sum(check_drop(p).rows_read for p in (tmp_path / "a").rglob("*.contact.csv"))
+    assert written == totals["contacts"]
+    kretinga = tmp_path / "a" / org_of("LT-22")
+    for drop in sorted(kretinga.glob("*.csv")):
+        report = check_drop(drop)
+        assert not report.errors and report.rows_accepted > 0, drop.name
+    pseudonyms: dict[str, set[str]] = {}
+    for drop in (tmp_path / "a").rglob("*.person.csv"):
+        for row in _rows(drop):
+            pseudonyms.setdefault(str(row["person_pseudonym"]), set()).add(drop.parent.name)
+    moved = [p for p, orgs in pseudonyms.items() if len(orgs) == 2]
+    assert len(moved) == totals["moved_in"] > 0
+    assert len(pseudonyms) == totals["persons"]
