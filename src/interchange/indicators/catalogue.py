@@ -316,8 +316,11 @@ def parse_catalogue(text: str, *, origin: str = SHIPPED) -> Catalogue:
     try:
         catalogue = Catalogue.model_validate({**data, "origin": origin})
     except ValidationError as exc:
-        raise CatalogueError(f"{origin}:\n" + "\n".join(
-            _describe(error, raw_indicators) for error in exc.errors())) from None
+        errors = exc.errors()
+        # pydantic also calls a list "too short" when its only items are wrong: that says nothing more.
+        if any(e["type"] != "too_short" for e in errors):
+            errors = [e for e in errors if e["type"] != "too_short" or len(e["loc"]) > 1]
+        raise CatalogueError(f"{origin}:\n" + "\n".join(_describe(error, raw_indicators) for error in errors)) from None
     _check_references(catalogue, origin)
     return catalogue
 
@@ -347,6 +350,8 @@ def _describe(error: Any, raw_indicators: Any) -> str:
         message = "is missing"
     elif error["type"] == "extra_forbidden":
         message = "is not a known key"
+    elif error["type"] == "string_pattern_mismatch":
+        message = "must be 2-64 characters of a-z, 0-9 and _, starting with a letter"
     elif error["type"] in ("literal_error", "enum"):
         message = f"must be one of {error['ctx']['expected']}"
     if len(loc) >= 2 and loc[0] == "indicators" and isinstance(loc[1], int):

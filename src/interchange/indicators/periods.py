@@ -84,7 +84,9 @@ def parse_period(text: str, config: WorkspaceConfig | None = None) -> Period:
         return Period(programme.code, programme.start, programme.end, "programme")
     known = f"; programmes in the workspace: {', '.join(sorted(programmes))}" if programmes else (
         "; no programmes are configured" if config is not None else "")
-    what = "unknown programme code" if _PROGRAMME.match(cleaned) else "not a period"
+    # "26-09" or "2026/09" is a mistyped period more likely than a programme's code.
+    looks_like_code = _PROGRAMME.match(cleaned) and not cleaned[:1].isdigit()
+    what = "unknown programme code" if looks_like_code else "not a period"
     raise PeriodError(f"period {cleaned!r}: {what}. Expected a month (2026-09), a quarter (2026-Q3), "
                       f"a year (2026) or a programme code{known}")
 
