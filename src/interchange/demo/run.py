@@ -126,18 +126,21 @@ def _run_hub(root: Path, truth: GroundTruth, drops: Path, echo: Callable[[str], 
 
 def _show_figures(truth: GroundTruth, echo: Callable[[str], object]) -> None:
     """The seed figures the hub's publication must reproduce, counted by the generator itself."""
-    f = truth.figures
-    p = f["programme"]
-    echo(f"4. Expected figures for {f['period']['start']} – {f['period']['end']} (from the generator):")
+    f, period = truth.figures, truth.scenario.period
+    echo(f"4. Expected figures for {period.start} – {period.end} (from the generator; catalogue codes):")
     echo(f"   families at social risk {f['social_risk_families']}, children in them {f['social_risk_children']}; "
-         f"DV specialised help {f['dv_persons']} persons, {f['dv_repeat_share']:.0%} repeatedly, "
+         f"DV specialised help {f['dv_help_persons']} persons, {f['dv_repeat_share']:.0%} repeatedly, "
          f"{f['dv_children']} children")
-    echo(f"   programme {p['window']['start']} – {p['window']['end']}: "
-         + ", ".join(f"{s} {v.get('persons')} persons/{v.get('contacts', v.get('meetings'))}"
-                     for s, v in p.items() if isinstance(v, dict) and "persons" in v)
-         + f"; long-term {p['long_term_persons']}")
-    echo(f"   served by 2+ organisations {f['multi_org_persons']}; workshops {f['workshop_participants']} persons, "
-         f"{f['workshop_days']} days; case management {f['case_management_clients']} clients")
+    echo("   programme: " + ", ".join(f"{code} {f[code]}" for code in (
+        "psychologist_child_persons", "psychologist_child_consultations", "psychotherapist_adult_persons",
+        "psychotherapist_adult_consultations", "addiction_counsellor_persons", "addiction_counsellor_consultations",
+        "legal_consultation_persons", "legal_consultation_consultations", "therapeutic_group_meetings",
+        "therapeutic_group_participants", "parenting_skills_sessions", "parenting_skills_participants",
+        "integrated_services_long_term_persons")))
+    echo(f"   served by 2+ organisations {f['multi_org_persons']} of {f['persons_served']}; workshops "
+         f"{f['social_workshop_participants']} persons, {f['social_workshop_days']} days; case management "
+         f"{f['case_management_clients']} clients; outreach {f['outreach_persons_found']} found, "
+         f"{f['outreach_persons_helped']} helped")
 
 
 def _indent(text: str) -> str:

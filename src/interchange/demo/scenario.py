@@ -80,6 +80,8 @@ class Calibration:
     long_term_persons: int = 55  # adults given two or three different programme services
     workshop_participants: int = 40
     case_management_clients: int = 120
+    outreach_found: int = 30  # potential service recipients found by outreach workers
+    outreach_brought_in: int = 18  # of them, taken into case management
     supervision_visits_per_week: float = 0.7
 
 
@@ -411,11 +413,20 @@ class _Builder:
                                       case_id)
                 day += timedelta(days=7)
 
-    def case_management(self) -> None:
+    def outreach(self) -> list[int]:
+        """Outreach workers of the social services centre find people nobody was helping yet."""
+        found = []
+        for _ in range(self.cal.outreach_found):
+            pid = self.population.adult(None, 18, 80).pid
+            self._contact(SPC, pid, "outreach_search", self.weekday_between(self.period.start, self.period.end), 60)
+            found.append(pid)
+        return found
+
+    def case_management(self, found: list[int]) -> None:
         p = self.period
         parents = [a for hid in self.s.risk_families for a in self.population.families[hid].adults]
         clients = (self.rng.sample(parents, 40) + self.rng.sample(sorted(self.s.dv_victims), 25)
-                   + self.rng.sample(self.s.clients[DVC], 10))
+                   + self.rng.sample(self.s.clients[DVC], 10) + found[: self.cal.outreach_brought_in])
         clients = list(dict.fromkeys(clients))
         while len(clients) < self.cal.case_management_clients:
             clients.append(self.population.adult(None, 18, 90).pid)
@@ -461,7 +472,7 @@ def build_scenario(seed: int = 2026, period: Period | None = None,
     builder.dv_help()
     builder.programme()
     builder.workshops()
-    builder.case_management()
+    builder.case_management(builder.outreach())
     scenario = builder.s
     scenario.contacts.sort(key=lambda c: (c.org, c.day, c.record_id))
     return scenario

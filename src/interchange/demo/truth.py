@@ -2,25 +2,16 @@
 
 This path shares nothing with the hub: no files, no SQL, no linkage. Persons are the true
 persons (pids), so a figure here is what the hub should publish if linkage were perfect.
-Definitions (the period's first and last day included):
+Figures are keyed by the indicator codes of the catalogue
+(src/interchange/indicators/catalogue.yaml) and follow its definitions for the total cell,
+for a period whose first and last day are included:
 
-* social_risk_families: families whose social-risk period overlaps the period;
-  social_risk_children: their children (under 18 at the period's end);
-* dv_persons: persons with a specialised-help case open at some time in the period;
-  dv_repeat_persons / dv_repeat_share: those who experienced violence repeatedly;
-  dv_children: children in their families (sum of children_in_family over their cases);
-* programme.<service>: persons and consultations (individual services) or meetings and
-  distinct registered participants (group services) dated in the programme window
-  (the programme's days inside the period); long_term_persons: persons with at least two
-  different programme services there;
-* multi_org_persons: persons served by two or more organisations in the period (a contact,
-  a group meeting attended, or a case open in the period; a household case serves every
-  member the organisation holds a record of);
-* workshop_participants / workshop_days: persons and attendance days of social workshops;
-* case_management_clients: persons with a case-management case open in the period;
-  case_management_contacts: its contacts;
-* supervised_families, supervision_visits and visits_per_family_week (visits / families /
-  weeks of the period).
+* a person is served by a contact or a registered group attendance dated in the period, or
+  by a case of theirs open in it; a household's case serves no person by itself;
+* a family at social risk overlaps the period with its social-risk dates;
+* family-weeks are the days a family's supervision case is open in the period, over 7;
+* programme services count wherever the period meets them (the programme's own period is
+  one such period, under the programme's code).
 """
 
 from __future__ import annotations
@@ -28,6 +19,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,24 +27,48 @@ from interchange.contract.services import SERVICES_BY_CODE, Mode
 from interchange.demo.extracts import ExtractFile, PersonRecord, household_ids
 from interchange.demo.scenario import (
     PROGRAMME_CODE,
+    PROGRAMME_END,
     PROGRAMME_SERVICES,
-    SPC,
+    PROGRAMME_START,
     Period,
     Scenario,
 )
 
+_PROGRAMME_FIGURES = {  # catalogue codes: (individual: persons, contacts), (group: meetings, participants)
+    "psychologist_child": ("psychologist_child_persons", "psychologist_child_consultations"),
+    "psychotherapist_adult": ("psychotherapist_adult_persons", "psychotherapist_adult_consultations"),
+    "addiction_counsellor": ("addiction_counsellor_persons", "addiction_counsellor_consultations"),
+    "legal_consultation": ("legal_consultation_persons", "legal_consultation_consultations"),
+    "therapeutic_group": ("therapeutic_group_meetings", "therapeutic_group_participants"),
+    "parenting_skills": ("parenting_skills_sessions", "parenting_skills_participants"),
+}
+
 
 def seed_figures(scenario: Scenario, period: Period | None = None) -> dict[str, Any]:
-    """Every seed figure for `period` (default: the scenario's period)."""
+    """Every catalogue indicator's total for `period` (default: the scenario's period)."""
     period = period or scenario.period
-    figures: dict[str, Any] = {"period": {"start": period.start.isoformat(), "end": period.end.isoformat()}}
+    figures: dict[str, Any] = {}
     figures |= _social_risk(scenario, period)
     figures |= _dv_help(scenario, period)
-    window = Period(max(period.start, scenario.programme_window.start), min(period.end, scenario.programme_window.end))
-    figures["programme"] = _programme(scenario, window)
-    figures["multi_org_persons"] = _multi_org(scenario, period)
+    figures |= _programme(scenario, period)
+    figures |= _integration(scenario, period)
     figures |= _by_service(scenario, period)
     return figures
+
+
+def figures_by_period(scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """Figures for the whole period, every calendar quarter inside it and the programme's period."""
+    labelled = {"period": scenario.period}
+    year, month = scenario.period.start.year, (scenario.period.start.month - 1) // 3 * 3 + 1
+    while date(year, month, 1) <= scenario.period.end:
+        first = date(year, month, 1)
+        year, month = (year + 1, 1) if month == 10 else (year, month + 3)
+        last = date.fromordinal(date(year, month, 1).toordinal() - 1)
+        if first >= scenario.period.start and last <= scenario.period.end:
+            labelled[f"{first.year}-Q{(first.month - 1) // 3 + 1}"] = Period(first, last)
+    labelled[PROGRAMME_CODE] = Period(PROGRAMME_START, PROGRAMME_END)
+    return {label: {"start": p.start.isoformat(), "end": p.end.isoformat(), **seed_figures(scenario, p)}
+            for label, p in labelled.items()}
 
 
 def _social_risk(s: Scenario, period: Period) -> dict[str, Any]:
@@ -65,28 +81,31 @@ def _social_risk(s: Scenario, period: Period) -> dict[str, Any]:
 def _dv_help(s: Scenario, period: Period) -> dict[str, Any]:
     cases = [c for c in s.cases if c.case_type == "dv_specialised_help" and period.overlaps(c.opened, c.closed)]
     persons = {c.pid for c in cases}
+    persons |= {c.pid for c in s.contacts if c.service.startswith("sch_") and period.contains(c.day)}
     repeat = {c.pid for c in cases if c.repeat_victimisation}
-    return {"dv_persons": len(persons), "dv_repeat_persons": len(repeat),
-            "dv_repeat_share": round(len(repeat) / len(persons), 4) if persons else None,
-            "dv_children": sum(c.children_in_family or 0 for c in cases)}
+    children: dict[int, int] = {}
+    for case in cases:  # one family per person here: no helped adult names a household
+        children[case.pid] = max(children.get(case.pid, 0), case.children_in_family or 0)
+    return {"dv_help_persons": len(persons), "dv_repeat_persons": len(repeat),
+            "dv_repeat_share": _ratio(len(repeat), len(persons)), "dv_children": sum(children.values())}
 
 
-def _programme(s: Scenario, window: Period) -> dict[str, Any]:
-    result: dict[str, Any] = {"code": PROGRAMME_CODE, "window": {"start": window.start.isoformat(),
-                                                                 "end": window.end.isoformat()}}
+def _programme(s: Scenario, period: Period) -> dict[str, Any]:
+    result: dict[str, Any] = {}
     services_of: dict[int, set[str]] = defaultdict(set)
     for service in PROGRAMME_SERVICES:
+        first, second = _PROGRAMME_FIGURES[service]
         if SERVICES_BY_CODE[service].mode is Mode.GROUP:
-            meetings = [g for g in s.sessions if g.service == service and window.contains(g.day)]
+            meetings = [g for g in s.sessions if g.service == service and period.contains(g.day)]
             people = {p for g in meetings for p in g.attendees}
-            result[service] = {"meetings": len(meetings), "persons": len(people)}
+            result[first], result[second] = len(meetings), len(people)
         else:
-            contacts = [c for c in s.contacts if c.service == service and window.contains(c.day)]
+            contacts = [c for c in s.contacts if c.service == service and period.contains(c.day)]
             people = {c.pid for c in contacts}
-            result[service] = {"persons": len(people), "contacts": len(contacts)}
+            result[first], result[second] = len(people), len(contacts)
         for pid in people:
             services_of[pid].add(service)
-    result["long_term_persons"] = sum(len(v) >= 2 for v in services_of.values())
+    result["integrated_services_long_term_persons"] = sum(len(v) >= 2 for v in services_of.values())
     return result
 
 
@@ -100,40 +119,56 @@ def served_by(s: Scenario, period: Period) -> dict[int, set[str]]:
         if period.contains(g.day):
             for pid in g.attendees:
                 orgs[pid].add(g.org)
-    spc_clients = set(s.clients[SPC])
     for case in s.cases:
-        if not period.overlaps(case.opened, case.closed):
-            continue
-        if case.pid is not None:
+        if case.pid is not None and period.overlaps(case.opened, case.closed):
             orgs[case.pid].add(case.org)
-        else:
-            for pid in s.families[case.hid].members:
-                if pid in spc_clients:
-                    orgs[pid].add(case.org)
     return orgs
 
 
-def _multi_org(s: Scenario, period: Period) -> int:
-    return sum(len(v) >= 2 for v in served_by(s, period).values())
+def _integration(s: Scenario, period: Period) -> dict[str, Any]:
+    served = served_by(s, period)
+    multi = sum(len(v) >= 2 for v in served.values())
+    return {"persons_served": len(served), "multi_org_persons": multi,
+            "multi_org_share": _ratio(multi, len(served))}
+
+
+def _persons(s: Scenario, period: Period, services: set[str], case_types: set[str]) -> set[int]:
+    people = {c.pid for c in s.contacts if c.service in services and period.contains(c.day)}
+    return people | {c.pid for c in s.cases if c.case_type in case_types and c.pid is not None
+                     and period.overlaps(c.opened, c.closed)}
 
 
 def _by_service(s: Scenario, period: Period) -> dict[str, Any]:
-    workshop = [c for c in s.contacts if c.service == "social_workshop" and period.contains(c.day)]
-    management = [c for c in s.cases if c.case_type == "case_management" and period.overlaps(c.opened, c.closed)]
-    visits = [c for c in s.contacts if c.service == "supervision_visit" and period.contains(c.day)]
-    families = {c.pid for c in visits}  # visits are recorded on the family's reference person
-    weeks = period.days / 7
+    in_period = [c for c in s.contacts if period.contains(c.day)]
+    supervision = [c for c in s.cases if c.case_type == "social_risk_family" and period.overlaps(c.opened, c.closed)]
+    family_days = sum((min(c.closed or period.end, period.end) - max(c.opened, period.start)).days + 1
+                      for c in supervision)
+    visits = sum(1 for c in in_period if c.service == "supervision_visit")
+    found = {c.pid for c in in_period if c.service == "outreach_search"}
+    helped_anyhow = set(_persons(s, period, {c.service for c in in_period} - {"outreach_search", "community_work"},
+                                 {c.case_type for c in s.cases}))
+    helped_anyhow |= {p for g in s.sessions if period.contains(g.day) for p in g.attendees}
+    helped = found & helped_anyhow
     return {
-        "workshop_participants": len({c.pid for c in workshop}),
-        "workshop_days": len(workshop),
-        "case_management_clients": len({c.pid for c in management}),
-        "case_management_contacts": sum(1 for c in s.contacts if c.service == "case_management"
-                                        and period.contains(c.day)),
-        "supervised_families": len(families),
-        "supervision_visits": len(visits),
-        "visits_per_family_week": round(len(visits) / len(families) / weeks, 3) if families else None,
-        "persons_served": len(served_by(s, period)),
+        "social_workshop_participants": len(_persons(s, period, {"social_workshop"}, {"social_workshop"})),
+        "social_workshop_days": len({(c.pid, c.day) for c in in_period if c.service == "social_workshop"}),
+        "case_management_clients": len(_persons(s, period, {"case_management"}, {"case_management"})),
+        "supervised_families": len({c.hid for c in supervision}),
+        "supervision_visits": visits,
+        "supervision_family_weeks": round(family_days / 7, 3),
+        "supervision_visits_per_family_week": _ratio(visits, family_days / 7),
+        "supervision_care_hours": round(sum(c.minutes for c in in_period
+                                            if c.service == "supervision_care_hours") / 60, 2),
+        "integrated_help_persons": len(_persons(s, period, {"integrated_nursing", "integrated_care"},
+                                                {"integrated_help"})),
+        "outreach_persons_found": len(found),
+        "outreach_persons_helped": len(helped),
+        "outreach_helped_share": _ratio(len(helped), len(found)),
     }
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
 
 
 @dataclass
@@ -151,41 +186,33 @@ class Calibrated:
 CALIBRATED_RANGES: dict[str, Calibrated] = {
     "social_risk_families": Calibrated(200, 222),
     "social_risk_children": Calibrated(255, 320),
-    "dv_persons": Calibrated(255, 277),
+    "dv_help_persons": Calibrated(255, 277),
     "dv_repeat_share": Calibrated(0.33, 0.45),
     "dv_children": Calibrated(110, 155),
-    "programme.psychologist_child.persons": Calibrated(10, 20),
-    "programme.psychologist_child.contacts": Calibrated(100, 150),
-    "programme.psychotherapist_adult.persons": Calibrated(15, 30),
-    "programme.psychotherapist_adult.contacts": Calibrated(150, 200),
-    "programme.addiction_counsellor.persons": Calibrated(15, 25),
-    "programme.addiction_counsellor.contacts": Calibrated(150, 190),
-    "programme.legal_consultation.persons": Calibrated(16, 32),
-    "programme.legal_consultation.contacts": Calibrated(200, 250),
-    "programme.therapeutic_group.meetings": Calibrated(50, 50),
-    "programme.therapeutic_group.persons": Calibrated(15, 30),
-    "programme.parenting_skills.meetings": Calibrated(30, 30),
-    "programme.parenting_skills.persons": Calibrated(15, 30),
-    "programme.long_term_persons": Calibrated(50, 70),
+    "psychologist_child_persons": Calibrated(10, 20),
+    "psychologist_child_consultations": Calibrated(100, 150),
+    "psychotherapist_adult_persons": Calibrated(15, 30),
+    "psychotherapist_adult_consultations": Calibrated(150, 200),
+    "addiction_counsellor_persons": Calibrated(15, 25),
+    "addiction_counsellor_consultations": Calibrated(150, 190),
+    "legal_consultation_persons": Calibrated(16, 32),
+    "legal_consultation_consultations": Calibrated(200, 250),
+    "therapeutic_group_meetings": Calibrated(50, 50),
+    "therapeutic_group_participants": Calibrated(15, 30),
+    "parenting_skills_sessions": Calibrated(30, 30),
+    "parenting_skills_participants": Calibrated(15, 30),
+    "integrated_services_long_term_persons": Calibrated(50, 70),
     "multi_org_persons": Calibrated(100, 400),
-    "workshop_participants": Calibrated(30, 50),
-    "workshop_days": Calibrated(3000, 9000),
+    "social_workshop_participants": Calibrated(30, 50),
+    "social_workshop_days": Calibrated(3000, 9000),
     "case_management_clients": Calibrated(100, 140),
+    "outreach_persons_found": Calibrated(20, 40),
 }
-
-
-def figure(figures: dict[str, Any], dotted: str) -> Any:
-    """A figure by its dotted name, e.g. "programme.long_term_persons"."""
-    value: Any = figures
-    for part in dotted.split("."):
-        value = value[part]
-    return value
 
 
 def out_of_range(figures: dict[str, Any]) -> dict[str, float]:
     """The calibrated figures that fall outside their range (empty when all hold)."""
-    return {name: figure(figures, name) for name, bounds in CALIBRATED_RANGES.items()
-            if not bounds.holds(figure(figures, name))}
+    return {name: figures[name] for name, bounds in CALIBRATED_RANGES.items() if not bounds.holds(figures[name])}
 
 
 @dataclass
@@ -221,6 +248,7 @@ class GroundTruth:
             "generator": {"seed": s.seed, "scale": "municipal",
                           "period": {"start": s.period.start.isoformat(), "end": s.period.end.isoformat()}},
             "figures": self.figures,
+            "figures_by_period": figures_by_period(s),
             "calibrated_ranges": {k: [v.low, v.high] for k, v in CALIBRATED_RANGES.items()},
             "files": [_file_json(f, self.root) for f in self.files],
             "person_records": [{"org": r.org, "record_id": r.record_id, "person": r.pid, "variants": r.variants}
