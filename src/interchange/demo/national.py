@@ -396,3 +396,25 @@ def _write_organisations(out: Path) -> None:
         lines += [f"  - code: {org_of(m.code)}", f"    name: {m.name_lt} (socialinių paslaugų centras)",
                   f"    municipality: {m.code}"]
     (out / "organisations.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m interchange.demo.national --out DIR`: the national data set, with progress."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m interchange.demo.national",
+                                     description="Write a national-size synthetic data set as hub drops.")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write (one sub-folder per organisation)")
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--contacts", type=int, default=10_000_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    truth = generate_national(args.out, persons=args.persons, contacts=args.contacts, seed=args.seed, progress=print)
+    totals = truth.totals
+    print(f"{totals['persons']} persons, {totals['contacts']} contacts in {truth.seconds:.0f} s; "
+          f"truth: {args.out / 'national-truth.json'}; organisations for interchange.yaml: "
+          f"{args.out / 'organisations.yaml'}")
+
+
+if __name__ == "__main__":
+    main()
