@@ -127,7 +127,7 @@ def _write_xlsx(path: Path, metadata: dict[str, Any], cells: pd.DataFrame, chang
         sheet("definitions", keys, [[_cell_text(d.get(k)) for k in keys] for d in definitions])
     names = [c.name for c in EXPORT_COLUMNS]
     groups = {d["indicator"]: d.get("group") or "cells" for d in definitions}
-    by_sheet = cells["indicator"].map(groups).fillna("cells") if len(cells) else pd.Series(dtype=object)
+    by_sheet = cells["indicator"].map(lambda code: groups.get(code, "cells"))
     for group in sorted(set(by_sheet)):
         rows = list(_rows(cells[by_sheet == group], EXPORT_COLUMNS))
         for part, start in enumerate(range(0, len(rows), _XLSX_MAX_ROWS), start=1):

@@ -438,7 +438,7 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str) -> Pu
     The input batches are read before and after computing; when a load committed in between,
     the computation runs again, so the recorded inputs are exactly what the figures rest on.
     """
-    from interchange.indicators.compute import compute_indicators
+    from interchange.indicators.compute import UnlinkedRecordsError, compute_indicators
     from interchange.indicators.disclosure import protect
 
     span, catalogue = resolve_period(workspace, period), load_workspace_catalogue(workspace)
@@ -448,9 +448,13 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str) -> Pu
         latest = _latest(connection, span.label)
     if latest is not None and latest.locked:
         raise PublicationError(_locked_message(latest))
+    orgs = _programme_orgs(workspace, span.label)
     for _attempt in range(3):
         inputs = read_inputs(engine)
-        cells = compute_indicators(engine, catalogue, span, consent=settings.consent)
+        try:
+            cells = compute_indicators(engine, catalogue, span, consent=settings.consent, orgs=orgs)
+        except UnlinkedRecordsError as exc:  # counts and kinds only: no record in the message
+            raise PublicationError(str(exc)) from None
         if read_inputs(engine) == inputs:
             break
     else:
@@ -569,6 +573,14 @@ def resolve_period(workspace: Workspace, label: str) -> PeriodSpan:
     from interchange.indicators.periods import parse_period
 
     return parse_period(label, workspace.config)
+
+
+def _programme_orgs(workspace: Workspace, label: str) -> list[str] | None:
+    """A programme period counts its own organisations' records (all, when it names none)."""
+    for programme in workspace.config.programmes:
+        if programme.code == label and programme.orgs:
+            return list(programme.orgs)
+    return None
 
 
 def load_workspace_catalogue(workspace: Workspace) -> Any:

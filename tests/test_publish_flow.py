@@ -1,0 +1,123 @@
+"""The `publish` Prefect flow on a real (temporary) Prefect server: artifacts a steward reads, refusals.
+
+What a steward relies on: the run carries the publication's counts and the published
+(protected) totals as artifacts, never a suppressed figure; a locked period ends the run
+Failed with the reason; with no period the last whole month / quarter / year is published.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from drop_kit import CONTACT_HEADER, PERSON_HEADER, drop, ingest, person_rows
+from test_ingest_flow import artifacts
+from test_publish_cli import DAY, MONTH, relink
+
+from interchange.indicators.publications import approve_version, previous_period
+from interchange.warehouse.engine import open_warehouse
+from interchange.workspace.layout import Workspace
+
+pytest_plugins = ["prefect_harness"]
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def flows_publish() -> ModuleType:
+    from interchange.cli import flows_module
+
+    return flows_module("publish")
+
+
+def on_prefect(test: Any) -> Any:
+    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
+
+
+def three_clients(root: Path) -> None:
+    """Three persons with a legal consultation each: a total of 3, which must be suppressed."""
+    rows = person_rows(3)
+    drop(root, "a.person.csv", [[*PERSON_HEADER, "consent_reporting"], *([*row, "true"] for row in rows)])
+    drop(root, "a.contact.csv", [CONTACT_HEADER, *([f"K{n}", p[0], "legal_consultation", DAY.isoformat(), "45"]
+                                                   for n, p in enumerate(rows))])
+    ingest(root)
+    relink(root)
+
+
+@sqlite_only
+@on_prefect
+def test_the_run_shows_counts_and_published_totals_never_a_suppressed_figure(
+        hub_root: Path, flows_publish: ModuleType) -> None:
+    three_clients(hub_root)
+    state = flows_publish.publish(str(hub_root), MONTH, return_state=True)
+    assert state.is_completed(), state.message
+    assert state.message.startswith(f"{MONTH} v1: ") and "first version" in state.message
+    found = artifacts(state)
+    assert {"publication-summary", "publication-totals", "publication-next-steps"} <= set(found)
+    [summary] = json.loads(found["publication-summary"].data)
+    assert summary == {"period": MONTH, "version": 1, "state": "draft", "cells": summary["cells"],
+                       "suppressed_cells": summary["suppressed_cells"], "changed_cells": None, "input_batches": 2,
+                       "linkage_run": 1}
+    assert summary["suppressed_cells"] >= 1
+    totals = json.loads(found["publication-totals"].data)
+    by_code = {row["indicator"]: row for row in totals}
+    assert by_code["legal_consultation_persons"]["published_total"] is None  # 3 persons: suppressed
+    assert by_code["legal_consultation_persons"]["suppressed"] >= 1
+    assert all(row["published_total"] in (None, 0.0) or row["published_total"] >= 5 for row in totals
+               if row["indicator"].endswith("_persons"))
+    assert "interchange approve --period" in found["publication-next-steps"].data
+
+
+@sqlite_only
+@on_prefect
+def test_a_locked_period_fails_the_run_with_the_reason(hub_root: Path, flows_publish: ModuleType) -> None:
+    three_clients(hub_root)
+    assert flows_publish.publish(str(hub_root), MONTH, return_state=True).is_completed()
+    engine = open_warehouse(Workspace(hub_root).database_url)
+    try:
+        approve_version(engine, MONTH, 1, by="ona")
+    finally:
+        engine.dispose()
+    state = flows_publish.publish(str(hub_root), MONTH, return_state=True)
+    assert state.is_failed()
+    assert f"{MONTH} is locked: v1 was approved" in state.message
+    with pytest.raises(flows_publish.PublishFailed, match="is locked") as refused:
+        flows_publish.run_publish(Workspace(hub_root), MONTH)
+    assert refused.value.refused
+
+
+@sqlite_only
+@on_prefect
+def test_without_a_period_the_last_whole_period_is_published(hub_root: Path, flows_publish: ModuleType) -> None:
+    state = flows_publish.publish(str(hub_root), None, "month", return_state=True)
+    assert state.is_completed(), state.message
+    assert state.message.startswith(f"{previous_period('month', date.today())} v1: ")
+
+
+def test_previous_period_is_the_last_whole_month_quarter_or_year() -> None:
+    assert previous_period("month", date(2026, 1, 15)) == "2025-12"
+    assert previous_period("month", date(2026, 10, 1)) == "2026-09"
+    assert previous_period("quarter", date(2026, 2, 1)) == "2025-Q4"
+    assert previous_period("quarter", date(2026, 10, 31)) == "2026-Q3"
+    assert previous_period("year", date(2026, 6, 1)) == "2025"
+    with pytest.raises(ValueError, match="granularity must be month, quarter or year"):
+        previous_period("week", date(2026, 6, 1))
+
+
+@sqlite_only
+@on_prefect
+def test_a_programme_period_shows_progress_with_small_values_left_out(
+        hub_root: Path, flows_publish: ModuleType) -> None:
+    from conftest import HUB_CONFIG
+    from test_publish_cli import PROGRAMME
+
+    (hub_root / "interchange.yaml").write_text(HUB_CONFIG + PROGRAMME, encoding="utf-8")
+    three_clients(hub_root)
+    state = flows_publish.publish(str(hub_root), "kompleksines-kretinga", return_state=True)
+    assert state.is_completed(), state.message
+    rows = {(r["service"], r["figure"]): r for r in json.loads(artifacts(state)["programme-progress"].data)}
+    persons = rows[("legal_consultation", "persons")]
+    assert (persons["value"], persons["target"], persons["achieved"]) == (None, 16.0, None)  # 3 persons: small
