@@ -12,12 +12,15 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import pytest
+from conftest import HUB_CONFIG, empty_warehouse
 from drop_kit import MIMC, SPC, drop, ingest, pseudonym
 from sqlalchemy import Engine
 
 from interchange.linkage.index import link_persons
 from interchange.linkage.pairs import pseudonym_pairs
 from interchange.warehouse.engine import open_warehouse
+from interchange.workspace.init import init_workspace
 from interchange.workspace.layout import Workspace
 
 TODAY = date(2026, 10, 15)
@@ -141,3 +144,20 @@ def kretinga_scenario(root: Path) -> None:
     send(root, SPC, "trynimai", "contact", ["record_id", "deleted"], [["K10", "taip"], ["K17", "taip"]])
     send(root, SPC, "trynimai", "person", ["record_id", "deleted"], [["S6", "taip"]])
     ingest_and_link(root)
+
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def kretinga_warehouse(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The Kretinga scenario on `backend`, for a module-scoped fixture (it takes ~15 s to build)."""
+    tmp_path = tmp_path_factory.mktemp(f"kretinga-{backend}")
+    with empty_warehouse(backend, tmp_path) as url, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INTERCHANGE_DATABASE_URL", url)
+        root = tmp_path / "hub"
+        init_workspace(root, config_text=HUB_CONFIG)
+        kretinga_scenario(root)
+        with warehouse(root) as engine:
+            yield engine

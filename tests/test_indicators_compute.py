@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import HUB_CONFIG, empty_warehouse
+from conftest import HUB_CONFIG
 from drop_kit import MIMC, SPC, ingest
 from indicator_kit import (
+    BACKENDS,
     CONTACT,
     PERSON,
     TODAY,
     ingest_and_link,
-    kretinga_scenario,
+    kretinga_warehouse,
     person,
     send,
     warehouse,
@@ -34,7 +35,6 @@ from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS
 from interchange.indicators.compute import UnlinkedRecordsError, compute_indicators
 from interchange.indicators.periods import PeriodError, parse_period
 from interchange.workspace.config import parse_config
-from interchange.workspace.init import init_workspace
 
 CATALOGUE = load_catalogue()
 
@@ -77,17 +77,10 @@ EXPECTED_TOTALS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """The Kretinga scenario, built once per backend for this module's tests."""
-    tmp_path = tmp_path_factory.mktemp(f"kretinga-{request.param}")
-    with empty_warehouse(request.param, tmp_path) as url, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("INTERCHANGE_DATABASE_URL", url)
-        root = tmp_path / "hub"
-        init_workspace(root, config_text=HUB_CONFIG)
-        kretinga_scenario(root)
-        with warehouse(root) as engine:
-            yield engine
+    with kretinga_warehouse(request.param, tmp_path_factory) as engine:
+        yield engine
 
 
 def totals(cells: pd.DataFrame) -> dict[str, float]:

@@ -210,17 +210,17 @@ class Indicator(_Strict):
     def _shape(self) -> Indicator:
         if self.is_ratio:
             if self.numerator is None or self.denominator is None:
-                raise ValueError("a ratio needs both numerator and denominator (indicator codes)")
+                raise ValueError("numerator: a ratio needs both numerator and denominator (indicator codes)")
             if self.count is not None or self.from_ or self.require is not None:
-                raise ValueError("a ratio has numerator and denominator only, not count, from or require")
+                raise ValueError("numerator: a ratio has numerator and denominator only, not count, from or require")
             if self.unit != "ratio":
                 raise ValueError(f"unit: a ratio has unit 'ratio', not {self.unit!r}")
             return self
         if self.count is None:
-            raise ValueError("count is missing: say what is counted (" + ", ".join(COUNT_UNITS) + ") or give "
+            raise ValueError("count: is missing: say what is counted (" + ", ".join(COUNT_UNITS) + ") or give "
                              "numerator and denominator for a ratio")
         if not self.from_:
-            raise ValueError("from is missing: list at least one selection of records to count")
+            raise ValueError("from: is missing: list at least one selection of records to count")
         expected_unit = COUNT_UNITS[self.count]
         if self.unit != expected_unit:
             raise ValueError(f"unit: count {self.count} has unit {expected_unit!r}, not {self.unit!r}")
@@ -230,7 +230,7 @@ class Indicator(_Strict):
                 raise ValueError(f"from: count {self.count} cannot be made from source {selection.source} "
                                  f"(possible: {', '.join(sorted(allowed))})")
         if self.require is not None and self.count != "persons":
-            raise ValueError("require applies to count persons only")
+            raise ValueError("require: applies to count persons only")
         dims = COUNT_DIMENSIONS[self.count]
         for breakdown in self.disaggregations:
             extra = [d for d in breakdown if d not in dims]
@@ -357,7 +357,10 @@ def _describe(error: Any, raw_indicators: Any) -> str:
     if len(loc) >= 2 and loc[0] == "indicators" and isinstance(loc[1], int):
         index = loc[1]
         item = raw_indicators[index] if isinstance(raw_indicators, list) and index < len(raw_indicators) else None
-        key = ".".join(str(part) for part in loc[2:]) or "(the whole entry)"
+        key = ".".join(str(part) for part in loc[2:])
+        if not key:  # a check of the whole entry: its message starts with the key it is about
+            head, _, rest = message.partition(": ")
+            key, message = (head, rest) if rest and head.replace("_", "").isalpha() else ("(the entry)", message)
         return f"  indicator {_code_of(item, index)}: key '{key}': {message}"
     key = ".".join(str(part) for part in loc) or "(top level)"
     return f"  key '{key}': {message}"
