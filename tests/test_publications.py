@@ -253,3 +253,35 @@ def test_a_batch_loaded_after_approval_with_records_in_the_period_is_late(hub_ro
         assert get_publication(engine, "recent").version == 2
     finally:
         engine.dispose()
+
+
+# --- the real computation, on both databases -------------------------------------------------------
+
+
+def test_publish_computes_protects_and_the_analysts_query_gives_the_published_figure(hub_root: Path) -> None:
+    from sqlalchemy import text
+    from test_publish_cli import MONTH, send_and_link
+
+    from interchange.indicators.publications import approve, publish
+
+    send_and_link(hub_root, persons=12)
+    workspace = Workspace(hub_root)
+    engine = open_warehouse(workspace.database_url)
+    try:
+        published = publish(engine, workspace, MONTH, by="ona")
+        assert (published.version, published.catalogue_version, published.linkage_run_id) == (1, "2026.1", 1)
+        assert published.disclosure_rules["min_count"] == 5 and published.disclosure_rules["consent"] == "exclude"
+        approve(engine, workspace, MONTH, by="ona")
+        # The query docs/data-dictionary.md shows a ministry analyst.
+        query = text("""
+            SELECT c.value, c.suppressed FROM ministry_cells c
+            JOIN (SELECT period, MAX(version) AS version FROM ministry_publications GROUP BY period) cur
+              ON cur.period = c.period AND cur.version = c.version
+            WHERE c.period = :period AND c.indicator = :indicator AND c.breakdown = 'total'""")
+        with engine.connect() as connection:
+            found = connection.execute(query, {"period": MONTH, "indicator": "legal_consultation_persons"}).all()
+            hidden = connection.execute(select(ministry_cells.c.value).where(ministry_cells.c.suppressed)).all()
+        assert [tuple(r) for r in found] == [(12.0, False)]
+        assert all(value is None for (value,) in hidden)
+    finally:
+        engine.dispose()

@@ -180,3 +180,14 @@ def test_the_data_dictionary_in_docs_is_the_one_the_exports_carry() -> None:
     docs = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
     assert docs.read_text(encoding="utf-8") == render_markdown(), (
         "docs/data-dictionary.md is out of date: regenerate it from interchange.indicators.dictionary.render_markdown")
+
+
+def test_every_column_of_the_ministry_tables_is_in_the_data_dictionary() -> None:
+    from interchange.indicators.dictionary import TABLES
+    from interchange.warehouse.tables import ministry_cells, ministry_publications
+
+    for table in (ministry_cells, ministry_publications):
+        assert [c.name for c in TABLES[table.name][2]] == [c.name for c in table.columns]
+    assert [c.name for c in EXPORT_COLUMNS] == [c.name for c in ministry_cells.columns]
+    for columns in (*(t[2] for t in TABLES.values()), EXPORT_COLUMNS, DIFF_COLUMNS):
+        assert all(c.lt and c.en and c.type for c in columns)

@@ -197,7 +197,7 @@ def normalise_cells(cells: pd.DataFrame) -> pd.DataFrame:
         raise PublicationError(f"indicator {frame.loc[leaking, 'indicator'].iloc[0]}: suppressed cells carry a "
                                f"published value; refusing to store them")
     shown = ~frame["suppressed"]
-    wrong = shown & ~_same(frame["published_value"], frame["value"])
+    wrong = shown & ~same_values(frame["published_value"], frame["value"])
     if wrong.any():
         raise PublicationError(f"indicator {frame.loc[wrong, 'indicator'].iloc[0]}: a cell that is not "
                                f"suppressed publishes a value other than its own")
@@ -211,7 +211,7 @@ def diff_cells(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         indicator=True)
     differs = pd.Series(False, index=merged.index)
     for column in _FIGURES:
-        differs |= ~_same(merged[f"{column}_before"], merged[f"{column}_after"])
+        differs |= ~same_values(merged[f"{column}_before"], merged[f"{column}_after"])
     changed = merged[(merged["_merge"] != "both") | differs].copy()
     changed["change"] = changed["_merge"].map({"left_only": "removed", "right_only": "added", "both": "changed"})
     changed = changed.rename(columns={"published_value_before": "published_before",
@@ -224,7 +224,7 @@ def diff_cells(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
-def _same(left: pd.Series, right: pd.Series) -> pd.Series:
+def same_values(left: pd.Series, right: pd.Series) -> pd.Series:
     """Element-wise equality where two empty values are equal (NaN != NaN otherwise)."""
     both_empty = left.isna() & right.isna()
     return both_empty | (left.notna() & right.notna() & (left.astype(object) == right.astype(object)))
@@ -431,7 +431,7 @@ def summary_counts(publication: Publication) -> dict[str, Any]:
 # --- the workspace-level operations the CLI and the flow call --------------------------------------
 
 
-def publish(engine: Engine, workspace: Workspace, period: str, *, by: str) -> Publication:
+def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "interchange") -> Publication:
     """Compute every catalogue indicator for `period`, protect the cells, store them as the next version.
 
     Refused with PublicationError when the period is locked (approved and not re-opened).
@@ -473,6 +473,8 @@ def approve(engine: Engine, workspace: Workspace, period: str, version: int | No
     Approving an approved version whose exports are missing (a crash after approval) writes
     them; otherwise approving it again is refused.
     """
+    from interchange.indicators.outbox import export_folder, export_version
+
     current = get_publication(engine, period, version)
     folder = export_folder(workspace, current.period, current.version)
     if current.state is State.APPROVED and not folder.exists():
@@ -497,72 +499,6 @@ def previous_period(granularity: str, today: date) -> str:
     if granularity == "year":
         return f"{today.year - 1:04d}"
     raise ValueError(f"granularity must be month, quarter or year, not {granularity!r}")
-
-
-def export_folder(workspace: Workspace, period: str, version: int) -> Path:
-    return workspace.root / workspace.config.publishing.outbox / _safe_name(period) / f"v{version}"
-
-
-def export_version(engine: Engine, workspace: Workspace, period: str, version: int) -> list[Path]:
-    """Write the exports of an approved version from the ministry tables (published values only)."""
-    from interchange.indicators.exports import write_exports
-
-    publication = get_publication(engine, period, version)
-    if publication.approved_at is None:
-        raise PublicationError(f"{period} v{version} is not approved: only approved versions are exported")
-    cells = ministry_frame(engine, period, version)
-    changes = ministry_changes(engine, publication)
-    metadata = export_metadata(publication)
-    definitions = indicator_definitions(workspace, set(cells["indicator"]))
-    return write_exports(export_folder(workspace, period, version), metadata=metadata, cells=cells,
-                         changes=changes, definitions=definitions)
-
-
-def ministry_frame(engine: Engine, period: str, version: int) -> pd.DataFrame:
-    """An approved version's cells as the ministry reads them from ministry_cells."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(ministry_cells).where(
-            ministry_cells.c.period == period, ministry_cells.c.version == version)
-            .order_by(*(ministry_cells.c[k] for k in KEY))).all()
-    return pd.DataFrame(rows, columns=[c.name for c in ministry_cells.columns])
-
-
-def ministry_changes(engine: Engine, publication: Publication) -> pd.DataFrame | None:
-    """The diff for the ministry: only cells whose published content changed, published values only."""
-    if publication.version == 1:
-        return None
-    changes = changes_frame(engine, publication.period, publication.version)
-    visible = (changes["change"] != "changed") | ~_same(changes["published_before"], changes["published_after"]) \
-        | ~_same(changes["suppressed_before"], changes["suppressed_after"])
-    out = changes.loc[visible, [*KEY, "change"]].copy()
-    out.insert(0, "previous_version", publication.version - 1)
-    out.insert(0, "version", publication.version)
-    out.insert(0, "period", publication.period)
-    out["value_before"] = changes.loc[visible, "published_before"]
-    out["value_after"] = changes.loc[visible, "published_after"]
-    out["suppressed_before"] = changes.loc[visible, "suppressed_before"]
-    out["suppressed_after"] = changes.loc[visible, "suppressed_after"]
-    return out.reset_index(drop=True)
-
-
-def export_metadata(publication: Publication) -> dict[str, Any]:
-    return {
-        "period": publication.period, "version": publication.version,
-        "period_start": publication.period_start, "period_end": publication.period_end,
-        "approved_at": publication.approved_at, "approved_by": publication.approved_by,
-        "created_at": publication.created_at,
-        "catalogue_version": publication.catalogue_version, "code_version": publication.code_version,
-        "disclosure_rules": publication.disclosure_rules, "linkage_run_id": publication.linkage_run_id,
-        "inputs_sha256": publication.inputs_sha256, "input_batches": publication.input_batches,
-        "cells": publication.cells, "suppressed_cells": publication.suppressed_cells,
-        "changed_cells": publication.changed_cells,
-    }
-
-
-def _safe_name(period: str) -> str:
-    """A period label as a folder name (labels are codes, but a folder must never climb out)."""
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in period)
-    return cleaned or "_"
 
 
 # --- seams to the catalogue, periods and disclosure modules ----------------------------------------
@@ -595,11 +531,3 @@ def disclosure_rules(workspace: Workspace) -> Any:
 
     settings = workspace.config.publishing
     return DisclosureRules(min_count=settings.min_count, dv_min_count=settings.dv_min_count)
-
-
-def indicator_definitions(workspace: Workspace, codes: set[str]) -> list[dict[str, Any]]:
-    """Code, names and definitions (LT and EN) and unit of the indicators in an export."""
-    catalogue = load_workspace_catalogue(workspace)
-    return [{"indicator": i.code, "group": i.group, "name_lt": i.name_lt, "name_en": i.name_en,
-             "definition_lt": i.definition_lt, "definition_en": i.definition_en, "unit": i.unit}
-            for i in catalogue.indicators if i.code in codes]

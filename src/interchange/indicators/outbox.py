@@ -1,0 +1,101 @@
+"""The outbox: an approved version's exports, read from the ministry tables, in ``<outbox>/<period>/v<N>/``.
+
+Everything here reads ``ministry_cells`` (published figures only) or the published columns
+of the stored diff; :mod:`interchange.indicators.exports` writes the files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from interchange.indicators.publications import (
+    KEY,
+    Publication,
+    PublicationError,
+    changes_frame,
+    get_publication,
+    load_workspace_catalogue,
+    same_values,
+)
+from interchange.warehouse.tables import ministry_cells
+
+if TYPE_CHECKING:
+    from interchange.workspace.layout import Workspace
+
+
+def export_folder(workspace: Workspace, period: str, version: int) -> Path:
+    return workspace.root / workspace.config.publishing.outbox / _safe_name(period) / f"v{version}"
+
+
+def export_version(engine: Engine, workspace: Workspace, period: str, version: int) -> list[Path]:
+    """Write the exports of an approved version from the ministry tables (published values only)."""
+    from interchange.indicators.exports import write_exports
+
+    publication = get_publication(engine, period, version)
+    if publication.approved_at is None:
+        raise PublicationError(f"{period} v{version} is not approved: only approved versions are exported")
+    cells = ministry_frame(engine, period, version)
+    changes = ministry_changes(engine, publication)
+    metadata = export_metadata(publication)
+    definitions = indicator_definitions(workspace, set(cells["indicator"]))
+    return write_exports(export_folder(workspace, period, version), metadata=metadata, cells=cells,
+                         changes=changes, definitions=definitions)
+
+
+def ministry_frame(engine: Engine, period: str, version: int) -> pd.DataFrame:
+    """An approved version's cells as the ministry reads them from ministry_cells."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(ministry_cells).where(
+            ministry_cells.c.period == period, ministry_cells.c.version == version)
+            .order_by(*(ministry_cells.c[k] for k in KEY))).all()
+    return pd.DataFrame(rows, columns=[c.name for c in ministry_cells.columns])
+
+
+def ministry_changes(engine: Engine, publication: Publication) -> pd.DataFrame | None:
+    """The diff for the ministry: only cells whose published content changed, published values only."""
+    if publication.version == 1:
+        return None
+    changes = changes_frame(engine, publication.period, publication.version)
+    visible = (changes["change"] != "changed") | ~same_values(changes["published_before"], changes["published_after"]) \
+        | ~same_values(changes["suppressed_before"], changes["suppressed_after"])
+    out = changes.loc[visible, [*KEY, "change"]].copy()
+    out.insert(0, "previous_version", publication.version - 1)
+    out.insert(0, "version", publication.version)
+    out.insert(0, "period", publication.period)
+    out["value_before"] = changes.loc[visible, "published_before"]
+    out["value_after"] = changes.loc[visible, "published_after"]
+    out["suppressed_before"] = changes.loc[visible, "suppressed_before"]
+    out["suppressed_after"] = changes.loc[visible, "suppressed_after"]
+    return out.reset_index(drop=True)
+
+
+def export_metadata(publication: Publication) -> dict[str, Any]:
+    return {
+        "period": publication.period, "version": publication.version,
+        "period_start": publication.period_start, "period_end": publication.period_end,
+        "approved_at": publication.approved_at, "approved_by": publication.approved_by,
+        "created_at": publication.created_at,
+        "catalogue_version": publication.catalogue_version, "code_version": publication.code_version,
+        "disclosure_rules": publication.disclosure_rules, "linkage_run_id": publication.linkage_run_id,
+        "inputs_sha256": publication.inputs_sha256, "input_batches": publication.input_batches,
+        "cells": publication.cells, "suppressed_cells": publication.suppressed_cells,
+        "changed_cells": publication.changed_cells,
+    }
+
+
+def _safe_name(period: str) -> str:
+    """A period label as a folder name (labels are codes, but a folder must never climb out)."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in period)
+    return cleaned or "_"
+
+
+def indicator_definitions(workspace: Workspace, codes: set[str]) -> list[dict[str, Any]]:
+    """Code, names and definitions (LT and EN) and unit of the indicators in an export."""
+    catalogue = load_workspace_catalogue(workspace)
+    return [{"indicator": i.code, "group": i.group, "name_lt": i.name_lt, "name_en": i.name_en,
+             "definition_lt": i.definition_lt, "definition_en": i.definition_en, "unit": i.unit}
+            for i in catalogue.indicators if i.code in codes]
