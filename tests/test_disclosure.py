@@ -176,3 +176,48 @@ def test_indicators_and_periods_are_protected_separately():
     protected = protect(table.reset_index(drop=True))
     assert protected["suppressed"].tolist() == [False, True, True, False, False, False, False]
     assert np.isnan(protected["published_value"].iloc[1])
+
+
+def dv_clients_and_repeat_share(f_clients: float, m_clients: float, f_repeat: float, m_repeat: float) -> pd.DataFrame:
+    """"DV clients" (a count) and "share of them victimised repeatedly" (a ratio over the same persons)."""
+    total_clients, total_repeat = f_clients + m_clients, f_repeat + m_repeat
+    counts = by_sex(f_clients, m_clients, indicator="dv_clients")
+    ratios = frame([
+        cell("dv_repeat_share", value=total_repeat / total_clients, numerator=total_repeat,
+             denominator=total_clients, unit="ratio"),
+        cell("dv_repeat_share", value=f_repeat / f_clients, numerator=f_repeat, denominator=f_clients,
+             unit="ratio", sex="F"),
+        cell("dv_repeat_share", value=m_repeat / m_clients, numerator=m_repeat, denominator=m_clients,
+             unit="ratio", sex="M")])
+    return pd.concat([counts, ratios], ignore_index=True)
+
+
+def test_a_ratio_does_not_publish_as_its_denominator_a_count_hidden_elsewhere():
+    # The count indicator hides F (no consent) and its complement M; the ratio rows by sex
+    # would print 20 and 40 as denominators, so they go too: the link is found by equal values.
+    table = dv_clients_and_repeat_share(20, 40, 10, 20)
+    table["suppressed"] = [False, True, False, False, False, False]
+    table["reason"] = ["", "consent", "", "", "", ""]
+    protected = protect(table)
+    assert protected["suppressed"].tolist() == [False, True, True, False, True, True]
+    assert protected["reason"].tolist() == ["", "consent", "secondary", "", "ratio", "secondary"]
+    view = published_view(protected)
+    assert view["published_denominator"].dropna().tolist() == [60]
+
+
+def test_linked_indicators_can_be_named_when_values_cannot_show_it():
+    # A single common cell is too little to infer a link from; naming the pair links it.
+    counts = frame([cell("dv_clients", value=3)])
+    ratios = frame([cell("dv_repeat_share", value=0.0, numerator=0, denominator=3, unit="ratio",
+                         municipality="LT-22")])
+    table = pd.concat([counts, ratios.assign(municipality="*")], ignore_index=True)
+    assert protect(table)["reason"].tolist() == ["primary", "ratio"]  # small denominator on its own
+    table = frame([cell("dv_clients", value=30, sex="F"), cell("dv_clients", value=30),
+                   cell("dv_repeat_share", value=0.5, numerator=15, denominator=30, unit="ratio")])
+    table.loc[0, "suppressed"], table.loc[0, "reason"] = True, "consent"
+    assert protect(table.fillna({"suppressed": False, "reason": ""}))["suppressed"].tolist() == [True, True, False]
+    linked = protect(table.fillna({"suppressed": False, "reason": ""}),
+                     linked_indicators=[("dv_repeat_share", "dv_clients")])
+    assert linked["suppressed"].tolist() == [True, True, True]
+    with pytest.raises(CellTableError, match="'nope' is not in the cell table"):
+        protect(table.fillna({"suppressed": False, "reason": ""}), linked_indicators=[("nope", "dv_clients")])

@@ -30,9 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from interchange.indicators.cells import CELL_COLUMNS, DIMENSIONS, PROTECTION_COLUMNS
 from interchange.indicators.disclosure_lines import CellTableError, Lines, build_lines, check_cell_table
+from interchange.indicators.disclosure_links import RATIO_UNIT, find_links, propagate
 
 SENSITIVITIES = ("standard", "dv")
-RATIO_UNIT = "ratio"
 PUBLISHED_FIGURES = ("published_value", "published_numerator", "published_denominator")
 
 # Preference tiers for a complementary suppression (lower is better): a complement that is
@@ -69,13 +69,17 @@ class DisclosureRules(BaseModel):
         return self.dv_min_count if sensitivity == "dv" else self.min_count
 
 
-def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None) -> pd.DataFrame:
+def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
+            linked_indicators: Iterable[tuple[str, str]] = ()) -> pd.DataFrame:
     """The cells with ``suppressed``, ``reason`` and ``published_value`` added.
 
     Rows already carrying ``suppressed=True`` (e.g. reason ``"consent"`` from computation)
-    stay suppressed with their reason. The input is not modified; its index is kept.
-    Raises :class:`CellTableError` for a table that cannot be protected (missing column,
-    duplicate cell, empty dimension, unknown sensitivity).
+    stay suppressed with their reason. A ratio row whose numerator or denominator is a
+    suppressed cell of a count indicator is suppressed too (reason ``ratio``): such pairs are
+    found by value (:mod:`interchange.indicators.disclosure_links`), and ``linked_indicators``
+    names (ratio indicator, count indicator) pairs explicitly. The input is not modified; its
+    index is kept. Raises :class:`CellTableError` for a table that cannot be protected
+    (missing column, duplicate cell, empty dimension, unknown sensitivity or indicator).
     """
     rules = rules or DisclosureRules()
     check_cell_table(cells, CELL_COLUMNS)
@@ -88,11 +92,22 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None) -> pd.Dat
     figures = CellFigures.of(out, rules)
     lines = build_lines(out)
     suppressed, reason = _initial_suppression(out, figures, rules)
-    suppress_secondary(lines, figures, suppressed, reason)
+    links = find_links(out, linked_indicators)
+
+    def close(suppressed: np.ndarray, reason: np.ndarray) -> None:
+        """Secondary suppression and linked ratios, until neither adds anything."""
+        while True:
+            propagate(links, suppressed, reason)
+            suppress_secondary(lines, figures, suppressed, reason)
+            if propagate(links, suppressed, reason) == 0:
+                return
+
+    close(suppressed, reason)
     if rules.lp_repair:
         from interchange.indicators.disclosure_audit import repair_until_safe
 
-        repair_until_safe(lines, figures, suppressed, reason, rules.max_repair_rounds)
+        repair_until_safe(lines, figures, suppressed, reason, rules.max_repair_rounds,
+                          rules.protect_ratio_complement, close)
     out["suppressed"] = suppressed
     out["reason"] = reason
     out["published_value"] = out["value"].astype("float64").where(~suppressed)

@@ -8,10 +8,13 @@ consistent with all of that; the bounds are rounded inwards to integers (counts 
 
 A suppressed figure is a **finding** when
 
-* ``exact``: ``lower == upper``, the reader knows the figure; or
-* ``small``: its true value is in ``1 .. threshold-1`` (a primary-sensitive figure) and so is
-  the whole interval, ``1 <= lower`` and ``upper <= threshold-1``: the reader does not know
-  the number but knows there are a few persons there.
+* ``exact``: ``lower == upper``, the reader knows the figure, and the cell was suppressed for
+  its own sake (reason primary, ratio, consent: anything but secondary). A complementary
+  (secondary) cell is there only to hide others; a reader who pins it learns a figure that
+  was safe to publish, and what that tells about the sensitive cells is in *their* intervals;
+* ``small``: its true value is in ``1 .. threshold-1`` and so is the whole interval,
+  ``1 <= lower`` and ``upper <= threshold-1``: the reader does not know the number but knows
+  there are a few persons there. This applies to every suppressed figure, secondary included.
 
 Distinct-person counts are sub-additive (a person counted in two months is one person in the
 quarter); treating lines as equalities gives the reader more than they really have, so an
@@ -28,7 +31,7 @@ figure per component per solve.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +51,7 @@ from interchange.indicators.disclosure_lines import Lines, build_lines, check_ce
 
 _EPS = 1e-6
 _BIG = 1e9  # stands for "unbounded": any figure the LP pushes here is far above every threshold
+_CHEAP_ROUNDS = 8
 FIGURE_NAMES = ("value", "numerator", "denominator", "denominator-numerator")
 
 
@@ -85,7 +89,9 @@ def audit(protected: pd.DataFrame, rules: DisclosureRules | None = None) -> list
     figures = CellFigures.of(protected, rules)
     lines = build_lines(protected)
     suppressed = protected["suppressed"].fillna(False).astype(bool).to_numpy()
-    narrow = find_narrow_figures(lines, figures, suppressed, rules.protect_ratio_complement)
+    own_sake = (protected["reason"].fillna("").astype(str).to_numpy() != "secondary"
+                if "reason" in protected.columns else np.ones(len(protected), dtype=bool))
+    narrow = find_narrow_figures(lines, figures, suppressed, own_sake & suppressed, rules.protect_ratio_complement)
     findings = []
     for position, kind, lower, upper, problem in narrow:
         row = protected.iloc[position]
@@ -98,41 +104,71 @@ def audit(protected: pd.DataFrame, rules: DisclosureRules | None = None) -> list
 
 
 def repair_until_safe(lines: Lines, figures: CellFigures, suppressed: np.ndarray, reason: np.ndarray,
-                      max_rounds: int, protect_ratio_complement: bool = True) -> int:
+                      max_rounds: int, protect_ratio_complement: bool = True,
+                      close: Callable[[np.ndarray, np.ndarray], None] | None = None) -> int:
     """Suppress more until :func:`find_narrow_figures` finds nothing (or ``max_rounds`` pass).
 
     Each round, every cell with a finding gets one more complementary suppression in one of
-    its lines (the smallest member non-zero in every figure, as in secondary suppression),
-    then secondary suppression runs to its fixed point again. Returns the cells added.
+    its lines (the smallest member non-zero in every figure, as in secondary suppression); a
+    cell found again gets one in every line it belongs to. Secondary suppression then runs to
+    its fixed point again, and only the (indicator, period) groups that changed are checked
+    in the next round. Returns the cells added.
     """
     added = 0
+    seen_before = np.zeros(lines.n_cells, dtype=bool)
+    groups: np.ndarray | None = None
     for _ in range(max_rounds):
-        narrow = find_narrow_figures(lines, figures, suppressed, protect_ratio_complement)
+        in_play = suppressed if groups is None else suppressed & np.isin(lines.cell_group, groups)
+        own_sake = in_play & (reason != "secondary")
+        narrow = find_narrow_figures(lines, figures, in_play, own_sake, protect_ratio_complement, prove=False)
         if not narrow:
             break
         cells = np.unique(np.array([position for position, *_ in narrow], dtype=np.int64))
-        extra = _complements_near(lines, figures, suppressed, cells)
+        extra = _complements_near(lines, figures, suppressed, cells, every_line=seen_before[cells])
+        seen_before[cells] = True
         if len(extra) == 0:
             break  # nothing left to suppress next to them: audit() reports what remains
+        before = suppressed.copy()
         suppressed[extra] = True
         reason[extra] = "secondary"
-        added += len(extra) + suppress_secondary(lines, figures, suppressed, reason)
+        if close is None:
+            suppress_secondary(lines, figures, suppressed, reason)
+        else:
+            close(suppressed, reason)
+        changed = suppressed & ~before
+        added += int(changed.sum())
+        groups = np.unique(lines.cell_group[changed])
     return added
 
 
-def _complements_near(lines: Lines, figures: CellFigures, suppressed: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """For each cell, one unsuppressed cell from the lines it belongs to (as member or margin)."""
-    of_cell = np.zeros(lines.n_cells, dtype=bool)
-    of_cell[cells] = True
-    touched = np.zeros(lines.n_lines, dtype=bool)
-    touched[lines.member_line[of_cell[lines.member_cell]]] = True
-    touched[of_cell[lines.line_margin]] = True
-    chosen = _choose_complements(lines, touched, suppressed, figures.complement_tier(), figures.size())
-    chosen = np.unique(chosen[~suppressed[chosen]])
-    if len(chosen) <= len(cells):
-        return chosen
-    # One per troubled cell is enough: prefer the smallest, keep the information loss down.
-    return chosen[np.argsort(figures.size()[chosen], kind="stable")[:len(cells)]]
+def _complements_near(lines: Lines, figures: CellFigures, suppressed: np.ndarray, cells: np.ndarray,
+                      every_line: np.ndarray) -> np.ndarray:
+    """For each cell, one unsuppressed cell from the lines it belongs to (as member or margin);
+    for the cells flagged in ``every_line``, one from each of those lines."""
+    chosen_parts = []
+    for subset, take_all in ((cells[~every_line], False), (cells[every_line], True)):
+        if len(subset) == 0:
+            continue
+        of_cell = np.zeros(lines.n_cells, dtype=bool)
+        of_cell[subset] = True
+        touched = np.zeros(lines.n_lines, dtype=bool)
+        touched[lines.member_line[of_cell[lines.member_cell]]] = True
+        touched[of_cell[lines.line_margin]] = True
+        touched &= _has_unsuppressed(lines, suppressed)
+        if not touched.any():
+            continue
+        chosen = _choose_complements(lines, touched, suppressed, figures.complement_tier(), figures.size())
+        chosen = np.unique(chosen[~suppressed[chosen]])
+        if not take_all and len(chosen) > len(subset):
+            # One per troubled cell is enough at first: the smallest, to keep the information loss down.
+            chosen = chosen[np.argsort(figures.size()[chosen], kind="stable")[:len(subset)]]
+        chosen_parts.append(chosen)
+    return np.unique(np.concatenate(chosen_parts)) if chosen_parts else np.zeros(0, dtype=np.int64)
+
+
+def _has_unsuppressed(lines: Lines, suppressed: np.ndarray) -> np.ndarray:
+    open_members = np.bincount(lines.member_line, weights=~suppressed[lines.member_cell], minlength=lines.n_lines)
+    return (open_members + ~suppressed[lines.line_margin]) > 0
 
 
 # --- the linear programs ---------------------------------------------------------------------
@@ -152,6 +188,41 @@ class _Problem:
     component_of_var: np.ndarray
     component_of_eq: np.ndarray
     component_of_ub: np.ndarray
+    _blocks: list[_Block] | None = None
+
+    def blocks(self) -> list[_Block]:
+        """The LP of each connected component on its own (built once: slicing per solve is slow)."""
+        if self._blocks is None:
+            n_components = int(self.component_of_var.max()) + 1 if len(self.component_of_var) else 0
+            var_order = np.argsort(self.component_of_var, kind="stable")
+            eq_order = np.argsort(self.component_of_eq, kind="stable")
+            ub_order = np.argsort(self.component_of_ub, kind="stable")
+            a_eq = self.a_eq[eq_order][:, var_order].tocsr()
+            a_ub = self.a_ub[ub_order][:, var_order].tocsr()
+            var_cut = np.searchsorted(self.component_of_var[var_order], np.arange(n_components + 1))
+            eq_cut = np.searchsorted(self.component_of_eq[eq_order], np.arange(n_components + 1))
+            ub_cut = np.searchsorted(self.component_of_ub[ub_order], np.arange(n_components + 1))
+            self._blocks = []
+            for c in range(n_components):
+                cols = slice(var_cut[c], var_cut[c + 1])
+                eq_rows, ub_rows = slice(eq_cut[c], eq_cut[c + 1]), slice(ub_cut[c], ub_cut[c + 1])
+                has_eq, has_ub = eq_cut[c + 1] > eq_cut[c], ub_cut[c + 1] > ub_cut[c]
+                self._blocks.append(_Block(
+                    variables=var_order[cols],
+                    a_eq=a_eq[eq_rows, cols] if has_eq else None,
+                    b_eq=self.b_eq[eq_order[eq_rows]] if has_eq else None,
+                    a_ub=a_ub[ub_rows, cols] if has_ub else None,
+                    b_ub=self.b_ub[ub_order[ub_rows]] if has_ub else None))
+        return self._blocks
+
+
+@dataclass(frozen=True)
+class _Block:
+    variables: np.ndarray
+    a_eq: sparse.csr_matrix | None
+    b_eq: np.ndarray | None
+    a_ub: sparse.csr_matrix | None
+    b_ub: np.ndarray | None
 
 
 class _Rows:
@@ -254,10 +325,12 @@ class _Targets:
     truth: np.ndarray
     threshold: np.ndarray
     sensitive: np.ndarray      # the "small" rule applies (true value in 1..threshold-1)
+    exact_matters: np.ndarray  # the "exact" rule applies (the cell is not a secondary suppression)
     component: np.ndarray
 
 
-def _build_targets(problem: _Problem, figures: CellFigures, protect_ratio_complement: bool) -> _Targets:
+def _build_targets(problem: _Problem, figures: CellFigures, protect_ratio_complement: bool,
+                   own_sake: np.ndarray) -> _Targets:
     n_vars = len(problem.var_cell)
     num_vars = np.flatnonzero(problem.var_kind == 0)
     den_vars = np.flatnonzero(problem.var_kind == 1)
@@ -276,20 +349,24 @@ def _build_targets(problem: _Problem, figures: CellFigures, protect_ratio_comple
     if not protect_ratio_complement:
         sensitive &= kind != 2
     component = problem.component_of_var[cols[:n_vars + n_comp]]
-    return _Targets(matrix, cell, kind, truth, threshold, sensitive, component)
+    return _Targets(matrix, cell, kind, truth, threshold, sensitive, own_sake[cell], component)
 
 
-def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarray,
-                        protect_ratio_complement: bool = True) -> list[tuple[int, int, float, float, str]]:
+def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarray, own_sake: np.ndarray,
+                        protect_ratio_complement: bool = True,
+                        prove: bool = True) -> list[tuple[int, int, float, float, str]]:
     """(cell position, kind, lower, upper, problem) for every suppressed figure a reader narrows too far.
 
+    ``own_sake`` marks the suppressed cells whose exact value must stay unknown (not secondary).
     ``kind`` is 0 for a count's value or a ratio's numerator, 1 for a denominator, 2 for
-    denominator - numerator.
+    denominator - numerator. With ``prove=False`` the figures that the cheap and local LPs
+    could not clear are returned as ``"doubt"`` without solving the whole component for each
+    (repair suppresses more next to them anyway; the final check proves).
     """
     if not suppressed.any():
         return []
     problem = _build_problem(lines, figures, suppressed)
-    targets = _build_targets(problem, figures, protect_ratio_complement)
+    targets = _build_targets(problem, figures, protect_ratio_complement, own_sake)
     n_targets = len(targets.cell)
     seen_low = targets.truth.copy()
     seen_high = targets.truth.copy()
@@ -301,17 +378,22 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
         low = np.where(np.isnan(exact_low), seen_low, exact_low)
         high = np.where(np.isnan(exact_high), seen_high, exact_high)
         low_i, high_i = np.ceil(low - _EPS), np.floor(high + _EPS)
-        not_exact = high_i > low_i
+        not_exact = (high_i > low_i) | ~targets.exact_matters
         not_small = ~targets.sensitive | (low_i <= 0) | (high_i >= targets.threshold)
         return not_exact & not_small
 
-    # Cheap rounds: one LP for the sum of everything in doubt, up then down, a few weightings.
+    # Cheap rounds: one LP over every component with a figure in doubt, minimising then
+    # maximising a weighted sum of those figures (all weights 1 first, then random weights
+    # and signs, so neighbours are pushed apart as well as together). Any solution is a
+    # point the reader cannot rule out: a figure it takes to 0 or to the threshold is cleared.
     rng = np.random.default_rng(0)
-    for round_no in range(4):
+    for round_no in range(_CHEAP_ROUNDS):
         doubt = ~cleared()
         if not doubt.any():
             break
-        weights = np.ones(int(doubt.sum())) if round_no < 2 else rng.uniform(0.1, 1.0, int(doubt.sum()))
+        weights = np.ones(int(doubt.sum()))
+        if round_no:
+            weights = rng.uniform(0.2, 1.0, len(weights)) * rng.choice([-1.0, 1.0], len(weights))
         objective = np.asarray(targets.matrix[doubt].T @ weights).ravel()
         for sense in (-1.0, 1.0):
             x = _solve(problem, sense * objective, np.unique(targets.component[doubt]))
@@ -320,7 +402,12 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
                 seen_low = np.minimum(seen_low, reached)
                 seen_high = np.maximum(seen_high, reached)
 
-    # Dedicated LPs for what is left, one target per component per solve.
+    if not prove:
+        doubt = np.flatnonzero(~cleared())
+        return [(int(targets.cell[t]), int(targets.kind[t]), float(seen_low[t]), float(seen_high[t]), "doubt")
+                for t in doubt]
+
+    # Dedicated LPs on the whole component for what is left, one target per component per solve.
     doubt = np.flatnonzero(~cleared())
     while len(doubt):
         _, first = np.unique(targets.component[doubt], return_index=True)
@@ -348,23 +435,20 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
 
 
 def _solve(problem: _Problem, objective: np.ndarray, components: np.ndarray) -> np.ndarray | None:
-    """Minimise ``objective`` over the given components (the rest is left at the truth)."""
-    in_play = np.isin(problem.component_of_var, components)
-    eq_rows = np.isin(problem.component_of_eq, components)
-    ub_rows = np.isin(problem.component_of_ub, components)
+    """Minimise ``objective`` over the given components, one LP each (the rest is left at the
+    truth); None if the solver fails on any of them."""
     x = problem.truth.astype(float).copy()
-    if not in_play.any():
-        return x
-    cols = np.flatnonzero(in_play)
-    a_ub = problem.a_ub[ub_rows][:, cols]
-    a_eq = problem.a_eq[eq_rows][:, cols]
-    result = linprog(objective[cols],
-                     A_ub=a_ub if a_ub.shape[0] else None, b_ub=problem.b_ub[ub_rows] if a_ub.shape[0] else None,
-                     A_eq=a_eq if a_eq.shape[0] else None, b_eq=problem.b_eq[eq_rows] if a_eq.shape[0] else None,
-                     bounds=(0, _BIG), method="highs")
-    if result.status != 0:
-        return None
-    x[cols] = result.x
+    blocks = problem.blocks()
+    for component in np.unique(components):
+        block = blocks[int(component)]
+        c = objective[block.variables]
+        if not c.any():
+            continue
+        result = linprog(c, A_ub=block.a_ub, b_ub=block.b_ub, A_eq=block.a_eq, b_eq=block.b_eq,
+                         bounds=(0, _BIG), method="highs")
+        if result.status != 0:
+            return None
+        x[block.variables] = result.x
     return x
 
 

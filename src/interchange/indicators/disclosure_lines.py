@@ -39,6 +39,7 @@ class Lines:
     member_cell: np.ndarray
     member_line: np.ndarray
     line_margin: np.ndarray
+    cell_group: np.ndarray  # the (indicator, period) of each cell, as a number: lines never cross groups
 
     @property
     def n_lines(self) -> int:
@@ -65,7 +66,7 @@ def build_lines(cells: pd.DataFrame) -> Lines:
     n = len(cells)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Lines(0, empty, empty, empty)
+        return Lines(0, empty, empty, empty, empty)
     group, _ = pd.factorize(cells["indicator"].astype(str) + "\x1f" + cells["period"].astype(str))
     radix = 1
     key = np.zeros(n, dtype=np.int64)
@@ -107,7 +108,7 @@ def build_lines(cells: pd.DataFrame) -> Lines:
     line_ids, unique_line_keys = pd.factorize(line_key)
     line_margin = np.empty(len(unique_line_keys), dtype=np.int64)
     line_margin[line_ids] = order[found]
-    return Lines(n, member_cell.astype(np.int64), line_ids.astype(np.int64), line_margin)
+    return Lines(n, member_cell.astype(np.int64), line_ids.astype(np.int64), line_margin, group.astype(np.int64))
 
 
 def members_with_margins(lines: Lines) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
