@@ -18,6 +18,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 
+from flows.alerts import alert_on_failure
 from interchange.indicators import publications
 from interchange.indicators.publications import (
     Publication,
@@ -129,7 +130,8 @@ def next_steps_markdown(publication: Publication, workspace: Workspace, late: in
     return "\n".join(lines) + "\n"
 
 
-@flow(name="publish", persist_result=False)
+# A refused publish fails the run too: a scheduled publish of a locked period wants a steward.
+@flow(name="publish", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
 def publish(workspace: str | None = None, period: str | None = None,
                  granularity: Literal["month", "quarter", "year"] = "quarter",
                  by: str = "prefect") -> State[Publication]:

@@ -198,6 +198,17 @@ def test_a_table_whose_protection_leaks_is_refused_before_anything_is_stored(eng
         assert connection.execute(select(publications)).all() == []
 
 
+def test_two_publishes_of_one_period_at_once_make_two_versions(engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    frame = cells(V1)
+    with ThreadPoolExecutor(2) as pool:
+        made = list(pool.map(lambda _: store_publication(
+            engine, PERIOD, frame, inputs=read_inputs(engine), catalogue_version="2026.1", rules=RULES,
+            created_by="steward").version, range(2)))
+    assert sorted(made) == [1, 2]
+
+
 # --- inputs and late data: real drops through the real ingest ---------------------------------------
 
 RECENT = Span("recent", TODAY - timedelta(days=120), TODAY)

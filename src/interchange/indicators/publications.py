@@ -16,6 +16,7 @@ an unsuppressed value) into the ministry tables and writes the exports to
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from interchange.indicators.cells import ALL, DIMENSIONS, PROTECTION_COLUMNS
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 KEY = ("indicator", "breakdown", *DIMENSIONS)
 """What identifies a cell within a version."""
 _FIGURES = ("value", "numerator", "denominator", "suppressed", "reason", "published_value")
+_LOCK_BASE = 7_404_300_000_000  # arbitrary: advisory-lock keys of publication periods start here
 _STORED = (*KEY, "value", "numerator", "denominator", "unit", "sensitivity", *PROTECTION_COLUMNS)
 
 
@@ -122,6 +124,17 @@ class Inputs:
     linkage_run_id: int | None
 
 
+def _serialise(connection: Connection, period: str) -> None:
+    """On PostgreSQL, one publish / approve / reopen of a period at a time (SQLite's writers queue anyway).
+
+    Without it, two publishes of one period at the same moment would both read vN as the
+    latest and one would fail on the (period, version) key.
+    """
+    if connection.dialect.name == "postgresql":
+        key = _LOCK_BASE + zlib.crc32(period.encode())
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def read_inputs(engine: Engine) -> Inputs:
     with engine.connect() as connection:
         return Inputs(loaded_batches(connection), latest_linkage_run(connection))
@@ -142,6 +155,7 @@ def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *
     now = now or datetime.now(UTC)
     try:
         with engine.begin() as connection:
+            _serialise(connection, period.label)
             latest = _latest(connection, period.label)
             if latest is not None and latest.locked:
                 raise PublicationError(_locked_message(latest))
@@ -334,6 +348,7 @@ def approve_version(engine: Engine, period: str, version: int | None, *, by: str
     """
     now = now or datetime.now(UTC)
     with engine.begin() as connection:
+        _serialise(connection, period)
         latest = _latest(connection, period)
         if latest is None:
             raise PublicationError(f"{period} has no published version: interchange publish --period {period}")
@@ -390,6 +405,7 @@ def reopen_period(engine: Engine, period: str, *, by: str, reason: str,
         raise PublicationError("say why the period is re-opened (--reason); it is kept with the version")
     now = now or datetime.now(UTC)
     with engine.begin() as connection:
+        _serialise(connection, period)
         latest = _latest(connection, period)
         if latest is None or latest.state is not State.APPROVED:
             state = "has no published version" if latest is None else f"is not locked (v{latest.version} is " \
