@@ -12,6 +12,7 @@ import pytest
 
 from interchange.contract.records import Kind
 from interchange.contract.text import fold
+from interchange.demo.extracts import addresses_supported
 from interchange.demo.national import generate_national, org_of
 from interchange.demo.run import run_demo
 from interchange.demo.scenario import DVC, MIMC, SPC, SPS, Period, default_period
@@ -211,3 +212,19 @@ def test_national_data_set_is_hub_ready_reproducible_and_counted(tmp_path):
     moved = [p for p, orgs in pseudonyms.items() if len(orgs) == 2]
     assert len(moved) == totals["moved_in"] > 0
     assert len(pseudonyms) == totals["persons"]
+
+
+def test_a_family_shares_its_home_address_in_the_extract(truth):
+    if not addresses_supported():
+        pytest.skip("this partner kit does not pseudonymise addresses yet")
+    from interchange.partner import normalise
+
+    rows = {str(r["Įrašo ID"]): r for r in _rows(truth.file(SPC, "asmenys.csv").path)}
+    record_of = {r.pid: r for r in truth.records if r.org == SPC}
+    shared = 0
+    for family in (truth.scenario.families[h] for h in truth.scenario.risk_families):
+        homes = {(normalise.normalise_street(str(rows[record_of[p].record_id]["Gatvė"])),  # type: ignore[attr-defined]
+                  rows[record_of[p].record_id]["Namo numeris"])
+                 for p in family.members if "no_address" not in record_of[p].variants}
+        shared += len(homes) == 1
+    assert shared == len(truth.scenario.risk_families)

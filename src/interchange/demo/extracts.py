@@ -27,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from interchange.contract.codes import MUNICIPALITIES
-from interchange.demo.names import with_typo, without_diacritics
+from interchange.contract.records import Kind
+from interchange.demo.names import street_as_written, with_typo, without_diacritics
 from interchange.demo.population import Human
 from interchange.demo.scenario import DVC, MIMC, SPC, SPS, Contact, Scenario
+from interchange.partner.identifiers import RAW_IDENTIFIERS
 
 FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 CONTACT_PERIOD_CHECK = "batch.contact_period_share"
@@ -45,13 +47,19 @@ class Habits:
     no_diacritics: float
     maiden_name: float = 0.0  # a married woman under her unmarried surname
     upper_case: bool = False
+    address: tuple[str, ...] = ("street", "house_number", "locality", "postcode")  # columns exported
+    no_address: float = 0.0
+    old_address: float = 0.0  # the address before the last move
 
 
 HABITS = {
-    SPC: Habits(without_code=0.03, code_typo=0.01, surname_typo=0.015, no_diacritics=0.03),
-    MIMC: Habits(without_code=0.15, code_typo=0.01, surname_typo=0.03, no_diacritics=0.05, maiden_name=0.04),
-    DVC: Habits(without_code=0.05, code_typo=0.0, surname_typo=0.02, no_diacritics=0.10),
-    SPS: Habits(without_code=0.02, code_typo=0.01, surname_typo=0.02, no_diacritics=0.05, upper_case=True),
+    SPC: Habits(without_code=0.03, code_typo=0.01, surname_typo=0.015, no_diacritics=0.03, no_address=0.02),
+    # The women's centre keeps only the locality: victims' addresses are confidential.
+    MIMC: Habits(without_code=0.15, code_typo=0.01, surname_typo=0.03, no_diacritics=0.05, maiden_name=0.04,
+                 address=("locality",), no_address=0.1),
+    DVC: Habits(without_code=0.05, code_typo=0.0, surname_typo=0.02, no_diacritics=0.10, no_address=0.05),
+    SPS: Habits(without_code=0.02, code_typo=0.01, surname_typo=0.02, no_diacritics=0.05, upper_case=True,
+                old_address=0.05),
 }
 
 
@@ -86,6 +94,21 @@ class ExtractFile:
         return self.rows - len(self.bad_rows)
 
 
+ADDRESS_HEADERS = {
+    SPC: {"street": "Gatvė", "house_number": "Namo numeris", "locality": "Gyvenamoji vietovė",
+          "postcode": "Pašto kodas"},
+    MIMC: {"locality": "Gyvenamoji vietovė"},
+    DVC: {"street": "street", "house_number": "house_number", "locality": "locality", "postcode": "postcode"},
+    SPS: {"street": "gatve", "house_number": "namo_numeris", "locality": "gyvenamoji_vietove",
+          "postcode": "pasto_kodas"},
+}
+
+
+def addresses_supported() -> bool:
+    """Whether this version of the partner kit pseudonymises address columns."""
+    return any(column.name == "street" for column in RAW_IDENTIFIERS.get(Kind.PERSON, ()))
+
+
 def _person_ids(scenario: Scenario) -> dict[str, dict[int, str]]:
     formats = {SPC: "A{:06d}", MIMC: "MIC-{:05d}", DVC: "D{:05d}", SPS: "SPS-{:06d}"}
     return {org: {pid: formats[org].format(n) for n, pid in enumerate(pids, start=1)}
@@ -107,6 +130,7 @@ class _Writer:
         self.households = household_ids(scenario)
         self.records: list[PersonRecord] = []
         self.files: list[ExtractFile] = []
+        self.addresses = addresses_supported()
         self.risk_members = {pid for hid in scenario.risk_families
                              if scenario.period.overlaps(scenario.families[hid].social_risk_from,
                                                          scenario.families[hid].social_risk_to)
@@ -143,6 +167,26 @@ class _Writer:
         self.records.append(record)
         return code, given, surname, record
 
+    def place(self, org: str, person: Human, record: PersonRecord) -> list[str]:
+        """The address cells this agency exports (none while the partner kit cannot take them)."""
+        if not self.addresses:
+            return []
+        habits = HABITS[org]
+        where = dict(zip(("street", "house_number", "locality", "postcode"), person.address, strict=True))
+        if self.rng.random() < habits.no_address:
+            record.variants.append("no_address")
+            return [""] * len(habits.address)
+        if self.rng.random() < habits.old_address:
+            record.variants.append("old_address")
+            where = dict(zip(where, person.old_address, strict=True))
+        where["street"] = street_as_written(where["street"], self.rng)
+        if habits.upper_case:
+            where["street"] = where["street"].upper()
+        return [where[name] for name in habits.address]
+
+    def address_headers(self, org: str) -> tuple[str, ...]:
+        return tuple(ADDRESS_HEADERS[org][name] for name in HABITS[org].address) if self.addresses else ()
+
     # --- the social services centre --------------------------------------------------------
 
     def spc(self) -> None:
@@ -155,11 +199,11 @@ class _Writer:
             rows.append([record.record_id, code, given, surname, f"{person.birth_date:%Y.%m.%d}",
                          "moteris" if person.sex == "female" else "vyras", _municipality_lt(person.municipality),
                          home or "", "ne", _yes(pid in self.risk_members), "ne", "", _yes(person.addiction),
-                         "taip"])
+                         "taip", *self.place(SPC, person, record)])
         self._spc_csv(folder / "asmenys.csv", "person", (
             "Įrašo ID", "Asmens kodas", "Vardas", "Pavardė", "Gimimo data", "Lytis", "Savivaldybė",
             "Namų ūkio ID", "Smurto auka", "Socialinės rizikos šeima", "Negalia", "Dalyvumo lygis",
-            "Priklausomybė", "Sutikimas ataskaitoms"), rows)
+            "Priklausomybė", "Sutikimas ataskaitoms", *self.address_headers(SPC)), rows)
         homes = []
         for hid in self.s.risk_families:
             family = self.s.families[hid]
@@ -194,10 +238,11 @@ class _Writer:
             code, given, surname, record = self.identity(MIMC, person)
             rows.append([record.record_id, code or None, given, surname, person.birth_date,
                          "Moteris" if person.sex == "female" else "Vyras", _municipality_lt(person.municipality),
-                         _yes(pid in self.s.dv_victims), _yes(person.addiction), "Taip"])
+                         _yes(pid in self.s.dv_victims), _yes(person.addiction), "Taip",
+                         *self.place(MIMC, person, record)])
         self._xlsx(folder / "asmenys.xlsx", "person", (
             "Įrašo ID", "Asmens kodas", "Vardas", "Pavardė", "Gimimo data", "Lytis", "Savivaldybė",
-            "Smurto auka", "Priklausomybė", "Sutikimas ataskaitoms"), rows)
+            "Smurto auka", "Priklausomybė", "Sutikimas ataskaitoms", *self.address_headers(MIMC)), rows)
         cases = [[c.record_id, c.case_type, self.ids[MIMC][c.pid], c.opened, c.closed,
                   _yes(bool(c.repeat_victimisation)), c.children_in_family]
                  for c in self.s.cases if c.org == MIMC]
@@ -227,10 +272,11 @@ class _Writer:
             code, given, surname, record = self.identity(DVC, person)
             rows.append([record.record_id, code, given, surname, person.birth_date.isoformat(), person.sex,
                          person.municipality, _yes_en(person.disability),
-                         "" if person.participation_level is None else person.participation_level, "yes"])
+                         "" if person.participation_level is None else person.participation_level, "yes",
+                         *self.place(DVC, person, record)])
         self._utf8(DVC, folder / "persons.csv", "person", (
             "record_id", "personal_code", "given_name", "surname", "birth_date", "sex", "municipality",
-            "disability", "participation_level", "consent_reporting"), rows)
+            "disability", "participation_level", "consent_reporting", *self.address_headers(DVC)), rows)
         cases = [[c.record_id, c.case_type, self.ids[DVC][c.pid], c.opened.isoformat(), _iso(c.closed)]
                  for c in self.s.cases if c.org == DVC]
         self._utf8(DVC, folder / "enrolments.csv", "case",
@@ -253,10 +299,12 @@ class _Writer:
             code, given, surname, record = self.identity(SPS, person)
             rows.append([record.record_id, code, given, surname, person.birth_date.isoformat(),
                          "moteris" if person.sex == "female" else "vyras", person.municipality,
-                         _yes(pid in self.risk_members), _yes(person.disability), _yes(person.addiction), "taip"])
+                         _yes(pid in self.risk_members), _yes(person.disability), _yes(person.addiction), "taip",
+                         *self.place(SPS, person, record)])
         self._utf8(SPS, folder / "asmenys.csv", "person", (
-            "iraso_id", "asmens_kodas", "vardas", "pavarde", "gimimo_data", "lytis",
-            "savivaldybe", "socialines_rizikos_seima", "negalia", "priklausomybe", "sutikimas_ataskaitoms"), rows)
+            "iraso_id", "asmens_kodas", "vardas", "pavarde", "gimimo_data", "lytis", "savivaldybe",
+            "socialines_rizikos_seima", "negalia", "priklausomybe", "sutikimas_ataskaitoms",
+            *self.address_headers(SPS)), rows)
         cases = [[c.record_id, c.case_type, self.ids[SPS][c.pid], c.opened.isoformat(), _iso(c.closed)]
                  for c in self.s.cases if c.org == SPS]
         self._utf8(SPS, folder / "atvejai.csv", "case",

@@ -94,3 +94,38 @@ def with_typo(text: str, rng: random.Random) -> str:
     if text[position] == text[position + 1]:
         return text[:position] + text[position + 1:]
     return text[:position] + text[position + 1] + text[position] + text[position + 2:]
+
+
+# Where people live: streets and localities of Kretinga district, and a few neighbours'.
+STREETS = (
+    "Vilniaus g.", "Birutės g.", "Žemaitės al.", "Rotušės a.", "Luokesų g.", "Melioratorių g.",
+    "Savanorių g.", "Mituvos g.", "Kęstučio g.", "Tiltų g.", "Klaipėdos g.", "Vytauto g.",
+    "Šventosios g.", "Pakalnės g.", "Gedimino g.", "Kurmaičių g.", "Amatų g.", "Liepų g.", "Sodo g.",
+    "J. Pabrėžos g.", "Vilties g.", "Ąžuolų g.", "Mokyklos g.", "Taikos g.",
+)
+# (locality, postcode prefix, weight) per municipality
+LOCALITIES = {
+    "LT-22": (("Kretinga", "LT-971", 55), ("Darbėnai", "LT-970", 8), ("Salantai", "LT-975", 7),
+              ("Kartena", "LT-970", 5), ("Vydmantai", "LT-970", 5), ("Kūlupėnai", "LT-970", 4),
+              ("Jokūbavas", "LT-970", 4), ("Grūšlaukė", "LT-970", 3), ("Žalgiriai", "LT-971", 3)),
+    "LT-30": (("Palanga", "LT-001", 1),),
+    "LT-20": (("Gargždai", "LT-961", 1),),
+    "LT-47": (("Skuodas", "LT-981", 1),),
+}
+
+
+def address(rng: random.Random, municipality: str) -> tuple[str, str, str, str]:
+    """(street, house and flat number, locality, postcode) of a new home."""
+    places = LOCALITIES.get(municipality, LOCALITIES["LT-22"])
+    locality, prefix, _ = rng.choices(places, [w for *_, w in places])[0]
+    house = str(rng.randint(1, 120)) + (rng.choice("ABC") if rng.random() < 0.08 else "")
+    if locality in ("Kretinga", "Palanga", "Gargždai") and rng.random() < 0.5:
+        house += f"-{rng.randint(1, 60)}"  # a flat
+    return rng.choice(STREETS), house, locality, f"{prefix}{rng.randint(0, 99):02d}"
+
+
+def street_as_written(street: str, rng: random.Random) -> str:
+    """The register writes 'Vilniaus g.'; clerks also write 'Vilniaus gatvė'."""
+    if rng.random() < 0.3:
+        return street.replace(" g.", " gatvė").replace(" al.", " alėja").replace(" a.", " aikštė")
+    return street

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from interchange.contract.personal_code import check_digit
-from interchange.demo.names import SURNAMES_MALE, given_name, surname_for
+from interchange.demo.names import SURNAMES_MALE, address, given_name, surname_for
 
 HOME = "LT-22"  # Kretinga district
 NEIGHBOURS = ("LT-30", "LT-20", "LT-47")  # Palanga, Klaipėda district, Skuodas
@@ -29,6 +29,8 @@ class Human:
     disability: bool = False
     participation_level: int | None = None
     addiction: bool = False
+    address: tuple[str, str, str, str] = ("", "", "", "")  # street, house-flat, locality, postcode
+    old_address: tuple[str, str, str, str] = ("", "", "", "")  # where they lived before
 
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year
@@ -78,7 +80,8 @@ class Population:
         return earliest + timedelta(days=self.rng.randrange((latest - earliest).days + 1))
 
     def person(self, sex: str, birth: date, family_surname: str, *, married: bool = False,
-               maiden_family: str | None = None, municipality: str | None = None) -> Human:
+               maiden_family: str | None = None, municipality: str | None = None,
+               home: Human | None = None) -> Human:
         """A new person; `family_surname` is the male form of the family's surname."""
         serial = self._serials.get(birth, self.rng.randrange(0, 400))
         self._serials[birth] = serial + 1 + self.rng.randrange(3)
@@ -88,6 +91,9 @@ class Population:
             municipality = HOME if self.rng.random() < 0.95 else self.rng.choice(NEIGHBOURS)
         human = Human(len(self.people), given_name(self.rng, sex, birth.year), surname, maiden,
                       birth, sex, personal_code(birth, sex, serial % 1000), municipality)
+        # Members of one family share their home; everyone has moved at some time.
+        human.address = home.address if home else address(self.rng, municipality)
+        human.old_address = home.old_address if home else address(self.rng, municipality)
         self.people.append(human)
         return human
 
@@ -112,14 +118,17 @@ class Population:
         if two_parents:
             father_age = min(70, mother.age_on(self.reference_day) + self.rng.randint(0, 6))
             father_birth = self.birth_date(father_age, father_age)
-            adults.append(self.person("male", father_birth, stem, municipality=mother.municipality))
+            adults.append(self.person("male", father_birth, stem, municipality=mother.municipality, home=mother))
         mother_age_now = mother.age_on(self.reference_day)
-        kids = []
+        kids: list[Human] = []
         for _ in range(children):
             oldest = max(0, min(child_max_age, mother_age_now - 17))
             birth = self.birth_date(0, oldest)
-            kids.append(self.person(self.rng.choice(("female", "male")), birth, stem,
-                                    municipality=mother.municipality))
+            kid = self.person(self.rng.choice(("female", "male")), birth, stem,
+                              municipality=mother.municipality, home=mother)
+            while kid.given_name in {k.given_name for k in kids}:  # parents do not name two children alike
+                kid.given_name = given_name(self.rng, kid.sex, kid.birth_date.year)
+            kids.append(kid)
         home = Family(len(self.families), [a.pid for a in adults], [k.pid for k in kids])
         for member in adults + kids:
             member.family = home.hid
