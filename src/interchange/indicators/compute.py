@@ -19,7 +19,6 @@ appears in both cells and once in the total.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Collection, Iterable
 from datetime import date
@@ -28,7 +27,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, and_, false, or_, select
+from sqlalchemy import Connection, Engine, String, Text, and_, cast, false, func, or_, select
 
 from interchange.indicators.catalogue import Catalogue, Indicator, Selection
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdown_name
@@ -52,6 +51,7 @@ ADULT_AGE = 18
 _CHUNK = 100_000
 _FAMILY_COUNTS = frozenset({"households", "children", "family_weeks", "cases"})
 _MAX_CHILDREN = 30  # contract.values.ChildCount
+_DAYS = 100_000  # days since 2000-01-01 stay below this until the 2270s
 
 
 class UnlinkedRecordsError(RuntimeError):
@@ -60,37 +60,41 @@ class UnlinkedRecordsError(RuntimeError):
 
 # --- reading the warehouse -----------------------------------------------------------------------
 
-_TABLES: dict[str, dict[str, pa.DataType]] = {
+_TABLES: dict[str, dict[str, str]] = {
     "person_recs": {
-        "org": pa.string(), "record_id": pa.string(), "person_key": pa.string(),
-        "household_record_id": pa.string(), "sex": pa.string(), "birth_year": pa.int64(),
-        "municipality": pa.string(), "consent_reporting": pa.bool_(), "dv_victim": pa.bool_(),
-        "social_risk_family": pa.bool_(), "disability": pa.bool_(), "addiction": pa.bool_()},
+        "org": "VARCHAR", "record_id": "VARCHAR", "person_key": "VARCHAR", "household_record_id": "VARCHAR",
+        "sex": "VARCHAR", "birth_year": "BIGINT", "municipality": "VARCHAR", "consent_reporting": "BOOLEAN",
+        "dv_victim": "BOOLEAN", "social_risk_family": "BOOLEAN", "disability": "BOOLEAN", "addiction": "BOOLEAN"},
     "household_recs": {
-        "org": pa.string(), "record_id": pa.string(), "household_key": pa.string(), "municipality": pa.string(),
-        "social_risk_from": pa.date32(), "social_risk_to": pa.date32(), "children_count": pa.int64()},
+        "org": "VARCHAR", "record_id": "VARCHAR", "household_key": "VARCHAR", "municipality": "VARCHAR",
+        "social_risk_from": "DATE", "social_risk_to": "DATE", "children_count": "BIGINT"},
     "contacts": {
-        "org": pa.string(), "record_id": pa.string(), "person_record_id": pa.string(), "service_code": pa.string(),
-        "day": pa.date32(), "minutes": pa.int64()},
+        "org": "VARCHAR", "record_id": "VARCHAR", "person_record_id": "VARCHAR", "service_code": "VARCHAR",
+        "day": "DATE", "minutes": "BIGINT"},
     "sessions": {
-        "org": pa.string(), "record_id": pa.string(), "service_code": pa.string(), "day": pa.date32(),
-        "minutes": pa.int64()},
-    "attendance": {
-        "org": pa.string(), "record_id": pa.string(), "person_record_id": pa.string(), "service_code": pa.string(),
-        "day": pa.date32()},
+        "org": "VARCHAR", "record_id": "VARCHAR", "service_code": "VARCHAR", "day": "DATE", "minutes": "BIGINT",
+        "attendees": "VARCHAR"},
     "cases": {
-        "org": pa.string(), "record_id": pa.string(), "case_type": pa.string(), "person_record_id": pa.string(),
-        "household_record_id": pa.string(), "opened": pa.date32(), "closed": pa.date32(),
-        "repeat_victimisation": pa.bool_(), "children_in_family": pa.int64()},
+        "org": "VARCHAR", "record_id": "VARCHAR", "case_type": "VARCHAR", "person_record_id": "VARCHAR",
+        "household_record_id": "VARCHAR", "opened": "DATE", "closed": "DATE", "repeat_victimisation": "BOOLEAN",
+        "children_in_family": "BIGINT"},
 }
-_DUCK_TYPES = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.date32(): "DATE", pa.bool_(): "BOOLEAN"}
+"""The DuckDB tables a run reads into, with their column types."""
+# Dates and JSON travel as text (ISO dates, the attendee list's JSON): parsing them is DuckDB's
+# work, not a Python loop's, which is most of the reading time at national scale.
+_ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "BOOLEAN": pa.bool_(), "DATE": pa.string()}
 
 
 def _read_warehouse(connection: Connection, duck: duckdb.DuckDBPyConnection, period: Period,
                     orgs: Collection[str] | None) -> None:
     """Copy what the period needs from the warehouse into DuckDB tables (see _TABLES)."""
     for name, columns in _TABLES.items():
-        duck.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {_DUCK_TYPES[t]}' for c, t in columns.items())})")
+        duck.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+
+    def _text_of(column: Any) -> Any:
+        if connection.dialect.name == "postgresql":  # whatever the server's DateStyle
+            return func.to_char(column, "YYYY-MM-DD").label(column.name)
+        return cast(column, String).label(column.name)
 
     p, pl = person_records, person_links
     _copy(connection, duck, "person_recs", select(
@@ -102,32 +106,35 @@ def _read_warehouse(connection: Connection, duck: duckdb.DuckDBPyConnection, per
 
     h, hl = household_records, household_links
     _copy(connection, duck, "household_recs", select(
-        h.c.org, h.c.record_id, hl.c.household_key, h.c.municipality, h.c.social_risk_from, h.c.social_risk_to,
-        h.c.children_count,
+        h.c.org, h.c.record_id, hl.c.household_key, h.c.municipality, _text_of(h.c.social_risk_from),
+        _text_of(h.c.social_risk_to), h.c.children_count,
     ).select_from(h.outerjoin(hl, and_(hl.c.org == h.c.org, hl.c.record_id == h.c.record_id)))
         .where(h.c.deleted == false()))
 
     c = contact_records
     _copy(connection, duck, "contacts", _in_orgs(select(
-        c.c.org, c.c.record_id, c.c.person_record_id, c.c.service_code, c.c.contact_date, c.c.duration_minutes,
+        c.c.org, c.c.record_id, c.c.person_record_id, c.c.service_code, _text_of(c.c.contact_date),
+        c.c.duration_minutes,
     ).where(c.c.deleted == false(), c.c.contact_date.between(period.start, period.end)), c, orgs))
 
     g = group_session_records
-    sessions = connection.execution_options(yield_per=_CHUNK).execute(_in_orgs(select(
-        g.c.org, g.c.record_id, g.c.service_code, g.c.session_date, g.c.duration_minutes, g.c.attendee_record_ids,
+    _copy(connection, duck, "sessions", _in_orgs(select(
+        g.c.org, g.c.record_id, g.c.service_code, _text_of(g.c.session_date), g.c.duration_minutes,
+        cast(g.c.attendee_record_ids, Text),
     ).where(g.c.deleted == false(), g.c.session_date.between(period.start, period.end)), g, orgs))
-    for rows in sessions.partitions():
-        _insert(duck, "sessions", [row[:5] for row in rows])
-        _insert(duck, "attendance", [(org, record_id, attendee, service, day)
-                                     for org, record_id, service, day, _, attendees in rows
-                                     for attendee in _id_list(attendees)])
 
     k = case_records
     _copy(connection, duck, "cases", _in_orgs(select(
-        k.c.org, k.c.record_id, k.c.case_type, k.c.person_record_id, k.c.household_record_id, k.c.opened,
-        k.c.closed, k.c.repeat_victimisation, k.c.children_in_family,
+        k.c.org, k.c.record_id, k.c.case_type, k.c.person_record_id, k.c.household_record_id, _text_of(k.c.opened),
+        _text_of(k.c.closed), k.c.repeat_victimisation, k.c.children_in_family,
     ).where(k.c.deleted == false(), k.c.opened <= period.end,
             or_(k.c.closed.is_(None), k.c.closed >= period.start)), k, orgs))
+
+    duck.execute("""
+        CREATE TABLE attendance AS
+        SELECT org, record_id, CAST(unnest(from_json(attendees, '["VARCHAR"]')) AS VARCHAR) AS person_record_id,
+               service_code, day
+        FROM sessions WHERE attendees IS NOT NULL""")
 
 
 def _in_orgs(statement: Any, table: Any, orgs: Collection[str] | None) -> Any:
@@ -135,29 +142,18 @@ def _in_orgs(statement: Any, table: Any, orgs: Collection[str] | None) -> Any:
 
 
 def _copy(connection: Connection, duck: duckdb.DuckDBPyConnection, name: str, statement: Any) -> None:
+    schema = _TABLES[name]
+    columns = ", ".join(f"CAST({column} AS {kind})" for column, kind in schema.items())
     result = connection.execution_options(yield_per=_CHUNK).execute(statement)
     for rows in result.partitions():
-        _insert(duck, name, rows)
-
-
-def _insert(duck: duckdb.DuckDBPyConnection, name: str, rows: list) -> None:
-    if not rows:
-        return
-    schema = _TABLES[name]
-    columns = list(zip(*rows, strict=True))
-    chunk = pa.table({column: pa.array(values, type=kind)
-                      for (column, kind), values in zip(schema.items(), columns, strict=True)})
-    duck.register("_chunk", chunk)
-    try:
-        duck.execute(f"INSERT INTO {name} SELECT * FROM _chunk")
-    finally:
-        duck.unregister("_chunk")
-
-
-def _id_list(value: Any) -> list[str]:
-    if isinstance(value, str):  # a backend that hands JSON back as text
-        value = json.loads(value)
-    return [str(v) for v in value or []]
+        values = list(zip(*rows, strict=True))
+        chunk = pa.table({column: pa.array(values[n], type=_ARROW[kind])
+                          for n, (column, kind) in enumerate(schema.items())})
+        duck.register("_chunk", chunk)
+        try:
+            duck.execute(f"INSERT INTO {name} SELECT {columns} FROM _chunk")
+        finally:
+            duck.unregister("_chunk")
 
 
 # --- the facts -------------------------------------------------------------------------------
@@ -171,6 +167,8 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
             f"('{label}', {_date(first)}, {_date(last)})" for label, first, last in period.months())})
             AS m(month, first_day, last_day)""")
     duck.execute(f"CREATE TABLE numbers AS SELECT range AS n FROM range(1, {_MAX_CHILDREN + 1})")
+    duck.execute(f"CREATE TABLE days AS SELECT CAST(range AS DATE) AS day FROM range({start}, {end} + 1, "
+                 "INTERVAL 1 DAY)")
     # A person's attributes across agencies: the most common value of their records (ties: the
     # smallest); consent only if some record says yes and none says no; a flag if any record sets it.
     duck.execute(f"""
@@ -238,9 +236,13 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
     if orphans:
         log.warning("%d contact or attendance row(s) name a person record that is not in the warehouse "
                     "(deleted or never sent); they are not counted", orphans)
+    # One row per event and calendar month it covers (clipped to that month), with integer ids for
+    # persons (pid) and families (fid): counting distinct integers is what keeps national runs fast.
+    duck.execute("CREATE TABLE person_ids AS SELECT person_key, row_number() OVER (ORDER BY person_key) AS pid "
+                 "FROM persons")
     duck.execute(f"""
-        CREATE TABLE facts AS
-        SELECT e.source, e.org, e.org || ':' || e.uid AS uid, e.person_key, e.service_code, e.case_type,
+        CREATE TABLE keyed AS
+        SELECT e.rowid AS event_id, e.source, e.org, e.person_key, e.service_code, e.case_type,
                e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
                coalesce(e.household_key, p.household_key, e.person_key) AS family_key,
                coalesce(p.consent, e.person_key IS NULL) AS consent,
@@ -255,6 +257,23 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
         LEFT JOIN households hh ON hh.household_key = coalesce(e.household_key, p.household_key)
         WHERE NOT (e.source IN ('contact', 'attendance') AND e.person_key IS NULL)
           AND NOT (e.source = 'case' AND e.person_key IS NULL AND e.household_key IS NULL)""")
+    duck.execute("CREATE TABLE family_ids AS SELECT family_key, row_number() OVER (ORDER BY family_key) AS fid "
+                 "FROM (SELECT DISTINCT family_key FROM keyed WHERE family_key IS NOT NULL)")
+    duck.execute("""
+        CREATE TABLE facts AS
+        WITH k AS (
+            SELECT k.* EXCLUDE (person_key, family_key), i.pid, f.fid
+            FROM keyed k
+            LEFT JOIN person_ids i ON i.person_key = k.person_key
+            LEFT JOIN family_ids f ON f.family_key = k.family_key)
+        SELECT k.*, strftime(k.day_from, '%Y-%m') AS month FROM k WHERE k.day_from = k.day_to
+        UNION ALL
+        SELECT k.* REPLACE (greatest(k.day_from, m.first_day) AS day_from, least(k.day_to, m.last_day) AS day_to),
+               m.month
+        FROM k JOIN months m ON k.day_from <= m.last_day AND k.day_to >= m.first_day
+        WHERE k.day_from < k.day_to""")
+    for table in ("events", "keyed", "contacts", "attendance", "sessions", "cases"):  # facts hold all they said
+        duck.execute(f"DROP TABLE {table}")
 
 
 def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
@@ -324,29 +343,25 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
 
     count = indicator.count
     municipality = "family_municipality" if count in _FAMILY_COUNTS else "municipality"
-    if count == "family_weeks":
-        expand = ("JOIN (SELECT unnest(generate_series(min(first_day), max(last_day), INTERVAL 1 DAY))::DATE AS day "
-                  "FROM months) d ON d.day BETWEEN f.day_from AND f.day_to")
-        month = "strftime(d.day, '%Y-%m')"
-    else:
-        expand = "JOIN months m ON f.day_from <= m.last_day AND f.day_to >= m.first_day"
-        month = "m.month"
-    entity, figure, keep = {
-        "persons": ("f.person_key", "count(DISTINCT entity)", "f.person_key IS NOT NULL"),
-        "households": ("f.family_key", "count(DISTINCT entity)", "f.family_key IS NOT NULL"),
-        "children": ("f.family_key || '#' || n.n", "count(DISTINCT entity)", "f.family_key IS NOT NULL"),
-        "person_days": ("f.person_key || '@' || f.day_from", "count(DISTINCT entity)", "f.person_key IS NOT NULL"),
-        "family_weeks": ("f.family_key || '@' || d.day", "count(DISTINCT entity) / 7.0", "f.family_key IS NOT NULL"),
-        "contacts": ("f.uid", "count(DISTINCT entity)", "true"),
-        "sessions": ("f.uid", "count(DISTINCT entity)", "true"),
-        "cases": ("f.uid", "count(DISTINCT entity)", "true"),
-        "hours": ("f.uid", "coalesce(sum(minutes), 0) / 60.0", "true"),
+    # A day's offset in the period is below _DAYS, so id * _DAYS + offset names a (person, day) pair.
+    day = "datediff('day', DATE '2000-01-01', {})"
+    entity, figure, keep, expand = {
+        "persons": ("pid", "count(DISTINCT entity)", "pid IS NOT NULL", ""),
+        "households": ("fid", "count(DISTINCT entity)", "fid IS NOT NULL", ""),
+        "children": (f"fid * {_MAX_CHILDREN + 1} + n.n", "count(DISTINCT entity)", "fid IS NOT NULL",
+                     "JOIN numbers n ON n.n <= f.children"),
+        "person_days": (f"pid * {_DAYS} + {day.format('f.day_from')}", "count(DISTINCT entity)", "pid IS NOT NULL",
+                        ""),
+        "family_weeks": (f"fid * {_DAYS} + {day.format('d.day')}", "count(DISTINCT entity) / 7.0",
+                         "fid IS NOT NULL", "JOIN days d ON d.day BETWEEN f.day_from AND f.day_to"),
+        "contacts": ("event_id", "count(DISTINCT entity)", "true", ""),
+        "sessions": ("event_id", "count(DISTINCT entity)", "true", ""),
+        "cases": ("event_id", "count(DISTINCT entity)", "true", ""),
+        "hours": ("event_id", "coalesce(sum(minutes), 0) / 60.0", "true", ""),
     }[count]
-    if count == "children":
-        expand += " JOIN numbers n ON n.n <= f.children"
     duck.execute(f"""
         CREATE OR REPLACE TEMP VIEW expanded AS
-        SELECT {entity} AS entity, f.minutes, f.consent, {month} AS month, f.{municipality} AS municipality,
+        SELECT {entity} AS entity, f.minutes, f.consent, f.month, f.{municipality} AS municipality,
                f.org, f.sex, f.age_group
         FROM chosen f {expand}
         WHERE {keep}""")
@@ -385,11 +400,11 @@ def _require(indicator: Indicator) -> str:
     if require.min_distinct_orgs is not None:
         having.append(f"count(DISTINCT org) >= {int(require.min_distinct_orgs)}")
     if having:
-        conditions.append(f"person_key IN (SELECT person_key FROM facts WHERE ({rows}) AND person_key IS NOT NULL "
-                          f"GROUP BY person_key HAVING {' AND '.join(having)})")
+        conditions.append(f"pid IN (SELECT pid FROM facts WHERE ({rows}) AND pid IS NOT NULL "
+                          f"GROUP BY pid HAVING {' AND '.join(having)})")
     if require.also_in:
         also = " OR ".join(_where(s) for s in require.also_in)
-        conditions.append(f"person_key IN (SELECT person_key FROM facts WHERE ({also}) AND person_key IS NOT NULL)")
+        conditions.append(f"pid IN (SELECT pid FROM facts WHERE ({also}) AND pid IS NOT NULL)")
     return " AND " + " AND ".join(conditions)
 
 

@@ -1,0 +1,208 @@
+"""The whole indicator catalogue over a national-scale warehouse: time and peak memory.
+
+Builds (once; ``--rebuild`` to redo) a SQLite warehouse shaped like all of Lithuania in a
+year: ``--persons`` (1,000,000) persons in 60 municipalities with 4 organisations each,
+a fifth of them known to a second organisation (so ~1.2M person records, linked: the
+benchmark writes person_links / household_links itself, as a linkage run would),
+``--contacts`` (10,000,000) contacts in 2025, 100,000 group sessions with 3-8 registered
+attendees, 300,000 cases and 100,000 households (40 % at social risk). Rows are written
+straight into the warehouse tables (the ingest path has its own benchmark).
+
+Then, in a fresh process, runs ``compute_indicators`` for the period 2025 and prints the
+wall time (reading the warehouse + DuckDB work), the number of cells and the peak RSS of
+that process.
+
+    .venv/bin/python benchmarks/indicators_national.py [--persons 1000000] [--contacts 10000000]
+        [--db /tmp/interchange-national.sqlite] [--rebuild] [--period 2025]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from interchange.contract.codes import CaseType
+from interchange.contract.services import SERVICES, Mode
+
+MUNICIPALITIES = 60
+ORGS_PER_MUNICIPALITY = 4
+YEAR_START = date(2025, 1, 1)
+
+
+def build(db: Path, persons: int, contacts: int, seed: int = 1) -> None:
+    from interchange.warehouse.engine import open_warehouse
+
+    db.unlink(missing_ok=True)
+    open_warehouse(f"sqlite:///{db}").dispose()  # the schema, by the real migrations
+    rng = np.random.default_rng(seed)
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=OFF")
+    con.execute("PRAGMA synchronous=OFF")
+    now = datetime.now(UTC).isoformat(sep=" ")
+    con.execute("INSERT INTO batches (batch_id, org, kind, source, sha256, status, received_at, receipt_written) "
+                "VALUES (1, 'bench', 'person', 'inbox', ?, 'loaded', ?, 1)", ("0" * 64, now))
+    con.execute("INSERT INTO linkage_runs (run_id, started_at, scorer, upper, lower) VALUES (1, ?, 'bench', 0.95, 0.5)",
+                (now,))
+    n_orgs = MUNICIPALITIES * ORGS_PER_MUNICIPALITY
+    orgs = [f"m{m:02d}-org{k}" for m in range(MUNICIPALITIES) for k in range(ORGS_PER_MUNICIPALITY)]
+
+    # households: at one organisation each
+    n_households = max(persons // 10, 1)
+    h_org = rng.integers(0, n_orgs, n_households)
+    h_risk = rng.random(n_households) < 0.4
+    h_from = [(YEAR_START - timedelta(days=int(d))).isoformat() for d in rng.integers(-300, 700, n_households)]
+    con.executemany(
+        "INSERT INTO household_records (org, record_id, deleted, household_pseudonym, municipality, social_risk_from, "
+        "social_risk_to, children_count, version, content_hash, batch_id, row_number) "
+        "VALUES (?, ?, 0, ?, ?, ?, NULL, ?, 1, 'x', 1, 1)",
+        ((orgs[o], f"H{i}", f"{i:064x}", f"LT-{o // ORGS_PER_MUNICIPALITY + 1:02d}", h_from[i] if h_risk[i] else None,
+          int(c)) for i, (o, c) in enumerate(zip(h_org, rng.integers(0, 5, n_households), strict=True))))
+    con.executemany("INSERT INTO household_keys (household_key, created_at, created_by_run) VALUES (?, ?, 1)",
+                    ((f"h-{i:016x}", now) for i in range(n_households)))
+    con.executemany("INSERT INTO household_links (org, record_id, household_key, linked_at, run_id) "
+                    "VALUES (?, ?, ?, ?, 1)",
+                    ((orgs[o], f"H{i}", f"h-{i:016x}", now) for i, o in enumerate(h_org)))
+    households_of_org: dict[int, np.ndarray] = {}
+    order = np.argsort(h_org, kind="stable")
+    bounds = np.searchsorted(h_org[order], np.arange(n_orgs + 1))
+    for o in range(n_orgs):
+        households_of_org[o] = order[bounds[o]:bounds[o + 1]]
+
+    # person records: one per person, a fifth with a second record at another organisation
+    municipality = rng.integers(0, MUNICIPALITIES, persons)
+    first_org = municipality * ORGS_PER_MUNICIPALITY + rng.integers(0, ORGS_PER_MUNICIPALITY, persons)
+    second = rng.random(persons) < 0.2
+    second_org = municipality * ORGS_PER_MUNICIPALITY + (first_org + 1) % ORGS_PER_MUNICIPALITY
+    rec_person = np.concatenate([np.arange(persons), np.flatnonzero(second)])
+    rec_org = np.concatenate([first_org, second_org[second]])
+    n_records = len(rec_person)
+    birth = rng.integers(1930, 2025, persons)
+    sex = np.where(rng.random(persons) < 0.52, "female", "male")
+    consent = rng.random(persons) < 0.97
+    dv = rng.random(persons) < 0.03
+    with_household = rng.random(n_records) < 0.3
+
+    def household_of(r: int) -> str | None:
+        pool = households_of_org[int(rec_org[r])]
+        if not with_household[r] or len(pool) == 0:
+            return None
+        return f"H{int(pool[r % len(pool)])}"
+
+    con.executemany(
+        "INSERT INTO person_records (org, record_id, deleted, person_pseudonym, birth_year, sex, municipality, "
+        "household_record_id, dv_victim, social_risk_family, disability, addiction, consent_reporting, version, "
+        "content_hash, batch_id, row_number) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, 1, 'x', 1, 1)",
+        ((orgs[int(rec_org[r])], f"P{r}", f"{int(p):064x}", int(birth[p]), str(sex[p]),
+          f"LT-{int(municipality[p]) + 1:02d}", household_of(r), bool(dv[p]), bool(consent[p]))
+         for r, p in enumerate(rec_person)))
+    con.executemany("INSERT INTO person_keys (person_key, created_at, created_by_run) VALUES (?, ?, 1)",
+                    ((f"p-{p:016x}", now) for p in range(persons)))
+    con.executemany("INSERT INTO person_links (org, record_id, person_key, linked_at, run_id) VALUES (?, ?, ?, ?, 1)",
+                    ((orgs[int(rec_org[r])], f"P{r}", f"p-{int(p):016x}", now) for r, p in enumerate(rec_person)))
+    con.commit()
+
+    individual = [s.code for s in SERVICES if s.mode in (Mode.INDIVIDUAL, Mode.EITHER)]
+    group = [s.code for s in SERVICES if s.mode in (Mode.GROUP, Mode.EITHER)]
+    chunk = 1_000_000
+    for start in range(0, contacts, chunk):
+        size = min(chunk, contacts - start)
+        rec = rng.integers(0, n_records, size)
+        service = rng.integers(0, len(individual), size)
+        day = rng.integers(0, 365, size)
+        minutes = rng.integers(15, 120, size)
+        con.executemany(
+            "INSERT INTO contact_records (org, record_id, deleted, person_record_id, service_code, contact_date, "
+            "duration_minutes, version, content_hash, batch_id, row_number) VALUES (?, ?, 0, ?, ?, ?, ?, 1, 'x', 1, 1)",
+            ((orgs[int(rec_org[r])], f"K{start + i}", f"P{int(r)}", individual[int(s)],
+              (YEAR_START + timedelta(days=int(d))).isoformat(), int(m))
+             for i, (r, s, d, m) in enumerate(zip(rec, service, day, minutes, strict=True))))
+        con.commit()
+
+    records_of_org: dict[int, np.ndarray] = {}
+    order = np.argsort(rec_org, kind="stable")
+    bounds = np.searchsorted(rec_org[order], np.arange(n_orgs + 1))
+    for o in range(n_orgs):
+        records_of_org[o] = order[bounds[o]:bounds[o + 1]]
+
+    def sessions() -> Iterator[tuple]:
+        for i in range(100_000):
+            o = int(rng.integers(0, n_orgs))
+            pool = records_of_org[o]
+            attendees = rng.choice(pool, size=min(int(rng.integers(3, 9)), len(pool)), replace=False)
+            yield (orgs[o], f"G{i}", group[i % len(group)], (YEAR_START + timedelta(days=i % 365)).isoformat(), 90,
+                   "[" + ",".join(f'"P{int(a)}"' for a in attendees) + "]", int(i % 3))
+
+    con.executemany(
+        "INSERT INTO group_session_records (org, record_id, deleted, service_code, session_date, duration_minutes, "
+        "attendee_record_ids, unregistered_attendees, version, content_hash, batch_id, row_number) "
+        "VALUES (?, ?, 0, ?, ?, ?, ?, ?, 1, 'x', 1, 1)", sessions())
+
+    case_types = [str(t) for t in CaseType]
+    n_cases = 300_000
+    rec = rng.integers(0, n_records, n_cases)
+    opened = rng.integers(-365, 365, n_cases)
+    length = rng.integers(7, 400, n_cases)
+    closed = rng.random(n_cases) < 0.5
+    con.executemany(
+        "INSERT INTO case_records (org, record_id, deleted, case_type, person_record_id, household_record_id, opened, "
+        "closed, repeat_victimisation, children_in_family, version, content_hash, batch_id, row_number) "
+        "VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, 1, 'x', 1, 1)",
+        ((orgs[int(rec_org[r])], f"C{i}", case_types[i % len(case_types)], f"P{int(r)}", household_of(int(r)),
+          (YEAR_START + timedelta(days=int(o))).isoformat(),
+          (YEAR_START + timedelta(days=int(o + n))).isoformat() if c and o + n < 330 else None,
+          bool(i % 3 == 0), int(i % 4))
+         for i, (r, o, n, c) in enumerate(zip(rec, opened, length, closed, strict=True))))
+    con.commit()
+    con.close()
+
+
+def compute(db: Path, period: str) -> None:
+    from interchange.indicators.catalogue import load_catalogue
+    from interchange.indicators.compute import compute_indicators
+    from interchange.warehouse.engine import open_warehouse
+
+    engine = open_warehouse(f"sqlite:///{db}", upgrade=False)
+    started = time.perf_counter()
+    cells = compute_indicators(engine, load_catalogue(), period)
+    elapsed = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    total = cells[cells["breakdown"] == "total"].set_index("indicator")["value"]
+    print(f"compute_indicators({period!r}): {elapsed:.1f} s, {len(cells)} cells, "
+          f"{total.size} indicators, peak RSS {peak_mib:.0f} MiB")
+    print(f"  persons_served {total['persons_served']:.0f}, multi_org_persons {total['multi_org_persons']:.0f}, "
+          f"supervised_families {total['supervised_families']:.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--contacts", type=int, default=10_000_000)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/interchange-national.sqlite"))
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--period", default="2025")
+    parser.add_argument("--compute-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.compute_only:
+        compute(args.db, args.period)
+        return
+    if args.rebuild or not args.db.exists():
+        started = time.perf_counter()
+        build(args.db, args.persons, args.contacts)
+        print(f"built {args.db} ({args.persons} persons, {args.contacts} contacts) in "
+              f"{time.perf_counter() - started:.0f} s")
+    # A fresh process, so the peak memory is the computation's own.
+    subprocess.run([sys.executable, __file__, "--compute-only", "--db", str(args.db), "--period", args.period],
+                   check=True)
+
+
+if __name__ == "__main__":
+    main()
