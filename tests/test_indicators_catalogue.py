@@ -192,3 +192,11 @@ def test_a_group_service_cannot_be_counted_as_a_contact() -> None:
 
     assert "therapeutic_group is a group service and never comes as source contact" in message
     assert SERVICES_BY_CODE["therapeutic_group"].group == "integrated_services"
+
+
+def test_the_analysts_page_lists_every_indicator_with_both_names() -> None:
+    page = (Path(__file__).parents[1] / "docs" / "indicators.md").read_text(encoding="utf-8")
+
+    for indicator in load_catalogue().indicators:
+        assert f"| `{indicator.code}` | {indicator.group} | {indicator.name_lt} | {indicator.name_en} |" in page, (
+            indicator.code)
