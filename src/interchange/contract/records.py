@@ -116,6 +116,29 @@ class Person(Record):
     birth_date_bloom: BloomText | None = bilingual(
         "gimimo_datos_bloom", "Keyed Bloom filter of the birth date's digit pairs.",
         "Raktu apsaugotas gimimo datos skaitmenų porų Bloom filtras.", None)
+    street_token: Hex64 | None = bilingual(
+        "gatves_zetonas", "Keyed exact-match token of the normalised street name of residence.",
+        "Raktu apsaugotas normalizuoto gyvenamosios vietos gatvės pavadinimo žetonas tiksliam "
+        "sutapimui.", None)
+    street_bloom: BloomText | None = bilingual(
+        "gatves_bloom", "Keyed Bloom filter of the street name's letter pairs, for fuzzy linkage.",
+        "Raktu apsaugotas gatvės pavadinimo raidžių porų Bloom filtras apytiksliam susiejimui.",
+        None)
+    house_number_token: Hex64 | None = bilingual(
+        "namo_numerio_zetonas",
+        "Keyed exact-match token of the house and flat number (as in 12A-5).",
+        "Raktu apsaugotas namo ir buto numerio (pvz., 12A-5) žetonas tiksliam sutapimui.", None)
+    locality_token: Hex64 | None = bilingual(
+        "gyvenvietes_zetonas",
+        "Keyed exact-match token of the city, town or village of residence.",
+        "Raktu apsaugotas gyvenamosios vietovės (miesto, miestelio, kaimo) žetonas tiksliam "
+        "sutapimui.", None)
+    locality_bloom: BloomText | None = bilingual(
+        "gyvenvietes_bloom", "Keyed Bloom filter of the locality name's letter pairs.",
+        "Raktu apsaugotas gyvenamosios vietovės pavadinimo raidžių porų Bloom filtras.", None)
+    postcode_token: Hex64 | None = bilingual(
+        "pasto_kodo_zetonas", "Keyed exact-match token of the postcode's digits.",
+        "Raktu apsaugotas pašto kodo skaitmenų žetonas tiksliam sutapimui.", None)
     birth_year: BirthYear | None = bilingual(
         "gimimo_metai", "Year of birth.", "Gimimo metai.", None)
     sex: SexValue | None = bilingual(

@@ -24,16 +24,29 @@ SURNAME = IdentifierColumn("surname", "pavarde", "Surname(s).", "Pavardė (pavar
 BIRTH_DATE = IdentifierColumn(
     "birth_date", "gimimo_data", "Birth date (YYYY-MM-DD) when the personal code is unknown.",
     "Gimimo data (MMMM-MM-DD), kai asmens kodas nežinomas.")
+STREET = IdentifierColumn(
+    "street", "gatve", "Street of residence (e.g. Vilniaus g.).",
+    "Gyvenamosios vietos gatvė (pvz., Vilniaus g.).")
+HOUSE_NUMBER = IdentifierColumn(
+    "house_number", "namo_numeris", "House and flat number (e.g. 12A-5).",
+    "Namo ir buto numeris (pvz., 12A-5).")
+LOCALITY = IdentifierColumn(
+    "locality", "gyvenamoji_vietove", "City, town or village of residence.",
+    "Gyvenamoji vietovė (miestas, miestelis, kaimas).")
+POSTCODE = IdentifierColumn("postcode", "pasto_kodas", "Postcode (e.g. LT-97111).",
+                            "Pašto kodas (pvz., LT-97111).")
 REFERENCE_CODE = IdentifierColumn(
     "reference_personal_code", "atstovo_asmens_kodas",
     "Personal code of the household's reference person.",
     "Namų ūkio atstovo asmens kodas.")
 
 RAW_IDENTIFIERS: dict[Kind, tuple[IdentifierColumn, ...]] = {
-    Kind.PERSON: (PERSONAL_CODE, GIVEN_NAME, SURNAME, BIRTH_DATE),
+    Kind.PERSON: (PERSONAL_CODE, GIVEN_NAME, SURNAME, BIRTH_DATE, STREET, HOUSE_NUMBER, LOCALITY,
+                  POSTCODE),
     Kind.HOUSEHOLD: (REFERENCE_CODE,),
 }
-ALL_IDENTIFIERS = (PERSONAL_CODE, GIVEN_NAME, SURNAME, BIRTH_DATE, REFERENCE_CODE)
+ALL_IDENTIFIERS = (PERSONAL_CODE, GIVEN_NAME, SURNAME, BIRTH_DATE, STREET, HOUSE_NUMBER, LOCALITY,
+                   POSTCODE, REFERENCE_CODE)
 
 # Headers partners commonly use for the same columns; matched after folding.
 _MORE_ALIASES = {
@@ -41,6 +54,10 @@ _MORE_ALIASES = {
     "given_name": ("vardai", "first_name"),
     "surname": ("pavardes", "last_name", "family_name"),
     "birth_date": ("date_of_birth", "gim_data"),
+    "street": ("gatves_pavadinimas", "street_name"),
+    "house_number": ("namo_nr", "namas", "house_no"),
+    "locality": ("vietove", "miestas", "gyvenviete", "city", "town"),
+    "postcode": ("pasto_indeksas", "post_code", "zip"),
 }
 
 

@@ -23,7 +23,18 @@ _SURNAME_ENDINGS = ("iene", "iute", "aite", "yte", "ute", "ius", "ys", "is", "as
 _MIN_ROOT = 3
 
 
-__all__ = ["fold", "normalise_birth_date", "normalise_name", "surname_root"]
+# Address words as the Lithuanian address register abbreviates them, so "Vilniaus gatvė" and
+# "Vilniaus g." give one token. Only whole words are replaced.
+_ADDRESS_WORDS = {
+    "gatve": "g", "prospektas": "pr", "aleja": "al", "skersgatvis": "skg", "plentas": "pl",
+    "kelias": "kel", "aikste": "a", "takas": "tak", "krantine": "krant",
+}
+_NOT_ALNUM_OR_SPACE = re.compile(r"[^a-z0-9 ]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_LEADING_ZEROS = re.compile(r"^0+(?=\d)")
+
+__all__ = ["fold", "normalise_birth_date", "normalise_house_number", "normalise_locality",
+           "normalise_name", "normalise_postcode", "normalise_street", "surname_root"]
 
 
 def normalise_name(text: str | None) -> str:
@@ -38,6 +49,46 @@ def normalise_name(text: str | None) -> str:
     spaced = _SEPARATORS.sub(" ", fold(text))
     letters = _NOT_LETTER_OR_SPACE.sub("", spaced)
     return _SPACES.sub(" ", letters).strip()
+
+
+def normalise_street(text: str | None) -> str:
+    """A street name as lower-case ASCII words, digits kept, register abbreviations applied.
+
+    Like :func:`normalise_name`, but digits stay (streets such as "Birželio 23-iosios") and
+    the words gatvė, prospektas, alėja, skersgatvis, plentas, kelias, aikštė, takas, krantinė
+    become g, pr, al, skg, pl, kel, a, tak, krant: "Vilniaus gatvė" and "Vilniaus g." →
+    "vilniaus g"; "Birželio 23-iosios g." → "birzelio 23 iosios g".
+    """
+    if not text:
+        return ""
+    spaced = _SEPARATORS.sub(" ", fold(text))
+    words = _NOT_ALNUM_OR_SPACE.sub("", spaced).split()
+    return " ".join(_ADDRESS_WORDS.get(w, w) for w in words)
+
+
+def normalise_house_number(text: str | None) -> str:
+    """House and flat number as "12a-5": lower case, letters and digits, parts joined by "-".
+
+    Lithuanian addresses write the flat after the house number ("Vilniaus g. 12-5"); any
+    run of other characters (spaces, "/", "-", "k.") separates parts, and leading zeros go:
+    "12A - 05" → "12a-5", "012" → "12".
+    """
+    if not text:
+        return ""
+    parts = [_LEADING_ZEROS.sub("", p) for p in _NOT_ALNUM.split(fold(text)) if p]
+    return "-".join(parts)
+
+
+def normalise_locality(text: str | None) -> str:
+    """A city, town or village name, normalised exactly like a name: "Darbėnai" → "darbenai"."""
+    return normalise_name(text)
+
+
+def normalise_postcode(text: str | None) -> str:
+    """The digits of a postcode: "LT-97111" and "97111" → "97111"."""
+    if not text:
+        return ""
+    return "".join(c for c in str(text) if c.isascii() and c.isdigit())
 
 
 def surname_root(normalised: str) -> str:

@@ -26,7 +26,15 @@ from interchange.partner.bloom import BloomEncoder, to_text
 from interchange.partner.drop_writer import DropWriter, write_manifest
 from interchange.partner.identifiers import RAW_IDENTIFIERS, identifier_aliases
 from interchange.partner.keys import PseudonymKey
-from interchange.partner.normalise import normalise_birth_date, normalise_name, surname_root
+from interchange.partner.normalise import (
+    normalise_birth_date,
+    normalise_house_number,
+    normalise_locality,
+    normalise_name,
+    normalise_postcode,
+    normalise_street,
+    surname_root,
+)
 from interchange.partner.pseudonyms import field_token, household_pseudonym, person_pseudonym
 from interchange.partner.report import FileReport
 from interchange.tabular import read_table
@@ -48,7 +56,8 @@ class _Encoder:
     def __init__(self, key: PseudonymKey, today: date | None) -> None:
         self.key = key
         self.today = today
-        self.blooms = {f: BloomEncoder(key, f) for f in ("given_name", "surname", "birth_date")}
+        self.blooms = {f: BloomEncoder(key, f)
+                       for f in ("given_name", "surname", "birth_date", "street", "locality")}
 
     def person(self, ids: dict[str, Any], row: int, columns: dict[str, str],
                contract: dict[str, Any], contract_columns: dict[str, str]
@@ -78,7 +87,17 @@ class _Encoder:
                                                        surname_root(surname))
         if code is None and not (given or surname or birth_text):
             problems.append(warning("identity.none", row=row))
-        return fields, problems
+        return fields | self._address(ids), problems
+
+    def _address(self, ids: dict[str, Any]) -> dict[str, Any]:
+        """Street and locality get a token and a Bloom filter; house number and postcode a token."""
+        fields = self._encodings("street", normalise_street(_text(ids.get("street"))))
+        fields |= self._encodings("locality", normalise_locality(_text(ids.get("locality"))))
+        for field, normalised in (("house_number", normalise_house_number(_text(ids.get("house_number")))),
+                                  ("postcode", normalise_postcode(_text(ids.get("postcode"))))):
+            if normalised:
+                fields[f"{field}_token"] = field_token(self.key, field, normalised)
+        return fields
 
     def household(self, ids: dict[str, Any], row: int, columns: dict[str, str]
                   ) -> tuple[dict[str, Any], list[Problem]]:

@@ -153,6 +153,8 @@ person_records = _record_table(
     _hex64("person_pseudonym"), _hex64("given_name_token"), _hex64("surname_token"),
     _hex64("surname_root_token"), _hex64("birth_date_token"),
     _bloom("given_name_bloom"), _bloom("surname_bloom"), _bloom("birth_date_bloom"),
+    _hex64("street_token"), _bloom("street_bloom"), _hex64("house_number_token"),
+    _hex64("locality_token"), _bloom("locality_bloom"), _hex64("postcode_token"),
     Column("birth_year", Integer), Column("sex", String(8)), Column("municipality", String(8)),
     _ref("household_record_id"),
     Column("dv_victim", Boolean), Column("social_risk_family", Boolean), Column("disability", Boolean),
