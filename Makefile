@@ -33,6 +33,7 @@ BENCHMARK_BACKEND ?= sqlite
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/pseudonymise_throughput.py
 	$(BIN)/python benchmarks/ingest_throughput.py --backend $(BENCHMARK_BACKEND)
+	$(BIN)/python benchmarks/linkage_febrl.py
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache

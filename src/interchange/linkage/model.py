@@ -15,8 +15,14 @@ import logging
 import numpy as np
 import pandas as pd
 
-from interchange.linkage.bloom_columns import decode_blooms
-from interchange.linkage.model_settings import BLOOM_FIELDS, TRAINING_RULES, MatchSettings, settings_dict
+from interchange.linkage.bloom_columns import bits_column, decode_blooms, word_columns
+from interchange.linkage.model_settings import (
+    ADDRESS_COMPARISONS,
+    BLOOM_FIELDS,
+    TRAINING_RULES,
+    MatchSettings,
+    settings_dict,
+)
 from interchange.linkage.pairs import PAIR_COLUMNS, PSEUDONYM_WEIGHT, pseudonym_pairs
 
 RECORD_COLUMNS = (
@@ -24,12 +30,16 @@ RECORD_COLUMNS = (
     "birth_date_token", "given_name_bloom", "surname_bloom", "birth_date_bloom", "birth_year",
     "sex", "municipality",
 )
+# Address encodings came later (contract v1.1); a frame without them is read as "no address".
+ADDRESS_COLUMNS = ("street_token", "house_number_token", "locality_token", "postcode_token",
+                   "street_bloom", "locality_bloom")
 _TOKEN_COLUMNS = ("person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
-                  "birth_date_token")
+                  "birth_date_token", "street_token", "house_number_token", "locality_token",
+                  "postcode_token")
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PAIR_COLUMNS", "RECORD_COLUMNS", "MatchSettings", "prepare_records", "score_pairs"]
+__all__ = ["ADDRESS_COLUMNS", "PAIR_COLUMNS", "RECORD_COLUMNS", "MatchSettings", "prepare_records", "score_pairs"]
 
 
 def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None) -> pd.DataFrame:
@@ -65,12 +75,18 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     # Column by column, so the caller's token strings are never copied as a whole frame.
     table = pd.DataFrame({"uid": records["uid"].astype(str)})
     for column in _TOKEN_COLUMNS:
-        table[column] = _token_ids(records[column])
+        table[column] = _token_ids(_column(records, column))
     for column in ("sex", "municipality"):
         table[column] = records[column].astype("string[pyarrow]")
     table["birth_year"] = pd.to_numeric(records["birth_year"], errors="coerce").astype("Int64")
-    blooms = [decode_blooms(records[f"{f}_bloom"], f) for f in BLOOM_FIELDS]
+    blooms = [decode_blooms(_column(records, f"{f}_bloom"), f) for f in BLOOM_FIELDS]
     return pd.concat([table, *blooms], axis=1).reset_index(drop=True)
+
+
+def _column(records: pd.DataFrame, name: str) -> pd.Series:
+    if name in records.columns:
+        return records[name]
+    return pd.Series([None] * len(records), index=records.index, dtype=object)
 
 
 def _token_ids(tokens: pd.Series) -> pd.Series:
@@ -116,8 +132,69 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
              "estimated" if trained else "default")
     threshold = min(settings.min_probability, 1.0)
     pairs = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+    pairs = guard_households(pairs, table, settings)
     pairs = pairs.rename(columns={"unique_id_l": "uid_l", "unique_id_r": "uid_r"})
     return pairs.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]]
+
+
+def guard_households(pairs: pd.DataFrame, table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
+    """Drop the positive address evidence of pairs on which no personal field agrees.
+
+    Household members share the street, house and flat number, locality and postcode, and
+    often the surname root. For two different people those agreements are not independent,
+    as the Fellegi-Sunter product of per-field weights assumes: their u values come from
+    random pairs, where a shared address is rare, so a mother and daughter (or two flatmates)
+    at one address would score as one person. Rule: unless the given name agrees (exact
+    token, or any Dice level of the given-name comparison) or the birth agrees (exact token,
+    any Dice level, or the same year), the positive part of the street, house-number and place
+    weights is removed and the probability recomputed. A missing given name or birth date
+    does not agree: a record with only a surname and an address cannot tell a mother from her
+    daughter. Disagreeing addresses still count against a pair. The surname does not
+    corroborate: families share it. Off when ``settings.household_guard`` is False.
+
+    Args:
+        pairs: Splink's predictions with ``uid_l``, ``uid_r``, ``match_weight`` and the
+            per-comparison weights ``mw_<comparison>``.
+        table: the prepared records (:func:`prepare_records`) the pairs were scored on.
+    """
+    if pairs.empty or not settings.household_guard:
+        return pairs
+    corroborated = np.zeros(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), _GUARD_CHUNK):
+        chunk = pairs.iloc[start:start + _GUARD_CHUNK]
+        corroborated[start:start + len(chunk)] = _corroborated(chunk, table, settings)
+    bonus = np.zeros(len(pairs))
+    for comparison in ADDRESS_COMPARISONS:
+        bonus += pairs[f"mw_{comparison}"].to_numpy(dtype=float).clip(min=0.0)
+    weight = pairs["match_weight"].to_numpy(dtype=float) - np.where(corroborated, 0.0, bonus)
+    return pairs.assign(match_weight=weight, match_probability=1.0 / (1.0 + np.exp2(-weight)))
+
+
+_GUARD_CHUNK = 500_000  # pairs per step: bounds the gathered filter words to ~130 MB per field
+
+
+def _corroborated(pairs: pd.DataFrame, table: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
+    """Given name or birth agrees (token, Dice level, or birth year); missing never agrees."""
+    index = pd.Index(table["uid"])
+    left, right = index.get_indexer(pairs["uid_l"]), index.get_indexer(pairs["uid_r"])
+    found = np.zeros(len(pairs), dtype=bool)
+    for column in ("given_name_token", "birth_date_token", "birth_year"):
+        values = table[column]
+        known = values.notna().to_numpy()
+        numbers = values.fillna(0).to_numpy(dtype=np.int64)
+        found |= known[left] & known[right] & (numbers[left] == numbers[right])
+    found |= _dice(table, "given_name", left, right) >= min(settings.name_dice)
+    found |= _dice(table, "birth_date", left, right) >= min(settings.date_dice)
+    return found
+
+
+def _dice(table: pd.DataFrame, field: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Dice similarity of the field's filters for the given row pairs (0 where one is missing)."""
+    words = table[word_columns(field)].to_numpy(dtype=np.int64).view(np.uint64)
+    bits = table[bits_column(field)].fillna(0).to_numpy(dtype=np.int64)
+    common = np.bitwise_count(words[left] & words[right]).sum(axis=1, dtype=np.int64)
+    total = bits[left] + bits[right]
+    return np.divide(2.0 * common, total, out=np.zeros(len(left)), where=total > 0)
 
 
 def _train(linker: object, settings: MatchSettings) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from interchange.linkage.bloom_columns import bits_column, dice_sql
 
-BLOOM_FIELDS = ("given_name", "surname", "birth_date")
+BLOOM_FIELDS = ("given_name", "surname", "birth_date", "street", "locality")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,12 @@ class MatchSettings:
         em_max_pairs: cap on the blocked pairs each EM session uses.
         name_dice: Dice thresholds of the name Bloom-filter levels, highest first.
         date_dice: Dice thresholds of the birth-date Bloom-filter levels, highest first.
+        address_dice: Dice thresholds of the street levels (two); the first is also the
+            locality's typo level.
+        household_guard: remove the positive address evidence of pairs on which neither the
+            given name nor the birth agrees (``model.guard_households``), so that members of
+            one household stay apart; off only to measure what it costs on data without
+            households (the FEBRL benchmark).
         seed: seed for u sampling, so runs are reproducible.
         duckdb_memory_limit: DuckDB's memory cap; above it DuckDB spills to temporary files.
     """
@@ -54,6 +60,8 @@ class MatchSettings:
     em_max_pairs: float | None = 2e6
     name_dice: tuple[float, ...] = (0.85, 0.7, 0.55)
     date_dice: tuple[float, ...] = (0.8, 0.65)
+    address_dice: tuple[float, float] = (0.85, 0.7)
+    household_guard: bool = True
     seed: int = 42
     duckdb_memory_limit: str = "1GB"
 
@@ -70,6 +78,13 @@ _NAME_MU = {
 }
 _BIRTH_MU = [(0.88, 4e-5), (0.05, 3e-4), (0.02, 2e-3), (0.03, 0.013), (0.02, 0.98466)]
 _SEX_MU = [(0.98, 0.5), (0.02, 0.5)]
+# Addresses: people move, so m is lower than for names; a street name is shared by ~1/300 of
+# random pairs (common names like Vilniaus g. recur in every town), a house and flat number
+# by ~1/500, a locality by ~1/50 (cities are large).
+_STREET_MU = [(0.75, 0.003), (0.05, 0.001), (0.03, 0.003), (0.17, 0.993)]
+_HOUSE_MU = [(0.75, 0.002), (0.25, 0.998)]
+_PLACE_MU = [(0.70, 0.005), (0.08, 0.02), (0.05, 0.002), (0.04, 0.005), (0.13, 0.968)]
+
 _MUNICIPALITY_MU = [(0.8, 0.3), (0.2, 0.7)]
 
 
@@ -147,6 +162,58 @@ def category_comparison(column: str, mu: list[tuple[float, float]]) -> dict[str,
     }
 
 
+# Comparisons whose positive weight the household guard (model.guard_households) removes
+# from pairs on which neither the given name nor the birth date agrees.
+ADDRESS_COMPARISONS = ("street", "house_number", "place")
+
+
+def street_comparison(settings: MatchSettings) -> dict[str, Any]:
+    """Street name: exact token, Bloom Dice levels, else."""
+    mu = iter(_STREET_MU)
+    levels = [_null("street_token"),
+              _level("street_token_l = street_token_r", "exact", next(mu))]
+    dice = dice_sql("street")
+    for threshold in settings.address_dice:
+        levels.append(_level(f"{dice} >= {threshold}", f"dice >= {threshold}", next(mu)))
+    levels.append(_level("ELSE", "different", next(mu)))
+    return {"output_column_name": "street", "comparison_levels": levels}
+
+
+def house_number_comparison(settings: MatchSettings) -> dict[str, Any]:
+    """House and flat number: equal, else."""
+    c = "house_number_token"
+    return {
+        "output_column_name": "house_number",
+        "comparison_levels": [
+            _null(c),
+            _level(f"{c}_l = {c}_r", "exact", _HOUSE_MU[0]),
+            _level("ELSE", "different", _HOUSE_MU[1]),
+        ],
+    }
+
+
+def place_comparison(settings: MatchSettings) -> dict[str, Any]:
+    """Locality and postcode as one comparison: a postcode lies inside a locality, so their
+    agreements are not independent evidence. Both equal, locality equal,
+    postcode equal, locality Dice (a typo), else."""
+    mu = iter(_PLACE_MU)
+    null = ("(locality_token_l IS NULL OR locality_token_r IS NULL) "
+            "AND (postcode_token_l IS NULL OR postcode_token_r IS NULL)")
+    return {
+        "output_column_name": "place",
+        "comparison_levels": [
+            _level(null, "null", null=True),
+            _level("locality_token_l = locality_token_r AND postcode_token_l = postcode_token_r",
+                   "locality and postcode", next(mu)),
+            _level("locality_token_l = locality_token_r", "locality", next(mu)),
+            _level("postcode_token_l = postcode_token_r", "postcode", next(mu)),
+            _level(f"{dice_sql('locality')} >= {settings.address_dice[0]}",
+                   f"locality dice >= {settings.address_dice[0]}", next(mu)),
+            _level("ELSE", "different", next(mu)),
+        ],
+    }
+
+
 def comparisons(settings: MatchSettings) -> list[dict[str, Any]]:
     return [
         pseudonym_comparison(),
@@ -155,6 +222,9 @@ def comparisons(settings: MatchSettings) -> list[dict[str, Any]]:
         birth_comparison(settings.date_dice),
         category_comparison("sex", _SEX_MU),
         category_comparison("municipality", _MUNICIPALITY_MU),
+        street_comparison(settings),
+        house_number_comparison(settings),
+        place_comparison(settings),
     ]
 
 
@@ -173,6 +243,16 @@ def blocking_rules(settings: MatchSettings, n_records: int) -> list[str]:
         "l.given_name_token = r.given_name_token AND l.surname_root_token = r.surname_root_token",
         "l.given_name_token = r.given_name_token AND l.birth_date_token = r.birth_date_token",
         "l.surname_root_token = r.surname_root_token AND l.birth_date_token = r.birth_date_token",
+    ]
+    # Address rules: records of one person whose names or birth date are misspelt. Each pairs
+    # a place with a second field so that a block is a dwelling, a building or a name within
+    # one postcode (a few hundred to a few thousand people), never a whole town: "given name
+    # and locality" would put every Jonas of Vilnius in one block.
+    rules += [
+        "l.street_token = r.street_token AND l.house_number_token = r.house_number_token",
+        "l.postcode_token = r.postcode_token AND l.house_number_token = r.house_number_token",
+        "l.given_name_token = r.given_name_token AND l.postcode_token = r.postcode_token",
+        "l.surname_root_token = r.surname_root_token AND l.postcode_token = r.postcode_token",
     ]
     if blocking == "standard":
         # Catches a misspelt given name AND surname; about 27 records share a birth date in a
@@ -198,7 +278,8 @@ def settings_dict(settings: MatchSettings, n_records: int) -> dict[str, Any]:
         "comparisons": comparisons(settings),
         "blocking_rules_to_generate_predictions": blocking_rules(settings, n_records),
         "retain_matching_columns": False,
-        "retain_intermediate_calculation_columns": False,
+        # The household guard needs each comparison's weight per pair (mw_<comparison>).
+        "retain_intermediate_calculation_columns": True,
         "em_convergence": 0.001,
         "max_iterations": 20,
     }
@@ -224,6 +305,7 @@ def _birth_mu(n_thresholds: int) -> list[tuple[float, float]]:
 
 
 __all__ = [
+    "ADDRESS_COMPARISONS",
     "BLOOM_FIELDS",
     "TRAINING_RULES",
     "MatchSettings",
