@@ -51,7 +51,9 @@ from interchange.indicators.disclosure_lines import Lines, build_lines, check_ce
 
 _EPS = 1e-6
 _BIG = 1e9  # stands for "unbounded": any figure the LP pushes here is far above every threshold
-_CHEAP_ROUNDS = 8
+_CHEAP_ROUNDS = 10
+_REGION_ROUNDS = 3
+_BATCH_VARIABLES = 3000
 FIGURE_NAMES = ("value", "numerator", "denominator", "denominator-numerator")
 
 
@@ -188,41 +190,24 @@ class _Problem:
     component_of_var: np.ndarray
     component_of_eq: np.ndarray
     component_of_ub: np.ndarray
-    _blocks: list[_Block] | None = None
+    _order: tuple | None = None
 
-    def blocks(self) -> list[_Block]:
-        """The LP of each connected component on its own (built once: slicing per solve is slow)."""
-        if self._blocks is None:
+    def sorted_by_component(self) -> tuple:
+        """Variables and rows sorted by component (built once): a component's LP is then a
+        contiguous block, and several components together a block-diagonal LP."""
+        if self._order is None:
             n_components = int(self.component_of_var.max()) + 1 if len(self.component_of_var) else 0
             var_order = np.argsort(self.component_of_var, kind="stable")
             eq_order = np.argsort(self.component_of_eq, kind="stable")
             ub_order = np.argsort(self.component_of_ub, kind="stable")
-            a_eq = self.a_eq[eq_order][:, var_order].tocsr()
-            a_ub = self.a_ub[ub_order][:, var_order].tocsr()
-            var_cut = np.searchsorted(self.component_of_var[var_order], np.arange(n_components + 1))
-            eq_cut = np.searchsorted(self.component_of_eq[eq_order], np.arange(n_components + 1))
-            ub_cut = np.searchsorted(self.component_of_ub[ub_order], np.arange(n_components + 1))
-            self._blocks = []
-            for c in range(n_components):
-                cols = slice(var_cut[c], var_cut[c + 1])
-                eq_rows, ub_rows = slice(eq_cut[c], eq_cut[c + 1]), slice(ub_cut[c], ub_cut[c + 1])
-                has_eq, has_ub = eq_cut[c + 1] > eq_cut[c], ub_cut[c + 1] > ub_cut[c]
-                self._blocks.append(_Block(
-                    variables=var_order[cols],
-                    a_eq=a_eq[eq_rows, cols] if has_eq else None,
-                    b_eq=self.b_eq[eq_order[eq_rows]] if has_eq else None,
-                    a_ub=a_ub[ub_rows, cols] if has_ub else None,
-                    b_ub=self.b_ub[ub_order[ub_rows]] if has_ub else None))
-        return self._blocks
-
-
-@dataclass(frozen=True)
-class _Block:
-    variables: np.ndarray
-    a_eq: sparse.csr_matrix | None
-    b_eq: np.ndarray | None
-    a_ub: sparse.csr_matrix | None
-    b_ub: np.ndarray | None
+            bounds = np.arange(n_components + 1)
+            self._order = (
+                var_order, self.a_eq[eq_order][:, var_order].tocsr(), self.b_eq[eq_order],
+                self.a_ub[ub_order][:, var_order].tocsr(), self.b_ub[ub_order],
+                np.searchsorted(self.component_of_var[var_order], bounds),
+                np.searchsorted(self.component_of_eq[eq_order], bounds),
+                np.searchsorted(self.component_of_ub[ub_order], bounds))
+        return self._order
 
 
 class _Rows:
@@ -386,21 +371,29 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
     # maximising a weighted sum of those figures (all weights 1 first, then random weights
     # and signs, so neighbours are pushed apart as well as together). Any solution is a
     # point the reader cannot rule out: a figure it takes to 0 or to the threshold is cleared.
+    # The same first on small regions with the rest held at the truth (cheaper, and a
+    # region's solution is a witness on its own), then on whole components.
     rng = np.random.default_rng(0)
-    for round_no in range(_CHEAP_ROUNDS):
-        doubt = ~cleared()
-        if not doubt.any():
-            break
-        weights = np.ones(int(doubt.sum()))
-        if round_no:
-            weights = rng.uniform(0.2, 1.0, len(weights)) * rng.choice([-1.0, 1.0], len(weights))
-        objective = np.asarray(targets.matrix[doubt].T @ weights).ravel()
-        for sense in (-1.0, 1.0):
-            x = _solve(problem, sense * objective, np.unique(targets.component[doubt]))
-            if x is not None:
-                reached = targets.matrix @ x
-                seen_low = np.minimum(seen_low, reached)
-                seen_high = np.maximum(seen_high, reached)
+    regions = _regions(problem)
+    target_region = regions.component_of_var[targets.matrix.indices[targets.matrix.indptr[:-1]]]
+    for stage, rounds, component_of_target in ((regions, _REGION_ROUNDS, target_region),
+                                               (problem, _CHEAP_ROUNDS, targets.component)):
+        for round_no in range(rounds):
+            doubt = ~cleared()
+            if not doubt.any():
+                break
+            weights = np.ones(int(doubt.sum()))
+            senses = (-1.0, 1.0)  # all up, then all down
+            if round_no:  # random weights and signs: one direction is as good as the other
+                weights = rng.uniform(0.2, 1.0, len(weights)) * rng.choice([-1.0, 1.0], len(weights))
+                senses = (-1.0,)
+            objective = np.asarray(targets.matrix[doubt].T @ weights).ravel()
+            for sense in senses:
+                x = _solve(stage, sense * objective, np.unique(component_of_target[doubt]))
+                if x is not None:
+                    reached = targets.matrix @ x
+                    seen_low = np.minimum(seen_low, reached)
+                    seen_high = np.maximum(seen_high, reached)
 
     if not prove:
         doubt = np.flatnonzero(~cleared())
@@ -435,21 +428,75 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
 
 
 def _solve(problem: _Problem, objective: np.ndarray, components: np.ndarray) -> np.ndarray | None:
-    """Minimise ``objective`` over the given components, one LP each (the rest is left at the
-    truth); None if the solver fails on any of them."""
+    """Minimise ``objective`` over the given components (the rest is left at the truth), in
+    batches of components of about ``_BATCH_VARIABLES`` variables, each one block-diagonal LP
+    (separate solves for hundreds of small components cost more in overhead than in solving);
+    None if the solver fails on any batch."""
     x = problem.truth.astype(float).copy()
-    blocks = problem.blocks()
-    for component in np.unique(components):
-        block = blocks[int(component)]
-        c = objective[block.variables]
+    var_order, a_eq, b_eq, a_ub, b_ub, var_cut, eq_cut, ub_cut = problem.sorted_by_component()
+    components = np.unique(components)
+    sizes = var_cut[components + 1] - var_cut[components]
+    batch_of = np.cumsum(sizes) // _BATCH_VARIABLES
+    for batch in np.unique(batch_of):
+        chosen = components[batch_of == batch]
+        cols = _ranges(var_cut[chosen], var_cut[chosen + 1])
+        c = objective[var_order[cols]]
         if not c.any():
             continue
-        result = linprog(c, A_ub=block.a_ub, b_ub=block.b_ub, A_eq=block.a_eq, b_eq=block.b_eq,
-                         bounds=(0, _BIG), method="highs")
+        eq_rows = _ranges(eq_cut[chosen], eq_cut[chosen + 1])
+        ub_rows = _ranges(ub_cut[chosen], ub_cut[chosen + 1])
+        result = linprog(c, A_ub=a_ub[ub_rows][:, cols] if len(ub_rows) else None,
+                         b_ub=b_ub[ub_rows] if len(ub_rows) else None,
+                         A_eq=a_eq[eq_rows][:, cols] if len(eq_rows) else None,
+                         b_eq=b_eq[eq_rows] if len(eq_rows) else None, bounds=(0, _BIG), method="highs")
         if result.status != 0:
             return None
-        x[block.variables] = result.x
+        x[var_order[cols]] = result.x
     return x
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The concatenation of range(start, end) for each pair."""
+    lengths = ends - starts
+    if lengths.sum() == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return offsets + np.arange(int(lengths.sum()))
+
+
+def _regions(problem: _Problem, max_variables: int = 400) -> _Problem:
+    """The same variables in small regions, every other region held at the truth.
+
+    Regions are the connected components through *short* rows only (few suppressed cells:
+    a line inside one municipality) so that the long rows (a line over 60 municipalities)
+    are cut. A row that spans several regions becomes one row per region, each keeping that
+    region's part of it where the truth has it. A solution of one region's LP, with every
+    other variable at the truth, is a solution of the whole problem: a valid witness. The
+    regions are independent, so one block-diagonal LP yields a witness for every region.
+    """
+    a_all = sparse.vstack([problem.a_eq, problem.a_ub], format="csr")
+    n_eq, n_vars = problem.a_eq.shape[0], a_all.shape[1]
+    row_length = np.diff(a_all.indptr)
+    labels = problem.component_of_var
+    for longest in (64, 32, 16, 8, 4, 2):
+        short = sparse.diags((row_length <= longest).astype(float)) @ a_all
+        graph = sparse.bmat([[sparse.csr_matrix((n_vars, n_vars)), short.T], [short, None]], format="csr")
+        _, found = connected_components(graph, directed=False)
+        labels = found[:n_vars]
+        if np.bincount(labels).max() <= max_variables:
+            break
+    entries = a_all.tocoo()
+    region = labels[entries.col]
+    new_row, row_of_new = pd.factorize(pd.MultiIndex.from_arrays([entries.row, region]))
+    new_rows = row_of_new.get_level_values(0).to_numpy()
+    new_regions = row_of_new.get_level_values(1).to_numpy()
+    matrix = sparse.csr_matrix((entries.data, (new_row, entries.col)), shape=(len(new_rows), n_vars))
+    at_truth = matrix @ problem.truth
+    slack = np.concatenate([np.zeros(n_eq), np.maximum(problem.b_ub - problem.a_ub @ problem.truth, 0.0)])
+    rhs = at_truth + slack[new_rows]
+    is_eq = new_rows < n_eq
+    return _Problem(problem.var_cell, problem.var_kind, problem.truth, matrix[is_eq].tocsr(), rhs[is_eq],
+                    matrix[~is_eq].tocsr(), rhs[~is_eq], labels, new_regions[is_eq], new_regions[~is_eq])
 
 
 __all__ = ["Finding", "audit", "find_narrow_figures", "repair_until_safe"]

@@ -8,8 +8,8 @@ dimensions would show it as its denominator; so that ratio row is suppressed as 
 
 Links are found by value: a ratio indicator and a count indicator of the same period are
 linked when the ratio's numerator (or denominator) equals the count on every cell they both
-have, at least two such cells with one of them non-zero. A coincidental match only costs some
-extra suppression; the caller can also name links explicitly.
+have, at least two such cells, the totals among them and not zero. A coincidental match only
+costs some extra suppression; the caller can also name links explicitly.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from interchange.indicators.cells import DIMENSIONS
+from interchange.indicators.cells import ALL, DIMENSIONS
 from interchange.indicators.disclosure_lines import CellTableError
 
 RATIO_UNIT = "ratio"
@@ -30,40 +30,48 @@ def find_links(cells: pd.DataFrame, explicit: Iterable[tuple[str, str]] = ()) ->
 
     ``explicit`` adds (ratio indicator, count indicator) pairs whatever their values.
     """
-    period = cells["period"].astype(str).to_numpy()
-    key = period.astype(object)
-    for d in DIMENSIONS:
-        key = key + "\x1f" + cells[d].astype(str).to_numpy().astype(object)
+    explicit = list(explicit)
+    indicator = cells["indicator"].astype(str).to_numpy()
+    known = set(indicator)
+    for pair in explicit:
+        for code in pair:
+            if code not in known:
+                raise CellTableError(f"linked indicators: {code!r} is not in the cell table")
+    is_ratio = (cells["unit"].astype(str) == RATIO_UNIT).to_numpy()
+    if not is_ratio.any() or is_ratio.all():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    key, _ = pd.factorize(pd.MultiIndex.from_arrays([cells["period"].astype(str).to_numpy()]
+                                                     + [cells[d].astype(str).to_numpy() for d in DIMENSIONS]))
     frame = pd.DataFrame({
-        "position": np.arange(len(cells)), "indicator": cells["indicator"].astype(str).to_numpy(),
-        "period": period, "key": key, "is_ratio": (cells["unit"].astype(str) == RATIO_UNIT).to_numpy(),
+        "position": np.arange(len(cells)), "indicator": indicator, "period": cells["period"].astype(str).to_numpy(),
+        "key": key, "total": (cells[list(DIMENSIONS)] == ALL).all(axis=1).to_numpy(),
         "value": pd.to_numeric(cells["value"], errors="coerce").to_numpy(dtype="float64"),
         "numerator": pd.to_numeric(cells["numerator"], errors="coerce").to_numpy(dtype="float64"),
         "denominator": pd.to_numeric(cells["denominator"], errors="coerce").to_numpy(dtype="float64"),
     })
-    ratios = frame[frame["is_ratio"]]
-    counts = frame[~frame["is_ratio"]]
-    if ratios.empty or counts.empty:
+    ratios, counts = frame[is_ratio], frame[~is_ratio]
+
+    # Candidates first, by the totals (cheap); then every shared cell of each candidate pair.
+    ratio_totals = ratios[ratios["total"]].melt(id_vars=["period", "indicator"],
+                                                value_vars=["numerator", "denominator"], value_name="figure")
+    count_totals = counts[counts["total"]][["period", "indicator", "value"]]
+    candidates = ratio_totals.merge(count_totals, left_on=["period", "figure"], right_on=["period", "value"],
+                                    suffixes=("_ratio", "_count"))
+    candidates = candidates[candidates["figure"] > 0][["indicator_ratio", "indicator_count", "variable"]]
+    named = pd.DataFrame(explicit, columns=["indicator_ratio", "indicator_count"]).assign(variable="named")
+    candidates = pd.concat([candidates, named], ignore_index=True).drop_duplicates()
+    if candidates.empty:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pairs = ratios[["position", "indicator", "period", "key", "numerator", "denominator"]].merge(
-        counts[["position", "indicator", "key", "value"]], on="key", suffixes=("_ratio", "_count"))
-    pairs["same_numerator"] = pairs["numerator"] == pairs["value"]
-    pairs["same_denominator"] = pairs["denominator"] == pairs["value"]
-    pairs["nonzero"] = pairs["value"] > 0
-    summary = pairs.groupby(["period", "indicator_ratio", "indicator_count"]).agg(
-        common=("key", "size"), numerator=("same_numerator", "all"), denominator=("same_denominator", "all"),
-        nonzero=("nonzero", "any")).reset_index()
-    found = summary[(summary["common"] >= 2) & summary["nonzero"] & (summary["numerator"] | summary["denominator"])]
-    linked = set(zip(found["period"], found["indicator_ratio"], found["indicator_count"], strict=True))
-    explicit = list(explicit)
-    known = set(frame["indicator"])
-    for ratio_code, count_code in explicit:
-        for code in (ratio_code, count_code):
-            if code not in known:
-                raise CellTableError(f"linked indicators: {code!r} is not in the cell table")
-    explicit_pairs = set(explicit)
-    keep = [(p, r, c) in linked or (r, c) in explicit_pairs
-            for p, r, c in zip(pairs["period"], pairs["indicator_ratio"], pairs["indicator_count"], strict=True)]
+    ratio_cells = ratios[["position", "indicator", "key", "numerator", "denominator"]].rename(
+        columns={"position": "position_ratio", "indicator": "indicator_ratio"})
+    count_cells = counts[["position", "indicator", "key", "value"]].rename(
+        columns={"position": "position_count", "indicator": "indicator_count"})
+    pairs = ratio_cells.merge(candidates, on="indicator_ratio").merge(count_cells, on=["indicator_count", "key"])
+    figure = np.where(pairs["variable"] == "numerator", pairs["numerator"], pairs["denominator"])
+    pairs["same"] = (figure == pairs["value"]) | (pairs["variable"] == "named")
+    summary = pairs.groupby(["indicator_ratio", "indicator_count", "variable"])["same"].agg(["all", "size"])
+    accepted = summary[summary["all"] & ((summary["size"] >= 2) | (summary.index.get_level_values(2) == "named"))]
+    keep = pd.MultiIndex.from_frame(pairs[["indicator_ratio", "indicator_count", "variable"]]).isin(accepted.index)
     kept = pairs[keep]
     return kept["position_count"].to_numpy(np.int64), kept["position_ratio"].to_numpy(np.int64)
 

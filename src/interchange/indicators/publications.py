@@ -486,14 +486,14 @@ def approve(engine: Engine, workspace: Workspace, period: str, version: int | No
             by: str) -> tuple[Publication, list[Path]]:
     """Approve a version and write its exports to ``<outbox>/<period>/v<N>/``; the version and the files.
 
-    Approving an approved version whose exports are missing (a crash after approval) writes
-    them; otherwise approving it again is refused.
+    Approving a version that was approved but whose exports are missing (a crash after
+    approval, a deleted folder) writes them again; otherwise approving it again is refused.
     """
     from interchange.indicators.outbox import export_folder, export_version
 
     current = get_publication(engine, period, version)
     folder = export_folder(workspace, current.period, current.version)
-    if current.state is State.APPROVED and not folder.exists():
+    if current.approved_at is not None and not folder.exists():
         return current, export_version(engine, workspace, current.period, current.version)
     approved = approve_version(engine, period, version, by=by)
     return approved, export_version(engine, workspace, approved.period, approved.version)
