@@ -47,6 +47,8 @@ def generate_demo_data(partner_root: Path, *, seed: int = DEMO_SEED, period: Per
         truth.write(truth_path)
     return truth
 
+
+# The single-file helpers' names (the scenario uses names.py's fuller lists).
 GIVEN_FEMALE = (
     "Šarūnė", "Rūta", "Jurgita", "Asta", "Kristina", "Aušra", "Eglė", "Giedrė", "Inga",
     "Jolanta", "Laima", "Lina", "Milda", "Neringa", "Ona", "Rasa", "Simona", "Vaida", "Vilma",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -234,6 +235,24 @@ class GroundTruth:
             if extract.org == org and name in (extract.path.name, extract.drop_name):
                 return extract
         raise KeyError(f"no extract {name} of {org}")
+
+    def differences(self, totals: Mapping[str, float | None], period: str = "period",
+                    tolerance: float = 1e-3) -> dict[str, tuple[Any, Any]]:
+        """Indicators whose total cell differs from the truth: code -> (expected, found).
+
+        `totals` maps indicator codes to the hub's total cells (NaN or None for an empty
+        ratio); `period` is a label of figures_by_period ("period", "2026-Q3", the programme's code).
+        """
+        expected = figures_by_period(self.scenario)[period]
+        wrong = {}
+        for code, value in expected.items():
+            if code in ("start", "end"):
+                continue
+            found = totals.get(code)
+            found = None if found is None or found != found else found  # NaN: no value
+            if (value is None) != (found is None) or (value is not None and abs(value - found) > tolerance):
+                wrong[code] = (value, found)
+        return wrong
 
     def person_of(self, org: str, record_id: str) -> int:
         """The true person behind an organisation's person record."""
