@@ -336,19 +336,5 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@app.command()
-def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo's files.")] = Path("demo-workspace"),
-    persons: Annotated[int, typer.Option(help="How many persons to generate.")] = 600,
-) -> None:
-    """Run the end-to-end demo on synthetic Kretinga data (what exists of it so far)."""
-    from interchange.demo.run import run_demo
-
-    prepare_prefect()
-    # The hub side runs the real ingest flow, as `interchange ingest` does.
-    code = run_demo(directory, persons=persons, echo=typer.echo, ingest=flows_module("ingest").run_ingest)
-    raise typer.Exit(code)
-
-
 # Command groups kept in their own modules (interchange.commands.*) add their commands here.
 register_all(app)
