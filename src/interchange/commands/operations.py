@@ -84,7 +84,7 @@ def reprocess(
         if dry_run or not candidates:
             raise typer.Exit(0)
         with progress_bar(say("progress", language), len(candidates)) as advance:
-            reruns = run_reprocess(hub, candidates, on_progress=lambda done, total, _c: advance(done))
+            reruns = run_reprocess(hub, candidates, on_progress=lambda event: advance(event.done))
     finally:
         hub.engine.dispose()
     typer.echo(render_reruns(reruns, language))

@@ -36,6 +36,7 @@ from interchange.ingest.batches import (
 from interchange.ingest.inbox import InboxFile, list_drops, read_manifest
 from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, refuse_identifiers, rejected, validate_rows
+from interchange.progress import ProgressHook, report
 from interchange.tabular import read_table
 from interchange.warehouse.locks import source_lock
 from interchange.warehouse.tables import batches
@@ -55,12 +56,15 @@ class Hub:
     judging: Judging
 
 
-def ingest_inbox(hub: Hub, org: str, settings: InboxSource) -> list[Receipt]:
+def ingest_inbox(hub: Hub, org: str, settings: InboxSource, *,
+                 on_progress: ProgressHook | None = None) -> list[Receipt]:
     """Process every complete drop in `org`'s inbox; returns the receipts written, oldest first."""
     with source_lock(hub.engine, hub.workspace.locks, f"{org}.{SOURCE}"):
         _resume(hub, org, settings)
-        for drop in list_drops(hub.workspace.inbox(org), settle_seconds=settings.settle_seconds):
+        drops = list_drops(hub.workspace.inbox(org), settle_seconds=settings.settle_seconds)
+        for position, drop in enumerate(drops, start=1):
             _ingest_drop(hub, org, drop, settings)
+            report(on_progress, "ingest.drops", position, len(drops), f"{org}/{SOURCE}")
         return write_pending_receipts(hub.engine, hub.workspace.receipts(org), org)
 
 

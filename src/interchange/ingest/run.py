@@ -15,6 +15,7 @@ from interchange.ingest.batches import Judging
 from interchange.ingest.drops import Hub, ingest_inbox
 from interchange.ingest.http_source import token_from_env, usable_token
 from interchange.ingest.pulls import ingest_pull, source_name
+from interchange.progress import ProgressHook, report
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.config import HttpSourceConfig, InboxSource
 from interchange.workspace.layout import Workspace
@@ -62,15 +63,24 @@ def configured_sources(workspace: Workspace) -> list[SourceRef]:
     return [SourceRef(org.code, source) for org in workspace.config.organisations for source in org.sources]
 
 
-def ingest_source(hub: Hub, ref: SourceRef, token_for: TokenResolver | None = None) -> list[Receipt]:
-    """Ingest one source; raises when it fails as a whole (a ProblemError says why, without data)."""
-    if isinstance(ref.source, InboxSource):
-        return ingest_inbox(hub, ref.org, ref.source)
-    token = (token_for or token_from_environment)(ref.source)
-    if not usable_token(token):
-        place = ref.source.token_env or f"Prefect Secret block {ref.source.token_block}"
-        raise ProblemError(error("http.token_invalid", place=place))
-    return ingest_pull(hub, ref.org, ref.source, token=token)
+def ingest_source(hub: Hub, ref: SourceRef, token_for: TokenResolver | None = None, *,
+                  on_progress: ProgressHook | None = None) -> list[Receipt]:
+    """Ingest one source; raises when it fails as a whole (a ProblemError says why, without data).
+
+    Progress: ``ingest.source`` 0 of 1 when it starts and 1 of 1 when it ends (failed or
+    not), ``ingest.drops`` after each drop of an inbox (interchange.progress).
+    """
+    report(on_progress, "ingest.source", 0, 1, ref.label)
+    try:
+        if isinstance(ref.source, InboxSource):
+            return ingest_inbox(hub, ref.org, ref.source, on_progress=on_progress)
+        token = (token_for or token_from_environment)(ref.source)
+        if not usable_token(token):
+            place = ref.source.token_env or f"Prefect Secret block {ref.source.token_block}"
+            raise ProblemError(error("http.token_invalid", place=place))
+        return ingest_pull(hub, ref.org, ref.source, token=token)
+    finally:
+        report(on_progress, "ingest.source", 1, 1, ref.label)
 
 
 @dataclass

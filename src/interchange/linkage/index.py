@@ -26,6 +26,7 @@ from interchange.linkage.pairs import Scorer, default_scorer, normalise_pairs
 from interchange.linkage.records import load_person_records
 from interchange.linkage.review import Decision, load_decisions, sync_queue
 from interchange.linkage.store import PERSONS, log_events, read_index, write_index
+from interchange.progress import ProgressHook, report
 from interchange.warehouse.tables import linkage_runs
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class LinkSummary:
 
 
 def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: str | None = None,
-                 upper: float = 0.95, lower: float = 0.5) -> LinkSummary:
+                 upper: float = 0.95, lower: float = 0.5, on_progress: ProgressHook | None = None) -> LinkSummary:
     """Run linkage once over the warehouse; see the module docstring.
 
     Args:
@@ -68,6 +69,8 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
         scorer_name: How the run records the scorer; default: the scorer's function name.
         upper: Pairs at or above this probability are the same person.
         lower: Pairs from this probability up to `upper` go to the review queue.
+        on_progress: Told ``link.stages`` 0..3 of 3 with the stage under way: load, score, write
+            (interchange.progress).
     """
     if not 0 <= lower <= upper <= 1:
         raise ValueError(f"thresholds must satisfy 0 <= lower <= upper <= 1 (lower {lower}, upper {upper})")
@@ -79,9 +82,12 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
     # Scoring may take minutes at national scale: it runs before the write transaction, so
     # that ingest (one writer at a time on SQLite) is not locked out meanwhile. The write
     # transaction reads the records again and scores again only if they changed.
+    report(on_progress, "link.stages", 0, 3, "load")
     with engine.connect() as connection:
         records = load_person_records(connection)
+    report(on_progress, "link.stages", 1, 3, "score")
     scored = (records, _score(scorer, records))
+    report(on_progress, "link.stages", 2, 3, "write")
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LINK_LOCK})
@@ -97,6 +103,7 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
             finished_at=datetime.now(UTC), records=summary.records, pairs_scored=summary.pairs_scored,
             pairs_linked=summary.pairs_linked, new_persons=summary.new_persons, merges=summary.merges,
             splits=summary.splits, pairs_for_review=summary.pairs_for_review, households=summary.households))
+    report(on_progress, "link.stages", 3, 3, "write")
     log.info("%s", summary.render())
     return summary
 

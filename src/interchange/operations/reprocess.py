@@ -24,7 +24,7 @@ changes them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -38,6 +38,7 @@ from interchange.ingest.batches import claim_batch, commit_batch, judge
 from interchange.ingest.drops import SOURCE, Hub
 from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, rejected, validate_rows
+from interchange.progress import ProgressHook, report
 from interchange.tabular import read_table
 from interchange.warehouse.load import chunked
 from interchange.warehouse.locks import source_lock
@@ -72,9 +73,6 @@ class Rerun:
 
 class ReprocessError(ValueError):
     """A batch that cannot be re-run; the message names the batch and why, never a record."""
-
-
-ProgressHook = Callable[[int, int, Candidate], None]
 
 
 def open_quarantine_rows(connection: Connection, batch_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
@@ -142,7 +140,10 @@ def find_candidates(engine: Engine, *, org: str | None = None,
 
 
 def reprocess(hub: Hub, candidates: list[Candidate], *, on_progress: ProgressHook | None = None) -> list[Rerun]:
-    """Re-run each candidate in the order given (find_candidates gives arrival order)."""
+    """Re-run each candidate in the order given (find_candidates gives arrival order).
+
+    Progress: ``reprocess.batches`` after each candidate, detailed by its organisation and batch id.
+    """
     done = []
     for position, candidate in enumerate(candidates, start=1):
         with source_lock(hub.engine, hub.workspace.locks, f"{candidate.org}.{SOURCE}"):
@@ -151,8 +152,7 @@ def reprocess(hub: Hub, candidates: list[Candidate], *, on_progress: ProgressHoo
                 batch_id = _rerun(hub, current)
                 receipts = write_pending_receipts(hub.engine, hub.workspace.receipts(candidate.org), candidate.org)
                 done += [Rerun(current, r) for r in receipts if r.batch_id == batch_id]
-        if on_progress is not None:
-            on_progress(position, len(candidates), candidate)
+        report(on_progress, "reprocess.batches", position, len(candidates), f"{candidate.org} {candidate.batch_id}")
     return done
 
 
