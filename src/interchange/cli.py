@@ -14,12 +14,16 @@ from interchange.commands import register_all
 from interchange.commands.common import (
     Lang,
     LangOption,
+    StewardLangOption,
     WorkspaceOption,
+    fail,
     flows_module,
     login_name,
     open_warehouse_of,
     open_workspace,
     prepare_prefect,
+    show_progress,
+    steward_lang,
 )
 from interchange.contract.problems import ProblemError
 from interchange.contract.records import Kind
@@ -191,59 +195,70 @@ def templates_export(
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace; made if missing.")],
+    lang: StewardLangOption = None,
 ) -> None:
     """Create a workspace for the Kretinga partners: interchange.yaml, folders and the warehouse."""
+    from interchange.operations.messages import say
     from interchange.workspace.init import init_workspace
 
+    language = steward_lang(lang)
     try:
         workspace = init_workspace(directory)
     except FileExistsError as exc:
-        typer.echo(f"{exc.args[0]} already exists: a workspace is never overwritten.", err=True)
+        typer.echo(say("init_exists", language, path=exc.args[0]), err=True)
         raise typer.Exit(2) from None
     config = workspace.config
-    typer.echo(f"Created the workspace {workspace.root}")
-    typer.echo(f"  config     {workspace.root / 'interchange.yaml'} ({len(config.organisations)} organisations)")
-    typer.echo(f"  warehouse  {_safe_url(workspace.database_url)}")
+    typer.echo(say("init_created", language, root=workspace.root))
+    typer.echo(say("init_config", language, path=workspace.root / "interchange.yaml", count=len(config.organisations)))
+    typer.echo(say("init_warehouse", language, url=_safe_url(workspace.database_url)))
     for org in config.organisations:
-        typer.echo(f"  drops      {workspace.inbox(org.code)}/  ({org.name})")
-    typer.echo(f"  receipts   {workspace.root / 'receipts'}/<org>/")
-    typer.echo(f"Next: check interchange.yaml, let partners drop files in inbox/<org>/, then run\n"
-               f"  interchange ingest --workspace {directory}")
+        typer.echo(say("init_drops", language, path=workspace.inbox(org.code), name=org.name))
+    typer.echo(say("init_receipts", language, path=workspace.root / "receipts"))
+    typer.echo(say("init_next", language, directory=directory))
 
 
 @app.command()
-def ingest(workspace: WorkspaceOption = None) -> None:
+def ingest(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> None:
     """Ingest every configured source once (the Prefect flow) and print what happened.
 
     Drops come from inbox/<org>/, pulls from partner APIs; receipts go to receipts/<org>/.
     Exit 0: every source ran and nothing is held; 1: a batch is held or a source failed
     (see the receipts); 2: the workspace or its config is wrong.
     """
-    found = open_workspace(workspace)
-    prepare_prefect()
-    summary = flows_module("ingest").run_ingest(found)
-    typer.echo(summary.render(str(found.root / "receipts")))
+    from interchange.ingest.run import configured_sources
+    from interchange.operations.messages import render_ingest
+
+    language = steward_lang(lang)
+    found = open_workspace(workspace, language)
+    prepare_prefect(language)
+    module = flows_module("ingest", language)
+    with show_progress(language, counted={"ingest.source": len(configured_sources(found))}):
+        summary = module.run_ingest(found)
+    typer.echo(render_ingest(summary, str(found.root / "receipts"), language))
     raise typer.Exit(summary.exit_code)
 
 
 @app.command()
-def link(workspace: WorkspaceOption = None) -> None:
+def link(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> None:
     """Link person records into the master person index (the Prefect flow); run it after ingest.
 
     Exit 0: the index is up to date (pairs may await review: see `interchange review list`);
     1: the run failed and changed nothing; 2: the workspace or its config is wrong.
     """
-    found = open_workspace(workspace)
-    prepare_prefect()
-    module = flows_module("link")
+    from interchange.operations.messages import render_link, say
+
+    language = steward_lang(lang)
+    found = open_workspace(workspace, language)
+    prepare_prefect(language)
+    module = flows_module("link", language)
     try:
-        summary = module.run_link(found)
+        with show_progress(language):
+            summary = module.run_link(found)
     except module.LinkFailed as exc:
-        typer.echo(f"linkage failed, nothing changed: {exc}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(summary.render())
+        fail(language, "link_failed", exc, code=1)
+    typer.echo(render_link(summary, language))
     if summary.pairs_for_review:
-        typer.echo(f"Review them: interchange review list --workspace {found.root}")
+        typer.echo(say("link_review_hint", language, root=found.root))
 
 
 class Verdict(StrEnum):
@@ -259,22 +274,16 @@ ByOption = Annotated[str | None, typer.Option("--by", help="Who decides; default
 def review_list(
     workspace: WorkspaceOption = None,
     limit: Annotated[int, typer.Option(help="Print at most this many pairs.")] = 100,
+    lang: StewardLangOption = None,
 ) -> None:
     """The open pairs, most uncertain first: pair id, both records, probability, which fields agree."""
-    from interchange.linkage.review import describe_agreements, open_pairs
+    from interchange.linkage.review import open_pairs
+    from interchange.operations.messages import render_review
 
-    with _review_warehouse(workspace) as engine:
+    language = steward_lang(lang)
+    with _review_warehouse(workspace, language) as engine:
         pairs = open_pairs(engine)
-    if not pairs:
-        typer.echo("No pairs await review.")
-        return
-    typer.echo(f"{len(pairs)} pairs await review (decide: interchange review decide PAIR same|different):")
-    for pair in pairs[:limit]:
-        probability = "?" if pair.match_probability is None else f"{pair.match_probability:.3f}"
-        typer.echo(f"  {pair.pair_id:>6}  {pair.uid_l}  {pair.uid_r}  p={probability}  "
-                   f"{describe_agreements(pair.agreements)}")
-    if len(pairs) > limit:
-        typer.echo(f"  ... and {len(pairs) - limit} more (--limit)")
+    typer.echo(render_review(pairs, limit, language))
 
 
 @review_app.command("decide")
@@ -284,14 +293,17 @@ def review_decide(
     note: NoteOption = None,
     by: ByOption = None,
     workspace: WorkspaceOption = None,
+    lang: StewardLangOption = None,
 ) -> None:
     """Decide a pair; the decision overrides the model from the next `interchange link` on."""
     from interchange.linkage.review import Decision, decide_pair
+    from interchange.operations.messages import say
 
-    with _review_warehouse(workspace) as engine:
+    language = steward_lang(lang)
+    with _review_warehouse(workspace, language) as engine:
         decided = decide_pair(engine, pair, Decision(decision.value), decided_by=by or login_name(), note=note)
-    typer.echo(f"pair {pair} ({decided.uid_l}, {decided.uid_r}): {decision.value}; "
-               f"applied by the next interchange link")
+    typer.echo(say("review_decided", language, pair=pair, left=decided.uid_l, right=decided.uid_r,
+                   decision=decision.value))
 
 
 @review_app.command("decide-records")
@@ -302,30 +314,32 @@ def review_decide_records(
     note: NoteOption = None,
     by: ByOption = None,
     workspace: WorkspaceOption = None,
+    lang: StewardLangOption = None,
 ) -> None:
     """Decide about any two records, e.g. `different` to cut a link the model made."""
     from interchange.linkage.records import load_person_records
     from interchange.linkage.review import Decision, decide_records
+    from interchange.operations.messages import say
 
-    with _review_warehouse(workspace) as engine:
+    language = steward_lang(lang)
+    with _review_warehouse(workspace, language) as engine:
         with engine.connect() as connection:
             known = set(load_person_records(connection)["uid"])
         pair = decide_records(engine, first, second, Decision(decision.value), decided_by=by or login_name(),
                               note=note, known=known)
-    typer.echo(f"pair {pair} ({first}, {second}): {decision.value}; applied by the next interchange link")
+    typer.echo(say("review_decided", language, pair=pair, left=first, right=second, decision=decision.value))
 
 
 @contextmanager
-def _review_warehouse(option: Path | None) -> Iterator[Engine]:
+def _review_warehouse(option: Path | None, lang: str) -> Iterator[Engine]:
     """The workspace's warehouse for a review command; a ReviewError becomes its message and exit 2."""
     from interchange.linkage.review import ReviewError
 
-    engine = open_warehouse_of(open_workspace(option))
+    engine = open_warehouse_of(open_workspace(option, lang))
     try:
         yield engine
     except ReviewError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(lang, "error", exc, code=2)
     finally:
         engine.dispose()
 

@@ -9,16 +9,23 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from interchange.operations.messages import TEXT, default_lang, say
+
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
     from sqlalchemy import Engine
 
+    from interchange.progress import Progress
     from interchange.workspace.layout import Workspace
 
 
@@ -29,6 +36,21 @@ class Lang(StrEnum):
 
 
 LangOption = Annotated[Lang, typer.Option(help="Language of the messages.")]
+
+
+class StewardLang(StrEnum):
+    LT = "lt"
+    EN = "en"
+
+
+StewardLangOption = Annotated[StewardLang | None, typer.Option(
+    "--lang", help="Language of the messages: lt or en. Default: $INTERCHANGE_LANG; else lt when LC_ALL, "
+                   "LC_MESSAGES or LANG (the first one set) starts with lt; else en.")]
+
+
+def steward_lang(option: StewardLang | None) -> str:
+    """`--lang` when given, else the environment's choice (operations.messages.default_lang)."""
+    return option.value if option is not None else default_lang()
 WorkspaceOption = Annotated[Path | None, typer.Option(
     "--workspace", "-w", help="The workspace folder; default: $INTERCHANGE_WORKSPACE, else the current folder.")]
 
@@ -48,7 +70,7 @@ def login_name() -> str:
         return "unknown"
 
 
-def open_workspace(option: Path | None) -> Workspace:
+def open_workspace(option: Path | None, lang: str | None = None) -> Workspace:
     """The workspace with its config checked, before anything starts; exit 2 with the reason otherwise."""
     from interchange.workspace import ConfigError, find_workspace
 
@@ -56,12 +78,17 @@ def open_workspace(option: Path | None) -> Workspace:
         workspace = find_workspace(option)
         _ = workspace.config  # a wrong key stops the command here, naming the key
     except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(lang or default_lang(), "error", exc, code=2)
     return workspace
 
 
-def prepare_prefect() -> None:
+def fail(lang: str, key: str, detail: object, *, code: int) -> NoReturn:
+    """Print the message `key` ("error", "refused" ...) with `detail` on stderr and exit with `code`."""
+    typer.echo(say(key, lang, detail=detail), err=True)
+    raise typer.Exit(code) from None
+
+
+def prepare_prefect(lang: str | None = None) -> None:
     """Prefect defaults for a command; a steward's own PREFECT_* settings win.
 
     No usage telemetry leaves the hub, and the console shows warnings and errors only:
@@ -73,10 +100,10 @@ def prepare_prefect() -> None:
     from prefect.settings import get_current_settings
 
     if get_current_settings().api.url is None:
-        typer.echo("No PREFECT_API_URL: starting a temporary local Prefect server for this run ...", err=True)
+        typer.echo(say("prefect_temporary", lang or default_lang()), err=True)
 
 
-def flows_module(name: str) -> ModuleType:
+def flows_module(name: str, lang: str | None = None) -> ModuleType:
     """`flows.<name>`, imported from the checkout this package runs from.
 
     flows/ is not part of the installed package: nothing in src/interchange may import
@@ -93,6 +120,63 @@ def flows_module(name: str) -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name not in ("flows", f"flows.{name}"):
             raise
-        typer.echo(f"flows/{name}.py not found: run interchange from a checkout of the project "
-                   f"(pip install -e .).", err=True)
+        typer.echo(say("flows_missing", lang or default_lang(), name=name), err=True)
         raise typer.Exit(2) from None
+
+
+# --- progress bars --------------------------------------------------------------------------------
+
+
+def interactive_terminal() -> bool:
+    """Progress bars only for a person at a terminal: not in CI, not when stderr goes to a log or a pipe."""
+    return sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+
+
+@contextmanager
+def show_progress(lang: str, *, counted: Mapping[str, int] | None = None) -> Iterator[None]:
+    """Rich progress bars on stderr for the library's progress events while the block runs; in a terminal only.
+
+    Elsewhere (CI, a log, a pipe) nothing is installed and nothing is printed. `counted`
+    gives totals the command knows and the library reports one unit at a time: e.g.
+    ``{"ingest.source": 5}`` (each source says when it starts and ends).
+    """
+    if not interactive_terminal():
+        yield
+        return
+    from interchange.progress import listening
+
+    view = ProgressView(lang, counted=counted)
+    with view.progress, listening(view.on_event):
+        yield
+
+
+class ProgressView:
+    """One bar per progress stage (sources, files, linkage stages ...), labelled in the steward's language."""
+
+    def __init__(self, lang: str, *, counted: Mapping[str, int] | None = None, console: Console | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.lang = lang
+        self.counted = dict(counted or {})
+        self.finished: dict[str, set[str]] = {stage: set() for stage in self.counted}
+        self.tasks: dict[str, TaskID] = {}
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=console or Console(stderr=True), transient=True)
+
+    def on_event(self, event: Progress) -> None:
+        key = f"progress.{event.stage}"
+        stage_key = f"stage.{event.detail}"
+        detail = say(stage_key, self.lang) if stage_key in TEXT else event.detail
+        description = say(key if key in TEXT else "progress.other", self.lang, detail=detail)
+        if event.stage in self.counted:  # units reported one at a time: count those finished
+            if event.total is not None and event.done >= event.total:
+                self.finished[event.stage].add(event.detail)
+            completed, total = len(self.finished[event.stage]), self.counted[event.stage]
+        else:
+            completed, total = event.done, event.total
+        task = self.tasks.get(event.stage)
+        if task is None:
+            self.tasks[event.stage] = self.progress.add_task(description, total=total, completed=completed)
+        else:
+            self.progress.update(task, description=description, total=total, completed=completed)

@@ -1,32 +1,23 @@
-"""The steward's commands: `interchange status` and `interchange reprocess`."""
+"""The steward's commands: `interchange status`, `interchange reprocess` and `interchange pipeline`."""
 
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from interchange.commands.common import WorkspaceOption, open_workspace
-
-
-class StewardLang(StrEnum):
-    LT = "lt"
-    EN = "en"
-
-
-StewardLangOption = Annotated[StewardLang | None, typer.Option(
-    "--lang", help="Language of the messages; default: lt when LANG starts with lt, else en.")]
-
-
-def _lang(option: StewardLang | None) -> str:
-    from interchange.operations.messages import default_lang
-
-    return option.value if option is not None else default_lang()
+from interchange.commands.common import (
+    StewardLangOption,
+    WorkspaceOption,
+    fail,
+    flows_module,
+    open_warehouse_of,
+    open_workspace,
+    prepare_prefect,
+    show_progress,
+    steward_lang,
+)
 
 
 def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> None:
@@ -37,17 +28,17 @@ def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
     Exit 0: all clear; 1: something needs a steward (held, quarantined, overdue, a failed run);
     2: the workspace or its config is wrong.
     """
-    from interchange.commands.common import open_warehouse_of
     from interchange.operations.messages import render_status
     from interchange.operations.status import collect_status
 
-    found = open_workspace(workspace)
+    language = steward_lang(lang)
+    found = open_workspace(workspace, language)
     engine = open_warehouse_of(found)
     try:
         report = collect_status(found, engine, prefect_api_url=os.environ.get("PREFECT_API_URL") or None)
     finally:
         engine.dispose()
-    typer.echo(render_status(report, str(found.root), _lang(lang)))
+    typer.echo(render_status(report, str(found.root), language))
     raise typer.Exit(1 if report.needs_attention else 0)
 
 
@@ -71,20 +62,20 @@ def reprocess(
     from interchange.operations.reprocess import ReprocessError, find_candidates
     from interchange.operations.reprocess import reprocess as run_reprocess
 
-    language = _lang(lang)
-    found = open_workspace(workspace)
+    language = steward_lang(lang)
+    found = open_workspace(workspace, language)
     hub = open_hub(found)
     try:
         try:
             candidates = find_candidates(hub.engine, org=org.lower() if org else None, batch_ids=batch)
         except ReprocessError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            fail(language, "error", say("reprocess_nothing_for", language,
+                                        batches=", ".join(map(str, exc.batch_ids))), code=2)
         typer.echo(render_plan(candidates, language))
         if dry_run or not candidates:
             raise typer.Exit(0)
-        with progress_bar(say("progress", language), len(candidates)) as advance:
-            reruns = run_reprocess(hub, candidates, on_progress=lambda event: advance(event.done))
+        with show_progress(language):
+            reruns = run_reprocess(hub, candidates)
     finally:
         hub.engine.dispose()
     typer.echo(render_reruns(reruns, language))
@@ -93,32 +84,13 @@ def reprocess(
     raise typer.Exit(1 if troubled else 0)
 
 
-def interactive_terminal() -> bool:
-    """Progress bars only for a person at a terminal: not in CI, not when output goes to a log."""
-    return sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
-
-
-@contextmanager
-def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr in a terminal; silence elsewhere. Yields `advance(done)`."""
-    if not interactive_terminal() or total <= 1:
-        yield lambda _done: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda done: progress.update(task, completed=done)
-
-
 def pipeline(
     workspace: WorkspaceOption = None,
     period: Annotated[str | None, typer.Option(
         help="Also publish this period (2026-09, 2026-Q3, 2026) after linking.")] = None,
     publish_incomplete: Annotated[bool, typer.Option(
         "--publish-incomplete", help="Publish even when a source failed or a batch is held.")] = False,
+    lang: StewardLangOption = None,
 ) -> None:
     """Ingest, link and (with --period) publish, in order, as one Prefect run: for a backfill or by hand.
 
@@ -126,13 +98,16 @@ def pipeline(
     link, a failed source or a held batch (unless --publish-incomplete).
     Exit 0: every step ran; 1: a step failed or was stopped; 2: the workspace is wrong.
     """
-    from interchange.commands.common import flows_module, prepare_prefect
+    from interchange.ingest.run import configured_sources
+    from interchange.operations.messages import render_steps
 
-    found = open_workspace(workspace)
-    prepare_prefect()
-    report = flows_module("pipeline").run_pipeline(str(found.root), period, publish_incomplete=publish_incomplete)
-    for step in report.steps:
-        typer.echo(f"{step.name}  {step.outcome}  {step.detail}")
+    language = steward_lang(lang)
+    found = open_workspace(workspace, language)
+    prepare_prefect(language)
+    module = flows_module("pipeline", language)
+    with show_progress(language, counted={"ingest.source": len(configured_sources(found))}):
+        report = module.run_pipeline(str(found.root), period, publish_incomplete=publish_incomplete)
+    typer.echo(render_steps(report.steps, language))
     raise typer.Exit(1 if report.failed else 0)
 
 

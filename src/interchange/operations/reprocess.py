@@ -72,7 +72,12 @@ class Rerun:
 
 
 class ReprocessError(ValueError):
-    """A batch that cannot be re-run; the message names the batch and why, never a record."""
+    """Batches that cannot be re-run; the message names the batches and why, never a record."""
+
+    def __init__(self, batch_ids: list[int]) -> None:
+        super().__init__(f"batch {', '.join(map(str, batch_ids))}: nothing to re-run (not a held inbox batch not "
+                         f"re-run since, and no quarantined rows open; `interchange status` lists what is)")
+        self.batch_ids = batch_ids
 
 
 def open_quarantine_rows(connection: Connection, batch_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
@@ -130,9 +135,7 @@ def find_candidates(engine: Engine, *, org: str | None = None,
     if wanted is not None:
         missing = sorted(wanted - {c.batch_id for c in found})
         if missing:
-            raise ReprocessError(
-                f"batch {', '.join(map(str, missing))}: nothing to re-run (not a held inbox batch not re-run "
-                f"since, and no quarantined rows open; `interchange status` lists what is)")
+            raise ReprocessError(missing)
         found = [c for c in found if c.batch_id in wanted]
     if org is not None:
         found = [c for c in found if c.org == org]

@@ -96,7 +96,7 @@ class StatusReport:
     publications: list[Publication] | None = None  # None: no publications table yet
     overdue: list[OverdueDrop] = field(default_factory=list)
     flow_runs: list[FlowRun] | None = None  # None: no Prefect API asked
-    flow_runs_error: str | None = None
+    flow_runs_error: str | None = None  # why the Prefect API could not be read: the error class only
 
     @property
     def needs_attention(self) -> bool:
@@ -121,7 +121,7 @@ def collect_status(workspace: Workspace, engine: Engine, *, today: date | None =
         try:
             report.flow_runs = latest_flow_runs(prefect_api_url)
         except (requests.RequestException, ValueError, KeyError) as exc:
-            report.flow_runs_error = f"Prefect API not readable ({type(exc).__name__})"
+            report.flow_runs_error = type(exc).__name__
     return report
 
 
