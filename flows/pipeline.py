@@ -121,25 +121,27 @@ def run_publish_step(workspace: str, period: str, report: PipelineReport) -> Non
 
 
 @flow(name="pipeline", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
-def pipeline(workspace: str | None = None, period: str | None = None,
+def pipeline(workspace: str | None = None, period: str | list[str] | None = None,
              publish_incomplete: bool = False) -> State[PipelineReport]:
     """Ingest, link, and (with a period) publish, in order; stops where going on would be wrong.
 
     Args:
         workspace: The workspace folder; default $INTERCHANGE_WORKSPACE, else the current folder.
-        period: The reporting period to publish (e.g. 2026-09, 2026-Q3, 2026); none: no publish step.
+        period: The reporting period to publish (e.g. 2026-09, 2026-Q3, 2026, a programme code,
+            previous-month), or a list of them, published in order; none: no publish step.
         publish_incomplete: Publish even when a source failed or a batch is held.
     """
+    periods = [period] if isinstance(period, str) else list(period or [])
     root = str(find_workspace(Path(workspace) if workspace else None).root)
     report = PipelineReport()
     summary = run_ingest_step(root, report)
     if summary is None:
         report.add("link", SKIPPED, "stopped: ingest did not finish, the warehouse's state is not known")
-        if period:
+        if periods:
             report.add("publish", SKIPPED, "stopped: ingest did not finish")
     else:
         linked = run_link_step(root, report)
-        if period:
+        if periods:
             incomplete = [f"{len(summary.failures)} source(s) failed"] if summary.failures else []
             incomplete += [f"{len(summary.held)} batch(es) held"] if summary.held else []
             if not linked:
@@ -148,7 +150,8 @@ def pipeline(workspace: str | None = None, period: str | None = None,
                 report.add("publish", SKIPPED, f"stopped: {', '.join(incomplete)}; the figures would lack "
                                                f"that data (publish_incomplete=true publishes anyway)")
             else:
-                run_publish_step(root, period, report)
+                for label in periods:
+                    run_publish_step(root, label, report)
     create_markdown_artifact(key=REPORT_KEY, markdown=report.markdown(),
                              description="What each step of this pipeline run did.")
     get_run_logger().info("pipeline: %s", report.message())
@@ -157,7 +160,8 @@ def pipeline(workspace: str | None = None, period: str | None = None,
     return Completed(message=report.message(), data=report)
 
 
-def run_pipeline(workspace: str, period: str | None = None, *, publish_incomplete: bool = False) -> PipelineReport:
+def run_pipeline(workspace: str, period: str | list[str] | None = None, *,
+                 publish_incomplete: bool = False) -> PipelineReport:
     """Run the flow once in this process and return its report, even when the run failed."""
     state = pipeline(workspace, period, publish_incomplete, return_state=True)
     outcome = state.result(raise_on_failure=False)

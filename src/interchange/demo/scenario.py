@@ -29,6 +29,7 @@ ORGS = (SPC, MIMC, DVC, SPS)
 PROGRAMME_CODE = "kompleksines-kretinga"
 PROGRAMME_START = date(2026, 5, 7)
 PROGRAMME_END = date(2028, 5, 7)
+PROGRAMME_ORGS = (SPC, MIMC)  # as the workspace's example config says: the programme counts their records
 PROGRAMME_SERVICES = ("psychologist_child", "psychotherapist_adult", "addiction_counsellor",
                       "legal_consultation", "therapeutic_group", "parenting_skills")
 DV_SERVICES = (("sch_psychological", 35), ("sch_social_counselling", 35), ("sch_legal_referral", 10),

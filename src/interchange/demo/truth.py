@@ -10,8 +10,9 @@ for a period whose first and last day are included:
   by a case of theirs open in it; a household's case serves no person by itself;
 * a family at social risk overlaps the period with its social-risk dates;
 * family-weeks are the days a family's supervision case is open in the period, over 7;
-* programme services count wherever the period meets them (the programme's own period is
-  one such period, under the programme's code).
+* programme services count wherever the period meets them; the programme's own period,
+  under the programme's code, counts only the records of the programme's organisations
+  (PROGRAMME_ORGS), as a publication of a programme does.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from interchange.demo.extracts import ExtractFile, PersonRecord, household_ids
 from interchange.demo.scenario import (
     PROGRAMME_CODE,
     PROGRAMME_END,
+    PROGRAMME_ORGS,
     PROGRAMME_SERVICES,
     PROGRAMME_START,
     Period,
@@ -67,9 +69,19 @@ def figures_by_period(scenario: Scenario) -> dict[str, dict[str, Any]]:
         last = date.fromordinal(date(year, month, 1).toordinal() - 1)
         if first >= scenario.period.start and last <= scenario.period.end:
             labelled[f"{first.year}-Q{(first.month - 1) // 3 + 1}"] = Period(first, last)
-    labelled[PROGRAMME_CODE] = Period(PROGRAMME_START, PROGRAMME_END)
-    return {label: {"start": p.start.isoformat(), "end": p.end.isoformat(), **seed_figures(scenario, p)}
-            for label, p in labelled.items()}
+    figures = {label: {"start": p.start.isoformat(), "end": p.end.isoformat(), **seed_figures(scenario, p)}
+               for label, p in labelled.items()}
+    programme = Period(PROGRAMME_START, PROGRAMME_END)
+    figures[PROGRAMME_CODE] = {"start": programme.start.isoformat(), "end": programme.end.isoformat(),
+                               **seed_figures(of_orgs(scenario, PROGRAMME_ORGS), programme)}
+    return figures
+
+
+def of_orgs(scenario: Scenario, orgs: tuple[str, ...]) -> Scenario:
+    """The scenario as seen through the records of `orgs` only (cases, contacts and group sessions)."""
+    return replace(scenario, cases=[c for c in scenario.cases if c.org in orgs],
+                   contacts=[c for c in scenario.contacts if c.org in orgs],
+                   sessions=[g for g in scenario.sessions if g.org in orgs])
 
 
 def _social_risk(s: Scenario, period: Period) -> dict[str, Any]:

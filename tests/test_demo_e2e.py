@@ -1,0 +1,170 @@
+"""`interchange demo` end to end through Prefect: what a new user sees is what the generator says is true.
+
+One run of the README's main command on the session's Prefect test server; then every
+claim it makes is checked again from the outside, against the ground-truth file it wrote:
+the ministry's exported totals (and, where a total is suppressed, the hub's own value),
+every receipt the partners get, the warehouse's batch bookkeeping, the linked figures of
+every period the truth knows, and the Prefect runs that did the work.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy
+from typer.testing import CliRunner
+
+from interchange.cli import app
+from interchange.contract.receipt import BatchStatus, Receipt
+from interchange.demo.scenario import PROGRAMME_CODE, PROGRAMME_ORGS
+from interchange.demo.synthetic import TRUTH_FILE
+from interchange.indicators.catalogue import load_catalogue
+from interchange.indicators.compute import compute_indicators
+from interchange.indicators.periods import Period
+from interchange.indicators.publications import list_publications, publication_cells_frame
+from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.tables import batches
+
+pytest_plugins = ["prefect_harness"]
+EXPORTS = ("cells.csv", "cells.xlsx", "metadata.json")
+
+
+@pytest.fixture(scope="module")
+def demo(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    directory = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(app, ["demo", "--dir", str(directory)])
+    truth = json.loads((directory / TRUTH_FILE).read_text(encoding="utf-8"))
+    return {"dir": directory, "hub": directory / "hub", "result": result, "truth": truth}
+
+
+@pytest.fixture(scope="module")
+def engine(demo: dict[str, Any]) -> Any:
+    engine = open_warehouse(f"sqlite:///{demo['hub'] / 'warehouse.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+def same(expected: float | None, found: float | None) -> bool:
+    if expected is None or found is None:
+        return expected is None and found is None
+    return abs(expected - found) <= 1e-3
+
+
+def exported_totals(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        return {row["indicator"]: row for row in csv.DictReader(stream) if row["breakdown"] == "total"}
+
+
+@pytest.mark.slow
+def test_demo_passes_and_says_where_everything_is(demo: dict[str, Any]) -> None:
+    result = demo["result"]
+    assert result.exit_code == 0, result.output
+    output = result.output
+    for step in range(1, 8):
+        assert f"\n{step}. " in output
+    assert "Demo passed" in output.splitlines()[-1]
+    hub = demo["hub"]
+    for where in (demo["dir"] / "partner" / "kretinga.key", hub / "receipts", hub / "outbox" / "ministry"):
+        assert str(where) in output
+    assert "splink" not in output  # library chatter stays out of the user's screen
+    assert not list(hub.rglob(TRUTH_FILE))  # the truth is the generator's, never inside the hub's workspace
+
+
+@pytest.mark.slow
+def test_the_ministrys_exports_hold_the_true_figures(demo: dict[str, Any], engine: Any) -> None:
+    approved = [p for p in list_publications(engine) if p.state.value == "approved"]
+    periods = {p.period for p in approved}
+    assert PROGRAMME_CODE in periods and any("-Q" in p for p in periods)
+    checked = suppressed = 0
+    for publication in approved:
+        folder = demo["hub"] / "outbox" / "ministry" / publication.period / f"v{publication.version}"
+        assert sorted(p.name for p in folder.iterdir()) == sorted(EXPORTS)
+        assert (folder / "cells.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads Lithuanian letters
+        assert json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["approved_by"]
+        exported = exported_totals(folder / "cells.csv")
+        cells = publication_cells_frame(engine, publication.period, publication.version)
+        hub = cells[cells["breakdown"] == "total"].set_index("indicator")["value"]
+        expected = demo["truth"]["figures_by_period"][publication.period]
+        for code, value in expected.items():
+            if code in ("start", "end"):
+                continue
+            row = exported[code]
+            if row["suppressed"] == "true":  # hidden from the ministry; the hub still holds the true figure
+                assert row["value"] == "" and row["reason"], code
+                found = None if hub[code] != hub[code] else float(hub[code])
+                suppressed += 1
+            else:
+                found = float(row["value"]) if row["value"] else None
+            assert same(value, found), (publication.period, code, value, found)
+            checked += 1
+    assert checked > 60 and 0 < suppressed < checked / 4
+
+
+@pytest.mark.slow
+def test_every_receipt_says_what_happened_to_its_file(demo: dict[str, Any]) -> None:
+    receipts = {(r.org, r.file_name): r for r in (
+        Receipt.model_validate_json(p.read_text(encoding="utf-8"))
+        for p in (demo["hub"] / "receipts").glob("*/*.json"))}
+    files = demo["truth"]["files"]
+    assert len(receipts) == len(files) == 15
+    for file in files:
+        receipt, hub = receipts[(file["org"], file["drop"])], file["hub"]
+        assert receipt.counts.rows_read == hub["rows_read"], file["drop"]
+        assert receipt.counts.loaded == hub["loaded"], file["drop"]
+        assert receipt.counts.quarantined == hub["quarantined"], file["drop"]
+        assert receipt.held is hub["held"], file["drop"]
+        rows = sorted({p.row for p in receipt.problems if p.severity == "error" and p.row})
+        assert rows == (file["bad_rows"] if hub["quarantined"] else []), file["drop"]
+        if hub["held"]:
+            assert hub["held_by"] in {e.code for e in receipt.expectations if not e.success}
+        assert (receipt.counts.loaded + receipt.counts.unchanged + receipt.counts.quarantined
+                + receipt.counts.held == receipt.counts.rows_read)
+    assert sum(r.held for r in receipts.values()) == 1
+    assert sum(bool(r.counts.quarantined) for r in receipts.values()) == 1
+
+
+@pytest.mark.slow
+def test_every_batch_accounts_for_every_row_it_read(engine: Any) -> None:
+    with engine.connect() as connection:
+        rows = connection.execute(sqlalchemy.select(batches)).mappings().all()
+    assert len(rows) == 15
+    for row in rows:
+        loaded = row["rows_inserted"] + row["rows_updated"] + row["rows_deleted"]
+        if row["status"] == BatchStatus.HELD:
+            assert (loaded, row["rows_held"]) == (0, row["rows_read"]), row["batch_id"]
+        else:
+            assert row["status"] == BatchStatus.LOADED, row["batch_id"]
+            assert row["rows_read"] == loaded + row["rows_unchanged"] + row["rows_quarantined"], row["batch_id"]
+
+
+@pytest.mark.slow
+def test_the_linked_warehouse_counts_every_period_as_the_truth_does(demo: dict[str, Any], engine: Any) -> None:
+    catalogue = load_catalogue()
+    for label, expected in demo["truth"]["figures_by_period"].items():
+        period = Period(label, date.fromisoformat(expected["start"]), date.fromisoformat(expected["end"]),
+                        "quarter" if "-Q" in label else "programme")
+        orgs = list(PROGRAMME_ORGS) if label == PROGRAMME_CODE else None
+        cells = compute_indicators(engine, catalogue, period, orgs=orgs)
+        totals = cells[cells["breakdown"] == "total"].set_index("indicator")["value"].to_dict()
+        wrong = {code: (value, totals.get(code)) for code, value in expected.items()
+                 if code not in ("start", "end")
+                 and not same(value, None if totals.get(code) != totals.get(code) else totals.get(code))}
+        assert wrong == {}, label
+
+
+@pytest.mark.slow
+def test_prefect_ran_ingest_link_and_both_publications(demo: dict[str, Any]) -> None:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        flows = {flow.id: flow.name for flow in client.read_flows()}
+        runs = [r for r in client.read_flow_runs(limit=200)
+                if r.parameters.get("workspace") == str(demo["hub"])]
+    done = sorted((flows[r.flow_id], r.state.name) for r in runs)
+    assert done == [("ingest", "Completed"), ("link", "Completed"), ("pipeline", "Completed"),
+                    ("publish", "Completed"), ("publish", "Completed")]
