@@ -19,6 +19,7 @@ from conftest import write_csv
 from typer.testing import CliRunner
 
 from interchange.cli import app
+from interchange.progress import Progress, listening
 from interchange.warehouse.engine import open_warehouse, schema_revision
 
 pytest_plugins = ["prefect_harness"]
@@ -137,6 +138,27 @@ def test_ingest_prints_the_summary_and_exits_0_when_every_source_ran_and_nothing
 
 @pytest.mark.slow
 @sqlite_only
+def test_ingest_speaks_lithuanian_and_its_flow_reports_progress_to_the_command(
+        hub_root: Path, prefect_cli: None) -> None:
+    drop_persons(hub_root)
+    drop_persons(hub_root, MIMC)
+    heard: list[Progress] = []
+
+    with listening(heard.append):  # what the command's progress bars are drawn from, through Prefect's tasks
+        result = invoke("ingest", "--workspace", hub_root, "--lang", "lt")
+
+    assert result.exit_code == 0, result.output
+    assert "Paketų: 2; įkelta eilučių: 2, nepakeista: 0, karantine: 2, sulaikyta paketų: 0" in result.output
+    assert f"{SPC} paketas 1 {SPC}.person.csv: įkeltas; perskaityta 2, įkelta 1" in result.output
+    assert f"Kvitai: {hub_root.resolve() / 'receipts'}/<organizacija>/" in result.output
+    sources = [(e.detail, e.done) for e in heard if e.stage == "ingest.source"]
+    assert sources == [(f"{SPC}/inbox", 0), (f"{SPC}/inbox", 1), (f"{MIMC}/inbox", 0), (f"{MIMC}/inbox", 1)]
+    assert [(e.detail, e.done, e.total) for e in heard if e.stage == "ingest.drops"] == [
+        (f"{SPC}/inbox", 1, 1), (f"{MIMC}/inbox", 1, 1)]
+
+
+@pytest.mark.slow
+@sqlite_only
 def test_ingest_exits_1_when_a_batch_is_held(hub_root: Path, prefect_cli: None) -> None:
     drop_persons(hub_root)
     drop_unknown_contacts(hub_root)
@@ -231,3 +253,4 @@ def test_init_then_ingest_on_prefects_temporary_server_as_on_a_fresh_hub(tmp_pat
     assert "temporary local Prefect server" in result.stderr
     # Prefect's own chatter stays off the console; warnings and errors would still show.
     assert "Traceback" not in result.stderr and " INFO " not in result.stderr
+    assert "━" not in result.stderr and "\x1b[" not in result.stderr  # not a terminal: no progress bar

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from interchange.cli import app, flows_module
 from interchange.linkage.index import link_persons
 from interchange.linkage.pairs import PAIR_COLUMNS, pseudonym_pairs
+from interchange.progress import Progress, listening
 from interchange.warehouse.engine import open_warehouse
 from interchange.warehouse.tables import linkage_runs, person_links, review_pairs
 from interchange.workspace.layout import Workspace
@@ -122,9 +123,14 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
     monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     send_three_persons(hub_root)
-    result = invoke("link", "--workspace", hub_root)
+    heard: list[Progress] = []
+    with listening(heard.append):  # what the command's progress bar is drawn from
+        result = invoke("link", "--workspace", hub_root, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "3 person records -> 2 persons" in result.output
+    assert [(e.stage, e.done, e.detail) for e in heard] == [
+        ("link.stages", 0, "load"), ("link.stages", 1, "score"), ("link.stages", 2, "write"),
+        ("link.stages", 3, "write")]
     engine = open_warehouse(Workspace(hub_root).database_url)
     with engine.connect() as connection:
         assert connection.execute(select(linkage_runs.c.scorer)).scalars().all() == ["model"]
@@ -170,6 +176,9 @@ def test_link_exits_1_saying_only_the_error_class_when_the_warehouse_cannot_be_r
     monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     monkeypatch.setenv("INTERCHANGE_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
-    result = invoke("link", "--workspace", hub_root)
+    result = invoke("link", "--workspace", hub_root, "--lang", "en")
     assert result.exit_code == 1
     assert "linkage failed, nothing changed: OperationalError" in result.output
+    lithuanian = invoke("link", "--workspace", hub_root, "--lang", "lt")
+    assert lithuanian.exit_code == 1
+    assert "susiejimas nepavyko, niekas nepakeista: OperationalError" in lithuanian.output
