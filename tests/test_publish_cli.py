@@ -75,6 +75,28 @@ def test_approve_exports_locks_and_reopen_unlocks(hub_root: Path) -> None:
 
 
 @sqlite_only
+def test_publishing_commands_speak_lithuanian(hub_root: Path) -> None:
+    assert "Publikacijų dar nėra" in invoke("publications", "--workspace", hub_root, "--lang", "lt").output
+    store(hub_root)
+    store(hub_root, {**V1, ("families", "", ""): 212.0})
+    listing = invoke("publications", "--workspace", hub_root, "--lang", "lt")
+    assert listing.output.splitlines()[0].split()[:3] == ["laikotarpis", "versija", "būsena"]
+    rows = [x.split() for x in listing.output.splitlines()[1:]]
+    assert rows[0][:3] == ["2026-Q3", "1", "pakeista"] and rows[1][:3] == ["2026-Q3", "2", "juodraštis"]
+
+    approved = invoke("approve", "--period", "2026-Q3", "--by", "ona", "--workspace", hub_root, "--lang", "lt")
+    assert approved.exit_code == 0, approved.output
+    assert "2026-Q3 v2 patvirtino ona; laikotarpis užrakintas. Eksportuota:" in approved.output
+    again = invoke("approve", "--period", "2026-Q3", "--workspace", hub_root, "--lang", "lt")
+    assert again.exit_code == 1 and again.output.startswith("atsisakyta: ")
+    reopened = invoke("reopen", "--period", "2026-Q3", "--reason", "vėlavę duomenys", "--by", "ona",
+                      "--workspace", hub_root, "--lang", "lt")
+    assert reopened.exit_code == 0, reopened.output
+    assert "2026-Q3 atvertas iš naujo (v2 lieka patvirtinta ir eksportuota)" in reopened.output
+    assert "atverta iš naujo" in invoke("publications", "--workspace", hub_root, "--lang", "lt").output
+
+
+@sqlite_only
 def test_bad_period_and_missing_version_exit_with_a_reason(hub_root: Path) -> None:
     bad = invoke("approve", "--period", "2026-Q5", "--workspace", hub_root)
     assert bad.exit_code == 2 and "2026-Q5" in bad.output and "quarter (2026-Q3)" in bad.output
@@ -221,3 +243,12 @@ def test_progress_shows_value_target_and_share_of_a_programme(hub_root: Path) ->
     assert contacts.split()[-3:] == ["12", "200", "6%"]
     unknown = invoke("progress", "--programme", "nope", "--workspace", hub_root)
     assert unknown.exit_code == 2 and "no programme 'nope'" in unknown.output
+
+    lithuanian = invoke("progress", "--programme", "kompleksines-kretinga", "--workspace", hub_root, "--lang", "lt")
+    lines = lithuanian.output.splitlines()
+    assert lines[0].startswith("Programa kompleksines-kretinga")
+    assert lines[2].split()[:3] == ["rodiklis", "paslauga", "matas"]
+    persons = next(x for x in lines if "legal_consultation" in x and "persons" in x)
+    assert persons.split()[-3:] == ["12", "16", "75%"]
+    english_names = [x.split("  ")[0] for x in result.output.splitlines() if "legal_consultation" in x]
+    assert all(name not in lithuanian.output for name in english_names)  # indicator names in Lithuanian
