@@ -29,6 +29,7 @@ from interchange.operations.messages import TEXT, default_lang
 from interchange.progress import Progress, listening, report
 from interchange.workspace.init import init_workspace
 
+pytest_plugins = ["prefect_harness"]
 runner = CliRunner()
 SRC = Path(__file__).resolve().parents[1] / "src" / "interchange"
 STEWARD_COMMANDS = [["init"], ["ingest"], ["link"], ["review", "list"], ["review", "decide"],
@@ -232,3 +233,27 @@ def test_a_terminal_shows_the_bar_and_ci_does_not(hub_root: Path, tmp_path: Path
     code, stdout, terminal = _run_on_a_terminal(["reprocess", "--workspace", str(twin)], dict(env, CI="true"))
     assert code in (0, 1), stdout + terminal
     assert terminal.strip() == "" and "paketas" in stdout
+
+
+# ---- through Prefect -----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_pipeline_reports_its_steps_in_lithuanian_and_every_stage_reaches_the_command(
+        hub_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(3)])
+    drop(hub_root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(4, ["M1"])], org=MIMC)
+    heard: list[Progress] = []
+
+    with listening(heard.append):
+        result = invoke("pipeline", "--workspace", hub_root, "--period", "2026-09", env={"INTERCHANGE_LANG": "lt"})
+
+    assert result.exit_code == 1, result.output
+    steps = [line for line in result.output.splitlines() if line.startswith(("gavimas", "susiejimas", "publikav"))]
+    assert steps[0].startswith("gavimas  įvykdyta  ") and steps[1].startswith("susiejimas  įvykdyta  ")
+    assert steps[2].startswith("publikavimas  praleista  stopped: 1 batch(es) held")  # the flow's reason as written
+    assert {e.stage for e in heard} == {"ingest.source", "ingest.drops", "link.stages"}
+    assert not BAR_NOISE.search(result.output)
