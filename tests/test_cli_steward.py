@@ -145,6 +145,20 @@ def test_a_missing_workspace_is_explained_in_the_chosen_language(
     assert lithuanian.output.startswith("klaida: ") and english.output.startswith("error: ")
 
 
+def test_the_partner_kit_keeps_both_languages_by_default(tmp_path: Path) -> None:
+    raw, key = tmp_path / "raw.csv", tmp_path / "k.key"
+    raw.write_text("asmens_kodas\n", encoding="utf-8")
+    assert invoke("keygen", "-o", key).exit_code == 0
+    args = ["pseudonymise", raw, "--org", "x1", "--key-file", key, "-o", tmp_path / "drop.txt"]
+
+    both, lithuanian = invoke(*args), invoke(*args, "--lang", "lt")
+
+    assert both.exit_code == lithuanian.exit_code == 2
+    assert both.output.splitlines() == ["Pateikimo failo pavadinimas turi baigtis .csv arba .jsonl.",
+                                        "The drop file must end in .csv or .jsonl."]
+    assert lithuanian.output.splitlines() == ["Pateikimo failo pavadinimas turi baigtis .csv arba .jsonl."]
+
+
 # ---- progress ----------------------------------------------------------------------------------------
 
 def test_progress_goes_to_the_hook_given_else_to_the_listeners_else_nowhere() -> None:

@@ -61,6 +61,14 @@ def _fail(exc: ProblemError, lang: Lang) -> None:
     raise typer.Exit(2)
 
 
+def _partner_say(lang: Lang, key: str, *, err: bool = False, **params: object) -> None:
+    """A partner-kit message in Lithuanian, English or (the kit's default) both."""
+    from interchange.operations.messages import say
+
+    for language in ("lt", "en") if lang is Lang.BOTH else (lang.value,):
+        typer.echo(say(key, language, **params), err=err)
+
+
 @app.command()
 def keygen(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the new key.")],
@@ -100,10 +108,10 @@ def pseudonymise(
     from interchange.partner.pseudonymise import pseudonymise_file
 
     if output.resolve() == raw.resolve():
-        typer.echo("The drop must not overwrite the raw extract: choose another --output.", err=True)
+        _partner_say(lang, "partner_overwrite", err=True)
         raise typer.Exit(2)
     if output.suffix not in (".csv", ".jsonl"):
-        typer.echo("The drop file must end in .csv or .jsonl.", err=True)
+        _partner_say(lang, "partner_suffix", err=True)
         raise typer.Exit(2)
     try:
         key = load_key(key_file)
@@ -112,9 +120,9 @@ def pseudonymise(
     result = pseudonymise_file(raw, output, org=org.lower(), kind=kind, key=key, encoding=encoding)
     typer.echo(result.render(lang=lang.value, limit=limit))
     if result.output:
-        typer.echo(f"→ {result.output} ({result.rows_accepted} rows), manifest {result.manifest}")
+        _partner_say(lang, "partner_wrote", path=result.output, rows=result.rows_accepted, manifest=result.manifest)
     else:
-        typer.echo("→ no drop written: no row could be accepted.")
+        _partner_say(lang, "partner_nothing")
     if report:
         result.write_json(report)
     raise typer.Exit(result.exit_code)

@@ -59,6 +59,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "state.approved": ("patvirtinta", "approved"),
     "state.reopened": ("atverta iš naujo", "reopened"),
     "state.superseded": ("pakeista naujesne", "superseded"),
+    # --- partner kit (pseudonymise; `--lang both` prints both) -------------------------------------
+    "partner_overwrite": ("Pateikimo failas negali perrašyti pradinio išrašo: pasirinkite kitą --output.",
+                          "The drop must not overwrite the raw extract: choose another --output."),
+    "partner_suffix": ("Pateikimo failo pavadinimas turi baigtis .csv arba .jsonl.",
+                       "The drop file must end in .csv or .jsonl."),
+    "partner_wrote": ("→ {path} (eilučių: {rows}), manifestas {manifest}",
+                      "→ {path} ({rows} rows), manifest {manifest}"),
+    "partner_nothing": ("→ pateikimo failas neįrašytas: nė viena eilutė netiko.",
+                        "→ no drop written: no row could be accepted."),
     # --- init -------------------------------------------------------------------------------------
     "init_exists": ("{path} jau yra: darbo vieta niekada neperrašoma.",
                     "{path} already exists: a workspace is never overwritten."),
