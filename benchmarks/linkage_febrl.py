@@ -48,6 +48,7 @@ from interchange.linkage.model_settings import blocking_rules
 from interchange.partner.bloom import BloomEncoder, to_text
 from interchange.partner.keys import PseudonymKey
 from interchange.partner.normalise import (
+    name_pair,
     normalise_birth_date,
     normalise_house_number,
     normalise_locality,
@@ -58,7 +59,7 @@ from interchange.partner.normalise import (
 )
 from interchange.partner.pseudonyms import PERSON_PURPOSE, field_token
 
-BLOOM_FIELDS = ("given_name", "surname", "birth_date", "street", "locality")
+BLOOM_FIELDS = ("given_name", "surname", "name_pair", "birth_date", "street", "locality")
 
 
 class Kit:
@@ -114,6 +115,8 @@ def pseudonymise(raw: pd.DataFrame, kit: Kit, with_id: bool = True) -> pd.DataFr
             "birth_date_token": kit.token("birth_date", b),
             "given_name_bloom": kit.bloom("given_name", g), "surname_bloom": kit.bloom("surname", s),
             "birth_date_bloom": kit.bloom("birth_date", b),
+            "name_pair_token": kit.token("name_pair", name_pair(g, s)),
+            "name_pair_bloom": kit.bloom("name_pair", name_pair(g, s)),
             "birth_year": born.year if born else None, "sex": None,
         })
     frame = pd.DataFrame(rows)

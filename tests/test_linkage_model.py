@@ -15,6 +15,7 @@ from interchange.linkage.model import PAIR_COLUMNS, MatchSettings, score_pairs
 from interchange.partner.bloom import BloomEncoder, to_text
 from interchange.partner.keys import PseudonymKey
 from interchange.partner.normalise import (
+    name_pair,
     normalise_birth_date,
     normalise_house_number,
     normalise_locality,
@@ -26,7 +27,8 @@ from interchange.partner.normalise import (
 from interchange.partner.pseudonyms import field_token, person_pseudonym
 
 KEY = PseudonymKey(bytes(range(32)))  # a test key; never used for real data
-_BLOOMS = {f: BloomEncoder(KEY, f) for f in ("given_name", "surname", "birth_date", "street", "locality")}
+_BLOOMS = {f: BloomEncoder(KEY, f)
+           for f in ("given_name", "surname", "name_pair", "birth_date", "street", "locality")}
 KRETINGA = ("Vilniaus g.", "12-5", "Kretinga", "LT-97111")
 
 
@@ -54,12 +56,14 @@ def person(uid: str, given: str, surname: str, born: date | None, *, code: str |
     given_token, given_bloom = _encode("given_name", given_n)
     surname_token, surname_bloom = _encode("surname", surname_n)
     birth_token, birth_bloom = _encode("birth_date", birth_n)
+    pair_token, pair_bloom = _encode("name_pair", name_pair(given_n, surname_n))
     return {
         "uid": uid, "person_pseudonym": pseudonym,
         "given_name_token": given_token, "surname_token": surname_token,
         "surname_root_token": field_token(KEY, "surname_root", surname_root(surname_n)),
         "birth_date_token": birth_token, "given_name_bloom": given_bloom,
         "surname_bloom": surname_bloom, "birth_date_bloom": birth_bloom,
+        "name_pair_token": pair_token, "name_pair_bloom": pair_bloom,
         "birth_year": born.year if born else None, "sex": sex, "municipality": municipality,
     } | _address(address)
 
@@ -240,3 +244,57 @@ def test_household_guard_holds_with_estimated_parameters() -> None:
     assert _probability(pairs, "spc:M", "spc:D") < 0.5
     found = sum(_probability(pairs, f"a:{p.truth_id}", f"b:{p.truth_id}") > 0.9 for p in people[:200])
     assert found >= 190
+
+
+PARENTS = ("Liepų g.", "3", "Kretinga", "LT-97120")
+NEW_HOME = ("Klaipėdos g.", "40-2", "Palanga", "LT-00135")
+
+
+def test_names_entered_the_wrong_way_round_link_to_the_right_household_member() -> None:
+    # Two brothers at one address; a third agency typed Tomas's surname into the given-name
+    # column and left out his birth date; a fourth swapped the names and misspelt one.
+    records = _household(extra=[
+        person("spc:J", "Jonas", "Jonaitis", date(1990, 6, 1), sex="male", address=PARENTS),
+        person("spc:T", "Tomas", "Jonaitis", date(1993, 2, 17), sex="male", address=PARENTS),
+        person("mimc:9", "Jonaitis", "Tomas", None, sex="male", address=PARENTS),
+        person("dc:4", "Jonaitis", "Tommas", None, sex="male", address=PARENTS),
+    ])
+    pairs = score_pairs(records)
+    assert _probability(pairs, "spc:T", "mimc:9") > 0.95
+    assert _probability(pairs, "spc:T", "dc:4") > 0.95
+    assert _probability(pairs, "spc:J", "spc:T") < 0.5
+    assert _probability(pairs, "spc:J", "mimc:9") < 0.5
+    assert _probability(pairs, "spc:J", "dc:4") < 0.5
+
+
+def test_swapped_names_are_not_evidence_without_the_name_pair() -> None:
+    # Partners may leave the name pair out (docs/pseudonyms.md, section 6a): then a swapped
+    # record without a birth date is only a surname-less stranger at the brothers' address.
+    records = _household(extra=[
+        person("spc:J", "Jonas", "Jonaitis", date(1990, 6, 1), sex="male", address=PARENTS),
+        person("spc:T", "Tomas", "Jonaitis", date(1993, 2, 17), sex="male", address=PARENTS),
+        person("mimc:9", "Jonaitis", "Tomas", None, sex="male", address=PARENTS),
+    ]).assign(name_pair_token=None, name_pair_bloom=None)
+    pairs = score_pairs(records)
+    assert _probability(pairs, "spc:T", "mimc:9") < 0.5
+    assert _probability(pairs, "spc:J", "mimc:9") < 0.5
+
+
+def test_married_and_maiden_forms_link_across_addresses_and_family_members_stay_apart() -> None:
+    # Ona grew up as Jonaitytė at her parents' address with her father and sister; married,
+    # she is Jonaitienė at a new address, where her husband Jonaitis lives too.
+    records = _household(extra=[
+        person("spc:O1", "Ona", "Jonaitytė", date(1986, 8, 21), sex="female", address=PARENTS),
+        person("spc:F", "Jonas", "Jonaitis", date(1958, 1, 5), sex="male", address=PARENTS),
+        person("spc:S", "Rūta", "Jonaitytė", date(1991, 4, 2), sex="female", address=PARENTS),
+        person("dc:O2", "Ona", "Jonaitienė", date(1986, 8, 21), sex="female", address=NEW_HOME),
+        person("dc:H", "Petras", "Jonaitis", date(1984, 11, 30), sex="male", address=NEW_HOME),
+        # The married form once more, birth date unknown, with a typo in the surname.
+        person("mimc:O3", "Ona", "Jonaitene", None, sex="female", address=NEW_HOME),
+    ])
+    pairs = score_pairs(records)
+    assert _probability(pairs, "spc:O1", "dc:O2") > 0.95
+    assert _probability(pairs, "dc:O2", "mimc:O3") > 0.95
+    for left, right in (("spc:O1", "spc:S"), ("spc:O1", "spc:F"), ("spc:F", "spc:S"),
+                        ("dc:O2", "dc:H"), ("mimc:O3", "dc:H"), ("spc:F", "dc:H")):
+        assert _probability(pairs, left, right) < 0.5, (left, right)

@@ -129,8 +129,9 @@ def test_a_load_larger_than_its_chunks_keeps_every_rule(engine: Engine, monkeypa
 
 def test_every_column_type_reads_back_as_written(engine: Engine) -> None:
     address = ("b" * 64, "B" * 171 + "=", "c" * 64, None, None, "d" * 64)  # street .. postcode
-    person = ("a" * 64, None, None, None, None, "A" * 171 + "=", None, None, *address, 1984, "female", "LT-22",
-              "H1", True, False, True, 40, False, None)
+    name_pair = ("e" * 64, "E" * 171 + "=")  # token, Bloom filter
+    person = ("a" * 64, None, None, None, None, "A" * 171 + "=", None, None, *name_pair, *address, 1984,
+              "female", "LT-22", "H1", True, False, True, 40, False, None)
     session = ("therapeutic_group", date(2026, 2, 3), 90, ["P1", "P2"], 3)
     case = ("dv_specialised_help", "P1", None, date(2025, 12, 1), None, True, 2)
     for kind, values in (("person", person), ("group_session", session), ("case", case)):

@@ -93,6 +93,19 @@ def test_married_and_maiden_surname_share_the_root_token(tmp_path, key):
     assert maiden["surname_root_token"] == married["surname_root_token"]
 
 
+def test_names_entered_the_wrong_way_round_share_the_name_pair(tmp_path, key):
+    raw = _raw(tmp_path, [["A1", "", "Jonas", "Jonaitis", "1990-01-02", "", ""],
+                          ["A2", "", "JONAITIS", "Jonas", "1990-01-02", "", ""],
+                          ["A3", "", "Jonas", "", "1990-01-02", "", ""]])
+    pseudonymise_file(raw, tmp_path / "drop.csv", org="x1", kind=Kind.PERSON, key=key)
+    right, swapped, given_only = read_drop(tmp_path / "drop.csv")
+    assert right["given_name_token"] != swapped["given_name_token"]
+    assert right["name_pair_token"] == swapped["name_pair_token"] != ""
+    assert right["name_pair_bloom"] == swapped["name_pair_bloom"] != ""
+    # A pair needs both names: one name alone is what the per-field encodings already say.
+    assert given_only["name_pair_token"] == "" and given_only["name_pair_bloom"] == ""
+
+
 def test_bad_rows_are_listed_and_good_rows_still_written(tmp_path, key):
     raw = _raw(tmp_path, [
         ["A1", VALID, "Rasa", "Kairienė", "", "Kretingos r. sav.", "taip"],

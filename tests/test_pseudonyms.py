@@ -28,6 +28,7 @@ from interchange.partner.keys import (
 )
 from interchange.partner.normalise import (
     fold,
+    name_pair,
     normalise_birth_date,
     normalise_name,
     surname_root,
@@ -51,6 +52,11 @@ TEST_VECTORS = {
                                          288, 560, 104, 667, 849, 926, 752, 161, 811),
     "given_name_bloom_Šarūnė_first16": "AEAmYIABIAIEAIAQ",
     "given_name_bloom_Šarūnė_set_bits": 131,
+    "name_pair_Jonas_Jonaitis": "jonaitis jonas",
+    "name_pair_token_Jonas_Jonaitis":
+        "86a2a238bec2732ed884b6a022dd0d6bdd4b4cfa87cc5260c5ecef744819b11d",
+    "name_pair_bloom_Jonas_Jonaitis_first16": "AGRwBAABaNEeGyJA",
+    "name_pair_bloom_Jonas_Jonaitis_set_bits": 212,
 }
 
 CODE = "33309240064"
@@ -92,6 +98,13 @@ def test_vectors_match_the_documented_construction(key: PseudonymKey) -> None:
     assert encoder.positions("_s") == v["given_name_bloom_positions_'_s'"]
     assert to_text(bloom)[:16] == v["given_name_bloom_Šarūnė_first16"]
     assert int.from_bytes(bloom, "big").bit_count() == v["given_name_bloom_Šarūnė_set_bits"]
+    pair = name_pair(normalise_name("Jonas"), normalise_name("Jonaitis"))
+    assert pair == name_pair(normalise_name("Jonaitis"), normalise_name("Jonas"))
+    assert pair == v["name_pair_Jonas_Jonaitis"]
+    assert field_token(key, "name_pair", pair) == v["name_pair_token_Jonas_Jonaitis"]
+    pair_bloom = BloomEncoder(key, "name_pair").encode(pair)
+    assert to_text(pair_bloom)[:16] == v["name_pair_bloom_Jonas_Jonaitis_first16"]
+    assert int.from_bytes(pair_bloom, "big").bit_count() == v["name_pair_bloom_Jonas_Jonaitis_set_bits"]
 
 
 def test_vectors_are_pasted_into_the_doc() -> None:

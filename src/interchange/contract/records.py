@@ -116,6 +116,19 @@ class Person(Record):
     birth_date_bloom: BloomText | None = bilingual(
         "gimimo_datos_bloom", "Keyed Bloom filter of the birth date's digit pairs.",
         "Raktu apsaugotas gimimo datos skaitmenų porų Bloom filtras.", None)
+    name_pair_token: Hex64 | None = bilingual(
+        "vardo_pavardes_poros_zetonas",
+        "Keyed token of the given name and surname in either order (sorted), so names entered "
+        "the wrong way round still link. Empty unless both names are known.",
+        "Raktu apsaugotas vardo ir pavardės (bet kuria tvarka, surikiuotų) žetonas, kad "
+        "sukeisti vardas ir pavardė vis tiek būtų susieti. Tuščias, jei nežinomas vardas ar "
+        "pavardė.", None)
+    name_pair_bloom: BloomText | None = bilingual(
+        "vardo_pavardes_poros_bloom",
+        "Keyed Bloom filter of the sorted given name and surname's letter pairs, for swapped "
+        "names with a typo.",
+        "Raktu apsaugotas surikiuotų vardo ir pavardės raidžių porų Bloom filtras sukeistiems "
+        "vardui ir pavardei su klaida.", None)
     street_token: Hex64 | None = bilingual(
         "gatves_zetonas", "Keyed exact-match token of the normalised street name of residence.",
         "Raktu apsaugotas normalizuoto gyvenamosios vietos gatvės pavadinimo žetonas tiksliam "

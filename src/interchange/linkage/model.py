@@ -30,16 +30,19 @@ RECORD_COLUMNS = (
     "birth_date_token", "given_name_bloom", "surname_bloom", "birth_date_bloom", "birth_year",
     "sex", "municipality",
 )
-# Address encodings came later (contract v1.1); a frame without them is read as "no address".
+# Address encodings came later (contract v1.1), the name pair later still (v1.2); a frame
+# without them is read as "no address" / "no name pair".
 ADDRESS_COLUMNS = ("street_token", "house_number_token", "locality_token", "postcode_token",
                    "street_bloom", "locality_bloom")
+NAME_PAIR_COLUMNS = ("name_pair_token", "name_pair_bloom")
 _TOKEN_COLUMNS = ("person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
                   "birth_date_token", "street_token", "house_number_token", "locality_token",
-                  "postcode_token")
+                  "postcode_token", "name_pair_token")
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ADDRESS_COLUMNS", "PAIR_COLUMNS", "RECORD_COLUMNS", "MatchSettings", "prepare_records", "score_pairs"]
+__all__ = ["ADDRESS_COLUMNS", "NAME_PAIR_COLUMNS", "PAIR_COLUMNS", "RECORD_COLUMNS", "MatchSettings",
+           "prepare_records", "score_pairs"]
 
 
 def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None) -> pd.DataFrame:
@@ -131,9 +134,14 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
     log.info("person model: %d records, parameters %s", len(table),
              "estimated" if trained else "default")
     threshold = min(settings.min_probability, 1.0)
-    pairs = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    # Only the columns used below, fetched column by column: Splink's as_pandas_dataframe goes
+    # through Python dictionaries, several GB for the millions of pairs of a national run.
+    wanted = ["uid_l", "uid_r", "match_weight", "match_probability",
+              *(f"mw_{c}" for c in ADDRESS_COMPARISONS)]
+    pairs = con.execute(f"SELECT {', '.join(wanted)} FROM {predictions.physical_name}").df()
+    predictions.drop_table_from_database_and_remove_from_cache()
     pairs = guard_households(pairs, table, settings)
-    pairs = pairs.rename(columns={"unique_id_l": "uid_l", "unique_id_r": "uid_r"})
     return pairs.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]]
 
 
@@ -145,10 +153,15 @@ def guard_households(pairs: pd.DataFrame, table: pd.DataFrame, settings: MatchSe
     as the Fellegi-Sunter product of per-field weights assumes: their u values come from
     random pairs, where a shared address is rare, so a mother and daughter (or two flatmates)
     at one address would score as one person. Rule: unless the given name agrees (exact
-    token, or any Dice level of the given-name comparison) or the birth agrees (exact token,
+    token, or Dice >= ``settings.household_name_dice``) or the birth agrees (exact token,
     any Dice level, or the same year), the positive part of the street, house-number and place
-    weights is removed and the probability recomputed. A missing given name or birth date
-    does not agree: a record with only a surname and an address cannot tell a mother from her
+    weights is removed and the probability recomputed. The given-name bar is above the
+    model's lowest Dice level because relatives' names are often that close (Rūta / Rita,
+    and, when one record has the names swapped, Jonas / Jonaitis). Names entered the wrong
+    way round count as an agreeing given name only when their name-pair tokens are equal (an
+    exact swap); a similar name pair does not, since at one address "Jonaitis Tomas" and
+    "Jonas Jonaitis" have similar pairs through the shared surname. A missing given name or
+    birth date does not agree: a record with only a surname and an address cannot tell a mother from her
     daughter. Disagreeing addresses still count against a pair. The surname does not
     corroborate: families share it. Off when ``settings.household_guard`` is False.
 
@@ -174,16 +187,16 @@ _GUARD_CHUNK = 500_000  # pairs per step: bounds the gathered filter words to ~1
 
 
 def _corroborated(pairs: pd.DataFrame, table: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
-    """Given name or birth agrees (token, Dice level, or birth year); missing never agrees."""
+    """Given name (token, Dice, exact swap) or birth (token, Dice, year) agrees; missing never does."""
     index = pd.Index(table["uid"])
     left, right = index.get_indexer(pairs["uid_l"]), index.get_indexer(pairs["uid_r"])
     found = np.zeros(len(pairs), dtype=bool)
-    for column in ("given_name_token", "birth_date_token", "birth_year"):
+    for column in ("given_name_token", "birth_date_token", "birth_year", "name_pair_token"):
         values = table[column]
         known = values.notna().to_numpy()
         numbers = values.fillna(0).to_numpy(dtype=np.int64)
         found |= known[left] & known[right] & (numbers[left] == numbers[right])
-    found |= _dice(table, "given_name", left, right) >= min(settings.name_dice)
+    found |= _dice(table, "given_name", left, right) >= settings.household_name_dice
     found |= _dice(table, "birth_date", left, right) >= min(settings.date_dice)
     return found
 

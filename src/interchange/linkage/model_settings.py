@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from interchange.linkage.bloom_columns import bits_column, dice_sql
 
-BLOOM_FIELDS = ("given_name", "surname", "birth_date", "street", "locality")
+BLOOM_FIELDS = ("given_name", "surname", "birth_date", "street", "locality", "name_pair")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,13 @@ class MatchSettings:
         date_dice: Dice thresholds of the birth-date Bloom-filter levels, highest first.
         address_dice: Dice thresholds of the street levels (two); the first is also the
             locality's typo level.
+        swap_dice: Dice threshold of the name-pair filters (given name and surname sorted)
+            above which two records whose given names and surnames both disagree count as
+            the same names entered the wrong way round, with a typo.
+        household_name_dice: the given-name Dice similarity from which the household guard
+            counts the given names as agreeing. Higher than the lowest ``name_dice`` level:
+            family members' names are often that close (Rūta / Rita 0.6, Jonas / Jonaitis
+            0.67), while a typo in a name of five letters or more stays above it.
         household_guard: remove the positive address evidence of pairs on which neither the
             given name nor the birth agrees (``model.guard_households``), so that members of
             one household stay apart; off only to measure what it costs on data without
@@ -61,6 +68,8 @@ class MatchSettings:
     name_dice: tuple[float, ...] = (0.85, 0.7, 0.55)
     date_dice: tuple[float, ...] = (0.8, 0.65)
     address_dice: tuple[float, float] = (0.85, 0.7)
+    swap_dice: float = 0.8
+    household_name_dice: float = 0.7
     household_guard: bool = True
     seed: int = 42
     duckdb_memory_limit: str = "1GB"
@@ -78,6 +87,9 @@ _NAME_MU = {
 }
 _BIRTH_MU = [(0.88, 4e-5), (0.05, 3e-4), (0.02, 2e-3), (0.03, 0.013), (0.02, 0.98466)]
 _SEX_MU = [(0.98, 0.5), (0.02, 0.5)]
+# Given name and surname entered the wrong way round: a few per cent of records in registers
+# typed by hand; two different people's names form one another's swapped pair very rarely.
+_SWAP_MU = (0.02, 1e-4)
 # Addresses: people move, so m is lower than for names; a street name is shared by ~1/300 of
 # random pairs (common names like Vilniaus g. recur in every town), a house and flat number
 # by ~1/500, a locality by ~1/50 (cities are large).
@@ -117,8 +129,10 @@ def pseudonym_comparison() -> dict[str, Any]:
     }
 
 
-def name_comparison(field: str, thresholds: tuple[float, ...]) -> dict[str, Any]:
-    """Exact token, then (surname only) exact root, then Bloom Dice levels, then else."""
+def name_comparison(field: str, thresholds: tuple[float, ...], swap_dice: float = 0.8
+                    ) -> dict[str, Any]:
+    """Exact token, then (surname only) exact root, then Bloom Dice levels, then the names
+    swapped, then else."""
     mu = iter(_name_mu(field, len(thresholds)))
     token = f"{field}_token"
     levels = [_null(token), _level(f"{token}_l = {token}_r", "exact", next(mu))]
@@ -128,8 +142,21 @@ def name_comparison(field: str, thresholds: tuple[float, ...]) -> dict[str, Any]
     dice = dice_sql(field)
     for threshold in thresholds:
         levels.append(_level(f"{dice} >= {threshold}", f"dice >= {threshold}", next(mu)))
-    levels.append(_level("ELSE", "different", next(mu)))
+    levels.append(_level(swapped_sql(field, min(thresholds), swap_dice), "names swapped", _SWAP_MU))
+    m_else, u_else = next(mu)
+    levels.append(_level("ELSE", "different", (m_else - _SWAP_MU[0], u_else - _SWAP_MU[1])))
     return {"output_column_name": field, "comparison_levels": levels}
+
+
+def swapped_sql(field: str, min_dice: float, swap_dice: float) -> str:
+    """The pair's names are one another's given name and surname (reached only when ``field``
+    itself disagrees): equal name-pair tokens (an exact swap), or name-pair filters at Dice >=
+    ``swap_dice`` while the other name field disagrees too (a swap with a typo). Requiring
+    the other field to disagree keeps Ona and Ana Jonaitienė (same surname, similar pair) out.
+    """
+    other = "surname" if field == "given_name" else "given_name"
+    return (f"(name_pair_token_l = name_pair_token_r OR ({dice_sql('name_pair')} >= {swap_dice} "
+            f"AND coalesce({dice_sql(other)}, 0) < {min_dice}))")
 
 
 def birth_comparison(thresholds: tuple[float, ...]) -> dict[str, Any]:
@@ -217,8 +244,8 @@ def place_comparison(settings: MatchSettings) -> dict[str, Any]:
 def comparisons(settings: MatchSettings) -> list[dict[str, Any]]:
     return [
         pseudonym_comparison(),
-        name_comparison("given_name", settings.name_dice),
-        name_comparison("surname", settings.name_dice),
+        name_comparison("given_name", settings.name_dice, settings.swap_dice),
+        name_comparison("surname", settings.name_dice, settings.swap_dice),
         birth_comparison(settings.date_dice),
         category_comparison("sex", _SEX_MU),
         category_comparison("municipality", _MUNICIPALITY_MU),
@@ -243,6 +270,8 @@ def blocking_rules(settings: MatchSettings, n_records: int) -> list[str]:
         "l.given_name_token = r.given_name_token AND l.surname_root_token = r.surname_root_token",
         "l.given_name_token = r.given_name_token AND l.birth_date_token = r.birth_date_token",
         "l.surname_root_token = r.surname_root_token AND l.birth_date_token = r.birth_date_token",
+        # Given name and surname entered the wrong way round on one side.
+        "l.name_pair_token = r.name_pair_token",
     ]
     # Address rules: records of one person whose names or birth date are misspelt. Each pairs
     # a place with a second field so that a block is a dwelling, a building or a name within
@@ -313,4 +342,5 @@ __all__ = [
     "blocking_rules",
     "comparisons",
     "settings_dict",
+    "swapped_sql",
 ]

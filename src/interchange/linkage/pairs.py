@@ -21,9 +21,9 @@ Scorer = Callable[[pd.DataFrame], pd.DataFrame]
 # Compared for the review queue: equal or not; never the values themselves.
 EXACT_FIELDS = ("person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
                 "birth_date_token", "birth_year", "sex", "municipality", "street_token",
-                "house_number_token", "locality_token", "postcode_token")
+                "house_number_token", "locality_token", "postcode_token", "name_pair_token")
 BLOOM_FIELDS = ("given_name_bloom", "surname_bloom", "birth_date_bloom", "street_bloom",
-                "locality_bloom")
+                "locality_bloom", "name_pair_bloom")
 
 
 def pseudonym_pairs(records: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from interchange.warehouse.tables import household_records, person_records
 RECORD_COLUMNS = ("person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
                   "birth_date_token", "given_name_bloom", "surname_bloom", "birth_date_bloom",
                   "birth_year", "sex", "municipality", "street_token", "street_bloom",
-                  "house_number_token", "locality_token", "locality_bloom", "postcode_token")
+                  "house_number_token", "locality_token", "locality_bloom", "postcode_token",
+                  "name_pair_token", "name_pair_bloom")
 
 
 def make_uid(org: str, record_id: str) -> str:

@@ -33,8 +33,9 @@ _NOT_ALNUM_OR_SPACE = re.compile(r"[^a-z0-9 ]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _LEADING_ZEROS = re.compile(r"^0+(?=\d)")
 
-__all__ = ["fold", "normalise_birth_date", "normalise_house_number", "normalise_locality",
-           "normalise_name", "normalise_postcode", "normalise_street", "surname_root"]
+__all__ = ["fold", "name_pair", "normalise_birth_date", "normalise_house_number",
+           "normalise_locality", "normalise_name", "normalise_postcode", "normalise_street",
+           "surname_root"]
 
 
 def normalise_name(text: str | None) -> str:
@@ -116,6 +117,19 @@ def surname_root(normalised: str) -> str:
     if not words:
         return ""
     return _strip_ending(words[-1])
+
+
+def name_pair(given: str, surname: str) -> str:
+    """Given name and surname in either order: the two normalised names sorted, joined by " ".
+
+    "Jonaitis Jonas" entered the wrong way round (given name in the surname column) gives the
+    same pair as "Jonas Jonaitis": ("jonas", "jonaitis") and ("jonaitis", "jonas") both →
+    "jonaitis jonas". Empty unless both names are known: a pair of one name says no more than
+    the per-field encodings.
+    """
+    if not given or not surname:
+        return ""
+    return " ".join(sorted((given, surname)))
 
 
 def normalise_birth_date(value: date) -> str:

@@ -1,7 +1,8 @@
 """The pseudonymiser: a raw extract with personal codes and names in, a drop file out.
 
 Runs on the partner's machine. Personal codes become keyed pseudonyms, names and
-birth dates become keyed tokens and Bloom filters, and the direct identifiers never
+birth dates become keyed tokens and Bloom filters (plus one token and filter of the two
+names in either order), and the direct identifiers never
 reach the drop. Every row is either written or listed with its problems; a personal
 code that fails its checks is left out (never hashed) and the row keeps its other data.
 """
@@ -27,6 +28,7 @@ from interchange.partner.drop_writer import DropWriter, write_manifest
 from interchange.partner.identifiers import RAW_IDENTIFIERS, identifier_aliases
 from interchange.partner.keys import PseudonymKey
 from interchange.partner.normalise import (
+    name_pair,
     normalise_birth_date,
     normalise_house_number,
     normalise_locality,
@@ -57,7 +59,8 @@ class _Encoder:
         self.key = key
         self.today = today
         self.blooms = {f: BloomEncoder(key, f)
-                       for f in ("given_name", "surname", "birth_date", "street", "locality")}
+                       for f in ("given_name", "surname", "name_pair", "birth_date", "street",
+                                 "locality")}
 
     def person(self, ids: dict[str, Any], row: int, columns: dict[str, str],
                contract: dict[str, Any], contract_columns: dict[str, str]
@@ -81,6 +84,7 @@ class _Encoder:
         birth_text = normalise_birth_date(birth) if birth is not None else ""
         fields |= self._encodings("given_name", given)
         fields |= self._encodings("surname", surname)
+        fields |= self._encodings("name_pair", name_pair(given, surname))
         fields |= self._encodings("birth_date", birth_text)
         if surname:
             fields["surname_root_token"] = field_token(self.key, "surname_root",

@@ -153,6 +153,7 @@ person_records = _record_table(
     _hex64("person_pseudonym"), _hex64("given_name_token"), _hex64("surname_token"),
     _hex64("surname_root_token"), _hex64("birth_date_token"),
     _bloom("given_name_bloom"), _bloom("surname_bloom"), _bloom("birth_date_bloom"),
+    _hex64("name_pair_token"), _bloom("name_pair_bloom"),
     _hex64("street_token"), _bloom("street_bloom"), _hex64("house_number_token"),
     _hex64("locality_token"), _bloom("locality_bloom"), _hex64("postcode_token"),
     Column("birth_year", Integer), Column("sex", String(8)), Column("municipality", String(8)),
@@ -344,6 +345,7 @@ publications = Table(
     Column("cells", Integer, nullable=False),
     Column("suppressed_cells", Integer, nullable=False),
     Column("changed_cells", Integer, comment="cells that differ from the previous version; empty for v1"),
+    Column("definitions", JSON, comment="the catalogue's definition of every indicator of the version"),
     UniqueConstraint("period", "version"),
     comment="one row per publication version; stewards only",
 )
@@ -360,6 +362,7 @@ publication_cells = Table(
     Column("suppressed", Boolean, nullable=False),
     Column("reason", String(16), nullable=False),
     Column("published_value", Float),
+    Column("target", Float, comment="programme periods: the programme's target for the indicator's total"),
     comment="every cell of every version with its unsuppressed value; stewards only",
 )
 
@@ -403,6 +406,7 @@ ministry_cells = Table(
     Column("value", Float, comment="the published figure; empty when suppressed"),
     Column("numerator", Float, comment="empty when the cell is suppressed"),
     Column("denominator", Float, comment="ratios only; empty when the cell is suppressed"),
+    Column("target", Float, comment="programme periods: the programme's target for the indicator's total"),
     Column("unit", String(16), nullable=False),
     Column("suppressed", Boolean, nullable=False),
     Column("reason", String(16), nullable=False, comment="empty, primary, secondary, ratio or consent"),
@@ -410,5 +414,24 @@ ministry_cells = Table(
     comment="disclosure-protected cells of approved versions: what the ministry may read",
 )
 
-__all__ += ["ministry_cells", "ministry_publications", "publication_cells", "publication_changes",
-            "publications"]
+ministry_indicators = Table(
+    "ministry_indicators", metadata,
+    Column("period", String(_PERIOD), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("indicator", String(64), primary_key=True),
+    Column("indicator_group", String(64), nullable=False),
+    Column("name_lt", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("definition_lt", Text, nullable=False),
+    Column("definition_en", Text, nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("sensitivity", String(16), nullable=False, comment="standard, or dv (stricter suppression)"),
+    Column("numerator", String(64), comment="ratios: the indicator above the line"),
+    Column("denominator", String(64), comment="ratios: the indicator below the line"),
+    Column("breakdowns", Text, nullable=False, comment="the published breakdowns, e.g. total, month, org"),
+    Column("catalogue_version", String(64), nullable=False),
+    comment="definitions of the indicators of approved versions, as the catalogue gave them when computed",
+)
+
+__all__ += ["ministry_cells", "ministry_indicators", "ministry_publications", "publication_cells",
+            "publication_changes", "publications"]
