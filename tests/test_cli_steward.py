@@ -199,7 +199,8 @@ def test_reprocess_reports_each_batch_and_writes_no_bar_when_output_is_not_a_ter
         result = invoke("reprocess", "--workspace", hub_root, "--lang", "en")
 
     assert result.exit_code in (0, 1), result.output
-    assert [(e.stage, e.done, e.total) for e in heard] == [("reprocess.batches", 1, 2), ("reprocess.batches", 2, 2)]
+    assert [(e.stage, e.done, e.total) for e in heard] == [("reprocess.batches", n, 2) for n in (0, 1, 1, 2)]
+    assert heard[1].detail == heard[0].detail != heard[2].detail == heard[3].detail  # the batch under way
     assert all(SPC in e.detail or MIMC in e.detail for e in heard)  # organisation and batch id only
     assert not BAR_NOISE.search(result.output)
     assert result.output.splitlines()[0] == "To re-run (in arrival order):"

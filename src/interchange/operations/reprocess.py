@@ -145,10 +145,12 @@ def find_candidates(engine: Engine, *, org: str | None = None,
 def reprocess(hub: Hub, candidates: list[Candidate], *, on_progress: ProgressHook | None = None) -> list[Rerun]:
     """Re-run each candidate in the order given (find_candidates gives arrival order).
 
-    Progress: ``reprocess.batches`` after each candidate, detailed by its organisation and batch id.
+    Progress: ``reprocess.batches`` when each candidate starts and when it is done, detailed by
+    its organisation and batch id.
     """
     done = []
     for position, candidate in enumerate(candidates, start=1):
+        report(on_progress, "reprocess.batches", position - 1, len(candidates), f"{candidate.org} {candidate.batch_id}")
         with source_lock(hub.engine, hub.workspace.locks, f"{candidate.org}.{SOURCE}"):
             current = _still_open(hub.engine, candidate)
             if current is not None:
