@@ -154,7 +154,7 @@ def test_ingest_speaks_lithuanian_and_its_flow_reports_progress_to_the_command(
     sources = [(e.detail, e.done) for e in heard if e.stage == "ingest.source"]
     assert sources == [(f"{SPC}/inbox", 0), (f"{SPC}/inbox", 1), (f"{MIMC}/inbox", 0), (f"{MIMC}/inbox", 1)]
     assert [(e.detail, e.done, e.total) for e in heard if e.stage == "ingest.drops"] == [
-        (f"{SPC}/inbox", 1, 1), (f"{MIMC}/inbox", 1, 1)]
+        (f"{SPC}/inbox", 0, 1), (f"{SPC}/inbox", 1, 1), (f"{MIMC}/inbox", 0, 1), (f"{MIMC}/inbox", 1, 1)]
 
 
 @pytest.mark.slow

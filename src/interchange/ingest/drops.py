@@ -63,6 +63,7 @@ def ingest_inbox(hub: Hub, org: str, settings: InboxSource, *,
         _resume(hub, org, settings)
         drops = list_drops(hub.workspace.inbox(org), settle_seconds=settings.settle_seconds)
         for position, drop in enumerate(drops, start=1):
+            report(on_progress, "ingest.drops", position - 1, len(drops), f"{org}/{SOURCE}")
             _ingest_drop(hub, org, drop, settings)
             report(on_progress, "ingest.drops", position, len(drops), f"{org}/{SOURCE}")
         return write_pending_receipts(hub.engine, hub.workspace.receipts(org), org)
