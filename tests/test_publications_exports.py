@@ -184,9 +184,9 @@ def test_the_data_dictionary_in_docs_is_the_one_the_exports_carry() -> None:
 
 def test_every_column_of_the_ministry_tables_is_in_the_data_dictionary() -> None:
     from interchange.indicators.dictionary import TABLES
-    from interchange.warehouse.tables import ministry_cells, ministry_publications
+    from interchange.warehouse.tables import ministry_cells, ministry_indicators, ministry_publications
 
-    for table in (ministry_cells, ministry_publications):
+    for table in (ministry_cells, ministry_publications, ministry_indicators):
         assert [c.name for c in TABLES[table.name][2]] == [c.name for c in table.columns]
     assert [c.name for c in EXPORT_COLUMNS] == [c.name for c in ministry_cells.columns]
     for columns in (*(t[2] for t in TABLES.values()), EXPORT_COLUMNS, DIFF_COLUMNS):

@@ -5,12 +5,15 @@ records (``from``: a list of selections), an optional person-level condition
 (``require``), or a ratio of two other indicators (``numerator`` / ``denominator``), and
 which breakdowns may be published (``disaggregations``). The shipped catalogue is
 ``catalogue.yaml`` next to this module; a workspace may use its own file
-(:func:`load_catalogue` with a path). A bad file raises :class:`CatalogueError` naming
-the file, the indicator code and the key, never a traceback.
+(:func:`load_catalogue` with a path; ``publishing.catalogue`` in interchange.yaml), either a
+whole catalogue or, with ``extends: shipped``, only the indicators it adds to the shipped
+ones. A bad file raises :class:`CatalogueError` naming the file, the indicator code and the
+key, never a traceback.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -310,6 +313,9 @@ def parse_catalogue(text: str, *, origin: str = SHIPPED) -> Catalogue:
     sets = data.pop("disaggregation_sets", {}) or {}
     if not isinstance(sets, dict):
         raise CatalogueError(f"{origin}: disaggregation_sets: expected a mapping of set name -> list of breakdowns")
+    inherited: set[str] = set()
+    if "extends" in data:
+        data, sets, inherited = _extend_shipped(data, sets, origin)
     raw_indicators = data.get("indicators")
     if isinstance(raw_indicators, list):
         data["indicators"] = [_expand_sets(item, index, sets, origin) for index, item in enumerate(raw_indicators)]
@@ -321,8 +327,36 @@ def parse_catalogue(text: str, *, origin: str = SHIPPED) -> Catalogue:
         if any(e["type"] != "too_short" for e in errors):
             errors = [e for e in errors if e["type"] != "too_short" or len(e["loc"]) > 1]
         raise CatalogueError(f"{origin}:\n" + "\n".join(_describe(error, raw_indicators) for error in errors)) from None
-    _check_references(catalogue, origin)
+    _check_references(catalogue, origin, inherited)
     return catalogue
+
+
+def _extend_shipped(data: dict, sets: dict, origin: str) -> tuple[dict, dict, set[str]]:
+    """A workspace file with ``extends: shipped``: the shipped indicators and sets, then the file's own.
+
+    The version becomes "<shipped version>+<the file's version>", so a publication names both.
+    """
+    extends = data.pop("extends")
+    if extends != "shipped":
+        raise CatalogueError(f"{origin}: key 'extends': must be 'shipped' (the catalogue that comes with "
+                             f"Interchange), not {extends!r}")
+    shipped_text = resources.files("interchange.indicators").joinpath(SHIPPED).read_text(encoding="utf-8")
+    shipped = yaml.safe_load(shipped_text)
+    own = data.get("indicators")
+    if not isinstance(own, list):
+        raise CatalogueError(f"{origin}: key 'indicators': expected a list of the indicators this file adds")
+    version = data.get("version")
+    if not isinstance(version, str | int | float) or not str(version).strip():
+        raise CatalogueError(f"{origin}: key 'version': is missing: give this file's own version (it is "
+                             f"published as {shipped['version']}+<version>)")
+    clash = sorted(set(sets) & set(shipped.get("disaggregation_sets") or {}))
+    if clash:
+        raise CatalogueError(f"{origin}: key 'disaggregation_sets': {', '.join(clash)} is already a set of the "
+                             f"shipped catalogue; use another name")
+    merged = {**data, "version": f"{shipped['version']}+{version}",
+              "indicators": [*shipped["indicators"], *own]}
+    inherited = {item["code"] for item in shipped["indicators"]}
+    return merged, {**(shipped.get("disaggregation_sets") or {}), **sets}, inherited
 
 
 def _expand_sets(item: Any, index: int, sets: dict, origin: str) -> Any:
@@ -366,12 +400,13 @@ def _describe(error: Any, raw_indicators: Any) -> str:
     return f"  key '{key}': {message}"
 
 
-def _check_references(catalogue: Catalogue, origin: str) -> None:
+def _check_references(catalogue: Catalogue, origin: str, inherited: Collection[str] = ()) -> None:
     problems = []
     seen: set[str] = set()
     for item in catalogue.indicators:
         if item.code in seen:
-            problems.append(f"  indicator '{item.code}': key 'code': the code is used twice")
+            where = "is in the shipped catalogue already" if item.code in inherited else "is used twice"
+            problems.append(f"  indicator '{item.code}': key 'code': the code {where}")
         seen.add(item.code)
     by_code = {i.code: i for i in catalogue.indicators}
     for item in catalogue.indicators:

@@ -45,6 +45,11 @@ _FIGURES = (
            "For ratios the numerator, for counts equal to value; empty when suppressed."),
     Column("denominator", "number", "Tik santykiams – vardiklis; tuščias, kai nuslėpta.",
            "Ratios only: the denominator; empty when suppressed."),
+    Column("target", "number",
+           "Programos laikotarpio publikacijoje – programos tikslas (iš darbo srities nustatymų) rodiklio "
+           "bendros sumos langelyje; kitur tuščia.",
+           "In a programme period's publication: the programme's target (from the workspace config) on the "
+           "indicator's total cell; empty elsewhere."),
     Column("unit", "text", "Matavimo vienetas: persons, households, contacts, sessions, hours, days, ratio ...",
            "Unit: persons, households, contacts, sessions, hours, days, ratio, ..."),
     Column("suppressed", "true/false", "Ar langelis nuslėptas (konfidencialumo apsauga).",
@@ -88,6 +93,29 @@ TABLES: dict[str, tuple[str, str, tuple[Column, ...]]] = {
          Column("suppressed_cells", "integer", "Nuslėptų langelių skaičius.", "Number of suppressed cells."),
          Column("changed_cells", "integer", "Kiek langelių pasikeitė nuo ankstesnės versijos; tuščia v1.",
                 "Cells changed since the previous version; empty for v1."))),
+    "ministry_indicators": (
+        "Patvirtintų publikacijų rodiklių apibrėžimai, tokie, kokius katalogas pateikė skaičiuojant.",
+        "Definitions of the indicators of approved publications, as the catalogue gave them when computed.",
+        (*_VERSION,
+         Column("indicator", "text", "Rodiklio kodas (ministry_cells.indicator).",
+                "Indicator code (ministry_cells.indicator)."),
+         Column("indicator_group", "text", "Rodiklių grupė (XLSX lapas).", "Indicator group (the XLSX sheet)."),
+         Column("name_lt", "text", "Pavadinimas lietuviškai.", "Name in Lithuanian."),
+         Column("name_en", "text", "Pavadinimas angliškai.", "Name in English."),
+         Column("definition_lt", "text", "Apibrėžimas lietuviškai: kas ir kaip skaičiuojama.",
+                "Definition in Lithuanian: what is counted and how."),
+         Column("definition_en", "text", "Apibrėžimas angliškai.", "Definition in English."),
+         Column("unit", "text", "Matavimo vienetas (kaip ministry_cells.unit).", "Unit (as ministry_cells.unit)."),
+         Column("sensitivity", "text", "„standard“ arba „dv“ (smurto artimoje aplinkoje duomenys: griežtesnis "
+                "slėpimo slenkstis).", "\"standard\" or \"dv\" (domestic-violence data: a stricter suppression "
+                "threshold)."),
+         Column("numerator", "text", "Santykiams – skaitiklio rodiklio kodas; kitaip tuščia.",
+                "Ratios: the numerator's indicator code; empty otherwise."),
+         Column("denominator", "text", "Santykiams – vardiklio rodiklio kodas; kitaip tuščia.",
+                "Ratios: the denominator's indicator code; empty otherwise."),
+         Column("breakdowns", "text", "Skelbiami suskaidymai (ministry_cells.breakdown reikšmės).",
+                "The published breakdowns (values of ministry_cells.breakdown)."),
+         Column("catalogue_version", "text", "Rodiklių katalogo versija.", "Indicator catalogue version."))),
 }
 
 EXPORT_COLUMNS: tuple[Column, ...] = (*_VERSION, *_CELL_KEY, *_FIGURES)

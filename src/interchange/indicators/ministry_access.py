@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from interchange.warehouse.tables import ministry_cells, ministry_publications
+from interchange.warehouse.tables import ministry_cells, ministry_indicators, ministry_publications
 
-MINISTRY_TABLES = (ministry_publications.name, ministry_cells.name)
+MINISTRY_TABLES = (ministry_publications.name, ministry_cells.name, ministry_indicators.name)
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

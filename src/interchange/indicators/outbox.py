@@ -41,7 +41,8 @@ def export_version(engine: Engine, workspace: Workspace, period: str, version: i
     cells = ministry_frame(engine, period, version)
     changes = ministry_changes(engine, publication)
     metadata = export_metadata(publication)
-    definitions = indicator_definitions(workspace, set(cells["indicator"]))
+    definitions = (stored_definitions(publication, set(cells["indicator"]))
+                   or indicator_definitions(workspace, set(cells["indicator"])))
     return write_exports(export_folder(workspace, period, version), metadata=metadata, cells=cells,
                          changes=changes, definitions=definitions)
 
@@ -91,6 +92,15 @@ def _safe_name(period: str) -> str:
     """A period label as a folder name (labels are codes, but a folder must never climb out)."""
     cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in period)
     return cleaned or "_"
+
+
+_DEFINITION_SHEET = ("indicator", "group", "name_lt", "name_en", "definition_lt", "definition_en", "unit")
+
+
+def stored_definitions(publication: Publication, codes: set[str]) -> list[dict[str, Any]]:
+    """The definitions the version was computed with (also in ministry_indicators); empty for versions without."""
+    found = [dict(d, group=d["indicator_group"]) for d in publication.definitions or () if d["indicator"] in codes]
+    return [{k: d[k] for k in _DEFINITION_SHEET} for d in found]
 
 
 def indicator_definitions(workspace: Workspace, codes: set[str]) -> list[dict[str, Any]]:

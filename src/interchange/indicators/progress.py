@@ -76,6 +76,26 @@ def programme_progress(engine: Engine, catalogue: Catalogue, config: WorkspaceCo
     return pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
 
 
+def catalogue_targets(catalogue: Catalogue, plan: Programme) -> dict[str, float]:
+    """Indicator code -> the programme's target, for the catalogue indicators that answer one.
+
+    The target a publication of the programme's period carries on those indicators' total cells;
+    targets for services the catalogue has no indicator for appear in progress only.
+    """
+    by_target = {(i.target.service, i.target.figure): i.code for i in catalogue.indicators if i.target is not None}
+    found: dict[str, float] = {}
+    for target in plan.targets:
+        for figure in ("persons", "contacts", "sessions"):
+            value = getattr(target, figure)
+            code = by_target.get((target.service, figure))
+            if value is not None and code is not None:
+                found[code] = float(value)
+    code = by_target.get((None, "long_term_persons"))
+    if plan.long_term_persons is not None and code is not None:
+        found[code] = float(plan.long_term_persons)
+    return found
+
+
 def _period_text(period: Period) -> str:
     return f"{period.start.isoformat()} – {period.end.isoformat()}"
 
@@ -168,4 +188,4 @@ def _number(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
-__all__ = ["PROGRESS_COLUMNS", "ProgressError", "programme_progress", "render_progress"]
+__all__ = ["PROGRESS_COLUMNS", "ProgressError", "catalogue_targets", "programme_progress", "render_progress"]

@@ -39,6 +39,7 @@ from interchange.indicators.lineage import (
 from interchange.warehouse.load import WRITE_CHUNK, chunked
 from interchange.warehouse.tables import (
     ministry_cells,
+    ministry_indicators,
     ministry_publications,
     publication_cells,
     publication_changes,
@@ -52,7 +53,11 @@ KEY = ("indicator", "breakdown", *DIMENSIONS)
 """What identifies a cell within a version."""
 _FIGURES = ("value", "numerator", "denominator", "suppressed", "reason", "published_value")
 _LOCK_BASE = 7_404_300_000_000  # arbitrary: advisory-lock keys of publication periods start here
-_STORED = (*KEY, "value", "numerator", "denominator", "unit", "sensitivity", *PROTECTION_COLUMNS)
+_STORED = (*KEY, "value", "numerator", "denominator", "unit", "sensitivity", *PROTECTION_COLUMNS, "target")
+_OPTIONAL = ("target",)  # a cell table without it has no targets
+DEFINITION_KEYS = ("indicator", "indicator_group", "name_lt", "name_en", "definition_lt", "definition_en", "unit",
+                   "sensitivity", "numerator", "denominator", "breakdowns", "catalogue_version")
+"""What a version records of each indicator's definition (the ministry_indicators columns)."""
 
 
 class State(StrEnum):
@@ -110,6 +115,7 @@ class Publication:
     cells: int
     suppressed_cells: int
     changed_cells: int | None
+    definitions: list[dict[str, Any]] | None = None
 
     @property
     def locked(self) -> bool:
@@ -145,9 +151,12 @@ def read_inputs(engine: Engine) -> Inputs:
 
 def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *, inputs: Inputs,
                       catalogue_version: str, rules: dict[str, Any], created_by: str,
+                      definitions: list[dict[str, Any]] | None = None,
                       now: datetime | None = None) -> Publication:
     """Store protected `cells` as the next version of `period`, with the diff against the previous one.
 
+    ``definitions``: one dict per indicator with :data:`DEFINITION_KEYS` (the catalogue's
+    ``definitions()``), kept with the version and copied to ``ministry_indicators`` on approval.
     Refused (PublicationError) when the period's latest version is approved: a steward must
     re-open it first. Earlier drafts of the period become superseded.
     """
@@ -170,6 +179,7 @@ def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *
                 linkage_run_id=inputs.linkage_run_id, cells=len(frame),
                 suppressed_cells=int(frame["suppressed"].sum()),
                 changed_cells=None if changes is None else len(changes),
+                definitions=None if definitions is None else [_definition(d) for d in definitions],
             ).returning(publications.c.publication_id)).scalar_one()
             _insert_frame(connection, publication_cells, frame[list(_STORED)], publication_id=publication_id)
             if changes is not None:
@@ -189,13 +199,13 @@ def normalise_cells(cells: pd.DataFrame) -> pd.DataFrame:
     A suppressed cell with a published value, or a published value that is not the value,
     is refused here: such a table must never reach the ministry tables.
     """
-    missing = [c for c in _STORED if c not in cells.columns]
+    missing = [c for c in _STORED if c not in cells.columns and c not in _OPTIONAL]
     if missing:
         raise PublicationError(f"the cell table lacks the columns {', '.join(missing)} (see indicators/cells.py)")
-    frame = cells.loc[:, list(_STORED)].copy()
+    frame = cells.reindex(columns=list(_STORED)).copy()
     for column in KEY:
         frame[column] = frame[column].fillna(ALL).astype(str)
-    for column in ("value", "numerator", "denominator", "published_value"):
+    for column in ("value", "numerator", "denominator", "published_value", "target"):
         frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
     frame["reason"] = frame["reason"].fillna("").astype(str)
@@ -242,6 +252,17 @@ def same_values(left: pd.Series, right: pd.Series) -> pd.Series:
     """Element-wise equality where two empty values are equal (NaN != NaN otherwise)."""
     both_empty = left.isna() & right.isna()
     return both_empty | (left.notna() & right.notna() & (left.astype(object) == right.astype(object)))
+
+
+def _definition(found: dict[str, Any]) -> dict[str, Any]:
+    """A catalogue definition (Catalogue.definitions()) as DEFINITION_KEYS."""
+    values = dict(found)
+    if "group" in values:
+        values["indicator_group"] = values.pop("group")
+    missing = [k for k in DEFINITION_KEYS if k not in values]
+    if missing:
+        raise PublicationError(f"indicator definition {values.get('indicator')!r} lacks {', '.join(missing)}")
+    return {k: values[k] for k in DEFINITION_KEYS}
 
 
 def _insert_frame(connection: Connection, table: Any, frame: pd.DataFrame, **constant: Any) -> None:
@@ -304,7 +325,7 @@ def _cells_of(connection: Connection, publication_id: int) -> pd.DataFrame:
     rows = connection.execute(select(*columns).where(publication_cells.c.publication_id == publication_id)
                               .order_by(*(publication_cells.c[k] for k in KEY))).all()
     frame = pd.DataFrame(rows, columns=list(_STORED))
-    for column in ("value", "numerator", "denominator", "published_value"):
+    for column in ("value", "numerator", "denominator", "published_value", "target"):
         frame[column] = frame[column].astype("float64")
     frame["suppressed"] = frame["suppressed"].astype(bool)
     return frame
@@ -379,6 +400,9 @@ def _copy_to_ministry(connection: Connection, publication: Publication, approved
         suppressed_cells=publication.suppressed_cells, changed_cells=publication.changed_cells))
     cells = ministry_view(_cells_of(connection, publication.publication_id), publication.period)
     _insert_frame(connection, ministry_cells, cells, period=publication.period, version=publication.version)
+    if publication.definitions:
+        connection.execute(insert(ministry_indicators), [
+            dict(d, period=publication.period, version=publication.version) for d in publication.definitions])
 
 
 def ministry_view(cells: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -389,10 +413,13 @@ def ministry_view(cells: pd.DataFrame, period: str) -> pd.DataFrame:
     """
     from interchange.indicators.disclosure import published_view
 
-    view = published_view(cells.assign(period=period))
+    frame = cells.assign(period=period)
+    if "target" not in frame.columns:
+        frame["target"] = float("nan")
+    view = published_view(frame, extra_columns=("target",))
     view = view.rename(columns={"published_value": "value", "published_numerator": "numerator",
                                 "published_denominator": "denominator"})
-    return view.loc[:, [*KEY, "value", "numerator", "denominator", "unit", "suppressed", "reason"]]
+    return view.loc[:, [*KEY, "value", "numerator", "denominator", "target", "unit", "suppressed", "reason"]]
 
 
 def reopen_period(engine: Engine, period: str, *, by: str, reason: str,
@@ -477,9 +504,20 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "int
         raise PublicationError("data kept arriving while the figures were computed; publish again when "
                                "the ingest has finished")
     protected = protect(cells, rules)
+    protected["target"] = _targets_of(workspace, catalogue, span.label, protected)
     stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent)
     return store_publication(engine, span, protected, inputs=inputs, catalogue_version=catalogue.version,
-                             rules=stored_rules, created_by=by)
+                             rules=stored_rules, created_by=by, definitions=catalogue.definitions())
+
+
+def _targets_of(workspace: Workspace, catalogue: Any, label: str, cells: pd.DataFrame) -> pd.Series:
+    """A programme period's targets on the total cells of the indicators that answer them; else empty."""
+    from interchange.indicators.progress import catalogue_targets
+
+    plans = [p for p in workspace.config.programmes if p.code == label]
+    targets = catalogue_targets(catalogue, plans[0]) if plans else {}
+    found = cells["indicator"].map(targets).astype("float64")
+    return found.where(cells["breakdown"] == "total")
 
 
 def approve(engine: Engine, workspace: Workspace, period: str, version: int | None = None, *,
@@ -536,9 +574,19 @@ def _programme_orgs(workspace: Workspace, label: str) -> list[str] | None:
 
 
 def load_workspace_catalogue(workspace: Workspace) -> Any:
-    from interchange.indicators.catalogue import load_catalogue
+    """The catalogue ``publishing.catalogue`` names (relative to the workspace), else the shipped one.
 
-    return load_catalogue()
+    Raises:
+        PublicationError: the workspace's catalogue is missing or wrong; the message names the
+            file, the indicator and the key.
+    """
+    from interchange.indicators.catalogue import CatalogueError, load_catalogue
+
+    name = workspace.config.publishing.catalogue
+    try:
+        return load_catalogue(None if name is None else workspace.root / name)
+    except CatalogueError as exc:
+        raise PublicationError(f"publishing.catalogue in interchange.yaml: {exc}") from None
 
 
 def disclosure_rules(workspace: Workspace) -> Any:

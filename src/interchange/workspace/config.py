@@ -187,6 +187,9 @@ class PublishingSettings(_Strict):
     consent: Literal["exclude", "totals_only"] = Field(
         "exclude", description="Records without consent_reporting: left out, or counted only in total cells.")
     outbox: str = Field("outbox/ministry", description="Folder of the approved exports, relative to the workspace.")
+    catalogue: str | None = Field(
+        None, description="The workspace's indicator catalogue file, relative to the workspace (docs/indicators.md); "
+                          "default: the shipped catalogue.")
 
     @field_validator("dv_min_count")
     @classmethod

@@ -71,6 +71,7 @@ programmes:
 #   dv_min_count: 10        # cells built on domestic-violence data: counts 1-9 suppressed
 #   consent: exclude        # records without consent_reporting: exclude, or totals_only
 #   outbox: outbox/ministry # approved exports: <outbox>/<period>/v<N>/
+#   catalogue: indicators.yaml  # the workspace's own indicators (docs/indicators.md); default: the shipped ones
 
 # Batch checks (Great Expectations suites); these are the defaults.
 expectations:
