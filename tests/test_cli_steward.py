@@ -278,3 +278,21 @@ def test_pipeline_reports_its_steps_in_lithuanian_and_every_stage_reaches_the_co
     assert steps[2].startswith("publikavimas  praleista  stopped: 1 batch(es) held")  # the flow's reason as written
     assert {e.stage for e in heard} == {"ingest.source", "ingest.drops", "link.stages"}
     assert not BAR_NOISE.search(result.output)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_ingest_at_a_terminal_draws_sources_and_files_and_nothing_of_prefects_telemetry(
+        hub_root: Path, tmp_path: Path) -> None:
+    """As a steward runs it on a fresh hub: no PREFECT_API_URL (Prefect's temporary server), a new Prefect home."""
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(3)])
+    drop(hub_root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(4, ["M1"])], org=MIMC)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "CI", "DO_NOT"))}
+    env.update(TERM="xterm", INTERCHANGE_LANG="en", PREFECT_HOME=str(tmp_path / "prefect-home"))
+
+    code, stdout, terminal = _run_on_a_terminal(["ingest", "--workspace", str(hub_root)], env)
+
+    assert code == 1, stdout + terminal  # the contacts are held
+    assert f"Sources: {MIMC}/inbox" in terminal and "2/2" in terminal and f"Files: {SPC}/inbox" in terminal
+    assert "usage data" not in terminal and "Traceback" not in terminal
+    assert stdout.startswith("2 batches: 3 rows loaded") and not BAR_NOISE.search(stdout)

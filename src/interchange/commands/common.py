@@ -91,11 +91,13 @@ def fail(lang: str, key: str, detail: object, *, code: int) -> NoReturn:
 def prepare_prefect(lang: str | None = None) -> None:
     """Prefect defaults for a command; a steward's own PREFECT_* settings win.
 
-    No usage telemetry leaves the hub, and the console shows warnings and errors only:
+    No usage telemetry leaves the hub (neither the server's nor the client's, whose first-run
+    notice would also land on a steward's terminal), and the console shows warnings and errors only:
     the summary is printed by the command, and every log line still reaches the Prefect
     API (the UI) at its own level.
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     from prefect.settings import get_current_settings
 
