@@ -185,12 +185,6 @@ def test_the_progress_view_labels_bars_in_the_stewards_language_and_counts_sourc
     assert link.description == "Susiejimas: porų vertinimas"
 
 
-def test_a_step_that_reports_nothing_gets_a_pulsing_bar() -> None:
-    view = ProgressView("en", working="Publishing: 2026-Q3", console=Console(file=io.StringIO(), force_terminal=True))
-    [task] = view.progress.tasks
-    assert (task.description, task.total) == ("Publishing: 2026-Q3", None)
-
-
 def test_reprocess_reports_each_batch_and_writes_no_bar_when_output_is_not_a_terminal(hub_root: Path) -> None:
     steward_scene(hub_root)
     heard: list[Progress] = []

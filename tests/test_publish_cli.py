@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from interchange.cli import app
 from interchange.indicators.publications import Span, read_inputs, store_publication
+from interchange.progress import Progress, listening
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace
 
@@ -185,8 +186,13 @@ def total(root: Path, indicator: str, version: int) -> float:
 @on_prefect
 def test_publish_locks_after_approval_flags_late_data_and_republishes_after_reopen(hub_root: Path) -> None:
     rows = send_and_link(hub_root)
-    first = invoke("publish", "--period", MONTH, "--by", "ona", "--workspace", hub_root)
+    heard: list[Progress] = []
+    with listening(heard.append):  # what the command's progress bar is drawn from, through the flow
+        first = invoke("publish", "--period", MONTH, "--by", "ona", "--workspace", hub_root)
     assert first.exit_code == 0, first.output
+    assert [(e.stage, e.done, e.detail) for e in heard] == [
+        ("publish.stages", 0, "compute"), ("publish.stages", 1, "protect"), ("publish.stages", 2, "store"),
+        ("publish.stages", 3, "store")]
     assert f"{MONTH} v1 (draft):" in first.output and "first version; from 2 loaded batches" in first.output
     assert total(hub_root, "legal_consultation_persons", 1) == 12.0
     assert invoke("approve", "--period", MONTH, "--workspace", hub_root).exit_code == 0

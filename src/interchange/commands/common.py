@@ -135,21 +135,19 @@ def interactive_terminal() -> bool:
 
 
 @contextmanager
-def show_progress(lang: str, *, counted: Mapping[str, int] | None = None,
-                  working: str | None = None) -> Iterator[None]:
+def show_progress(lang: str, *, counted: Mapping[str, int] | None = None) -> Iterator[None]:
     """Rich progress bars on stderr for the library's progress events while the block runs; in a terminal only.
 
     Elsewhere (CI, a log, a pipe) nothing is installed and nothing is printed. `counted`
     gives totals the command knows and the library reports one unit at a time: e.g.
-    ``{"ingest.source": 5}`` (each source says when it starts and ends). `working` adds a
-    bar without a total (it pulses) for a step whose library reports nothing itself.
+    ``{"ingest.source": 5}`` (each source says when it starts and ends).
     """
     if not interactive_terminal():
         yield
         return
     from interchange.progress import listening
 
-    view = ProgressView(lang, counted=counted, working=working)
+    view = ProgressView(lang, counted=counted)
     with view.progress, listening(view.on_event):
         yield
 
@@ -157,8 +155,7 @@ def show_progress(lang: str, *, counted: Mapping[str, int] | None = None,
 class ProgressView:
     """One bar per progress stage (sources, files, linkage stages ...), labelled in the steward's language."""
 
-    def __init__(self, lang: str, *, counted: Mapping[str, int] | None = None, working: str | None = None,
-                 console: Console | None = None) -> None:
+    def __init__(self, lang: str, *, counted: Mapping[str, int] | None = None, console: Console | None = None) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -168,8 +165,6 @@ class ProgressView:
         self.tasks: dict[str, TaskID] = {}
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=console or Console(stderr=True), transient=True)
-        if working is not None:  # a step whose library reports nothing: a bar without a total pulses
-            self.progress.add_task(working, total=None)
 
     def on_event(self, event: Progress) -> None:
         key = f"progress.{event.stage}"

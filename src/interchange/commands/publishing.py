@@ -52,8 +52,7 @@ def publish(period: PeriodOption, workspace: WorkspaceOption = None, by: ByOptio
     prepare_prefect(language)
     module = flows_module("publish", language)
     try:
-        # publications.publish reports no stages yet: a pulsing bar says it is at work.
-        with show_progress(language, working=say("progress.publish.stages", language, detail=label)):
+        with show_progress(language):
             publication = module.run_publish(found, label, by=by or login_name())
     except module.PublishFailed as exc:
         if exc.refused:

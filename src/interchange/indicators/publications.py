@@ -36,6 +36,7 @@ from interchange.indicators.lineage import (
     latest_linkage_run,
     loaded_batches,
 )
+from interchange.progress import ProgressHook, report
 from interchange.warehouse.load import WRITE_CHUNK, chunked
 from interchange.warehouse.tables import (
     ministry_cells,
@@ -474,12 +475,14 @@ def summary_counts(publication: Publication) -> dict[str, Any]:
 # --- the workspace-level operations the CLI and the flow call --------------------------------------
 
 
-def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "interchange") -> Publication:
+def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "interchange",
+            on_progress: ProgressHook | None = None) -> Publication:
     """Compute every catalogue indicator for `period`, protect the cells, store them as the next version.
 
     Refused with PublicationError when the period is locked (approved and not re-opened).
     The input batches are read before and after computing; when a load committed in between,
     the computation runs again, so the recorded inputs are exactly what the figures rest on.
+    `on_progress` is told ``publish.stages`` 0..3 of 3: compute, protect, store (interchange.progress).
     """
     from interchange.indicators.compute import UnlinkedRecordsError, compute_indicators
     from interchange.indicators.disclosure import protect
@@ -492,6 +495,7 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "int
     if latest is not None and latest.locked:
         raise PublicationError(_locked_message(latest))
     orgs = _programme_orgs(workspace, span.label)
+    report(on_progress, "publish.stages", 0, 3, "compute")
     for _attempt in range(3):
         inputs = read_inputs(engine)
         try:
@@ -503,11 +507,15 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "int
     else:
         raise PublicationError("data kept arriving while the figures were computed; publish again when "
                                "the ingest has finished")
+    report(on_progress, "publish.stages", 1, 3, "protect")
     protected = protect(cells, rules)
     protected["target"] = _targets_of(workspace, catalogue, span.label, protected)
     stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent)
-    return store_publication(engine, span, protected, inputs=inputs, catalogue_version=catalogue.version,
-                             rules=stored_rules, created_by=by, definitions=catalogue.definitions())
+    report(on_progress, "publish.stages", 2, 3, "store")
+    stored = store_publication(engine, span, protected, inputs=inputs, catalogue_version=catalogue.version,
+                               rules=stored_rules, created_by=by, definitions=catalogue.definitions())
+    report(on_progress, "publish.stages", 3, 3, "store")
+    return stored
 
 
 def _targets_of(workspace: Workspace, catalogue: Any, label: str, cells: pd.DataFrame) -> pd.Series:
