@@ -114,6 +114,20 @@ def test_suppression_given_by_computation_is_kept_and_protected():
     assert status(protected) == [("*", False, ""), ("F", True, "consent"), ("M", True, "secondary")]
 
 
+def test_a_total_whose_part_without_consent_is_small_is_withheld():
+    # consent "totals_only": the total counts 2 persons no breakdown shows (30 = 20 + 8 + 2)
+    table = by_sex(20, 8, total=30)
+    table["consent_only"] = [2.0, 0.0, 0.0]
+    protected = protect(table)
+    assert status(protected)[0] == ("*", True, "consent")
+    assert audit(protected) == []
+    table["consent_only"] = [5.0, 0.0, 0.0]  # 5 persons without consent: not small, the total is published
+    assert not protect(table)["suppressed"].any()
+    dv = by_sex(20, 8, total=35, sensitivity="dv")
+    dv["consent_only"] = [7.0, 0.0, 0.0]  # under the stricter DV threshold
+    assert status(protect(dv))[0] == ("*", True, "consent")
+
+
 def test_protect_adds_the_protection_columns_and_keeps_the_input():
     table = by_sex(3, 27)
     before = table.copy()

@@ -163,3 +163,22 @@ def test_no_suppressed_kretinga_figure_can_be_recovered_from_what_is_published(k
     # DV cells use the stricter threshold: a DV count below it is hidden even where a standard one would show
     dv = protected[(protected["sensitivity"] == "dv") & (protected["unit"] != "ratio")]
     assert dv.loc[dv["value"].between(1, rules.dv_min_count - 1), "suppressed"].all()
+
+
+def test_consent_totals_only_withholds_a_total_whose_part_without_consent_is_small(kretinga: Engine) -> None:
+    # eve gave no consent: with totals_only she is in persons_served's total (7) and in no breakdown
+    # (sex: 3 + 3), so publishing 7 would tell that one person without consent was served.
+    cells = compute_indicators(kretinga, CATALOGUE, "2026-Q3", consent="totals_only")
+    protected = protect(cells)
+
+    total = protected[(protected["indicator"] == "persons_served") & (protected["breakdown"] == "total")].iloc[0]
+    assert (total["value"], total["consent_only"], total["suppressed"], total["reason"]) == (7, 1, True, "consent")
+    untouched = protected[(protected["breakdown"] == "total") & (protected["consent_only"] == 0)
+                          & (protected["value"] >= 10)]
+    assert not untouched["suppressed"].any()  # totals without such a part are published as before
+    assert audit(protected) == []
+    assert "consent_only" not in published_view(protected).columns
+
+    excluded = protect(compute_indicators(kretinga, CATALOGUE, "2026-Q3", consent="exclude"))
+    assert "consent_only" not in excluded.columns
+    assert "consent" not in set(excluded["reason"])

@@ -54,6 +54,7 @@ _CHUNK = 100_000
 _FAMILY_COUNTS = frozenset({"households", "children", "family_weeks", "cases"})
 _MAX_CHILDREN = 30  # contract.values.ChildCount
 _DAYS = 100_000  # days since 2000-01-01 stay below this until the 2270s
+CONSENT_ONLY = "consent_only"
 _SOURCE_IDS = 10**12  # event ids: row number within its source table + source number * this
 
 
@@ -375,9 +376,12 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
         FROM chosen f {expand}
         WHERE {keep}""")
 
-    everyone = "" if consent == "totals_only" else "WHERE consent"
-    total = duck.execute(f"SELECT {figure} FROM expanded {everyone}").fetchone()[0]
-    cells = [{"breakdown": "total", **dict.fromkeys(DIMENSIONS, ALL), "value": float(total or 0)}]
+    consenting = duck.execute(f"SELECT {figure} FROM expanded WHERE consent").fetchone()[0]
+    total = consenting if consent == "exclude" else duck.execute(f"SELECT {figure} FROM expanded").fetchone()[0]
+    # What only the total holds (persons without consent, their contacts ...): disclosure control
+    # withholds a total whose part of it is small, since total - (a breakdown's sum) would show it.
+    cells = [{"breakdown": "total", **dict.fromkeys(DIMENSIONS, ALL), "value": float(total or 0),
+              CONSENT_ONLY: float(total or 0) - float(consenting or 0)}]
     if indicator.disaggregations:
         sets = ", ".join("(" + ", ".join(b) + ")" for b in indicator.disaggregations)
         used = {d for b in indicator.disaggregations for d in b}
@@ -389,7 +393,7 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
             named = {d: (v if v is not None else ALL) for d, v in zip(DIMENSIONS, dims, strict=True)}
             cells.append({"breakdown": breakdown_name([d for d, v in zip(DIMENSIONS, dims, strict=True)
                                                        if v is not None]),
-                          **named, "value": float(value or 0)})
+                          **named, "value": float(value or 0), CONSENT_ONLY: 0.0})
     frame = pd.DataFrame(cells)
     frame["numerator"] = frame["value"]
     frame["denominator"] = float("nan")
@@ -426,6 +430,9 @@ def _ratio_cells(indicator: Indicator, numerator: pd.DataFrame, denominator: pd.
     frame = below.merge(above, on=key, how="left")
     frame["numerator"] = frame["numerator"].fillna(0.0)
     frame["value"] = (frame["numerator"] / frame["denominator"]).where(frame["denominator"] > 0)
+    parts = pd.concat([numerator[[*key, CONSENT_ONLY]], denominator[[*key, CONSENT_ONLY]]])
+    frame = frame.merge(parts.groupby(key, as_index=False)[CONSENT_ONLY].max(), on=key, how="left")
+    frame[CONSENT_ONLY] = frame[CONSENT_ONLY].fillna(0.0)
     return frame
 
 
@@ -453,6 +460,10 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period | st
     Returns:
         One row per cell: the total of every indicator, and each listed breakdown for the
         dimension values found in the data. Ratios whose denominator is 0 have an empty value.
+        With consent "totals_only", one more column, ``consent_only``: on total cells, the part
+        of the value that only the total counts (persons without consent; for a ratio, the
+        larger of its numerator's and denominator's), 0 elsewhere; disclosure control withholds
+        a total whose part is small.
 
     Raises:
         UnlinkedRecordsError: records in scope have no person or household key yet.
@@ -503,10 +514,11 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period | st
         order = {name: n for n, name in enumerate(indicator.breakdowns())}
         frame["_order"] = frame["breakdown"].map(order)
         frames.append(frame.sort_values(["_order", *DIMENSIONS], kind="stable"))
+    columns = [*CELL_COLUMNS, CONSENT_ONLY] if consent == "totals_only" else list(CELL_COLUMNS)
     if not frames:
-        return pd.DataFrame(columns=list(CELL_COLUMNS))
-    cells = pd.concat(frames, ignore_index=True)[list(CELL_COLUMNS)]
-    for column in ("value", "numerator", "denominator"):
+        return pd.DataFrame(columns=columns)
+    cells = pd.concat(frames, ignore_index=True)[columns]
+    for column in ("value", "numerator", "denominator", *columns[len(CELL_COLUMNS):]):
         cells[column] = cells[column].astype("float64")
     for column in ("indicator", "period", "breakdown", *DIMENSIONS, "unit", "sensitivity"):
         cells[column] = cells[column].astype(object)
@@ -523,4 +535,4 @@ def _with_parts(catalogue: Catalogue, codes: Iterable[str]) -> list[str]:
     return [code for code in catalogue.codes if code in needed]
 
 
-__all__ = ["ADULT_AGE", "UNKNOWN", "Consent", "UnlinkedRecordsError", "compute_indicators"]
+__all__ = ["ADULT_AGE", "CONSENT_ONLY", "UNKNOWN", "Consent", "UnlinkedRecordsError", "compute_indicators"]

@@ -33,6 +33,9 @@ from interchange.indicators.disclosure_lines import CellTableError, Lines, build
 from interchange.indicators.disclosure_links import RATIO_UNIT, find_links, propagate
 
 SENSITIVITIES = ("standard", "dv")
+CONSENT_ONLY = "consent_only"
+"""Optional column (compute_indicators with consent "totals_only"): the part of a total cell that
+only the total counts; a total whose part is 0 < n < threshold is suppressed with reason "consent"."""
 PUBLISHED_FIGURES = ("published_value", "published_numerator", "published_denominator")
 
 # Preference tiers for a complementary suppression (lower is better): a complement that is
@@ -73,8 +76,9 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
             linked_indicators: Iterable[tuple[str, str]] = ()) -> pd.DataFrame:
     """The cells with ``suppressed``, ``reason`` and ``published_value`` added.
 
-    Rows already carrying ``suppressed=True`` (e.g. reason ``"consent"`` from computation)
-    stay suppressed with their reason. A ratio row whose numerator or denominator is a
+    Rows already carrying ``suppressed=True`` stay suppressed with their reason. A
+    ``consent_only`` column (:data:`CONSENT_ONLY`) withholds total cells whose part counted
+    only there (records without consent) is small: reason ``"consent"``. A ratio row whose numerator or denominator is a
     suppressed cell of a count indicator is suppressed too (reason ``ratio``): such pairs are
     found by value (:mod:`interchange.indicators.disclosure_links`), and ``linked_indicators``
     names (ratio indicator, count indicator) pairs explicitly. The input is not modified; its
@@ -176,6 +180,11 @@ def _initial_suppression(cells: pd.DataFrame, figures: CellFigures,
         suppressed |= given
         reason[given] = np.where(given_reason[given] == "", "primary", given_reason[given])
 
+    if CONSENT_ONLY in cells.columns:  # consent "totals_only": a small part only the total holds
+        only = pd.to_numeric(cells[CONSENT_ONLY], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
+        withheld = _is_small(only, figures.threshold) & ~suppressed
+        reason[withheld] = "consent"
+        suppressed |= withheld
     first_small = _is_small(figures.first, figures.threshold) & ~figures.exempt
     second_small = figures.is_ratio & _is_small(figures.second, figures.threshold)
     if rules.protect_ratio_complement:
