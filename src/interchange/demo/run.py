@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Protocol
 from interchange.contract.records import Kind
 from interchange.demo.scenario import PROGRAMME_CODE
 from interchange.demo.synthetic import DEMO_SEED, TRUTH_FILE, generate_demo_data
-from interchange.demo.truth import figures_by_period
 from interchange.partner.check import check_drop
 from interchange.partner.keys import load_key, write_new_key
 from interchange.partner.pseudonymise import pseudonymise_file
@@ -130,7 +129,7 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
 
 def publish_periods(truth: GroundTruth) -> list[str]:
     """The last whole quarter of the demo's year, and the programme (both have known true figures)."""
-    labels = figures_by_period(truth.scenario)
+    labels = truth.by_period
     quarters = [label for label in labels if "-Q" in label]
     return [*quarters[-1:], PROGRAMME_CODE]
 
@@ -264,7 +263,7 @@ def check_publication(engine: Engine, truth: GroundTruth, publication: Publicati
     hub = totals(publication_cells_frame(engine, publication.period, publication.version))
     suppressed = set(ministry.loc[(ministry["breakdown"] == "total") & ministry["suppressed"].astype(bool),
                                   "indicator"])
-    true = {c for c in figures_by_period(truth.scenario)[publication.period] if c not in ("start", "end")}
+    true = {c for c in truth.by_period[publication.period] if c not in ("start", "end")}
     wrong = truth.differences({code: hub.get(code) if code in suppressed else published.get(code)
                                for code in true}, publication.period)
     return Published(publication, exports, equal=len(true - suppressed - wrong.keys()),

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -237,9 +238,14 @@ class GroundTruth:
     records: list[PersonRecord]
     root: Path  # the partner folder the extracts' paths are relative to
 
-    @property
+    @cached_property
     def figures(self) -> dict[str, Any]:
         return seed_figures(self.scenario)
+
+    @cached_property
+    def by_period(self) -> dict[str, dict[str, Any]]:
+        """figures_by_period of the scenario (counted once: the scenario does not change)."""
+        return figures_by_period(self.scenario)
 
     def file(self, org: str, name: str) -> ExtractFile:
         """The extract of `org` whose file name (or drop name) is `name`."""
@@ -255,7 +261,7 @@ class GroundTruth:
         `totals` maps indicator codes to the hub's total cells (NaN or None for an empty
         ratio); `period` is a label of figures_by_period ("period", "2026-Q3", the programme's code).
         """
-        expected = figures_by_period(self.scenario)[period]
+        expected = self.by_period[period]
         wrong = {}
         for code, value in expected.items():
             if code in ("start", "end"):
@@ -279,7 +285,7 @@ class GroundTruth:
             "generator": {"seed": s.seed, "scale": "municipal",
                           "period": {"start": s.period.start.isoformat(), "end": s.period.end.isoformat()}},
             "figures": self.figures,
-            "figures_by_period": figures_by_period(s),
+            "figures_by_period": self.by_period,
             "calibrated_ranges": {k: [v.low, v.high] for k, v in CALIBRATED_RANGES.items()},
             "files": [_file_json(f, self.root) for f in self.files],
             "person_records": [{"org": r.org, "record_id": r.record_id, "person": r.pid, "variants": r.variants}
