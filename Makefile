@@ -34,6 +34,9 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/pseudonymise_throughput.py
 	$(BIN)/python benchmarks/ingest_throughput.py --backend $(BENCHMARK_BACKEND)
 	$(BIN)/python benchmarks/linkage_febrl.py
+	$(BIN)/python benchmarks/indicators_national.py
+	$(BIN)/python benchmarks/disclosure.py
+	$(BIN)/python benchmarks/publish_throughput.py --backend $(BENCHMARK_BACKEND)
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache
