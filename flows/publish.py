@@ -9,7 +9,6 @@ reason, and nothing is stored.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,12 +19,12 @@ from prefect.states import Completed, Failed, State
 
 from flows.alerts import alert_on_failure
 from interchange.indicators import publications
+from interchange.indicators.periods import resolve_relative_period
 from interchange.indicators.publications import (
     Publication,
     PublicationError,
     late_batches,
     ministry_view,
-    previous_period,
     publication_cells_frame,
     summary_counts,
 )
@@ -139,13 +138,15 @@ def publish(workspace: str | None = None, period: str | None = None,
 
     Args:
         workspace: The workspace folder; default $INTERCHANGE_WORKSPACE, else the current folder.
-        period: "2026-Q3", "2026-09", "2026" or a programme code; default: the last whole
-            month, quarter or year before today, as `granularity` says.
+        period: "2026-Q3", "2026-09", "2026", a programme code, or "previous-month",
+            "previous-quarter", "previous-year": the period that ended last, in the
+            municipality's calendar (Europe/Vilnius) when the run starts (what the
+            scheduled deployments pass); default: previous-<granularity>.
         granularity: month, quarter or year: which period to publish when none is given.
         by: Who publishes (recorded with the version).
     """
     found = find_workspace(Path(workspace) if workspace else None)
-    label = period or previous_period(granularity, date.today())
+    label = resolve_relative_period(period or f"previous-{granularity}")
     state = publish_task(found, label, by, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if not isinstance(outcome, Publication):

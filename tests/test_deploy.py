@@ -1,7 +1,8 @@
 """`prefect deploy --all` from the checkout against a local Prefect server, and a worker that runs a deployment.
 
 What an operator relies on (docs/operations.md): the commands there work as written, the
-deployments exist with their schedules, parameters and work pool, and a process worker
+deployments (ingest, link, pipeline, and publishing monthly, quarterly and yearly for the
+period that has just ended) exist with their schedules, parameters and work pool, and a process worker
 started from anywhere runs a deployed flow in the checkout, on the workspace fixed at
 deploy time.
 """
@@ -72,11 +73,14 @@ def test_deploy_all_creates_the_scheduled_deployments_and_a_worker_runs_one(
     run([PREFECT, "--no-prompt", "deploy", "--all"], prefect_cli, CHECKOUT)
 
     found = deployments()
-    expected = {"ingest/every-15-minutes", "link/nightly", "pipeline/manual"}
+    publishing = {"publish/monthly": "previous-month", "publish/quarterly": "previous-quarter",
+                  "publish/yearly": "previous-year"}
+    expected = {"ingest/every-15-minutes", "link/nightly", "pipeline/manual", *publishing}
     assert expected <= set(found)
     for name in expected:
         assert found[name].work_pool_name == POOL
-        assert found[name].parameters == {"workspace": str(hub_root)}
+        period = {"period": publishing[name]} if name in publishing else {}
+        assert found[name].parameters == {"workspace": str(hub_root), **period}
         assert found[name].pull_steps == [
             {"prefect.deployments.steps.set_working_directory": {"directory": str(CHECKOUT)}}]
     [every] = found["ingest/every-15-minutes"].schedules
@@ -85,6 +89,14 @@ def test_deploy_all_creates_the_scheduled_deployments_and_a_worker_runs_one(
     [nightly] = found["link/nightly"].schedules
     assert (nightly.schedule.cron, nightly.schedule.timezone) == ("30 1 * * *", "Europe/Vilnius")
     assert found["pipeline/manual"].schedules == []
+    # Publishing after the partners' drops are due (the 5th) and the nightly link, in Vilnius time.
+    crons = {name: [(s.schedule.cron, s.schedule.timezone, s.active) for s in found[name].schedules]
+             for name in publishing}
+    assert crons == {"publish/monthly": [("0 6 6 * *", "Europe/Vilnius", True)],
+                     "publish/quarterly": [("30 6 6 1,4,7,10 *", "Europe/Vilnius", True)],
+                     "publish/yearly": [("0 7 6 1 *", "Europe/Vilnius", True)]}
+    assert {found[name].entrypoint for name in publishing} == {"flows/publish.py:publish"}
+    assert all(found[name].global_concurrency_limit.limit == 1 for name in publishing)  # one at a time
     assert found["ingest/every-15-minutes"].entrypoint == "flows/ingest.py:ingest"
 
     # A partner's drop, a run of the deployment, and a worker started elsewhere that runs it once.

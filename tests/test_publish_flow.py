@@ -8,16 +8,18 @@ Failed with the reason; with no period the last whole month / quarter / year is 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, drop, ingest, person_rows
 from test_ingest_flow import artifacts
 from test_publish_cli import DAY, MONTH, relink
 
+from interchange.indicators.periods import resolve_relative_period
 from interchange.indicators.publications import approve_version, previous_period
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace
@@ -94,7 +96,34 @@ def test_a_locked_period_fails_the_run_with_the_reason(hub_root: Path, flows_pub
 def test_without_a_period_the_last_whole_period_is_published(hub_root: Path, flows_publish: ModuleType) -> None:
     state = flows_publish.publish(str(hub_root), None, "month", return_state=True)
     assert state.is_completed(), state.message
-    assert state.message.startswith(f"{previous_period('month', date.today())} v1: ")
+    assert state.message.startswith(f"{resolve_relative_period('previous-month')} v1: ")
+
+
+@sqlite_only
+@on_prefect
+def test_a_scheduled_relative_period_publishes_the_period_that_just_ended(
+        hub_root: Path, flows_publish: ModuleType) -> None:
+    # What the monthly / quarterly / yearly deployments pass (prefect.yaml).
+    for relative in ("previous-quarter", "previous-year"):
+        state = flows_publish.publish(str(hub_root), relative, return_state=True)
+        assert state.is_completed(), state.message
+        assert state.message.startswith(f"{resolve_relative_period(relative)} v1: "), state.message
+
+
+def test_relative_periods_follow_the_municipalitys_calendar() -> None:
+    vilnius = ZoneInfo("Europe/Vilnius")
+    # 21:30 UTC on 30 September is already 1 October in Vilnius: September has ended there.
+    late_september_utc = datetime(2026, 9, 30, 21, 30, tzinfo=UTC)
+    assert resolve_relative_period("previous-month", late_september_utc) == "2026-09"
+    assert resolve_relative_period("previous-quarter", late_september_utc) == "2026-Q3"
+    assert resolve_relative_period("previous-month", datetime(2026, 9, 30, 20, 30, tzinfo=UTC)) == "2026-08"
+    new_year = datetime(2027, 1, 1, 0, 5, tzinfo=vilnius)
+    assert [resolve_relative_period(r, new_year) for r in ("previous-month", "previous-quarter", "previous-year")] == [
+        "2026-12", "2026-Q4", "2026"]
+    assert resolve_relative_period("previous-quarter", datetime(2026, 5, 15, 12, tzinfo=vilnius)) == "2026-Q1"
+    assert resolve_relative_period(" 2026-Q3 ", new_year) == "2026-Q3"  # a label stays what it is
+    with pytest.raises(ValueError, match="time-zone-aware"):
+        resolve_relative_period("previous-month", datetime(2026, 10, 1))
 
 
 def test_previous_period_is_the_last_whole_month_quarter_or_year() -> None:

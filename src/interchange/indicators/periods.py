@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from interchange.workspace.config import WorkspaceConfig
 
@@ -19,6 +20,8 @@ _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _PROGRAMME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 _FIRST_YEAR, _LAST_YEAR = 2000, 2100
+RELATIVE_PERIODS = ("previous-month", "previous-quarter", "previous-year")
+MUNICIPALITY_TIME_ZONE = "Europe/Vilnius"
 
 
 class PeriodError(ValueError):
@@ -91,6 +94,35 @@ def parse_period(text: str, config: WorkspaceConfig | None = None) -> Period:
                       f"a year (2026) or a programme code{known}")
 
 
+def resolve_relative_period(text: str, now: datetime | None = None, *,
+                            time_zone: str = MUNICIPALITY_TIME_ZONE) -> str:
+    """The label "previous-month", "previous-quarter" or "previous-year" stands for at `now`; other text as it is.
+
+    The calendar is the municipality's: at 00:30 on 1 October in Vilnius (21:30 UTC on
+    30 September) the previous month is already September. A scheduled publish passes the
+    relative name, so each run publishes the period that has just ended.
+
+    Args:
+        text: A relative name, or any period label (returned unchanged, stripped).
+        now: The moment of the run, with a time zone; default: the current time.
+        time_zone: The municipality's time zone.
+    """
+    cleaned = str(text).strip()
+    if cleaned not in RELATIVE_PERIODS:
+        return cleaned
+    moment = now or datetime.now(ZoneInfo(time_zone))
+    if moment.tzinfo is None:
+        raise ValueError("resolve_relative_period needs a time-zone-aware moment")
+    today = moment.astimezone(ZoneInfo(time_zone)).date()
+    if cleaned == "previous-month":
+        year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+        return f"{year:04d}-{month:02d}"
+    if cleaned == "previous-quarter":
+        quarter = (today.month - 1) // 3  # the current quarter's number - 1: 0 means last year's Q4
+        return f"{today.year - 1:04d}-Q4" if quarter == 0 else f"{today.year:04d}-Q{quarter}"
+    return f"{today.year - 1:04d}"
+
+
 def _check_year(text: str, year: int) -> None:
     if not _FIRST_YEAR <= year <= _LAST_YEAR:
         raise PeriodError(f"period {text!r}: year {year} is outside {_FIRST_YEAR}-{_LAST_YEAR}")
@@ -101,4 +133,5 @@ def period_days(period: Period) -> list[date]:
     return [period.start + timedelta(days=n) for n in range(period.days)]
 
 
-__all__ = ["Period", "PeriodError", "month_period", "parse_period", "period_days"]
+__all__ = ["MUNICIPALITY_TIME_ZONE", "RELATIVE_PERIODS", "Period", "PeriodError", "month_period", "parse_period",
+           "period_days", "resolve_relative_period"]
