@@ -38,7 +38,9 @@ def demo(
     prepare_prefect()
     # Splink's notes on model training (levels not seen in a small sample) are for the linkage
     # engineer, not for someone trying the demo; errors still show.
-    logging.getLogger("splink").setLevel(logging.ERROR)
+    splink = logging.getLogger("splink")
+    level = splink.level
+    splink.setLevel(logging.ERROR)
     pipeline = flows_module("pipeline")
 
     def run_pipeline(workspace: Workspace, periods: list[str]) -> list:
@@ -48,8 +50,12 @@ def demo(
     api = get_current_settings().api.url
     note = (f"the Prefect server at {api}" if api else
             "`.venv/bin/prefect server start`, then http://127.0.0.1:4200 (the temporary server kept them)")
-    code = run_demo(directory, persons=persons, echo=typer.echo, pipeline=run_pipeline,
-                    engine_label="Prefect flow `pipeline`, publishing despite the held batch", prefect_note=note)
+    try:
+        code = run_demo(directory, persons=persons, echo=typer.echo, pipeline=run_pipeline,
+                        engine_label="the Prefect flow `pipeline`",
+                        prefect_note=note)
+    finally:
+        splink.setLevel(level)
     raise typer.Exit(code)
 
 

@@ -97,7 +97,8 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
     root = directory / "hub"
     workspace = _fresh_hub(root, truth, drops)
     periods = publish_periods(truth)
-    echo(f"\n2. Hub ({engine_label}): ingest → link → publish {' and '.join(periods)}")
+    echo(f"\n2. Hub: {engine_label} runs ingest → link → publish {' and '.join(periods)}")
+    echo("   (one batch will be held, an old file sent again by mistake: publishing goes ahead without it)")
     steps = pipeline(workspace, periods)
     for step in steps:
         echo(f"   {step.name:<8}{step.outcome:<8}{step.detail}")
