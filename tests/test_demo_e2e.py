@@ -168,3 +168,20 @@ def test_prefect_ran_ingest_link_and_both_publications(demo: dict[str, Any]) -> 
     done = sorted((flows[r.flow_id], r.state.name) for r in runs)
     assert done == [("ingest", "Completed"), ("link", "Completed"), ("pipeline", "Completed"),
                     ("publish", "Completed"), ("publish", "Completed")]
+
+
+@pytest.mark.slow
+def test_the_demos_own_check_catches_figures_that_are_not_the_truth(
+        demo: dict[str, Any], engine: Any, tmp_path: Path) -> None:
+    # What makes `interchange demo` exit 1: the same publications against another seed's truth.
+    from interchange.demo.run import check_publication
+    from interchange.demo.scenario import default_period
+    from interchange.demo.synthetic import generate_demo_data
+
+    period = default_period()
+    same_truth = generate_demo_data(tmp_path / "same", period=period)
+    other_truth = generate_demo_data(tmp_path / "other", seed=7, period=period)
+    for publication in (p for p in list_publications(engine) if p.state.value == "approved"):
+        assert check_publication(engine, same_truth, publication, []).wrong == {}
+        wrong = check_publication(engine, other_truth, publication, []).wrong
+        assert {"persons_served", "multi_org_persons"} <= wrong.keys(), publication.period
