@@ -10,7 +10,7 @@ straight into the warehouse tables (the ingest path has its own benchmark).
 
 Then, in a fresh process, runs ``compute_indicators`` for the period 2025 and prints the
 wall and CPU time (reading the warehouse + DuckDB work), the number of cells and the peak
-RSS of that process.
+RSS of that process; then the time of disclosure control (``protect``) on those cells.
 
     .venv/bin/python benchmarks/indicators_national.py [--persons 1000000] [--contacts 10000000]
         [--db /tmp/interchange-national.sqlite] [--rebuild] [--period 2025] [--memory-limit 2GB]
@@ -181,6 +181,14 @@ def compute(db: Path, period: str, memory_limit: str) -> None:
           f"peak RSS {peak_mib:.0f} MiB")
     print(f"  persons_served {total['persons_served']:.0f}, multi_org_persons {total['multi_org_persons']:.0f}, "
           f"supervised_families {total['supervised_families']:.0f}")
+    # What publish does next: disclosure control on these cells (its own benchmark: disclosure.py).
+    from interchange.indicators.disclosure import protect
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    protected = protect(cells)
+    print(f"protect(): {time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu_started:.1f} s CPU, "
+          f"{int(protected['suppressed'].sum())} of {len(protected)} cells suppressed, peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
 def main() -> None:
