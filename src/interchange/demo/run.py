@@ -118,9 +118,9 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
     finally:
         engine.dispose()
     if progress:
-        echo(f"\n6. Programme progress against its targets (stewards' view, unsuppressed; "
-             f"`interchange progress --programme {PROGRAMME_CODE}`):")
+        echo("\n6. Programme progress against its targets (the stewards' view: not disclosure-protected):")
         echo(_indent(progress.rstrip()))
+        echo(f"   with the indicators' names: interchange progress --programme {PROGRAMME_CODE} -w {workspace.root}")
     _where(directory, workspace, key_path, receipts, published, echo, prefect_note)
     ok = partner_ok and hub_ok and receipts_ok and figures_ok
     echo("\nDemo " + ("passed: every row accounted for, every published figure equals the ground truth."
