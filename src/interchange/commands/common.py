@@ -99,6 +99,9 @@ def prepare_prefect(lang: str | None = None) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    # A first run on a new machine creates Prefect's database before its temporary server
+    # answers: on a busy 2-core machine that takes longer than Prefect's default 20 s.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from prefect.settings import get_current_settings
 
     if get_current_settings().api.url is None:

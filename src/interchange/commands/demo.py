@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -32,9 +31,6 @@ def demo(
 
     from interchange.demo.run import run_demo
 
-    # A first run on a new machine creates Prefect's database before its temporary server
-    # answers: on a busy 2-core machine that can take longer than Prefect's default 20 s.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     prepare_prefect()
     # Splink's notes on model training (levels not seen in a small sample) are for the linkage
     # engineer, not for someone trying the demo; errors still show.
