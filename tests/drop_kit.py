@@ -68,6 +68,16 @@ def ingest(root: Path, *, today: date = TODAY) -> IngestSummary:
     return summary
 
 
+def steward_scene(root: Path) -> None:
+    """Two things for a steward: SPC persons loaded with one bad row (quarantined); MIMC
+    contacts of persons it never sent (the batch is held)."""
+    rows = person_rows(3)
+    rows[1][2] = "19x0"
+    drop(root, "asmenys.person.csv", [PERSON_HEADER, *rows])
+    drop(root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(4, ["M1", "M2"])], org=MIMC)
+    ingest(root)
+
+
 def run_child(root: Path, *, failpoint: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """An ingest in a fresh process (database URL from the environment, as in production)."""
     env = {k: v for k, v in os.environ.items() if k != "INTERCHANGE_FAILPOINT"}

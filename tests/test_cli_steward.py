@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import HUB_CONFIG
-from drop_kit import CONTACT_HEADER, MIMC, PERSON_HEADER, SPC, contact_rows, drop, ingest, person_rows
+from drop_kit import CONTACT_HEADER, MIMC, PERSON_HEADER, SPC, contact_rows, drop, person_rows, steward_scene
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -40,15 +40,6 @@ BAR_NOISE = re.compile(r"\r|\x1b\[|━|╸")  # carriage returns, escape codes, 
 
 def invoke(*args: object, env: dict[str, str | None] | None = None) -> Any:
     return runner.invoke(app, [str(a) for a in args], env=env)
-
-
-def steward_scene(root: Path) -> None:
-    """Two things to re-run: SPC persons with a quarantined row, MIMC contacts held (unknown persons)."""
-    rows = person_rows(3)
-    rows[1][2] = "19x0"
-    drop(root, "asmenys.person.csv", [PERSON_HEADER, *rows])
-    drop(root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(4, ["M1", "M2"])], org=MIMC)
-    ingest(root)
 
 
 # ---- the language ----------------------------------------------------------------------------------

@@ -15,7 +15,16 @@ from types import ModuleType
 
 import pytest
 import sqlalchemy
-from drop_kit import CONTACT_HEADER, MIMC, PERSON_HEADER, SPC, TODAY, contact_rows, drop, ingest, person_rows
+from drop_kit import (
+    MIMC,
+    PERSON_HEADER,
+    SPC,
+    TODAY,
+    drop,
+    ingest,
+    person_rows,
+    steward_scene,
+)
 from typer.testing import CliRunner
 
 from interchange.cli import app
@@ -37,15 +46,6 @@ def owe_monthly_drops(root: Path) -> None:
     text = path.read_text(encoding="utf-8").replace(
         "        settle_seconds: 0\n", "        settle_seconds: 0\n        expected_drop: {every: month, by_day: 5}\n")
     path.write_text(text, encoding="utf-8")
-
-
-def steward_scene(root: Path) -> None:
-    """SPC: persons loaded with one bad row; MIMC: contacts of persons it never sent (held)."""
-    rows = person_rows(3)
-    rows[1][2] = "19x0"
-    drop(root, "asmenys.person.csv", [PERSON_HEADER, *rows])
-    drop(root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(4, ["M1", "M2"])], org=MIMC)
-    ingest(root)
 
 
 def add_open_pair(url: str) -> None:
