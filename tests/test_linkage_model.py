@@ -298,3 +298,26 @@ def test_married_and_maiden_forms_link_across_addresses_and_family_members_stay_
     for left, right in (("spc:O1", "spc:S"), ("spc:O1", "spc:F"), ("spc:F", "spc:S"),
                         ("dc:O2", "dc:H"), ("mimc:O3", "dc:H"), ("spc:F", "dc:H")):
         assert _probability(pairs, left, right) < 0.5, (left, right)
+
+
+def test_blocking_grows_with_the_population_without_the_birth_date_only_rule() -> None:
+    from interchange.linkage.model_settings import blocking_rules
+
+    birth_only = "l.birth_date_token = r.birth_date_token"
+    settings = MatchSettings()
+    assert blocking_rules(settings, 1_500) == ["1 = 1"]
+    municipal = blocking_rules(settings, 40_000)
+    assert birth_only in municipal and "l.name_pair_token = r.name_pair_token" in municipal
+    national = blocking_rules(settings, 1_000_000)
+    assert birth_only not in national
+    assert f"{birth_only} AND l.municipality = r.municipality" in national
+
+
+def test_malformed_filters_are_read_as_missing() -> None:
+    from interchange.linkage.bloom_columns import bits_column, decode_blooms
+
+    good = to_text(BloomEncoder(KEY, "given_name").encode("ona"))
+    texts = pd.Series([good, None, "", "not base64!", good[:-4], good[:-1] + "A", "Ą" * len(good)])
+    words = decode_blooms(texts, "given_name")
+    assert words[bits_column("given_name")].isna().tolist() == [False] + [True] * 6
+    assert (words.drop(columns=bits_column("given_name")).iloc[1:] == 0).all().all()

@@ -9,7 +9,6 @@ on Splink's DuckDB and Spark backends.
 
 from __future__ import annotations
 
-import base64
 import binascii
 
 import numpy as np
@@ -36,20 +35,7 @@ def decode_blooms(texts: pd.Series, field: str) -> pd.DataFrame:
     A missing, malformed or wrong-length filter becomes "no filter" (bit count NULL, words 0):
     one bad cell must not stop a whole linkage run, and the comparison treats it as unknown.
     """
-    n = len(texts)
-    raw = np.zeros((n, BLOOM_FILTER_BYTES), dtype=np.uint8)
-    present = np.zeros(n, dtype=bool)
-    for i, text in enumerate(texts.tolist()):
-        if not isinstance(text, str) or not text:
-            continue
-        try:
-            decoded = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        if len(decoded) != BLOOM_FILTER_BYTES:
-            continue
-        raw[i] = np.frombuffer(decoded, dtype=np.uint8)
-        present[i] = True
+    raw, present = _decode_base64(texts)
     # Big-endian words keep "bit 0 = most significant bit of byte 0"; the order of bits inside
     # a word does not matter for popcounts, only that both sides use the same layout.
     unsigned = raw.view(">u8").astype(np.uint64)
@@ -61,6 +47,34 @@ def decode_blooms(texts: pd.Series, field: str) -> pd.DataFrame:
     frame = pd.DataFrame(words, columns=word_columns(field), index=texts.index)
     frame[bits_column(field)] = counts
     return frame
+
+
+def _decode_base64(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(n x BLOOM_FILTER_BYTES bytes, which rows hold a valid filter).
+
+    One strict base64 decode per cell, but the bytes are copied into the array in one go:
+    assigning row by row into numpy costs more than the decoding itself at a million rows.
+    """
+    n = len(texts)
+    raw = np.zeros((n, BLOOM_FILTER_BYTES), dtype=np.uint8)
+    present = np.zeros(n, dtype=bool)
+    decoded = [_decode(text) for text in texts.to_numpy(dtype=object, na_value=None)]
+    rows = [i for i, value in enumerate(decoded) if value is not None]
+    if rows:
+        block = b"".join(decoded[i] for i in rows)  # type: ignore[misc]
+        raw[rows] = np.frombuffer(block, dtype=np.uint8).reshape(len(rows), BLOOM_FILTER_BYTES)
+        present[rows] = True
+    return raw, present
+
+
+def _decode(text: object) -> bytes | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        value = binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+    return value if len(value) == BLOOM_FILTER_BYTES else None
 
 
 def dice_sql(field: str) -> str:

@@ -11,6 +11,7 @@ Nothing here logs record contents: only counts.
 from __future__ import annotations
 
 import logging
+import tempfile
 
 import numpy as np
 import pandas as pd
@@ -62,10 +63,24 @@ def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None) ->
     table = prepare_records(records)
     if len(table) < 2:
         return _empty()
-    model = _model_pairs(table, settings)
     # On the caller's full pseudonyms, not the table's 64-bit prefixes: exact means exact.
     exact = pseudonym_pairs(records).loc[:, ["uid_l", "uid_r"]]
+    # Nothing below reads the text columns again: a caller that passes its frame without
+    # keeping it (the national benchmark) gets their memory back before the model runs.
+    del records
+    _release_arrow_memory()
+    model = _model_pairs(table, settings)
     return _combine(model, exact, settings.min_probability)
+
+
+def _release_arrow_memory() -> None:
+    # Arrow's allocator keeps freed buffers for reuse; hand them back to the system so the
+    # model's working memory can use them (pyarrow-backed text columns are the bulk of input).
+    try:
+        import pyarrow
+    except ImportError:  # pragma: no cover - pandas without pyarrow
+        return
+    pyarrow.default_memory_pool().release_unused()
 
 
 def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
@@ -118,8 +133,11 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
     trained = len(table) >= settings.min_records_for_training
     con = duckdb.connect()
     # A memory cap makes DuckDB spill to disk instead of growing past what a 2-core municipal
-    # server has; insertion order is irrelevant to pairs and keeping it costs memory; the
+    # server has (into a temporary directory, not DuckDB's default ".tmp" in the working
+    # directory); insertion order is irrelevant to pairs and keeping it costs memory; the
     # progress bar would only clutter flow logs.
+    spill = tempfile.TemporaryDirectory(prefix="interchange-linkage-")
+    con.execute(f"SET temp_directory = '{spill.name}'")
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
@@ -141,6 +159,8 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
               *(f"mw_{c}" for c in ADDRESS_COMPARISONS)]
     pairs = con.execute(f"SELECT {', '.join(wanted)} FROM {predictions.physical_name}").df()
     predictions.drop_table_from_database_and_remove_from_cache()
+    con.close()
+    spill.cleanup()
     pairs = guard_households(pairs, table, settings)
     return pairs.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]]
 
