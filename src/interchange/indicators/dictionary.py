@@ -171,6 +171,16 @@ def render_markdown() -> str:
         "WHERE c.period = '2026-Q3' AND c.indicator = 'dv_help_persons' AND c.breakdown = 'total';",
         "```",
         "",
+        "Each figure with its indicator's name and definition, as the version was computed:",
+        "",
+        "```sql",
+        "SELECT d.name_en, d.definition_en, c.breakdown, c.sex, c.value, c.target, c.suppressed, c.reason",
+        "FROM ministry_cells c",
+        "JOIN ministry_indicators d",
+        "  ON d.period = c.period AND d.version = c.version AND d.indicator = c.indicator",
+        "WHERE c.period = '2026-Q3' AND c.version = 1 AND c.indicator = 'persons_served';",
+        "```",
+        "",
     ]
     for table, (lt, en, columns) in TABLES.items():
         lines += [f"## Table `{table}`", "", f"{lt}  ", f"*{en}*", "", *_column_table(columns), ""]
