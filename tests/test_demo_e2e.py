@@ -5,6 +5,9 @@ claim it makes is checked again from the outside, against the ground-truth file 
 the ministry's exported totals (and, where a total is suppressed, the hub's own value),
 every receipt the partners get, the warehouse's batch bookkeeping, the linked figures of
 every period the truth knows, and the Prefect runs that did the work.
+
+The run speaks Lithuanian (--lang lt); the English lines are checked on the demo's pure
+renderers with fixed inputs, so the demo runs once.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ EXPORTS = ("cells.csv", "cells.xlsx", "metadata.json")
 @pytest.fixture(scope="module")
 def demo(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     directory = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(app, ["demo", "--dir", str(directory)])
+    result = CliRunner().invoke(app, ["demo", "--dir", str(directory), "--lang", "lt"])
     truth = json.loads((directory / TRUTH_FILE).read_text(encoding="utf-8"))
     return {"dir": directory, "hub": directory / "hub", "result": result, "truth": truth}
 
@@ -67,10 +70,19 @@ def test_demo_passes_and_says_where_everything_is(demo: dict[str, Any]) -> None:
     output = result.output
     for step in range(1, 8):
         assert f"\n{step}. " in output
-    assert "Demo passed" in output.splitlines()[-1]
+    assert output.splitlines()[-1].startswith("Demonstracija pavyko: kiekviena eilutė apskaityta")
     hub = demo["hub"]
     for where in (demo["dir"] / "partner" / "kretinga.key", hub / "receipts", hub / "outbox" / "ministry"):
         assert str(where) in output
+    lines = output.splitlines()
+    assert "3. Kvitai: paketų 15, kiekvienam – kvitas partneriui" in lines
+    assert any(line.startswith("   Paketų: 15; įkelta eilučių: ") for line in lines)  # interchange ingest's totals
+    assert any(line.startswith("      sulaikė patikrinimas ") for line in lines)  # the planted held batch
+    assert any(line.startswith("   susiejimas  įvykdyta  ") for line in lines)  # steps as `interchange pipeline`
+    assert any(line.startswith("   publikacija") and "(patvirtinta) →" in line for line in lines)
+    assert "7. Kur kas yra:" in lines
+    for english in ("Partners:", "Receipts:", "Where everything is", "rows loaded", "MISMATCH", " ran "):
+        assert english not in output
     assert "splink" not in output  # library chatter stays out of the user's screen
     assert not list(hub.rglob(TRUTH_FILE))  # the truth is the generator's, never inside the hub's workspace
 
@@ -185,3 +197,32 @@ def test_the_demos_own_check_catches_figures_that_are_not_the_truth(
         assert check_publication(engine, same_truth, publication, []).wrong == {}
         wrong = check_publication(engine, other_truth, publication, []).wrong
         assert {"persons_served", "multi_org_persons"} <= wrong.keys(), publication.period
+
+
+def test_the_demos_lines_in_english_are_the_catalogues() -> None:
+    # The run above speaks Lithuanian; the same renderers in English, on fixed figures.
+    import pandas as pd
+
+    from interchange.demo.run import render_heading, render_progress_table, render_where
+
+    assert render_heading(1, "en", files=15, persons=993) == (
+        "\n1. Partners: 15 raw extracts of 993 synthetic persons (codes, names, addresses) → pseudonymised drops")
+    assert render_heading(3, "en", count=15) == "\n3. Receipts: 15 batches, one receipt each for the partners"
+    assert render_heading(7, "en") == "\n7. Where everything is:"
+    assert render_heading(1, "lt", files=15, persons=993).startswith("\n1. Partneriai: pradinių išrašų 15")
+    where = render_where([("key", {"path": "/d/partner/kretinga.key"}),
+                          ("quarantine", {"rows": 3, "root": "/d/hub"})], "en").splitlines()
+    assert where == ["   partner key  /d/partner/kretinga.key  (stays with the partners; the hub never sees it)",
+                     "   quarantine   3 rows in the warehouse table `quarantine` (row numbers in the receipts); "
+                     "`interchange status -w /d/hub`"]
+    table = pd.DataFrame([("KP-1", "2026", "persons_served", None, "persons", "", "", 120.0, 200.0, 0.6),
+                          ("KP-1", "2026", "sessions", "day_activity", "sessions", "", "", 50.0, 0.0, float("nan"))],
+                         columns=["programme", "period", "indicator", "service", "figure", "name_lt", "name_en",
+                                  "value", "target", "share"])
+    assert render_progress_table(table, "en").splitlines() == [
+        "Programme KP-1 (2026)",
+        "service       figure    value  target  achieved",
+        "(programme)   persons     120     200       60%",
+        "day_activity  sessions     50       0         –"]
+    assert render_progress_table(table, "lt").splitlines()[:2] == [
+        "Programa KP-1 (2026)", "paslauga      matas     reikšmė  tikslas  pasiekta"]

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from interchange.commands.common import flows_module, prepare_prefect
+from interchange.commands.common import (
+    StewardLangOption,
+    flows_module,
+    prepare_prefect,
+    show_progress,
+    steward_lang,
+)
 
 if TYPE_CHECKING:
     from interchange.workspace.layout import Workspace
@@ -18,6 +24,7 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo's files.")] = Path("demo-workspace"),
     persons: Annotated[int, typer.Option(help="Not used: the population follows Kretinga's calibration.",
                                          hidden=True)] = 600,
+    lang: StewardLangOption = None,
 ) -> None:
     """Run the whole system on synthetic Kretinga data and check it against the generator's ground truth.
 
@@ -25,31 +32,34 @@ def demo(
     (ingest → link → publish) on a fresh SQLite workspace, a steward approves the
     publications (exports to outbox/ministry/), and every receipt and published total is
     compared with the ground truth. Without PREFECT_API_URL a temporary local Prefect server
-    runs for the demo. Exit 0: everything as the ground truth says; 1: a mismatch.
+    runs for the demo. Every line is in Lithuanian or English (--lang); progress bars for the
+    pipeline in a terminal only. Exit 0: everything as the ground truth says; 1: a mismatch.
     """
     from prefect.settings import get_current_settings
 
     from interchange.demo.run import run_demo
+    from interchange.ingest.run import configured_sources
+    from interchange.operations.messages import say
 
-    prepare_prefect()
+    language = steward_lang(lang)
+    prepare_prefect(language)
     # Splink's notes on model training (levels not seen in a small sample) are for the linkage
     # engineer, not for someone trying the demo; errors still show.
     splink = logging.getLogger("splink")
     level = splink.level
     splink.setLevel(logging.ERROR)
-    pipeline = flows_module("pipeline")
+    pipeline = flows_module("pipeline", language)
 
     def run_pipeline(workspace: Workspace, periods: list[str]) -> list:
         # The demo's held batch is deliberate (an old file sent again): publish without it.
-        return pipeline.run_pipeline(str(workspace.root), periods, publish_incomplete=True).steps
+        with show_progress(language, counted={"ingest.source": len(configured_sources(workspace))}):
+            return pipeline.run_pipeline(str(workspace.root), periods, publish_incomplete=True).steps
 
     api = get_current_settings().api.url
-    note = (f"the Prefect server at {api}" if api else
-            "`.venv/bin/prefect server start`, then http://127.0.0.1:4200 (the temporary server kept them)")
+    note = say("demo.prefect_server", language, api=api) if api else say("demo.prefect_temporary", language)
     try:
-        code = run_demo(directory, persons=persons, echo=typer.echo, pipeline=run_pipeline,
-                        engine_label="the Prefect flow `pipeline`",
-                        prefect_note=note)
+        code = run_demo(directory, persons=persons, echo=typer.echo, pipeline=run_pipeline, lang=language,
+                        engine_label=say("demo.engine_prefect", language), prefect_note=note)
     finally:
         splink.setLevel(level)
     raise typer.Exit(code)

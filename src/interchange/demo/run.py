@@ -8,6 +8,10 @@ Prefect `pipeline` flow as a callable), a steward approves the
 publications, which writes the ministry's exports, and the demo checks itself against the
 ground truth: every receipt (rows read, loaded, quarantined by row, held) and every
 published indicator total. Nothing here imports Prefect.
+
+Every line it prints comes from the message catalogue (interchange.operations.messages,
+keys `demo.*`) in Lithuanian or English, through the steward commands' own renderers where
+the demo shows the same thing (pipeline steps, ingest totals and batches, publications).
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from typing import TYPE_CHECKING, Protocol
 from interchange.contract.records import Kind
 from interchange.demo.scenario import PROGRAMME_CODE
 from interchange.demo.synthetic import DEMO_SEED, TRUTH_FILE, generate_demo_data
+from interchange.operations.messages import render_publication, render_steps, say, state_name
 from interchange.partner.check import check_drop
 from interchange.partner.keys import load_key, write_new_key
 from interchange.partner.pseudonymise import pseudonymise_file
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sqlalchemy import Engine
 
     from interchange.contract.receipt import Receipt
@@ -64,7 +70,8 @@ class Published:
 
 
 def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | None = None,
-             seed: int = DEMO_SEED, engine_label: str = "the pipeline", prefect_note: str | None = None) -> int:
+             seed: int = DEMO_SEED, lang: str = "en", engine_label: str | None = None,
+             prefect_note: str | None = None) -> int:
     """Run the demo in `directory`; 0 when every step did what the ground truth says, else 1.
 
     Args:
@@ -73,7 +80,8 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
         pipeline: Runs the hub's ingest → link → publish (the CLI passes the Prefect flow).
         persons: Not used: the population follows Kretinga's calibration (kept for the CLI option).
         seed: The generator's seed; the same seed and day give the same files.
-        engine_label: How the hub's steps run, for the user ("Prefect flow `pipeline`").
+        lang: The language of every line: "lt" or "en".
+        engine_label: How the hub's steps run, for the user (default: "the pipeline" in `lang`).
         prefect_note: Where to see the flow runs, for the last step's list.
     """
     del persons
@@ -87,45 +95,127 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
 
     truth = generate_demo_data(partner / "extracts", seed=seed, truth_path=directory / TRUTH_FILE)
     period = truth.scenario.period
-    echo(f"Interchange demo: the Kretinga partners' year {period.start} – {period.end}, synthetic data, in {directory}")
-    echo(f"\n1. Partners: {len(truth.files)} raw extracts of {len(truth.scenario.people)} synthetic persons "
-         f"(codes, names, addresses) → pseudonymised drops")
-    partner_ok = all([_partner_step(extract, drops, key, echo) for extract in truth.files])
+    echo(say("demo.title", lang, start=period.start, end=period.end, directory=directory))
+    echo(render_heading(1, lang, files=len(truth.files), persons=len(truth.scenario.people)))
+    partner_ok = all([_partner_step(extract, drops, key, echo, lang) for extract in truth.files])
     if partner_ok:
-        _echo_partners(truth, echo)
+        _echo_partners(truth, echo, lang)
 
     root = directory / "hub"
     workspace = _fresh_hub(root, truth, drops)
     periods = publish_periods(truth)
-    echo(f"\n2. Hub: {engine_label} runs ingest → link → publish {' and '.join(periods)}")
-    echo("   (one batch will be held, an old file sent again by mistake: publishing goes ahead without it)")
+    echo(render_heading(2, lang, engine=engine_label or say("demo.engine_default", lang),
+                        periods=say("demo.and", lang).join(periods)))
+    echo(say("demo.held_note", lang))
     steps = pipeline(workspace, periods)
-    for step in steps:
-        echo(f"   {step.name:<8}{step.outcome:<8}{step.detail}")
     hub_ok = all(step.outcome == "ran" for step in steps)
-
     receipts = read_receipts(workspace)
-    echo(f"\n3. Receipts: {len(receipts)} batches, one receipt each for the partners")
-    receipts_ok = check_receipts(truth, receipts, echo)
 
     from interchange.warehouse.engine import open_warehouse
 
     engine = open_warehouse(workspace.database_url)
     try:
-        published = [] if not hub_ok else approve_and_check(engine, workspace, truth, periods, echo)
+        if steps:
+            echo(_indent(render_steps(_in_words(steps, engine, receipts, periods, lang), lang)))
+        echo(render_heading(3, lang, count=len(receipts)))
+        receipts_ok = check_receipts(truth, receipts, echo, lang)
+        published = [] if not hub_ok else approve_and_check(engine, workspace, truth, periods, echo, lang)
         figures_ok = hub_ok and len(published) == len(periods) and all(not p.wrong for p in published)
-        progress = _progress_text(engine, workspace) if hub_ok else ""
+        progress = _progress_text(engine, workspace, lang) if hub_ok else ""
     finally:
         engine.dispose()
     if progress:
-        echo("\n6. Programme progress against its targets (the stewards' view: not disclosure-protected):")
+        echo(render_heading(6, lang))
         echo(_indent(progress.rstrip()))
-        echo(f"   with the indicators' names: interchange progress --programme {PROGRAMME_CODE} -w {workspace.root}")
-    _where(directory, workspace, key_path, receipts, published, echo, prefect_note)
+        echo(say("demo.progress_hint", lang, programme=PROGRAMME_CODE, root=workspace.root))
+    echo(render_heading(7, lang))
+    echo(render_where(_where(directory, workspace, key_path, receipts, published, prefect_note, lang), lang))
     ok = partner_ok and hub_ok and receipts_ok and figures_ok
-    echo("\nDemo " + ("passed: every row accounted for, every published figure equals the ground truth."
-                      if ok else "FAILED: see MISMATCH / failed above."))
+    echo("\n" + say("demo.passed" if ok else "demo.failed", lang))
     return 0 if ok else 1
+
+
+@dataclass(frozen=True)
+class _Step:
+    name: str
+    outcome: str
+    detail: str
+
+
+def _in_words(steps: Sequence[StepReport], engine: Engine, receipts: list[Receipt], periods: list[str],
+              lang: str) -> list[_Step]:
+    """The steps with what each ran step did in `lang`, read back from the warehouse.
+
+    The flows' own details are their Prefect state messages, in English: a step that failed
+    or was skipped keeps its reason as the flow wrote it (as `interchange pipeline` shows it).
+    """
+    from interchange.indicators.publications import get_publication
+
+    publishing = iter(periods)  # the pipeline publishes the periods in the order given
+    worded = []
+    for step in steps:
+        detail = step.detail
+        period = next(publishing, None) if step.name == "publish" else None
+        if step.outcome == "ran" and step.name == "ingest":
+            detail = say("demo.ingest_detail", lang, batches=len(receipts),
+                         loaded=sum(r.counts.loaded for r in receipts),
+                         quarantined=sum(r.counts.quarantined for r in receipts), held=sum(r.held for r in receipts))
+        elif step.outcome == "ran" and step.name == "link":
+            detail = _link_detail(engine, lang) or detail
+        elif step.outcome == "ran" and period is not None:
+            p = get_publication(engine, period)
+            detail = say("demo.publish_detail", lang, period=p.period, version=p.version, cells=p.cells,
+                         suppressed=p.suppressed_cells)
+        worded.append(_Step(step.name, step.outcome, detail))
+    return worded
+
+
+def _link_detail(engine: Engine, lang: str) -> str | None:
+    import sqlalchemy as sa
+
+    from interchange.warehouse.tables import linkage_runs, person_links
+
+    with engine.connect() as connection:
+        run = connection.execute(sa.select(linkage_runs).order_by(linkage_runs.c.run_id.desc()).limit(1)
+                                 ).mappings().first()
+        persons = connection.execute(sa.select(sa.func.count(sa.distinct(person_links.c.person_key)))).scalar_one()
+    if run is None:
+        return None
+    return say("demo.link_detail", lang, persons=persons, new=run["new_persons"], merges=run["merges"],
+               splits=run["splits"], pairs=run["pairs_for_review"])
+
+
+def render_heading(step: int, lang: str, **values: object) -> str:
+    """The numbered heading of one of the demo's seven steps, after a blank line."""
+    return "\n" + say(f"demo.step{step}", lang, **values)
+
+
+def render_where(places: Sequence[tuple[str, dict[str, object]]], lang: str) -> str:
+    """Step 7's list: each place's label (`demo.where.<name>`), aligned, then its note with the values."""
+    labels = [say(f"demo.where.{name}", lang) for name, _ in places]
+    width = max((len(label) for label in labels), default=0) + 2
+    return "\n".join(f"   {label.ljust(width)}{say(f'demo.where.{name}_note', lang, **values)}"
+                     for label, (name, values) in zip(labels, places, strict=True))
+
+
+def render_progress_table(table: pd.DataFrame, lang: str) -> str:
+    """The programme's progress, narrow enough for a terminal: service, figure, value, target, achieved.
+
+    `interchange progress` shows the same with the indicators' names (about 200 characters wide).
+    """
+    rows = [tuple(say("demo.progress_cols", lang).split("|"))]
+    for row in table.itertuples(index=False):
+        achieved = "–" if row.share != row.share else f"{row.share:.0%}"
+        service = row.service if isinstance(row.service, str) and row.service else say("demo.whole_programme", lang)
+        rows.append((service, str(row.figure), f"{row.value:g}",
+                     f"{row.target:g}", achieved))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+             for r in rows]
+    first = table.iloc[0] if len(table) else None
+    title = (say("programme_title", lang, programme=first["programme"], period=first["period"])
+             if first is not None else PROGRAMME_CODE)
+    return "\n".join([title, *lines])
 
 
 def publish_periods(truth: GroundTruth) -> list[str]:
@@ -135,7 +225,7 @@ def publish_periods(truth: GroundTruth) -> list[str]:
     return [*quarters[-1:], PROGRAMME_CODE]
 
 
-def _partner_step(extract: ExtractFile, drops: Path, key: object, echo: Echo) -> bool:
+def _partner_step(extract: ExtractFile, drops: Path, key: object, echo: Echo, lang: str) -> bool:
     """Pseudonymise (unless the file has no identifiers) and check one extract; True when as expected."""
     folder = drops / extract.org
     folder.mkdir(parents=True, exist_ok=True)
@@ -151,21 +241,22 @@ def _partner_step(extract: ExtractFile, drops: Path, key: object, echo: Echo) ->
     ok = made_ok and bad == extract.bad_rows and checked.rows_read == extract.rows - (
         0 if not extract.pseudonymise else len(extract.bad_rows))
     if not ok:
-        echo(f"   MISMATCH {extract.org}/{extract.path.name}: bad rows {bad}, planted {extract.bad_rows}")
+        echo(say("demo.partner_mismatch", lang, org=extract.org, name=extract.path.name, bad=bad,
+                 planted=extract.bad_rows))
     return ok
 
 
-def _echo_partners(truth: GroundTruth, echo: Echo) -> None:
+def _echo_partners(truth: GroundTruth, echo: Echo, lang: str) -> None:
     by_org: dict[str, list[ExtractFile]] = {}
     for extract in truth.files:
         by_org.setdefault(extract.org, []).append(extract)
     for org, files in by_org.items():
         names = ", ".join(f.path.name for f in files)
-        echo(f"   {org}: {names} ({sum(f.rows for f in files)} rows)")
+        echo(say("demo.org_files", lang, org=org, names=names, rows=sum(f.rows for f in files)))
     for extract in truth.files:
         if extract.bad_rows:
-            echo(f"   {extract.org}/{extract.path.name} has no identifiers and is sent as exported; "
-                 f"`interchange check` finds its planted bad rows {', '.join(map(str, extract.bad_rows))}")
+            echo(say("demo.unidentified", lang, org=extract.org, name=extract.path.name,
+                     rows=", ".join(map(str, extract.bad_rows))))
 
 
 def _fresh_hub(root: Path, truth: GroundTruth, drops: Path) -> Workspace:
@@ -194,10 +285,15 @@ def read_receipts(workspace: Workspace) -> list[Receipt]:
     return sorted(found, key=lambda r: r.batch_id)
 
 
-def check_receipts(truth: GroundTruth, receipts: list[Receipt], echo: Echo) -> bool:
-    """Each extract has one receipt, and it says what the ground truth expects; prints the notable ones."""
+def check_receipts(truth: GroundTruth, receipts: list[Receipt], echo: Echo, lang: str = "en") -> bool:
+    """Each extract has one receipt, and it says what the ground truth expects; prints the notable ones.
+
+    The totals and each notable batch (held, or with quarantined rows) are printed as
+    `interchange ingest` prints them, then what the ground truth planted there.
+    """
     by_file = {(r.org, r.file_name): r for r in receipts}
     ok = len(by_file) == len(receipts) == len(truth.files)
+    notable: list[str] = []
     for extract in truth.files:
         receipt = by_file.get((extract.org, extract.drop_name))
         expected_read = extract.rows if not extract.pseudonymise else extract.expected_accepted
@@ -208,44 +304,62 @@ def check_receipts(truth: GroundTruth, receipts: list[Receipt], echo: Echo) -> b
                 and (not held or extract.held_by in {e.code for e in receipt.expectations if not e.success})
                 and quarantined == (extract.bad_rows if not extract.pseudonymise else []))
         if not fine:
-            echo(f"   MISMATCH {extract.org}/{extract.drop_name}: expected read {expected_read}, "
-                 f"loaded {0 if held else extract.expected_accepted}, quarantined rows {extract.bad_rows}, "
-                 f"held {held}")
+            echo(say("demo.receipt_mismatch", lang, org=extract.org, name=extract.drop_name, read=expected_read,
+                     loaded=0 if held else extract.expected_accepted, rows=extract.bad_rows,
+                     held=say("demo.yes" if held else "demo.no", lang)))
         elif receipt is not None and (held or quarantined):
-            what = (f"held by {extract.held_by}: nothing loaded (an old file sent again)" if held
-                    else f"{receipt.counts.loaded} loaded, rows {', '.join(map(str, quarantined))} quarantined")
-            echo(f"   batch {receipt.batch_id} {extract.org}/{extract.drop_name}: {what}")
+            notable.append(" " + render_receipt_line(receipt, lang))
+            notable.append(say("demo.held_by", lang, check=extract.held_by) if held
+                           else say("demo.quarantined_rows", lang, rows=", ".join(map(str, quarantined))))
         ok = ok and fine
-    loaded = sum(r.counts.loaded for r in receipts)
-    echo(f"   {loaded} rows loaded in all; every receipt as the ground truth expects (rows read, loaded, "
-         f"quarantined by row, held)" if ok else "   receipts: MISMATCH, see above")
+    echo("   " + say("ingest_summary", lang, batches=len(receipts), loaded=sum(r.counts.loaded for r in receipts),
+                     unchanged=sum(r.counts.unchanged for r in receipts),
+                     quarantined=sum(r.counts.quarantined for r in receipts), held=sum(r.held for r in receipts)))
+    for line in notable:
+        echo(line)
+    echo(say("demo.receipts_ok" if ok else "demo.receipts_mismatch", lang))
     return ok
 
 
+def render_receipt_line(receipt: Receipt, lang: str) -> str:
+    """One batch as `interchange ingest` lists it: org, batch, file, state and its counts."""
+    return say("ingest_batch", lang, org=receipt.org, batch=receipt.batch_id, name=receipt.file_name or receipt.source,
+               status=state_name(receipt.status.value, lang), read=receipt.counts.rows_read,
+               loaded=receipt.counts.loaded, unchanged=receipt.counts.unchanged,
+               quarantined=receipt.counts.quarantined)
+
+
 def approve_and_check(engine: Engine, workspace: Workspace, truth: GroundTruth, periods: list[str],
-                      echo: Echo) -> list[Published]:
+                      echo: Echo, lang: str = "en") -> list[Published]:
     """Approve each period's latest version as a steward (writing the exports), then check its totals."""
     from interchange.indicators.publications import approve, get_publication
 
     approved = []
-    echo("\n4. A steward approves the publications (`interchange approve`): exports for the ministry")
+    echo(render_heading(4, lang))
     for period in periods:
         publication, exports = approve(engine, workspace, period, get_publication(engine, period).version,
                                        by=STEWARD)
         approved.append((publication, exports))
-        echo(f"   {period} v{publication.version} {publication.state.value}: {publication.cells} cells, "
-             f"{publication.suppressed_cells} suppressed → {len(exports)} files in "
-             f"{exports[0].parent if exports else '(none)'}")
-    echo("\n5. Published totals against the generator's ground truth:")
+        echo("   " + render_publication(publication, lang))
+        echo(say("demo.exports", lang, count=len(exports),
+                 folder=exports[0].parent if exports else say("demo.no_exports", lang)))
+    echo(render_heading(5, lang))
     checked = []
     for publication, exports in approved:
         result = check_publication(engine, truth, publication, exports)
         checked.append(result)
-        line = (f"   {publication.period}: {result.equal} totals equal the true figures; {result.suppressed} "
-                f"suppressed for the ministry (small counts), their hub values equal the true figures")
-        echo(line if not result.wrong else f"   MISMATCH {publication.period}: " + "; ".join(
-            f"{code} true {want}, found {got}" for code, (want, got) in sorted(result.wrong.items())))
+        echo(render_totals(result, lang))
     return checked
+
+
+def render_totals(result: Published, lang: str) -> str:
+    """Step 5's line for one publication: how many totals equal the truth, or what differs."""
+    period = result.publication.period
+    if result.wrong:
+        return say("demo.totals_mismatch", lang, period=period, items="; ".join(
+            say("demo.total_wrong", lang, code=code, want=want, got=got)
+            for code, (want, got) in sorted(result.wrong.items())))
+    return say("demo.totals_ok", lang, period=period, equal=result.equal, suppressed=result.suppressed)
 
 
 def check_publication(engine: Engine, truth: GroundTruth, publication: Publication,
@@ -271,43 +385,34 @@ def check_publication(engine: Engine, truth: GroundTruth, publication: Publicati
                      suppressed=len(true & suppressed - wrong.keys()), wrong=wrong)
 
 
-def _progress_text(engine: Engine, workspace: Workspace) -> str:
-    """The programme's progress table, narrow enough for a terminal (`interchange progress` has the names)."""
+def _progress_text(engine: Engine, workspace: Workspace, lang: str) -> str:
     from interchange.indicators.catalogue import load_catalogue
     from interchange.indicators.progress import programme_progress
 
-    table = programme_progress(engine, load_catalogue(), workspace.config, PROGRAMME_CODE)
-    rows = [("service", "figure", "value", "target", "achieved")]
-    for row in table.itertuples(index=False):
-        achieved = "–" if row.share != row.share else f"{row.share:.0%}"
-        rows.append((row.service or "(programme)", row.figure, f"{row.value:g}", f"{row.target:g}", achieved))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-             for r in rows]
-    first = table.iloc[0] if len(table) else None
-    title = f"{PROGRAMME_CODE} ({first['period']})" if first is not None else PROGRAMME_CODE
-    return "\n".join([title, *lines])
+    return render_progress_table(programme_progress(engine, load_catalogue(), workspace.config, PROGRAMME_CODE), lang)
 
 
 def _where(directory: Path, workspace: Workspace, key_path: Path, receipts: list[Receipt],
-           published: list[Published], echo: Echo, prefect_note: str | None) -> None:
+           published: list[Published], prefect_note: str | None, lang: str) -> list[tuple[str, dict[str, object]]]:
     root = workspace.root
-    quarantined = sum(r.counts.quarantined for r in receipts)
-    echo("\n7. Where everything is:")
-    echo(f"   partner key      {key_path}  (stays with the partners; the hub never sees it)")
-    echo(f"   raw extracts     {directory / 'partner' / 'extracts'}/<org>/  (names and codes: partners only)")
-    echo(f"   drops            {directory / 'drops'}/<org>/  (pseudonymised, with manifests)")
-    echo(f"   ground truth     {directory / TRUTH_FILE}")
-    echo(f"   hub workspace    {root}  (interchange.yaml; warehouse {root / 'warehouse.sqlite'})")
-    echo(f"   receipts         {root / 'receipts'}/<org>/  ({len(receipts)} batches, .json and .txt)")
-    echo(f"   quarantine       {quarantined} rows in the warehouse table `quarantine` (row numbers in the "
-         f"receipts); `interchange status -w {root}`")
+    places: list[tuple[str, dict[str, object]]] = [
+        ("key", {"path": key_path}),
+        ("extracts", {"path": directory / "partner" / "extracts"}),
+        ("drops", {"path": directory / "drops"}),
+        ("truth", {"path": directory / TRUTH_FILE}),
+        ("hub", {"path": root, "warehouse": root / "warehouse.sqlite"}),
+        ("receipts", {"path": root / "receipts", "count": len(receipts)}),
+        ("quarantine", {"rows": sum(r.counts.quarantined for r in receipts), "root": root}),
+    ]
     for result in published:
         p = result.publication
-        folder = result.exports[0].parent if result.exports else "(no exports)"
-        echo(f"   publication      {p.period} v{p.version} ({p.state.value}) → {folder}")
+        places.append(("publication", {"period": p.period, "version": p.version,
+                                       "state": state_name(p.state.value, lang),
+                                       "folder": result.exports[0].parent if result.exports
+                                       else say("demo.no_exports", lang)}))
     if prefect_note:
-        echo(f"   Prefect runs     {prefect_note}")
+        places.append(("prefect", {"note": prefect_note}))
+    return places
 
 
 def _indent(text: str) -> str:

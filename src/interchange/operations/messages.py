@@ -209,6 +209,110 @@ TEXT: dict[str, tuple[str, str]] = {
     "stage.compute": ("rodiklių skaičiavimas", "computing indicators"),
     "stage.protect": ("smulkių langelių apsauga", "protecting small cells"),
     "stage.store": ("versijos išsaugojimas", "storing the version"),
+    # --- demo (interchange demo: counts, codes and paths only) -------------------------------------
+    "demo.title": ("Interchange demonstracija: Kretingos partnerių metai {start} – {end}, sintetiniai duomenys, "
+                   "aplanke {directory}",
+                   "Interchange demo: the Kretinga partners' year {start} – {end}, synthetic data, in {directory}"),
+    "demo.step1": ("1. Partneriai: pradinių išrašų {files}, sintetinių asmenų {persons} (kodai, vardai, adresai) "
+                   "→ pseudonimizuoti pateikimai",
+                   "1. Partners: {files} raw extracts of {persons} synthetic persons (codes, names, addresses) "
+                   "→ pseudonymised drops"),
+    "demo.org_files": ("   {org}: {names} (eilučių: {rows})", "   {org}: {names} ({rows} rows)"),
+    "demo.unidentified": ("   {org}/{name} neturi asmens identifikatorių ir siunčiamas toks, koks eksportuotas; "
+                          "„interchange check“ randa jame įdėtas klaidingas eilutes {rows}",
+                          "   {org}/{name} has no identifiers and is sent as exported; `interchange check` finds "
+                          "its planted bad rows {rows}"),
+    "demo.partner_mismatch": ("   NESUTAMPA {org}/{name}: klaidingos eilutės {bad}, įdėtos {planted}",
+                              "   MISMATCH {org}/{name}: bad rows {bad}, planted {planted}"),
+    "demo.step2": ("2. Centras: {engine} vykdo gavimą → susiejimą → publikavimą: {periods}",
+                   "2. Hub: {engine} runs ingest → link → publish {periods}"),
+    "demo.engine_default": ("konvejeris", "the pipeline"),
+    "demo.engine_prefect": ("Prefect srautas „pipeline“", "the Prefect flow `pipeline`"),
+    "demo.and": (" ir ", " and "),
+    "demo.held_note": ("   (vienas paketas bus sulaikytas – per klaidą dar kartą atsiųstas senas failas: "
+                       "publikuojama be jo)",
+                       "   (one batch will be held, an old file sent again by mistake: publishing goes ahead "
+                       "without it)"),
+    "demo.ingest_detail": ("paketų {batches}: įkelta eilučių {loaded}, karantine {quarantined}, sulaikyta paketų "
+                           "{held}",
+                           "{batches} batches, {loaded} rows loaded, {quarantined} quarantined, {held} batches held"),
+    "demo.link_detail": ("asmenų {persons}: naujų {new}, sujungimų {merges}, išskaidymų {splits}; porų peržiūrai "
+                         "{pairs}",
+                         "{persons} persons; {new} new, {merges} merges, {splits} splits; {pairs} pairs awaiting "
+                         "review"),
+    "demo.publish_detail": ("{period} v{version}: langelių {cells}, paslėpta {suppressed}",
+                            "{period} v{version}: {cells} cells, {suppressed} suppressed"),
+    "demo.step3": ("3. Kvitai: paketų {count}, kiekvienam – kvitas partneriui",
+                   "3. Receipts: {count} batches, one receipt each for the partners"),
+    "demo.held_by": ("      sulaikė patikrinimas {check}: niekas neįkelta (dar kartą atsiųstas senas failas)",
+                     "      held by {check}: nothing loaded (an old file sent again)"),
+    "demo.quarantined_rows": ("      karantine eilutės {rows}", "      rows {rows} quarantined"),
+    "demo.receipts_ok": ("   kiekvienas kvitas toks, kokio tikimasi pagal tikruosius duomenis (perskaityta, įkelta, "
+                         "karantine pagal eilutes, sulaikyta)",
+                         "   every receipt as the ground truth expects (rows read, loaded, quarantined by row, "
+                         "held)"),
+    "demo.receipt_mismatch": ("   NESUTAMPA {org}/{name}: tikėtasi perskaityta {read}, įkelta {loaded}, karantine "
+                              "eilutės {rows}, sulaikyta {held}",
+                              "   MISMATCH {org}/{name}: expected read {read}, loaded {loaded}, quarantined rows "
+                              "{rows}, held {held}"),
+    "demo.receipts_mismatch": ("   kvitai: NESUTAMPA, žr. aukščiau", "   receipts: MISMATCH, see above"),
+    "demo.yes": ("taip", "yes"),
+    "demo.no": ("ne", "no"),
+    "demo.step4": ("4. Duomenų prižiūrėtojas patvirtina publikacijas („interchange approve“): eksportai ministerijai",
+                   "4. A steward approves the publications (`interchange approve`): exports for the ministry"),
+    "demo.exports": ("     → failų: {count}, aplanke {folder}", "     → {count} files in {folder}"),
+    "demo.no_exports": ("(eksportų nėra)", "(no exports)"),
+    "demo.step5": ("5. Publikuotos sumos, palygintos su generatoriaus tikraisiais duomenimis:",
+                   "5. Published totals against the generator's ground truth:"),
+    "demo.totals_ok": ("   {period}: sumų, lygių tikrosioms reikšmėms: {equal}; paslėpta ministerijai (maži "
+                       "skaičiai): {suppressed}, jų reikšmės centre lygios tikrosioms",
+                       "   {period}: {equal} totals equal the true figures; {suppressed} suppressed for the ministry "
+                       "(small counts), their hub values equal the true figures"),
+    "demo.totals_mismatch": ("   NESUTAMPA {period}: {items}", "   MISMATCH {period}: {items}"),
+    "demo.total_wrong": ("{code} tikroji {want}, rasta {got}", "{code} true {want}, found {got}"),
+    "demo.step6": ("6. Programos pažanga, palyginti su tikslais (prižiūrėtojų vaizdas: be atskleidimo apsaugos):",
+                   "6. Programme progress against its targets (the stewards' view: not disclosure-protected):"),
+    "demo.progress_cols": ("paslauga|matas|reikšmė|tikslas|pasiekta", "service|figure|value|target|achieved"),
+    "demo.whole_programme": ("(programa)", "(programme)"),
+    "demo.progress_hint": ("   su rodiklių pavadinimais: interchange progress --programme {programme} -w {root}",
+                           "   with the indicators' names: interchange progress --programme {programme} -w {root}"),
+    "demo.step7": ("7. Kur kas yra:", "7. Where everything is:"),
+    "demo.where.key": ("partnerių raktas", "partner key"),
+    "demo.where.key_note": ("{path}  (lieka partneriams; centras jo niekada nemato)",
+                            "{path}  (stays with the partners; the hub never sees it)"),
+    "demo.where.extracts": ("pradiniai išrašai", "raw extracts"),
+    "demo.where.extracts_note": ("{path}/<organizacija>/  (vardai ir kodai: tik partneriams)",
+                                 "{path}/<org>/  (names and codes: partners only)"),
+    "demo.where.drops": ("pateikimai", "drops"),
+    "demo.where.drops_note": ("{path}/<organizacija>/  (pseudonimizuoti, su manifestais)",
+                              "{path}/<org>/  (pseudonymised, with manifests)"),
+    "demo.where.truth": ("tikrieji duomenys", "ground truth"),
+    "demo.where.truth_note": ("{path}", "{path}"),
+    "demo.where.hub": ("centro darbo vieta", "hub workspace"),
+    "demo.where.hub_note": ("{path}  (interchange.yaml; sandėlis {warehouse})",
+                            "{path}  (interchange.yaml; warehouse {warehouse})"),
+    "demo.where.receipts": ("kvitai", "receipts"),
+    "demo.where.receipts_note": ("{path}/<organizacija>/  (paketų: {count}, .json ir .txt)",
+                                 "{path}/<org>/  ({count} batches, .json and .txt)"),
+    "demo.where.quarantine": ("karantinas", "quarantine"),
+    "demo.where.quarantine_note": ("sandėlio lentelėje „quarantine“ eilučių: {rows} (eilučių numeriai – kvituose); "
+                                   "„interchange status -w {root}“",
+                                   "{rows} rows in the warehouse table `quarantine` (row numbers in the receipts); "
+                                   "`interchange status -w {root}`"),
+    "demo.where.publication": ("publikacija", "publication"),
+    "demo.where.publication_note": ("{period} v{version} ({state}) → {folder}",
+                                    "{period} v{version} ({state}) → {folder}"),
+    "demo.where.prefect": ("Prefect vykdymai", "Prefect runs"),
+    "demo.where.prefect_note": ("{note}", "{note}"),
+    "demo.prefect_server": ("Prefect serveris {api}", "the Prefect server at {api}"),
+    "demo.prefect_temporary": ("„.venv/bin/prefect server start“, tada http://127.0.0.1:4200 (laikinasis serveris "
+                               "juos išsaugojo)",
+                               "`.venv/bin/prefect server start`, then http://127.0.0.1:4200 (the temporary server "
+                               "kept them)"),
+    "demo.passed": ("Demonstracija pavyko: kiekviena eilutė apskaityta, kiekviena publikuota reikšmė lygi tikrajai.",
+                    "Demo passed: every row accounted for, every published figure equals the ground truth."),
+    "demo.failed": ("Demonstracija NEPAVYKO: žr. NESUTAMPA / nepavyko aukščiau.",
+                    "Demo FAILED: see MISMATCH / failed above."),
 }
 
 
