@@ -97,12 +97,12 @@ def progress_rows(workspace: Workspace, programme: str) -> list[dict[str, Any]]:
     Prefect's UI is read by more people than the warehouse: a small count stays in the hub
     (`interchange progress` shows it to a steward).
     """
-    from interchange.indicators.catalogue import load_catalogue
     from interchange.indicators.progress import programme_progress
+    from interchange.indicators.publications import load_workspace_catalogue
 
     engine = open_warehouse(workspace.database_url)
     try:
-        table = programme_progress(engine, load_catalogue(), workspace.config, programme)
+        table = programme_progress(engine, load_workspace_catalogue(workspace), workspace.config, programme)
     finally:
         engine.dispose()
     threshold = workspace.config.publishing.min_count

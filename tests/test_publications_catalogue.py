@@ -183,3 +183,49 @@ def test_a_wrong_or_missing_workspace_catalogue_refuses_the_publish(hub_root: Pa
             publish(engine, Workspace(hub_root), MONTH, by="ona")
     finally:
         engine.dispose()
+
+
+WORKSHOP = """\
+version: ws-2
+extends: shipped
+indicators:
+  - code: workshop_visits
+    group: day_activity
+    name_lt: Socialinių dirbtuvių apsilankymai
+    name_en: Social workshop visits
+    definition_lt: Paslaugos social_workshop kontaktų skaičius.
+    definition_en: Number of social_workshop contacts.
+    unit: contacts
+    count: contacts
+    from: [{source: contact, service_codes: [social_workshop]}]
+    target: {service: social_workshop, figure: contacts}
+"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_progress_uses_the_workspace_indicator_that_answers_a_target(hub_root: Path) -> None:
+    from test_publish_cli import invoke
+
+    send_and_link(hub_root, persons=12)
+    use_catalogue(hub_root, WORKSHOP)
+    config = hub_root / "interchange.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + f"""\
+programmes:
+  - code: kompleksines-kretinga
+    name: Kompleksinių socialinių paslaugų plėtra Kretingos miesto gyventojams
+    start: {DAY - timedelta(days=40):%Y-%m-%d}
+    end: {DAY + timedelta(days=40):%Y-%m-%d}
+    targets:
+      - {{service: legal_consultation, persons: 16}}
+      - {{service: social_workshop, contacts: 10}}
+""", encoding="utf-8")
+
+    result = invoke("progress", "--programme", "kompleksines-kretinga", "--workspace", hub_root, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    [workshop] = [line for line in result.output.splitlines() if "social_workshop" in line]
+    assert workshop.startswith("Social workshop visits") and workshop.split()[-3:] == ["0", "10", "0%"]
+
+    (hub_root / "indicators.yaml").write_text(WORKSHOP.replace("count: contacts", "count: visits"), encoding="utf-8")
+    broken = invoke("progress", "--programme", "kompleksines-kretinga", "--workspace", hub_root, "--lang", "en")
+    assert broken.exit_code == 2
+    assert "indicators.yaml" in broken.output and "indicator 'workshop_visits': key 'count'" in broken.output

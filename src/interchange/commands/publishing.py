@@ -134,17 +134,17 @@ def progress(programme: Annotated[str, typer.Option(help="Programme code from in
     1: records are not linked yet; 2: no such programme in interchange.yaml, or a target
     names an unknown service.
     """
-    from interchange.indicators.catalogue import load_catalogue
     from interchange.indicators.compute import UnlinkedRecordsError
     from interchange.indicators.progress import ProgressError, programme_progress
+    from interchange.indicators.publications import PublicationError, load_workspace_catalogue
     from interchange.operations.messages import render_programme
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
     engine = open_warehouse_of(found)
     try:
-        table = programme_progress(engine, load_catalogue(), found.config, programme)
-    except ProgressError as exc:
+        table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
+    except (ProgressError, PublicationError) as exc:  # PublicationError: publishing.catalogue is wrong
         fail(language, "error", exc, code=2)
     except UnlinkedRecordsError as exc:  # counts only: no record in the message
         fail(language, "error", exc, code=1)
