@@ -11,7 +11,8 @@ published indicator total. Nothing here imports Prefect.
 
 Every line it prints comes from the message catalogue (interchange.operations.messages,
 keys `demo.*`) in Lithuanian or English, through the steward commands' own renderers where
-the demo shows the same thing (pipeline steps, ingest totals and batches, publications).
+the demo shows the same thing (ingest totals and batches, publications, the programme's title;
+pipeline steps and outcomes by the same words as `interchange pipeline`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from interchange.contract.records import Kind
 from interchange.demo.scenario import PROGRAMME_CODE
 from interchange.demo.synthetic import DEMO_SEED, TRUTH_FILE, generate_demo_data
-from interchange.operations.messages import render_publication, render_steps, say, state_name
+from interchange.operations.messages import TEXT, render_publication, say, state_name
 from interchange.partner.check import check_drop
 from interchange.partner.keys import load_key, write_new_key
 from interchange.partner.pseudonymise import pseudonymise_file
@@ -116,7 +117,7 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
     engine = open_warehouse(workspace.database_url)
     try:
         if steps:
-            echo(_indent(render_steps(_in_words(steps, engine, receipts, periods, lang), lang)))
+            echo(render_hub_steps(_in_words(steps, engine, receipts, periods, lang), lang))
         echo(render_heading(3, lang, count=len(receipts)))
         receipts_ok = check_receipts(truth, receipts, echo, lang)
         published = [] if not hub_ok else approve_and_check(engine, workspace, truth, periods, echo, lang)
@@ -183,6 +184,19 @@ def _link_detail(engine: Engine, lang: str) -> str | None:
         return None
     return say("demo.link_detail", lang, persons=persons, new=run["new_persons"], merges=run["merges"],
                splits=run["splits"], pairs=run["pairs_for_review"])
+
+
+def render_hub_steps(steps: Sequence[StepReport], lang: str) -> str:
+    """Step 2's lines: each pipeline step and its outcome in `lang` (as `interchange pipeline` names them), aligned."""
+    def word(prefix: str, code: str) -> str:
+        return say(f"{prefix}.{code}", lang) if f"{prefix}.{code}" in TEXT else code
+
+    names = [word("step", step.name) for step in steps]
+    outcomes = [word("outcome", step.outcome) for step in steps]
+    name_width = max(map(len, names), default=0) + 2
+    outcome_width = max(map(len, outcomes), default=0) + 2
+    return "\n".join(f"   {name.ljust(name_width)}{outcome.ljust(outcome_width)}{step.detail}"
+                     for name, outcome, step in zip(names, outcomes, steps, strict=True))
 
 
 def render_heading(step: int, lang: str, **values: object) -> str:

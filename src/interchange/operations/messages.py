@@ -235,7 +235,7 @@ TEXT: dict[str, tuple[str, str]] = {
                        "without it)"),
     "demo.ingest_detail": ("paketų {batches}: įkelta eilučių {loaded}, karantine {quarantined}, sulaikyta paketų "
                            "{held}",
-                           "{batches} batches, {loaded} rows loaded, {quarantined} quarantined, {held} batches held"),
+                           "{batches} batches, {loaded} rows loaded, {quarantined} quarantined, {held} held"),
     "demo.link_detail": ("asmenų {persons}: naujų {new}, sujungimų {merges}, išskaidymų {splits}; porų peržiūrai "
                          "{pairs}",
                          "{persons} persons; {new} new, {merges} merges, {splits} splits; {pairs} pairs awaiting "
