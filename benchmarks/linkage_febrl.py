@@ -172,8 +172,8 @@ def blocking_recall(records: pd.DataFrame, truth: pd.MultiIndex, settings: Match
                                                                           "birth_date")}))
     pairs = pd.DataFrame({"uid_l": truth.get_level_values(0), "uid_r": truth.get_level_values(1)})
     con = duckdb.connect()
-    con.register("t", table.loc[:, [c for c in table.columns if c == "uid" or c.endswith("_token")
-                                    or c == "person_pseudonym"]])
+    con.register("t", table.loc[:, [c for c in table.columns if not c.endswith(("_bits",))
+                                    and "_w" not in c]])
     con.register("truth", pairs)
     rules = " OR ".join(f"({rule})" for rule in blocking_rules(settings, len(table)))
     found = con.execute(f"SELECT count(*) FROM truth JOIN t l ON l.uid = truth.uid_l "
@@ -470,6 +470,7 @@ def run_national(threshold: float) -> None:
         if child.exitcode:
             raise SystemExit(f"national linkage failed (exit code {child.exitcode})")
         seconds, peak = queue.get()
+        print(f"linkage: {seconds:.0f} s, peak memory {peak:.2f} GiB", flush=True)
         scored = pd.read_parquet(path + ".pairs")
     result = evaluate("national, pseudonymised (80 % with ID)", pd.Index(records.uid), scored, truth_pairs,
                       threshold, seconds, blocking_recall(records, truth_pairs, MatchSettings()))

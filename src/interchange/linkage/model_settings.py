@@ -153,9 +153,16 @@ def name_comparison(field: str, thresholds: tuple[float, ...], swap_dice: float 
     dice = dice_sql(field)
     for threshold in thresholds:
         levels.append(_level(f"{dice} >= {threshold}", f"dice >= {threshold}", next(mu)))
-    levels.append(_level(swapped_sql(field, min(thresholds), swap_dice), "names swapped", _SWAP_MU))
+    swapped = swapped_sql(field, min(thresholds), swap_dice)
     m_else, u_else = next(mu)
-    levels.append(_level("ELSE", "different", (m_else - _SWAP_MU[0], u_else - _SWAP_MU[1])))
+    if field == "given_name":
+        levels.append(_level(swapped, "names swapped", _SWAP_MU))
+        levels.append(_level("ELSE", "different", (m_else - _SWAP_MU[0], u_else - _SWAP_MU[1])))
+    else:
+        # The same swap seen from the surname: counted once, under the given name, so here it
+        # only keeps the swapped surname from counting as a disagreement.
+        levels.append(_level(swapped, "names swapped (counted under given name)", null=True))
+        levels.append(_level("ELSE", "different", (m_else, u_else)))
     return {"output_column_name": field, "comparison_levels": levels}
 
 
@@ -203,6 +210,9 @@ def category_comparison(column: str, mu: list[tuple[float, float]]) -> dict[str,
 # Comparisons whose positive weight the household guard (model.guard_households) removes
 # from pairs on which neither the given name nor the birth date agrees.
 ADDRESS_COMPARISONS = ("street", "house_number", "place")
+# Comparisons that all disagree at once when a person moves; model.count_moves_once keeps
+# only the most negative of their weights.
+MOVE_COMPARISONS = (*ADDRESS_COMPARISONS, "municipality")
 
 
 def street_comparison(settings: MatchSettings) -> dict[str, Any]:
@@ -351,6 +361,7 @@ def _birth_mu(n_thresholds: int) -> list[tuple[float, float]]:
 __all__ = [
     "ADDRESS_COMPARISONS",
     "BLOOM_FIELDS",
+    "MOVE_COMPARISONS",
     "TRAINING_RULES",
     "MatchSettings",
     "bits_column",
