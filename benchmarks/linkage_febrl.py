@@ -487,6 +487,19 @@ def _truth_pairs(truth_ids: pd.Series) -> pd.MultiIndex:
 
 
 def _peak_gib() -> float:
+    """This process's peak resident memory, from /proc/self/status (VmHWM).
+
+    Not getrusage's ru_maxrss: on Linux a spawned child inherits the parent's peak there (it
+    is carried over fork and exec), so the child reported the ~4.7 GiB the parent held for the
+    records it had built, not its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
