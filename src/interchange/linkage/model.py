@@ -193,14 +193,15 @@ def _move_margin(linker: object) -> float:
 
 
 def count_moves_once(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Keep only the most negative of the street, house-number, place and municipality weights.
+    """For a move, keep only the most negative of the street, house, place and municipality weights.
 
-    When a person moves, all four disagree at once: one event (m about 5 % a year), not four
-    independent ones. Summed, their negative weights (each a log of m/u with m around 0.1-0.2
-    for "different") came to about -19 bits on the national benchmark, which with a prior of
-    one in three million sank the records of movers even when name and birth date agreed
-    exactly (5,300 of its 6,000 missed pairs). Positive address weights are left to
-    :func:`guard_households`.
+    A pair is a move when none of the four agrees and the municipality disagrees (a missing
+    street counts as not agreeing). When a person moves, all four disagree at once: one
+    event (m about 5 % a year), not four independent ones. Summed, their negative weights
+    (each a log of m/u with m around 0.1-0.2 for "different") came to about -19 bits on the
+    national benchmark, which with a prior of one in three million sank the records of
+    movers even when name and birth date agreed exactly (5,300 of its 6,000 missed pairs).
+    Positive address weights are left to :func:`guard_households`.
 
     Args:
         pairs: Splink's predictions with ``match_weight`` and ``mw_<comparison>`` of every
