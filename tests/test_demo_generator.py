@@ -219,3 +219,17 @@ def test_a_family_shares_its_home_address_in_the_extract(truth):
                  for p in family.members if "no_address" not in record_of[p].variants}
         shared += len(homes) == 1
     assert shared == len(truth.scenario.risk_families)
+
+
+def test_demo_scale_national_writes_the_data_set_and_its_truth(tmp_path):
+    from typer.testing import CliRunner
+
+    from interchange.cli import app
+
+    result = CliRunner().invoke(app, ["demo", "--scale", "national", "--persons", "3000", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    truth = json.loads((tmp_path / "national-truth.json").read_text(encoding="utf-8"))
+    assert truth["generator"]["scale"] == "national"
+    assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 60
+    assert (tmp_path / "organisations.yaml").is_file()
+    assert not (tmp_path / "hub").exists()  # the data set only: no demo workspace, no Prefect

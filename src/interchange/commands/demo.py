@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,11 +21,20 @@ if TYPE_CHECKING:
     from interchange.workspace.layout import Workspace
 
 
+class Scale(StrEnum):
+    KRETINGA = "kretinga"
+    NATIONAL = "national"
+
+
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo's files.")] = Path("demo-workspace"),
-    persons: Annotated[int, typer.Option(help="Not used: the population follows Kretinga's calibration.",
-                                         hidden=True)] = 600,
+    persons: Annotated[int | None, typer.Option(
+        help="--scale national only: distinct persons (default 1,000,000; ten contacts each). The Kretinga "
+             "demo's population follows Kretinga's calibration.", hidden=True)] = None,
     lang: StewardLangOption = None,
+    scale: Annotated[Scale, typer.Option(
+        help="kretinga: the end-to-end demo; national: only write a national-size data set (60 municipalities, "
+             "~1M persons, ~10M contacts) as hub drops with its truth into --dir, for benchmarks.")] = Scale.KRETINGA,
 ) -> None:
     """Run the whole system on synthetic Kretinga data and check it against the generator's ground truth.
 
@@ -35,6 +45,9 @@ def demo(
     runs for the demo. Every line is in Lithuanian or English (--lang); progress bars for the
     pipeline in a terminal only. Exit 0: everything as the ground truth says; 1: a mismatch.
     """
+    if scale is Scale.NATIONAL:
+        _national(directory, persons or 1_000_000)
+        return
     from prefect.settings import get_current_settings
 
     from interchange.demo.run import run_demo
@@ -63,6 +76,17 @@ def demo(
     finally:
         splink.setLevel(level)
     raise typer.Exit(code)
+
+
+def _national(directory: Path, persons: int) -> None:
+    """The national data set only: generating it takes minutes; ingesting it is a benchmark's job."""
+    from interchange.demo.national import generate_national
+
+    truth = generate_national(directory, persons=persons, contacts=10 * persons, progress=typer.echo)
+    totals = truth.totals
+    typer.echo(f"{totals['persons']} persons, {totals['contacts']} contacts in {truth.seconds:.0f} s; "
+               f"truth: {directory / 'national-truth.json'}; organisations for interchange.yaml: "
+               f"{directory / 'organisations.yaml'}")
 
 
 def register(app: typer.Typer) -> None:
