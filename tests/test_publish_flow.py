@@ -19,8 +19,8 @@ from drop_kit import CONTACT_HEADER, PERSON_HEADER, drop, ingest, person_rows
 from test_ingest_flow import artifacts
 from test_publish_cli import DAY, MONTH, relink
 
-from interchange.indicators.periods import resolve_relative_period
-from interchange.indicators.publications import approve_version, previous_period
+from interchange.indicators.periods import previous_period, resolve_relative_period
+from interchange.indicators.publications import approve_version
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace
 

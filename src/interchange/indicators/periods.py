@@ -114,13 +114,7 @@ def resolve_relative_period(text: str, now: datetime | None = None, *,
     if moment.tzinfo is None:
         raise ValueError("resolve_relative_period needs a time-zone-aware moment")
     today = moment.astimezone(ZoneInfo(time_zone)).date()
-    if cleaned == "previous-month":
-        year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-        return f"{year:04d}-{month:02d}"
-    if cleaned == "previous-quarter":
-        quarter = (today.month - 1) // 3  # the current quarter's number - 1: 0 means last year's Q4
-        return f"{today.year - 1:04d}-Q4" if quarter == 0 else f"{today.year:04d}-Q{quarter}"
-    return f"{today.year - 1:04d}"
+    return previous_period(cleaned.removeprefix("previous-"), today)
 
 
 def _check_year(text: str, year: int) -> None:
@@ -133,5 +127,18 @@ def period_days(period: Period) -> list[date]:
     return [period.start + timedelta(days=n) for n in range(period.days)]
 
 
+def previous_period(granularity: str, today: date) -> str:
+    """The label of the last whole month, quarter or year before `today` (the flow's default period)."""
+    if granularity == "month":
+        year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+        return f"{year:04d}-{month:02d}"
+    if granularity == "quarter":
+        quarter = (today.month - 1) // 3  # the current quarter's number - 1: 0 means last year's Q4
+        return f"{today.year - 1:04d}-Q4" if quarter == 0 else f"{today.year:04d}-Q{quarter}"
+    if granularity == "year":
+        return f"{today.year - 1:04d}"
+    raise ValueError(f"granularity must be month, quarter or year, not {granularity!r}")
+
+
 __all__ = ["MUNICIPALITY_TIME_ZONE", "RELATIVE_PERIODS", "Period", "PeriodError", "month_period", "parse_period",
-           "period_days", "resolve_relative_period"]
+           "period_days", "previous_period", "resolve_relative_period"]

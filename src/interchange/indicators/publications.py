@@ -550,19 +550,6 @@ def reopen(engine: Engine, period: str, *, by: str, reason: str) -> Publication:
     return reopen_period(engine, period, by=by, reason=reason)
 
 
-def previous_period(granularity: str, today: date) -> str:
-    """The label of the last whole month, quarter or year before `today` (the flow's default period)."""
-    if granularity == "month":
-        year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-        return f"{year:04d}-{month:02d}"
-    if granularity == "quarter":
-        quarter = (today.month - 1) // 3  # the current quarter's number - 1: 0 means last year's Q4
-        return f"{today.year - 1:04d}-Q4" if quarter == 0 else f"{today.year:04d}-Q{quarter}"
-    if granularity == "year":
-        return f"{today.year - 1:04d}"
-    raise ValueError(f"granularity must be month, quarter or year, not {granularity!r}")
-
-
 # --- seams to the catalogue, periods and disclosure modules ----------------------------------------
 
 
