@@ -148,8 +148,7 @@ def ingest(workspace: str | None = None) -> State[IngestSummary]:
     summary = ingest_sources(found)
     publish_summary(summary)
     send_attention_alerts(found, summary)
-    counts = (f"{len(summary.receipts)} batches, {summary.rows_loaded} rows loaded, "
-              f"{summary.rows_quarantined} quarantined, {len(summary.held)} batches held")
+    counts = summary.counts_line()
     if summary.failures:
         # A failed state, not an exception: the run is Failed for the UI and for alerts,
         # and the caller still gets the summary of the sources that ran.

@@ -280,4 +280,4 @@ def test_ingest_at_a_terminal_draws_sources_and_files_and_nothing_of_prefects_te
     assert code == 1, stdout + terminal  # the contacts are held
     assert f"Sources: {MIMC}/inbox" in terminal and "2/2" in terminal and f"Files: {SPC}/inbox" in terminal
     assert "usage data" not in terminal and "Traceback" not in terminal
-    assert stdout.startswith("2 batches: 3 rows loaded") and not BAR_NOISE.search(stdout)
+    assert stdout.startswith("Batches: 2; rows loaded: 3") and not BAR_NOISE.search(stdout)

@@ -130,7 +130,7 @@ def test_ingest_prints_the_summary_and_exits_0_when_every_source_ran_and_nothing
     result = invoke("ingest", "--workspace", hub_root)
 
     assert result.exit_code == 0, result.output
-    assert "1 batches: 1 rows loaded, 0 unchanged, 1 quarantined, 0 batches held" in result.output
+    assert "Batches: 1; rows loaded: 1, unchanged: 0, quarantined: 1, batches held: 0" in result.output
     assert f"{SPC} batch 1 {SPC}.person.csv: loaded, read 2" in result.output
     assert f"Receipts: {hub_root.resolve() / 'receipts'}/<org>/" in result.output
     assert len(list((hub_root / "receipts" / SPC).glob("*.json"))) == 1
@@ -166,7 +166,7 @@ def test_ingest_exits_1_when_a_batch_is_held(hub_root: Path, prefect_cli: None) 
     result = invoke("ingest", "--workspace", hub_root)
 
     assert result.exit_code == 1, result.output
-    assert "1 batches held" in result.output
+    assert "batches held: 1" in result.output
     assert f"{MIMC} batch 2 {MIMC}.contact.csv: held" in result.output
 
 
@@ -205,7 +205,7 @@ def test_ingest_exits_1_when_the_warehouse_cannot_be_reached(
     result = invoke("ingest", "--workspace", hub_root)
 
     assert result.exit_code == 1, result.output
-    assert "0 batches" in result.output and "FAILED ingest: OperationalError" in result.output
+    assert "Batches: 0;" in result.output and "FAILED ingest: OperationalError" in result.output
     assert (hub_root / "inbox" / SPC / f"{SPC}.person.csv").exists()  # left for the next run
 
 

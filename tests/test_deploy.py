@@ -115,4 +115,4 @@ def test_deploy_all_creates_the_scheduled_deployments_and_a_worker_runs_one(
             id=DeploymentFilterId(any_=[found["ingest/every-15-minutes"].id])))
     finished = [r for r in runs if r.state is not None and r.state.is_final()]
     assert finished and all(r.state.is_completed() for r in finished)
-    assert any(r.state.message == "1 batches, 3 rows loaded, 0 quarantined, 0 batches held" for r in finished)
+    assert any(r.state.message == "batches: 1, rows loaded: 3, quarantined: 0, batches held: 0" for r in finished)

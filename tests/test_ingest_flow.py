@@ -166,7 +166,7 @@ def test_drops_of_two_orgs_complete_the_run_with_receipts_and_a_table_artifact(
     state = flows_ingest.ingest(str(hub_root), return_state=True)
 
     assert state.is_completed()
-    assert state.message == "2 batches, 1 rows loaded, 1 quarantined, 1 batches held"
+    assert state.message == "batches: 2, rows loaded: 1, quarantined: 1, batches held: 1"
     summary = state.result()
     assert [(r.org, r.status) for r in summary.receipts] == [(SPC, BatchStatus.LOADED), (MIMC, BatchStatus.HELD)]
     for org in (SPC, MIMC):

@@ -179,4 +179,4 @@ def test_a_run_whose_webhook_is_down_ends_as_it_would_have(
     state = flows_ingest.ingest(str(hub_root), return_state=True)
 
     assert state.is_completed()
-    assert state.message == "1 batches, 0 rows loaded, 0 quarantined, 1 batches held"
+    assert state.message == "batches: 1, rows loaded: 0, quarantined: 0, batches held: 1"

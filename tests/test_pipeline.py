@@ -56,7 +56,7 @@ def test_a_manual_run_ingests_then_links(hub_root: Path, database_url: str, flow
     assert state.is_completed(), state.message
     report = state.result()
     assert steps(report) == [("ingest", "ran"), ("link", "ran")]
-    assert report.steps[0].detail == "1 batches, 5 rows loaded, 0 quarantined, 0 batches held"
+    assert report.steps[0].detail == "batches: 1, rows loaded: 5, quarantined: 0, batches held: 0"
     assert "5 persons" in report.steps[1].detail
     assert linkage_run_count(database_url) == 1
     assert state.message == "ingest ran; link ran"

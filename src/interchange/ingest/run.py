@@ -105,18 +105,11 @@ class IngestSummary:
         """0 when every source ran and nothing is held; 1 when a steward has something to chase."""
         return 1 if self.failures or self.held else 0
 
-    def render(self, receipts_root: str) -> str:
-        lines = [f"{len(self.receipts)} batches: {self.rows_loaded} rows loaded, "
-                 f"{sum(r.counts.unchanged for r in self.receipts)} unchanged, "
-                 f"{self.rows_quarantined} quarantined, {len(self.held)} batches held"]
-        for receipt in self.receipts:
-            lines.append(f"  {receipt.org} batch {receipt.batch_id} {receipt.file_name or receipt.source}: "
-                         f"{receipt.status.value}, read {receipt.counts.rows_read}, loaded {receipt.counts.loaded}, "
-                         f"unchanged {receipt.counts.unchanged}, quarantined {receipt.counts.quarantined}")
-        for label, message in self.failures.items():
-            lines.append(f"  FAILED {label}: {message}")
-        lines.append(f"Receipts: {receipts_root}/<org>/")
-        return "\n".join(lines)
+    def counts_line(self) -> str:
+        """The run's counts in one English line, for flow-run states and alerts ("label: n" reads
+        right for any n)."""
+        return (f"batches: {len(self.receipts)}, rows loaded: {self.rows_loaded}, "
+                f"quarantined: {self.rows_quarantined}, batches held: {len(self.held)}")
 
 
 def ingest_workspace(workspace: Workspace, *, token_for: TokenResolver | None = None,

@@ -84,8 +84,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- ingest -----------------------------------------------------------------------------------
     "ingest_summary": ("Paketų: {batches}; įkelta eilučių: {loaded}, nepakeista: {unchanged}, karantine: "
                        "{quarantined}, sulaikyta paketų: {held}",
-                       "{batches} batches: {loaded} rows loaded, {unchanged} unchanged, {quarantined} quarantined, "
-                       "{held} batches held"),
+                       "Batches: {batches}; rows loaded: {loaded}, unchanged: {unchanged}, quarantined: "
+                       "{quarantined}, batches held: {held}"),
     "ingest_batch": ("  {org} paketas {batch} {name}: {status}; perskaityta {read}, įkelta {loaded}, "
                      "nepakeista {unchanged}, karantine {quarantined}",
                      "  {org} batch {batch} {name}: {status}, read {read}, loaded {loaded}, "
@@ -188,7 +188,7 @@ TEXT: dict[str, tuple[str, str]] = {
                               "period|ver|state|cells|suppr.|changed|created|approved"),
     "late_data": ("VĖLAVĘ DUOMENYS: {period}: po patvirtinimo įkeltų paketų su šio laikotarpio įrašais: {count}: "
                   "{ids}{more}. Jie pateks į kitą versiją po: interchange reopen --period {period} --reason \"...\"",
-                  "LATE DATA: {period}: {count} batches loaded after approval have records in the period: "
+                  "LATE DATA: {period}: batches loaded after approval with records in the period: {count}: "
                   "{ids}{more}. They go into the next version after: interchange reopen --period {period} "
                   "--reason \"...\""),
     "and_more": (" ir dar {count}", " and {count} more"),
@@ -235,7 +235,7 @@ TEXT: dict[str, tuple[str, str]] = {
                        "without it)"),
     "demo.ingest_detail": ("paketų {batches}: įkelta eilučių {loaded}, karantine {quarantined}, sulaikyta paketų "
                            "{held}",
-                           "{batches} batches, {loaded} rows loaded, {quarantined} quarantined, {held} held"),
+                           "batches {batches}: rows loaded {loaded}, quarantined {quarantined}, batches held {held}"),
     "demo.link_detail": ("asmenų {persons}: naujų {new}, sujungimų {merges}, išskaidymų {splits}; porų peržiūrai "
                          "{pairs}",
                          "{persons} persons; {new} new, {merges} merges, {splits} splits; {pairs} pairs awaiting "
