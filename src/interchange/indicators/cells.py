@@ -11,6 +11,9 @@ dimensions. A dimension a cell does not break down by holds ``ALL`` (the margin)
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pandas as pd
 
 ALL = "*"
@@ -55,4 +58,11 @@ def empty_cells() -> pd.DataFrame:
                          for c in CELL_COLUMNS})
 
 
-__all__ = ["ALL", "CELL_COLUMNS", "DIMENSIONS", "PROTECTION_COLUMNS", "breakdown_name", "empty_cells"]
+def plain(value: Any) -> Any:
+    """A cell table value as plain Python: NaN and pandas' missing markers become None, numpy scalars Python ones."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+__all__ = ["ALL", "CELL_COLUMNS", "DIMENSIONS", "PROTECTION_COLUMNS", "breakdown_name", "empty_cells", "plain"]

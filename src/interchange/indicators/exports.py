@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import math
 import shutil
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from interchange.indicators.cells import plain
 from interchange.indicators.dictionary import DIFF_COLUMNS, EXPORT_COLUMNS, FILES, Column
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -89,13 +89,7 @@ def _number(value: float) -> str:
 def _rows(frame: pd.DataFrame, columns: Sequence[Column]) -> Iterable[list[Any]]:
     names = [c.name for c in columns]
     for values in frame.loc[:, names].itertuples(index=False, name=None):
-        yield [_plain(v) for v in values]
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
+        yield [plain(v) for v in values]
 
 
 def _write_xlsx(path: Path, metadata: dict[str, Any], cells: pd.DataFrame, changes: pd.DataFrame | None,

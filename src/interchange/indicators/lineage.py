@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 import interchange
+from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.tables import (
     batches,
     case_records,
@@ -90,7 +91,9 @@ def batches_touching(connection: Connection, start: date, end: date, *, after: d
     """
     found = []
     for batch in loaded_batches(connection):
-        if batch.batch_id in exclude or batch.processed_at is None or _aware(batch.processed_at) <= _aware(after):
+        if batch.batch_id in exclude or batch.processed_at is None:
+            continue
+        if stored_utc(batch.processed_at) <= stored_utc(after):
             continue
         if connection.execute(select(_touches(batch.batch_id, start, end))).scalar():
             found.append(batch)
@@ -119,10 +122,3 @@ def _touches(batch_id: int, start: date, end: date) -> Any:
                 or_(household_records.c.social_risk_to.is_(None), household_records.c.social_risk_to >= start)),
         written(person_records, "person", person_served),
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for what was stored in UTC.
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

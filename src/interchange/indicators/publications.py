@@ -15,7 +15,6 @@ an unsuppressed value) into the ministry tables and writes the exports to
 
 from __future__ import annotations
 
-import math
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,7 +26,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from interchange.indicators.cells import ALL, DIMENSIONS, PROTECTION_COLUMNS
+from interchange.indicators.cells import ALL, DIMENSIONS, PROTECTION_COLUMNS, plain
 from interchange.indicators.lineage import (
     InputBatch,
     batches_touching,
@@ -37,6 +36,7 @@ from interchange.indicators.lineage import (
     loaded_batches,
 )
 from interchange.progress import ProgressHook, report
+from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import WRITE_CHUNK, chunked
 from interchange.warehouse.tables import (
     ministry_cells,
@@ -268,17 +268,10 @@ def _definition(found: dict[str, Any]) -> dict[str, Any]:
 
 def _insert_frame(connection: Connection, table: Any, frame: pd.DataFrame, **constant: Any) -> None:
     columns = list(frame.columns)
-    rows = (dict(constant, **{c: _plain(v) for c, v in zip(columns, values, strict=True)})
+    rows = (dict(constant, **{c: plain(v) for c, v in zip(columns, values, strict=True)})
             for values in frame.itertuples(index=False, name=None))
     for chunk in chunked(rows, WRITE_CHUNK):
         connection.execute(insert(table), chunk)
-
-
-def _plain(value: Any) -> Any:
-    """A database value: NaN and pandas' missing markers become NULL, numpy scalars plain Python."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
 
 
 # --- reading versions ------------------------------------------------------------------------------
@@ -348,8 +341,8 @@ def _publication(row: Any) -> Publication:
     values = dict(row)
     values["state"] = State(values["state"])
     for column in ("created_at", "approved_at", "reopened_at"):
-        if values[column] is not None and values[column].tzinfo is None:  # SQLite keeps no zone: it is UTC
-            values[column] = values[column].replace(tzinfo=UTC)
+        if values[column] is not None:
+            values[column] = stored_utc(values[column])
     return Publication(**values)
 
 

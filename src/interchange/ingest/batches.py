@@ -29,6 +29,7 @@ from interchange.contract.receipt import (
 )
 from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_batch
 from interchange.ingest.validate import ValidatedBatch, batch_frame
+from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import LoadCounts, load_rows
 from interchange.warehouse.tables import RECORD_TABLES, batches, expectation_results, quarantine, source_cursors
 from interchange.workspace.config import ExpectationSettings
@@ -210,7 +211,7 @@ def _receipt(head: Any, values: Mapping[str, Any], status: BatchStatus, counts: 
 
     return Receipt(
         batch_id=head.batch_id, org=head.org, kind=pick("kind"), source=head.source, file_name=head.file_name,
-        sha256=pick("sha256"), size_bytes=pick("size_bytes"), received_at=_aware(head.received_at),
+        sha256=pick("sha256"), size_bytes=pick("size_bytes"), received_at=stored_utc(head.received_at),
         processed_at=now(), status=status, held=status is BatchStatus.HELD, duplicate_of=pick("duplicate_of"),
         cursor_from=pick("cursor_from"), cursor_to=pick("cursor_to"), counts=counts,
         problems=[ProblemEntry(**p.as_dict()) for p in problems[:MAX_LISTED_PROBLEMS]],
@@ -231,8 +232,3 @@ def _summary(problems: list[Problem]) -> list[ProblemCount]:
         first.setdefault(key, problem.row)
     return [ProblemCount(code=code, severity=severity, count=count, first_row=first[(code, severity)])
             for (code, severity), count in counts.most_common()]
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time the hub stores is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

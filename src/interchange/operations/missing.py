@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from interchange.ingest.run import SourceRef, configured_sources
+from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.tables import batches
 from interchange.workspace.config import ExpectedDrop
 from interchange.workspace.layout import Workspace
@@ -81,9 +82,7 @@ def _last_arrival(engine: Engine, ref: SourceRef) -> datetime | None:
     with engine.connect() as connection:
         last = connection.execute(select(func.max(batches.c.received_at)).where(
             batches.c.org == ref.org, batches.c.source == ref.name)).scalar()
-    if last is None:
-        return None
-    return last if last.tzinfo is not None else last.replace(tzinfo=UTC)
+    return None if last is None else stored_utc(last)
 
 
 class AlertLedger:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, and_, select, update
@@ -40,6 +40,7 @@ from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, rejected, validate_rows
 from interchange.progress import ProgressHook, report
 from interchange.tabular import read_table
+from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import chunked
 from interchange.warehouse.locks import source_lock
 from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine
@@ -111,7 +112,7 @@ def open_held_batches(connection: Connection) -> list[Any]:
 
 def arrival_key(row: Any) -> tuple:
     """What makes batches one arrival: the drop as received, and every re-run of it."""
-    return (row.org, row.sha256, row.file_name, _utc(row.received_at))
+    return (row.org, row.sha256, row.file_name, stored_utc(row.received_at))
 
 
 def find_candidates(engine: Engine, *, org: str | None = None,
@@ -128,8 +129,8 @@ def find_candidates(engine: Engine, *, org: str | None = None,
         heads = {row.batch_id: row for row in connection.execute(select(
             batches.c.batch_id, batches.c.org, batches.c.kind, batches.c.received_at,
         ).where(batches.c.batch_id.in_(list(quarantined)))).all()} if quarantined else {}
-    found = [Candidate(row.batch_id, row.org, row.kind, _utc(row.received_at), "held", None) for row in held]
-    found += [Candidate(batch_id, heads[batch_id].org, heads[batch_id].kind, _utc(heads[batch_id].received_at),
+    found = [Candidate(row.batch_id, row.org, row.kind, stored_utc(row.received_at), "held", None) for row in held]
+    found += [Candidate(batch_id, heads[batch_id].org, heads[batch_id].kind, stored_utc(heads[batch_id].received_at),
                         "quarantined", frozenset(rows))
               for batch_id, rows in quarantined.items() if batch_id not in held_ids]
     if wanted is not None:
@@ -224,9 +225,9 @@ def _set_aside_superseded(connection: Connection, batch: ValidatedBatch, head: A
             table.c.org == head.org, table.c.record_id.in_(chunk))).tuples().all())
     arrived = {}
     for chunk in chunked(sorted(set(setter.values())), 500):
-        arrived.update({batch_id: _utc(moment) for batch_id, moment in connection.execute(
+        arrived.update({batch_id: stored_utc(moment) for batch_id, moment in connection.execute(
             select(batches.c.batch_id, batches.c.received_at).where(batches.c.batch_id.in_(chunk))).tuples()})
-    mine = _utc(head.received_at)
+    mine = stored_utc(head.received_at)
     kept, superseded = [], defaultdict(set)
     for row in batch.rows:
         newer = setter.get(row.record_id)
@@ -238,8 +239,3 @@ def _set_aside_superseded(connection: Connection, batch: ValidatedBatch, head: A
             kept.append(row)
     batch.rows = kept
     return dict(superseded)
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time the hub stores is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

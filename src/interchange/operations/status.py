@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import requests
@@ -21,6 +21,7 @@ from interchange.contract.receipt import BatchStatus
 from interchange.ingest.run import configured_sources
 from interchange.operations.missing import OverdueDrop, overdue_drops
 from interchange.operations.reprocess import open_held_batches
+from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.tables import batches, linkage_runs, quarantine, review_pairs
 from interchange.workspace.layout import Workspace
 
@@ -139,7 +140,7 @@ def latest_source_runs(workspace: Workspace, engine: Engine) -> list[SourceRun]:
             found.append(SourceRun(ref.org, ref.name))
             continue
         loaded = sum(getattr(row, f"rows_{name}") or 0 for name in ("inserted", "updated", "deleted"))
-        found.append(SourceRun(ref.org, ref.name, row.batch_id, row.status, _utc(row.received_at),
+        found.append(SourceRun(ref.org, ref.name, row.batch_id, row.status, stored_utc(row.received_at),
                                row.rows_read or 0, loaded, row.rows_quarantined or 0, row.rows_held or 0))
     return found
 
@@ -153,7 +154,7 @@ def held_batches(engine: Engine) -> list[HeldBatch]:
         heads = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
                                           batches.c.received_at, batches.c.rows_held, batches.c.receipt)
                                    .where(batches.c.batch_id.in_(ids)).order_by(batches.c.batch_id)).all()
-    return [HeldBatch(h.org, h.source, h.batch_id, h.kind, _utc(h.received_at), h.rows_held or 0,
+    return [HeldBatch(h.org, h.source, h.batch_id, h.kind, stored_utc(h.received_at), h.rows_held or 0,
                       sorted(e["code"] for e in (h.receipt or {}).get("expectations", [])
                              if not e["success"] and e["severity"] == "critical")) for h in heads]
 
@@ -196,7 +197,7 @@ def latest_linkage_run(engine: Engine) -> LinkageRun | None:
         row = connection.execute(select(linkage_runs).order_by(linkage_runs.c.run_id.desc()).limit(1)).first()
     if row is None:
         return None
-    return LinkageRun(row.run_id, _utc(row.started_at), _utc(row.finished_at) if row.finished_at else None,
+    return LinkageRun(row.run_id, stored_utc(row.started_at), stored_utc(row.finished_at) if row.finished_at else None,
                       row.new_persons, row.pairs_for_review)
 
 
@@ -215,7 +216,7 @@ def latest_publications(engine: Engine) -> list[Publication] | None:
         rows = connection.execute(select(table).join(
             newest, (table.c.period == newest.c.period) & (table.c.version == newest.c.version))
             .order_by(table.c.period)).mappings().all()
-    return [Publication(r["period"], r["version"], r["state"], _utc(r["created_at"]), r.get("cells"),
+    return [Publication(r["period"], r["version"], r["state"], stored_utc(r["created_at"]), r.get("cells"),
                         r.get("suppressed_cells")) for r in rows]
 
 
@@ -241,7 +242,3 @@ def latest_flow_runs(api_url: str, *, timeout_s: float = 10.0) -> list[FlowRun]:
 
 def _parse(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
