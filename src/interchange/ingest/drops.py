@@ -85,12 +85,15 @@ def _finish_purges(hub: Hub, org: str) -> None:
     """A file refused for direct identifiers keeps no archived copy, even when a crash came between
     the commit (which empties its archive_path) and the unlink."""
     with hub.engine.connect() as connection:
-        refused = connection.scalars(select(batches.c.sha256).distinct().where(
+        refused = set(connection.scalars(select(batches.c.sha256).distinct().where(
             batches.c.org == org, batches.c.source == SOURCE, batches.c.status == BatchStatus.REJECTED.value,
-            batches.c.archive_path.is_(None))).all()
+            batches.c.archive_path.is_(None))))
     folder = hub.workspace.archive(org)
-    for sha256 in refused:
-        for leftover in folder.glob(f"{sha256}.*"):
+    if not refused or not folder.is_dir():
+        return
+    # One listing of the archive, not one glob per refused file on every run.
+    for leftover in folder.iterdir():
+        if leftover.name.partition(".")[0] in refused:
             leftover.unlink(missing_ok=True)
 
 
