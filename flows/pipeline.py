@@ -45,6 +45,9 @@ class Step:
     name: str
     outcome: str  # ran, failed, skipped
     detail: str
+    # The step's own summary (IngestSummary, LinkSummary) when it ran: a caller renders it in its
+    # language instead of parsing the English detail or reading the warehouse again.
+    summary: Any = field(default=None, compare=False)
 
 
 @dataclass
@@ -58,8 +61,8 @@ class PipelineReport:
         return any(step.outcome == FAILED for step in self.steps) or any(
             step.outcome == SKIPPED and step.detail.startswith("stopped") for step in self.steps)
 
-    def add(self, name: str, outcome: str, detail: str) -> None:
-        self.steps.append(Step(name, outcome, detail))
+    def add(self, name: str, outcome: str, detail: str, summary: Any = None) -> None:
+        self.steps.append(Step(name, outcome, detail, summary))
 
     def outcome_of(self, name: str) -> str | None:
         return next((step.outcome for step in self.steps if step.name == name), None)
@@ -90,13 +93,14 @@ def run_ingest_step(workspace: str, report: PipelineReport) -> IngestSummary | N
     if not isinstance(summary, IngestSummary):
         report.add("ingest", FAILED, f"did not finish: {_state_detail(state)}")
         return None
-    report.add("ingest", RAN if state.is_completed() else FAILED, state.message or state.name)
+    report.add("ingest", RAN if state.is_completed() else FAILED, state.message or state.name, summary)
     return summary
 
 
 def run_link_step(workspace: str, report: PipelineReport) -> bool:
     state = link(workspace, return_state=True)
-    report.add("link", RAN if state.is_completed() else FAILED, _state_detail(state))
+    summary = state.result(raise_on_failure=False) if state.is_completed() else None
+    report.add("link", RAN if state.is_completed() else FAILED, _state_detail(state), summary)
     return state.is_completed()
 
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from interchange.contract.records import Kind
 from interchange.demo.scenario import PROGRAMME_CODE
@@ -53,6 +53,7 @@ class StepReport(Protocol):
     name: str
     outcome: str  # ran, failed, skipped
     detail: str
+    summary: Any  # the step's IngestSummary / LinkSummary when it ran, else None
 
 
 Pipeline = Callable[["Workspace", list[str]], Sequence[StepReport]]
@@ -161,29 +162,16 @@ def _in_words(steps: Sequence[StepReport], engine: Engine, receipts: list[Receip
             detail = say("demo.ingest_detail", lang, batches=len(receipts),
                          loaded=sum(r.counts.loaded for r in receipts),
                          quarantined=sum(r.counts.quarantined for r in receipts), held=sum(r.held for r in receipts))
-        elif step.outcome == "ran" and step.name == "link":
-            detail = _link_detail(engine, lang) or detail
+        elif step.outcome == "ran" and step.name == "link" and step.summary is not None:
+            run = step.summary
+            detail = say("demo.link_detail", lang, persons=run.persons, new=run.new_persons, merges=run.merges,
+                         splits=run.splits, pairs=run.pairs_for_review)
         elif step.outcome == "ran" and period is not None:
             p = get_publication(engine, period)
             detail = say("demo.publish_detail", lang, period=p.period, version=p.version, cells=p.cells,
                          suppressed=p.suppressed_cells)
         worded.append(_Step(step.name, step.outcome, detail))
     return worded
-
-
-def _link_detail(engine: Engine, lang: str) -> str | None:
-    import sqlalchemy as sa
-
-    from interchange.warehouse.tables import linkage_runs, person_links
-
-    with engine.connect() as connection:
-        run = connection.execute(sa.select(linkage_runs).order_by(linkage_runs.c.run_id.desc()).limit(1)
-                                 ).mappings().first()
-        persons = connection.execute(sa.select(sa.func.count(sa.distinct(person_links.c.person_key)))).scalar_one()
-    if run is None:
-        return None
-    return say("demo.link_detail", lang, persons=persons, new=run["new_persons"], merges=run["merges"],
-               splits=run["splits"], pairs=run["pairs_for_review"])
 
 
 def render_hub_steps(steps: Sequence[StepReport], lang: str) -> str:
