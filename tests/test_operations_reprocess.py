@@ -76,6 +76,12 @@ def open_quarantine(url: str) -> list[tuple[int, int, str]]:
         engine.dispose()
 
 
+def add_new_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub's catalogue gains NEW_SERVICE (a new catalogue version)."""
+    monkeypatch.setitem(SERVICES_BY_CODE, NEW_SERVICE, Service(
+        NEW_SERVICE, "Savitarpio pagalba", "Peer support", Mode.INDIVIDUAL, Unit.CONSULTATION, "other"))
+
+
 def relax_known_person_share(root: Path) -> None:
     """The steward's fix: contacts of persons not sent yet no longer hold a batch."""
     path = root / "interchange.yaml"
@@ -130,8 +136,7 @@ def test_quarantined_rows_load_after_the_fix_and_the_rest_of_the_file_is_not_tou
     history_before = versions(database_url)
 
     # The hub's catalogue gains the service (a new catalogue version): rows 4 and 7 are valid now.
-    monkeypatch.setitem(SERVICES_BY_CODE, NEW_SERVICE, Service(
-        NEW_SERVICE, "Savitarpio pagalba", "Peer support", Mode.INDIVIDUAL, Unit.CONSULTATION, "other"))
+    add_new_service(monkeypatch)
     [candidate] = candidates(hub_root)
     assert (candidate.batch_id, candidate.reason, sorted(candidate.rows)) == (first["batch_id"], "quarantined",
                                                                                [4, 7, 8])
@@ -167,8 +172,7 @@ def test_a_row_is_never_loaded_over_a_newer_version_that_arrived_later(
     later = receipts(hub_root)[-1]
     assert counts(later) == {"rows_read": 1, "inserted": 1}
 
-    monkeypatch.setitem(SERVICES_BY_CODE, NEW_SERVICE, Service(
-        NEW_SERVICE, "Savitarpio pagalba", "Peer support", Mode.INDIVIDUAL, Unit.CONSULTATION, "other"))
+    add_new_service(monkeypatch)
     [rerun] = run_reprocess(hub_root)
 
     assert counts(rerun.receipt.model_dump(mode="json")) == {"rows_read": 1, "quarantined": 1}
