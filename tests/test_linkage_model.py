@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import re
 from datetime import date
 
@@ -11,6 +12,7 @@ import pytest
 
 from interchange.contract.personal_code import check_digit, parse_personal_code
 from interchange.demo.synthetic import make_people
+from interchange.linkage.household_guard import HouseholdEvidence
 from interchange.linkage.model import PAIR_COLUMNS, MatchSettings, score_pairs
 from interchange.partner.bloom import BloomEncoder, to_text
 from interchange.partner.keys import PseudonymKey
@@ -157,10 +159,16 @@ def test_failed_estimation_falls_back_to_defaults(caplog: pytest.LogCaptureFixtu
 
 
 def test_no_personal_data_in_logs(caplog: pytest.LogCaptureFixture) -> None:
+    records = _records()
     with caplog.at_level(logging.DEBUG, logger="interchange.linkage"):
-        score_pairs(_records())
+        score_pairs(records)
+    assert any(r.name.startswith("interchange.linkage") for r in caplog.records)  # it did log
     assert "jonait" not in caplog.text.lower()
     assert not re.search(r"[0-9a-f]{32}", caplog.text)  # no tokens or pseudonyms
+    encoded = [c for c in records.columns if c.endswith(("_token", "_bloom", "_pseudonym"))]
+    values = {v for c in encoded for v in records[c] if isinstance(v, str)}
+    assert values
+    assert not [v for v in values if v in caplog.text]
 
 
 def test_empty_and_single_record_give_no_pairs() -> None:
@@ -250,14 +258,21 @@ PARENTS = ("Liepų g.", "3", "Kretinga", "LT-97120")
 NEW_HOME = ("Klaipėdos g.", "40-2", "Palanga", "LT-00135")
 
 
+def _brothers() -> list[dict]:
+    """Two brothers at one address, and Tomas once more with the names swapped, no birth date."""
+    return [
+        person("spc:J", "Jonas", "Jonaitis", date(1990, 6, 1), sex="male", address=PARENTS),
+        person("spc:T", "Tomas", "Jonaitis", date(1993, 2, 17), sex="male", address=PARENTS),
+        person("mimc:9", "Jonaitis", "Tomas", None, sex="male", address=PARENTS),
+    ]
+
+
 def test_names_entered_the_wrong_way_round_link_to_the_right_household_member() -> None:
     # Two brothers at one address; a third agency typed Tomas's surname into the given-name
     # column and left out his birth date; a fourth swapped the names and misspelt one (a
     # swap with a typo needs the birth date: at one address it could be the brother's record).
     records = _household(extra=[
-        person("spc:J", "Jonas", "Jonaitis", date(1990, 6, 1), sex="male", address=PARENTS),
-        person("spc:T", "Tomas", "Jonaitis", date(1993, 2, 17), sex="male", address=PARENTS),
-        person("mimc:9", "Jonaitis", "Tomas", None, sex="male", address=PARENTS),
+        *_brothers(),
         person("dc:4", "Jonaitis", "Tommas", date(1993, 2, 17), sex="male", address=PARENTS),
     ])
     pairs = score_pairs(records)
@@ -271,11 +286,7 @@ def test_names_entered_the_wrong_way_round_link_to_the_right_household_member() 
 def test_swapped_names_are_not_evidence_without_the_name_pair() -> None:
     # Partners may leave the name pair out (docs/pseudonyms.md, section 6a): then a swapped
     # record without a birth date is only a surname-less stranger at the brothers' address.
-    records = _household(extra=[
-        person("spc:J", "Jonas", "Jonaitis", date(1990, 6, 1), sex="male", address=PARENTS),
-        person("spc:T", "Tomas", "Jonaitis", date(1993, 2, 17), sex="male", address=PARENTS),
-        person("mimc:9", "Jonaitis", "Tomas", None, sex="male", address=PARENTS),
-    ]).assign(name_pair_token=None, name_pair_bloom=None)
+    records = _household(extra=_brothers()).assign(name_pair_token=None, name_pair_bloom=None)
     pairs = score_pairs(records)
     assert _probability(pairs, "spc:T", "mimc:9") < 0.5
     assert _probability(pairs, "spc:J", "mimc:9") < 0.5
@@ -346,3 +357,67 @@ def test_a_woman_who_moved_to_another_municipality_is_still_one_person() -> None
                address=NEW_HOME),
     ])
     assert _probability(score_pairs(records), "spc:R1", "dc:R2") > 0.95
+
+
+def test_match_share_is_the_expected_twice_mistyped_pairs_over_those_observed() -> None:
+    # 120 * 100 / 600 = 20 of the same person expected to disagree on both.
+    assert HouseholdEvidence(both=600, given_only=120, birth_only=100, neither=25).match_share(100) == 0.8
+    assert HouseholdEvidence(both=600, given_only=120, birth_only=100, neither=10).match_share(100) == 1.0
+    assert HouseholdEvidence(both=600, given_only=120, birth_only=100, neither=0).match_share(100) == 1.0
+    assert HouseholdEvidence(both=99, given_only=50, birth_only=50, neither=1).match_share(100) == 0.0
+
+
+def _register(*, siblings: bool) -> tuple[pd.DataFrame, list[tuple[str, str]], list[tuple[str, str]]]:
+    """1,500 people at their own addresses and a second record for 900 of them, which mistypes
+    the given name (30 %) and the birth date (30 %) independently; with ``siblings``, 600 of
+    the people live with a brother or sister (same surname and address; another birth year and
+    a given name not close to theirs: Saulius and Paulius at one address read as a typo).
+    Returns the records, the twice-mistyped pairs and the sibling pairs."""
+    rng = random.Random(3)
+    people, others = make_people(1_500, seed=9), make_people(3_000, seed=10)
+
+    def home(i: int) -> tuple[str, str, str, str]:
+        return f"Gatvė {i}", str(i % 50 + 1), f"Vietovė {i % 30}", f"{90000 + i}"
+
+    rows = [person(f"a:{p.truth_id}", p.given_name, p.surname, p.birth_date, sex=p.sex, address=home(i))
+            for i, p in enumerate(people)]
+    twice_wrong, sibling_pairs = [], []
+    for i, p in enumerate(people[:900]):
+        given = others[i].given_name if rng.random() < 0.3 else p.given_name
+        born = others[i].birth_date if rng.random() < 0.3 else p.birth_date
+        rows.append(person(f"b:{p.truth_id}", given, p.surname, born, sex=p.sex, address=home(i)))
+        if given != p.given_name and born.year != p.birth_date.year:
+            twice_wrong.append((f"a:{p.truth_id}", f"b:{p.truth_id}"))
+    if siblings:
+        for i, p in enumerate(people[300:900], start=300):
+            other = next(o for o in others[1_500 + i:] if _letter_pair_dice(o.given_name, p.given_name) < 0.5
+                         and o.birth_date.year != p.birth_date.year)
+            rows.append(person(f"s:{p.truth_id}", other.given_name, p.surname, other.birth_date, sex=other.sex,
+                               address=home(i)))
+            sibling_pairs.append((f"a:{p.truth_id}", f"s:{p.truth_id}"))
+    return pd.DataFrame(rows), twice_wrong, sibling_pairs
+
+
+def _letter_pair_dice(a: str, b: str) -> float:
+    pairs_a, pairs_b = ({w[i:i + 2] for i in range(len(w) - 1)} for w in (a.lower(), b.lower()))
+    return 2 * len(pairs_a & pairs_b) / (len(pairs_a) + len(pairs_b))
+
+
+def test_without_households_a_twice_mistyped_record_at_the_same_address_links() -> None:
+    # No one shares a home: the data show the shared address is worth its full weight.
+    records, twice_wrong, _ = _register(siblings=False)
+    pairs = score_pairs(records)
+    assert len(twice_wrong) >= 50
+    linked = sum(_probability(pairs, a, b) > 0.5 for a, b in twice_wrong)
+    assert linked >= 0.9 * len(twice_wrong)
+
+
+def test_with_households_siblings_stay_apart_and_mistyped_records_still_link() -> None:
+    records, twice_wrong, sibling_pairs = _register(siblings=True)
+    pairs = score_pairs(records)
+    assert [pair for pair in sibling_pairs if _probability(pairs, *pair) > 0.5] == []
+    # The price: a record mistyped in both the given name and the birth date looks like a
+    # sibling and is not linked; one mistake alone still links.
+    assert sum(_probability(pairs, a, b) > 0.5 for a, b in twice_wrong) <= 0.1 * len(twice_wrong)
+    once = [(f"a:{i}", f"b:{i}") for i in range(900) if (f"a:{i}", f"b:{i}") not in set(twice_wrong)]
+    assert sum(_probability(pairs, a, b) > 0.5 for a, b in once) >= 0.97 * len(once)

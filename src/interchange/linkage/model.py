@@ -16,9 +16,9 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from interchange.linkage.bloom_columns import bits_column, decode_blooms, word_columns
+from interchange.linkage.bloom_columns import decode_blooms
+from interchange.linkage.household_guard import guard_households, household_evidence
 from interchange.linkage.model_settings import (
-    ADDRESS_COMPARISONS,
     BLOOM_FIELDS,
     MOVE_COMPARISONS,
     TRAINING_RULES,
@@ -169,7 +169,7 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
     predictions.drop_table_from_database_and_remove_from_cache()
     con.close()
     spill.cleanup()
-    pairs = guard_households(count_moves_once(pairs), table, settings)
+    pairs = guard_households(count_moves_once(pairs), table, settings, _household_share(table, settings))
     return pairs.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]]
 
 
@@ -190,6 +190,19 @@ def _move_margin(linker: object) -> float:
         log.warning("person model: cannot read the address weights; moves may be missed")
         return 0.0
     return float(min(worst, default=0.0) - sum(worst))
+
+
+def _household_share(table: pd.DataFrame, settings: MatchSettings) -> float:
+    """The data's estimate that a pair at one address on which nothing personal agrees is one person."""
+    if not settings.household_guard:
+        return 1.0
+    evidence = household_evidence(table, settings)
+    share = evidence.match_share(settings.household_min_pairs)
+    log.info("household guard: pairs at one address sharing a surname: %d agree on given name and birth, "
+             "%d on the given name only, %d on the birth only, %d on neither; a shared address is worth "
+             "at most a match probability of %.3f", evidence.both, evidence.given_only,
+             evidence.birth_only, evidence.neither, share)
+    return share
 
 
 def count_moves_once(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -215,71 +228,6 @@ def count_moves_once(pairs: pd.DataFrame) -> pd.DataFrame:
     gain = np.where(moved, negative.min(axis=1) - negative.sum(axis=1), 0.0)
     weight = pairs["match_weight"].to_numpy(dtype=float) + gain
     return pairs.assign(match_weight=weight, match_probability=1.0 / (1.0 + np.exp2(-weight)))
-
-
-def guard_households(pairs: pd.DataFrame, table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
-    """Drop the positive address evidence of pairs on which no personal field agrees.
-
-    Household members share the street, house and flat number, locality and postcode, and
-    often the surname root. For two different people those agreements are not independent,
-    as the Fellegi-Sunter product of per-field weights assumes: their u values come from
-    random pairs, where a shared address is rare, so a mother and daughter (or two flatmates)
-    at one address would score as one person. Rule: unless the given name agrees (exact
-    token, or Dice >= ``settings.household_name_dice``) or the birth agrees (exact token,
-    any Dice level, or the same year), the positive part of the street, house-number and place
-    weights is removed and the probability recomputed. The given-name bar is above the
-    model's lowest Dice level because relatives' names are often that close (Rūta / Rita,
-    and, when one record has the names swapped, Jonas / Jonaitis). Names entered the wrong
-    way round count as an agreeing given name only when their name-pair tokens are equal (an
-    exact swap); a similar name pair does not, since at one address "Jonaitis Tomas" and
-    "Jonas Jonaitis" have similar pairs through the shared surname. A missing given name or
-    birth date does not agree: a record with only a surname and an address cannot tell a mother from her
-    daughter. Disagreeing addresses still count against a pair. The surname does not
-    corroborate: families share it. Off when ``settings.household_guard`` is False.
-
-    Args:
-        pairs: Splink's predictions with ``uid_l``, ``uid_r``, ``match_weight`` and the
-            per-comparison weights ``mw_<comparison>``.
-        table: the prepared records (:func:`prepare_records`) the pairs were scored on.
-    """
-    if pairs.empty or not settings.household_guard:
-        return pairs
-    corroborated = np.zeros(len(pairs), dtype=bool)
-    for start in range(0, len(pairs), _GUARD_CHUNK):
-        chunk = pairs.iloc[start:start + _GUARD_CHUNK]
-        corroborated[start:start + len(chunk)] = _corroborated(chunk, table, settings)
-    bonus = np.zeros(len(pairs))
-    for comparison in ADDRESS_COMPARISONS:
-        bonus += pairs[f"mw_{comparison}"].to_numpy(dtype=float).clip(min=0.0)
-    weight = pairs["match_weight"].to_numpy(dtype=float) - np.where(corroborated, 0.0, bonus)
-    return pairs.assign(match_weight=weight, match_probability=1.0 / (1.0 + np.exp2(-weight)))
-
-
-_GUARD_CHUNK = 500_000  # pairs per step: bounds the gathered filter words to ~130 MB per field
-
-
-def _corroborated(pairs: pd.DataFrame, table: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
-    """Given name (token, Dice, exact swap) or birth (token, Dice, year) agrees; missing never does."""
-    index = pd.Index(table["uid"])
-    left, right = index.get_indexer(pairs["uid_l"]), index.get_indexer(pairs["uid_r"])
-    found = np.zeros(len(pairs), dtype=bool)
-    for column in ("given_name_token", "birth_date_token", "birth_year", "name_pair_token"):
-        values = table[column]
-        known = values.notna().to_numpy()
-        numbers = values.fillna(0).to_numpy(dtype=np.int64)
-        found |= known[left] & known[right] & (numbers[left] == numbers[right])
-    found |= _dice(table, "given_name", left, right) >= settings.household_name_dice
-    found |= _dice(table, "birth_date", left, right) >= min(settings.date_dice)
-    return found
-
-
-def _dice(table: pd.DataFrame, field: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Dice similarity of the field's filters for the given row pairs (0 where one is missing)."""
-    words = table[word_columns(field)].to_numpy(dtype=np.int64).view(np.uint64)
-    bits = table[bits_column(field)].fillna(0).to_numpy(dtype=np.int64)
-    common = np.bitwise_count(words[left] & words[right]).sum(axis=1, dtype=np.int64)
-    total = bits[left] + bits[right]
-    return np.divide(2.0 * common, total, out=np.zeros(len(left)), where=total > 0)
 
 
 def _train(linker: object, settings: MatchSettings) -> bool:

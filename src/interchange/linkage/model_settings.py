@@ -56,10 +56,16 @@ class MatchSettings:
             counts the given names as agreeing. Higher than the lowest ``name_dice`` level:
             family members' names are often that close (Rūta / Rita 0.6, Jonas / Jonaitis
             0.67), while a typo in a name of five letters or more stays above it.
-        household_guard: remove the positive address evidence of pairs on which neither the
-            given name nor the birth agrees (``model.guard_households``), so that members of
-            one household stay apart; off only to measure what it costs on data without
-            households (the FEBRL benchmark).
+        household_guard: limit what a shared address is worth to pairs on which neither the
+            given name nor the birth agrees (``household_guard.guard_households``), so that
+            members of one household stay apart; the limit is estimated from the data. Off
+            only to measure what the guard costs (the FEBRL benchmark).
+        household_min_pairs: pairs at one address sharing a surname, given name and birth
+            below which the data are too few to estimate the guard's limit: a shared address
+            then does not count at all for such pairs (municipal test sets, new hubs).
+        household_max_records: addresses with more records than this (care homes, shelters,
+            the municipality's own address where people without a home are declared) are
+            not households and are left out of the estimate.
         seed: seed for u sampling, so runs are reproducible.
         duckdb_memory_limit: DuckDB's memory cap; above it DuckDB spills to temporary files.
             At 1 GB a national run (a million records with address filters: ~0.9 GB of
@@ -82,6 +88,8 @@ class MatchSettings:
     swap_dice: float = 0.8
     household_name_dice: float = 0.7
     household_guard: bool = True
+    household_min_pairs: int = 100
+    household_max_records: int = 20
     seed: int = 42
     duckdb_memory_limit: str = "2GB"
 
@@ -207,8 +215,8 @@ def category_comparison(column: str, mu: list[tuple[float, float]]) -> dict[str,
     }
 
 
-# Comparisons whose positive weight the household guard (model.guard_households) removes
-# from pairs on which neither the given name nor the birth date agrees.
+# Comparisons whose positive weight the household guard (household_guard.guard_households)
+# limits on pairs on which neither the given name nor the birth date agrees.
 ADDRESS_COMPARISONS = ("street", "house_number", "place")
 # Comparisons that all disagree at once when a person moves; model.count_moves_once keeps
 # only the most negative of their weights.
