@@ -3,114 +3,34 @@
 from __future__ import annotations
 
 import logging
-import random
 import re
 from datetime import date
 
 import pandas as pd
 import pytest
+from linkage_kit import (
+    KEY,
+    NEW_HOME,
+    PARENTS,
+    brothers,
+    household,
+    ona_records,
+    person,
+    probability,
+    register,
+    valid_code,
+)
 
-from interchange.contract.personal_code import check_digit, parse_personal_code
 from interchange.demo.synthetic import make_people
 from interchange.linkage.household_guard import HouseholdEvidence
 from interchange.linkage.model import PAIR_COLUMNS, MatchSettings, score_pairs
 from interchange.partner.bloom import BloomEncoder, to_text
 from interchange.partner.keys import PseudonymKey
-from interchange.partner.normalise import (
-    name_pair,
-    normalise_birth_date,
-    normalise_house_number,
-    normalise_locality,
-    normalise_name,
-    normalise_postcode,
-    normalise_street,
-    surname_root,
-)
-from interchange.partner.pseudonyms import field_token, person_pseudonym
-
-KEY = PseudonymKey(bytes(range(32)))  # a test key; never used for real data
-_BLOOMS = {f: BloomEncoder(KEY, f)
-           for f in ("given_name", "surname", "name_pair", "birth_date", "street", "locality")}
-KRETINGA = ("Vilniaus g.", "12-5", "Kretinga", "LT-97111")
-
-
-def _code(prefix: str) -> str:
-    """A valid personal code from its first ten digits."""
-    return prefix + str(check_digit(prefix))
-
-
-def _encode(field: str, value: str) -> tuple[str | None, str | None]:
-    bits = _BLOOMS[field].encode(value)
-    return field_token(KEY, field, value), (to_text(bits) if bits else None)
-
-
-def person(uid: str, given: str, surname: str, born: date | None, *, code: str | None = None,
-           sex: str | None = None, municipality: str | None = "LT-22",
-           address: tuple[str, str, str, str] | None = None) -> dict:
-    """One record as the partner kit would pseudonymise it; address = street, house, locality, postcode."""
-    pseudonym = None
-    if code is not None:
-        parsed = parse_personal_code(code)
-        assert not isinstance(parsed, str), parsed
-        pseudonym, born, sex = person_pseudonym(KEY, parsed), parsed.birth_date, parsed.sex
-    given_n, surname_n = normalise_name(given), normalise_name(surname)
-    birth_n = normalise_birth_date(born) if born else ""
-    given_token, given_bloom = _encode("given_name", given_n)
-    surname_token, surname_bloom = _encode("surname", surname_n)
-    birth_token, birth_bloom = _encode("birth_date", birth_n)
-    pair_token, pair_bloom = _encode("name_pair", name_pair(given_n, surname_n))
-    return {
-        "uid": uid, "person_pseudonym": pseudonym,
-        "given_name_token": given_token, "surname_token": surname_token,
-        "surname_root_token": field_token(KEY, "surname_root", surname_root(surname_n)),
-        "birth_date_token": birth_token, "given_name_bloom": given_bloom,
-        "surname_bloom": surname_bloom, "birth_date_bloom": birth_bloom,
-        "name_pair_token": pair_token, "name_pair_bloom": pair_bloom,
-        "birth_year": born.year if born else None, "sex": sex, "municipality": municipality,
-    } | _address(address)
-
-
-def _address(address: tuple[str, str, str, str] | None) -> dict:
-    street, house, locality, postcode = address or ("", "", "", "")
-    street_token, street_bloom = _encode("street", normalise_street(street))
-    locality_token, locality_bloom = _encode("locality", normalise_locality(locality))
-    return {
-        "street_token": street_token, "street_bloom": street_bloom,
-        "house_number_token": field_token(KEY, "house_number", normalise_house_number(house)),
-        "locality_token": locality_token, "locality_bloom": locality_bloom,
-        "postcode_token": field_token(KEY, "postcode", normalise_postcode(postcode)),
-    }
-
-
-ONA_CODE = _code("4850314123")  # female, born 1985-03-14
-
-
-def _records() -> pd.DataFrame:
-    return pd.DataFrame([
-        # The same woman at three agencies, and once more with a typo.
-        person("kretingos-spc:A1", "Ona", "Jonaitienė", None, code=ONA_CODE),
-        person("moteru-centras:7", "ONA", "Jonaitiene", date(1985, 3, 14), sex="female"),
-        person("dienos-centras:X9", "Ona", "Jonaitytė", date(1985, 3, 14), sex="female"),
-        person("soc-parama:55", "Ona", "Jonaitine", date(1985, 3, 14)),
-        # Two different men: same birth year, a common surname.
-        person("kretingos-spc:A2", "Petras", "Kazlauskas", date(1960, 5, 1), sex="male"),
-        person("soc-parama:56", "Jonas", "Kazlauskas", date(1960, 11, 23), sex="male"),
-        # Unrelated people, so the data set is not all matches.
-        person("kretingos-spc:A3", "Rūta", "Stankevičiūtė", date(1999, 7, 2), sex="female"),
-        person("dienos-centras:X1", "Tomas", "Vaitkus", date(1972, 1, 30), sex="male"),
-        person("moteru-centras:8", "Šarūnė", "Petrauskienė", date(1990, 12, 5), sex="female"),
-    ])
-
-
-def _probability(pairs: pd.DataFrame, a: str, b: str) -> float:
-    left, right = sorted((a, b))
-    hit = pairs[(pairs.uid_l == left) & (pairs.uid_r == right)]
-    return float(hit.match_probability.iloc[0]) if len(hit) else 0.0
 
 
 @pytest.fixture(scope="module")
 def pairs() -> pd.DataFrame:
-    return score_pairs(_records())
+    return score_pairs(ona_records())
 
 
 def test_pairs_have_the_promised_shape(pairs: pd.DataFrame) -> None:
@@ -123,16 +43,16 @@ def test_pairs_have_the_promised_shape(pairs: pd.DataFrame) -> None:
 @pytest.mark.parametrize("other", ["moteru-centras:7", "dienos-centras:X9", "soc-parama:55"])
 def test_same_person_at_three_agencies_links_without_a_code(pairs: pd.DataFrame, other: str) -> None:
     # dropped Lithuanian letters, maiden form of the surname, a typo in the surname
-    assert _probability(pairs, "kretingos-spc:A1", other) > 0.95
-    assert _probability(pairs, "moteru-centras:7", "dienos-centras:X9") > 0.95
+    assert probability(pairs, "kretingos-spc:A1", other) > 0.95
+    assert probability(pairs, "moteru-centras:7", "dienos-centras:X9") > 0.95
 
 
 def test_different_people_with_common_surname_and_birth_year_do_not_link(pairs: pd.DataFrame) -> None:
-    assert _probability(pairs, "kretingos-spc:A2", "soc-parama:56") < 0.5
+    assert probability(pairs, "kretingos-spc:A2", "soc-parama:56") < 0.5
 
 
 def test_equal_pseudonyms_link_deterministically() -> None:
-    code = _code("3600501123")
+    code = valid_code("3600501123")
     records = pd.DataFrame([
         person("a:1", "Petras", "Kazlauskas", None, code=code),
         person("b:1", "P.", "Kazlauskis", None, code=code),  # the name spelled differently
@@ -146,7 +66,7 @@ def test_equal_pseudonyms_link_deterministically() -> None:
 
 def test_small_data_set_uses_default_parameters(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="interchange.linkage.model"):
-        score_pairs(_records())
+        score_pairs(ona_records())
     assert "parameters default" in caplog.text
 
 
@@ -154,12 +74,12 @@ def test_failed_estimation_falls_back_to_defaults(caplog: pytest.LogCaptureFixtu
     # EM on nine records cannot be trusted; forcing it must not fail the run or the links.
     settings = MatchSettings(min_records_for_training=2, u_max_pairs=1e3)
     with caplog.at_level(logging.INFO, logger="interchange.linkage.model"):
-        pairs = score_pairs(_records(), settings)
-    assert _probability(pairs, "kretingos-spc:A1", "moteru-centras:7") > 0.5
+        pairs = score_pairs(ona_records(), settings)
+    assert probability(pairs, "kretingos-spc:A1", "moteru-centras:7") > 0.5
 
 
 def test_no_personal_data_in_logs(caplog: pytest.LogCaptureFixture) -> None:
-    records = _records()
+    records = ona_records()
     with caplog.at_level(logging.DEBUG, logger="interchange.linkage"):
         score_pairs(records)
     assert any(r.name.startswith("interchange.linkage") for r in caplog.records)  # it did log
@@ -172,8 +92,8 @@ def test_no_personal_data_in_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_empty_and_single_record_give_no_pairs() -> None:
-    assert score_pairs(_records().head(1)).empty
-    assert tuple(score_pairs(_records().head(0)).columns) == PAIR_COLUMNS
+    assert score_pairs(ona_records().head(1)).empty
+    assert tuple(score_pairs(ona_records().head(0)).columns) == PAIR_COLUMNS
 
 
 def test_larger_data_set_estimates_parameters_and_blocks(caplog: pytest.LogCaptureFixture) -> None:
@@ -187,7 +107,7 @@ def test_larger_data_set_estimates_parameters_and_blocks(caplog: pytest.LogCaptu
     with caplog.at_level(logging.INFO, logger="interchange.linkage.model"):
         pairs = score_pairs(pd.DataFrame(rows), settings)
     assert "parameters estimated" in caplog.text
-    found = sum(_probability(pairs, f"a:{p.truth_id}", f"b:{p.truth_id}") > 0.9 for p in people[:200])
+    found = sum(probability(pairs, f"a:{p.truth_id}", f"b:{p.truth_id}") > 0.9 for p in people[:200])
     assert found >= 190
 
 
@@ -209,31 +129,18 @@ def test_sql_dice_equals_the_kits_dice() -> None:
     assert value == pytest.approx(dice(a, b))
 
 
-def _household(settings: MatchSettings | None = None, extra: list[dict] | None = None) -> pd.DataFrame:
-    """A mother and her daughter at one address, and the mother once more at another agency."""
-    return pd.DataFrame([
-        person("spc:M", "Ona", "Jonaitienė", date(1962, 4, 9), sex="female", address=KRETINGA),
-        person("spc:D", "Rūta", "Jonaitytė", date(1988, 10, 30), sex="female", address=KRETINGA),
-        # The mother again: surname misspelt, no birth date, the address written another way.
-        person("mimc:7", "Ona", "Jonaitene", None, sex="female",
-               address=("Vilniaus gatvė", "12 - 5", "KRETINGA", "97111")),
-        *(extra or []),
-        *_records().to_dict("records"),
-    ])
-
-
 def test_mother_and_daughter_at_one_address_stay_two_people() -> None:
-    pairs = score_pairs(_household())
-    assert _probability(pairs, "spc:M", "spc:D") < 0.5
-    assert _probability(pairs, "mimc:7", "spc:D") < 0.5
+    pairs = score_pairs(household())
+    assert probability(pairs, "spc:M", "spc:D") < 0.5
+    assert probability(pairs, "mimc:7", "spc:D") < 0.5
 
 
 def test_the_address_links_a_record_without_birth_date_and_a_misspelt_surname() -> None:
-    pairs = score_pairs(_household())
-    assert _probability(pairs, "spc:M", "mimc:7") > 0.95
-    without_address = _household().assign(street_token=None, street_bloom=None, house_number_token=None,
+    pairs = score_pairs(household())
+    assert probability(pairs, "spc:M", "mimc:7") > 0.95
+    without_address = household().assign(street_token=None, street_bloom=None, house_number_token=None,
                                            locality_token=None, locality_bloom=None, postcode_token=None)
-    assert _probability(score_pairs(without_address), "spc:M", "mimc:7") < _probability(pairs, "spc:M", "mimc:7")
+    assert probability(score_pairs(without_address), "spc:M", "mimc:7") < probability(pairs, "spc:M", "mimc:7")
 
 
 def test_household_guard_holds_with_estimated_parameters() -> None:
@@ -246,56 +153,43 @@ def test_household_guard_holds_with_estimated_parameters() -> None:
     rows += [person(f"b:{p.truth_id}", p.given_name, p.surname[:-1] + "x", p.birth_date, sex=p.sex,
                     address=(f"Gatvė {i % 97}", str(i % 41), f"Vietovė {i % 13}", f"{90000 + i % 500}"))
              for i, p in enumerate(people[:200])]
-    records = _household(extra=rows)
+    records = household(extra=rows)
     settings = MatchSettings(all_pairs_up_to=500, u_max_pairs=2e5)
     pairs = score_pairs(records, settings)
-    assert _probability(pairs, "spc:M", "spc:D") < 0.5
-    found = sum(_probability(pairs, f"a:{p.truth_id}", f"b:{p.truth_id}") > 0.9 for p in people[:200])
+    assert probability(pairs, "spc:M", "spc:D") < 0.5
+    found = sum(probability(pairs, f"a:{p.truth_id}", f"b:{p.truth_id}") > 0.9 for p in people[:200])
     assert found >= 190
-
-
-PARENTS = ("Liepų g.", "3", "Kretinga", "LT-97120")
-NEW_HOME = ("Klaipėdos g.", "40-2", "Palanga", "LT-00135")
-
-
-def _brothers() -> list[dict]:
-    """Two brothers at one address, and Tomas once more with the names swapped, no birth date."""
-    return [
-        person("spc:J", "Jonas", "Jonaitis", date(1990, 6, 1), sex="male", address=PARENTS),
-        person("spc:T", "Tomas", "Jonaitis", date(1993, 2, 17), sex="male", address=PARENTS),
-        person("mimc:9", "Jonaitis", "Tomas", None, sex="male", address=PARENTS),
-    ]
 
 
 def test_names_entered_the_wrong_way_round_link_to_the_right_household_member() -> None:
     # Two brothers at one address; a third agency typed Tomas's surname into the given-name
     # column and left out his birth date; a fourth swapped the names and misspelt one (a
     # swap with a typo needs the birth date: at one address it could be the brother's record).
-    records = _household(extra=[
-        *_brothers(),
+    records = household(extra=[
+        *brothers(),
         person("dc:4", "Jonaitis", "Tommas", date(1993, 2, 17), sex="male", address=PARENTS),
     ])
     pairs = score_pairs(records)
-    assert _probability(pairs, "spc:T", "mimc:9") > 0.95
-    assert _probability(pairs, "spc:T", "dc:4") > 0.95
-    assert _probability(pairs, "spc:J", "spc:T") < 0.5
-    assert _probability(pairs, "spc:J", "mimc:9") < 0.5
-    assert _probability(pairs, "spc:J", "dc:4") < 0.5
+    assert probability(pairs, "spc:T", "mimc:9") > 0.95
+    assert probability(pairs, "spc:T", "dc:4") > 0.95
+    assert probability(pairs, "spc:J", "spc:T") < 0.5
+    assert probability(pairs, "spc:J", "mimc:9") < 0.5
+    assert probability(pairs, "spc:J", "dc:4") < 0.5
 
 
 def test_swapped_names_are_not_evidence_without_the_name_pair() -> None:
     # Partners may leave the name pair out (docs/pseudonyms.md, section 6a): then a swapped
     # record without a birth date is only a surname-less stranger at the brothers' address.
-    records = _household(extra=_brothers()).assign(name_pair_token=None, name_pair_bloom=None)
+    records = household(extra=brothers()).assign(name_pair_token=None, name_pair_bloom=None)
     pairs = score_pairs(records)
-    assert _probability(pairs, "spc:T", "mimc:9") < 0.5
-    assert _probability(pairs, "spc:J", "mimc:9") < 0.5
+    assert probability(pairs, "spc:T", "mimc:9") < 0.5
+    assert probability(pairs, "spc:J", "mimc:9") < 0.5
 
 
 def test_married_and_maiden_forms_link_across_addresses_and_family_members_stay_apart() -> None:
     # Ona grew up as Jonaitytė at her parents' address with her father and sister; married,
     # she is Jonaitienė at a new address, where her husband Jonaitis lives too.
-    records = _household(extra=[
+    records = household(extra=[
         person("spc:O1", "Ona", "Jonaitytė", date(1986, 8, 21), sex="female", address=PARENTS),
         person("spc:F", "Jonas", "Jonaitis", date(1958, 1, 5), sex="male", address=PARENTS),
         person("spc:S", "Rūta", "Jonaitytė", date(1991, 4, 2), sex="female", address=PARENTS),
@@ -305,11 +199,11 @@ def test_married_and_maiden_forms_link_across_addresses_and_family_members_stay_
         person("mimc:O3", "Ona", "Jonaitene", None, sex="female", address=NEW_HOME),
     ])
     pairs = score_pairs(records)
-    assert _probability(pairs, "spc:O1", "dc:O2") > 0.95
-    assert _probability(pairs, "dc:O2", "mimc:O3") > 0.95
+    assert probability(pairs, "spc:O1", "dc:O2") > 0.95
+    assert probability(pairs, "dc:O2", "mimc:O3") > 0.95
     for left, right in (("spc:O1", "spc:S"), ("spc:O1", "spc:F"), ("spc:F", "spc:S"),
                         ("dc:O2", "dc:H"), ("mimc:O3", "dc:H"), ("spc:F", "dc:H")):
-        assert _probability(pairs, left, right) < 0.5, (left, right)
+        assert probability(pairs, left, right) < 0.5, (left, right)
 
 
 def test_blocking_grows_with_the_population_without_the_birth_date_only_rule() -> None:
@@ -351,12 +245,12 @@ def test_a_move_counts_as_one_disagreement_not_four() -> None:
 
 
 def test_a_woman_who_moved_to_another_municipality_is_still_one_person() -> None:
-    records = _household(extra=[
+    records = household(extra=[
         person("spc:R1", "Rasa", "Kairienė", date(1979, 3, 3), sex="female", address=PARENTS),
         person("dc:R2", "Rasa", "Kairiene", date(1979, 3, 3), sex="female", municipality="LT-21",
                address=NEW_HOME),
     ])
-    assert _probability(score_pairs(records), "spc:R1", "dc:R2") > 0.95
+    assert probability(score_pairs(records), "spc:R1", "dc:R2") > 0.95
 
 
 def test_match_share_is_the_expected_twice_mistyped_pairs_over_those_observed() -> None:
@@ -367,57 +261,21 @@ def test_match_share_is_the_expected_twice_mistyped_pairs_over_those_observed() 
     assert HouseholdEvidence(both=99, given_only=50, birth_only=50, neither=1).match_share(100) == 0.0
 
 
-def _register(*, siblings: bool) -> tuple[pd.DataFrame, list[tuple[str, str]], list[tuple[str, str]]]:
-    """1,500 people at their own addresses and a second record for 900 of them, which mistypes
-    the given name (30 %) and the birth date (30 %) independently; with ``siblings``, 600 of
-    the people live with a brother or sister (same surname and address; another birth year and
-    a given name not close to theirs: Saulius and Paulius at one address read as a typo).
-    Returns the records, the twice-mistyped pairs and the sibling pairs."""
-    rng = random.Random(3)
-    people, others = make_people(1_500, seed=9), make_people(3_000, seed=10)
-
-    def home(i: int) -> tuple[str, str, str, str]:
-        return f"Gatvė {i}", str(i % 50 + 1), f"Vietovė {i % 30}", f"{90000 + i}"
-
-    rows = [person(f"a:{p.truth_id}", p.given_name, p.surname, p.birth_date, sex=p.sex, address=home(i))
-            for i, p in enumerate(people)]
-    twice_wrong, sibling_pairs = [], []
-    for i, p in enumerate(people[:900]):
-        given = others[i].given_name if rng.random() < 0.3 else p.given_name
-        born = others[i].birth_date if rng.random() < 0.3 else p.birth_date
-        rows.append(person(f"b:{p.truth_id}", given, p.surname, born, sex=p.sex, address=home(i)))
-        if given != p.given_name and born.year != p.birth_date.year:
-            twice_wrong.append((f"a:{p.truth_id}", f"b:{p.truth_id}"))
-    if siblings:
-        for i, p in enumerate(people[300:900], start=300):
-            other = next(o for o in others[1_500 + i:] if _letter_pair_dice(o.given_name, p.given_name) < 0.5
-                         and o.birth_date.year != p.birth_date.year)
-            rows.append(person(f"s:{p.truth_id}", other.given_name, p.surname, other.birth_date, sex=other.sex,
-                               address=home(i)))
-            sibling_pairs.append((f"a:{p.truth_id}", f"s:{p.truth_id}"))
-    return pd.DataFrame(rows), twice_wrong, sibling_pairs
-
-
-def _letter_pair_dice(a: str, b: str) -> float:
-    pairs_a, pairs_b = ({w[i:i + 2] for i in range(len(w) - 1)} for w in (a.lower(), b.lower()))
-    return 2 * len(pairs_a & pairs_b) / (len(pairs_a) + len(pairs_b))
-
-
 def test_without_households_a_twice_mistyped_record_at_the_same_address_links() -> None:
     # No one shares a home: the data show the shared address is worth its full weight.
-    records, twice_wrong, _ = _register(siblings=False)
+    records, twice_wrong, _ = register(siblings=False)
     pairs = score_pairs(records)
     assert len(twice_wrong) >= 50
-    linked = sum(_probability(pairs, a, b) > 0.5 for a, b in twice_wrong)
+    linked = sum(probability(pairs, a, b) > 0.5 for a, b in twice_wrong)
     assert linked >= 0.9 * len(twice_wrong)
 
 
 def test_with_households_siblings_stay_apart_and_mistyped_records_still_link() -> None:
-    records, twice_wrong, sibling_pairs = _register(siblings=True)
+    records, twice_wrong, sibling_pairs = register(siblings=True)
     pairs = score_pairs(records)
-    assert [pair for pair in sibling_pairs if _probability(pairs, *pair) > 0.5] == []
+    assert [pair for pair in sibling_pairs if probability(pairs, *pair) > 0.5] == []
     # The price: a record mistyped in both the given name and the birth date looks like a
     # sibling and is not linked; one mistake alone still links.
-    assert sum(_probability(pairs, a, b) > 0.5 for a, b in twice_wrong) <= 0.1 * len(twice_wrong)
+    assert sum(probability(pairs, a, b) > 0.5 for a, b in twice_wrong) <= 0.1 * len(twice_wrong)
     once = [(f"a:{i}", f"b:{i}") for i in range(900) if (f"a:{i}", f"b:{i}") not in set(twice_wrong)]
-    assert sum(_probability(pairs, a, b) > 0.5 for a, b in once) >= 0.97 * len(once)
+    assert sum(probability(pairs, a, b) > 0.5 for a, b in once) >= 0.97 * len(once)

@@ -11,11 +11,12 @@ Nothing here logs record contents: only counts.
 from __future__ import annotations
 
 import logging
-import tempfile
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from interchange.linkage.backends import TABLE, Backend, DuckDBBackend, SparkBackend
 from interchange.linkage.bloom_columns import decode_blooms
 from interchange.linkage.household_guard import guard_households, household_evidence
 from interchange.linkage.model_settings import (
@@ -26,6 +27,9 @@ from interchange.linkage.model_settings import (
     settings_dict,
 )
 from interchange.linkage.pairs import PAIR_COLUMNS, PSEUDONYM_WEIGHT, pseudonym_pairs
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 RECORD_COLUMNS = (
     "uid", "person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
@@ -47,13 +51,16 @@ __all__ = ["ADDRESS_COLUMNS", "NAME_PAIR_COLUMNS", "PAIR_COLUMNS", "RECORD_COLUM
            "prepare_records", "score_pairs"]
 
 
-def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None) -> pd.DataFrame:
+def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None, *,
+                spark: SparkSession | None = None) -> pd.DataFrame:
     """Score candidate pairs of person records.
 
     Args:
         records: one row per person record with the columns of ``RECORD_COLUMNS``; ``uid``
             must be unique.
         settings: model options; defaults to ``MatchSettings()``.
+        spark: run the model in this Spark session (local or a cluster) instead of an
+            in-process DuckDB database; the same model, for national scale.
 
     Returns:
         One row per pair with ``PAIR_COLUMNS``: ``uid_l < uid_r``, probability in [0, 1],
@@ -70,8 +77,14 @@ def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None) ->
     # keeping it (the national benchmark) gets their memory back before the model runs.
     del records
     _release_arrow_memory()
-    model = _model_pairs(table, settings)
-    return _combine(model, exact, settings.min_probability)
+    backend: Backend = SparkBackend(spark) if spark is not None else DuckDBBackend(settings)
+    try:
+        scored = _model_pairs(table, settings, backend)
+    finally:
+        backend.close()  # before the guard: DuckDB's memory is the run's largest part
+    model = guard_households(count_moves_once(scored), table, settings, _household_share(table, settings))
+    return _combine(model.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]], exact,
+                    settings.min_probability)
 
 
 def _release_arrow_memory() -> None:
@@ -126,27 +139,16 @@ def _token_ids(tokens: pd.Series) -> pd.Series:
     return pd.Series(result, index=tokens.index)
 
 
-def _model_pairs(table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
+def _model_pairs(table: pd.DataFrame, settings: MatchSettings, backend: Backend) -> pd.DataFrame:
+    """Splink's scored pairs near or above ``settings.min_probability``, with the address weights."""
     # Imported here so that importing this module (e.g. for PAIR_COLUMNS) stays cheap.
-    import duckdb
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
     trained = len(table) >= settings.min_records_for_training
-    con = duckdb.connect()
-    # A memory cap makes DuckDB spill to disk instead of growing past what a 2-core municipal
-    # server has (into a temporary directory, not DuckDB's default ".tmp" in the working
-    # directory); insertion order is irrelevant to pairs and keeping it costs memory; the
-    # progress bar would only clutter flow logs.
-    spill = tempfile.TemporaryDirectory(prefix="interchange-linkage-")
-    con.execute(f"SET temp_directory = '{spill.name}'")
-    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET enable_progress_bar = false")
-    db_api = DuckDBAPI(connection=con)
-    frame = db_api.register(table, table_name="person_records")
+    frame = backend.register(table)
     model = settings_dict(settings, len(table))
     if trained:
-        model["probability_two_random_records_match"] = _estimate_prior(con, len(table), settings)
+        model["probability_two_random_records_match"] = _estimate_prior(backend, len(table), settings)
     linker = Linker(frame, model, log_level=None)
     if trained:
         trained = _train(linker, settings)
@@ -164,13 +166,10 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings) -> pd.DataFrame:
     negative = [f"least(mw_{c}, 0)" for c in MOVE_COMPARISONS]
     adjusted = f"match_weight - ({' + '.join(negative)}) + least({', '.join(negative)})"
     # (an upper bound of count_moves_once's result, which adds the gain only to moves)
-    pairs = con.execute(f"SELECT {', '.join(wanted)} FROM {predictions.physical_name} "
-                        f"WHERE {adjusted} >= {threshold}").df()
+    pairs = backend.query(f"SELECT {', '.join(wanted)} FROM {predictions.physical_name} "
+                          f"WHERE {adjusted} >= {threshold}")
     predictions.drop_table_from_database_and_remove_from_cache()
-    con.close()
-    spill.cleanup()
-    pairs = guard_households(count_moves_once(pairs), table, settings, _household_share(table, settings))
-    return pairs.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]]
+    return pairs
 
 
 def _move_margin(linker: object) -> float:
@@ -255,19 +254,19 @@ def _train(linker: object, settings: MatchSettings) -> bool:
     return True
 
 
-def _estimate_prior(con: object, n_records: int, settings: MatchSettings) -> float:
+def _estimate_prior(backend: Backend, n_records: int, settings: MatchSettings) -> float:
     """Share of all pairs that are the same person, from near-certain pairs and their recall.
 
     Near-certain: equal pseudonym, or equal given name, surname and birth date tokens. Done
     here rather than by Splink's estimator because a data set with no such pair must fall
     back to the default prior, not to a prior of 0 (which breaks the weights).
     """
-    sure = con.execute(  # type: ignore[attr-defined]
-        "SELECT count(*) FROM (SELECT l.uid, r.uid FROM person_records l JOIN person_records r "
+    sure = int(backend.query(
+        f"SELECT count(*) AS n FROM (SELECT l.uid AS a, r.uid AS b FROM {TABLE} l JOIN {TABLE} r "
         "ON l.person_pseudonym = r.person_pseudonym AND l.uid < r.uid UNION "
-        "SELECT l.uid, r.uid FROM person_records l JOIN person_records r "
+        f"SELECT l.uid AS a, r.uid AS b FROM {TABLE} l JOIN {TABLE} r "
         "ON l.given_name_token = r.given_name_token AND l.surname_token = r.surname_token "
-        "AND l.birth_date_token = r.birth_date_token AND l.uid < r.uid)").fetchall()[0][0]
+        "AND l.birth_date_token = r.birth_date_token AND l.uid < r.uid) sure").iloc[0, 0])
     if not sure:
         return settings.prior
     pairs = n_records * (n_records - 1) / 2

@@ -1,0 +1,98 @@
+"""Where the Splink model runs: DuckDB in this process (the default) or a Spark session.
+
+The model (comparisons, blocking, training, the move rule and the household guard) is the
+same on both; only the SQL engine differs. A backend registers the prepared records as the
+table ``person_records``, hands Splink its database API, and runs the two queries the model
+issues itself (the prior's near-certain pairs, and fetching the scored pairs).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pandas as pd
+
+from interchange.linkage.model_settings import MatchSettings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+TABLE = "person_records"
+
+__all__ = ["TABLE", "Backend", "DuckDBBackend", "SparkBackend"]
+
+
+class Backend(Protocol):
+    api: Any  # Splink's database API (DuckDBAPI, SparkAPI)
+
+    def register(self, table: pd.DataFrame) -> Any:
+        """Register the prepared records as ``person_records``; Splink's frame of them."""
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run a query and fetch its result."""
+
+    def close(self) -> None:
+        """Free what the run held (connections, spill files)."""
+
+
+class DuckDBBackend:
+    """An in-process DuckDB database with a memory cap, spilling to a private temporary directory."""
+
+    def __init__(self, settings: MatchSettings) -> None:
+        import duckdb
+        from splink import DuckDBAPI
+
+        self.connection = duckdb.connect()
+        # Above the cap DuckDB spills to disk instead of growing past what a 2-core municipal
+        # server has (into a private directory, not DuckDB's default ".tmp" in the working
+        # directory); insertion order is irrelevant to pairs and keeping it costs memory; the
+        # progress bar would only clutter flow logs.
+        self._spill = tempfile.TemporaryDirectory(prefix="interchange-linkage-")
+        self.connection.execute(f"SET temp_directory = '{self._spill.name}'")
+        self.connection.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        self.connection.execute("SET preserve_insertion_order = false")
+        self.connection.execute("SET enable_progress_bar = false")
+        self.api = DuckDBAPI(connection=self.connection)
+
+    def register(self, table: pd.DataFrame) -> Any:
+        return self.api.register(table, table_name=TABLE)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.connection.execute(sql).df()
+
+    def close(self) -> None:
+        self.connection.close()
+        self._spill.cleanup()
+
+
+class SparkBackend:
+    """A caller's Spark session (local or a cluster): for national runs beyond one machine.
+
+    The records go to Spark as an Arrow table, so the 64-bit token integers and filter words
+    arrive exact (a pandas detour would turn nullable integers into floats).
+    """
+
+    def __init__(self, spark: SparkSession) -> None:
+        from splink import SparkAPI
+
+        self.spark = spark
+        # Splink checkpoints its intermediate tables; without a directory it uses one under
+        # the working directory.
+        self._checkpoints = tempfile.TemporaryDirectory(prefix="interchange-spark-")
+        if not spark.sparkContext.getCheckpointDir():
+            spark.sparkContext.setCheckpointDir(self._checkpoints.name)
+        self.api = SparkAPI(spark_session=spark)
+
+    def register(self, table: pd.DataFrame) -> Any:
+        import pyarrow as pa
+
+        frame = self.spark.createDataFrame(pa.Table.from_pandas(table, preserve_index=False))
+        return self.api.register(frame, table_name=TABLE)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.spark.sql(sql).toPandas()
+
+    def close(self) -> None:
+        self.spark.catalog.dropTempView(TABLE)
+        self._checkpoints.cleanup()

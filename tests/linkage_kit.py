@@ -1,0 +1,165 @@
+"""Person records as the real partner kit encodes them, for the linkage tests (DuckDB and Spark)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pandas as pd
+
+from interchange.contract.personal_code import check_digit, parse_personal_code
+from interchange.demo.synthetic import make_people
+from interchange.partner.bloom import BloomEncoder, to_text
+from interchange.partner.keys import PseudonymKey
+from interchange.partner.normalise import (
+    name_pair,
+    normalise_birth_date,
+    normalise_house_number,
+    normalise_locality,
+    normalise_name,
+    normalise_postcode,
+    normalise_street,
+    surname_root,
+)
+from interchange.partner.pseudonyms import field_token, person_pseudonym
+
+KEY = PseudonymKey(bytes(range(32)))  # a test key; never used for real data
+_BLOOMS = {f: BloomEncoder(KEY, f)
+           for f in ("given_name", "surname", "name_pair", "birth_date", "street", "locality")}
+KRETINGA = ("Vilniaus g.", "12-5", "Kretinga", "LT-97111")
+
+
+def valid_code(prefix: str) -> str:
+    """A valid personal code from its first ten digits."""
+    return prefix + str(check_digit(prefix))
+
+
+def _encode(field: str, value: str) -> tuple[str | None, str | None]:
+    bits = _BLOOMS[field].encode(value)
+    return field_token(KEY, field, value), (to_text(bits) if bits else None)
+
+
+def person(uid: str, given: str, surname: str, born: date | None, *, code: str | None = None,
+           sex: str | None = None, municipality: str | None = "LT-22",
+           address: tuple[str, str, str, str] | None = None) -> dict:
+    """One record as the partner kit would pseudonymise it; address = street, house, locality, postcode."""
+    pseudonym = None
+    if code is not None:
+        parsed = parse_personal_code(code)
+        assert not isinstance(parsed, str), parsed
+        pseudonym, born, sex = person_pseudonym(KEY, parsed), parsed.birth_date, parsed.sex
+    given_n, surname_n = normalise_name(given), normalise_name(surname)
+    birth_n = normalise_birth_date(born) if born else ""
+    given_token, given_bloom = _encode("given_name", given_n)
+    surname_token, surname_bloom = _encode("surname", surname_n)
+    birth_token, birth_bloom = _encode("birth_date", birth_n)
+    pair_token, pair_bloom = _encode("name_pair", name_pair(given_n, surname_n))
+    return {
+        "uid": uid, "person_pseudonym": pseudonym,
+        "given_name_token": given_token, "surname_token": surname_token,
+        "surname_root_token": field_token(KEY, "surname_root", surname_root(surname_n)),
+        "birth_date_token": birth_token, "given_name_bloom": given_bloom,
+        "surname_bloom": surname_bloom, "birth_date_bloom": birth_bloom,
+        "name_pair_token": pair_token, "name_pair_bloom": pair_bloom,
+        "birth_year": born.year if born else None, "sex": sex, "municipality": municipality,
+    } | _address(address)
+
+
+def _address(address: tuple[str, str, str, str] | None) -> dict:
+    street, house, locality, postcode = address or ("", "", "", "")
+    street_token, street_bloom = _encode("street", normalise_street(street))
+    locality_token, locality_bloom = _encode("locality", normalise_locality(locality))
+    return {
+        "street_token": street_token, "street_bloom": street_bloom,
+        "house_number_token": field_token(KEY, "house_number", normalise_house_number(house)),
+        "locality_token": locality_token, "locality_bloom": locality_bloom,
+        "postcode_token": field_token(KEY, "postcode", normalise_postcode(postcode)),
+    }
+
+
+ONA_CODE = valid_code("4850314123")  # female, born 1985-03-14
+
+
+def ona_records() -> pd.DataFrame:
+    return pd.DataFrame([
+        # The same woman at three agencies, and once more with a typo.
+        person("kretingos-spc:A1", "Ona", "Jonaitienė", None, code=ONA_CODE),
+        person("moteru-centras:7", "ONA", "Jonaitiene", date(1985, 3, 14), sex="female"),
+        person("dienos-centras:X9", "Ona", "Jonaitytė", date(1985, 3, 14), sex="female"),
+        person("soc-parama:55", "Ona", "Jonaitine", date(1985, 3, 14)),
+        # Two different men: same birth year, a common surname.
+        person("kretingos-spc:A2", "Petras", "Kazlauskas", date(1960, 5, 1), sex="male"),
+        person("soc-parama:56", "Jonas", "Kazlauskas", date(1960, 11, 23), sex="male"),
+        # Unrelated people, so the data set is not all matches.
+        person("kretingos-spc:A3", "Rūta", "Stankevičiūtė", date(1999, 7, 2), sex="female"),
+        person("dienos-centras:X1", "Tomas", "Vaitkus", date(1972, 1, 30), sex="male"),
+        person("moteru-centras:8", "Šarūnė", "Petrauskienė", date(1990, 12, 5), sex="female"),
+    ])
+
+
+def probability(pairs: pd.DataFrame, a: str, b: str) -> float:
+    left, right = sorted((a, b))
+    hit = pairs[(pairs.uid_l == left) & (pairs.uid_r == right)]
+    return float(hit.match_probability.iloc[0]) if len(hit) else 0.0
+
+
+def household(extra: list[dict] | None = None) -> pd.DataFrame:
+    """A mother and her daughter at one address, and the mother once more at another agency."""
+    return pd.DataFrame([
+        person("spc:M", "Ona", "Jonaitienė", date(1962, 4, 9), sex="female", address=KRETINGA),
+        person("spc:D", "Rūta", "Jonaitytė", date(1988, 10, 30), sex="female", address=KRETINGA),
+        # The mother again: surname misspelt, no birth date, the address written another way.
+        person("mimc:7", "Ona", "Jonaitene", None, sex="female",
+               address=("Vilniaus gatvė", "12 - 5", "KRETINGA", "97111")),
+        *(extra or []),
+        *ona_records().to_dict("records"),
+    ])
+
+
+PARENTS = ("Liepų g.", "3", "Kretinga", "LT-97120")
+NEW_HOME = ("Klaipėdos g.", "40-2", "Palanga", "LT-00135")
+
+
+def brothers() -> list[dict]:
+    """Two brothers at one address, and Tomas once more with the names swapped, no birth date."""
+    return [
+        person("spc:J", "Jonas", "Jonaitis", date(1990, 6, 1), sex="male", address=PARENTS),
+        person("spc:T", "Tomas", "Jonaitis", date(1993, 2, 17), sex="male", address=PARENTS),
+        person("mimc:9", "Jonaitis", "Tomas", None, sex="male", address=PARENTS),
+    ]
+
+
+def register(*, siblings: bool) -> tuple[pd.DataFrame, list[tuple[str, str]], list[tuple[str, str]]]:
+    """1,500 people at their own addresses and a second record for 900 of them, which mistypes
+    the given name (30 %) and the birth date (30 %) independently; with ``siblings``, 600 of
+    the people live with a brother or sister (same surname and address; another birth year and
+    a given name not close to theirs: Saulius and Paulius at one address read as a typo).
+    Returns the records, the twice-mistyped pairs and the sibling pairs."""
+    rng = random.Random(3)
+    people, others = make_people(1_500, seed=9), make_people(3_000, seed=10)
+
+    def home(i: int) -> tuple[str, str, str, str]:
+        return f"Gatvė {i}", str(i % 50 + 1), f"Vietovė {i % 30}", f"{90000 + i}"
+
+    rows = [person(f"a:{p.truth_id}", p.given_name, p.surname, p.birth_date, sex=p.sex, address=home(i))
+            for i, p in enumerate(people)]
+    twice_wrong, sibling_pairs = [], []
+    for i, p in enumerate(people[:900]):
+        given = others[i].given_name if rng.random() < 0.3 else p.given_name
+        born = others[i].birth_date if rng.random() < 0.3 else p.birth_date
+        rows.append(person(f"b:{p.truth_id}", given, p.surname, born, sex=p.sex, address=home(i)))
+        if given != p.given_name and born.year != p.birth_date.year:
+            twice_wrong.append((f"a:{p.truth_id}", f"b:{p.truth_id}"))
+    if siblings:
+        for i, p in enumerate(people[300:900], start=300):
+            other = next(o for o in others[1_500 + i:] if letter_pair_dice(o.given_name, p.given_name) < 0.5
+                         and o.birth_date.year != p.birth_date.year)
+            rows.append(person(f"s:{p.truth_id}", other.given_name, p.surname, other.birth_date, sex=other.sex,
+                               address=home(i)))
+            sibling_pairs.append((f"a:{p.truth_id}", f"s:{p.truth_id}"))
+    return pd.DataFrame(rows), twice_wrong, sibling_pairs
+
+
+def letter_pair_dice(a: str, b: str) -> float:
+    pairs_a, pairs_b = ({w[i:i + 2] for i in range(len(w) - 1)} for w in (a.lower(), b.lower()))
+    return 2 * len(pairs_a & pairs_b) / (len(pairs_a) + len(pairs_b))

@@ -1,0 +1,62 @@
+"""The person model on Splink's Spark backend gives the pairs it gives on DuckDB.
+
+A local Spark session (two threads, Java 17) stands in for a cluster: the SQL, the training
+calls, the move rule and the household guard are what a national run on Spark would use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from linkage_kit import brothers, household, probability, register
+
+from interchange.linkage.model import PAIR_COLUMNS, score_pairs
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[object]:
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("interchange-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "4")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _both(records: pd.DataFrame, spark: object) -> pd.DataFrame:
+    on_duckdb, on_spark = score_pairs(records), score_pairs(records, spark=spark)
+    assert tuple(on_spark.columns) == PAIR_COLUMNS
+    return on_duckdb.merge(on_spark, on=["uid_l", "uid_r"], how="outer", suffixes=("_duckdb", "_spark"),
+                           indicator=True)
+
+
+def test_default_parameters_give_the_same_pairs_on_spark(spark: object) -> None:
+    # A municipal-size set: the documented default m/u values, no training.
+    both = _both(household(extra=brothers()), spark)
+    assert (both["_merge"] == "both").all()
+    assert both.match_probability_spark.tolist() == pytest.approx(both.match_probability_duckdb.tolist(), abs=1e-9)
+    assert (both.method_spark == both.method_duckdb).all()
+    assert probability(both.rename(columns={"match_probability_spark": "match_probability"}),
+                       "spc:M", "mimc:7") > 0.95
+
+
+def test_trained_model_on_spark_links_and_separates_the_same_people(
+        spark: object, caplog: pytest.LogCaptureFixture) -> None:
+    # 3,000 records: u by random sampling and m by EM run on Spark's SQL, then the guard.
+    records, twice_wrong, sibling_pairs = register(siblings=True)
+    with caplog.at_level(logging.INFO, logger="interchange.linkage"):
+        both = _both(records, spark)
+    assert caplog.text.count("parameters estimated") == 2
+    assert (both["_merge"] == "both").all()
+    assert both.match_probability_spark.tolist() == pytest.approx(both.match_probability_duckdb.tolist(), abs=1e-6)
+    on_spark = both.rename(columns={"match_probability_spark": "match_probability"})
+    assert [pair for pair in sibling_pairs if probability(on_spark, *pair) > 0.5] == []
+    linked = sum(probability(on_spark, f"a:{i}", f"b:{i}") > 0.5 for i in range(900))
+    assert linked >= 0.97 * (900 - len(twice_wrong))
