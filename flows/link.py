@@ -18,6 +18,7 @@ from prefect.states import Completed, State
 from flows.alerts import alert_on_failure
 from interchange.ingest.run import describe_failure, failure_trace
 from interchange.linkage.index import LinkSummary, link_persons
+from interchange.linkage.pairs import configured_scorer
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace, find_workspace
 
@@ -38,7 +39,8 @@ def link_persons_task(workspace: Workspace) -> LinkSummary:
     engine = None
     try:
         engine = open_warehouse(workspace.database_url)
-        return link_persons(engine, upper=settings.upper, lower=settings.lower)
+        with configured_scorer(settings.spark_master, settings.spark_config) as (name, scorer):
+            return link_persons(engine, scorer=scorer, scorer_name=name, upper=settings.upper, lower=settings.lower)
     except Exception as exc:
         get_run_logger().error("linkage failed: %s\n%s", describe_failure(exc), failure_trace(exc))
         # `from None`: a database error's message may quote a record.

@@ -148,6 +148,25 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
         assert value not in stored
 
 
+@pytest.mark.slow
+@sqlite_only
+def test_link_scores_on_spark_when_the_workspace_names_a_spark_master(
+        hub_root: Path, prefect_server: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    config = hub_root / "interchange.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "linkage:\n  spark_master: local[1]\n  spark_config:\n"
+                      "    spark.ui.enabled: 'false'\n", encoding="utf-8")
+    send_three_persons(hub_root)
+    result = invoke("link", "--workspace", hub_root, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "3 person records -> 2 persons" in result.output
+    engine = open_warehouse(Workspace(hub_root).database_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(linkage_runs.c.scorer)).scalars().all() == ["model-spark"]
+    engine.dispose()
+
+
 def _artifacts(state: Any) -> dict[str, Any]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
@@ -167,6 +186,9 @@ def test_thresholds_come_from_interchange_yaml_and_must_be_in_order() -> None:
     assert parse_config(HUB_CONFIG + "linkage:\n  upper: 0.9\n  lower: 0.6\n").linkage.upper == 0.9
     with pytest.raises(ConfigError, match=r"linkage.upper: upper \(0.4\) is below lower \(0.6\)"):
         parse_config(HUB_CONFIG + "linkage:\n  upper: 0.4\n  lower: 0.6\n")
+    assert parse_config(HUB_CONFIG).linkage.spark_master is None  # DuckDB unless asked
+    with pytest.raises(ConfigError, match=r"linkage.spark_config"):
+        parse_config(HUB_CONFIG + "linkage:\n  spark_master: local[2]\n  spark_config: [a, b]\n")
 
 
 @pytest.mark.slow

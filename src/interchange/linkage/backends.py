@@ -9,6 +9,8 @@ issues itself (the prior's near-certain pairs, and fetching the scored pairs).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
@@ -20,7 +22,11 @@ if TYPE_CHECKING:
 
 TABLE = "person_records"
 
-__all__ = ["TABLE", "Backend", "DuckDBBackend", "SparkBackend"]
+__all__ = ["TABLE", "Backend", "DuckDBBackend", "SparkBackend", "SparkUnavailable", "spark_session"]
+
+
+class SparkUnavailable(RuntimeError):
+    """The workspace asks for Spark and this installation cannot give it."""
 
 
 class Backend(Protocol):
@@ -96,3 +102,22 @@ class SparkBackend:
     def close(self) -> None:
         self.spark.catalog.dropTempView(TABLE)
         self._checkpoints.cleanup()
+
+
+@contextmanager
+def spark_session(master: str, config: Mapping[str, str]) -> Iterator[SparkSession]:
+    """A Spark session for one linkage run (``linkage.spark_master`` / ``spark_config``), stopped after it."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SparkUnavailable("linkage.spark_master is set but PySpark is not installed: "
+                               "pip install 'interchange[spark]' (and Java 17)") from None
+    builder = (SparkSession.builder.master(master).appName("interchange-linkage")
+               .config("spark.ui.showConsoleProgress", "false"))
+    for key, value in config.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    try:
+        yield session
+    finally:
+        session.stop()

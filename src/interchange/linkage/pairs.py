@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import partial
 from itertools import combinations
 from typing import Any
 
@@ -46,6 +48,23 @@ def default_scorer() -> tuple[str, Scorer]:
     from interchange.linkage.model import score_pairs
 
     return "model", score_pairs
+
+
+@contextmanager
+def configured_scorer(spark_master: str | None, spark_config: Mapping[str, str] | None = None
+                      ) -> Iterator[tuple[str, Scorer]]:
+    """The matching model as the workspace asks for it: on DuckDB, or on Spark at ``spark_master``.
+
+    The Spark session lives for the ``with`` block (one linkage run) and is stopped after it.
+    """
+    if spark_master is None:
+        yield default_scorer()
+        return
+    from interchange.linkage.backends import spark_session
+    from interchange.linkage.model import score_pairs
+
+    with spark_session(spark_master, spark_config or {}) as session:
+        yield "model-spark", partial(score_pairs, spark=session)
 
 
 def normalise_pairs(pairs: pd.DataFrame, uids: set[str]) -> pd.DataFrame:

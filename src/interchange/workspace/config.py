@@ -158,6 +158,12 @@ class LinkageSettings(_Strict):
 
     lower: float = Field(0.5, ge=0, le=1, description="Pairs from this up to `upper` go to the review queue.")
     upper: float = Field(0.95, ge=0, le=1, description="Pairs at or above this are linked without review.")
+    spark_master: str | None = Field(
+        None, min_length=1,
+        description="Score persons on Spark at this master URL (spark://host:7077, local[4]); "
+                    "default: DuckDB inside the flow's process. Needs pip install 'interchange[spark]' and Java 17.")
+    spark_config: dict[str, str] = Field(
+        default_factory=dict, description="Spark settings for that session, e.g. spark.executor.memory: 8g.")
 
     @field_validator("upper")
     @classmethod
