@@ -32,6 +32,13 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 RECORD_IDS = ("SPC-P-0001", "SPC-P-0002", "MIMC-P-0001")
 
 
+@pytest.fixture
+def link_command(prefect_server: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`interchange link` runs its flow on the session's Prefect test server, warnings only on the console."""
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
 def invoke(*args: object) -> Any:
     return runner.invoke(app, [str(a) for a in args])
 
@@ -119,9 +126,7 @@ def test_review_decide_records_cuts_a_link_at_the_next_link_run(hub_root: Path) 
 @pytest.mark.slow
 @sqlite_only
 def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_records(
-        hub_root: Path, prefect_server: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        hub_root: Path, link_command: None) -> None:
     send_three_persons(hub_root)
     heard: list[Progress] = []
     with listening(heard.append):  # what the command's progress bar is drawn from
@@ -151,9 +156,7 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
 @pytest.mark.slow
 @sqlite_only
 def test_link_scores_on_spark_when_the_workspace_names_a_spark_master(
-        hub_root: Path, prefect_server: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        hub_root: Path, link_command: None) -> None:
     config = hub_root / "interchange.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "linkage:\n  spark_master: local[1]\n  spark_config:\n"
                       "    spark.ui.enabled: 'false'\n", encoding="utf-8")
@@ -194,9 +197,7 @@ def test_thresholds_come_from_interchange_yaml_and_must_be_in_order() -> None:
 @pytest.mark.slow
 @sqlite_only
 def test_link_exits_1_saying_only_the_error_class_when_the_warehouse_cannot_be_reached(
-        hub_root: Path, prefect_server: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    monkeypatch.setenv("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        hub_root: Path, link_command: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTERCHANGE_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
     result = invoke("link", "--workspace", hub_root, "--lang", "en")
     assert result.exit_code == 1
