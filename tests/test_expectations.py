@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -266,3 +269,13 @@ def test_a_suite_naming_a_value_in_its_message_is_refused(tmp_path: Path) -> Non
     (tmp_path / "household.json").write_text(json.dumps(suite), encoding="utf-8")
     with pytest.raises(SuiteError, match="children_count, record_id"):
         load_suite("household", tmp_path)
+
+
+def test_gx_is_imported_without_pyspark_so_a_python_c_process_is_not_ended_by_it() -> None:
+    # PySpark is installed (linkage on Spark); its Connect client, which GX would import, ends a
+    # `python -c` process with exit status 0 when grpc is missing and warns about pandas on stderr.
+    assert importlib.util.find_spec("pyspark") is not None
+    script = ("import sys; from interchange.ingest.expectations import great_expectations; gx = great_expectations(); "
+              "gx.get_context(mode='ephemeral'); print('pyspark' in sys.modules); import pyspark; sys.exit(5)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (5, "False", "")

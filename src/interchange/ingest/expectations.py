@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import string
+import sys
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -160,7 +162,7 @@ def _placeholders(template: str) -> set[str]:
 
 
 def _gx_suite(suite: dict) -> Any:
-    import great_expectations as gx
+    gx = great_expectations()
 
     # Ids belong to a stored context; the reviewed JSON may carry them from an export.
     clean = {key: value for key, value in suite.items() if key != "id"}
@@ -312,7 +314,33 @@ def _with_derived(kind: str, frame: pd.DataFrame, known_person_ids: Iterable[str
 
 
 _LOCK = threading.Lock()
+_IMPORT_LOCK = threading.Lock()
 _CONTEXT: AbstractDataContext | None = None
+
+
+def great_expectations() -> ModuleType:
+    """Great Expectations, imported without PySpark.
+
+    GX imports PySpark whenever it is installed (``interchange[spark]``, for linkage on
+    Spark), down to PySpark's Connect client, whose import prints a pandas-version warning
+    on stderr and, in a process started with ``python -c``, ends the process with exit
+    status 0 unless grpc is installed (``pyspark/sql/connect/utils.py``,
+    ``check_dependencies``). The hub validates pandas frames only, so GX's compatibility
+    shim is shown PySpark as not installed; ``import pyspark`` works again afterwards.
+    A process that imported PySpark before GX gets GX as it is.
+    """
+    with _IMPORT_LOCK:
+        if "great_expectations" in sys.modules or "pyspark" in sys.modules:
+            import great_expectations as gx
+
+            return gx
+        sys.modules["pyspark"] = None  # type: ignore[assignment]  # makes "import pyspark" raise ImportError
+        try:
+            import great_expectations as gx
+        finally:
+            if sys.modules.get("pyspark", 0) is None:
+                del sys.modules["pyspark"]
+        return gx
 
 
 def _context() -> AbstractDataContext:
@@ -320,7 +348,7 @@ def _context() -> AbstractDataContext:
     global _CONTEXT
     with _LOCK:
         if _CONTEXT is None:
-            import great_expectations as gx
+            gx = great_expectations()
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
             context = gx.get_context(mode="ephemeral")

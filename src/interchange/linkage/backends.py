@@ -9,6 +9,7 @@ issues itself (the prior's near-certain pairs, and fetching the scored pairs).
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
@@ -93,11 +94,13 @@ class SparkBackend:
     def register(self, table: pd.DataFrame) -> Any:
         import pyarrow as pa
 
-        frame = self.spark.createDataFrame(pa.Table.from_pandas(table, preserve_index=False))
+        with _pandas_3_accepted():
+            frame = self.spark.createDataFrame(pa.Table.from_pandas(table, preserve_index=False))
         return self.api.register(frame, table_name=TABLE)
 
     def query(self, sql: str) -> pd.DataFrame:
-        return self.spark.sql(sql).toPandas()
+        with _pandas_3_accepted():
+            return self.spark.sql(sql).toPandas()
 
     def close(self) -> None:
         self.spark.catalog.dropTempView(TABLE)
@@ -108,7 +111,8 @@ class SparkBackend:
 def spark_session(master: str, config: Mapping[str, str]) -> Iterator[SparkSession]:
     """A Spark session for one linkage run (``linkage.spark_master`` / ``spark_config``), stopped after it."""
     try:
-        from pyspark.sql import SparkSession
+        with _pandas_3_accepted():
+            from pyspark.sql import SparkSession
     except ImportError:
         raise SparkUnavailable("linkage.spark_master is set but PySpark is not installed: "
                                "pip install 'interchange[spark]' (and Java 17)") from None
@@ -121,3 +125,13 @@ def spark_session(master: str, config: Mapping[str, str]) -> Iterator[SparkSessi
         yield session
     finally:
         session.stop()
+
+
+@contextmanager
+def _pandas_3_accepted() -> Iterator[None]:
+    # PySpark 4.3 warns at import and at every conversion that it does not fully support
+    # pandas 3; the model is tested on Spark with pandas 3 (tests/test_linkage_spark.py), so
+    # the warning would only fill flow logs.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        yield
