@@ -7,6 +7,7 @@ calls, the move rule and the household guard are what a national run on Spark wo
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 
 import pandas as pd
@@ -24,6 +25,7 @@ def spark() -> Iterator[object]:
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.pyspark.python", sys.executable)
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session

@@ -8,6 +8,7 @@ issues itself (the prior's near-certain pairs, and fetching the scored pairs).
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
@@ -118,6 +119,10 @@ def spark_session(master: str, config: Mapping[str, str]) -> Iterator[SparkSessi
                                "pip install 'interchange[spark]' (and Java 17)") from None
     builder = (SparkSession.builder.master(master).appName("interchange-linkage")
                .config("spark.ui.showConsoleProgress", "false"))
+    if master.startswith("local"):
+        # Spark would start its Python workers with whatever "python3" is first on PATH, which
+        # need not have this installation's packages; on this machine, use this interpreter.
+        builder = builder.config("spark.pyspark.python", sys.executable)
     for key, value in config.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

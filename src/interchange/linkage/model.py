@@ -1,8 +1,10 @@
 """Scoring pairs of person records: deterministic pseudonym links plus a Splink model.
 
 Two records with the same person pseudonym are the same person (probability 1). Everything
-else is scored by a Fellegi-Sunter model (Splink, DuckDB backend) on the keyed exact-match
-tokens, the Dice similarity of the keyed Bloom filters, birth year, sex and municipality.
+else is scored by a Fellegi-Sunter model (Splink; DuckDB in this process, or a caller's Spark
+session: :mod:`interchange.linkage.backends`) on the keyed exact-match tokens, the Dice
+similarity of the keyed Bloom filters, birth year, sex and municipality, after which a move
+counts once and the household guard limits what a shared address is worth.
 On enough data u values come from random sampling and m values from EM; on small municipal
 data sets the documented defaults in :mod:`interchange.linkage.model_settings` are used.
 Nothing here logs record contents: only counts.
