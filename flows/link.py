@@ -50,11 +50,12 @@ def link_persons_task(workspace: Workspace) -> LinkSummary:
             engine.dispose()
 
 
-def summary_table(summary: LinkSummary) -> list[dict[str, int]]:
+def summary_table(summary: LinkSummary) -> list[dict[str, int | float | None]]:
     return [{"run": summary.run_id, "records": summary.records, "persons": summary.persons,
              "records_linked": summary.records_linked, "new_persons": summary.new_persons,
              "merges": summary.merges, "splits": summary.splits, "keys_retired": summary.retired,
-             "pairs_awaiting_review": summary.pairs_for_review, "households": summary.households}]
+             "pairs_awaiting_review": summary.pairs_for_review, "households": summary.households,
+             "household_guard_share": summary.household_share}]
 
 
 def review_markdown(summary: LinkSummary, workspace: Workspace) -> str:

@@ -133,6 +133,8 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
         result = invoke("link", "--workspace", hub_root, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "3 person records -> 2 persons" in result.output
+    # Three records are too few to estimate the household guard: a shared address does not count.
+    assert "counts for at most a match probability of 0.000 (estimated from the data" in result.output
     assert [(e.stage, e.done, e.detail) for e in heard] == [
         ("link.stages", 0, "load"), ("link.stages", 1, "score"), ("link.stages", 2, "write"),
         ("link.stages", 3, "write")]
@@ -146,8 +148,10 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
     assert state.is_completed()
     summary = state.result()
     assert (summary.persons, summary.new_persons, summary.merges, summary.splits) == (2, 0, 0, 0)
+    assert summary.household_share == 0.0
     found = _artifacts(state)
     assert set(found) == {module.TABLE_KEY, module.ATTENTION_KEY}
+    assert '"household_guard_share": 0.0' in found[module.TABLE_KEY].data
     stored = json.dumps([a.data for a in found.values()]) + (state.message or "")
     for value in (*RECORD_IDS, pseudonym("ona"), "p-"):
         assert value not in stored

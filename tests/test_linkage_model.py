@@ -265,6 +265,7 @@ def test_without_households_a_twice_mistyped_record_at_the_same_address_links() 
     # No one shares a home: the data show the shared address is worth its full weight.
     records, twice_wrong, _ = register(siblings=False)
     pairs = score_pairs(records)
+    assert pairs.attrs["household_share"] > 0.8  # B * C / A expects most "neither" pairs (sampling noise)
     assert len(twice_wrong) >= 50
     linked = sum(probability(pairs, a, b) > 0.5 for a, b in twice_wrong)
     assert linked >= 0.9 * len(twice_wrong)
@@ -273,6 +274,7 @@ def test_without_households_a_twice_mistyped_record_at_the_same_address_links() 
 def test_with_households_siblings_stay_apart_and_mistyped_records_still_link() -> None:
     records, twice_wrong, sibling_pairs = register(siblings=True)
     pairs = score_pairs(records)
+    assert 0.0 < pairs.attrs["household_share"] < 0.1  # 600 sibling pairs; ~80 twice-mistyped expected
     assert [pair for pair in sibling_pairs if probability(pairs, *pair) > 0.5] == []
     # The price: a record mistyped in both the given name and the birth date looks like a
     # sibling and is not linked; one mistake alone still links.

@@ -51,12 +51,15 @@ class LinkSummary:
     retired: int
     pairs_for_review: int
     households: int
+    # The household guard's match share (linkage/household_guard.py) when the model scored.
+    household_share: float | None = None
 
     def render(self) -> str:
         return (f"linkage run {self.run_id}: {self.records} person records -> {self.persons} persons "
                 f"({self.records_linked} records linked across records); {self.new_persons} new persons, "
                 f"{self.merges} merges, {self.splits} splits, {self.retired} keys retired; "
-                f"{self.pairs_for_review} pairs awaiting review; {self.households} households")
+                f"{self.pairs_for_review} pairs awaiting review; {self.households} households"
+                + ("" if self.household_share is None else f"; household guard share {self.household_share:.3f}"))
 
 
 def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: str | None = None,
@@ -110,7 +113,10 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
 
 def _score(scorer: Scorer, records: pd.DataFrame) -> pd.DataFrame:
     uids = set(records["uid"])
-    return normalise_pairs(scorer(records) if len(uids) > 1 else pd.DataFrame(), uids)
+    scored = scorer(records) if len(uids) > 1 else pd.DataFrame()
+    pairs = normalise_pairs(scored, uids)
+    pairs.attrs = dict(scored.attrs)  # what the scorer tells about its run (household_share)
+    return pairs
 
 
 def _run(connection: Connection, run_id: int, now: datetime, records: pd.DataFrame, pairs: pd.DataFrame,
@@ -144,7 +150,8 @@ def _run(connection: Connection, run_id: int, now: datetime, records: pd.DataFra
         run_id=run_id, records=len(uids), persons=len(clusters),
         records_linked=sum(len(members) for members in clusters if len(members) > 1),
         pairs_scored=len(pairs), pairs_linked=len(edges), new_persons=plan.count("new"), merges=plan.count("merge"),
-        splits=plan.count("split"), retired=len(plan.retired), pairs_for_review=for_review, households=households)
+        splits=plan.count("split"), retired=len(plan.retired), pairs_for_review=for_review, households=households,
+        household_share=pairs.attrs.get("household_share"))
 
 
 class _Explainer:

@@ -67,7 +67,8 @@ def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None, *,
     Returns:
         One row per pair with ``PAIR_COLUMNS``: ``uid_l < uid_r``, probability in [0, 1],
         method "pseudonym" (equal pseudonyms, probability 1.0) or "model"; only pairs with
-        probability >= ``settings.min_probability``.
+        probability >= ``settings.min_probability``. ``attrs["household_share"]`` holds the
+        household guard's match share of the run (counts-derived, no record values).
     """
     settings = settings or MatchSettings()
     table = prepare_records(records)
@@ -84,9 +85,12 @@ def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None, *,
         scored = _model_pairs(table, settings, backend)
     finally:
         backend.close()  # before the guard: DuckDB's memory is the run's largest part
-    model = guard_households(count_moves_once(scored), table, settings, _household_share(table, settings))
-    return _combine(model.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]], exact,
-                    settings.min_probability)
+    share = _household_share(table, settings)
+    model = guard_households(count_moves_once(scored), table, settings, share)
+    pairs = _combine(model.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]], exact,
+                     settings.min_probability)
+    pairs.attrs["household_share"] = share
+    return pairs
 
 
 def _release_arrow_memory() -> None:

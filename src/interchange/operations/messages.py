@@ -99,6 +99,10 @@ TEXT: dict[str, tuple[str, str]] = {
                      "linkage run {run}: {records} person records -> {persons} persons ({linked} records linked "
                      "across records); {new} new persons, {merges} merges, {splits} splits, {retired} keys retired; "
                      "{pairs} pairs awaiting review; {households} households"),
+    "link_household_share": ("Bendras adresas, kai nesutampa nei vardas, nei gimimo data, vertinamas ne daugiau kaip "
+                             "tikimybe {share} (apskaičiuota iš duomenų; žr. docs/linkage.md)",
+                             "A shared address with neither given name nor birth agreeing counts for at most a "
+                             "match probability of {share} (estimated from the data; see docs/linkage.md)"),
     "link_review_hint": ("Peržiūrėkite jas: interchange review list --workspace {root}",
                          "Review them: interchange review list --workspace {root}"),
     "review_none": ("Peržiūros laukiančių porų nėra.", "No pairs await review."),
@@ -430,7 +434,9 @@ def render_link(summary: LinkSummary, lang: str) -> str:
     return say("link_summary", lang, run=summary.run_id, records=summary.records, persons=summary.persons,
                linked=summary.records_linked, new=summary.new_persons, merges=summary.merges,
                splits=summary.splits, retired=summary.retired, pairs=summary.pairs_for_review,
-               households=summary.households)
+               households=summary.households) + (
+        "" if summary.household_share is None
+        else "\n" + say("link_household_share", lang, share=f"{summary.household_share:.3f}"))
 
 
 def render_review(pairs: Sequence[ReviewPair], limit: int, lang: str) -> str:
