@@ -5,3 +5,7 @@ This folder sits beside `src/`, not inside the package, because nothing in
 checkout it runs from (see `interchange.cli.flows_module`); Prefect deployments name a
 flow by path, e.g. `flows/ingest.py:ingest`.
 """
+
+from flows.run_logs import forward_library_logs
+
+forward_library_logs()

@@ -19,3 +19,4 @@ def prefect_server() -> Iterator[None]:
         patch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         with prefect_test_harness(server_startup_timeout=60):
             yield
+

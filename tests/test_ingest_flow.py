@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import HUB_CONFIG, write_csv
+from flow_runs import run_artifacts, run_logs, run_task_runs
 from http_partner import PartnerApi
 
 from interchange.contract.problems import ProblemError, error
@@ -82,40 +83,9 @@ def api() -> Iterator[PartnerApi]:
 
 # ---- reading the run back through the Prefect API ----------------------------------------------
 
-def artifacts(state: Any) -> dict[str, Any]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-
-    with get_client(sync_client=True) as client:
-        found = client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
-    return {artifact.key: artifact for artifact in found}
-
-
-def task_runs(state: Any) -> dict[str, Any]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    with get_client(sync_client=True) as client:
-        found = client.read_task_runs(flow_run_filter=FlowRunFilter(
-            id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
-    return {run.name: run for run in found}
-
-
-def logs(state: Any) -> str:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
-    from prefect.logging.handlers import APILogHandler
-
-    APILogHandler().flush()  # the API handler sends in the background
-    with get_client(sync_client=True) as client:
-        found = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))
-    return "\n".join(log.message for log in found)
-
-
 def assert_no_record_values(state: Any) -> None:
-    stored = [logs(state), state.message or ""]
-    stored += [json.dumps(a.data) + (a.description or "") for a in artifacts(state).values()]
+    stored = [run_logs(state), state.message or ""]
+    stored += [json.dumps(a.data) + (a.description or "") for a in run_artifacts(state).values()]
     for text in stored:
         for value in VALUES:
             assert value not in text
@@ -171,7 +141,7 @@ def test_drops_of_two_orgs_complete_the_run_with_receipts_and_a_table_artifact(
     assert [(r.org, r.status) for r in summary.receipts] == [(SPC, BatchStatus.LOADED), (MIMC, BatchStatus.HELD)]
     for org in (SPC, MIMC):
         assert len(list((hub_root / "receipts" / org).glob("*.json"))) == 1
-    found = artifacts(state)
+    found = run_artifacts(state)
     assert found["ingest-batches"].type == "table"
     assert json.loads(found["ingest-batches"].data) == [
         {"org": SPC, "source": "inbox", "batch": 1, "file": f"{SPC}.person.csv", "kind": "person",
@@ -201,16 +171,16 @@ def test_a_source_without_its_token_fails_the_run_and_the_others_still_ingest(
     assert [r.org for r in summary.receipts] == [SPC, MIMC]
     assert list(summary.failures) == [f"{DVC}/http:api"]
     assert summary.failures[f"{DVC}/http:api"].startswith("http.token_missing")
-    runs = task_runs(state)
+    runs = run_task_runs(state)
     failed = runs[f"ingest {DVC}/http:api"]
     assert failed.state.is_failed() and failed.run_count == 1  # a missing token is not retried
     assert runs[f"ingest {SPC}/inbox"].state.is_completed()
-    found = artifacts(state)
+    found = run_artifacts(state)
     assert len(json.loads(found["ingest-batches"].data)) == 2
     assert f"- `{DVC}/http:api`: http.token_missing" in found["ingest-attention"].data
     # The steward finds the reason and the code location in the run's log, and nothing more.
-    assert f"{DVC}/http:api failed: http.token_missing" in logs(state)
-    assert "in token_from_env" in logs(state)
+    assert f"{DVC}/http:api failed: http.token_missing" in run_logs(state)
+    assert "in token_from_env" in run_logs(state)
     assert_no_record_values(state)
 
 
@@ -230,7 +200,7 @@ def test_a_partner_api_outage_is_retried_by_the_source_task(
     assert (receipt.org, receipt.source, receipt.status, receipt.counts.inserted) == (
         DVC, "http:api", BatchStatus.LOADED, 1)
     assert [seen["status"] for seen in api.requests_seen] == [503, 200]
-    assert task_runs(state)[f"ingest {DVC}/http:api"].run_count == 2
+    assert run_task_runs(state)[f"ingest {DVC}/http:api"].run_count == 2
     assert_no_record_values(state)
 
 
@@ -247,7 +217,7 @@ def test_a_prefect_secret_block_holds_the_api_token(
     assert state.is_completed()
     [receipt] = state.result().receipts
     assert (receipt.org, receipt.counts.inserted) == (DVC, 1)
-    assert api.token not in logs(state)
+    assert api.token not in run_logs(state)
 
 
 @on_prefect

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from drop_kit import MIMC, PERSON_HEADER, SPC, drop, ingest, pseudonym
+from flow_runs import run_artifacts, run_logs
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -149,10 +150,14 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
     summary = state.result()
     assert (summary.persons, summary.new_persons, summary.merges, summary.splits) == (2, 0, 0, 0)
     assert summary.household_share == 0.0
-    found = _artifacts(state)
+    found = run_artifacts(state)
     assert set(found) == {module.TABLE_KEY, module.ATTENTION_KEY}
     assert '"household_guard_share": 0.0' in found[module.TABLE_KEY].data
-    stored = json.dumps([a.data for a in found.values()]) + (state.message or "")
+    # The steward watching the run in the Prefect UI sees the linkage's own lines too.
+    log = run_logs(state)
+    assert "interchange.linkage.index: linkage run 2: 3 person records -> 2 persons" in log
+    assert "interchange.linkage.model: household guard: pairs at one address sharing a surname" in log
+    stored = json.dumps([a.data for a in found.values()]) + (state.message or "") + log
     for value in (*RECORD_IDS, pseudonym("ona"), "p-"):
         assert value not in stored
 
@@ -172,16 +177,6 @@ def test_link_scores_on_spark_when_the_workspace_names_a_spark_master(
     with engine.connect() as connection:
         assert connection.execute(select(linkage_runs.c.scorer)).scalars().all() == ["model-spark"]
     engine.dispose()
-
-
-def _artifacts(state: Any) -> dict[str, Any]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-
-    with get_client(sync_client=True) as client:
-        found = client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
-    return {artifact.key: artifact for artifact in found}
 
 
 def test_thresholds_come_from_interchange_yaml_and_must_be_in_order() -> None:

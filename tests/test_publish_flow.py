@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, drop, ingest, person_rows
-from test_ingest_flow import artifacts
+from flow_runs import run_artifacts
 from test_publish_cli import DAY, MONTH, relink
 
 from interchange.indicators.periods import previous_period, resolve_relative_period
@@ -57,7 +57,7 @@ def test_the_run_shows_counts_and_published_totals_never_a_suppressed_figure(
     state = flows_publish.publish(str(hub_root), MONTH, return_state=True)
     assert state.is_completed(), state.message
     assert state.message.startswith(f"{MONTH} v1: ") and "first version" in state.message
-    found = artifacts(state)
+    found = run_artifacts(state)
     assert {"publication-summary", "publication-totals", "publication-next-steps"} <= set(found)
     [summary] = json.loads(found["publication-summary"].data)
     assert summary == {"period": MONTH, "version": 1, "state": "draft", "cells": summary["cells"],
@@ -147,6 +147,6 @@ def test_a_programme_period_shows_progress_with_small_values_left_out(
     three_clients(hub_root)
     state = flows_publish.publish(str(hub_root), "kompleksines-kretinga", return_state=True)
     assert state.is_completed(), state.message
-    rows = {(r["service"], r["figure"]): r for r in json.loads(artifacts(state)["programme-progress"].data)}
+    rows = {(r["service"], r["figure"]): r for r in json.loads(run_artifacts(state)["programme-progress"].data)}
     persons = rows[("legal_consultation", "persons")]
     assert (persons["value"], persons["target"], persons["achieved"]) == (None, 16.0, None)  # 3 persons: small
