@@ -141,7 +141,8 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
         ("link.stages", 3, "write")]
     engine = open_warehouse(Workspace(hub_root).database_url)
     with engine.connect() as connection:
-        assert connection.execute(select(linkage_runs.c.scorer)).scalars().all() == ["model"]
+        assert connection.execute(select(linkage_runs.c.scorer, linkage_runs.c.household_share)).all() == [
+            ("model", 0.0)]
     engine.dispose()
 
     module = flows_module("link")

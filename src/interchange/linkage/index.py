@@ -105,7 +105,8 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
         connection.execute(update(linkage_runs).where(linkage_runs.c.run_id == run_id).values(
             finished_at=datetime.now(UTC), records=summary.records, pairs_scored=summary.pairs_scored,
             pairs_linked=summary.pairs_linked, new_persons=summary.new_persons, merges=summary.merges,
-            splits=summary.splits, pairs_for_review=summary.pairs_for_review, households=summary.households))
+            splits=summary.splits, pairs_for_review=summary.pairs_for_review, households=summary.households,
+            household_share=summary.household_share))
     report(on_progress, "link.stages", 3, 3, "write")
     log.info("%s", summary.render())
     return summary

@@ -220,6 +220,10 @@ linkage_runs = Table(
     Column("splits", Integer),
     Column("pairs_for_review", Integer),
     Column("households", Integer),
+    Column("household_share", Float,
+           comment="the household guard: highest match probability of a pair at one address "
+                   "on which nothing personal agrees (estimated from the data); "
+                   "empty when the scorer has no guard"),
     comment="one row per run of link_persons",
 )
 
