@@ -17,6 +17,7 @@ from prefect.states import Completed, State
 
 from flows.alerts import alert_on_failure
 from interchange.ingest.run import describe_failure, failure_trace
+from interchange.linkage.backends import SparkUnavailable
 from interchange.linkage.index import LinkSummary, link_persons
 from interchange.linkage.pairs import configured_scorer
 from interchange.warehouse.engine import open_warehouse
@@ -41,6 +42,9 @@ def link_persons_task(workspace: Workspace) -> LinkSummary:
         engine = open_warehouse(workspace.database_url)
         with configured_scorer(settings.spark_master, settings.spark_config) as (name, scorer):
             return link_persons(engine, scorer=scorer, scorer_name=name, upper=settings.upper, lower=settings.lower)
+    except SparkUnavailable as exc:  # our own sentence: what to install or fix, no record
+        get_run_logger().error("linkage failed: %s", exc)
+        raise LinkFailed(str(exc)) from None
     except Exception as exc:
         get_run_logger().error("linkage failed: %s\n%s", describe_failure(exc), failure_trace(exc))
         # `from None`: a database error's message may quote a record.

@@ -8,6 +8,7 @@ both databases in tests/test_linkage_index.py.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,24 @@ def test_link_scores_on_spark_when_the_workspace_names_a_spark_master(
     engine.dispose()
 
 
+@pytest.mark.slow
+@sqlite_only
+def test_link_without_pyspark_tells_the_steward_what_to_install(
+        hub_root: Path, link_command: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = hub_root / "interchange.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "linkage:\n  spark_master: local[1]\n", encoding="utf-8")
+    send_three_persons(hub_root)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as on a hub installed without the spark extra
+    result = invoke("link", "--workspace", hub_root, "--lang", "en")
+    assert result.exit_code == 1
+    assert ("linkage failed, nothing changed: linkage.spark_master is set but PySpark is not installed: "
+            "pip install 'interchange[spark]' (and Java 17)") in result.output
+    engine = open_warehouse(Workspace(hub_root).database_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(linkage_runs.c.run_id)).all() == []
+    engine.dispose()
+
+
 def test_thresholds_come_from_interchange_yaml_and_must_be_in_order() -> None:
     from conftest import HUB_CONFIG
 
@@ -192,6 +211,8 @@ def test_thresholds_come_from_interchange_yaml_and_must_be_in_order() -> None:
     assert parse_config(HUB_CONFIG).linkage.spark_master is None  # DuckDB unless asked
     with pytest.raises(ConfigError, match=r"linkage.spark_config"):
         parse_config(HUB_CONFIG + "linkage:\n  spark_master: local[2]\n  spark_config: [a, b]\n")
+    with pytest.raises(ConfigError, match=r"linkage.spark_master: 'sprak://hub:7077' is not a Spark master URL"):
+        parse_config(HUB_CONFIG + "linkage:\n  spark_master: sprak://hub:7077\n")
 
 
 @pytest.mark.slow

@@ -7,29 +7,27 @@ calls, the move rule and the household guard are what a national run on Spark wo
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from linkage_kit import brothers, household, probability, register
 
+from interchange.linkage.backends import spark_session
 from interchange.linkage.model import PAIR_COLUMNS, score_pairs
 
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("interchange-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", "4")
-               .config("spark.pyspark.python", sys.executable)
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    # The session the link flow opens for `linkage.spark_master: local[2]`, shared by the tests.
+    with spark_session("local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}) as session:
+        session.sparkContext.setLogLevel("ERROR")
+        yield session
 
 
 def _both(records: pd.DataFrame, spark: object) -> pd.DataFrame:
@@ -39,14 +37,20 @@ def _both(records: pd.DataFrame, spark: object) -> pd.DataFrame:
                            indicator=True)
 
 
-def test_default_parameters_give_the_same_pairs_on_spark(spark: object) -> None:
+def test_default_parameters_give_the_same_pairs_on_spark(
+        spark: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A municipal-size set: the documented default m/u values, no training.
-    both = _both(household(extra=brothers()), spark)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the runs' spill and checkpoint files go
+    records = household(extra=brothers())
+    both = _both(records, spark)
     assert (both["_merge"] == "both").all()
     assert both.match_probability_spark.tolist() == pytest.approx(both.match_probability_duckdb.tolist(), abs=1e-9)
     assert (both.method_spark == both.method_duckdb).all()
     assert probability(both.rename(columns={"match_probability_spark": "match_probability"}),
                        "spc:M", "mimc:7") > 0.95
+    # Later runs in the same session: each one's checkpoints go to a directory of its own, removed after it.
+    assert score_pairs(records, spark=spark).equals(score_pairs(records, spark=spark))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_trained_model_on_spark_links_and_separates_the_same_people(
@@ -62,3 +66,17 @@ def test_trained_model_on_spark_links_and_separates_the_same_people(
     assert [pair for pair in sibling_pairs if probability(on_spark, *pair) > 0.5] == []
     linked = sum(probability(on_spark, f"a:{i}", f"b:{i}") > 0.5 for i in range(900))
     assert linked >= 0.97 * (900 - len(twice_wrong))
+
+
+def test_a_spark_session_that_cannot_start_is_explained(tmp_path: Path) -> None:
+    # In a process of its own: this one's Java gateway, once started, would be reused.
+    script = ("from interchange.linkage.backends import SparkUnavailable, spark_session\n"
+              "try:\n"
+              "    with spark_session('local[1]', {}):\n"
+              "        pass\n"
+              "except SparkUnavailable as exc:\n"
+              "    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, "JAVA_HOME": str(tmp_path / "no-java")})
+    assert done.stdout.startswith("cannot start a Spark session at linkage.spark_master 'local[1]' (")
+    assert "check that Java 17 is installed (JAVA_HOME)" in done.stdout

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 TABLE = "person_records"
+_CHECKPOINT_PREFIX = "interchange-spark-"
 
 __all__ = ["TABLE", "Backend", "DuckDBBackend", "SparkBackend", "SparkUnavailable", "spark_session"]
 
@@ -85,10 +86,15 @@ class SparkBackend:
         from splink import SparkAPI
 
         self.spark = spark
-        # Splink checkpoints its intermediate tables; without a directory it uses one under
-        # the working directory.
-        self._checkpoints = tempfile.TemporaryDirectory(prefix="interchange-spark-")
-        if not spark.sparkContext.getCheckpointDir():
+        # Splink writes its intermediate tables under the session's checkpoint directory. A
+        # caller's own directory (a cluster's shared storage) is kept; otherwise the run gets a
+        # private one, removed by close(). A session used for several runs still names the
+        # previous run's (removed) directory, which Spark would silently create again and
+        # nobody would remove: so ours is replaced too.
+        self._checkpoints: tempfile.TemporaryDirectory[str] | None = None
+        current = spark.sparkContext.getCheckpointDir()
+        if not current or _CHECKPOINT_PREFIX in current:
+            self._checkpoints = tempfile.TemporaryDirectory(prefix=_CHECKPOINT_PREFIX)
             spark.sparkContext.setCheckpointDir(self._checkpoints.name)
         self.api = SparkAPI(spark_session=spark)
 
@@ -105,7 +111,8 @@ class SparkBackend:
 
     def close(self) -> None:
         self.spark.catalog.dropTempView(TABLE)
-        self._checkpoints.cleanup()
+        if self._checkpoints is not None:
+            self._checkpoints.cleanup()
 
 
 @contextmanager
@@ -125,7 +132,14 @@ def spark_session(master: str, config: Mapping[str, str]) -> Iterator[SparkSessi
         builder = builder.config("spark.pyspark.python", sys.executable)
     for key, value in config.items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:
+        # PySpark says only that its Java gateway exited; Spark's reason went to stderr.
+        raise SparkUnavailable(
+            f"cannot start a Spark session at linkage.spark_master {master!r} ({type(exc).__name__}: {exc}); "
+            "check that Java 17 is installed (JAVA_HOME) and the master answers; Spark's own message is "
+            "on the worker's standard error") from None
     try:
         yield session
     finally:

@@ -173,6 +173,16 @@ class LinkageSettings(_Strict):
             raise ValueError(f"upper ({upper}) is below lower ({lower})")
         return upper
 
+    @field_validator("spark_master")
+    @classmethod
+    def _spark_url(cls, master: str | None) -> str | None:
+        # Spark's own rule; checked here so that a typo is a config error, not a Java gateway
+        # that exits during the nightly run.
+        if master is not None and not (master == "yarn" or master.startswith(("local", "spark://", "k8s://"))):
+            raise ValueError(f"{master!r} is not a Spark master URL: yarn, or local[N], spark://host:port, "
+                             "k8s://https://host:port")
+        return master
+
 
 class AlertSettings(_Strict):
     """Where failure alerts go: a JSON webhook whose URL is in an environment variable (never in the file)."""
