@@ -7,25 +7,15 @@ from datetime import date
 
 import pandas as pd
 
-from interchange.contract.personal_code import check_digit, parse_personal_code
+from interchange.contract.personal_code import check_digit
 from interchange.demo.synthetic import make_people
-from interchange.partner.bloom import BloomEncoder, to_text
+from interchange.linkage.model import ADDRESS_COLUMNS, NAME_PAIR_COLUMNS, RECORD_COLUMNS
 from interchange.partner.keys import PseudonymKey
-from interchange.partner.normalise import (
-    name_pair,
-    normalise_birth_date,
-    normalise_house_number,
-    normalise_locality,
-    normalise_name,
-    normalise_postcode,
-    normalise_street,
-    surname_root,
-)
-from interchange.partner.pseudonyms import field_token, person_pseudonym
+from interchange.partner.pseudonymise import IdentifierEncoder
 
 KEY = PseudonymKey(bytes(range(32)))  # a test key; never used for real data
-_BLOOMS = {f: BloomEncoder(KEY, f)
-           for f in ("given_name", "surname", "name_pair", "birth_date", "street", "locality")}
+_ENCODER = IdentifierEncoder(KEY, today=None)
+_COLUMNS = (*RECORD_COLUMNS, *ADDRESS_COLUMNS, *NAME_PAIR_COLUMNS)
 KRETINGA = ("Vilniaus g.", "12-5", "Kretinga", "LT-97111")
 
 
@@ -34,47 +24,19 @@ def valid_code(prefix: str) -> str:
     return prefix + str(check_digit(prefix))
 
 
-def _encode(field: str, value: str) -> tuple[str | None, str | None]:
-    bits = _BLOOMS[field].encode(value)
-    return field_token(KEY, field, value), (to_text(bits) if bits else None)
-
-
 def person(uid: str, given: str, surname: str, born: date | None, *, code: str | None = None,
            sex: str | None = None, municipality: str | None = "LT-22",
            address: tuple[str, str, str, str] | None = None) -> dict:
-    """One record as the partner kit would pseudonymise it; address = street, house, locality, postcode."""
-    pseudonym = None
-    if code is not None:
-        parsed = parse_personal_code(code)
-        assert not isinstance(parsed, str), parsed
-        pseudonym, born, sex = person_pseudonym(KEY, parsed), parsed.birth_date, parsed.sex
-    given_n, surname_n = normalise_name(given), normalise_name(surname)
-    birth_n = normalise_birth_date(born) if born else ""
-    given_token, given_bloom = _encode("given_name", given_n)
-    surname_token, surname_bloom = _encode("surname", surname_n)
-    birth_token, birth_bloom = _encode("birth_date", birth_n)
-    pair_token, pair_bloom = _encode("name_pair", name_pair(given_n, surname_n))
-    return {
-        "uid": uid, "person_pseudonym": pseudonym,
-        "given_name_token": given_token, "surname_token": surname_token,
-        "surname_root_token": field_token(KEY, "surname_root", surname_root(surname_n)),
-        "birth_date_token": birth_token, "given_name_bloom": given_bloom,
-        "surname_bloom": surname_bloom, "birth_date_bloom": birth_bloom,
-        "name_pair_token": pair_token, "name_pair_bloom": pair_bloom,
-        "birth_year": born.year if born else None, "sex": sex, "municipality": municipality,
-    } | _address(address)
+    """One record as the partner kit pseudonymises it; address = street, house, locality, postcode.
 
-
-def _address(address: tuple[str, str, str, str] | None) -> dict:
+    A personal code gives the pseudonym, birth date and sex, as in the kit.
+    """
     street, house, locality, postcode = address or ("", "", "", "")
-    street_token, street_bloom = _encode("street", normalise_street(street))
-    locality_token, locality_bloom = _encode("locality", normalise_locality(locality))
-    return {
-        "street_token": street_token, "street_bloom": street_bloom,
-        "house_number_token": field_token(KEY, "house_number", normalise_house_number(house)),
-        "locality_token": locality_token, "locality_bloom": locality_bloom,
-        "postcode_token": field_token(KEY, "postcode", normalise_postcode(postcode)),
-    }
+    ids = {"personal_code": code, "given_name": given, "surname": surname, "birth_date": born,
+           "street": street, "house_number": house, "locality": locality, "postcode": postcode}
+    encoded, problems = _ENCODER.person(ids, 1, columns={}, contract={}, contract_columns={})
+    assert problems == [], problems
+    return dict.fromkeys(_COLUMNS) | {"sex": sex, "municipality": municipality} | encoded | {"uid": uid}
 
 
 ONA_CODE = valid_code("4850314123")  # female, born 1985-03-14
