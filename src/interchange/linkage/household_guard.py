@@ -86,8 +86,9 @@ def household_evidence(table: pd.DataFrame, settings: MatchSettings) -> Househol
         lo, ro = left[start:start + _CHUNK], right[start:start + _CHUNK]
         surname = _agrees(table, lo, ro, ("surname_token", "surname_root_token"), "surname",
                           settings.household_name_dice)
-        given = _given_agrees(table, lo, ro, settings)[surname]
-        birth = _birth_agrees(table, lo, ro, settings)[surname]
+        lo, ro = lo[surname], ro[surname]
+        given = _given_agrees(table, lo, ro, settings)
+        birth = _birth_agrees(table, lo, ro, settings)
         counts += [np.sum(given & birth), np.sum(given & ~birth), np.sum(~given & birth),
                    np.sum(~given & ~birth)]
     return HouseholdEvidence(*(int(c) for c in counts))
