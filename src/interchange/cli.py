@@ -51,6 +51,19 @@ JsonOption = Annotated[
 LimitOption = Annotated[int, typer.Option(help="Print at most this many problems.")]
 
 
+@app.callback()
+def _check_clock() -> None:
+    # INTERCHANGE_TODAY sets the day for every command (interchange.clock): a wrong one stops
+    # here with what was expected, not as a traceback from whichever command reads the day first.
+    from interchange.clock import ClockError, today
+    from interchange.operations.messages import default_lang
+
+    try:
+        today()
+    except ClockError as exc:
+        fail(default_lang(), "error", exc, code=2)
+
+
 
 def _fail(exc: ProblemError, lang: Lang) -> None:
     for problem in exc.problems:

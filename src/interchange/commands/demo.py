@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,6 +12,7 @@ import typer
 
 from interchange.commands.common import (
     StewardLangOption,
+    fail,
     flows_module,
     prepare_prefect,
     show_progress,
@@ -18,6 +20,7 @@ from interchange.commands.common import (
 )
 
 if TYPE_CHECKING:
+    from interchange.demo.scenario import Period
     from interchange.workspace.layout import Workspace
 
 
@@ -32,6 +35,10 @@ def demo(
         help="--scale national only: distinct persons (default 1,000,000; ten contacts each). The Kretinga "
              "demo's population follows Kretinga's calibration.", hidden=True)] = None,
     lang: StewardLangOption = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="YYYY-MM-DD",
+        help="Run the demo as on this day (default: today): its year is the 365 days before it. The same "
+             "day and seed give byte-identical drops and the same figures.")] = None,
     scale: Annotated[Scale, typer.Option(
         help="kretinga: the end-to-end demo; national: only write a national-size data set (60 municipalities, "
              "~1M persons, ~10M contacts) as hub drops with its truth into --dir, for benchmarks.")] = Scale.KRETINGA,
@@ -39,14 +46,19 @@ def demo(
     """Run the whole system on synthetic Kretinga data and check it against the generator's ground truth.
 
     Partners pseudonymise and check their extracts; the hub runs the Prefect `pipeline` flow
-    (ingest → link → publish) on a fresh SQLite workspace, a steward approves the
-    publications (exports to outbox/ministry/), and every receipt and published total is
-    compared with the ground truth. Without PREFECT_API_URL a temporary local Prefect server
+    (ingest → link) on a fresh SQLite workspace; a steward decides the review queue (the
+    generator's ground truth plays the steward); the pipeline runs again (link with the
+    decisions → publish); the steward approves the publications (exports to
+    outbox/ministry/), and every receipt and published total is compared with the ground
+    truth. Without PREFECT_API_URL a temporary local Prefect server
     runs for the demo. Every line is in Lithuanian or English (--lang); progress bars for the
     pipeline in a terminal only. Exit 0: everything as the ground truth says; 1: a mismatch.
     """
+    day = _day(as_of, steward_lang(lang))
     if scale is Scale.NATIONAL:
-        _national(directory, persons or 1_000_000)
+        from interchange.demo.scenario import default_period
+
+        _national(directory, persons or 1_000_000, default_period(day))
         return
     from prefect.settings import get_current_settings
 
@@ -72,17 +84,27 @@ def demo(
     note = say("demo.prefect_server", language, api=api) if api else say("demo.prefect_temporary", language)
     try:
         code = run_demo(directory, persons=persons, echo=typer.echo, pipeline=run_pipeline, lang=language,
-                        engine_label=say("demo.engine_prefect", language), prefect_note=note)
+                        as_of=day, engine_label=say("demo.engine_prefect", language), prefect_note=note)
     finally:
         splink.setLevel(level)
     raise typer.Exit(code)
 
 
-def _national(directory: Path, persons: int) -> None:
+def _day(text: str | None, lang: str) -> date | None:
+    from interchange.clock import ClockError, parse_day
+
+    try:
+        return None if text is None else parse_day(text)
+    except ClockError as exc:
+        fail(lang, "error", f"--as-of: {exc}", code=2)
+
+
+def _national(directory: Path, persons: int, period: Period) -> None:
     """The national data set only: generating it takes minutes; ingesting it is a benchmark's job."""
     from interchange.demo.national import generate_national
 
-    truth = generate_national(directory, persons=persons, contacts=10 * persons, progress=typer.echo)
+    truth = generate_national(directory, persons=persons, contacts=10 * persons, period=period,
+                              progress=typer.echo)
     totals = truth.totals
     typer.echo(f"{totals['persons']} persons, {totals['contacts']} contacts in {truth.seconds:.0f} s; "
                f"truth: {directory / 'national-truth.json'}; organisations for interchange.yaml: "

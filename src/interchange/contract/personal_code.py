@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from interchange import clock
+
 _DIGITS_11 = re.compile(r"[0-9]{11}")  # not \d: it also matches Arabic-Indic and other digits
 _CENTURY_BASE = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
 _WEIGHTS_FIRST = (1, 2, 3, 4, 5, 6, 7, 8, 9, 1)
@@ -78,7 +80,7 @@ def parse_personal_code(text: str, *, today: date | None = None) -> PersonalCode
         ``code.format``, ``code.century``, ``code.birth_date``, ``code.future`` or
         ``code.checksum``. Never raises on bad input.
     """
-    return _validate(text, today=today or date.today())
+    return _validate(text, today=today or clock.today())
 
 
 def looks_like_personal_code(value: object) -> bool:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from interchange import clock
 from interchange.contract.codes import (
     AMBIGUOUS_SEX,
     MUNICIPALITY_CODES,
@@ -76,13 +77,13 @@ def _calendar_date(value: object) -> object:
 
 
 def _not_in_future(value: date | None) -> date | None:
-    if value is not None and value > date.today():
+    if value is not None and value > clock.today():
         raise _fail("value.future")
     return value
 
 
 def _past_year(value: int | None) -> int | None:
-    if value is not None and value > date.today().year:
+    if value is not None and value > clock.today().year:
         raise _fail("value.future")
     return value
 

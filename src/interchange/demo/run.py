@@ -3,11 +3,17 @@
 Each partner's raw extracts (the social services centre's Windows-1257 CSV, the women's
 centre's XLSX, the day-activity centre's and the social support division's UTF-8 CSV) are
 generated with their ground truth, pseudonymised and checked on the "partner's machine".
-The hub then runs ingest → link → publish on a fresh SQLite workspace (the CLI passes the
-Prefect `pipeline` flow as a callable), a steward approves the
-publications, which writes the ministry's exports, and the demo checks itself against the
-ground truth: every receipt (rows read, loaded, quarantined by row, held) and every
-published indicator total. Nothing here imports Prefect.
+The hub then runs ingest → link on a fresh SQLite workspace (the CLI passes the Prefect
+`pipeline` flow as a callable); a steward works through the review queue, with the ground
+truth playing the steward who knows the families; the pipeline runs again to link with
+those decisions and publish; the steward approves the publications, which writes the
+ministry's exports; and the demo checks itself against the ground truth: every receipt
+(rows read, loaded, quarantined by row, held) and every published indicator total.
+Nothing here imports Prefect.
+
+The demo runs as on one day (`as_of`, default today): its year is the 365 days before it,
+and the whole run reads "today" from that day (interchange.clock), so the same seed and
+day give byte-identical drops and the same figures on any machine and any date.
 
 Every line it prints comes from the message catalogue (interchange.operations.messages,
 keys `demo.*`) in Lithuanian or English, through the steward commands' own renderers where
@@ -17,20 +23,23 @@ pipeline steps and outcomes by the same words as `interchange pipeline`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from interchange import clock
 from interchange.contract.records import Kind
-from interchange.demo.scenario import PROGRAMME_CODE
+from interchange.demo.scenario import PROGRAMME_CODE, default_period
 from interchange.demo.synthetic import DEMO_SEED, TRUTH_FILE, generate_demo_data
-from interchange.operations.messages import TEXT, render_publication, say, state_name
+from interchange.operations.messages import TEXT, render_publication, render_review, say, state_name
 from interchange.partner.check import check_drop
-from interchange.partner.keys import load_key, write_new_key
+from interchange.partner.keys import PseudonymKey, write_new_key
 from interchange.partner.pseudonymise import pseudonymise_file
 
 if TYPE_CHECKING:
@@ -57,7 +66,21 @@ class StepReport(Protocol):
 
 
 Pipeline = Callable[["Workspace", list[str]], Sequence[StepReport]]
-"""Runs ingest → link → publish of the periods on a workspace, even with a held batch."""
+"""Runs ingest → link, then publish of the periods (none: no publish step), even with a held batch."""
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the review step found and decided: the steward's workload on this day."""
+
+    persons_linked: int  # persons the model gave more than one record on its own
+    records_linked: int  # the records of those persons
+    same: int  # open pairs the steward (the truth) decided to be one person
+    different: int  # ... and two persons
+
+    @property
+    def pairs(self) -> int:
+        return self.same + self.different
 
 
 @dataclass(frozen=True)
@@ -72,69 +95,132 @@ class Published:
 
 
 def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | None = None,
-             seed: int = DEMO_SEED, lang: str = "en", engine_label: str | None = None,
+             seed: int = DEMO_SEED, as_of: date | None = None, lang: str = "en", engine_label: str | None = None,
              prefect_note: str | None = None) -> int:
-    """Run the demo in `directory`; 0 when every step did what the ground truth says, else 1.
+    """Run the demo in `directory` as on `as_of`; 0 when every step did what the ground truth says, else 1.
 
     Args:
         directory: The demo's folder (partner files, drops, the hub's workspace in hub/).
         echo: Where the lines for the user go.
-        pipeline: Runs the hub's ingest → link → publish (the CLI passes the Prefect flow).
+        pipeline: Runs the hub's ingest → link (→ publish) (the CLI passes the Prefect flow).
         persons: Not used: the population follows Kretinga's calibration (kept for the CLI option).
         seed: The generator's seed; the same seed and day give the same files.
+        as_of: The day the demo runs as if it were today (default: the clock's today).
         lang: The language of every line: "lt" or "en".
         engine_label: How the hub's steps run, for the user (default: "the pipeline" in `lang`).
         prefect_note: Where to see the flow runs, for the last step's list.
     """
     del persons
-    directory = directory.resolve()
+    day = as_of or clock.today()
+    with clock.pinned(day):
+        return _run_demo(directory.resolve(), echo=echo, pipeline=pipeline, seed=seed, day=day, lang=lang,
+                         engine=engine_label or say("demo.engine_default", lang), prefect_note=prefect_note)
+
+
+def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day: date, lang: str, engine: str,
+              prefect_note: str | None) -> int:
     partner = directory / "partner"  # stands for the partners' own machines
     drops = directory / "drops"
+    shutil.rmtree(drops, ignore_errors=True)  # the demo's own folder: no drop of another day stays behind
     for folder in (partner, drops):
         folder.mkdir(parents=True, exist_ok=True)
     key_path = partner / "kretinga.key"
-    key = load_key(key_path) if key_path.exists() else write_new_key(key_path)
+    key = demo_key(key_path, seed)
 
-    truth = generate_demo_data(partner / "extracts", seed=seed, truth_path=directory / TRUTH_FILE)
+    truth = generate_demo_data(partner / "extracts", seed=seed, period=default_period(day),
+                               truth_path=directory / TRUTH_FILE)
     period = truth.scenario.period
-    echo(say("demo.title", lang, start=period.start, end=period.end, directory=directory))
+    echo(say("demo.title", lang, as_of=day, start=period.start, end=period.end, seed=seed, directory=directory))
     echo(render_heading(1, lang, files=len(truth.files), persons=len(truth.scenario.people)))
-    partner_ok = all([_partner_step(extract, drops, key, echo, lang) for extract in truth.files])
+    made_at = drops_made_at(day)
+    partner_ok = all([_partner_step(extract, drops, key, made_at, echo, lang) for extract in truth.files])
     if partner_ok:
         _echo_partners(truth, echo, lang)
 
     root = directory / "hub"
     workspace = _fresh_hub(root, truth, drops)
     periods = publish_periods(truth)
-    echo(render_heading(2, lang, engine=engine_label or say("demo.engine_default", lang),
-                        periods=say("demo.and", lang).join(periods)))
+    echo(render_heading(2, lang, engine=engine))
     echo(say("demo.held_note", lang))
-    steps = pipeline(workspace, periods)
-    hub_ok = all(step.outcome == "ran" for step in steps)
+    steps = list(pipeline(workspace, []))
+    linked = bool(steps) and all(step.outcome == "ran" for step in steps)
     receipts = read_receipts(workspace)
 
     from interchange.warehouse.engine import open_warehouse
 
-    engine = open_warehouse(workspace.database_url)
+    engine_ = open_warehouse(workspace.database_url)
     try:
         if steps:
-            echo(render_hub_steps(_in_words(steps, engine, receipts, periods, lang), lang))
+            echo(render_hub_steps(_in_words(steps, engine_, receipts, [], lang), lang))
         echo(render_heading(3, lang, count=len(receipts)))
         receipts_ok = check_receipts(truth, receipts, echo, lang)
-        published = [] if not hub_ok else approve_and_check(engine, workspace, truth, periods, echo, lang)
+        review = None
+        if linked:
+            review = review_as_steward(engine_, truth, _link_summary(steps), echo, lang)
+            echo(say("demo.relink", lang, engine=engine, periods=say("demo.and", lang).join(periods)))
+            steps = list(pipeline(workspace, periods))
+            echo(render_hub_steps(_in_words(steps, engine_, read_receipts(workspace), periods, lang), lang))
+        hub_ok = review is not None and all(step.outcome == "ran" for step in steps)
+        published = [] if not hub_ok else approve_and_check(engine_, workspace, truth, periods, echo, lang)
         figures_ok = hub_ok and len(published) == len(periods) and all(not p.wrong for p in published)
-        progress = _progress_text(engine, workspace, lang) if hub_ok else ""
+        progress = _progress_text(engine_, workspace, lang) if hub_ok else ""
     finally:
-        engine.dispose()
+        engine_.dispose()
     if progress:
-        echo(render_heading(6, lang))
+        echo(render_heading(7, lang))
         echo(_indent(progress.rstrip()))
         echo(say("demo.progress_hint", lang, programme=PROGRAMME_CODE, root=workspace.root))
-    echo(render_heading(7, lang))
+    echo(render_heading(8, lang))
     echo(render_where(_where(directory, workspace, key_path, receipts, published, prefect_note, lang), lang))
     ok = partner_ok and hub_ok and receipts_ok and figures_ok
     echo("\n" + say("demo.passed" if ok else "demo.failed", lang))
     return 0 if ok else 1
+
+
+def demo_key(path: Path, seed: int) -> PseudonymKey:
+    """The partners' key of the demo, derived from the seed so that the same seed gives the same drops.
+
+    A real key is never derived from anything: `interchange keygen` draws it from the
+    operating system's random source.
+    """
+    path.unlink(missing_ok=True)  # the demo's own folder
+    return write_new_key(path, secret=hashlib.sha256(f"interchange demo key, seed {seed}".encode()).digest())
+
+
+def drops_made_at(day: date) -> datetime:
+    """When the demo's partners made their drops: the evening before `day` (their year ends that day)."""
+    return datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=17)
+
+
+def _link_summary(steps: Sequence[StepReport]) -> Any:
+    return next((step.summary for step in steps if step.name == "link"), None)
+
+
+def review_as_steward(engine: Engine, truth: GroundTruth, linked: Any, echo: Echo, lang: str = "en") -> Review:
+    """Step 4: the open review queue as `interchange review list` shows it, each pair decided as the truth says.
+
+    The ground truth plays a steward who knows the families: two records are the same
+    person exactly when the generator made them from one person.
+    """
+    from interchange.linkage.records import split_uid
+    from interchange.linkage.review import Decision, decide_pair, open_pairs
+
+    echo(render_heading(4, lang))
+    pairs = open_pairs(engine)
+    echo(_indent(render_review(pairs, len(pairs), lang)))
+    same = different = 0
+    for pair in pairs:
+        one = truth.person_of(*split_uid(pair.uid_l)) == truth.person_of(*split_uid(pair.uid_r))
+        decision = Decision.SAME if one else Decision.DIFFERENT
+        decide_pair(engine, pair.pair_id, decision, decided_by=STEWARD, note="demo: the generator's ground truth")
+        same, different = same + one, different + (not one)
+        echo(say("demo.review_decided", lang, pair=pair.pair_id, decision=decision.value,
+                 truth=say("demo.truth_same" if one else "demo.truth_different", lang)))
+    review = Review(persons_linked=getattr(linked, "persons_linked", 0),
+                    records_linked=getattr(linked, "records_linked", 0), same=same, different=different)
+    echo(say("demo.review_workload", lang, linked=review.persons_linked, records=review.records_linked,
+             pairs=review.pairs, same=review.same, different=review.different))
+    return review
 
 
 @dataclass(frozen=True)
@@ -159,9 +245,9 @@ def _in_words(steps: Sequence[StepReport], engine: Engine, receipts: list[Receip
         detail = step.detail
         period = next(publishing, None) if step.name == "publish" else None
         if step.outcome == "ran" and step.name == "ingest":
-            detail = say("demo.ingest_detail", lang, batches=len(receipts),
-                         loaded=sum(r.counts.loaded for r in receipts),
-                         quarantined=sum(r.counts.quarantined for r in receipts), held=sum(r.held for r in receipts))
+            run = step.summary.receipts if step.summary is not None else receipts  # this run's batches only
+            detail = say("demo.ingest_detail", lang, batches=len(run), loaded=sum(r.counts.loaded for r in run),
+                         quarantined=sum(r.counts.quarantined for r in run), held=sum(r.held for r in run))
         elif step.outcome == "ran" and step.name == "link" and step.summary is not None:
             run = step.summary
             detail = say("demo.link_detail", lang, persons=run.persons, new=run.new_persons, merges=run.merges,
@@ -188,12 +274,12 @@ def render_hub_steps(steps: Sequence[StepReport], lang: str) -> str:
 
 
 def render_heading(step: int, lang: str, **values: object) -> str:
-    """The numbered heading of one of the demo's seven steps, after a blank line."""
+    """The numbered heading of one of the demo's eight steps, after a blank line."""
     return "\n" + say(f"demo.step{step}", lang, **values)
 
 
 def render_where(places: Sequence[tuple[str, dict[str, object]]], lang: str) -> str:
-    """Step 7's list: each place's label (`demo.where.<name>`), aligned, then its note with the values."""
+    """Step 8's list: each place's label (`demo.where.<name>`), aligned, then its note with the values."""
     labels = [say(f"demo.where.{name}", lang) for name, _ in places]
     width = max((len(label) for label in labels), default=0) + 2
     return "\n".join(f"   {label.ljust(width)}{say(f'demo.where.{name}_note', lang, **values)}"
@@ -227,13 +313,15 @@ def publish_periods(truth: GroundTruth) -> list[str]:
     return [*quarters[-1:], PROGRAMME_CODE]
 
 
-def _partner_step(extract: ExtractFile, drops: Path, key: object, echo: Echo, lang: str) -> bool:
+def _partner_step(extract: ExtractFile, drops: Path, key: PseudonymKey, made_at: datetime, echo: Echo,
+                  lang: str) -> bool:
     """Pseudonymise (unless the file has no identifiers) and check one extract; True when as expected."""
     folder = drops / extract.org
     folder.mkdir(parents=True, exist_ok=True)
     drop = folder / extract.drop_name
     if extract.pseudonymise:
-        made = pseudonymise_file(extract.path, drop, org=extract.org, kind=Kind(extract.kind), key=key)  # type: ignore[arg-type]
+        made = pseudonymise_file(extract.path, drop, org=extract.org, kind=Kind(extract.kind), key=key,
+                                 created_at=made_at)
         made_ok = made.rows_accepted == extract.expected_accepted and not made.errors
     else:
         shutil.copy2(extract.path, drop)
@@ -337,7 +425,7 @@ def approve_and_check(engine: Engine, workspace: Workspace, truth: GroundTruth, 
     from interchange.indicators.publications import approve, get_publication
 
     approved = []
-    echo(render_heading(4, lang))
+    echo(render_heading(5, lang))
     for period in periods:
         publication, exports = approve(engine, workspace, period, get_publication(engine, period).version,
                                        by=STEWARD)
@@ -345,7 +433,7 @@ def approve_and_check(engine: Engine, workspace: Workspace, truth: GroundTruth, 
         echo("   " + render_publication(publication, lang))
         echo(say("demo.exports", lang, count=len(exports),
                  folder=exports[0].parent if exports else say("demo.no_exports", lang)))
-    echo(render_heading(5, lang))
+    echo(render_heading(6, lang))
     checked = []
     for publication, exports in approved:
         result = check_publication(engine, truth, publication, exports)
@@ -355,7 +443,7 @@ def approve_and_check(engine: Engine, workspace: Workspace, truth: GroundTruth, 
 
 
 def render_totals(result: Published, lang: str) -> str:
-    """Step 5's line for one publication: how many totals equal the truth, or what differs."""
+    """Step 6's line for one publication: how many totals equal the truth, or what differs."""
     period = result.publication.period
     if result.wrong:
         return say("demo.totals_mismatch", lang, period=period, items="; ".join(

@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from interchange import clock
 from interchange.demo.population import Family, Human, Population
 
 SPC = "kretingos-spc"  # social services centre
@@ -56,7 +57,7 @@ class Period:
 
 def default_period(today: date | None = None) -> Period:
     """The 365 days up to yesterday: inside the hub's default 366-day window on `today`."""
-    end = (today or date.today()) - timedelta(days=1)
+    end = (today or clock.today()) - timedelta(days=1)
     return Period(end - timedelta(days=364), end)
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from interchange import clock
 from interchange.workspace.config import WorkspaceConfig
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -110,7 +111,7 @@ def resolve_relative_period(text: str, now: datetime | None = None, *,
     cleaned = str(text).strip()
     if cleaned not in RELATIVE_PERIODS:
         return cleaned
-    moment = now or datetime.now(ZoneInfo(time_zone))
+    moment = now or clock.now(ZoneInfo(time_zone))
     if moment.tzinfo is None:
         raise ValueError("resolve_relative_period needs a time-zone-aware moment")
     today = moment.astimezone(ZoneInfo(time_zone)).date()

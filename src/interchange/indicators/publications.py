@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from interchange import clock
 from interchange.indicators.cells import ALL, DIMENSIONS, PROTECTION_COLUMNS, plain
 from interchange.indicators.lineage import (
     InputBatch,
@@ -162,7 +163,7 @@ def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *
     re-open it first. Earlier drafts of the period become superseded.
     """
     frame = normalise_cells(cells)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     try:
         with engine.begin() as connection:
             _serialise(connection, period.label)
@@ -361,7 +362,7 @@ def approve_version(engine: Engine, period: str, version: int | None, *, by: str
 
     Only the latest version can be approved, and only while it is a draft.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     with engine.begin() as connection:
         _serialise(connection, period)
         latest = _latest(connection, period)
@@ -424,7 +425,7 @@ def reopen_period(engine: Engine, period: str, *, by: str, reason: str,
     """
     if not reason.strip():
         raise PublicationError("say why the period is re-opened (--reason); it is kept with the version")
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     with engine.begin() as connection:
         _serialise(connection, period)
         latest = _latest(connection, period)

@@ -11,12 +11,13 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from interchange import clock
 from interchange.contract.problems import Problem, warning
 from interchange.contract.receipt import (
     MAX_LISTED_PROBLEMS,
@@ -75,7 +76,7 @@ def judge(connection: Connection, batch: ValidatedBatch, org: str, judging: Judg
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def claim_batch(connection: Connection, **values: Any) -> int:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from interchange import clock
+
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
 
@@ -39,7 +41,7 @@ MAX_UNEXPECTED_ROWS = 50
 
 # The one place where batch thresholds and their defaults are documented.
 DEFAULT_PARAMETERS: dict[str, Any] = {
-    # Last day a record may be dated; None means date.today() at call time.
+    # Last day a record may be dated; None means clock.today() at call time.
     "today": None,
     # Latest plausible birth year; None means the year of `today`.
     "current_year": None,
@@ -176,7 +178,7 @@ def _gx_suite(suite: dict) -> Any:
 def resolve_parameters(parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """DEFAULT_PARAMETERS overlaid with `parameters`, with the date defaults filled in."""
     resolved = {**DEFAULT_PARAMETERS, **(parameters or {})}
-    today = _as_date(resolved["today"]) or date.today()
+    today = _as_date(resolved["today"]) or clock.today()
     resolved["today"] = today
     resolved["current_year"] = int(resolved["current_year"] or today.year)
     resolved["period_start"] = _as_date(resolved["period_start"]) or today - timedelta(days=DEFAULT_PERIOD_DAYS)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from interchange import clock
 from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus, Receipt
 from interchange.ingest.batches import Judging
@@ -35,7 +36,7 @@ def open_hub(workspace: Workspace, *, today: date | None = None) -> Hub:
     """The workspace's warehouse (schema upgraded) and judging settings."""
     workspace.make_folders()
     return Hub(workspace, open_warehouse(workspace.database_url),
-               Judging(workspace.config.expectations, today or date.today(), workspace.expectations_dir))
+               Judging(workspace.config.expectations, today or clock.today(), workspace.expectations_dir))
 
 
 def token_from_environment(source: HttpSourceConfig) -> str:

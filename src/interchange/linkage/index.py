@@ -14,11 +14,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, text, update
 
+from interchange import clock
 from interchange.linkage.clusters import Edge, cluster_records
 from interchange.linkage.households import link_households
 from interchange.linkage.keys import KeyEvent, assign_keys
@@ -53,6 +54,7 @@ class LinkSummary:
     households: int
     # The household guard's match share (linkage/household_guard.py) when the model scored.
     household_share: float | None = None
+    persons_linked: int = 0  # persons with more than one record
 
     def render(self) -> str:
         return (f"linkage run {self.run_id}: {self.records} person records -> {self.persons} persons "
@@ -81,7 +83,7 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
         default_name, scorer = default_scorer()
         scorer_name = scorer_name or default_name
     name = scorer_name or getattr(scorer, "__name__", type(scorer).__name__)
-    started = datetime.now(UTC)
+    started = clock.now()
     # Scoring may take minutes at national scale: it runs before the write transaction, so
     # that ingest (one writer at a time on SQLite) is not locked out meanwhile. The write
     # transaction reads the records again and scores again only if they changed.
@@ -98,12 +100,12 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
         if not current.equals(scored[0]):
             log.info("person records changed while scoring: scoring again")
             scored = (current, _score(scorer, current))
-        now = datetime.now(UTC)
+        now = clock.now()
         run_id = connection.execute(linkage_runs.insert().values(
             started_at=started, scorer=name[:64], upper=upper, lower=lower)).inserted_primary_key[0]
         summary = _run(connection, run_id, now, *scored, upper, lower)
         connection.execute(update(linkage_runs).where(linkage_runs.c.run_id == run_id).values(
-            finished_at=datetime.now(UTC), records=summary.records, pairs_scored=summary.pairs_scored,
+            finished_at=clock.now(), records=summary.records, pairs_scored=summary.pairs_scored,
             pairs_linked=summary.pairs_linked, new_persons=summary.new_persons, merges=summary.merges,
             splits=summary.splits, pairs_for_review=summary.pairs_for_review, households=summary.households,
             household_share=summary.household_share))
@@ -152,7 +154,8 @@ def _run(connection: Connection, run_id: int, now: datetime, records: pd.DataFra
         records_linked=sum(len(members) for members in clusters if len(members) > 1),
         pairs_scored=len(pairs), pairs_linked=len(edges), new_persons=plan.count("new"), merges=plan.count("merge"),
         splits=plan.count("split"), retired=len(plan.retired), pairs_for_review=for_review, households=households,
-        household_share=pairs.attrs.get("household_share"))
+        household_share=pairs.attrs.get("household_share"),
+        persons_linked=sum(len(members) > 1 for members in clusters))
 
 
 class _Explainer:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select, update
 
+from interchange import clock
 from interchange.linkage.pairs import agreements
 from interchange.warehouse.load import chunked
 from interchange.warehouse.tables import review_pairs
@@ -136,7 +136,7 @@ def decide_records(engine: Engine, uid_a: str, uid_b: str, decision: Decision, *
 
 def _record(connection: Connection, pair_id: int, decision: Decision, decided_by: str, note: str | None) -> None:
     connection.execute(update(review_pairs).where(review_pairs.c.pair_id == pair_id).values(
-        status=DECIDED, decision=decision.value, decided_at=datetime.now(UTC), decided_by=decided_by[:64],
+        status=DECIDED, decision=decision.value, decided_at=clock.now(), decided_by=decided_by[:64],
         note=note))
 
 

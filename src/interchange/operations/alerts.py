@@ -15,11 +15,11 @@ import os
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
+from interchange import clock
 from interchange.workspace.config import AlertSettings
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def alert_payload(event: str, **fields: Any) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"alert fields not allowed: {', '.join(sorted(unknown))}")
     return {"alert_version": ALERT_VERSION, "event": event, "hub": socket.gethostname(),
-            "sent_at": datetime.now(UTC).isoformat(timespec="seconds"), **fields}
+            "sent_at": clock.now().isoformat(timespec="seconds"), **fields}
 
 
 def send_alert(target: AlertTarget, payload: Mapping[str, Any]) -> bool:

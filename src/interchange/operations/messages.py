@@ -214,9 +214,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "stage.protect": ("smulkių langelių apsauga", "protecting small cells"),
     "stage.store": ("versijos išsaugojimas", "storing the version"),
     # --- demo (interchange demo: counts, codes and paths only) -------------------------------------
-    "demo.title": ("Interchange demonstracija: Kretingos partnerių metai {start} – {end}, sintetiniai duomenys, "
-                   "aplanke {directory}",
-                   "Interchange demo: the Kretinga partners' year {start} – {end}, synthetic data, in {directory}"),
+    "demo.title": ("Interchange demonstracija, tarsi šiandien būtų {as_of}: Kretingos partnerių metai {start} – "
+                   "{end}, sintetiniai duomenys (sėkla {seed}), aplanke {directory}",
+                   "Interchange demo as on {as_of}: the Kretinga partners' year {start} – {end}, synthetic data "
+                   "(seed {seed}), in {directory}"),
     "demo.step1": ("1. Partneriai: pradinių išrašų {files}, sintetinių asmenų {persons} (kodai, vardai, adresai) "
                    "→ pseudonimizuoti pateikimai",
                    "1. Partners: {files} raw extracts of {persons} synthetic persons (codes, names, addresses) "
@@ -228,8 +229,8 @@ TEXT: dict[str, tuple[str, str]] = {
                           "its planted bad rows {rows}"),
     "demo.partner_mismatch": ("   NESUTAMPA {org}/{name}: klaidingos eilutės {bad}, įdėtos {planted}",
                               "   MISMATCH {org}/{name}: bad rows {bad}, planted {planted}"),
-    "demo.step2": ("2. Centras: {engine} vykdo gavimą → susiejimą → publikavimą: {periods}",
-                   "2. Hub: {engine} runs ingest → link → publish {periods}"),
+    "demo.step2": ("2. Centras: {engine} vykdo gavimą → susiejimą",
+                   "2. Hub: {engine} runs ingest → link"),
     "demo.engine_default": ("konvejeris", "the pipeline"),
     "demo.engine_prefect": ("Prefect srautas „pipeline“", "the Prefect flow `pipeline`"),
     "demo.and": (" ir ", " and "),
@@ -260,30 +261,52 @@ TEXT: dict[str, tuple[str, str]] = {
                               "   MISMATCH {org}/{name}: expected read {read}, loaded {loaded}, quarantined rows "
                               "{rows}, held {held}"),
     "demo.receipts_mismatch": ("   kvitai: NESUTAMPA, žr. aukščiau", "   receipts: MISMATCH, see above"),
+    "demo.step4": ("4. Duomenų prižiūrėtojas peržiūri abejotinas poras („interchange review list“); prižiūrėtoją, "
+                   "pažįstantį šeimas, čia vaidina generatoriaus tikrieji duomenys",
+                   "4. A steward reviews the uncertain pairs (`interchange review list`); the generator's ground "
+                   "truth plays the steward who knows the families"),
+    "demo.review_decided": ("   pora {pair}: {decision} (tikrieji duomenys: {truth}) → interchange review decide "
+                            "{pair} {decision}",
+                            "   pair {pair}: {decision} (the truth: {truth}) → interchange review decide {pair} "
+                            "{decision}"),
+    "demo.truth_same": ("vienas asmuo", "one person"),
+    "demo.truth_different": ("du asmenys", "two persons"),
+    "demo.review_workload": ("   peržiūros darbas: modelis pats susiejo asmenų {linked} (įrašų {records}); žmogaus "
+                             "sprendimo reikėjo porų {pairs}, prižiūrėtojas nusprendė: tas pats {same}, skirtingi "
+                             "{different}",
+                             "   review workload: the model linked {linked} persons ({records} records) on its own; "
+                             "{pairs} pairs needed a person, the steward decided {same} same and {different} "
+                             "different"),
+    "demo.relink": ("   tada {engine} vykdomas dar kartą: gavimas (nieko naujo) → susiejimas su sprendimais → "
+                    "publikavimas: {periods}",
+                    "   then {engine} runs again: ingest (nothing new) → link with the decisions → publish "
+                    "{periods}"),
     "demo.yes": ("taip", "yes"),
     "demo.no": ("ne", "no"),
-    "demo.step4": ("4. Duomenų prižiūrėtojas patvirtina publikacijas („interchange approve“): eksportai ministerijai",
-                   "4. A steward approves the publications (`interchange approve`): exports for the ministry"),
+    "demo.step5": ("5. Duomenų prižiūrėtojas patvirtina publikacijas („interchange approve“): eksportai ministerijai",
+                   "5. A steward approves the publications (`interchange approve`): exports for the ministry"),
     "demo.exports": ("     → failų: {count}, aplanke {folder}", "     → {count} files in {folder}"),
     "demo.no_exports": ("(eksportų nėra)", "(no exports)"),
-    "demo.step5": ("5. Publikuotos sumos, palygintos su generatoriaus tikraisiais duomenimis:",
-                   "5. Published totals against the generator's ground truth:"),
+    "demo.step6": ("6. Publikuotos sumos, palygintos su generatoriaus tikraisiais duomenimis:",
+                   "6. Published totals against the generator's ground truth:"),
     "demo.totals_ok": ("   {period}: sumų, lygių tikrosioms reikšmėms: {equal}; paslėpta ministerijai (maži "
                        "skaičiai): {suppressed}, jų reikšmės centre lygios tikrosioms",
                        "   {period}: {equal} totals equal the true figures; {suppressed} suppressed for the ministry "
                        "(small counts), their hub values equal the true figures"),
     "demo.totals_mismatch": ("   NESUTAMPA {period}: {items}", "   MISMATCH {period}: {items}"),
     "demo.total_wrong": ("{code} tikroji {want}, rasta {got}", "{code} true {want}, found {got}"),
-    "demo.step6": ("6. Programos pažanga, palyginti su tikslais (prižiūrėtojų vaizdas: be atskleidimo apsaugos):",
-                   "6. Programme progress against its targets (the stewards' view: not disclosure-protected):"),
+    "demo.step7": ("7. Programos pažanga, palyginti su tikslais (prižiūrėtojų vaizdas: be atskleidimo apsaugos):",
+                   "7. Programme progress against its targets (the stewards' view: not disclosure-protected):"),
     "demo.progress_cols": ("paslauga|matas|reikšmė|tikslas|pasiekta", "service|figure|value|target|achieved"),
     "demo.whole_programme": ("(programa)", "(programme)"),
     "demo.progress_hint": ("   su rodiklių pavadinimais: interchange progress --programme {programme} -w {root}",
                            "   with the indicators' names: interchange progress --programme {programme} -w {root}"),
-    "demo.step7": ("7. Kur kas yra:", "7. Where everything is:"),
+    "demo.step8": ("8. Kur kas yra:", "8. Where everything is:"),
     "demo.where.key": ("partnerių raktas", "partner key"),
-    "demo.where.key_note": ("{path}  (lieka partneriams; centras jo niekada nemato)",
-                            "{path}  (stays with the partners; the hub never sees it)"),
+    "demo.where.key_note": ("{path}  (lieka partneriams; centras jo niekada nemato; demonstracijoje išvestas iš "
+                            "sėklos, kad pateikimai būtų atkuriami – tikras raktas: interchange keygen)",
+                            "{path}  (stays with the partners; the hub never sees it; derived from the seed in the "
+                            "demo so that its drops can be reproduced – a real key: interchange keygen)"),
     "demo.where.extracts": ("pradiniai išrašai", "raw extracts"),
     "demo.where.extracts_note": ("{path}/<organizacija>/  (vardai ir kodai: tik partneriams)",
                                  "{path}/<org>/  (names and codes: partners only)"),

@@ -12,11 +12,12 @@ import calendar
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from interchange import clock
 from interchange.ingest.run import SourceRef, configured_sources
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.tables import batches
@@ -62,7 +63,7 @@ def due_date(expected: ExpectedDrop, start: date) -> date:
 
 def overdue_drops(workspace: Workspace, engine: Engine, *, today: date | None = None) -> list[OverdueDrop]:
     """Every source with an expected drop that is past its day with nothing arrived this period."""
-    today = today or date.today()
+    today = today or clock.today()
     found = []
     for ref in configured_sources(workspace):
         expected = ref.source.expected_drop
@@ -109,7 +110,7 @@ class AlertLedger:
 
     def remember(self, overdue: Iterable[OverdueDrop]) -> None:
         seen = self._read()
-        seen.update({drop.key: datetime.now(UTC).isoformat(timespec="seconds") for drop in overdue})
+        seen.update({drop.key: clock.now().isoformat(timespec="seconds") for drop in overdue})
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(seen, indent=1, sort_keys=True), encoding="utf-8")

@@ -7,11 +7,11 @@ import hashlib
 import io
 import json
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from interchange import __version__
+from interchange import __version__, clock
 from interchange.contract.manifest import Manifest, manifest_path
 from interchange.contract.records import SCHEMA_VERSION, Kind, Record
 from interchange.contract.serialise import field_names, to_cells, to_json
@@ -84,7 +84,8 @@ class DropWriter:
         self.path.unlink(missing_ok=True)
 
 
-def write_manifest(writer: DropWriter, *, org: str, key_fingerprint: str | None) -> Path:
+def write_manifest(writer: DropWriter, *, org: str, key_fingerprint: str | None,
+                   created_at: datetime | None = None) -> Path:
     manifest = Manifest(
         org=org,
         kind=writer.kind,
@@ -93,7 +94,7 @@ def write_manifest(writer: DropWriter, *, org: str, key_fingerprint: str | None)
         row_count=writer.rows,
         schema_version=SCHEMA_VERSION,
         service_catalogue_version=CATALOGUE_VERSION,
-        created_at=datetime.now(UTC).replace(microsecond=0),
+        created_at=(created_at or clock.now()).replace(microsecond=0),
         generator=f"interchange {__version__}",
         key_fingerprint=key_fingerprint,
     )

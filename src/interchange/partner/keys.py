@@ -77,19 +77,22 @@ class PseudonymKey:
         return f"PseudonymKey(fingerprint={self._fingerprint!r}, bits={self.bits})"
 
 
-def generate_key_text() -> str:
-    """A new key file body: the explanatory comment header and 64 fresh hex characters."""
-    return _HEADER + secrets.token_hex(MINIMUM_BITS // 8) + "\n"
+def generate_key_text(secret: bytes | None = None) -> str:
+    """A new key file body: the explanatory comment header and 64 fresh hex characters (or `secret`'s)."""
+    return _HEADER + (secret.hex() if secret is not None else secrets.token_hex(MINIMUM_BITS // 8)) + "\n"
 
 
-def write_new_key(path: Path) -> PseudonymKey:
+def write_new_key(path: Path, *, secret: bytes | None = None) -> PseudonymKey:
     """Create a new key file readable only by its owner.
+
+    `secret` is for the demo and tests, whose drops must be reproducible; a real key is
+    always fresh from the operating system's random source.
 
     Raises:
         FileExistsError: when ``path`` already exists; an existing key is never replaced,
             because every pseudonym made with it would stop linking.
     """
-    text = generate_key_text()
+    text = generate_key_text(secret)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.fchmod(fd, 0o600)  # the umask can only remove bits, but be explicit

@@ -10,7 +10,7 @@ code that fails its checks is left out (never hashed) and the row keeps its othe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +164,8 @@ def _conflicts(code: PersonalCode, row: int, contract: dict[str, Any],
 
 
 def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: PseudonymKey,
-                      today: date | None = None, encoding: str | None = None) -> FileReport:
+                      today: date | None = None, encoding: str | None = None,
+                      created_at: datetime | None = None) -> FileReport:
     """Pseudonymise a raw extract into a drop file and its manifest.
 
     Args:
@@ -175,6 +176,7 @@ def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: Pse
         key: the partners' shared pseudonymisation key.
         today: the date codes and birth dates are checked against (default: today).
         encoding: force a CSV encoding instead of detecting it.
+        created_at: when the manifest says the drop was made (default: now).
 
     Returns:
         The report: counts and every problem with row, column and code. No drop is
@@ -193,12 +195,13 @@ def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: Pse
         if headers.fatal:
             return report
         _pseudonymise_rows(table.rows, headers, report, output, org=org, kind=kind,
-                           encoder=IdentifierEncoder(key, today), key=key)
+                           encoder=IdentifierEncoder(key, today), key=key, created_at=created_at)
     return report
 
 
 def _pseudonymise_rows(rows: Any, headers: HeaderMap, report: FileReport, output: Path, *,
-                       org: str, kind: Kind, encoder: IdentifierEncoder, key: PseudonymKey) -> None:
+                       org: str, kind: Kind, encoder: IdentifierEncoder, key: PseudonymKey,
+                       created_at: datetime | None = None) -> None:
     identifier_names = {c.name for c in RAW_IDENTIFIERS.get(kind, ())}
     id_columns = {h: n for h, n in headers.columns.items() if n in identifier_names}
     contract_map = HeaderMap(kind, {h: n for h, n in headers.columns.items()
@@ -218,7 +221,7 @@ def _pseudonymise_rows(rows: Any, headers: HeaderMap, report: FileReport, output
         writer.discard()
         return
     report.output = output
-    report.manifest = write_manifest(writer, org=org, key_fingerprint=key.fingerprint)
+    report.manifest = write_manifest(writer, org=org, key_fingerprint=key.fingerprint, created_at=created_at)
 
 
 def _write_rows(rows: Any, report: FileReport, writer: DropWriter, *, kind: Kind, org: str,

@@ -1,0 +1,85 @@
+"""The one clock: every "today" and "now" of Interchange comes from here.
+
+So that nothing depends on the day it runs, a test, the demo (`interchange demo --as-of`)
+and CI can set the day: in this process with `pinned(day)`, or for a whole command (and
+every process it starts) with the environment variable INTERCHANGE_TODAY=YYYY-MM-DD.
+
+Setting the day moves the calendar, not time: a pinned clock is the real clock shifted by
+whole days, fixed when the day was set, so it says the set day at that moment, keeps
+ticking, and passes midnight as a real one does. Durations, timeouts and the ages of files
+on disk are real time and do not come from here.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+ENVIRONMENT = "INTERCHANGE_TODAY"
+
+_lock = threading.Lock()
+# A stack rather than one value, so that pinned() blocks nest. Process-wide (not a context
+# variable): Prefect runs tasks in worker threads that must see the same day.
+_pins: list[timedelta] = []
+_from_environment: dict[str, timedelta] = {}
+
+
+class ClockError(ValueError):
+    """INTERCHANGE_TODAY holds something that is not a day."""
+
+
+def now(tz: tzinfo = UTC) -> datetime:
+    """The current moment in `tz` (UTC by default), on the set day when one is set."""
+    return datetime.now(tz) + _offset()
+
+
+def today(tz: tzinfo | None = None) -> date:
+    """The current day: in `tz` when given, else in the machine's local time zone."""
+    return (now(tz) if tz is not None else datetime.now() + _offset()).date()
+
+
+def parse_day(text: str) -> date:
+    """A day written YYYY-MM-DD, or ClockError saying what was expected."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ClockError(f"{text.strip()!r} is not a day: write it as YYYY-MM-DD, e.g. 2026-12-31") from None
+
+
+@contextmanager
+def pinned(day: date) -> Iterator[date]:
+    """Inside the block, today is `day` (then tomorrow, past midnight), in every thread."""
+    with _lock:
+        _pins.append(_shift_to(day))
+    try:
+        yield day
+    finally:
+        with _lock:
+            _pins.pop()
+
+
+def is_pinned() -> bool:
+    return bool(_pins) or bool(os.environ.get(ENVIRONMENT, "").strip())
+
+
+def _offset() -> timedelta:
+    if _pins:
+        return _pins[-1]
+    text = os.environ.get(ENVIRONMENT, "").strip()
+    if not text:
+        return timedelta(0)
+    with _lock:
+        if text not in _from_environment:
+            try:
+                day = parse_day(text)
+            except ClockError as exc:
+                raise ClockError(f"{ENVIRONMENT}: {exc}") from None
+            _from_environment[text] = _shift_to(day)
+        return _from_environment[text]
+
+
+def _shift_to(day: date) -> timedelta:
+    return timedelta(days=(day - datetime.now().date()).days)
