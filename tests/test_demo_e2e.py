@@ -6,8 +6,10 @@ the ministry's exported totals (and, where a total is suppressed, the hub's own 
 every receipt the partners get, the warehouse's batch bookkeeping, the linked figures of
 every period the truth knows, and the Prefect runs that did the work.
 
-The run speaks Lithuanian (--lang lt); the English lines are checked on the demo's pure
-renderers with fixed inputs, so the demo runs once.
+The run speaks Lithuanian (--lang lt) and is pinned to one day (--as-of AS_OF), on which the
+model leaves pairs for the steward to review; the English lines are checked on the demo's
+pure renderers with fixed inputs, so the demo runs once. tests/test_demo_calendar.py runs
+the same path without Prefect on days over two years.
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ from interchange.warehouse.tables import batches
 
 pytest_plugins = ["prefect_harness"]
 EXPORTS = ("cells.csv", "cells.xlsx", "metadata.json")
+AS_OF = date(2026, 12, 3)  # the day the demo first failed: two pairs to review, both one person
 
 
 @pytest.fixture(scope="module")
 def demo(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     directory = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(app, ["demo", "--dir", str(directory), "--lang", "lt"])
+    result = CliRunner().invoke(app, ["demo", "--dir", str(directory), "--lang", "lt", "--as-of", AS_OF.isoformat()])
     truth = json.loads((directory / TRUTH_FILE).read_text(encoding="utf-8"))
     return {"dir": directory, "hub": directory / "hub", "result": result, "truth": truth}
 
@@ -68,7 +71,7 @@ def test_demo_passes_and_says_where_everything_is(demo: dict[str, Any]) -> None:
     result = demo["result"]
     assert result.exit_code == 0, result.output
     output = result.output
-    for step in range(1, 8):
+    for step in range(1, 9):
         assert f"\n{step}. " in output
     assert output.splitlines()[-1].startswith("Demonstracija pavyko: kiekviena eilutė apskaityta")
     hub = demo["hub"]
@@ -78,9 +81,24 @@ def test_demo_passes_and_says_where_everything_is(demo: dict[str, Any]) -> None:
     assert "3. Kvitai: paketų 15, kiekvienam – kvitas partneriui" in lines
     assert any(line.startswith("   Paketų: 15; įkelta eilučių: ") for line in lines)  # interchange ingest's totals
     assert any(line.startswith("      sulaikė patikrinimas ") for line in lines)  # the planted held batch
-    assert any(line.split()[:2] == ["susiejimas", "įvykdyta"] for line in lines)  # steps as `interchange pipeline`
+    assert sum(line.split()[:2] == ["susiejimas", "įvykdyta"] for line in lines) == 2  # before and after review
+    # The steward's review, between the two links: the queue as `interchange review list` shows it, each
+    # pair decided as the truth says, and the workload.
+    review = lines.index("4. Duomenų prižiūrėtojas peržiūri abejotinas poras („interchange review list“); "
+                         "prižiūrėtoją, pažįstantį šeimas, čia vaidina generatoriaus tikrieji duomenys")
+    assert lines[review + 1].startswith("   Peržiūros laukiančių porų: 2 (sprendimas: interchange review decide")
+    assert lines[review + 4:review + 6] == [
+        "   pora 1: same (tikrieji duomenys: vienas asmuo) → interchange review decide 1 same",
+        "   pora 2: same (tikrieji duomenys: vienas asmuo) → interchange review decide 2 same"]
+    assert lines[review + 6].startswith("   peržiūros darbas: modelis pats susiejo asmenų ")
+    assert lines[review + 6].endswith("žmogaus sprendimo reikėjo porų 2, prižiūrėtojas nusprendė: tas pats 2, "
+                                      "skirtingi 0")
+    assert lines.index("5. Duomenų prižiūrėtojas patvirtina publikacijas („interchange approve“): eksportai "
+                       "ministerijai") > review
     assert any(line.startswith("   publikacija") and "(patvirtinta) →" in line for line in lines)
-    assert "7. Kur kas yra:" in lines
+    assert "8. Kur kas yra:" in lines
+    assert output.splitlines()[0].startswith("Interchange demonstracija, tarsi šiandien būtų 2026-12-03: "
+                                             "Kretingos partnerių metai 2025-12-03 – 2026-12-02")
     for english in ("Partners:", "Receipts:", "Where everything is", "rows loaded", "MISMATCH", " ran "):
         assert english not in output
     assert "splink" not in output  # library chatter stays out of the user's screen
@@ -178,8 +196,10 @@ def test_prefect_ran_ingest_link_and_both_publications(demo: dict[str, Any]) -> 
         runs = [r for r in client.read_flow_runs(limit=200)
                 if r.parameters.get("workspace") == str(demo["hub"])]
     done = sorted((flows[r.flow_id], r.state.name) for r in runs)
-    assert done == [("ingest", "Completed"), ("link", "Completed"), ("pipeline", "Completed"),
-                    ("publish", "Completed"), ("publish", "Completed")]
+    # ingest → link; the steward's review; ingest (nothing new) → link → both publications
+    assert done == [("ingest", "Completed"), ("ingest", "Completed"), ("link", "Completed"), ("link", "Completed"),
+                    ("pipeline", "Completed"), ("pipeline", "Completed"), ("publish", "Completed"),
+                    ("publish", "Completed")]
 
 
 @pytest.mark.slow
@@ -190,7 +210,7 @@ def test_the_demos_own_check_catches_figures_that_are_not_the_truth(
     from interchange.demo.scenario import default_period
     from interchange.demo.synthetic import generate_demo_data
 
-    period = default_period()
+    period = default_period(AS_OF)
     same_truth = generate_demo_data(tmp_path / "same", period=period)
     other_truth = generate_demo_data(tmp_path / "other", seed=7, period=period)
     for publication in (p for p in list_publications(engine) if p.state.value == "approved"):
@@ -218,7 +238,7 @@ def test_the_demos_lines_in_english_are_the_catalogues() -> None:
     assert render_heading(1, "en", files=15, persons=993) == (
         "\n1. Partners: 15 raw extracts of 993 synthetic persons (codes, names, addresses) → pseudonymised drops")
     assert render_heading(3, "en", count=15) == "\n3. Receipts: 15 batches, one receipt each for the partners"
-    assert render_heading(7, "en") == "\n7. Where everything is:"
+    assert render_heading(8, "en") == "\n8. Where everything is:"
     assert render_heading(1, "lt", files=15, persons=993).startswith("\n1. Partneriai: pradinių išrašų 15")
     steps = [Step("ingest", "ran", "15 batches"), Step("publish", "failed", "no linkage run")]
     assert render_hub_steps(steps, "en").splitlines() == ["   ingest   ran     15 batches",

@@ -253,6 +253,21 @@ def test_a_woman_who_moved_to_another_municipality_is_still_one_person() -> None
     assert probability(score_pairs(records), "spc:R1", "dc:R2") > 0.95
 
 
+def test_a_move_inside_the_municipality_counts_once_too() -> None:
+    from interchange.linkage.model import count_moves_once
+
+    pairs = pd.DataFrame({
+        "uid_l": ["a:1", "a:2"], "uid_r": ["b:1", "b:2"], "match_weight": [1.0, 1.0],
+        "match_probability": [0.5, 0.5],
+        # moved across town: street, house and place differ, the municipality agrees (and keeps its weight);
+        # the other pair is a moved record whose place is missing: still one move
+        "mw_street": [-5.0, -5.0], "mw_house_number": [-4.0, -4.0], "mw_place": [-5.5, 0.0],
+        "mw_municipality": [0.1, 0.1],
+    })
+    adjusted = count_moves_once(pairs)
+    assert adjusted.match_weight.tolist() == pytest.approx([1.0 + 5.0 + 4.0, 1.0 + 4.0])
+
+
 def test_match_share_is_the_expected_twice_mistyped_pairs_over_those_observed() -> None:
     # 120 * 100 / 600 = 20 of the same person expected to disagree on both.
     assert HouseholdEvidence(both=600, given_only=120, birth_only=100, neither=25).match_share(100) == 0.8

@@ -84,6 +84,18 @@ class Review:
 
 
 @dataclass(frozen=True)
+class DemoResult:
+    """How one run of the demo ended: its verdict, the day, and what the steward's review took."""
+
+    ok: bool
+    as_of: date
+    true_persons: int  # distinct persons behind the person records, per the ground truth
+    persons: int | None  # persons in the index after the last link run (None: linkage did not run)
+    review: Review | None  # None: the review step was not reached
+    published: list[Published]
+
+
+@dataclass(frozen=True)
 class Published:
     """A period's approved publication and what checking it against the ground truth found."""
 
@@ -99,6 +111,8 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
              prefect_note: str | None = None) -> int:
     """Run the demo in `directory` as on `as_of`; 0 when every step did what the ground truth says, else 1.
 
+    `play_demo` takes the same arguments and returns what the run found (DemoResult).
+
     Args:
         directory: The demo's folder (partner files, drops, the hub's workspace in hub/).
         echo: Where the lines for the user go.
@@ -111,6 +125,14 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
         prefect_note: Where to see the flow runs, for the last step's list.
     """
     del persons
+    result = play_demo(directory, echo=echo, pipeline=pipeline, seed=seed, as_of=as_of, lang=lang,
+                       engine_label=engine_label, prefect_note=prefect_note)
+    return 0 if result.ok else 1
+
+
+def play_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int = DEMO_SEED, as_of: date | None = None,
+              lang: str = "en", engine_label: str | None = None, prefect_note: str | None = None) -> DemoResult:
+    """The demo as `run_demo` runs it, returning what it found (for the calendar test and benchmark)."""
     day = as_of or clock.today()
     with clock.pinned(day):
         return _run_demo(directory.resolve(), echo=echo, pipeline=pipeline, seed=seed, day=day, lang=lang,
@@ -118,7 +140,7 @@ def run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, persons: int | 
 
 
 def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day: date, lang: str, engine: str,
-              prefect_note: str | None) -> int:
+              prefect_note: str | None) -> DemoResult:
     partner = directory / "partner"  # stands for the partners' own machines
     drops = directory / "drops"
     shutil.rmtree(drops, ignore_errors=True)  # the demo's own folder: no drop of another day stays behind
@@ -174,7 +196,9 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
     echo(render_where(_where(directory, workspace, key_path, receipts, published, prefect_note, lang), lang))
     ok = partner_ok and hub_ok and receipts_ok and figures_ok
     echo("\n" + say("demo.passed" if ok else "demo.failed", lang))
-    return 0 if ok else 1
+    last_link = _link_summary(steps)
+    return DemoResult(ok, day, true_persons=len({record.pid for record in truth.records}),
+                      persons=getattr(last_link, "persons", None), review=review, published=published)
 
 
 def demo_key(path: Path, seed: int) -> PseudonymKey:
@@ -228,6 +252,37 @@ class _Step:
     name: str
     outcome: str
     detail: str
+    summary: Any = None
+
+
+def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
+    """The hub's ingest → link → publish as plain function calls: the demo without Prefect.
+
+    The same library functions the flows wrap, in the same order, for tests and benchmarks
+    that run the demo many times (tests/test_demo_calendar.py, benchmarks/demo_calendar.py);
+    a step that raises stops the run, as a failed flow would.
+    """
+    from interchange.indicators.publications import publish
+    from interchange.ingest.run import ingest_workspace
+    from interchange.linkage.index import link_persons
+    from interchange.linkage.pairs import configured_scorer
+    from interchange.warehouse.engine import open_warehouse
+
+    ingested = ingest_workspace(workspace)
+    steps = [_Step("ingest", "ran", ingested.counts_line(), ingested)]
+    settings = workspace.config.linkage
+    engine = open_warehouse(workspace.database_url)
+    try:
+        with configured_scorer(settings.spark_master, settings.spark_config) as (name, scorer):
+            linked = link_persons(engine, scorer=scorer, scorer_name=name, upper=settings.upper,
+                                  lower=settings.lower)
+        steps.append(_Step("link", "ran", linked.render(), linked))
+        for period in periods:
+            published = publish(engine, workspace, period, by=STEWARD)
+            steps.append(_Step("publish", "ran", f"{published.period} v{published.version}"))
+    finally:
+        engine.dispose()
+    return steps
 
 
 def _in_words(steps: Sequence[StepReport], engine: Engine, receipts: list[Receipt], periods: list[str],

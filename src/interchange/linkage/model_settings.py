@@ -56,6 +56,12 @@ class MatchSettings:
             counts the given names as agreeing. Higher than the lowest ``name_dice`` level:
             family members' names are often that close (Rūta / Rita 0.6, Jonas / Jonaitis
             0.67), while a typo in a name of five letters or more stays above it.
+        min_move_m: the least m value of the "different" level of street, house number, place
+            and municipality after training: the chance that one person's two records were
+            made at different addresses (people move: about 5 % a year). EM on a
+            municipality's few hundred true pairs, few of whom moved, estimated it near 0 on
+            the demo's data as on 2026-12-31, which counted a move as 21 bits against and left
+            a woman whose name and birth date agreed exactly at probability 0.02.
         household_guard: limit what a shared address is worth to pairs on which neither the
             given name nor the birth agrees (``household_guard.guard_households``), so that
             members of one household stay apart; the limit is estimated from the data. Off
@@ -86,6 +92,7 @@ class MatchSettings:
     date_dice: tuple[float, ...] = (0.8, 0.65)
     address_dice: tuple[float, float] = (0.85, 0.7)
     swap_dice: float = 0.8
+    min_move_m: float = 0.02
     household_name_dice: float = 0.7
     household_guard: bool = True
     household_min_pairs: int = 100
