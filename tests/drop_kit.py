@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy
 from conftest import write_csv
 
+from interchange import clock
 from interchange.contract.receipt import Receipt
 from interchange.ingest.run import IngestSummary, ingest_workspace
 from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine, record_versions
@@ -22,7 +23,7 @@ from interchange.workspace.layout import Workspace
 
 SPC = "kretingos-spc"
 MIMC = "kretingos-mimc"
-TODAY = date.today()
+TODAY = clock.today()
 PERSON_HEADER = ["record_id", "person_pseudonym", "birth_year", "sex", "municipality"]
 CONTACT_HEADER = ["record_id", "person_record_id", "service_code", "contact_date", "duration_minutes"]
 

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ import sqlalchemy
 from conftest import write_csv
 from typer.testing import CliRunner
 
+from interchange import clock
 from interchange.cli import app
 from interchange.progress import Progress, listening
 from interchange.warehouse.engine import open_warehouse, schema_revision
@@ -58,7 +58,7 @@ def drop_persons(root: Path, org: str = SPC) -> None:
 def drop_unknown_contacts(root: Path) -> None:
     write_csv(root / "inbox" / MIMC / f"{MIMC}.contact.csv",
               [["record_id", "person_record_id", "service_code", "contact_date"],
-               ["C-1", "NOBODY", "psychologist_child", date.today().isoformat()]])
+               ["C-1", "NOBODY", "psychologist_child", clock.today().isoformat()]])
 
 
 # ---- init ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from interchange import clock
 from interchange.contract.codes import MUNICIPALITIES, find_municipality
 from interchange.contract.problems import MESSAGES
 from interchange.contract.records import MODELS, Kind
@@ -95,7 +96,7 @@ def test_single_letter_sex_is_refused_as_ambiguous():
 
 
 def test_each_bad_value_gets_its_own_code_and_column():
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (clock.today() + timedelta(days=3)).isoformat()
     result = _row(Kind.CONTACT, {
         "record_id": "K1", "person_record_id": "A1", "service_code": "palm_reading",
         "contact_date": future, "duration_minutes": "sixty",

@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from interchange import clock
 from interchange.contract.records import Kind
 from interchange.contract.text import fold
 from interchange.demo.extracts import addresses_supported
@@ -175,7 +176,7 @@ def test_ground_truth_file_names_outcomes_and_the_held_batch(truth, tmp_path_fac
     critical = {e["meta"]["code"] for e in load_suite("contact")["expectations"] if e["meta"]["severity"] == "critical"}
     assert held[0]["hub"]["held_by"] in critical
     stale = truth.file(SPS, held[0]["drop"])
-    hub_period_start = date.today().toordinal() - 366
+    hub_period_start = clock.today().toordinal() - 366
     assert all(_day(r["data"]).toordinal() < hub_period_start for r in _rows(stale.path))
     quarantining = [f for f in written["files"] if f["hub"]["quarantined"]]
     assert [f["bad_rows"] for f in quarantining] == [f.bad_rows for f in truth.files if f.bad_rows]

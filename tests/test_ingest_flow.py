@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,6 +18,7 @@ from conftest import HUB_CONFIG, write_csv
 from flow_runs import run_artifacts, run_logs, run_task_runs
 from http_partner import PartnerApi
 
+from interchange import clock
 from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus
 from interchange.ingest.run import IngestSummary, SourceError, describe_failure, failure_trace, worth_retrying
@@ -49,7 +49,7 @@ def drop_unknown_contacts(root: Path) -> None:
     """Contacts with a person MIMC never sent: a critical expectation fails and the batch is held."""
     write_csv(root / "inbox" / MIMC / f"{MIMC}.contact.csv",
               [["record_id", "person_record_id", "service_code", "contact_date", "duration_minutes"],
-               ["MIMC-C-0001", "MIMC-NOBODY-9", "psychologist_child", date.today().isoformat(), "45"]])
+               ["MIMC-C-0001", "MIMC-NOBODY-9", "psychologist_child", clock.today().isoformat(), "45"]])
 
 
 def add_http_org(root: Path, *, base_url: str, token: str, max_attempts: int = 3) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -17,6 +16,7 @@ import pytest
 from conftest import HUB_CONFIG, write_csv
 from webhook_receiver import WebhookReceiver
 
+from interchange import clock
 from interchange.operations.alerts import alert_payload, alert_target, send_alert
 from interchange.operations.missing import due_date, period_start
 from interchange.workspace.config import AlertSettings, ExpectedDrop
@@ -50,7 +50,7 @@ def flows_link() -> ModuleType:
 
 def overdue_today() -> str:
     """An expected_drop that is overdue today whatever today is (a source that never sent anything)."""
-    today = date.today()
+    today = clock.today()
     for every in ("month", "week", "quarter"):
         expected = ExpectedDrop(every=every, by_day=1)
         if today > due_date(expected, period_start(expected, today)):
@@ -81,7 +81,7 @@ def write_config(root: Path, *, http_org: bool) -> None:
 def drop_held_contacts(root: Path) -> None:
     write_csv(root / "inbox" / SPC / "slapta-byla.contact.csv",
               [["record_id", "person_record_id", "service_code", "contact_date", "duration_minutes"],
-               ["MIMC-C-0001", "MIMC-NOBODY-9", "psychologist_child", date.today().isoformat(), "45"]])
+               ["MIMC-C-0001", "MIMC-NOBODY-9", "psychologist_child", clock.today().isoformat(), "45"]])
 
 
 def assert_safe(receiver: WebhookReceiver) -> None:

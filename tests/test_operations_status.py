@@ -151,7 +151,7 @@ def test_status_reads_flow_run_states_from_the_prefect_api(hub_root: Path) -> No
 
     drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(2)])
     flows_ingest: ModuleType = flows_module("ingest")
-    before = datetime.now(UTC)
+    before = datetime.now(UTC)  # Prefect's own clock: real time, not the hub's calendar
     assert flows_ingest.ingest(str(hub_root), return_state=True).is_completed()
     workspace = Workspace(hub_root)
     engine = open_warehouse(workspace.database_url)

@@ -8,7 +8,7 @@ version holds; tests/test_publish_cli.py runs the real computation end to end.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +16,7 @@ import pytest
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, TODAY, drop, ingest, person_rows
 from sqlalchemy import Engine, select
 
+from interchange import clock
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS
 from interchange.indicators.publications import (
     PublicationError,
@@ -243,7 +244,7 @@ def test_a_batch_loaded_after_approval_with_records_in_the_period_is_late(hub_ro
         def publish_now() -> object:
             return store_publication(engine, RECENT, cells(V1, period="recent"), inputs=read_inputs(engine),
                                      catalogue_version="2026.1", rules=RULES, created_by="steward",
-                                     now=datetime.now(UTC))
+                                     now=clock.now())
 
         publish_now()
         assert late_batches(engine, "recent") == []  # nothing approved, nothing late

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
+from interchange import clock
 from interchange.contract.records import MODELS
 from interchange.warehouse.engine import open_warehouse, schema_revision
 from interchange.warehouse.tables import BOOKKEEPING, RECORD_TABLES, batches, data_columns, metadata
@@ -51,7 +51,7 @@ def test_reopening_an_existing_warehouse_keeps_its_data(database_url: str) -> No
     with engine.begin() as connection:
         connection.execute(batches.insert().values(
             org="kretingos-spc", source="inbox", sha256="a" * 64, status="loaded",
-            received_at=datetime.now(UTC), receipt_written=True))
+            received_at=clock.now(), receipt_written=True))
     engine.dispose()
     engine = open_warehouse(database_url)
     try:
