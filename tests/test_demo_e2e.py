@@ -246,8 +246,9 @@ def test_the_demos_lines_in_english_are_the_catalogues() -> None:
     assert render_hub_steps(steps, "lt").splitlines()[1] == "   publikavimas  nepavyko  no linkage run"
     where = render_where([("key", {"path": "/d/partner/kretinga.key"}),
                           ("quarantine", {"rows": 3, "root": "/d/hub"})], "en").splitlines()
-    assert where == ["   partner key  /d/partner/kretinga.key  (stays with the partners; the hub never sees it; derived "
-                     "from the seed in the demo so that its drops can be reproduced – a real key: interchange keygen)",
+    assert where == ["   partner key  /d/partner/kretinga.key  (stays with the partners; the hub never sees it; "
+                     "derived from the seed in the demo so that its drops can be reproduced – a real key: "
+                     "interchange keygen)",
                      "   quarantine   3 rows in the warehouse table `quarantine` (row numbers in the receipts); "
                      "`interchange status -w /d/hub`"]
     period = SimpleNamespace(period="2026-Q3")
