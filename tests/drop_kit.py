@@ -187,3 +187,11 @@ def table_text(url: str, table: Any) -> str:
 
 def files_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def owe_monthly_drops(root: Path) -> None:
+    """Both partners owe a drop each month by the 5th."""
+    path = root / "interchange.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "        settle_seconds: 0\n", "        settle_seconds: 0\n        expected_drop: {every: month, by_day: 5}\n")
+    path.write_text(text, encoding="utf-8")

@@ -24,6 +24,8 @@ from interchange.partner.keys import write_new_key
 from interchange.partner.pseudonymise import pseudonymise_file
 from interchange.tabular import read_table
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 PERIOD = default_period()
 
 

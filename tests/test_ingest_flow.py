@@ -23,6 +23,8 @@ from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus
 from interchange.ingest.run import IngestSummary, SourceError, describe_failure, failure_trace, worth_retrying
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 pytest_plugins = ["prefect_harness"]
 
 SPC, MIMC, DVC = "kretingos-spc", "kretingos-mimc", "kretingos-dvc"

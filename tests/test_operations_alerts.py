@@ -21,6 +21,8 @@ from interchange.operations.alerts import alert_payload, alert_target, send_aler
 from interchange.operations.missing import due_date, period_start
 from interchange.workspace.config import AlertSettings, ExpectedDrop
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 pytest_plugins = ["prefect_harness"]
 
 SPC, MIMC, DVC = "kretingos-spc", "kretingos-mimc", "kretingos-dvc"

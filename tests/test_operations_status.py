@@ -22,6 +22,7 @@ from drop_kit import (
     TODAY,
     drop,
     ingest,
+    owe_monthly_drops,
     person_rows,
     steward_scene,
 )
@@ -36,16 +37,10 @@ from interchange.warehouse.tables import review_pairs
 from interchange.workspace.config import ExpectedDrop
 from interchange.workspace.layout import Workspace
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 pytest_plugins = ["prefect_harness"]
 runner = CliRunner()
-
-
-def owe_monthly_drops(root: Path) -> None:
-    """Both partners owe a drop each month by the 5th."""
-    path = root / "interchange.yaml"
-    text = path.read_text(encoding="utf-8").replace(
-        "        settle_seconds: 0\n", "        settle_seconds: 0\n        expected_drop: {every: month, by_day: 5}\n")
-    path.write_text(text, encoding="utf-8")
 
 
 def add_open_pair(url: str) -> None:

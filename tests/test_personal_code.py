@@ -14,6 +14,8 @@ from interchange.contract.personal_code import (
 )
 from interchange.contract.problems import MESSAGES
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 TODAY = date(2025, 6, 15)
 
 # Hand-checked valid codes. Weights: first pass 1,2,3,4,5,6,7,8,9,1; second 3,4,5,6,7,8,9,1,2,3.

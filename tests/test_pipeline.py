@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 from interchange.cli import app
 from interchange.warehouse.tables import linkage_runs
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 pytest_plugins = ["prefect_harness"]
 runner = CliRunner()
 

@@ -37,6 +37,8 @@ from interchange.warehouse.engine import open_warehouse
 from interchange.warehouse.tables import ministry_cells, ministry_publications, publications
 from interchange.workspace.layout import Workspace
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 PERIOD = Span("2026-Q3", date(2026, 7, 1), date(2026, 9, 30))
 RULES = {"min_count": 5, "dv_min_count": 10, "consent": "exclude"}
 Cell = tuple[str, str, str, float]  # indicator, dimension set ("sex" or "" for total), its value, figure

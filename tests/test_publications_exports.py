@@ -31,6 +31,8 @@ from interchange.indicators.publications import (
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 # Suppressed figures the files must never show: 3 (a small count), 7 (a DV count under 10),
 # and the numerator 2 and denominator 9 of a suppressed ratio.
 HIDDEN = {3.0, 7.0, 2.0, 9.0}

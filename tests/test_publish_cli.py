@@ -21,6 +21,8 @@ from interchange.progress import Progress, listening
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 pytest_plugins = ["prefect_harness"]
 
 runner = CliRunner()

@@ -24,6 +24,8 @@ from interchange.indicators.publications import approve_version
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace
 
+pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
+
 pytest_plugins = ["prefect_harness"]
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
