@@ -38,7 +38,7 @@ def demo(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="YYYY-MM-DD",
         help="Run the demo as on this day (default: today): its year is the 365 days before it. The same "
-             "day and seed give byte-identical drops and the same figures.")] = None,
+             "day gives byte-identical drops and the same figures.")] = None,
     scale: Annotated[Scale, typer.Option(
         help="kretinga: the end-to-end demo; national: only write a national-size data set (60 municipalities, "
              "~1M persons, ~10M contacts) as hub drops with its truth into --dir, for benchmarks.")] = Scale.KRETINGA,
