@@ -136,10 +136,10 @@ def play_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int = DE
     day = as_of or clock.today()
     with clock.pinned(day):
         return _run_demo(directory.resolve(), echo=echo, pipeline=pipeline, seed=seed, day=day, lang=lang,
-                         engine=engine_label or say("demo.engine_default", lang), prefect_note=prefect_note)
+                         label=engine_label or say("demo.engine_default", lang), prefect_note=prefect_note)
 
 
-def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day: date, lang: str, engine: str,
+def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day: date, lang: str, label: str,
               prefect_note: str | None) -> DemoResult:
     partner = directory / "partner"  # stands for the partners' own machines
     drops = directory / "drops"
@@ -162,7 +162,7 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
     root = directory / "hub"
     workspace = _fresh_hub(root, truth, drops)
     periods = publish_periods(truth)
-    echo(render_heading(2, lang, engine=engine))
+    echo(render_heading(2, lang, engine=label))
     echo(say("demo.held_note", lang))
     steps = list(pipeline(workspace, []))
     linked = bool(steps) and all(step.outcome == "ran" for step in steps)
@@ -170,24 +170,24 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
 
     from interchange.warehouse.engine import open_warehouse
 
-    engine_ = open_warehouse(workspace.database_url)
+    engine = open_warehouse(workspace.database_url)
     try:
         if steps:
-            echo(render_hub_steps(_in_words(steps, engine_, receipts, [], lang), lang))
+            echo(render_hub_steps(_in_words(steps, engine, receipts, [], lang), lang))
         echo(render_heading(3, lang, count=len(receipts)))
         receipts_ok = check_receipts(truth, receipts, echo, lang)
         review = None
         if linked:
-            review = review_as_steward(engine_, truth, _link_summary(steps), echo, lang)
-            echo(say("demo.relink", lang, engine=engine, periods=say("demo.and", lang).join(periods)))
+            review = review_as_steward(engine, truth, _link_summary(steps), echo, lang)
+            echo(say("demo.relink", lang, engine=label, periods=say("demo.and", lang).join(periods)))
             steps = list(pipeline(workspace, periods))
-            echo(render_hub_steps(_in_words(steps, engine_, read_receipts(workspace), periods, lang), lang))
+            echo(render_hub_steps(_in_words(steps, engine, read_receipts(workspace), periods, lang), lang))
         hub_ok = review is not None and all(step.outcome == "ran" for step in steps)
-        published = [] if not hub_ok else approve_and_check(engine_, workspace, truth, periods, echo, lang)
+        published = [] if not hub_ok else approve_and_check(engine, workspace, truth, periods, echo, lang)
         figures_ok = hub_ok and len(published) == len(periods) and all(not p.wrong for p in published)
-        progress = _progress_text(engine_, workspace, lang) if hub_ok else ""
+        progress = _progress_text(engine, workspace, lang) if hub_ok else ""
     finally:
-        engine_.dispose()
+        engine.dispose()
     if progress:
         echo(render_heading(7, lang))
         echo(_indent(progress.rstrip()))
