@@ -143,7 +143,8 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
               prefect_note: str | None) -> DemoResult:
     partner = directory / "partner"  # stands for the partners' own machines
     drops = directory / "drops"
-    shutil.rmtree(drops, ignore_errors=True)  # the demo's own folder: no drop of another day stays behind
+    for stale in (drops, partner / "extracts"):  # the demo's own folders: nothing of another day stays behind
+        shutil.rmtree(stale, ignore_errors=True)
     for folder in (partner, drops):
         folder.mkdir(parents=True, exist_ok=True)
     key_path = partner / "kretinga.key"
