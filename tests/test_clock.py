@@ -51,8 +51,10 @@ def test_a_pinned_clock_keeps_time_moving() -> None:
         second = clock.now()
     assert first.date() in (date(2026, 12, 31), date(2027, 1, 1)) and first.tzinfo is UTC
     assert timedelta(seconds=0.01) < second - first < timedelta(seconds=5)
-    real = datetime.now(UTC)
-    assert abs((real - second) - (real.date() - date(2026, 12, 31))) < timedelta(days=1)
+    # Shifted by whole days: the time of day stays the real one.
+    with clock.pinned(date(2026, 12, 31)):
+        shift = datetime.now(UTC) - clock.now()
+    assert abs(shift - timedelta(days=(datetime.now().date() - date(2026, 12, 31)).days)) < timedelta(seconds=1)
 
 
 def test_the_environment_sets_the_day_for_a_whole_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,6 +81,7 @@ def test_relative_periods_the_ingest_window_and_future_checks_follow_the_clock(t
         from interchange.workspace.init import init_workspace
 
         hub = open_hub(init_workspace(tmp_path / "hub"))
+        hub.engine.dispose()
         assert hub.judging.parameters()["today"] == date(2028, 2, 29)
         assert hub.judging.parameters()["period_start"] == date(2028, 2, 29) - timedelta(days=366)
 
@@ -108,3 +111,7 @@ def test_a_day_that_is_not_a_day_stops_the_command_with_what_was_expected(monkey
     assert result.exit_code == 2
     assert "INTERCHANGE_TODAY: '31.12.2026' is not a day: write it as YYYY-MM-DD" in result.output
     assert "Traceback" not in result.output
+    monkeypatch.setenv("INTERCHANGE_LANG", "lt")  # a steward working in Lithuanian reads it in Lithuanian
+    result = CliRunner().invoke(app, ["status", "--workspace", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "INTERCHANGE_TODAY: „31.12.2026“ nėra diena: rašykite YYYY-MM-DD" in result.output

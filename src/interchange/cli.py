@@ -56,12 +56,13 @@ def _check_clock() -> None:
     # INTERCHANGE_TODAY sets the day for every command (interchange.clock): a wrong one stops
     # here with what was expected, not as a traceback from whichever command reads the day first.
     from interchange.clock import ClockError, today
-    from interchange.operations.messages import default_lang
+    from interchange.operations.messages import default_lang, say
 
     try:
         today()
     except ClockError as exc:
-        fail(default_lang(), "error", exc, code=2)
+        lang = default_lang()
+        fail(lang, "error", say("not_a_day", lang, where=exc.where, text=exc.text), code=2)
 
 
 

@@ -28,7 +28,12 @@ _from_environment: dict[str, timedelta] = {}
 
 
 class ClockError(ValueError):
-    """INTERCHANGE_TODAY holds something that is not a day."""
+    """A day that is not a day: `text` as given, `where` it came from (an option or INTERCHANGE_TODAY)."""
+
+    def __init__(self, text: str, where: str | None = None) -> None:
+        self.text, self.where = text, where
+        place = f"{where}: " if where else ""
+        super().__init__(f"{place}{text!r} is not a day: write it as YYYY-MM-DD, e.g. 2026-12-31")
 
 
 def now(tz: tzinfo = UTC) -> datetime:
@@ -41,12 +46,12 @@ def today(tz: tzinfo | None = None) -> date:
     return (now(tz) if tz is not None else datetime.now() + _offset()).date()
 
 
-def parse_day(text: str) -> date:
-    """A day written YYYY-MM-DD, or ClockError saying what was expected."""
+def parse_day(text: str, *, where: str | None = None) -> date:
+    """A day written YYYY-MM-DD, or ClockError saying what was expected (and `where` the text came from)."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ClockError(f"{text.strip()!r} is not a day: write it as YYYY-MM-DD, e.g. 2026-12-31") from None
+        raise ClockError(text.strip(), where) from None
 
 
 @contextmanager
@@ -61,24 +66,18 @@ def pinned(day: date) -> Iterator[date]:
             _pins.pop()
 
 
-def is_pinned() -> bool:
-    return bool(_pins) or bool(os.environ.get(ENVIRONMENT, "").strip())
-
-
 def _offset() -> timedelta:
     if _pins:
         return _pins[-1]
     text = os.environ.get(ENVIRONMENT, "").strip()
     if not text:
         return timedelta(0)
-    with _lock:
-        if text not in _from_environment:
-            try:
-                day = parse_day(text)
-            except ClockError as exc:
-                raise ClockError(f"{ENVIRONMENT}: {exc}") from None
-            _from_environment[text] = _shift_to(day)
-        return _from_environment[text]
+    # Read per row by the contract's future-date checks: no lock once the value is known.
+    offset = _from_environment.get(text)
+    if offset is None:
+        with _lock:
+            offset = _from_environment.setdefault(text, _shift_to(parse_day(text, where=ENVIRONMENT)))
+    return offset
 
 
 def _shift_to(day: date) -> timedelta:

@@ -92,11 +92,12 @@ def demo(
 
 def _day(text: str | None, lang: str) -> date | None:
     from interchange.clock import ClockError, parse_day
+    from interchange.operations.messages import say
 
     try:
-        return None if text is None else parse_day(text)
+        return None if text is None else parse_day(text, where="--as-of")
     except ClockError as exc:
-        fail(lang, "error", f"--as-of: {exc}", code=2)
+        fail(lang, "error", say("not_a_day", lang, where=exc.where, text=exc.text), code=2)
 
 
 def _national(directory: Path, persons: int, period: Period) -> None:

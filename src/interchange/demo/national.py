@@ -33,7 +33,7 @@ from interchange.contract.personal_code import check_digit
 from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.serialise import field_names
 from interchange.contract.services import CATALOGUE_VERSION
-from interchange.demo.scenario import DV_SERVICES, Period, default_period
+from interchange.demo.scenario import DV_SERVICES, Period, default_period, seeded_secret
 from interchange.partner.keys import PseudonymKey
 from interchange.partner.pseudonyms import HOUSEHOLD_PURPOSE, PERSON_PURPOSE
 
@@ -76,7 +76,7 @@ class NationalTruth:
 
 def national_key(seed: int) -> PseudonymKey:
     """A key derived from the seed: benchmark data is reproducible and never real."""
-    return PseudonymKey(hashlib.sha256(f"interchange-national-benchmark/{seed}".encode()).digest())
+    return PseudonymKey(seeded_secret("interchange-national-benchmark", seed))
 
 
 def org_of(municipality: str) -> str:

@@ -23,7 +23,6 @@ pipeline steps and outcomes by the same words as `interchange pipeline`).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -35,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from interchange import clock
 from interchange.contract.records import Kind
-from interchange.demo.scenario import PROGRAMME_CODE, default_period
+from interchange.demo.scenario import PROGRAMME_CODE, default_period, seeded_secret
 from interchange.demo.synthetic import DEMO_SEED, TRUTH_FILE, generate_demo_data
 from interchange.operations.messages import TEXT, render_publication, render_review, say, state_name
 from interchange.partner.check import check_drop
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     from interchange.demo.extracts import ExtractFile
     from interchange.demo.truth import GroundTruth
     from interchange.indicators.publications import Publication
+    from interchange.linkage.index import LinkSummary
     from interchange.workspace.layout import Workspace
 
 Echo = Callable[[str], object]
@@ -174,7 +174,7 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
     engine = open_warehouse(workspace.database_url)
     try:
         if steps:
-            echo(render_hub_steps(_in_words(steps, engine, receipts, [], lang), lang))
+            echo(render_hub_steps(_in_words(steps, engine, [], lang), lang))
         echo(render_heading(3, lang, count=len(receipts)))
         receipts_ok = check_receipts(truth, receipts, echo, lang)
         review = None
@@ -182,7 +182,7 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
             review = review_as_steward(engine, truth, _link_summary(steps), echo, lang)
             echo(say("demo.relink", lang, engine=label, periods=say("demo.and", lang).join(periods)))
             steps = list(pipeline(workspace, periods))
-            echo(render_hub_steps(_in_words(steps, engine, read_receipts(workspace), periods, lang), lang))
+            echo(render_hub_steps(_in_words(steps, engine, periods, lang), lang))
         hub_ok = review is not None and all(step.outcome == "ran" for step in steps)
         published = [] if not hub_ok else approve_and_check(engine, workspace, truth, periods, echo, lang)
         figures_ok = hub_ok and len(published) == len(periods) and all(not p.wrong for p in published)
@@ -199,7 +199,7 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
     echo("\n" + say("demo.passed" if ok else "demo.failed", lang))
     last_link = _link_summary(steps)
     return DemoResult(ok, day, true_persons=len({record.pid for record in truth.records}),
-                      persons=getattr(last_link, "persons", None), review=review, published=published)
+                      persons=last_link.persons if last_link else None, review=review, published=published)
 
 
 def demo_key(path: Path, seed: int) -> PseudonymKey:
@@ -209,7 +209,7 @@ def demo_key(path: Path, seed: int) -> PseudonymKey:
     operating system's random source.
     """
     path.unlink(missing_ok=True)  # the demo's own folder
-    return write_new_key(path, secret=hashlib.sha256(f"interchange demo key, seed {seed}".encode()).digest())
+    return write_new_key(path, secret=seeded_secret("interchange-demo", seed))
 
 
 def drops_made_at(day: date) -> datetime:
@@ -217,11 +217,12 @@ def drops_made_at(day: date) -> datetime:
     return datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=17)
 
 
-def _link_summary(steps: Sequence[StepReport]) -> Any:
+def _link_summary(steps: Sequence[StepReport]) -> LinkSummary | None:
     return next((step.summary for step in steps if step.name == "link"), None)
 
 
-def review_as_steward(engine: Engine, truth: GroundTruth, linked: Any, echo: Echo, lang: str = "en") -> Review:
+def review_as_steward(engine: Engine, truth: GroundTruth, linked: LinkSummary | None, echo: Echo,
+                      lang: str = "en") -> Review:
     """Step 4: the open review queue as `interchange review list` shows it, each pair decided as the truth says.
 
     The ground truth plays a steward who knows the families: two records are the same
@@ -233,16 +234,17 @@ def review_as_steward(engine: Engine, truth: GroundTruth, linked: Any, echo: Ech
     echo(render_heading(4, lang))
     pairs = open_pairs(engine)
     echo(_indent(render_review(pairs, len(pairs), lang)))
-    same = different = 0
+    decisions = []
     for pair in pairs:
         one = truth.person_of(*split_uid(pair.uid_l)) == truth.person_of(*split_uid(pair.uid_r))
         decision = Decision.SAME if one else Decision.DIFFERENT
         decide_pair(engine, pair.pair_id, decision, decided_by=STEWARD, note="demo: the generator's ground truth")
-        same, different = same + one, different + (not one)
+        decisions.append(decision)
         echo(say("demo.review_decided", lang, pair=pair.pair_id, decision=decision.value,
                  truth=say("demo.truth_same" if one else "demo.truth_different", lang)))
-    review = Review(persons_linked=getattr(linked, "persons_linked", 0),
-                    records_linked=getattr(linked, "records_linked", 0), same=same, different=different)
+    same = decisions.count(Decision.SAME)
+    review = Review(persons_linked=linked.persons_linked if linked else 0,
+                    records_linked=linked.records_linked if linked else 0, same=same, different=len(decisions) - same)
     echo(say("demo.review_workload", lang, linked=review.persons_linked, records=review.records_linked,
              pairs=review.pairs, same=review.same, different=review.different))
     return review
@@ -286,8 +288,7 @@ def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
     return steps
 
 
-def _in_words(steps: Sequence[StepReport], engine: Engine, receipts: list[Receipt], periods: list[str],
-              lang: str) -> list[_Step]:
+def _in_words(steps: Sequence[StepReport], engine: Engine, periods: list[str], lang: str) -> list[_Step]:
     """The steps with what each ran step did in `lang`, read back from the warehouse.
 
     The flows' own details are their Prefect state messages, in English: a step that failed
@@ -300,10 +301,10 @@ def _in_words(steps: Sequence[StepReport], engine: Engine, receipts: list[Receip
     for step in steps:
         detail = step.detail
         period = next(publishing, None) if step.name == "publish" else None
-        if step.outcome == "ran" and step.name == "ingest":
-            run = step.summary.receipts if step.summary is not None else receipts  # this run's batches only
-            detail = say("demo.ingest_detail", lang, batches=len(run), loaded=sum(r.counts.loaded for r in run),
-                         quarantined=sum(r.counts.quarantined for r in run), held=sum(r.held for r in run))
+        if step.outcome == "ran" and step.name == "ingest" and step.summary is not None:
+            run = step.summary  # this run's batches only (the second run finds none)
+            detail = say("demo.ingest_detail", lang, batches=len(run.receipts), loaded=run.rows_loaded,
+                         quarantined=run.rows_quarantined, held=len(run.held))
         elif step.outcome == "ran" and step.name == "link" and step.summary is not None:
             run = step.summary
             detail = say("demo.link_detail", lang, persons=run.persons, new=run.new_persons, merges=run.merges,

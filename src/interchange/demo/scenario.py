@@ -14,6 +14,7 @@ gyventojams".
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -53,6 +54,12 @@ class Period:
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+
+def seeded_secret(label: str, seed: int) -> bytes:
+    """A key's secret derived from a label and the seed: the demo's and the benchmarks' drops are
+    reproducible and their key is never a real one (a real key comes from `interchange keygen`)."""
+    return hashlib.sha256(f"{label}/{seed}".encode()).digest()
 
 
 def default_period(today: date | None = None) -> Period:

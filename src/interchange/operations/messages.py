@@ -42,6 +42,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "error": ("klaida: {detail}", "error: {detail}"),
     "refused": ("atsisakyta: {detail}", "refused: {detail}"),
     "none": ("nėra", "none"),
+    "not_a_day": ("{where}: „{text}“ nėra diena: rašykite YYYY-MM-DD, pvz. 2026-12-31",
+                  "{where}: '{text}' is not a day: write it as YYYY-MM-DD, e.g. 2026-12-31"),
     "receipts": ("Kvitai: {root}/<organizacija>/", "Receipts: {root}/<org>/"),
     "prefect_temporary": ("PREFECT_API_URL nenurodytas: šiam vykdymui paleidžiamas laikinas vietinis Prefect "
                           "serveris ...",
