@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint schemas templates benchmark clean
+.PHONY: demo test typecheck lint schemas templates benchmark clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP)
 	$(BIN)/interchange schemas export --check
 	$(BIN)/pytest
 	INTERCHANGE_TODAY=$(MOVED_TODAY) $(BIN)/pytest -m dates -p no:cacheprovider
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks flows
