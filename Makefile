@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test typecheck lint schemas templates benchmark clean
+.PHONY: demo test test-fast typecheck lint schemas templates benchmark clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ test: $(STAMP)
 	$(BIN)/interchange schemas export --check
 	$(BIN)/pytest
 	INTERCHANGE_TODAY=$(MOVED_TODAY) $(BIN)/pytest -m dates -p no:cacheprovider
+
+# The tiers that need neither Prefect, PostgreSQL nor Spark: a few minutes, for the edit-test loop.
+FAST := not slow and not postgres and not spark
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "$(FAST)" -p no:cacheprovider
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,12 +1,20 @@
 """One Prefect test server for the whole session, shared by every test module that needs one.
 
-A test module asks for it with `pytest_plugins = ["prefect_harness"]` and the fixture
-`prefect_server`; starting the server takes seconds, so it starts once.
+A test module asks for it with `pytest_plugins = ["prefect_harness"]` and decorates its flow
+tests with `on_prefect`; starting the server takes seconds, so it starts once.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
+
+Test = TypeVar("Test", bound=Callable[..., object])
+
+
+def on_prefect(test: Test) -> Test:
+    """A test that runs flows: under the session's Prefect test server, and outside `make test-fast`."""
+    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
 
 
 @pytest.fixture(scope="session")

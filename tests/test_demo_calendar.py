@@ -35,6 +35,7 @@ def test_the_calendar_spans_two_years_and_the_days_that_break_date_code() -> Non
     assert any(d.month == 12 and d.day == 31 for d in days)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("day", CALENDAR_DAYS, ids=str)
 def test_the_demo_publishes_the_true_figures_as_on(day: date, calendar: dict[date, CalendarRun]) -> None:
     run = calendar[day]

@@ -8,7 +8,7 @@ artifact, and nothing Prefect stores (logs, artifacts, state messages) holds a r
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +17,7 @@ import pytest
 from conftest import HUB_CONFIG, write_csv
 from flow_runs import run_artifacts, run_logs, run_task_runs
 from http_partner import PartnerApi
+from prefect_harness import on_prefect
 
 from interchange import clock
 from interchange.contract.problems import ProblemError, error
@@ -92,10 +93,6 @@ def assert_no_record_values(state: Any) -> None:
         for value in VALUES:
             assert value not in text
 
-
-def on_prefect(test: Callable) -> Callable:
-    """A test that runs flows: slow, and under the session's Prefect test server."""
-    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
 
 
 # ---- what the flow's tasks say about a failure (plain functions) ---------------------------------

@@ -165,6 +165,7 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
 
 
 @pytest.mark.slow
+@pytest.mark.spark
 @sqlite_only
 def test_link_scores_on_spark_when_the_workspace_names_a_spark_master(
         hub_root: Path, link_command: None) -> None:

@@ -21,6 +21,8 @@ from linkage_kit import brothers, household, probability, register
 from interchange.linkage.backends import spark_session
 from interchange.linkage.model import PAIR_COLUMNS, score_pairs
 
+pytestmark = pytest.mark.spark
+
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:

@@ -8,12 +8,12 @@ webhook never changes a run's outcome; an overdue drop is alerted once per perio
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from conftest import HUB_CONFIG, write_csv
+from prefect_harness import on_prefect
 from webhook_receiver import WebhookReceiver
 
 from interchange import clock
@@ -31,9 +31,6 @@ TOKEN_ENV = "INTERCHANGE_TEST_ALERT_PARTNER_TOKEN"
 # Record values and a partner's file name: never in an alert.
 VALUES = ("MIMC-C-0001", "MIMC-NOBODY-9", "SPC-REC-1", "slapta-byla")
 
-
-def on_prefect(test: Callable) -> Callable:
-    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ states when a Prefect API is configured, and an exit code that says whether to l
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +25,7 @@ from drop_kit import (
     person_rows,
     steward_scene,
 )
+from prefect_harness import on_prefect
 from typer.testing import CliRunner
 
 from interchange.cli import app
@@ -133,9 +133,6 @@ def test_the_language_follows_the_environment() -> None:
     assert default_lang({"LC_ALL": "lt_LT.UTF-8", "LANG": "en_US.UTF-8"}) == "lt"
     assert default_lang({}) == "en"
 
-
-def on_prefect(test: Callable) -> Callable:
-    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
 
 
 @on_prefect

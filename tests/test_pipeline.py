@@ -7,13 +7,13 @@ incomplete data unless asked, and the run always ends with a report of every ste
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 import sqlalchemy
 from drop_kit import CONTACT_HEADER, MIMC, PERSON_HEADER, contact_rows, drop, person_rows
+from prefect_harness import on_prefect
 from typer.testing import CliRunner
 
 from interchange.cli import app
@@ -24,9 +24,6 @@ pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile
 pytest_plugins = ["prefect_harness"]
 runner = CliRunner()
 
-
-def on_prefect(test: Callable) -> Callable:
-    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
 
 
 @pytest.fixture(scope="module")

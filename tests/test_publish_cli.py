@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, TODAY, drop, ingest, person_rows
+from prefect_harness import on_prefect
 from test_publications import PERIOD, RULES, V1, cells
 from typer.testing import CliRunner
 
@@ -143,9 +144,6 @@ def test_late_batches_are_flagged_in_the_listing(hub_root: Path) -> None:
 DAY = TODAY - timedelta(days=10)
 MONTH = f"{DAY:%Y-%m}"
 
-
-def on_prefect(test: Any) -> Any:
-    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
 
 
 def send_and_link(root: Path, persons: int = 12) -> list[list[str]]:

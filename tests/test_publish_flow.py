@@ -11,12 +11,12 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, drop, ingest, person_rows
 from flow_runs import run_artifacts
+from prefect_harness import on_prefect
 from test_publish_cli import DAY, MONTH, relink
 
 from interchange.indicators.periods import previous_period, resolve_relative_period
@@ -36,9 +36,6 @@ def flows_publish() -> ModuleType:
 
     return flows_module("publish")
 
-
-def on_prefect(test: Any) -> Any:
-    return pytest.mark.slow(pytest.mark.usefixtures("prefect_server")(test))
 
 
 def three_clients(root: Path) -> None:
