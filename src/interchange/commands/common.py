@@ -79,7 +79,7 @@ def open_workspace(option: Path | None, lang: str | None = None) -> Workspace:
         workspace = find_workspace(option)
         _ = workspace.config  # a wrong key stops the command here, naming the key
     except ConfigError as exc:
-        fail(lang or default_lang(), "error", exc, code=2)
+        fail(lang or default_lang(), "steward.error", exc, code=2)
     return workspace
 
 
