@@ -108,9 +108,9 @@ def render_receipt(receipt: Receipt, lang: str, *, limit: int = 200) -> str:
             lines.append(f"  … {total - limit} " + say("receipt.more", lang, max=receipt.problems_listed_max))
     if len(receipt.problem_summary) > 1 or receipt.problems_total > limit:
         lines += ["", say("receipt.summary", lang)]
-        for item in receipt.problem_summary:
-            first = f" ({say('receipt.first', lang)} {item.first_row})" if item.first_row is not None else ""
-            lines.append(f"  {item.code} ({item.severity}) × {item.count}{first}")
+        for tally in receipt.problem_summary:
+            first = f" ({say('receipt.first', lang)} {tally.first_row})" if tally.first_row is not None else ""
+            lines.append(f"  {tally.code} ({tally.severity}) × {tally.count}{first}")
     return "\n".join(lines) + "\n"
 
 
