@@ -18,6 +18,7 @@ from interchange.commands.common import (
     show_progress,
     steward_lang,
 )
+from interchange.i18n import say
 
 if TYPE_CHECKING:
     from interchange.demo.scenario import Period
@@ -64,7 +65,6 @@ def demo(
     from prefect.settings import get_current_settings
 
     from interchange.demo.run import run_demo
-    from interchange.i18n import say
     from interchange.ingest.run import configured_sources
 
     prepare_prefect(language)
@@ -92,7 +92,6 @@ def demo(
 
 def _day(text: str | None, lang: str) -> date | None:
     from interchange.clock import ClockError, parse_day
-    from interchange.i18n import say
 
     try:
         return None if text is None else parse_day(text, where="--as-of")
@@ -103,7 +102,6 @@ def _day(text: str | None, lang: str) -> date | None:
 def _national(directory: Path, persons: int, period: Period, lang: str) -> None:
     """The national data set only: generating it takes minutes; ingesting it is a benchmark's job."""
     from interchange.demo.national import generate_national
-    from interchange.i18n import say
 
     truth = generate_national(directory, persons=persons, contacts=10 * persons, period=period,
                               progress=typer.echo)
