@@ -101,14 +101,11 @@ def _day(text: str | None, lang: str) -> date | None:
 
 def _national(directory: Path, persons: int, period: Period, lang: str) -> None:
     """The national data set only: generating it takes minutes; ingesting it is a benchmark's job."""
-    from interchange.demo.national import generate_national
+    from interchange.demo.national import describe_national, generate_national
 
     truth = generate_national(directory, persons=persons, contacts=10 * persons, period=period,
-                              progress=typer.echo)
-    totals = truth.totals
-    typer.echo(say("demo.national_done", lang, persons=totals["persons"], contacts=totals["contacts"],
-                   seconds=f"{truth.seconds:.0f}", truth=directory / "national-truth.json",
-                   organisations=directory / "organisations.yaml"))
+                              progress=typer.echo, lang=lang)
+    typer.echo(describe_national(truth, directory, lang))
 
 
 def register(app: typer.Typer) -> None:

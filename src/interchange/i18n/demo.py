@@ -131,6 +131,8 @@ TEXT: dict[str, tuple[str, str]] = {
                "Demo passed: every row accounted for, every published figure equals the ground truth."),
     "failed": ("Demonstracija NEPAVYKO: žr. NESUTAMPA / nepavyko aukščiau.",
                "Demo FAILED: see MISMATCH / failed above."),
+    "national_municipality": ("{code}: asmenų {persons}, kontaktų {contacts}",
+                              "{code}: {persons} persons, {contacts} contacts"),
     "national_done": ("asmenų {persons}, kontaktų {contacts} per {seconds} s; tikrieji duomenys: {truth}; "
                       "organizacijos failui interchange.yaml: {organisations}",
                       "{persons} persons, {contacts} contacts in {seconds} s; truth: {truth}; organisations for "
