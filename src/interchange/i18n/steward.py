@@ -2,8 +2,8 @@
 
 Sub-namespaces whose last part is a stored code: `state.<state>` (a batch or publication
 state), `step.<name>` and `outcome.<outcome>` (a pipeline step), `progress.<stage>` and
-`stage.<detail>` (progress bars); code that meets a code the catalogue does not name shows the
-code as it is (`interchange.i18n.name_of`). Details that come from another layer's exception
+`stage.<detail>` (progress bars); a code the catalogue does not name is shown as it is
+(`interchange.i18n.name_of`). Details that come from another layer's exception
 (a config key, a period that cannot be parsed) are passed on as that layer wrote them.
 """
 
