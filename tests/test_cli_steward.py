@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 
 from interchange.cli import app
 from interchange.commands.common import ProgressView
-from interchange.operations.messages import TEXT, default_lang
+from interchange.i18n import CATALOGUE as TEXT
+from interchange.i18n import default_lang
 from interchange.progress import Progress, listening, report
 from interchange.workspace.init import init_workspace
 

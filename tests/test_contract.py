@@ -6,10 +6,10 @@ import pytest
 
 from interchange import clock
 from interchange.contract.codes import MUNICIPALITIES, find_municipality
-from interchange.contract.problems import MESSAGES
 from interchange.contract.records import MODELS, Kind
 from interchange.contract.rows import map_headers, validate_row
 from interchange.contract.services import SERVICES, find_service
+from interchange.i18n.problem import TEXT as PROBLEM_TEXT
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
 
@@ -170,8 +170,8 @@ def test_personal_code_used_as_record_id_is_refused_and_not_repeated():
 
 
 def test_messages_never_format_the_rejected_value():
-    for code, message in MESSAGES.items():
-        for template in (message.lt, message.en):
+    for code, (lt, en) in PROBLEM_TEXT.items():
+        for template in (lt, en):
             assert "{value}" not in template and "{input}" not in template, code
 
 

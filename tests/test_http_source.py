@@ -13,7 +13,8 @@ import pytest
 import requests
 from http_partner import PartnerApi, page_body
 
-from interchange.contract.problems import MESSAGES, Problem, ProblemError
+from interchange.contract.problems import Problem, ProblemError
+from interchange.i18n.problem import TEXT as PROBLEM_TEXT
 from interchange.ingest import http_source
 from interchange.ingest.http_source import HttpEndpoint, Page, max_updated_at, pull_pages, token_from_env
 
@@ -448,7 +449,8 @@ def test_endpoint_settings_are_checked(base_url: str, fields: dict) -> None:
 def test_http_problem_codes_have_both_languages() -> None:
     for code in ("http.unauthorized", "http.not_found", "http.unavailable", "http.bad_response",
                  "http.token_missing", "http.client_error"):
-        assert MESSAGES[code].lt and MESSAGES[code].en
+        lt, en = PROBLEM_TEXT[code]
+        assert lt and en
 
 
 def test_the_partner_server_stops_its_threads() -> None:

@@ -29,7 +29,7 @@ from prefect_harness import on_prefect
 from typer.testing import CliRunner
 
 from interchange.cli import app
-from interchange.operations.messages import default_lang
+from interchange.i18n import default_lang
 from interchange.operations.missing import due_date, overdue_drops, period_start
 from interchange.operations.status import collect_status
 from interchange.warehouse.engine import open_warehouse

@@ -12,7 +12,7 @@ from interchange.contract.personal_code import (
     looks_like_personal_code,
     parse_personal_code,
 )
-from interchange.contract.problems import MESSAGES
+from interchange.i18n.problem import TEXT as PROBLEM_TEXT
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
 
@@ -94,7 +94,7 @@ def test_surrounding_whitespace_is_stripped() -> None:
 )
 def test_invalid_codes_give_their_problem(text: str, problem: str) -> None:
     assert parse_personal_code(text, today=TODAY) == problem
-    assert problem in MESSAGES
+    assert problem in PROBLEM_TEXT
 
 
 @pytest.mark.parametrize("code", ["62506001237", "52506151233", "62400001237"])

@@ -27,9 +27,13 @@ from interchange.commands.common import (
 )
 from interchange.contract.problems import ProblemError
 from interchange.contract.records import Kind
+from interchange.i18n import default_lang, say
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from interchange.ingest.run import IngestSummary
+    from interchange.linkage.index import LinkSummary
 
 
 app = typer.Typer(
@@ -56,53 +60,48 @@ def _check_clock() -> None:
     # INTERCHANGE_TODAY sets the day for every command (interchange.clock): a wrong one stops
     # here with what was expected, not as a traceback from whichever command reads the day first.
     from interchange.clock import ClockError, today
-    from interchange.operations.messages import default_lang, say
 
     try:
         today()
     except ClockError as exc:
         lang = default_lang()
-        fail(lang, "error", say("not_a_day", lang, where=exc.where, text=exc.text), code=2)
+        fail(lang, "steward.error", say("steward.not_a_day", lang, where=exc.where, text=exc.text), code=2)
 
 
 
 def _fail(exc: ProblemError, lang: Lang) -> None:
     for problem in exc.problems:
-        if lang in (Lang.LT, Lang.BOTH):
-            typer.echo(f"klaida [{problem.code}]: {problem.message_lt}", err=True)
-        if lang in (Lang.EN, Lang.BOTH):
-            typer.echo(f"error [{problem.code}]: {problem.message_en}", err=True)
+        for language in _languages(lang):
+            typer.echo(say("partner.problem", language, code=problem.code, message=problem.message(language)), err=True)
     raise typer.Exit(2)
 
 
 def _partner_say(lang: Lang, key: str, *, err: bool = False, **params: object) -> None:
     """A partner-kit message in Lithuanian, English or (the kit's default) both."""
-    from interchange.operations.messages import say
-
-    for language in ("lt", "en") if lang is Lang.BOTH else (lang.value,):
+    for language in _languages(lang):
         typer.echo(say(key, language, **params), err=err)
+
+
+def _languages(lang: Lang) -> tuple[str, ...]:
+    return ("lt", "en") if lang is Lang.BOTH else (lang.value,)
 
 
 @app.command()
 def keygen(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the new key.")],
+    lang: StewardLangOption = None,
 ) -> None:
     """Make a new pseudonymisation key file and say how to share it safely."""
     from interchange.partner.keys import write_new_key
 
+    language = steward_lang(lang)
     try:
         key = write_new_key(output)
     except FileExistsError:
-        typer.echo(f"{output} already exists: a key is never overwritten.", err=True)
+        typer.echo(say("partner.key_exists", language, path=output), err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"Wrote {output} (256-bit key, fingerprint {key.fingerprint}, readable only by you).")
-    typer.echo(
-        "Share it once, out of band, with every partner that must produce linkable pseudonyms:\n"
-        "  - hand it over on encrypted media, or in a password-protected archive whose password\n"
-        "    goes by another channel (phone);\n"
-        "  - never by plain e-mail, never into a shared folder, never to the hub;\n"
-        "  - partners compare fingerprints, not keys, to confirm they hold the same one."
-    )
+    typer.echo(say("partner.key_written", language, path=output, fingerprint=key.fingerprint))
+    typer.echo(say("partner.key_share", language))
 
 
 @app.command()
@@ -122,10 +121,10 @@ def pseudonymise(
     from interchange.partner.pseudonymise import pseudonymise_file
 
     if output.resolve() == raw.resolve():
-        _partner_say(lang, "partner_overwrite", err=True)
+        _partner_say(lang, "partner.overwrite", err=True)
         raise typer.Exit(2)
     if output.suffix not in (".csv", ".jsonl"):
-        _partner_say(lang, "partner_suffix", err=True)
+        _partner_say(lang, "partner.suffix", err=True)
         raise typer.Exit(2)
     try:
         key = load_key(key_file)
@@ -134,9 +133,9 @@ def pseudonymise(
     result = pseudonymise_file(raw, output, org=org.lower(), kind=kind, key=key, encoding=encoding)
     typer.echo(result.render(lang=lang.value, limit=limit))
     if result.output:
-        _partner_say(lang, "partner_wrote", path=result.output, rows=result.rows_accepted, manifest=result.manifest)
+        _partner_say(lang, "partner.wrote", path=result.output, rows=result.rows_accepted, manifest=result.manifest)
     else:
-        _partner_say(lang, "partner_nothing")
+        _partner_say(lang, "partner.nothing")
     if report:
         result.write_json(report)
     raise typer.Exit(result.exit_code)
@@ -165,21 +164,23 @@ def check(
 @app.command()
 def codes(
     which: Annotated[str, typer.Argument(help="services, municipalities or case-types")] = "services",
+    lang: StewardLangOption = None,
 ) -> None:
     """Print a code list of the contract with Lithuanian and English names."""
     from interchange.contract.codes import CASE_TYPE_NAMES, MUNICIPALITIES
     from interchange.contract.services import CATALOGUE_VERSION, SERVICES
 
+    language = steward_lang(lang)
     rows: list[tuple[str, str, str]]
     if which == "services":
-        typer.echo(f"# service catalogue {CATALOGUE_VERSION}")
+        typer.echo(say("partner.service_catalogue", language, version=CATALOGUE_VERSION))
         rows = [(s.code, s.name_lt, s.name_en) for s in SERVICES if not s.retired]
     elif which == "municipalities":
         rows = [(m.code, m.name_lt, m.name_en) for m in MUNICIPALITIES]
     elif which == "case-types":
         rows = [(t.value, lt, en) for t, (lt, en) in CASE_TYPE_NAMES.items()]
     else:
-        typer.echo("Choose services, municipalities or case-types.", err=True)
+        typer.echo(say("partner.choose_code_list", language), err=True)
         raise typer.Exit(2)
     width = max(len(r[0]) for r in rows)
     for code, lt, en in rows:
@@ -190,28 +191,32 @@ def codes(
 def schemas_export(
     directory: Annotated[Path, typer.Option("--dir", help="Where the schemas live.")] = Path("schemas"),
     check_only: Annotated[bool, typer.Option("--check", help="Only report drift; write nothing.")] = False,
+    lang: StewardLangOption = None,
 ) -> None:
     """Write the JSON Schema of every record kind and the manifest (or check them)."""
     from interchange.contract.schema_export import export_schemas, schema_drift
 
+    language = steward_lang(lang)
     if check_only:
         drift = schema_drift(directory)
         for name in drift:
-            typer.echo(f"out of date: {directory / name}", err=True)
+            typer.echo(say("partner.out_of_date", language, path=directory / name), err=True)
         raise typer.Exit(1 if drift else 0)
     for path in export_schemas(directory):
-        typer.echo(f"wrote {path}")
+        typer.echo(say("partner.file_written", language, path=path))
 
 
 @templates_app.command("export")
 def templates_export(
     directory: Annotated[Path, typer.Option("--dir", help="Where the templates live.")] = Path("schemas/templates"),
+    lang: StewardLangOption = None,
 ) -> None:
     """Write CSV and XLSX templates for every record kind, generated from the contract."""
     from interchange.partner.templates import export_templates
 
+    language = steward_lang(lang)
     for path in export_templates(directory):
-        typer.echo(f"wrote {path}")
+        typer.echo(say("partner.file_written", language, path=path))
 
 
 @app.command()
@@ -220,23 +225,23 @@ def init(
     lang: StewardLangOption = None,
 ) -> None:
     """Create a workspace for the Kretinga partners: interchange.yaml, folders and the warehouse."""
-    from interchange.operations.messages import say
     from interchange.workspace.init import init_workspace
 
     language = steward_lang(lang)
     try:
         workspace = init_workspace(directory)
     except FileExistsError as exc:
-        typer.echo(say("init_exists", language, path=exc.args[0]), err=True)
+        typer.echo(say("steward.init_exists", language, path=exc.args[0]), err=True)
         raise typer.Exit(2) from None
     config = workspace.config
-    typer.echo(say("init_created", language, root=workspace.root))
-    typer.echo(say("init_config", language, path=workspace.root / "interchange.yaml", count=len(config.organisations)))
-    typer.echo(say("init_warehouse", language, url=_safe_url(workspace.database_url)))
+    typer.echo(say("steward.init_created", language, root=workspace.root))
+    typer.echo(say("steward.init_config", language, path=workspace.root / "interchange.yaml",
+                   count=len(config.organisations)))
+    typer.echo(say("steward.init_warehouse", language, url=_safe_url(workspace.database_url)))
     for org in config.organisations:
-        typer.echo(say("init_drops", language, path=workspace.inbox(org.code), name=org.name))
-    typer.echo(say("init_receipts", language, path=workspace.root / "receipts"))
-    typer.echo(say("init_next", language, directory=directory))
+        typer.echo(say("steward.init_drops", language, path=workspace.inbox(org.code), name=org.name))
+    typer.echo(say("steward.init_receipts", language, path=workspace.root / "receipts"))
+    typer.echo(say("steward.init_next", language, directory=directory))
 
 
 @app.command()
@@ -248,7 +253,6 @@ def ingest(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
     (see the receipts); 2: the workspace or its config is wrong.
     """
     from interchange.ingest.run import configured_sources
-    from interchange.operations.messages import render_ingest
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
@@ -267,8 +271,6 @@ def link(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> N
     Exit 0: the index is up to date (pairs may await review: see `interchange review list`);
     1: the run failed and changed nothing; 2: the workspace or its config is wrong.
     """
-    from interchange.operations.messages import render_link, say
-
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
     prepare_prefect(language)
@@ -277,10 +279,34 @@ def link(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> N
         with show_progress(language):
             summary = module.run_link(found)
     except module.LinkFailed as exc:
-        fail(language, "link_failed", exc, code=1)
+        fail(language, "steward.link_failed", exc, code=1)
     typer.echo(render_link(summary, language))
     if summary.pairs_for_review:
-        typer.echo(say("link_review_hint", language, root=found.root))
+        typer.echo(say("steward.link_review_hint", language, root=found.root))
+
+
+def render_ingest(summary: IngestSummary, receipts_root: str, lang: str) -> str:
+    """What one ingest did: totals, a line per batch, failed sources, where the receipts are."""
+    from interchange.ingest.receipts import render_batch_line
+
+    receipts = summary.receipts
+    lines = [say("steward.ingest_summary", lang, batches=len(receipts), loaded=summary.rows_loaded,
+                 unchanged=sum(r.counts.unchanged for r in receipts), quarantined=summary.rows_quarantined,
+                 held=len(summary.held))]
+    lines += [render_batch_line(r, lang) for r in receipts]
+    lines += [say("steward.ingest_failed", lang, label=label, detail=detail)
+              for label, detail in summary.failures.items()]
+    lines.append(say("steward.receipts", lang, root=receipts_root))
+    return "\n".join(lines)
+
+
+def render_link(summary: LinkSummary, lang: str) -> str:
+    return say("steward.link_summary", lang, run=summary.run_id, records=summary.records, persons=summary.persons,
+               linked=summary.records_linked, new=summary.new_persons, merges=summary.merges,
+               splits=summary.splits, retired=summary.retired, pairs=summary.pairs_for_review,
+               households=summary.households) + (
+        "" if summary.household_share is None
+        else "\n" + say("steward.link_household_share", lang, share=f"{summary.household_share:.3f}"))
 
 
 class Verdict(StrEnum):
@@ -299,8 +325,7 @@ def review_list(
     lang: StewardLangOption = None,
 ) -> None:
     """The open pairs, most uncertain first: pair id, both records, probability, which fields agree."""
-    from interchange.linkage.review import open_pairs
-    from interchange.operations.messages import render_review
+    from interchange.linkage.review import open_pairs, render_review
 
     language = steward_lang(lang)
     with _review_warehouse(workspace, language) as engine:
@@ -319,12 +344,11 @@ def review_decide(
 ) -> None:
     """Decide a pair; the decision overrides the model from the next `interchange link` on."""
     from interchange.linkage.review import Decision, decide_pair
-    from interchange.operations.messages import say
 
     language = steward_lang(lang)
     with _review_warehouse(workspace, language) as engine:
         decided = decide_pair(engine, pair, Decision(decision.value), decided_by=by or login_name(), note=note)
-    typer.echo(say("review_decided", language, pair=pair, left=decided.uid_l, right=decided.uid_r,
+    typer.echo(say("steward.review_decided", language, pair=pair, left=decided.uid_l, right=decided.uid_r,
                    decision=decision.value))
 
 
@@ -340,14 +364,13 @@ def review_decide_records(
 ) -> None:
     """Decide about any two records, e.g. `different` to cut a link the model made."""
     from interchange.linkage.review import Decision, decide_records
-    from interchange.operations.messages import say
 
     language = steward_lang(lang)
     with _review_warehouse(workspace, language) as engine:
         known = _existing_person_records(engine, (first, second))
         pair = decide_records(engine, first, second, Decision(decision.value), decided_by=by or login_name(),
                               note=note, known=known)
-    typer.echo(say("review_decided", language, pair=pair, left=first, right=second, decision=decision.value))
+    typer.echo(say("steward.review_decided", language, pair=pair, left=first, right=second, decision=decision.value))
 
 
 def _existing_person_records(engine: Engine, uids: tuple[str, ...]) -> set[str]:
@@ -378,7 +401,7 @@ def _review_warehouse(option: Path | None, lang: str) -> Iterator[Engine]:
     try:
         yield engine
     except ReviewError as exc:
-        fail(lang, "error", exc, code=2)
+        fail(lang, "steward.error", exc, code=2)
     finally:
         engine.dispose()
 

@@ -1,4 +1,4 @@
-"""What every `interchange` command shares: options, opening the workspace, Prefect set-up.
+"""What every `interchange` command shares: options, opening the workspace, Prefect set-up, tables.
 
 Command groups live in their own modules under :mod:`interchange.commands` and register
 themselves on the one Typer app in :mod:`interchange.cli`.
@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from interchange.operations.messages import TEXT, default_lang, say
+from interchange.i18n import default_lang, has, name_of, say
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,7 +50,7 @@ StewardLangOption = Annotated[StewardLang | None, typer.Option(
 
 
 def steward_lang(option: StewardLang | None) -> str:
-    """`--lang` when given, else the environment's choice (operations.messages.default_lang)."""
+    """`--lang` when given, else the environment's choice (interchange.i18n.default_lang)."""
     return option.value if option is not None else default_lang()
 WorkspaceOption = Annotated[Path | None, typer.Option(
     "--workspace", "-w", help="The workspace folder; default: $INTERCHANGE_WORKSPACE, else the current folder.")]
@@ -78,7 +79,7 @@ def open_workspace(option: Path | None, lang: str | None = None) -> Workspace:
         workspace = find_workspace(option)
         _ = workspace.config  # a wrong key stops the command here, naming the key
     except ConfigError as exc:
-        fail(lang or default_lang(), "error", exc, code=2)
+        fail(lang or default_lang(), "steward.error", exc, code=2)
     return workspace
 
 
@@ -105,7 +106,7 @@ def prepare_prefect(lang: str | None = None) -> None:
     from prefect.settings import get_current_settings
 
     if get_current_settings().api.url is None:
-        typer.echo(say("prefect_temporary", lang or default_lang()), err=True)
+        typer.echo(say("steward.prefect_temporary", lang or default_lang()), err=True)
 
 
 def flows_module(name: str, lang: str | None = None) -> ModuleType:
@@ -125,7 +126,7 @@ def flows_module(name: str, lang: str | None = None) -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name not in ("flows", f"flows.{name}"):
             raise
-        typer.echo(say("flows_missing", lang or default_lang(), name=name), err=True)
+        typer.echo(say("steward.flows_missing", lang or default_lang(), name=name), err=True)
         raise typer.Exit(2) from None
 
 
@@ -170,10 +171,9 @@ class ProgressView:
                                  TimeElapsedColumn(), console=console or Console(stderr=True), transient=True)
 
     def on_event(self, event: Progress) -> None:
-        key = f"progress.{event.stage}"
-        stage_key = f"stage.{event.detail}"
-        detail = say(stage_key, self.lang) if stage_key in TEXT else event.detail
-        description = say(key if key in TEXT else "progress.other", self.lang, detail=detail)
+        key = f"steward.progress.{event.stage}"
+        detail = name_of("steward.stage", event.detail, self.lang)
+        description = say(key if has(key) else "steward.progress.other", self.lang, detail=detail)
         if event.stage in self.counted:  # units reported one at a time: count those finished
             if event.total is not None and event.done >= event.total:
                 self.finished[event.stage].add(event.detail)
@@ -185,3 +185,35 @@ class ProgressView:
             self.tasks[event.stage] = self.progress.add_task(description, total=total, completed=completed)
         else:
             self.progress.update(task, description=description, total=total, completed=completed)
+
+
+# --- screens: the plain-text tables the steward's commands print ----------------------------------
+
+
+def section_lines(title: str, columns: str, rows: list[list[object]], lang: str) -> list[str]:
+    """A titled table indented under its title (columns as "a|b|c"), or "title: none"; then a blank line."""
+    if not rows:
+        return [f"{title}: {say('steward.none', lang)}", ""]
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    return [title, *("  " + line for line in table_lines(columns.split("|"), cells)), ""]
+
+
+def table_lines(header: list[str], rows: list[list[str]], *,
+                numeric: frozenset[int] | set[int] = frozenset()) -> list[str]:
+    """Aligned columns, `numeric` ones right-aligned, no trailing blanks."""
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i])
+              for i in range(len(header))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if i in numeric else v.ljust(w)
+                         for i, (v, w) in enumerate(zip(values, widths, strict=True))).rstrip()
+
+    return [line(header), *(line(row) for row in rows)]
+
+
+def short_time(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def short_number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"

@@ -18,6 +18,7 @@ from interchange.commands.common import (
     show_progress,
     steward_lang,
 )
+from interchange.i18n import say
 
 if TYPE_CHECKING:
     from interchange.demo.scenario import Period
@@ -54,19 +55,18 @@ def demo(
     runs for the demo. Every line is in Lithuanian or English (--lang); progress bars for the
     pipeline in a terminal only. Exit 0: everything as the ground truth says; 1: a mismatch.
     """
-    day = _day(as_of, steward_lang(lang))
+    language = steward_lang(lang)
+    day = _day(as_of, language)
     if scale is Scale.NATIONAL:
         from interchange.demo.scenario import default_period
 
-        _national(directory, persons or 1_000_000, default_period(day))
+        _national(directory, persons or 1_000_000, default_period(day), language)
         return
     from prefect.settings import get_current_settings
 
     from interchange.demo.run import run_demo
     from interchange.ingest.run import configured_sources
-    from interchange.operations.messages import say
 
-    language = steward_lang(lang)
     prepare_prefect(language)
     # Splink's notes on model training (levels not seen in a small sample) are for the linkage
     # engineer, not for someone trying the demo; errors still show.
@@ -92,24 +92,20 @@ def demo(
 
 def _day(text: str | None, lang: str) -> date | None:
     from interchange.clock import ClockError, parse_day
-    from interchange.operations.messages import say
 
     try:
         return None if text is None else parse_day(text, where="--as-of")
     except ClockError as exc:
-        fail(lang, "error", say("not_a_day", lang, where=exc.where, text=exc.text), code=2)
+        fail(lang, "steward.error", say("steward.not_a_day", lang, where=exc.where, text=exc.text), code=2)
 
 
-def _national(directory: Path, persons: int, period: Period) -> None:
+def _national(directory: Path, persons: int, period: Period, lang: str) -> None:
     """The national data set only: generating it takes minutes; ingesting it is a benchmark's job."""
-    from interchange.demo.national import generate_national
+    from interchange.demo.national import describe_national, generate_national
 
     truth = generate_national(directory, persons=persons, contacts=10 * persons, period=period,
-                              progress=typer.echo)
-    totals = truth.totals
-    typer.echo(f"{totals['persons']} persons, {totals['contacts']} contacts in {truth.seconds:.0f} s; "
-               f"truth: {directory / 'national-truth.json'}; organisations for interchange.yaml: "
-               f"{directory / 'organisations.yaml'}")
+                              progress=typer.echo, lang=lang)
+    typer.echo(describe_national(truth, directory, lang))
 
 
 def register(app: typer.Typer) -> None:

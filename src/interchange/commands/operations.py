@@ -1,9 +1,10 @@
-"""The steward's commands: `interchange status`, `interchange reprocess` and `interchange pipeline`."""
+"""The steward's commands `interchange status`, `reprocess` and `pipeline`, and the screens they print."""
 
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,9 +16,16 @@ from interchange.commands.common import (
     open_warehouse_of,
     open_workspace,
     prepare_prefect,
+    section_lines,
+    short_time,
     show_progress,
     steward_lang,
 )
+from interchange.i18n import name_of, say
+
+if TYPE_CHECKING:
+    from interchange.operations.reprocess import Candidate, Rerun
+    from interchange.operations.status import StatusReport
 
 
 def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> None:
@@ -28,7 +36,6 @@ def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
     Exit 0: all clear; 1: something needs a steward (held, quarantined, overdue, a failed run);
     2: the workspace or its config is wrong.
     """
-    from interchange.operations.messages import render_status
     from interchange.operations.status import collect_status
 
     language = steward_lang(lang)
@@ -58,7 +65,6 @@ def reprocess(
     quarantined rows; 2: the workspace is wrong or a --batch has nothing to re-run.
     """
     from interchange.ingest.run import open_hub
-    from interchange.operations.messages import render_plan, render_reruns, say
     from interchange.operations.reprocess import ReprocessError, find_candidates
     from interchange.operations.reprocess import reprocess as run_reprocess
 
@@ -69,7 +75,7 @@ def reprocess(
         try:
             candidates = find_candidates(hub.engine, org=org.lower() if org else None, batch_ids=batch)
         except ReprocessError as exc:
-            fail(language, "error", say("reprocess_nothing_for", language,
+            fail(language, "steward.error", say("steward.reprocess_nothing_for", language,
                                         batches=", ".join(map(str, exc.batch_ids))), code=2)
         typer.echo(render_plan(candidates, language))
         if dry_run or not candidates:
@@ -79,7 +85,7 @@ def reprocess(
     finally:
         hub.engine.dispose()
     typer.echo(render_reruns(reruns, language))
-    typer.echo(say("reprocess_receipts", language, root=found.root / "receipts"))
+    typer.echo(say("steward.receipts", language, root=found.root / "receipts"))
     troubled = any(r.receipt.counts.held or r.receipt.counts.quarantined for r in reruns)
     raise typer.Exit(1 if troubled else 0)
 
@@ -99,7 +105,6 @@ def pipeline(
     Exit 0: every step ran; 1: a step failed or was stopped; 2: the workspace is wrong.
     """
     from interchange.ingest.run import configured_sources
-    from interchange.operations.messages import render_steps
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
@@ -115,3 +120,78 @@ def register(app: typer.Typer) -> None:
     app.command()(status)
     app.command()(reprocess)
     app.command()(pipeline)
+
+
+# --- screens ---------------------------------------------------------------------------------------
+
+
+def render_status(report: StatusReport, root: str, lang: str) -> str:
+    """The whole status as one screen of plain text (aligned columns; no colour, safe for logs)."""
+    out = [say("steward.title", lang, root=root), ""]
+    out += section_lines(say("steward.sources", lang), say("steward.source_cols", lang), [
+        [s.org, s.source, s.batch_id, name_of("steward.state", s.status, lang), short_time(s.received_at),
+         s.rows_read, s.loaded, s.quarantined, s.held]
+        if s.batch_id is not None else [s.org, s.source, "-", say("steward.never", lang), "", "", "", "", ""]
+        for s in report.sources], lang)
+    out += section_lines(say("steward.held", lang), say("steward.held_cols", lang), [
+        [h.org, h.source, h.batch_id, h.kind or "", short_time(h.received_at), h.rows_held,
+         ", ".join(h.failed_checks)]
+        for h in report.held], lang)
+    out += section_lines(say("steward.quarantine", lang), say("steward.quarantine_cols", lang),
+                         [[q.org, q.rows, q.batches] for q in report.quarantine], lang)
+    if report.linkage is None:
+        out.append(say("steward.linkage_never", lang))
+    else:
+        run = report.linkage
+        out.append(say("steward.linkage", lang, run=run.run_id, when=short_time(run.finished_at or run.started_at),
+                       new=run.persons_new if run.persons_new is not None else "?",
+                       pairs=run.pairs_for_review if run.pairs_for_review is not None else "?"))
+    out += [say("steward.review", lang, count=report.open_review_pairs), ""]
+    if not report.publications:
+        out += [say("steward.publications_none", lang), ""]
+    else:
+        out += section_lines(say("steward.publications", lang), say("steward.publication_cols", lang), [
+            [p.period, p.version, name_of("steward.state", p.state, lang), short_time(p.created_at),
+             _blank(p.cells), _blank(p.suppressed_cells)]
+            for p in report.publications], lang)
+    out += section_lines(say("steward.overdue", lang), say("steward.overdue_cols", lang), [
+        [o.org, o.source, o.period_start.isoformat(), o.due.isoformat(), short_time(o.last_arrival) or "-"]
+        for o in report.overdue], lang)
+    if report.flow_runs is not None:
+        out += section_lines(say("steward.flows", lang), say("steward.flow_cols", lang), [
+            [r.flow, r.name, r.state, short_time(r.start_time), short_time(r.end_time)] for r in report.flow_runs],
+            lang)
+    elif report.flow_runs_error:
+        out += [say("steward.flows_unreadable", lang, reason=report.flow_runs_error), ""]
+    else:
+        out += [say("steward.flows_off", lang), ""]
+    out.append(say("steward.attention" if report.needs_attention else "steward.all_clear", lang))
+    return "\n".join(out)
+
+
+def render_plan(candidates: Sequence[Candidate], lang: str) -> str:
+    if not candidates:
+        return say("steward.reprocess_none", lang)
+    lines = [say("steward.reprocess_plan", lang)]
+    for c in candidates:
+        what = say("steward.whole_held", lang) if c.rows is None else say("steward.some_rows", lang, rows=c.row_count)
+        lines.append(say("steward.reprocess_item", lang, batch=c.batch_id, org=c.org, kind=c.kind or "?", what=what))
+    return "\n".join(lines)
+
+
+def render_reruns(reruns: Sequence[Rerun], lang: str) -> str:
+    return "\n".join(say("steward.reprocess_done", lang, old=r.candidate.batch_id, new=r.receipt.batch_id,
+                         status=name_of("steward.state", r.receipt.status.value, lang), read=r.receipt.counts.rows_read,
+                         loaded=r.receipt.counts.loaded, unchanged=r.receipt.counts.unchanged,
+                         quarantined=r.receipt.counts.quarantined, held=r.receipt.counts.held)
+                     for r in reruns)
+
+
+def render_steps(steps: Sequence[Any], lang: str) -> str:
+    """One line per pipeline step: name, outcome and the flow's own detail (counts or the reason it stopped)."""
+    return "\n".join(f"{name_of('steward.step', step.name, lang)}  {name_of('steward.outcome', step.outcome, lang)}  "
+                     f"{step.detail}" for step in steps)
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value

@@ -1,4 +1,4 @@
-"""The steward's publishing commands: publish, approve, reopen, publications, progress.
+"""The steward's publishing commands: publish, approve, reopen, publications, progress, and their screens.
 
 Exit codes as everywhere: 0 done; 1 refused (a locked period, a version that cannot be
 approved) or failed; 2 the workspace, its config or the period given is wrong.
@@ -6,7 +6,8 @@ approved) or failed; 2 the workspace, its config or the period given is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,15 +22,20 @@ from interchange.commands.common import (
     open_warehouse_of,
     open_workspace,
     prepare_prefect,
+    short_number,
+    short_time,
     show_progress,
     steward_lang,
+    table_lines,
 )
-from interchange.operations.messages import say
+from interchange.i18n import name_of, say
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sqlalchemy import Engine
 
     from interchange.indicators.lineage import InputBatch
+    from interchange.indicators.publications import Publication
     from interchange.workspace.layout import Workspace
 
 PeriodOption = Annotated[str, typer.Option("--period", "-p", help="2026-Q3, 2026-09, 2026 or a programme code.")]
@@ -44,7 +50,7 @@ def publish(period: PeriodOption, workspace: WorkspaceOption = None, by: ByOptio
     Exit 0: a new version; 1: refused (the period is approved and locked) or failed;
     2: the workspace or the period is wrong.
     """
-    from interchange.operations.messages import render_publication
+    from interchange.indicators.publications import render_publication
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
@@ -56,13 +62,13 @@ def publish(period: PeriodOption, workspace: WorkspaceOption = None, by: ByOptio
             publication = module.run_publish(found, label, by=by or login_name())
     except module.PublishFailed as exc:
         if exc.refused:
-            typer.echo(say("refused", language, detail=exc), err=True)
+            typer.echo(say("steward.refused", language, detail=exc), err=True)
         else:
-            typer.echo(say("publish_failed", language, detail=exc), err=True)
+            typer.echo(say("steward.publish_failed", language, detail=exc), err=True)
         _echo_late(found, label, language, err=True)
         raise typer.Exit(1) from None
     typer.echo(render_publication(publication, language))
-    typer.echo(say("publish_next", language, period=publication.period, version=publication.version,
+    typer.echo(say("steward.publish_next", language, period=publication.period, version=publication.version,
                    root=found.root))
 
 
@@ -81,7 +87,7 @@ def approve(period: PeriodOption, version: Annotated[int | None, typer.Option(
     label = _period_label(found, period, language)
     with _publications(found, language) as engine:
         publication, files = approve_version(engine, found, label, version, by=by or login_name())
-    typer.echo(say("approved", language, period=publication.period, version=publication.version,
+    typer.echo(say("steward.approved", language, period=publication.period, version=publication.version,
                    by=publication.approved_by))
     for path in files:
         typer.echo(f"  {path}")
@@ -103,7 +109,7 @@ def reopen(period: PeriodOption, reason: Annotated[str, typer.Option(
     with _publications(found, language) as engine:
         publication = reopen_period(engine, label, by=by or login_name(), reason=reason)
         late = _late(engine, label)
-    typer.echo(say("reopened", language, period=publication.period, version=publication.version, late=len(late),
+    typer.echo(say("steward.reopened", language, period=publication.period, version=publication.version, late=len(late),
                    root=found.root))
 
 
@@ -111,7 +117,6 @@ def publications(workspace: WorkspaceOption = None, period: Annotated[str | None
         "--period", "-p", help="Only this period.")] = None, lang: StewardLangOption = None) -> None:
     """Every publication version with its state, counts and who approved it; late data is flagged."""
     from interchange.indicators.publications import list_publications
-    from interchange.operations.messages import render_publications
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
@@ -120,8 +125,8 @@ def publications(workspace: WorkspaceOption = None, period: Annotated[str | None
         versions = list_publications(engine, label)
         late = {p: _late(engine, p) for p in sorted({v.period for v in versions})}
     if not versions:
-        typer.echo(say("publications_none_yet", language) if label is None
-                   else say("period_unpublished", language, period=label))
+        typer.echo(say("steward.publications_none_yet", language) if label is None
+                   else say("steward.period_unpublished", language, period=label))
         return
     typer.echo(render_publications(versions, late, language))
 
@@ -137,7 +142,6 @@ def progress(programme: Annotated[str, typer.Option(help="Programme code from in
     from interchange.indicators.compute import UnlinkedRecordsError
     from interchange.indicators.progress import ProgressError, programme_progress
     from interchange.indicators.publications import PublicationError, load_workspace_catalogue
-    from interchange.operations.messages import render_programme
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
@@ -145,13 +149,13 @@ def progress(programme: Annotated[str, typer.Option(help="Programme code from in
     try:
         table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
     except (ProgressError, PublicationError) as exc:  # PublicationError: publishing.catalogue is wrong
-        fail(language, "error", exc, code=2)
+        fail(language, "steward.error", exc, code=2)
     except UnlinkedRecordsError as exc:  # counts only: no record in the message
-        fail(language, "error", exc, code=1)
+        fail(language, "steward.error", exc, code=1)
     finally:
         engine.dispose()
     if table.empty:
-        typer.echo(say("no_targets", language, programme=programme))
+        typer.echo(say("steward.no_targets", language, programme=programme))
         return
     typer.echo(render_programme(table, language))
 
@@ -171,7 +175,7 @@ def _period_label(workspace: Workspace, text: str, lang: str) -> str:
     try:
         return parse_period(text, workspace.config).label
     except PeriodError as exc:
-        fail(lang, "error", exc, code=2)
+        fail(lang, "steward.error", exc, code=2)
 
 
 @contextmanager
@@ -183,7 +187,7 @@ def _publications(workspace: Workspace, lang: str) -> Iterator[Engine]:
     try:
         yield engine
     except PublicationError as exc:
-        fail(lang, "refused", exc, code=1)
+        fail(lang, "steward.refused", exc, code=1)
     finally:
         engine.dispose()
 
@@ -195,8 +199,6 @@ def _late(engine: Engine, period: str) -> list[InputBatch]:
 
 
 def _echo_late(workspace: Workspace, period: str, lang: str, *, err: bool) -> None:
-    from interchange.operations.messages import render_late
-
     engine = open_warehouse_of(workspace)
     try:
         late = _late(engine, period)
@@ -204,3 +206,38 @@ def _echo_late(workspace: Workspace, period: str, lang: str, *, err: bool) -> No
         engine.dispose()
     if late:
         typer.echo(render_late(period, late, lang), err=err)
+
+
+# --- screens ---------------------------------------------------------------------------------------
+
+
+def render_publications(versions: Sequence[Publication], late: Mapping[str, Sequence[InputBatch]],
+                        lang: str) -> str:
+    """Every version: period, version, state, cells, suppressed, changed, created, approved; then late data."""
+    header = say("steward.publication_list_cols", lang).split("|")
+    rows = [[p.period, str(p.version), name_of("steward.state", p.state.value, lang), str(p.cells),
+             str(p.suppressed_cells), "" if p.changed_cells is None else str(p.changed_cells),
+             short_time(p.created_at), f"{short_time(p.approved_at)} {p.approved_by}" if p.approved_at else ""]
+            for p in versions]
+    lines = table_lines(header, rows, numeric={1, 3, 4, 5})
+    lines += [render_late(period, batches, lang) for period, batches in late.items() if batches]
+    return "\n".join(lines)
+
+
+def render_late(period: str, batches: Sequence[InputBatch], lang: str) -> str:
+    ids = ", ".join(f"{b.batch_id} ({b.org} {b.kind})" for b in batches[:10])
+    more = say("steward.and_more", lang, count=len(batches) - 10) if len(batches) > 10 else ""
+    return say("steward.late_data", lang, period=period, count=len(batches), ids=ids, more=more)
+
+
+def render_programme(table: pd.DataFrame, lang: str) -> str:
+    """Progress against a programme's targets: indicator (in `lang`), service, figure, value, target, share."""
+    name = "name_lt" if lang == "lt" else "name_en"
+    rows = [[str(getattr(row, name)), row.service or "–", str(row.figure), short_number(row.value),
+             short_number(row.target), "–" if math.isnan(row.share) else f"{row.share:.0%}"]
+            for row in table.itertuples(index=False)]
+    title = []
+    if len(table):
+        first = table.iloc[0]
+        title = [say("steward.programme_title", lang, programme=first["programme"], period=first["period"]), ""]
+    return "\n".join(title + table_lines(say("steward.progress_cols", lang).split("|"), rows, numeric={3, 4, 5}))

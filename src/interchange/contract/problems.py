@@ -1,239 +1,23 @@
 """Problems found in partner files: stable codes, row and column, Lithuanian and English text.
 
-Every message is built from a template and parameters that name columns, expected
-formats, counts and row numbers. A template never includes the offending value itself,
-because that value may be a personal code or a name.
+Every message is the catalogue's template `problem.<code>` (interchange.i18n.problem) filled
+with parameters that name columns, expected formats, counts and row numbers. A template never
+includes the offending value itself, because that value may be a personal code or a name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from interchange.i18n import say
+
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Message:
-    lt: str
-    en: str
-
-
-# Codes are part of the receipt contract: add new ones, never rename or reuse one.
-MESSAGES: dict[str, Message] = {
-    # whole file
-    "file.missing": Message("Failas nerastas.", "The file does not exist."),
-    "file.empty": Message("Failas tuščias: nėra nei antraštės, nei eilučių.",
-                          "The file is empty: no header and no rows."),
-    "file.no_rows": Message("Faile yra antraštė, bet nėra duomenų eilučių.",
-                            "The file has a header but no data rows."),
-    "file.format": Message("Nepalaikomas failo formatas „{suffix}“: tinka .csv, .xlsx, .jsonl.",
-                           "Unsupported file format '{suffix}': use .csv, .xlsx or .jsonl."),
-    "file.encoding": Message(
-        "Failo nepavyko perskaityti nei kaip UTF-8, nei kaip Windows-1257 (pirmas netinkamas "
-        "baitas {line} eilutėje).",
-        "The file is neither UTF-8 nor Windows-1257 (first undecodable byte on line {line}).",
-    ),
-    "file.unreadable": Message("Failo nepavyko atidaryti kaip {format}: {reason}.",
-                               "The file could not be opened as {format}: {reason}."),
-    "file.unsafe": Message("Failas atmestas kaip nesaugus: {reason}.",
-                           "The file was rejected as unsafe: {reason}."),
-    "file.too_large": Message("Failas per didelis: {size} baitų, leidžiama ne daugiau kaip {limit}.",
-                              "The file is too large: {size} bytes, at most {limit} allowed."),
-    # header
-    "header.missing": Message("Trūksta privalomo stulpelio „{column}“ ({column_en}).",
-                              "Required column '{column_en}' ({column}) is missing."),
-    "header.unknown": Message(
-        "Nežinomas stulpelis „{column}“: jo duomenys neperkelti. Tinkami stulpeliai išvardyti "
-        "šablone.",
-        "Unknown column '{column}': its data was not copied. The template lists the valid "
-        "columns.",
-    ),
-    "header.duplicate": Message("Stulpelis „{field}“ nurodytas daugiau nei kartą (stulpeliai {columns}).",
-                                "Column '{field}' appears more than once (columns {columns})."),
-    "header.blank": Message("Antraštėje yra tuščias stulpelio pavadinimas ({position} stulpelis).",
-                            "The header has a blank column name (column {position})."),
-    "header.identifier": Message(
-        "Stulpelis „{column}“ yra tiesioginis identifikatorius (asmens kodas ar vardas) ir "
-        "negali būti perduodamas: pirmiausia paleiskite „interchange pseudonymise“.",
-        "Column '{column}' is a direct identifier (personal code or name) and must not be "
-        "sent: run 'interchange pseudonymise' first.",
-    ),
-    "header.personal_code": Message(
-        "{position} stulpelio pavadinimas atrodo kaip asmens kodas: greičiausiai trūksta antraštės "
-        "eilutės, o faile yra asmens kodų. Siųskite failą su antrašte, sukurtą „interchange pseudonymise“.",
-        "The name of column {position} looks like a personal code: the header row is probably "
-        "missing and the file holds personal codes. Send the file made by 'interchange pseudonymise', "
-        "with its header.",
-    ),
-    # one row as read
-    "row.cells": Message("Eilutėje yra {found} langelių, o antraštėje {expected}.",
-                         "The row has {found} cells but the header has {expected}."),
-    "row.json": Message("Eilutė nėra JSON objektas: {reason}.", "The line is not a JSON object: {reason}."),
-    "row.encoding": Message("Langelyje yra baitų, kurių nepavyko perskaityti kaip {encoding}.",
-                            "The cell holds bytes that are not valid {encoding}."),
-    "row.blank": Message("Tuščia eilutė praleista.", "Blank row skipped."),
-    # one value
-    "value.required": Message("Privaloma reikšmė nenurodyta.", "A value is required."),
-    "value.integer": Message("Turi būti sveikasis skaičius.", "Expected a whole number."),
-    "value.number": Message("Turi būti skaičius.", "Expected a number."),
-    "value.boolean": Message("Turi būti „taip“ arba „ne“ (arba true/false, 1/0).",
-                             "Expected yes or no (taip/ne, true/false, 1/0)."),
-    "value.date": Message("Turi būti data formatu MMMM-MM-DD.", "Expected a date as YYYY-MM-DD."),
-    "value.choice": Message("Reikšmė nėra iš sąrašo: {expected}.", "The value is not one of: {expected}."),
-    "value.too_small": Message("Reikšmė turi būti ne mažesnė kaip {limit}.", "The value must be at least {limit}."),
-    "value.too_large": Message("Reikšmė turi būti ne didesnė kaip {limit}.", "The value must be at most {limit}."),
-    "value.too_long": Message("Reikšmė per ilga: ne daugiau kaip {limit} simbolių.",
-                              "The value is too long: at most {limit} characters."),
-    "value.format": Message("Netinkamas formatas: {expected}.", "Wrong format: expected {expected}."),
-    "value.future": Message("Data ar metai negali būti ateityje.", "The date or year cannot be in the future."),
-    "value.order": Message("„{column}“ negali būti ankstesnė nei „{other}“.",
-                           "'{column}' cannot be earlier than '{other}'."),
-    "value.unknown_service": Message(
-        "Nežinomas paslaugos kodas: tinkami kodai yra paslaugų kataloge {version}.",
-        "Unknown service code: the valid codes are in service catalogue {version}.",
-    ),
-    "value.unknown_municipality": Message(
-        "Nežinoma savivaldybė: nurodykite kodą LT-01…LT-60 arba oficialų pavadinimą.",
-        "Unknown municipality: give a code LT-01…LT-60 or the official name.",
-    ),
-    "value.sex_ambiguous": Message(
-        "Lytis „M“ ar „V“ dviprasmiška (M = moteris ar male?): rašykite „moteris“/„vyras“ "
-        "arba female/male.",
-        "Sex 'M' or 'V' is ambiguous (M = moteris or male?): write female/male or "
-        "moteris/vyras.",
-    ),
-    "value.personal_code": Message(
-        "Reikšmė atrodo kaip asmens kodas: asmens kodai negali būti perduodami.",
-        "The value looks like a personal code: personal codes must not be sent.",
-    ),
-    "value.duplicate_id": Message("Įrašo_id kartojasi: jis jau buvo {first_row} eilutėje.",
-                                  "The record_id repeats: it was first used on row {first_row}."),
-    "value.invalid": Message("Netinkama reikšmė: {expected}.", "Invalid value: {expected}."),
-    "value.needs_one_of": Message("Turi būti nurodytas bent vienas iš: {columns}.",
-                                  "At least one of these is required: {columns}."),
-    # personal codes (asmens kodai) on the partner's machine
-    "code.format": Message("Asmens kodas turi būti 11 skaitmenų; kodas praleistas.",
-                           "A personal code must be 11 digits; the code was left out."),
-    "code.century": Message("Asmens kodo pirmas skaitmuo turi būti 1–6; kodas praleistas.",
-                            "A personal code must start with 1–6; the code was left out."),
-    "code.birth_date": Message("Asmens kode užkoduota neegzistuojanti gimimo data; kodas praleistas.",
-                               "The personal code holds an impossible birth date; the code was left out."),
-    "code.future": Message("Asmens kode užkoduota gimimo data ateityje; kodas praleistas.",
-                           "The personal code holds a birth date in the future; the code was left out."),
-    "code.checksum": Message("Asmens kodo kontrolinis skaičius neteisingas (galima rašybos klaida); "
-                             "kodas praleistas.",
-                             "The personal code's check digit is wrong (probably a typo); the code "
-                             "was left out."),
-    "code.conflict": Message("„{column}“ nesutampa su asmens kodu; naudojama reikšmė iš asmens kodo.",
-                             "'{column}' disagrees with the personal code; the value from the code "
-                             "was used."),
-    "identity.none": Message(
-        "Nėra nei galiojančio asmens kodo, nei vardo, pavardės ar gimimo datos: asmens nebus "
-        "galima susieti su kitų organizacijų įrašais.",
-        "No valid personal code and no name or birth date: this person cannot be linked to "
-        "other organisations' records.",
-    ),
-    "identity.birth_date": Message("Gimimo data netinkama ar ateityje; ji praleista.",
-                                   "The birth date is invalid or in the future; it was left out."),
-    "kind.unknown": Message(
-        "Nepavyko nustatyti įrašų rūšies iš antraštės: nurodykite --kind ({kinds}).",
-        "The record kind could not be told from the header: give --kind ({kinds}).",
-    ),
-    # key file
-    "key.missing": Message("Rakto failas nerastas.", "The key file does not exist."),
-    "key.empty": Message("Rakto failas tuščias.", "The key file is empty."),
-    "key.format": Message("Rakto faile turi būti šešioliktainis raktas (kurkite jį „interchange keygen“).",
-                          "The key file must hold a hexadecimal key (make one with 'interchange keygen')."),
-    "key.too_short": Message("Raktas per trumpas: {bits} bitų, reikia bent {minimum}.",
-                             "The key is too short: {bits} bits, at least {minimum} needed."),
-    # manifest
-    "manifest.unreadable": Message("Manifesto nepavyko perskaityti: {reason}.",
-                                   "The manifest could not be read: {reason}."),
-    "manifest.sha256": Message("Failo SHA-256 nesutampa su manifestu: failas pakeistas ar neišsiųstas iki galo.",
-                               "The file's SHA-256 differs from the manifest: the file was changed or cut short."),
-    "manifest.row_count": Message("Manifeste nurodyta {expected} eilučių, faile rasta {found}.",
-                                  "The manifest declares {expected} rows, the file has {found}."),
-    "manifest.kind": Message("Manifeste nurodyta rūšis „{expected}“, o patikrinta „{found}“.",
-                             "The manifest declares kind '{expected}' but '{found}' was checked."),
-    "manifest.schema_version": Message(
-        "Failas sukurtas pagal schemos versiją {found}, o ši programa naudoja {expected}.",
-        "The file was made for schema version {found}; this program uses {expected}.",
-    ),
-    # the hub's inbox and loading
-    "file.duplicate": Message(
-        "Šis failas (tie patys baitai) jau buvo gautas ir įkeltas (paketas {batch}): niekas nepakeista.",
-        "This file (the same bytes) was already received and loaded (batch {batch}): nothing changed.",
-    ),
-    "file.link": Message("Gautoji vieta yra nuoroda (symlink), o ne failas: ji neskaitoma.",
-                         "The drop is a link (symlink), not a file: it is not read."),
-    "file.kind": Message(
-        "Nepavyko nustatyti įrašų rūšies: pavadinkite failą <organizacija>.<rūšis>.csv ({kinds}) "
-        "arba pridėkite manifestą.",
-        "The record kind could not be told: name the file <org>.<kind>.csv ({kinds}) or add its manifest.",
-    ),
-    "file.identifiers_purged": Message(
-        "Failas su tiesioginiais identifikatoriais centre nesaugomas: jo kopija ištrinta.",
-        "A file with direct identifiers is not kept at the hub: its copy was deleted.",
-    ),
-    "manifest.org": Message("Manifeste nurodyta organizacija „{expected}“, o failas gautas iš „{found}“.",
-                            "The manifest names organisation '{expected}' but the file came from '{found}'."),
-    "delete.unknown": Message("Įrašas, kurį prašoma ištrinti, centre nežinomas: nieko netrinta.",
-                              "The record to delete is not known at the hub: nothing was deleted."),
-    "row.superseded": Message(
-        "Šio įrašo naujesnė versija gauta vėliau (paketas {batch}): pakartotinai apdorojant failą eilutė "
-        "neįkelta.",
-        "A newer version of this record arrived later (batch {batch}): the row was not loaded when the "
-        "file was processed again.",
-    ),
-    "pull.duplicate_id": Message(
-        "Įrašas per vieną atsisiuntimą gautas {times} kartus: įkelta paskutinė versija.",
-        "The record came {times} times in one pull: its last version was loaded.",
-    ),
-    # partner HTTP API (the hub pulls records); no message quotes a response body or a token
-    "http.unauthorized": Message(
-        "Partnerio API atmetė prieigos žetoną (HTTP 401 arba 403): patikrinkite, ar konfigūracijoje "
-        "nurodytas žetonas nustatytas, teisingas ir nepasibaigęs.",
-        "The partner API refused the access token (HTTP 401 or 403): check that the token named in "
-        "the configuration is set, correct and not expired.",
-    ),
-    "http.not_found": Message(
-        "Partnerio API adresas nerastas (HTTP 404): konfigūracijoje nurodytas netinkamas adresas.",
-        "The partner API endpoint was not found (HTTP 404): the address in the configuration is wrong.",
-    ),
-    "http.unavailable": Message(
-        "Partnerio API nepasiekiama: serverio ar ryšio klaida arba baigėsi laukimo laikas "
-        "(bandymų skaičius: {attempts}).",
-        "The partner API is unavailable: server error, connection error or timeout after {attempts} "
-        "attempts.",
-    ),
-    "http.bad_response": Message("Partnerio API atsakymas netinkamas: {reason}.",
-                                 "The partner API sent an invalid response: {reason}."),
-    "http.token_missing": Message(
-        "Prieigos žetonas nerastas: aplinkos kintamasis „{variable}“ nenustatytas arba tuščias.",
-        "No access token: the environment variable '{variable}' is not set or is empty.",
-    ),
-    "http.token_invalid": Message(
-        "Prieigos žetonas ({place}) netinkamas: jame turi būti tik spausdinami ASCII simboliai be tarpų.",
-        "The access token ({place}) is unusable: it must be printable ASCII without spaces.",
-    ),
-    "http.token_block": Message(
-        "Prieigos žetonas laikomas Prefect Secret bloke „{block}“, kurį skaito tik Prefect srautas "
-        "(„interchange ingest“).",
-        "The access token is in the Prefect Secret block '{block}', which only the Prefect flow reads "
-        "('interchange ingest').",
-    ),
-    "http.client_error": Message(
-        "Partnerio API atmetė užklausą (HTTP {status}): patikrinkite konfigūraciją.",
-        "The partner API rejected the request (HTTP {status}): check the configuration.",
-    ),
-}
 
 
 MAX_COLUMN_CHARS = 100
@@ -267,14 +51,14 @@ class Problem(BaseModel):
 
     @property
     def message_lt(self) -> str:
-        return MESSAGES[self.code].lt.format(column=self.column, row=self.row, **self.params)
+        return self.message("lt")
 
     @property
     def message_en(self) -> str:
-        return MESSAGES[self.code].en.format(column=self.column, row=self.row, **self.params)
+        return self.message("en")
 
     def message(self, lang: str = "en") -> str:
-        return self.message_lt if lang == "lt" else self.message_en
+        return say(f"problem.{self.code}", lang, column=self.column, row=self.row, **self.params)
 
     def where(self) -> str:
         parts = []

@@ -14,10 +14,11 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from interchange.contract.personal_code import looks_like_personal_code
-from interchange.contract.problems import MESSAGES, Problem, Severity, error, warning
+from interchange.contract.problems import Problem, Severity, error, warning
 from interchange.contract.records import MODELS, Deletion, Kind, Record
 from interchange.contract.text import key_of
 from interchange.contract.values import FORMAT_HINTS, YesNo
+from interchange.i18n import has
 
 _LIMIT_CODES = {
     "greater_than_equal": ("value.too_small", "ge"),
@@ -236,7 +237,7 @@ def problems_from(exc: ValidationError, *, row: int | None, headers: HeaderMap,
 
 def _code_and_params(kind: str, ctx: dict[str, Any], field_name: str | None,
                      headers: HeaderMap) -> tuple[str, dict[str, Any]]:
-    if kind in MESSAGES:
+    if has(f"problem.{kind}"):
         if kind == "value.order":
             ctx["other"] = headers.column_of(ctx["other"])
         return kind, {k: v for k, v in ctx.items() if k != "field"}

@@ -1,7 +1,7 @@
 """Value types of the contract: how a partner's cell becomes a typed value.
 
 Each failure raises a PydanticCustomError whose type is a problem code from
-`problems.MESSAGES`, so a rejected cell turns into a bilingual problem without a
+the catalogue (`problem.*`), so a rejected cell turns into a bilingual problem without a
 translation table. No error text includes the value itself.
 """
 

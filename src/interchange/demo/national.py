@@ -34,6 +34,7 @@ from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.serialise import field_names
 from interchange.contract.services import CATALOGUE_VERSION
 from interchange.demo.scenario import DV_SERVICES, Period, default_period, seeded_secret
+from interchange.i18n import default_lang, say
 from interchange.partner.keys import PseudonymKey
 from interchange.partner.pseudonyms import HOUSEHOLD_PURPOSE, PERSON_PURPOSE
 
@@ -85,7 +86,7 @@ def org_of(municipality: str) -> str:
 
 def generate_national(out: Path, *, persons: int = 1_000_000, contacts: int = 10_000_000, seed: int = 2026,
                       period: Period | None = None,
-                      progress: Callable[[str], object] | None = None) -> NationalTruth:
+                      progress: Callable[[str], object] | None = None, lang: str = "en") -> NationalTruth:
     """Write the national data set under `out/<org>/` and its truth to `out/national-truth.json`.
 
     Args:
@@ -94,7 +95,7 @@ def generate_national(out: Path, *, persons: int = 1_000_000, contacts: int = 10
         contacts: about how many contacts to write in total.
         seed: the same seed and period give the same files.
         period: the reporting year; default the 365 days up to yesterday.
-        progress: told after each municipality (e.g. print).
+        progress: told after each municipality (e.g. print), in `lang`.
     """
     started = time.perf_counter()
     period = period or default_period()
@@ -111,8 +112,8 @@ def generate_national(out: Path, *, persons: int = 1_000_000, contacts: int = 10
     for index, (municipality, size) in enumerate(zip(MUNICIPALITIES, sizes, strict=True)):
         truth.municipalities[municipality.code] = generator.municipality(out, index, municipality.code, size)
         if progress is not None:
-            progress(f"{municipality.code}: {size} persons, "
-                     f"{truth.municipalities[municipality.code]['contacts']} contacts")
+            progress(say("demo.national_municipality", lang, code=municipality.code, persons=size,
+                         contacts=truth.municipalities[municipality.code]["contacts"]))
     _write_organisations(out)
     truth.seconds = time.perf_counter() - started
     (out / "national-truth.json").write_text(json.dumps(truth.to_json(), indent=1) + "\n", encoding="utf-8")
@@ -409,11 +410,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contacts", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    truth = generate_national(args.out, persons=args.persons, contacts=args.contacts, seed=args.seed, progress=print)
+    lang = default_lang()
+    truth = generate_national(args.out, persons=args.persons, contacts=args.contacts, seed=args.seed, progress=print,
+                              lang=lang)
+    print(describe_national(truth, args.out, lang))
+
+
+def describe_national(truth: NationalTruth, out: Path, lang: str) -> str:
+    """What was written: persons, contacts, seconds, and where the truth and the organisations' list are."""
     totals = truth.totals
-    print(f"{totals['persons']} persons, {totals['contacts']} contacts in {truth.seconds:.0f} s; "
-          f"truth: {args.out / 'national-truth.json'}; organisations for interchange.yaml: "
-          f"{args.out / 'organisations.yaml'}")
+    return say("demo.national_done", lang, persons=totals["persons"], contacts=totals["contacts"],
+               seconds=f"{truth.seconds:.0f}", truth=out / "national-truth.json",
+               organisations=out / "organisations.yaml")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ The demo runs as on one day (`as_of`, default today): its year is the 365 days b
 and the whole run reads "today" from that day (interchange.clock), so the same seed and
 day give byte-identical drops and the same figures on any machine and any date.
 
-Every line it prints comes from the message catalogue (interchange.operations.messages,
+Every line it prints comes from the message catalogue (interchange.i18n,
 keys `demo.*`) in Lithuanian or English, through the steward commands' own renderers where
 the demo shows the same thing (ingest totals and batches, publications, the programme's title;
 pipeline steps and outcomes by the same words as `interchange pipeline`).
@@ -36,7 +36,10 @@ from interchange import clock
 from interchange.contract.records import Kind
 from interchange.demo.scenario import PROGRAMME_CODE, default_period, seeded_secret
 from interchange.demo.synthetic import DEMO_SEED, TRUTH_FILE, generate_demo_data
-from interchange.operations.messages import TEXT, render_publication, render_review, say, state_name
+from interchange.i18n import name_of, say
+from interchange.indicators.publications import render_publication
+from interchange.ingest.receipts import render_batch_line
+from interchange.linkage.review import render_review
 from interchange.partner.check import check_drop
 from interchange.partner.keys import PseudonymKey, write_new_key
 from interchange.partner.pseudonymise import pseudonymise_file
@@ -319,11 +322,8 @@ def _in_words(steps: Sequence[StepReport], engine: Engine, periods: list[str], l
 
 def render_hub_steps(steps: Sequence[StepReport], lang: str) -> str:
     """Step 2's lines: each pipeline step and its outcome in `lang` (as `interchange pipeline` names them), aligned."""
-    def word(prefix: str, code: str) -> str:
-        return say(f"{prefix}.{code}", lang) if f"{prefix}.{code}" in TEXT else code
-
-    names = [word("step", step.name) for step in steps]
-    outcomes = [word("outcome", step.outcome) for step in steps]
+    names = [name_of("steward.step", step.name, lang) for step in steps]
+    outcomes = [name_of("steward.outcome", step.outcome, lang) for step in steps]
     name_width = max(map(len, names), default=0) + 2
     outcome_width = max(map(len, outcomes), default=0) + 2
     return "\n".join(f"   {name.ljust(name_width)}{outcome.ljust(outcome_width)}{step.detail}"
@@ -358,7 +358,7 @@ def render_progress_table(table: pd.DataFrame, lang: str) -> str:
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
              for r in rows]
     first = table.iloc[0] if len(table) else None
-    title = (say("programme_title", lang, programme=first["programme"], period=first["period"])
+    title = (say("steward.programme_title", lang, programme=first["programme"], period=first["period"])
              if first is not None else PROGRAMME_CODE)
     return "\n".join([title, *lines])
 
@@ -455,25 +455,17 @@ def check_receipts(truth: GroundTruth, receipts: list[Receipt], echo: Echo, lang
                      loaded=0 if held else extract.expected_accepted, rows=extract.bad_rows,
                      held=say("demo.yes" if held else "demo.no", lang)))
         elif receipt is not None and (held or quarantined):
-            notable.append(" " + render_receipt_line(receipt, lang))
+            notable.append(" " + render_batch_line(receipt, lang))
             notable.append(say("demo.held_by", lang, check=extract.held_by) if held
                            else say("demo.quarantined_rows", lang, rows=", ".join(map(str, quarantined))))
         ok = ok and fine
-    echo("   " + say("ingest_summary", lang, batches=len(receipts), loaded=sum(r.counts.loaded for r in receipts),
-                     unchanged=sum(r.counts.unchanged for r in receipts),
+    echo("   " + say("steward.ingest_summary", lang, batches=len(receipts),
+                     loaded=sum(r.counts.loaded for r in receipts), unchanged=sum(r.counts.unchanged for r in receipts),
                      quarantined=sum(r.counts.quarantined for r in receipts), held=sum(r.held for r in receipts)))
     for line in notable:
         echo(line)
     echo(say("demo.receipts_ok" if ok else "demo.receipts_mismatch", lang))
     return ok
-
-
-def render_receipt_line(receipt: Receipt, lang: str) -> str:
-    """One batch as `interchange ingest` lists it: org, batch, file, state and its counts."""
-    return say("ingest_batch", lang, org=receipt.org, batch=receipt.batch_id, name=receipt.file_name or receipt.source,
-               status=state_name(receipt.status.value, lang), read=receipt.counts.rows_read,
-               loaded=receipt.counts.loaded, unchanged=receipt.counts.unchanged,
-               quarantined=receipt.counts.quarantined)
 
 
 def approve_and_check(engine: Engine, workspace: Workspace, truth: GroundTruth, periods: list[str],
@@ -554,7 +546,7 @@ def _where(directory: Path, workspace: Workspace, key_path: Path, receipts: list
     for result in published:
         p = result.publication
         places.append(("publication", {"period": p.period, "version": p.version,
-                                       "state": state_name(p.state.value, lang),
+                                       "state": name_of("steward.state", p.state.value, lang),
                                        "folder": result.exports[0].parent if result.exports
                                        else say("demo.no_exports", lang)}))
     if prefect_note:

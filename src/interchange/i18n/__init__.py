@@ -2,10 +2,13 @@
 
 Keys are namespaced by who reads them: `problem.*` (a row or file problem, in receipts and the
 partner's check), `receipt.*` (receipt labels), `partner.*` (the partner kit), `steward.*` (the
-hub's commands and screens), `error.*` (errors of the package, see `interchange.errors`). Each
+hub's commands and screens), `demo.*` (`interchange demo`), `error.*` (errors of the package, see
+`interchange.errors`). Each
 namespace is one module of this package holding a table `TEXT: {key: (lt, en)}` without its
 prefix; `say("steward.init_created", lang, root=...)` fills one in. Renderers that lay these out
-as screens live next to the commands that print them, not here.
+as screens live next to the commands that print them, not here. `tests/test_i18n.py` checks that
+every key has both languages with the same placeholders, that every key the code asks for exists
+and that every key is used.
 
 The language is `--lang lt|en`; without it, `default_lang()` decides from the environment:
 
@@ -24,11 +27,16 @@ import os
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from interchange.i18n import error
+from interchange.i18n import demo, error, partner, problem, receipt, steward
 
 LANGS = ("lt", "en")
 
 _NAMESPACES = {
+    "problem": problem.TEXT,
+    "receipt": receipt.TEXT,
+    "partner": partner.TEXT,
+    "steward": steward.TEXT,
+    "demo": demo.TEXT,
     "error": error.TEXT,
 }
 
@@ -58,3 +66,14 @@ def say(key: str, lang: str, **params: object) -> str:
 
 def has(key: str) -> bool:
     return key in CATALOGUE
+
+
+def name_of(prefix: str, code: str | None, lang: str) -> str:
+    """What the catalogue calls a stored `code` under `prefix` (`steward.state`, `steward.step` ...).
+
+    A code it does not name is shown as it is, and no code as nothing.
+    """
+    if code is None:
+        return ""
+    key = f"{prefix}.{code}"
+    return say(key, lang) if key in CATALOGUE else code

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from interchange import clock
+from interchange.i18n import name_of, say
 from interchange.indicators.cells import ALL, DIMENSIONS, PROTECTION_COLUMNS, plain
 from interchange.indicators.lineage import (
     InputBatch,
@@ -584,3 +585,12 @@ def disclosure_rules(workspace: Workspace) -> Any:
 
     settings = workspace.config.publishing
     return DisclosureRules(min_count=settings.min_count, dv_min_count=settings.dv_min_count)
+
+
+def render_publication(p: Publication, lang: str) -> str:
+    """One version on one line, as the steward reads it after `interchange publish`."""
+    changed = (say("steward.first_version", lang) if p.changed_cells is None
+               else say("steward.changed_since", lang, changed=p.changed_cells, previous=p.version - 1))
+    return say("steward.publication", lang, period=p.period, version=p.version,
+               state=name_of("steward.state", p.state.value, lang), cells=p.cells, suppressed=p.suppressed_cells,
+               changed=changed, batches=len(p.input_batches), run=p.linkage_run_id)

@@ -10,25 +10,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from interchange.contract.receipt import BatchStatus, Receipt
+from interchange.contract.receipt import Receipt
+from interchange.i18n import name_of, say
 from interchange.warehouse.tables import batches
 
-_STATUS = {
-    BatchStatus.LOADED: ("įkelta", "loaded"),
-    BatchStatus.HELD: ("SULAIKYTA: niekas neįkelta", "HELD: nothing was loaded"),
-    BatchStatus.REJECTED: ("ATMESTA: niekas neįkelta", "REJECTED: nothing was loaded"),
-    BatchStatus.DUPLICATE: ("pakartotinis failas: niekas nepakeista", "duplicate file: nothing changed"),
-    BatchStatus.RECEIVED: ("gauta, dar neapdorota", "received, not processed yet"),
-}
-_COUNTS = (
-    ("rows_read", "Perskaityta eilučių", "Rows read"),
-    ("inserted", "Nauji įrašai", "New records"),
-    ("updated", "Atnaujinti įrašai", "Updated records"),
-    ("deleted", "Ištrinti įrašai", "Deleted records"),
-    ("unchanged", "Nepakitę įrašai", "Unchanged records"),
-    ("quarantined", "Atmestos eilutės", "Rejected rows"),
-    ("held", "Sulaikytos eilutės", "Held rows"),
-)
+# The counts a receipt lists, in this order; each is labelled `receipt.count.<name>`.
+_COUNTS = ("rows_read", "inserted", "updated", "deleted", "unchanged", "quarantined", "held")
 
 
 def receipt_paths(folder: Path, receipt: Receipt) -> tuple[Path, Path]:
@@ -74,67 +61,62 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-_LABELS = {
-    "receipt": ("KVITAS", "RECEIPT"), "batch": ("paketas", "batch"), "file": ("Failas", "File"),
-    "received": ("Gauta", "Received"), "processed": ("apdorota", "processed"), "status": ("Būsena", "Status"),
-    "same_as": ("Toks pat kaip paketas", "Same as batch"), "checks": ("Paketo patikros:", "Batch checks:"),
-    "critical": ("KRITINĖ", "CRITICAL"), "warning": ("įspėjimas", "warning"), "rows": ("eilutės", "rows"),
-    "problems": ("Problemos:", "Problems:"), "row": ("eilutė", "row"), "column": ("stulpelis", "column"),
-    "whole_file": ("failas", "file"), "more": ("daugiau (JSON kvite – iki {max}; visos – centro karantino lentelėje)",
-             "more (up to {max} in the JSON receipt; all in the hub's quarantine table)"),
-    "summary": ("Problemos pagal kodą:", "Problems by code:"), "first": ("pirmoji eilutė", "first row"),
-}
-
-
 def render_receipt(receipt: Receipt, lang: str, *, limit: int = 200) -> str:
     """The receipt as text in one language; at most `limit` problems listed (the JSON has all)."""
-    index = 0 if lang == "lt" else 1
-
-    def say(key: str) -> str:
-        return _LABELS[key][index]
-
+    status = say(f"receipt.status.{receipt.status.value}", lang)
     lines = [
-        f"{say('receipt')} — {receipt.org}, {say('batch')} {receipt.batch_id}",
-        f"{say('file')}: {receipt.file_name or receipt.source}" + (f" ({receipt.kind})" if receipt.kind else ""),
+        f"{say('receipt.receipt', lang)} — {receipt.org}, {say('receipt.batch', lang)} {receipt.batch_id}",
+        f"{say('receipt.file', lang)}: {receipt.file_name or receipt.source}"
+        + (f" ({receipt.kind})" if receipt.kind else ""),
         f"SHA-256: {receipt.sha256}",
-        f"{say('received')}: {receipt.received_at:%Y-%m-%d %H:%M} UTC, "
-        f"{say('processed')}: {receipt.processed_at:%Y-%m-%d %H:%M} UTC",
-        f"{say('status')}: {_STATUS[receipt.status][index]}",
+        f"{say('receipt.received', lang)}: {receipt.received_at:%Y-%m-%d %H:%M} UTC, "
+        f"{say('receipt.processed', lang)}: {receipt.processed_at:%Y-%m-%d %H:%M} UTC",
+        f"{say('receipt.status', lang)}: {status}",
     ]
     if receipt.duplicate_of is not None:
-        lines.append(f"{say('same_as')} {receipt.duplicate_of}")
+        lines.append(f"{say('receipt.same_as', lang)} {receipt.duplicate_of}")
     lines.append("")
-    for name, *labels in _COUNTS:
+    for name in _COUNTS:
         value = getattr(receipt.counts, name)
         if value or name == "rows_read":
-            lines.append(f"  {labels[index]}: {value}")
+            lines.append(f"  {say(f'receipt.count.{name}', lang)}: {value}")
     failed = [e for e in receipt.expectations if not e.success]
     if failed:
-        lines += ["", say("checks")]
+        lines += ["", say("receipt.checks", lang)]
         for item in failed:
-            message = item.message_lt if index == 0 else item.message_en
-            lines.append(f"  [{say(item.severity)}] {item.code}: {message}")
+            message = item.message_lt if lang == "lt" else item.message_en
+            lines.append(f"  [{say(f'receipt.severity.{item.severity}', lang)}] {item.code}: {message}")
             if item.unexpected_rows:
                 more = " …" if len(item.unexpected_rows) > 10 else ""
-                lines.append(f"    {say('rows')}: {', '.join(str(r) for r in item.unexpected_rows[:10])}{more}")
+                rows = ", ".join(str(r) for r in item.unexpected_rows[:10])
+                lines.append(f"    {say('receipt.rows', lang)}: {rows}{more}")
     if receipt.problems:
-        lines += ["", say("problems")]
+        lines += ["", say("receipt.problems", lang)]
         for problem in receipt.problems[:limit]:
             where = []
             if problem.row is not None:
-                where.append(f"{say('row')} {problem.row}")
+                where.append(f"{say('receipt.row', lang)} {problem.row}")
             if problem.column:
-                where.append(f"{say('column')} '{problem.column}'")
+                where.append(f"{say('receipt.column', lang)} '{problem.column}'")
             if problem.record_id:
                 where.append(f"record_id {problem.record_id}")
-            message = problem.message_lt if index == 0 else problem.message_en
-            lines.append(f"  {problem.severity} [{problem.code}] {', '.join(where) or say('whole_file')}: {message}")
+            message = problem.message_lt if lang == "lt" else problem.message_en
+            place = ", ".join(where) or say("receipt.whole_file", lang)
+            lines.append(f"  {problem.severity} [{problem.code}] {place}: {message}")
         total = max(receipt.problems_total, len(receipt.problems))
         if total > limit:
-            lines.append(f"  … {total - limit} " + say("more").format(max=receipt.problems_listed_max))
+            lines.append(f"  … {total - limit} " + say("receipt.more", lang, max=receipt.problems_listed_max))
     if len(receipt.problem_summary) > 1 or receipt.problems_total > limit:
-        lines += ["", say("summary")]
-        for item in receipt.problem_summary:
-            first = f" ({say('first')} {item.first_row})" if item.first_row is not None else ""
-            lines.append(f"  {item.code} ({item.severity}) × {item.count}{first}")
+        lines += ["", say("receipt.summary", lang)]
+        for tally in receipt.problem_summary:
+            first = f" ({say('receipt.first', lang)} {tally.first_row})" if tally.first_row is not None else ""
+            lines.append(f"  {tally.code} ({tally.severity}) × {tally.count}{first}")
     return "\n".join(lines) + "\n"
+
+
+def render_batch_line(receipt: Receipt, lang: str) -> str:
+    """One batch as `interchange ingest` lists it: org, batch, file, state and its counts."""
+    return say("steward.ingest_batch", lang, org=receipt.org, batch=receipt.batch_id,
+               name=receipt.file_name or receipt.source, status=name_of("steward.state", receipt.status.value, lang),
+               read=receipt.counts.rows_read, loaded=receipt.counts.loaded, unchanged=receipt.counts.unchanged,
+               quarantined=receipt.counts.quarantined)

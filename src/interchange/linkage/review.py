@@ -10,7 +10,7 @@ say only whether fields agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select, update
 
 from interchange import clock
+from interchange.i18n import say
 from interchange.linkage.pairs import agreements
 from interchange.warehouse.load import chunked
 from interchange.warehouse.tables import review_pairs
@@ -148,3 +149,17 @@ def _finite(value: Any) -> float | None:
 def describe_agreements(found: Mapping[str, Any]) -> str:
     """`birth_year=agree sex=agree surname_bloom=0.83`: what a reviewer sees of a pair."""
     return " ".join(f"{name}={value}" for name, value in found.items() if value != "missing")
+
+
+def render_review(pairs: Sequence[ReviewPair], limit: int, lang: str) -> str:
+    """The open pairs, most uncertain first: pair id, both record uids, probability, agreeing fields."""
+    if not pairs:
+        return say("steward.review_none", lang)
+    lines = [say("steward.review_count", lang, count=len(pairs))]
+    for pair in pairs[:limit]:
+        probability = "?" if pair.match_probability is None else f"{pair.match_probability:.3f}"
+        lines.append(f"  {pair.pair_id:>6}  {pair.uid_l}  {pair.uid_r}  p={probability}  "
+                     f"{describe_agreements(pair.agreements)}")
+    if len(pairs) > limit:
+        lines.append(say("steward.review_more", lang, count=len(pairs) - limit))
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from interchange.contract.problems import Problem, Severity
+from interchange.i18n import LANGS, say
 
 
 @dataclass
@@ -60,13 +61,10 @@ class FileReport:
 
     def render(self, *, lang: str = "both", limit: int = 100) -> str:
         """Human-readable text: one block per problem, in Lithuanian, English or both."""
-        lines = [
-            f"{self.source.name}: {self.kind or '?'} — "
-            f"eilučių / rows read {self.rows_read}, "
-            f"priimta / accepted {self.rows_accepted}, "
-            f"atmesta / rejected {self.rows_rejected}, "
-            f"įspėjimų / warnings {len(self.warnings)}"
-        ]
+        counts = ", ".join(f"{_both(key)} {value}" for key, value in (
+            ("partner.rows_read", self.rows_read), ("partner.accepted", self.rows_accepted),
+            ("partner.rejected", self.rows_rejected), ("partner.warnings", len(self.warnings))))
+        lines = [f"{self.source.name}: {self.kind or '?'} — {counts}"]
         for problem in self.problems[:limit]:
             lines.append(f"  {problem.where()} [{problem.code}] {problem.severity.value}")
             if lang in ("lt", "both"):
@@ -76,5 +74,10 @@ class FileReport:
         if len(self.problems) > limit:
             hidden = Counter(p.code for p in self.problems[limit:])
             summary = ", ".join(f"{code} ×{n}" for code, n in hidden.most_common())
-            lines.append(f"  … dar / and {len(self.problems) - limit} more: {summary}")
+            lines.append("  " + say("partner.more", "en", count=len(self.problems) - limit, codes=summary))
         return "\n".join(lines)
+
+
+def _both(key: str) -> str:
+    """Both languages' words side by side: "eilučių / rows read"."""
+    return " / ".join(say(key, lang) for lang in LANGS)

@@ -307,12 +307,13 @@ def parse_config(text: str, *, origin: str = CONFIG_FILE) -> WorkspaceConfig:
 
 
 def _describe(err: Any) -> str:
-    from interchange.contract.problems import MESSAGES
+    from interchange.i18n import CATALOGUE
 
     key = ".".join(str(part) for part in _key_path(err["loc"])) or "(top level)"
     message = err["msg"]
-    if err["type"] in MESSAGES:  # the contract's own checks carry a code, not a sentence
-        message = MESSAGES[err["type"]].en.format_map(_Blank(err.get("ctx") or {}))
+    if f"problem.{err['type']}" in CATALOGUE:  # the contract's own checks carry a code, not a sentence
+        _, english = CATALOGUE[f"problem.{err['type']}"]
+        message = english.format_map(_Blank(err.get("ctx") or {}))
     elif err["type"] == "value_error":  # our own checks: their sentence, without "Value error, "
         message = message.removeprefix("Value error, ")
     elif err["type"] == "union_tag_invalid":  # pydantic's message repeats the value given

@@ -1,0 +1,178 @@
+"""`steward.*`: the hub's commands and screens, as the data steward reads them.
+
+Sub-namespaces whose last part is a stored code: `state.<state>` (a batch or publication
+state), `step.<name>` and `outcome.<outcome>` (a pipeline step), `progress.<stage>` and
+`stage.<detail>` (progress bars); a code the catalogue does not name is shown as it is
+(`interchange.i18n.name_of`). Details that come from another layer's exception
+(a config key, a period that cannot be parsed) are passed on as that layer wrote them.
+"""
+
+TEXT: dict[str, tuple[str, str]] = {
+    # --- shared -----------------------------------------------------------------------------------
+    "error": ("klaida: {detail}", "error: {detail}"),
+    "refused": ("atsisakyta: {detail}", "refused: {detail}"),
+    "none": ("nėra", "none"),
+    "not_a_day": ("{where}: „{text}“ nėra diena: rašykite YYYY-MM-DD, pvz. 2026-12-31",
+                  "{where}: '{text}' is not a day: write it as YYYY-MM-DD, e.g. 2026-12-31"),
+    "receipts": ("Kvitai: {root}/<organizacija>/", "Receipts: {root}/<org>/"),
+    "prefect_temporary": ("PREFECT_API_URL nenurodytas: šiam vykdymui paleidžiamas laikinas vietinis Prefect "
+                          "serveris ...",
+                          "No PREFECT_API_URL: starting a temporary local Prefect server for this run ..."),
+    "flows_missing": ("flows/{name}.py nerastas: paleiskite interchange iš projekto kopijos (pip install -e .).",
+                      "flows/{name}.py not found: run interchange from a checkout of the project "
+                      "(pip install -e .)."),
+    # Batch and publication states as stored (English codes) -> what a steward reads.
+    "state.received": ("gautas", "received"),
+    "state.loaded": ("įkeltas", "loaded"),
+    "state.held": ("sulaikytas", "held"),
+    "state.rejected": ("atmestas", "rejected"),
+    "state.duplicate": ("pasikartojantis", "duplicate"),
+    "state.draft": ("juodraštis", "draft"),
+    "state.approved": ("patvirtinta", "approved"),
+    "state.reopened": ("atverta iš naujo", "reopened"),
+    "state.superseded": ("pakeista naujesne", "superseded"),
+    # --- init -------------------------------------------------------------------------------------
+    "init_exists": ("{path} jau yra: darbo vieta niekada neperrašoma.",
+                    "{path} already exists: a workspace is never overwritten."),
+    "init_created": ("Sukurta darbo vieta {root}", "Created the workspace {root}"),
+    "init_config": ("  konfigūracija  {path} (organizacijų: {count})",
+                    "  config     {path} ({count} organisations)"),
+    "init_warehouse": ("  sandėlis       {url}", "  warehouse  {url}"),
+    "init_drops": ("  pateikimai     {path}/  ({name})", "  drops      {path}/  ({name})"),
+    "init_receipts": ("  kvitai         {path}/<organizacija>/", "  receipts   {path}/<org>/"),
+    "init_next": ("Toliau: patikrinkite interchange.yaml, leiskite partneriams dėti failus į inbox/<org>/ ir "
+                  "paleiskite\n  interchange ingest --workspace {directory}",
+                  "Next: check interchange.yaml, let partners drop files in inbox/<org>/, then run\n"
+                  "  interchange ingest --workspace {directory}"),
+    # --- ingest -----------------------------------------------------------------------------------
+    "ingest_summary": ("Paketų: {batches}; įkelta eilučių: {loaded}, nepakeista: {unchanged}, karantine: "
+                       "{quarantined}, sulaikyta paketų: {held}",
+                       "Batches: {batches}; rows loaded: {loaded}, unchanged: {unchanged}, quarantined: "
+                       "{quarantined}, batches held: {held}"),
+    "ingest_batch": ("  {org} paketas {batch} {name}: {status}; perskaityta {read}, įkelta {loaded}, "
+                     "nepakeista {unchanged}, karantine {quarantined}",
+                     "  {org} batch {batch} {name}: {status}, read {read}, loaded {loaded}, "
+                     "unchanged {unchanged}, quarantined {quarantined}"),
+    "ingest_failed": ("  NEPAVYKO {label}: {detail}", "  FAILED {label}: {detail}"),
+    # --- link and review --------------------------------------------------------------------------
+    "link_failed": ("susiejimas nepavyko, niekas nepakeista: {detail}", "linkage failed, nothing changed: {detail}"),
+    "link_summary": ("Susiejimo vykdymas {run}: asmenų įrašų {records} → asmenų {persons} (susieta įrašų: {linked}); "
+                     "naujų asmenų: {new}, sujungimų: {merges}, išskaidymų: {splits}, panaikintų raktų: {retired}; "
+                     "porų peržiūrai: {pairs}; namų ūkių: {households}",
+                     "linkage run {run}: {records} person records -> {persons} persons ({linked} records linked "
+                     "across records); {new} new persons, {merges} merges, {splits} splits, {retired} keys retired; "
+                     "{pairs} pairs awaiting review; {households} households"),
+    "link_household_share": ("Bendras adresas, kai nesutampa nei vardas, nei gimimo data, vertinamas ne daugiau kaip "
+                             "tikimybe {share} (apskaičiuota iš duomenų; žr. docs/linkage.md)",
+                             "A shared address with neither given name nor birth agreeing counts for at most a "
+                             "match probability of {share} (estimated from the data; see docs/linkage.md)"),
+    "link_review_hint": ("Peržiūrėkite jas: interchange review list --workspace {root}",
+                         "Review them: interchange review list --workspace {root}"),
+    "review_none": ("Peržiūros laukiančių porų nėra.", "No pairs await review."),
+    "review_count": ("Peržiūros laukiančių porų: {count} (sprendimas: interchange review decide PORA same|different):",
+                     "{count} pairs await review (decide: interchange review decide PAIR same|different):"),
+    "review_more": ("  ... ir dar {count} (--limit)", "  ... and {count} more (--limit)"),
+    "review_decided": ("pora {pair} ({left}, {right}): {decision}; bus pritaikyta per kitą interchange link",
+                       "pair {pair} ({left}, {right}): {decision}; applied by the next interchange link"),
+    # --- status -----------------------------------------------------------------------------------
+    "title": ("Interchange būsena: {root}", "Interchange status: {root}"),
+    "sources": ("Šaltiniai (naujausias paketas)", "Sources (newest batch)"),
+    "source_cols": ("organizacija|šaltinis|paketas|būsena|gauta|perskaityta|įkelta|karantine|sulaikyta",
+                    "org|source|batch|status|received|read|loaded|quarantined|held"),
+    "never": ("dar nieko negauta", "nothing received yet"),
+    "held": ("Sulaikyti paketai (niekas neįkelta)", "Held batches (nothing loaded)"),
+    "held_cols": ("organizacija|šaltinis|paketas|rūšis|gauta|eilutės|nepavykę patikrinimai",
+                  "org|source|batch|kind|received|rows|failed checks"),
+    "quarantine": ("Karantinas (neišspręstos eilutės)", "Quarantine (open rows)"),
+    "quarantine_cols": ("organizacija|eilutės|paketai", "org|rows|batches"),
+    "review": ("Porų peržiūra: {count} laukia sprendimo", "Review queue: {count} pairs await a decision"),
+    "linkage": ("Susiejimas: paskutinis vykdymas {run}, {when}; naujų asmenų {new}, porų peržiūrai {pairs}",
+                "Linkage: last run {run}, {when}; {new} new persons, {pairs} pairs for review"),
+    "linkage_never": ("Susiejimas: dar nevykdytas", "Linkage: never run"),
+    "publications": ("Publikacijos (naujausia kiekvieno laikotarpio versija)",
+                     "Publications (newest version of each period)"),
+    "publication_cols": ("laikotarpis|versija|būsena|sukurta|langeliai|paslėpti",
+                         "period|version|state|created|cells|suppressed"),
+    "publications_none": ("Publikacijos: dar nėra", "Publications: none yet"),
+    "overdue": ("Vėluojantys duomenų pateikimai", "Overdue drops"),
+    "overdue_cols": ("organizacija|šaltinis|laikotarpis nuo|terminas|paskutinį kartą gauta",
+                     "org|source|period from|due|last arrival"),
+    "flows": ("Prefect srautai (naujausias vykdymas)", "Prefect flows (newest run)"),
+    "flow_cols": ("srautas|vykdymas|būsena|pradžia|pabaiga", "flow|run|state|started|ended"),
+    "flows_off": ("Prefect srautai: PREFECT_API_URL nenurodytas (rodomi tik sandėlio duomenys)",
+                  "Prefect flows: no PREFECT_API_URL (warehouse only)"),
+    "flows_unreadable": ("Prefect srautai: Prefect API neperskaitomas ({reason})",
+                         "Prefect flows: Prefect API not readable ({reason})"),
+    "attention": ("Reikia dėmesio: žr. aukščiau. Pataisę paleiskite „interchange reprocess“.",
+                  "Needs attention: see above. After a fix, run 'interchange reprocess'."),
+    "all_clear": ("Viskas tvarkoje.", "All clear."),
+    # --- reprocess --------------------------------------------------------------------------------
+    "reprocess_none": ("Nėra ko apdoroti iš naujo.", "Nothing to re-run."),
+    "reprocess_plan": ("Bus apdorota iš naujo (atvykimo tvarka):", "To re-run (in arrival order):"),
+    "reprocess_item": ("  paketas {batch} ({org}, {kind}): {what}", "  batch {batch} ({org}, {kind}): {what}"),
+    "whole_held": ("visas sulaikytas failas", "the whole held file"),
+    "some_rows": ("eilutės iš karantino: {rows}", "{rows} quarantined rows"),
+    "reprocess_done": ("  paketas {old} → naujas paketas {new}: {status}; perskaityta {read}, įkelta {loaded}, "
+                       "nepakeista {unchanged}, karantine {quarantined}, sulaikyta {held}",
+                       "  batch {old} → new batch {new}: {status}; read {read}, loaded {loaded}, "
+                       "unchanged {unchanged}, quarantined {quarantined}, held {held}"),
+    "reprocess_nothing_for": ("paketas {batches}: nėra ko apdoroti iš naujo (tai nėra sulaikytas, dar neapdorotas "
+                              "gautų failų paketas ir jame nėra atvirų karantino eilučių; žr. „interchange status“)",
+                              "batch {batches}: nothing to re-run (not a held inbox batch not re-run since, and no "
+                              "quarantined rows open; `interchange status` lists what is)"),
+    # --- pipeline ---------------------------------------------------------------------------------
+    "step.ingest": ("gavimas", "ingest"),
+    "step.link": ("susiejimas", "link"),
+    "step.publish": ("publikavimas", "publish"),
+    "step.pipeline": ("konvejeris", "pipeline"),
+    "outcome.ran": ("įvykdyta", "ran"),
+    "outcome.failed": ("nepavyko", "failed"),
+    "outcome.skipped": ("praleista", "skipped"),
+    # --- publishing -------------------------------------------------------------------------------
+    "publish_failed": ("publikuoti nepavyko, niekas neišsaugota: {detail}", "publish failed, nothing stored: {detail}"),
+    "publication": ("{period} v{version} ({state}): langelių {cells}, paslėpta {suppressed}, {changed}; "
+                    "įkeltų paketų: {batches}, susiejimo vykdymas {run}",
+                    "{period} v{version} ({state}): {cells} cells, {suppressed} suppressed, {changed}; "
+                    "from {batches} loaded batches, linkage run {run}"),
+    "first_version": ("pirmoji versija", "first version"),
+    "changed_since": ("pakeista langelių nuo v{previous}: {changed}", "{changed} cells changed since v{previous}"),
+    "publish_next": ("Patikrinkite ją, tada patvirtinkite ir eksportuokite: interchange approve --period {period} "
+                     "--version {version} --workspace {root}",
+                     "Check it, then approve and export: interchange approve --period {period} "
+                     "--version {version} --workspace {root}"),
+    "approved": ("{period} v{version} patvirtino {by}; laikotarpis užrakintas. Eksportuota:",
+                 "{period} v{version} approved by {by}; the period is locked. Exported:"),
+    "reopened": ("{period} atvertas iš naujo (v{version} lieka patvirtinta ir eksportuota). Vėlavusių paketų, kurie "
+                 "pateks į kitą versiją: {late}: interchange publish --period {period} --workspace {root}",
+                 "{period} re-opened (v{version} stays as approved and exported). {late} late batches will be in "
+                 "the next version: interchange publish --period {period} --workspace {root}"),
+    "publications_none_yet": ("Publikacijų dar nėra: interchange publish --period 2026-Q3",
+                              "No publications yet: interchange publish --period 2026-Q3"),
+    "period_unpublished": ("{period} dar neturi publikacijos: interchange publish --period {period}",
+                           "{period} has no publication yet: interchange publish --period {period}"),
+    "publication_list_cols": ("laikotarpis|versija|būsena|langeliai|paslėpti|pakeisti|sukurta|patvirtinta",
+                              "period|ver|state|cells|suppr.|changed|created|approved"),
+    "late_data": ("VĖLAVĘ DUOMENYS: {period}: po patvirtinimo įkeltų paketų su šio laikotarpio įrašais: {count}: "
+                  "{ids}{more}. Jie pateks į kitą versiją po: interchange reopen --period {period} --reason \"...\"",
+                  "LATE DATA: {period}: batches loaded after approval with records in the period: {count}: "
+                  "{ids}{more}. They go into the next version after: interchange reopen --period {period} "
+                  "--reason \"...\""),
+    "and_more": (" ir dar {count}", " and {count} more"),
+    "no_targets": ("{programme}: interchange.yaml nenurodyta tikslų", "{programme}: no targets in interchange.yaml"),
+    "programme_title": ("Programa {programme} ({period})", "Programme {programme} ({period})"),
+    "progress_cols": ("rodiklis|paslauga|matas|reikšmė|tikslas|pasiekta",
+                      "indicator|service|figure|value|target|achieved"),
+    # --- progress bars (interchange.progress stages) -----------------------------------------------
+    "progress.ingest.source": ("Šaltiniai: {detail}", "Sources: {detail}"),
+    "progress.ingest.drops": ("Failai: {detail}", "Files: {detail}"),
+    "progress.link.stages": ("Susiejimas: {detail}", "Linkage: {detail}"),
+    "progress.publish.stages": ("Publikavimas: {detail}", "Publishing: {detail}"),
+    "progress.reprocess.batches": ("Apdorojama iš naujo: {detail}", "Re-running: {detail}"),
+    "progress.other": ("Vykdoma: {detail}", "Working: {detail}"),
+    "stage.load": ("įrašų skaitymas", "reading records"),
+    "stage.score": ("porų vertinimas", "scoring pairs"),
+    "stage.write": ("indekso įrašymas", "writing the index"),
+    "stage.compute": ("rodiklių skaičiavimas", "computing indicators"),
+    "stage.protect": ("smulkių langelių apsauga", "protecting small cells"),
+    "stage.store": ("versijos išsaugojimas", "storing the version"),
+}
