@@ -18,8 +18,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 
 from flows.alerts import alert_on_failure
+from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.indicators import publications
-from interchange.indicators.periods import resolve_relative_period
+from interchange.indicators.periods import PeriodError, resolve_relative_period
 from interchange.indicators.publications import (
     Publication,
     PublicationError,
@@ -28,7 +29,6 @@ from interchange.indicators.publications import (
     publication_cells_frame,
     summary_counts,
 )
-from interchange.ingest.run import describe_failure, failure_trace
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace, find_workspace
 
@@ -38,7 +38,7 @@ NEXT_KEY = "publication-next-steps"
 PROGRESS_KEY = "programme-progress"
 
 
-class PublishFailed(Exception):
+class PublishFailed(InterchangeError):
     """What a failed or refused publish raises to Prefect, in words without record values."""
 
     def __init__(self, message: str, *, refused: bool) -> None:
@@ -54,14 +54,8 @@ def publish_task(workspace: Workspace, period: str, by: str) -> Publication:
     engine = open_warehouse(workspace.database_url)
     try:
         return publications.publish(engine, workspace, period, by=by)
-    except PublicationError as exc:  # our own sentence: says why, names no record
+    except (PublicationError, PeriodError) as exc:  # our own sentence: says why, names no record
         raise PublishFailed(str(exc), refused=True) from None
-    except ValueError as exc:
-        from interchange.indicators.periods import PeriodError
-
-        if isinstance(exc, PeriodError):
-            raise PublishFailed(str(exc), refused=True) from None
-        raise _failed(exc) from None
     except Exception as exc:
         raise _failed(exc) from None
     finally:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from interchange import clock
+from interchange.errors import InterchangeError
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -80,7 +81,7 @@ _RESULT_FIELDS = ("column", "element_count", "checked_count", "unexpected_count"
                   "min_value", "max_value", "mostly_percent")
 
 
-class SuiteError(ValueError):
+class SuiteError(InterchangeError, ValueError):
     """A suite file is malformed, or an expectation could not be evaluated (a bug, not the partner's fault)."""
 
 
