@@ -15,7 +15,7 @@ import typer
 from interchange.commands.common import (
     StewardLangOption,
     WorkspaceOption,
-    fail,
+    exit_on,
     flows_module,
     login_name,
     open_warehouse_of,
@@ -24,6 +24,7 @@ from interchange.commands.common import (
     show_progress,
     steward_lang,
 )
+from interchange.errors import describe_failure
 from interchange.operations.messages import say
 
 if TYPE_CHECKING:
@@ -55,10 +56,8 @@ def publish(period: PeriodOption, workspace: WorkspaceOption = None, by: ByOptio
         with show_progress(language):
             publication = module.run_publish(found, label, by=by or login_name())
     except module.PublishFailed as exc:
-        if exc.refused:
-            typer.echo(say("refused", language, detail=exc), err=True)
-        else:
-            typer.echo(say("publish_failed", language, detail=exc), err=True)
+        typer.echo(say("refused" if exc.refused else "publish_failed", language,
+                       detail=describe_failure(exc, language)), err=True)
         _echo_late(found, label, language, err=True)
         raise typer.Exit(1) from None
     typer.echo(render_publication(publication, language))
@@ -143,11 +142,10 @@ def progress(programme: Annotated[str, typer.Option(help="Programme code from in
     found = open_workspace(workspace, language)
     engine = open_warehouse_of(found)
     try:
-        table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
-    except (ProgressError, PublicationError) as exc:  # PublicationError: publishing.catalogue is wrong
-        fail(language, "error", exc, code=2)
-    except UnlinkedRecordsError as exc:  # counts only: no record in the message
-        fail(language, "error", exc, code=1)
+        # PublicationError: publishing.catalogue is wrong; UnlinkedRecordsError: `interchange link` first.
+        with exit_on(language, ProgressError, PublicationError, code=2), \
+                exit_on(language, UnlinkedRecordsError, code=1):
+            table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
     finally:
         engine.dispose()
     if table.empty:
@@ -168,10 +166,8 @@ def _period_label(workspace: Workspace, text: str, lang: str) -> str:
     """The canonical label ("2026-q3" -> "2026-Q3"); exit 2 with the accepted forms otherwise."""
     from interchange.indicators.periods import PeriodError, parse_period
 
-    try:
+    with exit_on(lang, PeriodError, code=2):
         return parse_period(text, workspace.config).label
-    except PeriodError as exc:
-        fail(lang, "error", exc, code=2)
 
 
 @contextmanager
@@ -181,9 +177,8 @@ def _publications(workspace: Workspace, lang: str) -> Iterator[Engine]:
 
     engine = open_warehouse_of(workspace)
     try:
-        yield engine
-    except PublicationError as exc:
-        fail(lang, "refused", exc, code=1)
+        with exit_on(lang, PublicationError, code=1, key="refused"):
+            yield engine
     finally:
         engine.dispose()
 
