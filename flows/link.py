@@ -44,7 +44,7 @@ def link_persons_task(workspace: Workspace) -> LinkSummary:
     except Exception as exc:
         get_run_logger().error("linkage failed: %s\n%s", describe_failure(exc), failure_trace(exc))
         # `from None`: a database error's message may quote a record.
-        raise LinkFailed(describe_failure(exc)) from None
+        raise LinkFailed.passing_on(exc) from None
     finally:
         if engine is not None:
             engine.dispose()
@@ -96,5 +96,5 @@ def run_link(workspace: Workspace) -> LinkSummary:
     if isinstance(outcome, LinkSummary):
         return outcome
     if isinstance(outcome, BaseException):
-        raise LinkFailed(describe_failure(outcome))
+        raise LinkFailed.passing_on(outcome)
     raise LinkFailed(f"{state.name}: {state.message}")

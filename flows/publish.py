@@ -55,7 +55,7 @@ def publish_task(workspace: Workspace, period: str, by: str) -> Publication:
     try:
         return publications.publish(engine, workspace, period, by=by)
     except (PublicationError, PeriodError) as exc:  # our own sentence: says why, names no record
-        raise PublishFailed(str(exc), refused=True) from None
+        raise PublishFailed.passing_on(exc, refused=True) from None
     except Exception as exc:
         raise _failed(exc) from None
     finally:
@@ -65,7 +65,7 @@ def publish_task(workspace: Workspace, period: str, by: str) -> Publication:
 def _failed(exc: BaseException) -> PublishFailed:
     get_run_logger().error("publish failed: %s\n%s", describe_failure(exc), failure_trace(exc))
     # `from None` by the caller: a database error's message may quote a record.
-    return PublishFailed(describe_failure(exc), refused=False)
+    return PublishFailed.passing_on(exc, refused=False)
 
 
 def totals_table(workspace: Workspace, publication: Publication) -> list[dict[str, Any]]:
@@ -177,6 +177,6 @@ def run_publish(workspace: Workspace, period: str | None, *, granularity: str = 
     if isinstance(outcome, PublishFailed):
         raise outcome
     if isinstance(outcome, BaseException):
-        raise PublishFailed(describe_failure(outcome), refused=False)
+        raise PublishFailed.passing_on(outcome, refused=False)
     raise PublishFailed(f"{state.name}: {state.message}", refused=False)
 

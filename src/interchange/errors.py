@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
+from typing import Any, Self
 
-from interchange.i18n import say
+from interchange.i18n import LANGS, say
 
 
 class InterchangeError(Exception):
@@ -36,10 +37,21 @@ class InterchangeError(Exception):
         super().__init__(*((say(key, "en", **params),) if key is not None else args))
         self.key = key
         self.params = params
+        self.said: dict[str, str] = {}  # lang -> text, when this error passes on another's words
+
+    @classmethod
+    def passing_on(cls, cause: BaseException, **kwargs: Any) -> Self:
+        """This error (a flow's LinkFailed, say) saying what `cause` says, as describe_failure says it,
+        in every language. `cause` itself is not kept: its traceback holds the values it failed on."""
+        error = cls(describe_failure(cause), **kwargs)
+        error.said = {lang: describe_failure(cause, lang) for lang in LANGS}
+        return error
 
     def message(self, lang: str = "en") -> str:
         """What went wrong, in `lang` (`lt` or `en`)."""
-        return say(self.key, lang, **self.params) if self.key is not None else str(self)
+        if self.key is not None:
+            return say(self.key, lang, **self.params)
+        return self.said.get(lang, str(self))
 
 
 def describe_failure(exc: BaseException, lang: str = "en") -> str:
