@@ -23,10 +23,10 @@ from interchange.errors import InterchangeError, describe_failure
 from interchange.operations.messages import TEXT, default_lang, say
 
 if TYPE_CHECKING:
-    import click
     from rich.console import Console
     from rich.progress import TaskID
     from sqlalchemy import Engine
+    from typer._click import Context  # typer carries its own click
 
     from interchange.progress import Progress
     from interchange.workspace.layout import Workspace
@@ -111,7 +111,7 @@ class CommandGroup(TyperGroup):
     "error: ..." and exit 1 (failed), not as a traceback. Anything else is a bug and keeps its
     traceback, which only the terminal sees."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         with exit_on(default_lang(), code=1):
             return super().invoke(ctx)
 
