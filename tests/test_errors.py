@@ -110,6 +110,15 @@ def test_only_an_outage_or_a_stranger_is_worth_retrying() -> None:
     assert not ProblemError(error("http.unauthorized")).transient
 
 
+def test_an_expectation_that_cannot_be_evaluated_is_named_by_the_exception_class_not_its_text() -> None:
+    from interchange.ingest.expectations import _exception_class
+
+    traceback_text = f"Traceback (most recent call last):\n  File \"x.py\"\nValueError: cannot convert\n{VALUE}\n"
+
+    assert _exception_class({"exception_traceback": traceback_text}) == "ValueError"
+    assert _exception_class({"exception_traceback": None}) == "an exception"
+
+
 def test_every_error_text_is_in_both_languages_with_the_same_placeholders() -> None:
     texts = {key: pair for key, pair in CATALOGUE.items() if key.startswith("error.")}
 
