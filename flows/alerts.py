@@ -4,7 +4,7 @@ Both post through `interchange.operations.alerts` to the webhook the workspace n
 (`alerts: webhook_url_env`). An alert carries the flow, the failed sources, batch ids and
 counts, and problem codes; never a record value, a partner's file name or an exception's
 own text (a database error can quote a row): exceptions travel as their class only,
-except our own whose words are built from templates.
+except our own (`interchange.errors.describe_failure` decides).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from interchange.ingest.run import IngestSummary, SourceError, describe_failure
+from interchange.errors import describe_failure
+from interchange.ingest.run import IngestSummary
 from interchange.operations.alerts import alert_payload, alert_target, batch_entries, send_alert
 from interchange.operations.missing import AlertLedger, overdue_drops
 from interchange.warehouse.engine import open_warehouse
@@ -22,8 +23,6 @@ from interchange.workspace import ConfigError
 from interchange.workspace.layout import Workspace, find_workspace
 
 log = logging.getLogger(__name__)
-# Exceptions whose message we wrote ourselves from templates: safe to forward.
-SAFE_MESSAGES = ("SourceFailed", "LinkFailed", "PipelineStopped", "PublishFailed", SourceError.__name__)
 
 
 def _workspace_of(flow_run: Any) -> Workspace | None:
@@ -53,8 +52,7 @@ def failure_payload(flow_name: str, flow_run: Any, state: Any, workspace: Worksp
         fields["counts"] = {"batches": len(outcome.receipts), "rows_loaded": outcome.rows_loaded,
                             "rows_quarantined": outcome.rows_quarantined, "batches_held": len(outcome.held)}
     elif isinstance(outcome, BaseException):
-        fields["message"] = (str(outcome) if type(outcome).__name__ in SAFE_MESSAGES
-                             else describe_failure(outcome))
+        fields["message"] = describe_failure(outcome)
     elif hasattr(outcome, "alert_fields"):  # the pipeline's report says what it may share
         fields.update(outcome.alert_fields())
         fields["message"] = state.message

@@ -19,6 +19,7 @@ from prefect.states import Completed, Failed, State
 
 from flows.alerts import alert_attention, alert_on_failure
 from interchange.contract.receipt import Receipt
+from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.ingest.drops import Hub
 from interchange.ingest.run import (
     IngestSummary,
@@ -27,8 +28,6 @@ from interchange.ingest.run import (
     attention_markdown,
     batch_table,
     configured_sources,
-    describe_failure,
-    failure_trace,
     ingest_source,
     open_hub,
     token_from_environment,
@@ -45,7 +44,7 @@ RETRIES = 2
 RETRY_DELAYS = [60, 300]
 
 
-class SourceFailed(Exception):
+class SourceFailed(InterchangeError):
     """What a failed source task raises to Prefect, in words without record values."""
 
     def __init__(self, label: str, description: str, *, transient: bool) -> None:
@@ -64,14 +63,13 @@ def resolve_token(source: HttpSourceConfig) -> str:
     try:
         secret = Secret.load(source.token_block)
     except ValueError:  # Prefect's way of saying there is no such block
-        raise SourceError(f"no Prefect Secret block named '{source.token_block}' "
-                          f"(make one: prefect block create secret)") from None
+        raise SourceError(key="error.secret_block_missing", block=source.token_block) from None
     return str(secret.get())
 
 
 def _retry_if_transient(_task: Any, _task_run: Any, state: State) -> bool:
     failure = state.result(raise_on_failure=False)
-    return isinstance(failure, SourceFailed) and failure.transient
+    return isinstance(failure, InterchangeError) and failure.transient
 
 
 @task(retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=_retry_if_transient,

@@ -16,8 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
 from flows.alerts import alert_on_failure
-from interchange.ingest.run import describe_failure, failure_trace
-from interchange.linkage.backends import SparkUnavailable
+from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.linkage.index import LinkSummary, link_persons
 from interchange.linkage.pairs import configured_scorer
 from interchange.warehouse.engine import open_warehouse
@@ -27,7 +26,7 @@ TABLE_KEY = "linkage-summary"
 ATTENTION_KEY = "linkage-review"
 
 
-class LinkFailed(Exception):
+class LinkFailed(InterchangeError):
     """What a failed linkage run raises to Prefect, in words without record values."""
 
 
@@ -42,13 +41,10 @@ def link_persons_task(workspace: Workspace) -> LinkSummary:
         engine = open_warehouse(workspace.database_url)
         with configured_scorer(settings.spark_master, settings.spark_config) as (name, scorer):
             return link_persons(engine, scorer=scorer, scorer_name=name, upper=settings.upper, lower=settings.lower)
-    except SparkUnavailable as exc:  # our own sentence: what to install or fix, no record
-        get_run_logger().error("linkage failed: %s", exc)
-        raise LinkFailed(str(exc)) from None
     except Exception as exc:
         get_run_logger().error("linkage failed: %s\n%s", describe_failure(exc), failure_trace(exc))
         # `from None`: a database error's message may quote a record.
-        raise LinkFailed(describe_failure(exc)) from None
+        raise LinkFailed.passing_on(exc) from None
     finally:
         if engine is not None:
             engine.dispose()
@@ -100,5 +96,5 @@ def run_link(workspace: Workspace) -> LinkSummary:
     if isinstance(outcome, LinkSummary):
         return outcome
     if isinstance(outcome, BaseException):
-        raise LinkFailed(describe_failure(outcome) if not isinstance(outcome, LinkFailed) else str(outcome))
+        raise LinkFailed.passing_on(outcome)
     raise LinkFailed(f"{state.name}: {state.message}")

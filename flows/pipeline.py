@@ -33,7 +33,8 @@ from prefect.states import Completed, Failed, State
 from flows.alerts import alert_on_failure
 from flows.ingest import ingest
 from flows.link import link
-from interchange.ingest.run import IngestSummary, describe_failure
+from interchange.errors import describe_failure
+from interchange.ingest.run import IngestSummary
 from interchange.workspace.layout import find_workspace
 
 REPORT_KEY = "pipeline-report"
@@ -82,8 +83,7 @@ class PipelineReport:
 def _state_detail(state: State) -> str:
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
-        # Our own failures carry words built from templates; anything else only its class.
-        return str(outcome) if type(outcome).__name__ in ("LinkFailed", "PublishFailed") else describe_failure(outcome)
+        return describe_failure(outcome)
     return state.message or state.name
 
 

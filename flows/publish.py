@@ -18,8 +18,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 
 from flows.alerts import alert_on_failure
+from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.indicators import publications
-from interchange.indicators.periods import resolve_relative_period
+from interchange.indicators.periods import PeriodError, resolve_relative_period
 from interchange.indicators.publications import (
     Publication,
     PublicationError,
@@ -28,7 +29,6 @@ from interchange.indicators.publications import (
     publication_cells_frame,
     summary_counts,
 )
-from interchange.ingest.run import describe_failure, failure_trace
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace, find_workspace
 
@@ -38,7 +38,7 @@ NEXT_KEY = "publication-next-steps"
 PROGRESS_KEY = "programme-progress"
 
 
-class PublishFailed(Exception):
+class PublishFailed(InterchangeError):
     """What a failed or refused publish raises to Prefect, in words without record values."""
 
     def __init__(self, message: str, *, refused: bool) -> None:
@@ -54,14 +54,8 @@ def publish_task(workspace: Workspace, period: str, by: str) -> Publication:
     engine = open_warehouse(workspace.database_url)
     try:
         return publications.publish(engine, workspace, period, by=by)
-    except PublicationError as exc:  # our own sentence: says why, names no record
-        raise PublishFailed(str(exc), refused=True) from None
-    except ValueError as exc:
-        from interchange.indicators.periods import PeriodError
-
-        if isinstance(exc, PeriodError):
-            raise PublishFailed(str(exc), refused=True) from None
-        raise _failed(exc) from None
+    except (PublicationError, PeriodError) as exc:  # our own sentence: says why, names no record
+        raise PublishFailed.passing_on(exc, refused=True) from None
     except Exception as exc:
         raise _failed(exc) from None
     finally:
@@ -71,7 +65,7 @@ def publish_task(workspace: Workspace, period: str, by: str) -> Publication:
 def _failed(exc: BaseException) -> PublishFailed:
     get_run_logger().error("publish failed: %s\n%s", describe_failure(exc), failure_trace(exc))
     # `from None` by the caller: a database error's message may quote a record.
-    return PublishFailed(describe_failure(exc), refused=False)
+    return PublishFailed.passing_on(exc, refused=False)
 
 
 def totals_table(workspace: Workspace, publication: Publication) -> list[dict[str, Any]]:
@@ -183,6 +177,6 @@ def run_publish(workspace: Workspace, period: str | None, *, granularity: str = 
     if isinstance(outcome, PublishFailed):
         raise outcome
     if isinstance(outcome, BaseException):
-        raise PublishFailed(describe_failure(outcome), refused=False)
+        raise PublishFailed.passing_on(outcome, refused=False)
     raise PublishFailed(f"{state.name}: {state.message}", refused=False)
 

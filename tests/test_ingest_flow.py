@@ -22,7 +22,8 @@ from prefect_harness import on_prefect
 from interchange import clock
 from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus
-from interchange.ingest.run import IngestSummary, SourceError, describe_failure, failure_trace, worth_retrying
+from interchange.errors import describe_failure, failure_trace
+from interchange.ingest.run import IngestSummary, SourceError, worth_retrying
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
 

@@ -12,10 +12,12 @@ import typer
 
 from interchange.commands import register_all
 from interchange.commands.common import (
+    CommandGroup,
     Lang,
     LangOption,
     StewardLangOption,
     WorkspaceOption,
+    exit_on,
     fail,
     flows_module,
     login_name,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 
 app = typer.Typer(
+    cls=CommandGroup,
     help="Interchange: pseudonymised social-services records exchanged between agencies.",
     no_args_is_help=True,
     add_completion=False,
@@ -275,11 +278,8 @@ def link(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> N
     found = open_workspace(workspace, language)
     prepare_prefect(language)
     module = flows_module("link", language)
-    try:
-        with show_progress(language):
-            summary = module.run_link(found)
-    except module.LinkFailed as exc:
-        fail(language, "steward.link_failed", exc, code=1)
+    with exit_on(language, module.LinkFailed, code=1, key="steward.link_failed"), show_progress(language):
+        summary = module.run_link(found)
     typer.echo(render_link(summary, language))
     if summary.pairs_for_review:
         typer.echo(say("steward.link_review_hint", language, root=found.root))
@@ -399,9 +399,8 @@ def _review_warehouse(option: Path | None, lang: str) -> Iterator[Engine]:
 
     engine = open_warehouse_of(open_workspace(option, lang))
     try:
-        yield engine
-    except ReviewError as exc:
-        fail(lang, "steward.error", exc, code=2)
+        with exit_on(lang, ReviewError, code=2):
+            yield engine
     finally:
         engine.dispose()
 

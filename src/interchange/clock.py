@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from interchange.errors import InterchangeError
+
 ENVIRONMENT = "INTERCHANGE_TODAY"
 
 _lock = threading.Lock()
@@ -27,7 +29,7 @@ _pins: list[timedelta] = []
 _from_environment: dict[str, timedelta] = {}
 
 
-class ClockError(ValueError):
+class ClockError(InterchangeError, ValueError):
     """A day that is not a day: `text` as given, `where` it came from (an option or INTERCHANGE_TODAY)."""
 
     def __init__(self, text: str, where: str | None = None) -> None:

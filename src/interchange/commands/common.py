@@ -15,16 +15,19 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
+from interchange.errors import InterchangeError, describe_failure
 from interchange.i18n import default_lang, has, name_of, say
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import TaskID
     from sqlalchemy import Engine
+    from typer._click import Context  # typer carries its own click
 
     from interchange.progress import Progress
     from interchange.workspace.layout import Workspace
@@ -75,18 +78,43 @@ def open_workspace(option: Path | None, lang: str | None = None) -> Workspace:
     """The workspace with its config checked, before anything starts; exit 2 with the reason otherwise."""
     from interchange.workspace import ConfigError, find_workspace
 
-    try:
+    with exit_on(lang or default_lang(), ConfigError, code=2):
         workspace = find_workspace(option)
         _ = workspace.config  # a wrong key stops the command here, naming the key
-    except ConfigError as exc:
-        fail(lang or default_lang(), "steward.error", exc, code=2)
     return workspace
 
 
 def fail(lang: str, key: str, detail: object, *, code: int) -> NoReturn:
-    """Print the message `key` ("error", "refused" ...) with `detail` on stderr and exit with `code`."""
-    typer.echo(say(key, lang, detail=detail), err=True)
+    """Print the message `key` ("steward.error", "steward.refused" ...) with `detail` on stderr and exit with `code`.
+
+    An exception as `detail` is said as interchange.errors.describe_failure says it: one of ours
+    by its message in `lang`, anything else by its class only.
+    """
+    shown = describe_failure(detail, lang) if isinstance(detail, BaseException) else detail
+    typer.echo(say(key, lang, detail=shown), err=True)
     raise typer.Exit(code) from None
+
+
+@contextmanager
+def exit_on(lang: str, *kinds: type[InterchangeError], code: int, key: str = "steward.error") -> Iterator[None]:
+    """An error of the package of these `kinds` (default: any) ends the command: `key` ("steward.error",
+    "steward.refused" ...) with the error's message in `lang` on stderr, and exit `code`."""
+    try:
+        yield
+    except InterchangeError as exc:
+        if kinds and not isinstance(exc, kinds):
+            raise
+        fail(lang, key, exc, code=code)
+
+
+class CommandGroup(TyperGroup):
+    """The `interchange` command: an error of the package that no command expected ends it as
+    "error: ..." and exit 1 (failed), not as a traceback. Anything else is a bug and keeps its
+    traceback, which only the terminal sees."""
+
+    def invoke(self, ctx: Context) -> Any:
+        with exit_on(default_lang(), code=1):
+            return super().invoke(ctx)
 
 
 def prepare_prefect(lang: str | None = None) -> None:

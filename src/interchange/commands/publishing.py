@@ -16,7 +16,7 @@ import typer
 from interchange.commands.common import (
     StewardLangOption,
     WorkspaceOption,
-    fail,
+    exit_on,
     flows_module,
     login_name,
     open_warehouse_of,
@@ -28,6 +28,7 @@ from interchange.commands.common import (
     steward_lang,
     table_lines,
 )
+from interchange.errors import describe_failure
 from interchange.i18n import name_of, say
 
 if TYPE_CHECKING:
@@ -61,10 +62,8 @@ def publish(period: PeriodOption, workspace: WorkspaceOption = None, by: ByOptio
         with show_progress(language):
             publication = module.run_publish(found, label, by=by or login_name())
     except module.PublishFailed as exc:
-        if exc.refused:
-            typer.echo(say("steward.refused", language, detail=exc), err=True)
-        else:
-            typer.echo(say("steward.publish_failed", language, detail=exc), err=True)
+        typer.echo(say("steward.refused" if exc.refused else "steward.publish_failed", language,
+                       detail=describe_failure(exc, language)), err=True)
         _echo_late(found, label, language, err=True)
         raise typer.Exit(1) from None
     typer.echo(render_publication(publication, language))
@@ -147,11 +146,10 @@ def progress(programme: Annotated[str, typer.Option(help="Programme code from in
     found = open_workspace(workspace, language)
     engine = open_warehouse_of(found)
     try:
-        table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
-    except (ProgressError, PublicationError) as exc:  # PublicationError: publishing.catalogue is wrong
-        fail(language, "steward.error", exc, code=2)
-    except UnlinkedRecordsError as exc:  # counts only: no record in the message
-        fail(language, "steward.error", exc, code=1)
+        # PublicationError: publishing.catalogue is wrong; UnlinkedRecordsError: `interchange link` first.
+        with exit_on(language, ProgressError, PublicationError, code=2), \
+                exit_on(language, UnlinkedRecordsError, code=1):
+            table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
     finally:
         engine.dispose()
     if table.empty:
@@ -172,10 +170,8 @@ def _period_label(workspace: Workspace, text: str, lang: str) -> str:
     """The canonical label ("2026-q3" -> "2026-Q3"); exit 2 with the accepted forms otherwise."""
     from interchange.indicators.periods import PeriodError, parse_period
 
-    try:
+    with exit_on(lang, PeriodError, code=2):
         return parse_period(text, workspace.config).label
-    except PeriodError as exc:
-        fail(lang, "steward.error", exc, code=2)
 
 
 @contextmanager
@@ -185,9 +181,8 @@ def _publications(workspace: Workspace, lang: str) -> Iterator[Engine]:
 
     engine = open_warehouse_of(workspace)
     try:
-        yield engine
-    except PublicationError as exc:
-        fail(lang, "steward.refused", exc, code=1)
+        with exit_on(lang, PublicationError, code=1, key="steward.refused"):
+            yield engine
     finally:
         engine.dispose()
 

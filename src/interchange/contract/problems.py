@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from interchange.errors import InterchangeError
 from interchange.i18n import say
 
 
@@ -95,9 +96,19 @@ def warning(code: str, *, row: int | None = None, column: str | None = None,
                    record_id=record_id, params=params)
 
 
-class ProblemError(Exception):
+# Problems a later attempt may not meet: the partner API was down. Every other stated
+# problem (a missing or refused token, a wrong address) stays until someone fixes it.
+TRANSIENT_CODES = frozenset({"http.unavailable"})
+
+
+class ProblemError(InterchangeError):
     """A failure that stops the work on a file; carries the problems that explain it."""
 
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = problems if isinstance(problems, list) else [problems]
         super().__init__("; ".join(f"{p.code} ({p.where()}): {p.message_en}" for p in self.problems))
+        self.transient = any(p.code in TRANSIENT_CODES for p in self.problems)
+
+    def message(self, lang: str = "en") -> str:
+        """The problems' codes and messages in `lang`, without their places."""
+        return "; ".join(f"{p.code}: {p.message(lang)}" for p in self.problems)

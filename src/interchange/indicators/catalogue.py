@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from interchange.contract.codes import CaseType
 from interchange.contract.services import SERVICES, SERVICES_BY_CODE, Mode
+from interchange.errors import InterchangeError
 from interchange.indicators.cells import DIMENSIONS, breakdown_name
 
 SHIPPED = "catalogue.yaml"
@@ -72,7 +73,7 @@ SERVICE_GROUPS = tuple(sorted({s.group for s in SERVICES}))
 _CODE = r"^[a-z][a-z0-9_]{1,63}$"
 
 
-class CatalogueError(ValueError):
+class CatalogueError(InterchangeError, ValueError):
     """The catalogue cannot be used; the message names the file, the indicator code and the key."""
 
 

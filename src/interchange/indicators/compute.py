@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, String, Text, and_, cast, false, func, or_, select
 
+from interchange.errors import InterchangeError
 from interchange.indicators.catalogue import Catalogue, Indicator, Selection
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdown_name
 from interchange.indicators.periods import Period, parse_period
@@ -58,7 +59,7 @@ CONSENT_ONLY = "consent_only"
 _SOURCE_IDS = 10**12  # event ids: row number within its source table + source number * this
 
 
-class UnlinkedRecordsError(RuntimeError):
+class UnlinkedRecordsError(InterchangeError, RuntimeError):
     """Records in scope have no linkage key yet: `interchange link` must run first."""
 
 

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from interchange.errors import InterchangeError
 from interchange.indicators.cells import ALL, DIMENSIONS
 
 KEY_COLUMNS: tuple[str, ...] = ("indicator", "period", *DIMENSIONS)
 
 
-class CellTableError(ValueError):
+class CellTableError(InterchangeError, ValueError):
     """The cell table cannot be protected as given (missing column, duplicate or empty key)."""
 
 

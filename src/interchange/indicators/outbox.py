@@ -37,7 +37,7 @@ def export_version(engine: Engine, workspace: Workspace, period: str, version: i
 
     publication = get_publication(engine, period, version)
     if publication.approved_at is None:
-        raise PublicationError(f"{period} v{version} is not approved: only approved versions are exported")
+        raise PublicationError(key="error.export_unapproved", period=period, version=version)
     cells = ministry_frame(engine, period, version)
     changes = ministry_changes(engine, publication)
     metadata = export_metadata(publication)

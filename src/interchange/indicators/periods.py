@@ -14,6 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from interchange import clock
+from interchange.errors import InterchangeError
 from interchange.workspace.config import WorkspaceConfig
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -25,7 +26,7 @@ RELATIVE_PERIODS = ("previous-month", "previous-quarter", "previous-year")
 MUNICIPALITY_TIME_ZONE = "Europe/Vilnius"
 
 
-class PeriodError(ValueError):
+class PeriodError(InterchangeError, ValueError):
     """The period text is not a month, quarter, year or known programme code; the message says what is."""
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from interchange.contract.services import SERVICES_BY_CODE, Mode
+from interchange.errors import InterchangeError
 from interchange.indicators.catalogue import Catalogue, Indicator
 from interchange.indicators.compute import Consent, compute_indicators
 from interchange.indicators.periods import Period, parse_period
@@ -35,7 +36,7 @@ _FIGURE_NAMES = {
 }
 
 
-class ProgressError(ValueError):
+class ProgressError(InterchangeError, ValueError):
     """The programme is unknown, or one of its targets cannot be counted; the message says which."""
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from interchange import clock
+from interchange.errors import InterchangeError
 from interchange.i18n import name_of, say
 from interchange.indicators.cells import ALL, DIMENSIONS, PROTECTION_COLUMNS, plain
 from interchange.indicators.lineage import (
@@ -70,7 +71,7 @@ class State(StrEnum):
     SUPERSEDED = "superseded"
 
 
-class PublicationError(Exception):
+class PublicationError(InterchangeError):
     """A publish, approve or reopen that is refused; the message says why and what to do."""
 
 
@@ -170,7 +171,7 @@ def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *
             _serialise(connection, period.label)
             latest = _latest(connection, period.label)
             if latest is not None and latest.locked:
-                raise PublicationError(_locked_message(latest))
+                raise _locked(latest)
             version = 1 if latest is None else latest.version + 1
             changes = None if latest is None else diff_cells(_cells_of(connection, latest.publication_id), frame)
             batch_list = [b.as_json() for b in inputs.batches]
@@ -191,8 +192,7 @@ def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *
                 publications.c.period == period.label, publications.c.version < version,
                 publications.c.state == State.DRAFT.value).values(state=State.SUPERSEDED.value))
     except IntegrityError:
-        raise PublicationError(f"another publish of {period.label} stored a version at the same moment; "
-                               f"run it again") from None
+        raise PublicationError(key="error.publish_collided", period=period.label) from None
     return get_publication(engine, period.label, version)
 
 
@@ -293,8 +293,8 @@ def get_publication(engine: Engine, period: str, version: int | None = None) -> 
     with engine.connect() as connection:
         found = _latest(connection, period) if version is None else _version(connection, period, version)
     if found is None:
-        raise PublicationError(f"{period} has no published version" if version is None
-                               else f"{period} has no version {version}")
+        raise (PublicationError(key="error.no_version", period=period) if version is None
+               else PublicationError(key="error.no_such_version", period=period, version=version))
     return found
 
 
@@ -348,10 +348,9 @@ def _publication(row: Any) -> Publication:
     return Publication(**values)
 
 
-def _locked_message(latest: Publication) -> str:
-    return (f"{latest.period} is locked: v{latest.version} was approved on {latest.approved_at:%Y-%m-%d %H:%M} UTC "
-            f"by {latest.approved_by}. To publish corrections or late data, a steward re-opens it first: "
-            f"interchange reopen --period {latest.period} --reason \"...\"")
+def _locked(latest: Publication) -> PublicationError:
+    return PublicationError(key="error.period_locked", period=latest.period, version=latest.version,
+                            at=f"{latest.approved_at:%Y-%m-%d %H:%M}", by=latest.approved_by)
 
 
 # --- approval, re-opening, late data -----------------------------------------------------------------
@@ -368,15 +367,17 @@ def approve_version(engine: Engine, period: str, version: int | None, *, by: str
         _serialise(connection, period)
         latest = _latest(connection, period)
         if latest is None:
-            raise PublicationError(f"{period} has no published version: interchange publish --period {period}")
+            raise PublicationError(key="error.approve_unpublished", period=period)
         chosen = latest if version is None else _version(connection, period, version)
         if chosen is None:
-            raise PublicationError(f"{period} has no version {version} (the latest is v{latest.version})")
+            raise PublicationError(key="error.approve_no_such_version", period=period, version=version,
+                                   latest=latest.version)
         if chosen.version != latest.version:
-            raise PublicationError(f"{period} v{chosen.version} is {chosen.state.value}: only the latest version, "
-                                   f"v{latest.version}, can be approved")
+            raise PublicationError(key="error.approve_not_latest", period=period, version=chosen.version,
+                                   state=chosen.state.value, latest=latest.version)
         if chosen.state is not State.DRAFT:
-            raise PublicationError(f"{period} v{chosen.version} is already {chosen.state.value}")
+            raise PublicationError(key="error.approve_again", period=period, version=chosen.version,
+                                   state=chosen.state.value)
         connection.execute(update(publications).where(publications.c.publication_id == chosen.publication_id)
                            .values(state=State.APPROVED.value, approved_at=now, approved_by=by))
         connection.execute(update(publications).where(
@@ -425,15 +426,15 @@ def reopen_period(engine: Engine, period: str, *, by: str, reason: str,
     The approved version and its exports stay as they are (the ministry may have used them).
     """
     if not reason.strip():
-        raise PublicationError("say why the period is re-opened (--reason); it is kept with the version")
+        raise PublicationError(key="error.reopen_reason")
     now = now or clock.now()
     with engine.begin() as connection:
         _serialise(connection, period)
         latest = _latest(connection, period)
         if latest is None or latest.state is not State.APPROVED:
-            state = "has no published version" if latest is None else f"is not locked (v{latest.version} is " \
-                                                                       f"{latest.state.value})"
-            raise PublicationError(f"{period} {state}: only an approved period can be re-opened")
+            raise (PublicationError(key="error.reopen_unpublished", period=period) if latest is None
+                   else PublicationError(key="error.reopen_unlocked", period=period, version=latest.version,
+                                         state=latest.state.value))
         connection.execute(update(publications).where(publications.c.publication_id == latest.publication_id)
                            .values(state=State.REOPENED.value, reopened_at=now, reopened_by=by,
                                    reopen_reason=reason.strip()))
@@ -488,7 +489,7 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "int
     with engine.connect() as connection:
         latest = _latest(connection, span.label)
     if latest is not None and latest.locked:
-        raise PublicationError(_locked_message(latest))
+        raise _locked(latest)
     orgs = _programme_orgs(workspace, span.label)
     report(on_progress, "publish.stages", 0, 3, "compute")
     for _attempt in range(3):
@@ -500,8 +501,7 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "int
         if read_inputs(engine) == inputs:
             break
     else:
-        raise PublicationError("data kept arriving while the figures were computed; publish again when "
-                               "the ingest has finished")
+        raise PublicationError(key="error.publish_moving_data")
     report(on_progress, "publish.stages", 1, 3, "protect")
     protected = protect(cells, rules)
     protected["target"] = _targets_of(workspace, catalogue, span.label, protected)

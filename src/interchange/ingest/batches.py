@@ -28,6 +28,7 @@ from interchange.contract.receipt import (
     ProblemEntry,
     Receipt,
 )
+from interchange.errors import InterchangeError
 from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_batch
 from interchange.ingest.validate import ValidatedBatch, batch_frame
 from interchange.warehouse.engine import stored_utc
@@ -91,8 +92,10 @@ def batch_row(connection: Connection, batch_id: int) -> Any:
     return connection.execute(select(batches).where(batches.c.batch_id == batch_id)).one()
 
 
-class BatchAlreadyClosed(RuntimeError):
+class BatchAlreadyClosed(InterchangeError, RuntimeError):
     """Another run committed this batch first; this run's work on it is rolled back."""
+
+    transient = True  # a race between two runs: the next attempt finds the batch done and moves on
 
 
 def _open_batch(connection: Connection, batch_id: int) -> Any:
@@ -106,7 +109,7 @@ def _open_batch(connection: Connection, batch_id: int) -> Any:
         batches.c.batch_id == batch_id, batches.c.status == BatchStatus.RECEIVED.value,
     ).values(status=BatchStatus.RECEIVED.value))
     if touched.rowcount != 1:
-        raise BatchAlreadyClosed(f"batch {batch_id} is no longer received")
+        raise BatchAlreadyClosed(key="error.batch_closed", batch=batch_id)
     return batch_row(connection, batch_id)
 
 

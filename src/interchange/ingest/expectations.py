@@ -16,6 +16,7 @@ Great Expectations is imported lazily: importing it costs about 3 s.
 from __future__ import annotations
 
 import json
+import re
 import string
 import sys
 import threading
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from interchange import clock
+from interchange.errors import InterchangeError
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -80,7 +82,10 @@ _RESULT_FIELDS = ("column", "element_count", "checked_count", "unexpected_count"
                   "min_value", "max_value", "mostly_percent")
 
 
-class SuiteError(ValueError):
+_EXCEPTION_LINE = re.compile(r"^((?:\w+\.)*\w*(?:Error|Exception|Exit|Interrupt|Warning))(?::|$)", re.MULTILINE)
+
+
+class SuiteError(InterchangeError, ValueError):
     """A suite file is malformed, or an expectation could not be evaluated (a bug, not the partner's fault)."""
 
 
@@ -413,11 +418,20 @@ def _is_plain_date(value: object) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
+def _exception_class(info: dict[str, Any]) -> str:
+    # GX keeps the traceback as text, each exception's line as "ExceptionClass: message" (whose
+    # message may run over several lines): the last line that starts with a class name.
+    names = _EXCEPTION_LINE.findall(str(info.get("exception_traceback") or ""))
+    return names[-1] if names else "an exception"
+
+
 def _outcome(result: Any, parameters: dict[str, Any]) -> ExpectationOutcome:
     config = result.expectation_config
     meta = config.meta
     if result.exception_info.get("raised_exception"):
-        raise SuiteError(f"{meta['code']}: {result.exception_info.get('exception_message')}")
+        # Only the exception's class: its text can quote a value of the frame it failed on, and a
+        # SuiteError's message reaches the steward and the alerts (interchange.errors).
+        raise SuiteError(f"{meta['code']}: cannot be evaluated ({_exception_class(result.exception_info)})")
     summary = result.result
     fields = _message_fields(config.kwargs, summary, parameters)
     rows = [int(row) for row in summary.get("partial_unexpected_index_list") or []]

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from interchange import clock
 from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus, Receipt
+from interchange.errors import InterchangeError, describe_failure
 from interchange.ingest.batches import Judging
 from interchange.ingest.drops import Hub, ingest_inbox
 from interchange.ingest.http_source import token_from_env, usable_token
@@ -23,12 +22,9 @@ from interchange.workspace.layout import Workspace
 
 log = logging.getLogger(__name__)
 TokenResolver = Callable[[HttpSourceConfig], str]
-# Problems a later attempt may not meet: the partner API was down. Every other stated
-# problem (a missing or refused token, a wrong address) stays until someone fixes it.
-TRANSIENT_CODES = frozenset({"http.unavailable"})
 
 
-class SourceError(Exception):
+class SourceError(InterchangeError):
     """A source failed for a reason said in words that carry no record values (safe to log and alert)."""
 
 
@@ -130,36 +126,10 @@ def ingest_workspace(workspace: Workspace, *, token_for: TokenResolver | None = 
     return summary
 
 
-def describe_failure(exc: BaseException) -> str:
-    """A failure in words that carry no record values: problem codes, or the exception's class."""
-    if isinstance(exc, ProblemError):
-        return "; ".join(f"{p.code}: {p.message_en}" for p in exc.problems)
-    if isinstance(exc, SourceError):
-        return str(exc)
-    return f"{type(exc).__name__} (see the flow run's log)"
-
-
 def worth_retrying(exc: BaseException) -> bool:
-    """Whether a later attempt at the source may succeed: an outage or a hub error may pass."""
-    if isinstance(exc, ProblemError):
-        return any(p.code in TRANSIENT_CODES for p in exc.problems)
-    return not isinstance(exc, SourceError)
-
-
-def failure_trace(exc: BaseException) -> str:
-    """Where `exc` came from, frame by frame, with exception classes but no messages.
-
-    A message may quote a record (a database error shows the row it failed on); the
-    file, line and function names are enough to find the bug.
-    """
-    lines = []
-    current: BaseException | None = exc
-    while current is not None:
-        lines.append(f"{type(current).__name__}, raised at:")
-        lines += [f"  {Path(frame.filename).name}:{frame.lineno} in {frame.name}"
-                  for frame in traceback.extract_tb(current.__traceback__)]
-        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    return "\n".join(lines)
+    """Whether a later attempt at the source may succeed: an outage, or a hub error (a database
+    restart) that is not ours: the batch stays received and resumes. Our own errors say so."""
+    return exc.transient if isinstance(exc, InterchangeError) else True
 
 
 BatchRow = dict[str, str | int]

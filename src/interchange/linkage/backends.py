@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
+from interchange.errors import InterchangeError
 from interchange.linkage.model_settings import MatchSettings
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ _CHECKPOINT_PREFIX = "interchange-spark-"
 __all__ = ["TABLE", "Backend", "DuckDBBackend", "SparkBackend", "SparkUnavailable", "spark_session"]
 
 
-class SparkUnavailable(RuntimeError):
+class SparkUnavailable(InterchangeError, RuntimeError):
     """The workspace asks for Spark and this installation cannot give it."""
 
 
@@ -122,8 +123,7 @@ def spark_session(master: str, config: Mapping[str, str]) -> Iterator[SparkSessi
         with _pandas_3_accepted():
             from pyspark.sql import SparkSession
     except ImportError:
-        raise SparkUnavailable("linkage.spark_master is set but PySpark is not installed: "
-                               "pip install 'interchange[spark]' (and Java 17)") from None
+        raise SparkUnavailable(key="error.spark_missing") from None
     builder = (SparkSession.builder.master(master).appName("interchange-linkage")
                .config("spark.ui.showConsoleProgress", "false"))
     if master.startswith("local"):

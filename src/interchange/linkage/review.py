@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select, update
 
 from interchange import clock
+from interchange.errors import InterchangeError
 from interchange.i18n import say
 from interchange.linkage.pairs import agreements
 from interchange.warehouse.load import chunked
@@ -32,7 +33,7 @@ class Decision(StrEnum):
     DIFFERENT = "different"
 
 
-class ReviewError(ValueError):
+class ReviewError(InterchangeError, ValueError):
     """A decision that cannot be recorded; the message says why, naming only pair ids and uids."""
 
 
@@ -105,7 +106,7 @@ def decide_pair(engine: Engine, pair_id: int, decision: Decision, *, decided_by:
     with engine.begin() as connection:
         row = connection.execute(select(review_pairs).where(review_pairs.c.pair_id == pair_id)).mappings().first()
         if row is None:
-            raise ReviewError(f"no pair {pair_id} in the review queue (interchange review list shows them)")
+            raise ReviewError(key="error.review_no_pair", pair=pair_id)
         _record(connection, pair_id, decision, decided_by, note)
     return ReviewPair(pair_id, row["uid_l"], row["uid_r"], row["match_probability"], row["method"],
                       row["agreements"] or {}, DECIDED, decision.value)
@@ -120,11 +121,11 @@ def decide_records(engine: Engine, uid_a: str, uid_b: str, decision: Decision, *
     """
     left, right = sorted((uid_a, uid_b))
     if left == right:
-        raise ReviewError("a record is always the same person as itself: give two different records")
+        raise ReviewError(key="error.review_same_record")
     if known is not None:
         missing = [uid for uid in (left, right) if uid not in set(known)]
         if missing:
-            raise ReviewError(f"no person record {', '.join(missing)} (give org:record_id)")
+            raise ReviewError(key="error.review_no_record", uids=", ".join(missing))
     with engine.begin() as connection:
         pair_id = connection.execute(select(review_pairs.c.pair_id).where(
             (review_pairs.c.uid_l == left) & (review_pairs.c.uid_r == right))).scalar()

@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine, and_, select, update
 from interchange.contract.problems import ProblemError, Severity, error
 from interchange.contract.receipt import BatchStatus, Receipt
 from interchange.contract.records import Kind
+from interchange.errors import InterchangeError
 from interchange.ingest.batches import claim_batch, commit_batch, judge
 from interchange.ingest.drops import SOURCE, Hub
 from interchange.ingest.receipts import write_pending_receipts
@@ -72,7 +73,7 @@ class Rerun:
     receipt: Receipt
 
 
-class ReprocessError(ValueError):
+class ReprocessError(InterchangeError, ValueError):
     """Batches that cannot be re-run; the message names the batches and why, never a record."""
 
     def __init__(self, batch_ids: list[int]) -> None:

@@ -25,6 +25,7 @@ from pydantic import (
 
 from interchange.contract.records import Kind
 from interchange.contract.values import MunicipalityCode, OrgCode
+from interchange.errors import InterchangeError
 
 CONFIG_FILE = "interchange.yaml"
 DATABASE_URL_ENV = "INTERCHANGE_DATABASE_URL"
@@ -32,7 +33,7 @@ WORKSPACE_ENV = "INTERCHANGE_WORKSPACE"
 DEFAULT_DATABASE_URL = "sqlite:///warehouse.sqlite"
 
 
-class ConfigError(ValueError):
+class ConfigError(InterchangeError, ValueError):
     """The workspace file is missing or wrong; the message names the file and the key."""
 
 
@@ -339,7 +340,7 @@ class _Blank(dict):
 def load_config(root: Path) -> WorkspaceConfig:
     path = root / CONFIG_FILE
     if not path.is_file():
-        raise ConfigError(f"{path}: no workspace file here (make one with 'interchange init {root}')")
+        raise ConfigError(key="error.config_missing", path=path, root=root)
     return parse_config(path.read_text(encoding="utf-8"), origin=str(path))
 
 

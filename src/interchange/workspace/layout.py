@@ -68,7 +68,5 @@ def find_workspace(option: Path | None = None) -> Workspace:
     chosen = option or (Path(os.environ[WORKSPACE_ENV]) if os.environ.get(WORKSPACE_ENV) else Path.cwd())
     root = chosen.resolve()
     if not (root / CONFIG_FILE).is_file():
-        raise ConfigError(
-            f"{root}: no {CONFIG_FILE} here. Give --workspace DIR, set {WORKSPACE_ENV}, "
-            f"or make one with 'interchange init DIR'.")
+        raise ConfigError(key="error.workspace_missing", root=root, config_file=CONFIG_FILE, env=WORKSPACE_ENV)
     return Workspace(root)

@@ -1,0 +1,77 @@
+"""The package's one error family, and the one place that decides what of a failure may be shown.
+
+Every exception the package (and `flows/`) raises on purpose is an `InterchangeError`, kept
+next to the builtin it has always been (`class PeriodError(InterchangeError, ValueError)`), so
+an `except ValueError` still catches it. Its message names codes, ids, row numbers, counts,
+settings and paths: never a record value. Anything else (a database error can quote the row it
+failed on) is shown by its class only: `describe_failure` makes that choice for the CLI, the
+flows' states and the alerts, and `failure_trace` says where a failure came from without any
+exception's text.
+
+An error whose wording is fixed carries a catalogue key (`error.*`, interchange.i18n) and its
+parameters: `message(lang)` says it in Lithuanian or English, and `str(error)` is the English.
+An error that only passes on a detail another layer wrote (a config key's complaint, a
+suite's) says it in English in both languages. `transient` says whether trying again later
+may help: an outage, a lock, a server not up yet.
+
+Bottom layer: imports nothing of the package but the catalogue.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any, Self
+
+from interchange.i18n import LANGS, say
+
+
+class InterchangeError(Exception):
+    """An error of the package: its message is safe to show (no personal data)."""
+
+    transient: bool = False  # whether a later attempt may succeed; a class may decide per instance
+
+    def __init__(self, *args: object, key: str | None = None, **params: object) -> None:
+        """Either the English text as `args` (a detail, said the same in both languages) or a
+        catalogue `key` (`error.*`) with its `params`."""
+        super().__init__(*((say(key, "en", **params),) if key is not None else args))
+        self.key = key
+        self.params = params
+        self.said: dict[str, str] = {}  # lang -> text, when this error passes on another's words
+
+    @classmethod
+    def passing_on(cls, cause: BaseException, **kwargs: Any) -> Self:
+        """This error (a flow's LinkFailed, say) saying what `cause` says, as describe_failure says it,
+        in every language. `cause` itself is not kept: its traceback holds the values it failed on."""
+        error = cls(describe_failure(cause), **kwargs)
+        error.said = {lang: describe_failure(cause, lang) for lang in LANGS}
+        return error
+
+    def message(self, lang: str = "en") -> str:
+        """What went wrong, in `lang` (`lt` or `en`)."""
+        if self.key is not None:
+            return say(self.key, lang, **self.params)
+        return self.said.get(lang, str(self))
+
+
+def describe_failure(exc: BaseException, lang: str = "en") -> str:
+    """A failure in words that carry no record values: our own error's message, or another's class."""
+    if isinstance(exc, InterchangeError):
+        return exc.message(lang)
+    return say("error.unexpected", lang, name=type(exc).__name__)
+
+
+def failure_trace(exc: BaseException) -> str:
+    """Where `exc` came from, frame by frame, with exception classes but no messages.
+
+    A message may quote a record (a database error shows the row it failed on); the
+    file, line and function names are enough to find the bug.
+    """
+    lines = []
+    current: BaseException | None = exc
+    while current is not None:
+        lines.append(f"{type(current).__name__}, raised at:")
+        lines += [f"  {Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+                  for frame in traceback.extract_tb(current.__traceback__)]
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "\n".join(lines)
