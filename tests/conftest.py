@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from interchange.partner.keys import PseudonymKey, write_new_key
+
 # Test modules import `on_prefect` from the Prefect harness before pytest loads it as their plugin.
 pytest.register_assert_rewrite("prefect_harness")
-
-from interchange.partner.keys import PseudonymKey, write_new_key
 
 
 @pytest.fixture
