@@ -59,8 +59,8 @@ def reprocess(
     """
     from interchange.ingest.run import open_hub
     from interchange.operations.messages import render_plan, render_reruns, say
-    from interchange.operations.reprocess import ReprocessError, find_candidates
-    from interchange.operations.reprocess import reprocess as run_reprocess
+    from interchange.ingest.reprocess import ReprocessError, find_candidates
+    from interchange.ingest.reprocess import reprocess as run_reprocess
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from interchange.ingest.run import IngestSummary
     from interchange.linkage.index import LinkSummary
     from interchange.linkage.review import ReviewPair
-    from interchange.operations.reprocess import Candidate, Rerun
+    from interchange.ingest.reprocess import Candidate, Rerun
     from interchange.operations.status import StatusReport
 
 LANGS = ("lt", "en")
