@@ -23,7 +23,6 @@ from interchange.operations.messages import TEXT, default_lang, say
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import TaskID
-    from sqlalchemy import Engine
 
     from interchange.progress import Progress
     from interchange.workspace.layout import Workspace
@@ -53,12 +52,6 @@ def steward_lang(option: StewardLang | None) -> str:
     return option.value if option is not None else default_lang()
 WorkspaceOption = Annotated[Path | None, typer.Option(
     "--workspace", "-w", help="The workspace folder; default: $INTERCHANGE_WORKSPACE, else the current folder.")]
-
-
-def open_warehouse_of(workspace: Workspace) -> Engine:
-    from interchange.warehouse.engine import open_warehouse
-
-    return open_warehouse(workspace.database_url)
 
 
 def login_name() -> str:

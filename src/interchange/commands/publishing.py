@@ -18,7 +18,6 @@ from interchange.commands.common import (
     fail,
     flows_module,
     login_name,
-    open_warehouse_of,
     open_workspace,
     prepare_prefect,
     show_progress,
@@ -138,18 +137,17 @@ def progress(programme: Annotated[str, typer.Option(help="Programme code from in
     from interchange.indicators.progress import ProgressError, programme_progress
     from interchange.indicators.publications import PublicationError, load_workspace_catalogue
     from interchange.operations.messages import render_programme
+    from interchange.warehouse.engine import warehouse
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
-    engine = open_warehouse_of(found)
-    try:
-        table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
-    except (ProgressError, PublicationError) as exc:  # PublicationError: publishing.catalogue is wrong
-        fail(language, "error", exc, code=2)
-    except UnlinkedRecordsError as exc:  # counts only: no record in the message
-        fail(language, "error", exc, code=1)
-    finally:
-        engine.dispose()
+    with warehouse(found.database_url) as engine:
+        try:
+            table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
+        except (ProgressError, PublicationError) as exc:  # PublicationError: publishing.catalogue is wrong
+            fail(language, "error", exc, code=2)
+        except UnlinkedRecordsError as exc:  # counts only: no record in the message
+            fail(language, "error", exc, code=1)
     if table.empty:
         typer.echo(say("no_targets", language, programme=programme))
         return
@@ -178,14 +176,13 @@ def _period_label(workspace: Workspace, text: str, lang: str) -> str:
 def _publications(workspace: Workspace, lang: str) -> Iterator[Engine]:
     """The workspace's warehouse; a refused operation becomes its message and exit 1."""
     from interchange.indicators.publications import PublicationError
+    from interchange.warehouse.engine import warehouse
 
-    engine = open_warehouse_of(workspace)
-    try:
-        yield engine
-    except PublicationError as exc:
-        fail(lang, "refused", exc, code=1)
-    finally:
-        engine.dispose()
+    with warehouse(workspace.database_url) as engine:
+        try:
+            yield engine
+        except PublicationError as exc:
+            fail(lang, "refused", exc, code=1)
 
 
 def _late(engine: Engine, period: str) -> list[InputBatch]:
@@ -196,11 +193,9 @@ def _late(engine: Engine, period: str) -> list[InputBatch]:
 
 def _echo_late(workspace: Workspace, period: str, lang: str, *, err: bool) -> None:
     from interchange.operations.messages import render_late
+    from interchange.warehouse.engine import warehouse
 
-    engine = open_warehouse_of(workspace)
-    try:
+    with warehouse(workspace.database_url) as engine:
         late = _late(engine, period)
-    finally:
-        engine.dispose()
     if late:
         typer.echo(render_late(period, late, lang), err=err)

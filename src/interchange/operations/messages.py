@@ -29,10 +29,10 @@ if TYPE_CHECKING:
 
     from interchange.indicators.lineage import InputBatch
     from interchange.indicators.publications import Publication as StoredPublication
+    from interchange.ingest.reprocess import Candidate, Rerun
     from interchange.ingest.run import IngestSummary
     from interchange.linkage.index import LinkSummary
     from interchange.linkage.review import ReviewPair
-    from interchange.ingest.reprocess import Candidate, Rerun
     from interchange.operations.status import StatusReport
 
 LANGS = ("lt", "en")
