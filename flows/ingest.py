@@ -94,7 +94,7 @@ def run_source_task(hub: Hub, ref: SourceRef) -> list[Receipt]:
     """One source as a task run, for the library's loop (ingest_workspace): its receipts, or SourceError."""
     state = ingest_source_task(hub, ref, return_state=True)
     outcome = state.result(raise_on_failure=False)
-    if not state.is_completed():
+    if not state.is_completed() or isinstance(outcome, BaseException):
         raise SourceError(outcome.description if isinstance(outcome, SourceFailed)
                           else f"{state.name}: {state.message}")
     get_run_logger().info("%s: %d batches", ref.label, len(outcome))
