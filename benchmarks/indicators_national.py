@@ -39,10 +39,11 @@ YEAR_START = date(2025, 1, 1)
 
 
 def build(db: Path, persons: int, contacts: int, seed: int = 1) -> None:
-    from interchange.warehouse.engine import open_warehouse
+    from interchange.warehouse.engine import warehouse
 
     db.unlink(missing_ok=True)
-    open_warehouse(f"sqlite:///{db}").dispose()  # the schema, by the real migrations
+    with warehouse(f"sqlite:///{db}"):  # the schema, by the real migrations
+        pass
     rng = np.random.default_rng(seed)
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=OFF")
@@ -168,12 +169,12 @@ def build(db: Path, persons: int, contacts: int, seed: int = 1) -> None:
 def compute(db: Path, period: str, memory_limit: str) -> None:
     from interchange.indicators.catalogue import load_catalogue
     from interchange.indicators.compute import compute_indicators
-    from interchange.warehouse.engine import open_warehouse
+    from interchange.warehouse.engine import warehouse
 
-    engine = open_warehouse(f"sqlite:///{db}", upgrade=False)
-    started, cpu_started = time.perf_counter(), time.process_time()
-    cells = compute_indicators(engine, load_catalogue(), period, memory_limit=memory_limit)
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    with warehouse(f"sqlite:///{db}", upgrade=False) as engine:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        cells = compute_indicators(engine, load_catalogue(), period, memory_limit=memory_limit)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = cells[cells["breakdown"] == "total"].set_index("indicator")["value"]
     print(f"compute_indicators({period!r}, memory_limit={memory_limit!r}): {elapsed:.1f} s wall, "

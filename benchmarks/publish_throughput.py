@@ -36,7 +36,7 @@ from interchange.indicators.publications import (
     read_inputs,
     store_publication,
 )
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.init import init_workspace
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -102,24 +102,23 @@ def run(backend: str, cells: int) -> None:
             config = CONFIG
         try:
             workspace = init_workspace(root, config_text=config)
-            engine = open_warehouse(workspace.database_url)
-            print(f"{backend}: {cells} cells")
-            first, second = cell_table(cells, seed=1), cell_table(cells, seed=2, changed_share=0.1)
-            inputs = read_inputs(engine)
+            with warehouse(workspace.database_url) as engine:
+                print(f"{backend}: {cells} cells")
+                first, second = cell_table(cells, seed=1), cell_table(cells, seed=2, changed_share=0.1)
+                inputs = read_inputs(engine)
 
-            def store(frame: pd.DataFrame) -> object:
-                return store_publication(engine, PERIOD, frame, inputs=inputs, catalogue_version="bench",
-                                         rules={"min_count": 5}, created_by="bench")
+                def store(frame: pd.DataFrame) -> object:
+                    return store_publication(engine, PERIOD, frame, inputs=inputs, catalogue_version="bench",
+                                             rules={"min_count": 5}, created_by="bench")
 
-            timed("store v1", lambda: store(first))
-            v2 = timed("store v2 + diff against v1", lambda: store(second))
-            print(f"  {'':<34} ({v2.changed_cells} changed cells)")
-            timed("approve v2 (ministry tables)", lambda: approve_version(engine, PERIOD.label, 2, by="bench"))
-            files = timed("exports (CSV, XLSX, diff, JSON)",
-                          lambda: export_version(engine, workspace, PERIOD.label, 2))
-            for path in files:
-                print(f"  {'':<34} {path.name}: {path.stat().st_size / 1e6:.1f} MB")
-            engine.dispose()
+                timed("store v1", lambda: store(first))
+                v2 = timed("store v2 + diff against v1", lambda: store(second))
+                print(f"  {'':<34} ({v2.changed_cells} changed cells)")
+                timed("approve v2 (ministry tables)", lambda: approve_version(engine, PERIOD.label, 2, by="bench"))
+                files = timed("exports (CSV, XLSX, diff, JSON)",
+                              lambda: export_version(engine, workspace, PERIOD.label, 2))
+                for path in files:
+                    print(f"  {'':<34} {path.name}: {path.stat().st_size / 1e6:.1f} MB")
         finally:
             if schema:
                 with admin.begin() as connection:

@@ -18,7 +18,7 @@ from interchange.errors import describe_failure
 from interchange.ingest.run import IngestSummary
 from interchange.operations.alerts import alert_payload, alert_target, batch_entries, send_alert
 from interchange.operations.missing import AlertLedger, overdue_drops
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace import ConfigError
 from interchange.workspace.layout import Workspace, find_workspace
 
@@ -81,11 +81,8 @@ def alert_attention(workspace: Workspace, summary: IngestSummary, *, flow_run: s
     sent = []
     if summary.held and send_alert(target, alert_payload("batch_held", batches=batch_entries(summary.held), **run)):
         sent.append("batch_held")
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         overdue = overdue_drops(workspace, engine, today=today)
-    finally:
-        engine.dispose()
     ledger = AlertLedger(workspace)
     fresh = ledger.new(overdue)
     if fresh and send_alert(target, alert_payload("drop_overdue", overdue=[d.as_alert() for d in fresh], **run)):

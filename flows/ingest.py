@@ -27,9 +27,8 @@ from interchange.ingest.run import (
     SourceRef,
     attention_markdown,
     batch_table,
-    configured_sources,
     ingest_source,
-    open_hub,
+    ingest_workspace,
     token_from_environment,
     worth_retrying,
 )
@@ -89,28 +88,15 @@ def ingest_source_task(hub: Hub, ref: SourceRef) -> list[Receipt]:
         raise SourceFailed(ref.label, description, transient=worth_retrying(exc)) from None
 
 
-def ingest_sources(workspace: Workspace) -> IngestSummary:
-    """Each source in turn; a failed one is noted and the next one runs.
-
-    One after another rather than submitted side by side: SQLite takes one writer at a
-    time, and a batch is CPU-bound Python, so threads would mostly wait for each other.
-    """
-    logger = get_run_logger()
-    hub = open_hub(workspace)
-    summary = IngestSummary()
-    try:
-        for ref in configured_sources(workspace):
-            state = ingest_source_task(hub, ref, return_state=True)
-            outcome = state.result(raise_on_failure=False)
-            if state.is_completed():
-                summary.receipts += outcome
-                logger.info("%s: %d batches", ref.label, len(outcome))
-            else:
-                summary.failures[ref.label] = (outcome.description if isinstance(outcome, SourceFailed)
-                                               else f"{state.name}: {state.message}")
-    finally:
-        hub.engine.dispose()
-    return summary
+def run_source_task(hub: Hub, ref: SourceRef) -> list[Receipt]:
+    """One source as a task run, for the library's loop (ingest_workspace): its receipts, or SourceError."""
+    state = ingest_source_task(hub, ref, return_state=True)
+    outcome = state.result(raise_on_failure=False)
+    if not state.is_completed() or isinstance(outcome, BaseException):
+        raise SourceError(outcome.description if isinstance(outcome, SourceFailed)
+                          else f"{state.name}: {state.message}")
+    get_run_logger().info("%s: %d batches", ref.label, len(outcome))
+    return outcome
 
 
 def publish_summary(summary: IngestSummary) -> None:
@@ -143,7 +129,7 @@ def ingest(workspace: str | None = None) -> State[IngestSummary]:
         workspace: The workspace folder; default $INTERCHANGE_WORKSPACE, else the current folder.
     """
     found = find_workspace(Path(workspace) if workspace else None)
-    summary = ingest_sources(found)
+    summary = ingest_workspace(found, run_source=run_source_task)
     publish_summary(summary)
     send_attention_alerts(found, summary)
     counts = summary.counts_line()

@@ -19,7 +19,7 @@ from flows.alerts import alert_on_failure
 from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.linkage.index import LinkSummary, link_persons
 from interchange.linkage.pairs import configured_scorer
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace, find_workspace
 
 TABLE_KEY = "linkage-summary"
@@ -36,18 +36,14 @@ class LinkFailed(InterchangeError):
 def link_persons_task(workspace: Workspace) -> LinkSummary:
     """One linkage run, one transaction: a failed run changed nothing and can simply run again."""
     settings = workspace.config.linkage
-    engine = None
     try:
-        engine = open_warehouse(workspace.database_url)
-        with configured_scorer(settings.spark_master, settings.spark_config) as (name, scorer):
+        with (warehouse(workspace.database_url) as engine,
+              configured_scorer(settings.spark_master, settings.spark_config) as (name, scorer)):
             return link_persons(engine, scorer=scorer, scorer_name=name, upper=settings.upper, lower=settings.lower)
     except Exception as exc:
         get_run_logger().error("linkage failed: %s\n%s", describe_failure(exc), failure_trace(exc))
         # `from None`: a database error's message may quote a record.
         raise LinkFailed.passing_on(exc) from None
-    finally:
-        if engine is not None:
-            engine.dispose()
 
 
 def summary_table(summary: LinkSummary) -> list[dict[str, int | float | None]]:

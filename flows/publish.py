@@ -10,26 +10,21 @@ reason, and nothing is stored.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
+from sqlalchemy import Engine
 
 from flows.alerts import alert_on_failure
 from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.indicators import publications
 from interchange.indicators.periods import PeriodError, resolve_relative_period
-from interchange.indicators.publications import (
-    Publication,
-    PublicationError,
-    late_batches,
-    ministry_view,
-    publication_cells_frame,
-    summary_counts,
-)
-from interchange.warehouse.engine import open_warehouse
+from interchange.indicators.publications import Publication, PublicationError, late_batches, summary_counts
+from interchange.indicators.shareable import published_totals, shareable_progress
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace, find_workspace
 
 SUMMARY_KEY = "publication-summary"
@@ -49,64 +44,20 @@ class PublishFailed(InterchangeError):
 @task(task_run_name="publish {period}",
       # Every run must read the warehouse again; the version lives there, not in result storage.
       cache_policy=NO_CACHE, persist_result=False)
-def publish_task(workspace: Workspace, period: str, by: str) -> Publication:
+def publish_task(engine: Engine, workspace: Workspace, period: str, by: str) -> Publication:
     """Compute, protect and store the next version of `period` (one transaction for the storing)."""
-    engine = open_warehouse(workspace.database_url)
     try:
         return publications.publish(engine, workspace, period, by=by)
     except (PublicationError, PeriodError) as exc:  # our own sentence: says why, names no record
         raise PublishFailed.passing_on(exc, refused=True) from None
     except Exception as exc:
         raise _failed(exc) from None
-    finally:
-        engine.dispose()
 
 
 def _failed(exc: BaseException) -> PublishFailed:
     get_run_logger().error("publish failed: %s\n%s", describe_failure(exc), failure_trace(exc))
     # `from None` by the caller: a database error's message may quote a record.
     return PublishFailed.passing_on(exc, refused=False)
-
-
-def totals_table(workspace: Workspace, publication: Publication) -> list[dict[str, Any]]:
-    """Per indicator: cells, suppressed cells and the published total (empty when it is suppressed)."""
-    engine = open_warehouse(workspace.database_url)
-    try:
-        cells = publication_cells_frame(engine, publication.period, publication.version)
-    finally:
-        engine.dispose()
-    view = ministry_view(cells, publication.period)  # published figures only
-    rows = []
-    for indicator, group in view.groupby("indicator", sort=True):
-        total = group[group["breakdown"] == "total"]
-        value = None if total.empty or total["suppressed"].iloc[0] else float(total["value"].iloc[0])
-        rows.append({"indicator": indicator, "cells": len(group), "suppressed": int(group["suppressed"].sum()),
-                     "published_total": value})
-    return rows
-
-
-def progress_rows(workspace: Workspace, programme: str) -> list[dict[str, Any]]:
-    """Progress against the programme's targets; a value under the suppression threshold shows as empty.
-
-    Prefect's UI is read by more people than the warehouse: a small count stays in the hub
-    (`interchange progress` shows it to a steward).
-    """
-    from interchange.indicators.progress import programme_progress
-    from interchange.indicators.publications import load_workspace_catalogue
-
-    engine = open_warehouse(workspace.database_url)
-    try:
-        table = programme_progress(engine, load_workspace_catalogue(workspace), workspace.config, programme)
-    finally:
-        engine.dispose()
-    threshold = workspace.config.publishing.min_count
-    rows = []
-    for row in table.itertuples(index=False):
-        small = 0 < row.value < threshold
-        rows.append({"indicator": row.indicator, "service": row.service, "figure": row.figure,
-                     "value": None if small else row.value, "target": row.target,
-                     "achieved": None if small else round(row.share, 3)})
-    return rows
 
 
 def next_steps_markdown(publication: Publication, workspace: Workspace, late: int) -> str:
@@ -141,25 +92,24 @@ def publish(workspace: str | None = None, period: str | None = None,
     """
     found = find_workspace(Path(workspace) if workspace else None)
     label = resolve_relative_period(period or f"previous-{granularity}")
-    state = publish_task(found, label, by, return_state=True)
-    outcome = state.result(raise_on_failure=False)
-    if not isinstance(outcome, Publication):
-        message = str(outcome) if isinstance(outcome, PublishFailed) else f"{state.name}: {state.message}"
-        return Failed(message=message, data=outcome if isinstance(outcome, BaseException) else None)
-    counts = summary_counts(outcome)
-    create_table_artifact(key=SUMMARY_KEY, table=[counts],
-                          description=f"Publication {outcome.period} v{outcome.version}: counts only.")
-    create_table_artifact(key=TOTALS_KEY, table=totals_table(found, outcome),
-                          description="Per indicator: cells, suppressed cells, published total (protected).")
-    engine = open_warehouse(found.database_url)
-    try:
+    # One engine for the run: the task runs in this process, and the artifacts read the
+    # version it stored.
+    with warehouse(found.database_url) as engine:
+        state = publish_task(engine, found, label, by, return_state=True)
+        outcome = state.result(raise_on_failure=False)
+        if not isinstance(outcome, Publication):
+            message = str(outcome) if isinstance(outcome, PublishFailed) else f"{state.name}: {state.message}"
+            return Failed(message=message, data=outcome if isinstance(outcome, BaseException) else None)
+        counts = summary_counts(outcome)
+        create_table_artifact(key=SUMMARY_KEY, table=[counts],
+                              description=f"Publication {outcome.period} v{outcome.version}: counts only.")
+        create_table_artifact(key=TOTALS_KEY, table=published_totals(engine, outcome),
+                              description="Per indicator: cells, suppressed cells, published total (protected).")
         late = len(late_batches(engine, outcome.period))
-    finally:
-        engine.dispose()
-    if any(p.code == outcome.period for p in found.config.programmes):
-        create_table_artifact(key=PROGRESS_KEY, table=progress_rows(found, outcome.period),
-                              description=f"Programme {outcome.period}: value, target, share achieved "
-                                          f"(values under the suppression threshold left empty).")
+        if any(p.code == outcome.period for p in found.config.programmes):
+            create_table_artifact(key=PROGRESS_KEY, table=shareable_progress(engine, found, outcome.period),
+                                  description=f"Programme {outcome.period}: value, target, share achieved "
+                                              f"(values under the suppression threshold left empty).")
     create_markdown_artifact(key=NEXT_KEY, markdown=next_steps_markdown(outcome, found, late),
                              description="What the steward does next.")
     changed = "first version" if outcome.changed_cells is None else f"{outcome.changed_cells} changed cells"

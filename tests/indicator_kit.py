@@ -8,7 +8,7 @@ whatever day the tests run), and persons are linked by pseudonym (pairs.pseudony
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from interchange.linkage.index import link_persons
 from interchange.linkage.pairs import pseudonym_pairs
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse as warehouse_at
 from interchange.workspace.init import init_workspace
 from interchange.workspace.layout import Workspace
 
@@ -45,20 +45,12 @@ def send(root: Path, org: str, name: str, kind: str, header: list[str], rows: li
 
 def ingest_and_link(root: Path) -> None:
     ingest(root, today=TODAY)
-    engine = open_warehouse(Workspace(root).database_url)
-    try:
+    with warehouse(root) as engine:
         link_persons(engine, scorer=pseudonym_pairs)
-    finally:
-        engine.dispose()
 
 
-@contextmanager
-def warehouse(root: Path) -> Iterator[Engine]:
-    engine = open_warehouse(Workspace(root).database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+def warehouse(root: Path) -> AbstractContextManager[Engine]:
+    return warehouse_at(Workspace(root).database_url)
 
 
 # --- the Kretinga scenario: every catalogue indicator has a figure worked out by hand ----------

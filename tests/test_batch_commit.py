@@ -23,13 +23,10 @@ def test_processing_a_batch_that_is_already_loaded_changes_nothing(hub_root: Pat
     summary = ingest_workspace(Workspace(hub_root))
     [receipt] = summary.receipts
     before = warehouse_state(os.environ["INTERCHANGE_DATABASE_URL"])
-    hub = open_hub(Workspace(hub_root))
-    try:
+    with open_hub(Workspace(hub_root)) as hub:
         process_batch(hub, receipt.batch_id)
         with hub.engine.connect() as connection:
             row = connection.execute(select(batches).where(batches.c.batch_id == receipt.batch_id)).one()
-    finally:
-        hub.engine.dispose()
     # The batch still says what its one real commit did, not what a replay would have found.
     assert (row.status, row.rows_inserted, row.rows_unchanged) == ("loaded", 2, 0)
     after = warehouse_state(os.environ["INTERCHANGE_DATABASE_URL"])

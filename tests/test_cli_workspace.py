@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from interchange import clock
 from interchange.cli import app
 from interchange.progress import Progress, listening
-from interchange.warehouse.engine import open_warehouse, schema_revision
+from interchange.warehouse.engine import schema_revision, warehouse
 
 pytest_plugins = ["prefect_harness"]
 
@@ -80,12 +80,9 @@ def test_init_creates_a_working_workspace_and_refuses_to_overwrite_it(tmp_path: 
     assert "kretingos-mimc" in config
     for org in ORGS:
         assert (root / "inbox" / org).is_dir() and (root / "receipts" / org).is_dir()
-    engine = open_warehouse(f"sqlite:///{root / 'warehouse.sqlite'}", upgrade=False)
-    try:
+    with warehouse(f"sqlite:///{root / 'warehouse.sqlite'}", upgrade=False) as engine:
         assert schema_revision(engine) is not None
         assert "batches" in sqlalchemy.inspect(engine).get_table_names()
-    finally:
-        engine.dispose()
 
     (root / "interchange.yaml").write_text(config + "# the steward's own notes\n", encoding="utf-8")
     again = invoke("init", root)

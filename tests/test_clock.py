@@ -22,7 +22,7 @@ from interchange.demo.scenario import default_period
 from interchange.indicators.periods import resolve_relative_period
 from interchange.ingest.run import open_hub
 from interchange.operations.missing import overdue_drops
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
 pytestmark = pytest.mark.dates
@@ -80,24 +80,20 @@ def test_relative_periods_the_ingest_window_and_future_checks_follow_the_clock(t
         assert default_period().start == date(2027, 3, 1)
         from interchange.workspace.init import init_workspace
 
-        hub = open_hub(init_workspace(tmp_path / "hub"))
-        hub.engine.dispose()
-        assert hub.judging.parameters()["today"] == date(2028, 2, 29)
-        assert hub.judging.parameters()["period_start"] == date(2028, 2, 29) - timedelta(days=366)
+        with open_hub(init_workspace(tmp_path / "hub")) as hub:
+            assert hub.judging.parameters()["today"] == date(2028, 2, 29)
+            assert hub.judging.parameters()["period_start"] == date(2028, 2, 29) - timedelta(days=366)
 
 
 def test_overdue_drops_follow_the_clock(hub_root: Path) -> None:
     owe_monthly_drops(hub_root)
     workspace = Workspace(hub_root)
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         with clock.pinned(date(2027, 3, 4)):  # due by the 5th
             assert overdue_drops(workspace, engine) == []
         with clock.pinned(date(2027, 3, 6)):
             assert [(o.org, o.due) for o in overdue_drops(workspace, engine)] == [
                 (SPC, date(2027, 3, 5)), (MIMC, date(2027, 3, 5))]
-    finally:
-        engine.dispose()
 
 
 def test_a_day_that_is_not_a_day_stops_the_command_with_what_was_expected(monkeypatch: pytest.MonkeyPatch,

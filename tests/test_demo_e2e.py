@@ -32,7 +32,7 @@ from interchange.indicators.catalogue import load_catalogue
 from interchange.indicators.compute import compute_indicators
 from interchange.indicators.periods import Period
 from interchange.indicators.publications import list_publications, publication_cells_frame
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import batches
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
@@ -52,9 +52,8 @@ def demo(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 @pytest.fixture(scope="module")
 def engine(demo: dict[str, Any]) -> Any:
-    engine = open_warehouse(f"sqlite:///{demo['hub'] / 'warehouse.sqlite'}")
-    yield engine
-    engine.dispose()
+    with warehouse(f"sqlite:///{demo['hub'] / 'warehouse.sqlite'}") as engine:
+        yield engine
 
 
 def same(expected: float | None, found: float | None) -> bool:

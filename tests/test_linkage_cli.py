@@ -23,7 +23,7 @@ from interchange.cli import app, flows_module
 from interchange.linkage.index import link_persons
 from interchange.linkage.pairs import PAIR_COLUMNS, pseudonym_pairs
 from interchange.progress import Progress, listening
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import linkage_runs, person_links, review_pairs
 from interchange.workspace.layout import Workspace
 
@@ -60,11 +60,8 @@ def link_with_one_uncertain_pair(root: Path) -> None:
         rows.append((f"{SPC}:SPC-P-0001", f"{SPC}:SPC-P-0002", 0.72, 1.4, "model"))
         return pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
 
-    engine = open_warehouse(Workspace(root).database_url)
-    try:
+    with warehouse(Workspace(root).database_url) as engine:
         link_persons(engine, scorer=score)
-    finally:
-        engine.dispose()
 
 
 @sqlite_only
@@ -85,15 +82,14 @@ def test_review_list_shows_pair_ids_uids_probability_and_agreements(hub_root: Pa
 def test_review_decide_records_the_decision_and_the_queue_empties(hub_root: Path) -> None:
     send_three_persons(hub_root)
     link_with_one_uncertain_pair(hub_root)
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    with engine.connect() as connection:
-        [pair_id] = connection.execute(select(review_pairs.c.pair_id)).scalars().all()
-    result = invoke("review", "decide", pair_id, "different", "--note", "different birth years", "--by", "ona.s",
-                    "--workspace", hub_root)
-    assert result.exit_code == 0, result.output
-    with engine.connect() as connection:
-        row = connection.execute(select(review_pairs)).mappings().one()
-    engine.dispose()
+    with warehouse(Workspace(hub_root).database_url) as engine:
+        with engine.connect() as connection:
+            [pair_id] = connection.execute(select(review_pairs.c.pair_id)).scalars().all()
+        result = invoke("review", "decide", pair_id, "different", "--note", "different birth years", "--by", "ona.s",
+                        "--workspace", hub_root)
+        assert result.exit_code == 0, result.output
+        with engine.connect() as connection:
+            row = connection.execute(select(review_pairs)).mappings().one()
     assert (row["status"], row["decision"], row["decided_by"], row["note"]) == (
         "decided", "different", "ona.s", "different birth years")
     assert "No pairs await review." in invoke("review", "list", "--workspace", hub_root).output
@@ -118,10 +114,8 @@ def test_review_decide_records_cuts_a_link_at_the_next_link_run(hub_root: Path) 
                     "--workspace", hub_root)
     assert result.exit_code == 0, result.output
     link_with_one_uncertain_pair(hub_root)
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    with engine.connect() as connection:
+    with warehouse(Workspace(hub_root).database_url) as engine, engine.connect() as connection:
         keys = {r.record_id: r.person_key for r in connection.execute(select(person_links))}
-    engine.dispose()
     assert keys["SPC-P-0001"] != keys["MIMC-P-0001"]
 
 
@@ -140,11 +134,9 @@ def test_link_runs_the_flow_prints_counts_and_publishes_artifacts_without_record
     assert [(e.stage, e.done, e.detail) for e in heard] == [
         ("link.stages", 0, "load"), ("link.stages", 1, "score"), ("link.stages", 2, "write"),
         ("link.stages", 3, "write")]
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    with engine.connect() as connection:
+    with warehouse(Workspace(hub_root).database_url) as engine, engine.connect() as connection:
         assert connection.execute(select(linkage_runs.c.scorer, linkage_runs.c.household_share)).all() == [
             ("model", 0.0)]
-    engine.dispose()
 
     module = flows_module("link")
     state = module.link(str(hub_root), return_state=True)
@@ -176,10 +168,8 @@ def test_link_scores_on_spark_when_the_workspace_names_a_spark_master(
     result = invoke("link", "--workspace", hub_root, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "3 person records -> 2 persons" in result.output
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    with engine.connect() as connection:
+    with warehouse(Workspace(hub_root).database_url) as engine, engine.connect() as connection:
         assert connection.execute(select(linkage_runs.c.scorer)).scalars().all() == ["model-spark"]
-    engine.dispose()
 
 
 @pytest.mark.slow
@@ -194,10 +184,8 @@ def test_link_without_pyspark_tells_the_steward_what_to_install(
     assert result.exit_code == 1
     assert ("linkage failed, nothing changed: linkage.spark_master is set but PySpark is not installed: "
             "pip install 'interchange[spark]' (and Java 17)") in result.output
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    with engine.connect() as connection:
+    with warehouse(Workspace(hub_root).database_url) as engine, engine.connect() as connection:
         assert connection.execute(select(linkage_runs.c.run_id)).all() == []
-    engine.dispose()
 
 
 def test_thresholds_come_from_interchange_yaml_and_must_be_in_order() -> None:

@@ -22,7 +22,7 @@ from interchange.linkage.index import LinkSummary, link_persons
 from interchange.linkage.keys import derive_key
 from interchange.linkage.pairs import PAIR_COLUMNS, Scorer, pseudonym_pairs
 from interchange.linkage.review import Decision, decide_pair, decide_records, open_pairs
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import household_links, linkage_events, person_keys, person_links, review_pairs
 from interchange.workspace.layout import Workspace
 
@@ -56,9 +56,8 @@ def scorer(extra: Pairs | None = None) -> Scorer:
 
 @pytest.fixture
 def engine(hub_root: Path) -> Iterator[Engine]:
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    yield engine
-    engine.dispose()
+    with warehouse(Workspace(hub_root).database_url) as engine:
+        yield engine
 
 
 def link(engine: Engine, extra: Pairs | None = None) -> LinkSummary:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from interchange.ingest.batches import claim_batch
 from interchange.warehouse import load
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.warehouse.load import LoadCounts, Row, content_hash, load_rows
 from interchange.warehouse.tables import RECORD_TABLES, data_columns, record_versions
 
@@ -20,9 +20,8 @@ ORG = "kretingos-spc"
 
 @pytest.fixture
 def engine(database_url: str) -> Engine:
-    engine = open_warehouse(database_url)
-    yield engine
-    engine.dispose()
+    with warehouse(database_url) as engine:
+        yield engine
 
 
 def contact(number: int, record_id: str, person: str = "P1", day: date = date(2026, 3, 4),

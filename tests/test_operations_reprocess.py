@@ -32,8 +32,8 @@ from typer.testing import CliRunner
 
 from interchange.cli import app
 from interchange.contract.services import SERVICES_BY_CODE, Mode, Service, Unit
+from interchange.ingest.reprocess import ReprocessError, find_candidates, reprocess
 from interchange.ingest.run import open_hub
-from interchange.operations.reprocess import ReprocessError, find_candidates, reprocess
 from interchange.warehouse.tables import quarantine
 from interchange.workspace.layout import Workspace
 
@@ -44,19 +44,13 @@ NEW_SERVICE = "peer_support"
 
 
 def run_reprocess(root: Path, **narrow: object) -> list:
-    hub = open_hub(Workspace(root))
-    try:
+    with open_hub(Workspace(root)) as hub:
         return reprocess(hub, find_candidates(hub.engine, **narrow))
-    finally:
-        hub.engine.dispose()
 
 
 def candidates(root: Path) -> list:
-    hub = open_hub(Workspace(root))
-    try:
+    with open_hub(Workspace(root)) as hub:
         return find_candidates(hub.engine)
-    finally:
-        hub.engine.dispose()
 
 
 def assert_every_batch_adds_up(url: str) -> None:
@@ -191,11 +185,8 @@ def test_a_batch_with_nothing_to_rerun_is_refused_by_id(hub_root: Path) -> None:
     drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(2)])
     ingest(hub_root)
     [loaded] = receipts(hub_root)
-    hub = open_hub(Workspace(hub_root))
-    try:
-        with pytest.raises(ReprocessError, match=f"batch {loaded['batch_id']}: nothing to re-run"):
-            find_candidates(hub.engine, batch_ids=[loaded["batch_id"]])
-    finally:
-        hub.engine.dispose()
+    with (open_hub(Workspace(hub_root)) as hub,
+          pytest.raises(ReprocessError, match=f"batch {loaded['batch_id']}: nothing to re-run")):
+        find_candidates(hub.engine, batch_ids=[loaded["batch_id"]])
     result = runner.invoke(app, ["reprocess", "--workspace", str(hub_root), "--batch", str(loaded["batch_id"])])
     assert result.exit_code == 2 and "nothing to re-run" in result.output

@@ -32,7 +32,7 @@ from interchange.cli import app
 from interchange.i18n import default_lang
 from interchange.operations.missing import due_date, overdue_drops, period_start
 from interchange.operations.status import collect_status
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import review_pairs
 from interchange.workspace.config import ExpectedDrop
 from interchange.workspace.layout import Workspace
@@ -66,8 +66,7 @@ def test_the_period_and_due_day_of_an_expected_drop(every: str, by_day: int, tod
 def test_a_drop_is_overdue_only_after_its_day_and_only_until_something_arrives(hub_root: Path) -> None:
     owe_monthly_drops(hub_root)
     workspace = Workspace(hub_root)
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         first_of_next = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
         assert overdue_drops(workspace, engine, today=first_of_next + timedelta(days=4)) == []  # the 5th: on time
         late = overdue_drops(workspace, engine, today=first_of_next + timedelta(days=5))
@@ -80,19 +79,14 @@ def test_a_drop_is_overdue_only_after_its_day_and_only_until_something_arrives(h
         assert [o.org for o in overdue_drops(workspace, engine, today=TODAY.replace(day=28))] == [MIMC]
         assert [o.org for o in overdue_drops(workspace, engine, today=first_of_next + timedelta(days=5))] == [
             SPC, MIMC]
-    finally:
-        engine.dispose()
 
 
 def test_status_shows_sources_held_batches_quarantine_and_review_queue(hub_root: Path, database_url: str) -> None:
     steward_scene(hub_root)
     add_open_pair(database_url)
     workspace = Workspace(hub_root)
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         report = collect_status(workspace, engine)
-    finally:
-        engine.dispose()
 
     assert [(s.org, s.source, s.status, s.rows_read, s.loaded, s.quarantined, s.held) for s in report.sources] == [
         (SPC, "inbox", "loaded", 3, 2, 1, 0), (MIMC, "inbox", "held", 4, 0, 0, 4)]
@@ -146,12 +140,9 @@ def test_status_reads_flow_run_states_from_the_prefect_api(hub_root: Path) -> No
     before = datetime.now(UTC)  # Prefect's own clock: real time, not the hub's calendar
     assert flows_ingest.ingest(str(hub_root), return_state=True).is_completed()
     workspace = Workspace(hub_root)
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         report = collect_status(workspace, engine, prefect_api_url=str(get_current_settings().api.url))
         unreachable = collect_status(workspace, engine, prefect_api_url="http://127.0.0.1:9/api")
-    finally:
-        engine.dispose()
 
     ingest_run = next(r for r in report.flow_runs if r.flow == "ingest")
     assert ingest_run.state == "Completed" and ingest_run.start_time >= before - timedelta(seconds=5)

@@ -33,7 +33,7 @@ from interchange.indicators.publications import (
     reopen_period,
     store_publication,
 )
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import ministry_cells, ministry_publications, publications
 from interchange.workspace.layout import Workspace
 
@@ -67,9 +67,8 @@ V1 = {("dv_persons", "", ""): 266.0, ("dv_persons", "sex", "female"): 230.0, ("d
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = open_warehouse(database_url)
-    yield engine
-    engine.dispose()
+    with warehouse(database_url) as engine:
+        yield engine
 
 
 def store(engine: Engine, figures: dict, *, by: str = "steward") -> object:
@@ -225,12 +224,9 @@ def contacts(person_ids: list[str], day: date, *, prefix: str) -> list[list[str]
 def test_inputs_record_every_loaded_batch_with_its_sha256(hub_root: Path) -> None:
     drop(hub_root, "a.person.csv", [PERSON_HEADER, *person_rows(3)])
     ingest(hub_root)
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    try:
+    with warehouse(Workspace(hub_root).database_url) as engine:
         stored = store_publication(engine, RECENT, cells(V1, period="recent"), inputs=read_inputs(engine),
                                    catalogue_version="2026.1", rules=RULES, created_by="steward")
-    finally:
-        engine.dispose()
     [batch] = stored.input_batches
     assert batch["org"] == "kretingos-spc" and batch["kind"] == "person" and len(batch["sha256"]) == 64
     assert len(stored.inputs_sha256) == 64
@@ -241,8 +237,7 @@ def test_a_batch_loaded_after_approval_with_records_in_the_period_is_late(hub_ro
     drop(hub_root, "a.person.csv", [PERSON_HEADER, *persons])
     drop(hub_root, "a.contact.csv", contacts([p[0] for p in persons], TODAY - timedelta(days=10), prefix="K"))
     ingest(hub_root)
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    try:
+    with warehouse(Workspace(hub_root).database_url) as engine:
         def publish_now() -> object:
             return store_publication(engine, RECENT, cells(V1, period="recent"), inputs=read_inputs(engine),
                                      catalogue_version="2026.1", rules=RULES, created_by="steward",
@@ -265,8 +260,6 @@ def test_a_batch_loaded_after_approval_with_records_in_the_period_is_late(hub_ro
         assert {b["batch_id"] for b in second.input_batches} >= set(names)
         assert late_batches(engine, "recent") == []  # the new version includes it
         assert get_publication(engine, "recent").version == 2
-    finally:
-        engine.dispose()
 
 
 # --- the real computation, on both databases -------------------------------------------------------
@@ -280,8 +273,7 @@ def test_publish_computes_protects_and_the_analysts_query_gives_the_published_fi
 
     send_and_link(hub_root, persons=12)
     workspace = Workspace(hub_root)
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         published = publish(engine, workspace, MONTH, by="ona")
         assert (published.version, published.catalogue_version, published.linkage_run_id) == (1, "2026.1", 1)
         assert published.disclosure_rules["min_count"] == 5 and published.disclosure_rules["consent"] == "exclude"
@@ -297,5 +289,3 @@ def test_publish_computes_protects_and_the_analysts_query_gives_the_published_fi
             hidden = connection.execute(select(ministry_cells.c.value).where(ministry_cells.c.suppressed)).all()
         assert [tuple(r) for r in found] == [(12.0, False)]
         assert all(value is None for (value,) in hidden)
-    finally:
-        engine.dispose()

@@ -16,7 +16,7 @@ from test_publications import PERIOD, RULES, V1, cells
 
 from interchange.indicators.ministry_access import MINISTRY_TABLES, grant_statements
 from interchange.indicators.publications import approve_version, read_inputs, store_publication
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import metadata
 
 postgres_only = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
@@ -25,12 +25,11 @@ postgres_only = pytest.mark.parametrize("database_url", [pytest.param("postgres"
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = open_warehouse(database_url)
-    store_publication(engine, PERIOD, cells(V1), inputs=read_inputs(engine), catalogue_version="2026.1",
-                      rules=RULES, created_by="steward")
-    approve_version(engine, PERIOD.label, 1, by="ona")
-    yield engine
-    engine.dispose()
+    with warehouse(database_url) as engine:
+        store_publication(engine, PERIOD, cells(V1), inputs=read_inputs(engine), catalogue_version="2026.1",
+                          rules=RULES, created_by="steward")
+        approve_version(engine, PERIOD.label, 1, by="ona")
+        yield engine
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from interchange.indicators.publications import (
     publication_cells_frame,
     publish,
 )
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
 ADDED = """\
@@ -93,13 +93,10 @@ def test_publish_computes_the_workspace_indicator_and_the_export_defines_it(hub_
     send_and_link(hub_root, persons=12)  # 12 persons, a 45-minute legal consultation each
     use_catalogue(hub_root, ADDED)
     workspace = Workspace(hub_root)
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         published = publish(engine, workspace, MONTH, by="ona")
         cells = publication_cells_frame(engine, MONTH, published.version)
         _, files = approve(engine, workspace, MONTH, by="ona")
-    finally:
-        engine.dispose()
 
     assert published.catalogue_version == f"{load_catalogue().version}+ws-1"
     totals = cells[cells["breakdown"] == "total"].set_index("indicator")
@@ -114,17 +111,13 @@ def test_publish_computes_the_workspace_indicator_and_the_export_defines_it(hub_
     workbook.close()
     assert "legal_consultation_hours" in defined and "legal_consultations_per_person" in defined
     # The analyst reads the definition next to the figure, from the documented tables.
-    engine = open_warehouse(workspace.database_url)
-    try:
-        with engine.connect() as connection:
-            found = connection.execute(text("""
+    with warehouse(workspace.database_url) as engine, engine.connect() as connection:
+        found = connection.execute(text("""
                 SELECT d.name_en, d.unit, d.catalogue_version, c.value FROM ministry_cells c
                 JOIN ministry_indicators d ON d.period = c.period AND d.version = c.version
                  AND d.indicator = c.indicator
                 WHERE c.period = :period AND c.indicator = 'legal_consultation_hours' AND c.breakdown = 'total'"""),
-                {"period": MONTH}).all()
-    finally:
-        engine.dispose()
+            {"period": MONTH}).all()
     assert [tuple(r) for r in found] == [("Legal consultation hours", "hours", published.catalogue_version, 9.0)]
 
 
@@ -144,8 +137,7 @@ programmes:
     long_term_persons: 50
 """, encoding="utf-8")
     workspace = Workspace(hub_root)
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         publish(engine, workspace, "kompleksines-kretinga", by="ona")
         approve(engine, workspace, "kompleksines-kretinga", by="ona")
         with engine.connect() as connection:
@@ -154,8 +146,6 @@ programmes:
                 "ORDER BY indicator")).all()
             month_targets = connection.execute(text(
                 "SELECT count(*) FROM ministry_cells WHERE breakdown <> 'total' AND target IS NOT NULL")).scalar()
-    finally:
-        engine.dispose()
 
     # social_workshop has no catalogue indicator answering a persons target: progress shows it, not the tables
     assert [tuple(r) for r in rows] == [
@@ -177,12 +167,9 @@ def test_a_wrong_or_missing_workspace_catalogue_refuses_the_publish(hub_root: Pa
     assert "indicator 'legal_consultation_hours': key 'count'" in message
 
     (hub_root / "indicators.yaml").unlink()
-    engine = open_warehouse(workspace.database_url)
-    try:
-        with pytest.raises(PublicationError, match="no such catalogue file"):
-            publish(engine, Workspace(hub_root), MONTH, by="ona")
-    finally:
-        engine.dispose()
+    with (warehouse(workspace.database_url) as engine,
+          pytest.raises(PublicationError, match="no such catalogue file")):
+        publish(engine, Workspace(hub_root), MONTH, by="ona")
 
 
 WORKSHOP = """\

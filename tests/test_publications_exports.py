@@ -28,7 +28,7 @@ from interchange.indicators.publications import (
     reopen_period,
     store_publication,
 )
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
@@ -56,9 +56,8 @@ def version_cells(*, families_female: float = 120.0, hidden_small: float = 3.0) 
 @pytest.fixture
 def hub(hub_root: Path) -> tuple[Workspace, Engine]:
     workspace = Workspace(hub_root)
-    engine = open_warehouse(workspace.database_url)
-    yield workspace, engine
-    engine.dispose()
+    with warehouse(workspace.database_url) as engine:
+        yield workspace, engine
 
 
 def store(engine: Engine, frame: pd.DataFrame) -> None:

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from interchange.cli import app
 from interchange.indicators.publications import Span, read_inputs, store_publication
 from interchange.progress import Progress, listening
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
@@ -35,12 +35,9 @@ def invoke(*args: object) -> Any:
 
 
 def store(root: Path, figures: dict = V1, period: Span = PERIOD) -> None:
-    engine = open_warehouse(Workspace(root).database_url)
-    try:
+    with warehouse(Workspace(root).database_url) as engine:
         store_publication(engine, period, cells(figures, period=period.label), inputs=read_inputs(engine),
                           catalogue_version="2026.1", rules=RULES, created_by="steward")
-    finally:
-        engine.dispose()
 
 
 @sqlite_only
@@ -120,13 +117,10 @@ def test_late_batches_are_flagged_in_the_listing(hub_root: Path) -> None:
     drop(hub_root, "a.person.csv", [PERSON_HEADER, *persons])
     ingest(hub_root)
     store(hub_root, period=recent)
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    try:
+    with warehouse(Workspace(hub_root).database_url) as engine:
         from interchange.indicators.publications import approve_version
 
         approve_version(engine, "recent", 1, by="ona")
-    finally:
-        engine.dispose()
     drop(hub_root, "late.contact.csv", [CONTACT_HEADER, ["L1", persons[0][0], "legal_consultation",
                                                          (TODAY - timedelta(days=3)).isoformat(), "45"]])
     ingest(hub_root)
@@ -164,21 +158,15 @@ def relink(root: Path, link_persons: Any = None, scorer: Any = None) -> None:
     if link_persons is None:
         from interchange.linkage.index import link_persons
         from interchange.linkage.pairs import pseudonym_pairs as scorer
-    engine = open_warehouse(Workspace(root).database_url)
-    try:
+    with warehouse(Workspace(root).database_url) as engine:
         link_persons(engine, scorer=scorer)
-    finally:
-        engine.dispose()
 
 
 def total(root: Path, indicator: str, version: int) -> float:
     from interchange.indicators.publications import publication_cells_frame
 
-    engine = open_warehouse(Workspace(root).database_url)
-    try:
+    with warehouse(Workspace(root).database_url) as engine:
         frame = publication_cells_frame(engine, MONTH, version)
-    finally:
-        engine.dispose()
     [value] = frame[(frame["indicator"] == indicator) & (frame["breakdown"] == "total")]["value"]
     return value
 

@@ -21,7 +21,7 @@ from test_publish_cli import DAY, MONTH, relink
 
 from interchange.indicators.periods import previous_period, resolve_relative_period
 from interchange.indicators.publications import approve_version
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
@@ -77,11 +77,8 @@ def test_the_run_shows_counts_and_published_totals_never_a_suppressed_figure(
 def test_a_locked_period_fails_the_run_with_the_reason(hub_root: Path, flows_publish: ModuleType) -> None:
     three_clients(hub_root)
     assert flows_publish.publish(str(hub_root), MONTH, return_state=True).is_completed()
-    engine = open_warehouse(Workspace(hub_root).database_url)
-    try:
+    with warehouse(Workspace(hub_root).database_url) as engine:
         approve_version(engine, MONTH, 1, by="ona")
-    finally:
-        engine.dispose()
     state = flows_publish.publish(str(hub_root), MONTH, return_state=True)
     assert state.is_failed()
     assert f"{MONTH} is locked: v1 was approved" in state.message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,19 +13,17 @@ from sqlalchemy import inspect, select
 
 from interchange import clock
 from interchange.contract.records import MODELS
-from interchange.warehouse.engine import open_warehouse, schema_revision
+from interchange.warehouse import engine as engine_module
+from interchange.warehouse.engine import schema_revision, warehouse
 from interchange.warehouse.tables import BOOKKEEPING, RECORD_TABLES, batches, data_columns, metadata
 
 
 def test_migrations_build_exactly_the_tables_the_code_uses(database_url: str) -> None:
-    engine = open_warehouse(database_url)
-    try:
+    with warehouse(database_url) as engine:
         with engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), metadata)
         assert differences == []
         assert schema_revision(engine) == _head_revision()
-    finally:
-        engine.dispose()
 
 
 def _head_revision() -> str:
@@ -47,27 +46,35 @@ def test_every_contract_field_has_a_column(kind: str) -> None:
 
 
 def test_reopening_an_existing_warehouse_keeps_its_data(database_url: str) -> None:
-    engine = open_warehouse(database_url)
-    with engine.begin() as connection:
+    with warehouse(database_url) as engine, engine.begin() as connection:
         connection.execute(batches.insert().values(
             org="kretingos-spc", source="inbox", sha256="a" * 64, status="loaded",
             received_at=clock.now(), receipt_written=True))
-    engine.dispose()
-    engine = open_warehouse(database_url)
-    try:
-        with engine.connect() as connection:
-            assert connection.execute(select(batches.c.sha256)).scalars().all() == ["a" * 64]
-    finally:
-        engine.dispose()
+    with warehouse(database_url) as engine, engine.connect() as connection:
+        assert connection.execute(select(batches.c.sha256)).scalars().all() == ["a" * 64]
 
 
 def test_two_processes_opening_a_new_warehouse_at_once_both_succeed(database_url: str) -> None:
-    code = "import sys; from interchange.warehouse.engine import open_warehouse; open_warehouse(sys.argv[1])"
+    code = "import sys\nfrom interchange.warehouse.engine import warehouse\nwith warehouse(sys.argv[1]): pass"
     runs = [subprocess.Popen([sys.executable, "-c", code, database_url], stderr=subprocess.PIPE) for _ in range(2)]
     errors = [run.communicate(timeout=120)[1].decode() for run in runs]
     assert [run.returncode for run in runs] == [0, 0], errors
-    engine = open_warehouse(database_url, upgrade=False)
-    try:
+    with warehouse(database_url, upgrade=False) as engine:
         assert set(RECORD_TABLES[k].name for k in RECORD_TABLES) <= set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
+
+
+def test_a_process_upgrades_a_database_once_and_again_when_it_is_made_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    upgrades = []
+    real_upgrade = engine_module.upgrade_schema
+    monkeypatch.setattr(engine_module, "upgrade_schema", lambda engine: (upgrades.append(1), real_upgrade(engine)))
+    url = f"sqlite:///{tmp_path / 'again.sqlite'}"
+    for _ in range(3):
+        with warehouse(url) as engine:
+            assert schema_revision(engine) == _head_revision()
+    assert len(upgrades) == 1
+    (tmp_path / "again.sqlite").unlink()  # a demo or a test starting over at the same path
+    with warehouse(url) as engine:
+        assert schema_revision(engine) == _head_revision()
+        assert "batches" in inspect(engine).get_table_names()
+    assert len(upgrades) == 2

@@ -21,7 +21,6 @@ from interchange.commands.common import (
     fail,
     flows_module,
     login_name,
-    open_warehouse_of,
     open_workspace,
     prepare_prefect,
     show_progress,
@@ -363,46 +362,26 @@ def review_decide_records(
     lang: StewardLangOption = None,
 ) -> None:
     """Decide about any two records, e.g. `different` to cut a link the model made."""
+    from interchange.linkage.records import existing_person_records
     from interchange.linkage.review import Decision, decide_records
 
     language = steward_lang(lang)
     with _review_warehouse(workspace, language) as engine:
-        known = _existing_person_records(engine, (first, second))
+        with engine.connect() as connection:
+            known = existing_person_records(connection, (first, second))
         pair = decide_records(engine, first, second, Decision(decision.value), decided_by=by or login_name(),
                               note=note, known=known)
     typer.echo(say("steward.review_decided", language, pair=pair, left=first, right=second, decision=decision.value))
-
-
-def _existing_person_records(engine: Engine, uids: tuple[str, ...]) -> set[str]:
-    """Which of `uids` (org:record_id) name a non-deleted person record: two lookups, not a load of the index."""
-    from sqlalchemy import false, select
-
-    from interchange.linkage.records import split_uid
-    from interchange.warehouse.tables import person_records
-
-    found = set()
-    with engine.connect() as connection:
-        for uid in uids:
-            org, record_id = split_uid(uid)
-            exists = connection.execute(select(person_records.c.record_id).where(
-                person_records.c.org == org, person_records.c.record_id == record_id,
-                person_records.c.deleted == false())).first()
-            if exists is not None:
-                found.add(uid)
-    return found
 
 
 @contextmanager
 def _review_warehouse(option: Path | None, lang: str) -> Iterator[Engine]:
     """The workspace's warehouse for a review command; a ReviewError becomes its message and exit 2."""
     from interchange.linkage.review import ReviewError
+    from interchange.warehouse.engine import warehouse
 
-    engine = open_warehouse_of(open_workspace(option, lang))
-    try:
-        with exit_on(lang, ReviewError, code=2):
-            yield engine
-    finally:
-        engine.dispose()
+    with warehouse(open_workspace(option, lang).database_url) as engine, exit_on(lang, ReviewError, code=2):
+        yield engine
 
 
 def _safe_url(url: str) -> str:

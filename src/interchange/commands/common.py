@@ -26,7 +26,6 @@ from interchange.i18n import default_lang, has, name_of, say
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import TaskID
-    from sqlalchemy import Engine
     from typer._click import Context  # typer carries its own click
 
     from interchange.progress import Progress
@@ -57,12 +56,6 @@ def steward_lang(option: StewardLang | None) -> str:
     return option.value if option is not None else default_lang()
 WorkspaceOption = Annotated[Path | None, typer.Option(
     "--workspace", "-w", help="The workspace folder; default: $INTERCHANGE_WORKSPACE, else the current folder.")]
-
-
-def open_warehouse_of(workspace: Workspace) -> Engine:
-    from interchange.warehouse.engine import open_warehouse
-
-    return open_warehouse(workspace.database_url)
 
 
 def login_name() -> str:

@@ -13,7 +13,6 @@ from interchange.commands.common import (
     WorkspaceOption,
     fail,
     flows_module,
-    open_warehouse_of,
     open_workspace,
     prepare_prefect,
     section_lines,
@@ -24,7 +23,7 @@ from interchange.commands.common import (
 from interchange.i18n import name_of, say
 
 if TYPE_CHECKING:
-    from interchange.operations.reprocess import Candidate, Rerun
+    from interchange.ingest.reprocess import Candidate, Rerun
     from interchange.operations.status import StatusReport
 
 
@@ -37,14 +36,12 @@ def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
     2: the workspace or its config is wrong.
     """
     from interchange.operations.status import collect_status
+    from interchange.warehouse.engine import warehouse
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
-    engine = open_warehouse_of(found)
-    try:
+    with warehouse(found.database_url) as engine:
         report = collect_status(found, engine, prefect_api_url=os.environ.get("PREFECT_API_URL") or None)
-    finally:
-        engine.dispose()
     typer.echo(render_status(report, str(found.root), language))
     raise typer.Exit(1 if report.needs_attention else 0)
 
@@ -64,14 +61,13 @@ def reprocess(
     Exit 0: every re-run loaded cleanly (or nothing to do); 1: a re-run was held or still
     quarantined rows; 2: the workspace is wrong or a --batch has nothing to re-run.
     """
+    from interchange.ingest.reprocess import ReprocessError, find_candidates
+    from interchange.ingest.reprocess import reprocess as run_reprocess
     from interchange.ingest.run import open_hub
-    from interchange.operations.reprocess import ReprocessError, find_candidates
-    from interchange.operations.reprocess import reprocess as run_reprocess
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
-    hub = open_hub(found)
-    try:
+    with open_hub(found) as hub:
         try:
             candidates = find_candidates(hub.engine, org=org.lower() if org else None, batch_ids=batch)
         except ReprocessError as exc:
@@ -82,8 +78,6 @@ def reprocess(
             raise typer.Exit(0)
         with show_progress(language):
             reruns = run_reprocess(hub, candidates)
-    finally:
-        hub.engine.dispose()
     typer.echo(render_reruns(reruns, language))
     typer.echo(say("steward.receipts", language, root=found.root / "receipts"))
     troubled = any(r.receipt.counts.held or r.receipt.counts.quarantined for r in reruns)

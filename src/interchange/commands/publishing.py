@@ -19,7 +19,6 @@ from interchange.commands.common import (
     exit_on,
     flows_module,
     login_name,
-    open_warehouse_of,
     open_workspace,
     prepare_prefect,
     short_number,
@@ -141,17 +140,15 @@ def progress(programme: Annotated[str, typer.Option(help="Programme code from in
     from interchange.indicators.compute import UnlinkedRecordsError
     from interchange.indicators.progress import ProgressError, programme_progress
     from interchange.indicators.publications import PublicationError, load_workspace_catalogue
+    from interchange.warehouse.engine import warehouse
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
-    engine = open_warehouse_of(found)
-    try:
-        # PublicationError: publishing.catalogue is wrong; UnlinkedRecordsError: `interchange link` first.
-        with exit_on(language, ProgressError, PublicationError, code=2), \
-                exit_on(language, UnlinkedRecordsError, code=1):
-            table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
-    finally:
-        engine.dispose()
+    # PublicationError: publishing.catalogue is wrong; UnlinkedRecordsError: `interchange link` first.
+    with warehouse(found.database_url) as engine, \
+            exit_on(language, ProgressError, PublicationError, code=2), \
+            exit_on(language, UnlinkedRecordsError, code=1):
+        table = programme_progress(engine, load_workspace_catalogue(found), found.config, programme)
     if table.empty:
         typer.echo(say("steward.no_targets", language, programme=programme))
         return
@@ -178,13 +175,11 @@ def _period_label(workspace: Workspace, text: str, lang: str) -> str:
 def _publications(workspace: Workspace, lang: str) -> Iterator[Engine]:
     """The workspace's warehouse; a refused operation becomes its message and exit 1."""
     from interchange.indicators.publications import PublicationError
+    from interchange.warehouse.engine import warehouse
 
-    engine = open_warehouse_of(workspace)
-    try:
-        with exit_on(lang, PublicationError, code=1, key="steward.refused"):
-            yield engine
-    finally:
-        engine.dispose()
+    with warehouse(workspace.database_url) as engine, \
+            exit_on(lang, PublicationError, code=1, key="steward.refused"):
+        yield engine
 
 
 def _late(engine: Engine, period: str) -> list[InputBatch]:
@@ -194,11 +189,10 @@ def _late(engine: Engine, period: str) -> list[InputBatch]:
 
 
 def _echo_late(workspace: Workspace, period: str, lang: str, *, err: bool) -> None:
-    engine = open_warehouse_of(workspace)
-    try:
+    from interchange.warehouse.engine import warehouse
+
+    with warehouse(workspace.database_url) as engine:
         late = _late(engine, period)
-    finally:
-        engine.dispose()
     if late:
         typer.echo(render_late(period, late, lang), err=err)
 

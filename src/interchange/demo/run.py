@@ -172,10 +172,9 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
     linked = bool(steps) and all(step.outcome == "ran" for step in steps)
     receipts = read_receipts(workspace)
 
-    from interchange.warehouse.engine import open_warehouse
+    from interchange.warehouse.engine import warehouse
 
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         if steps:
             echo(render_hub_steps(_in_words(steps, engine, [], lang), lang))
         echo(render_heading(3, lang, count=len(receipts)))
@@ -190,8 +189,6 @@ def _run_demo(directory: Path, *, echo: Echo, pipeline: Pipeline, seed: int, day
         published = [] if not hub_ok else approve_and_check(engine, workspace, truth, periods, echo, lang)
         figures_ok = hub_ok and len(published) == len(periods) and all(not p.wrong for p in published)
         progress = _progress_text(engine, workspace, lang) if hub_ok else ""
-    finally:
-        engine.dispose()
     if progress:
         echo(render_heading(7, lang))
         echo(_indent(progress.rstrip()))
@@ -272,13 +269,12 @@ def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
     from interchange.ingest.run import ingest_workspace
     from interchange.linkage.index import link_persons
     from interchange.linkage.pairs import configured_scorer
-    from interchange.warehouse.engine import open_warehouse
+    from interchange.warehouse.engine import warehouse
 
     ingested = ingest_workspace(workspace)
     steps = [_Step("ingest", "ran", ingested.counts_line(), ingested)]
     settings = workspace.config.linkage
-    engine = open_warehouse(workspace.database_url)
-    try:
+    with warehouse(workspace.database_url) as engine:
         with configured_scorer(settings.spark_master, settings.spark_config) as (name, scorer):
             linked = link_persons(engine, scorer=scorer, scorer_name=name, upper=settings.upper,
                                   lower=settings.lower)
@@ -286,8 +282,6 @@ def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
         for period in periods:
             published = publish(engine, workspace, period, by=STEWARD)
             steps.append(_Step("publish", "ran", f"{published.period} v{published.version}"))
-    finally:
-        engine.dispose()
     return steps
 
 

@@ -22,6 +22,7 @@ import requests
 
 from interchange.contract.problems import ProblemError, error
 from interchange.contract.records import Kind
+from interchange.workspace.urls import check_base_url
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +60,7 @@ class HttpEndpoint:
     backoff_s: float = 0.5  # first wait; doubles; tests pass a tiny value
 
     def __post_init__(self) -> None:
-        # Messages name the field only: a base_url may hold a user name and password.
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("base_url must be an http:// or https:// address")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("base_url must not hold a user name, password, query or fragment")
+        check_base_url(self.base_url)
         if self.page_size < 1:
             raise ValueError("page_size must be at least 1")
         if self.timeout_s <= 0:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from interchange import clock
 from interchange.contract.problems import ProblemError, error
@@ -16,7 +18,7 @@ from interchange.ingest.drops import Hub, ingest_inbox
 from interchange.ingest.http_source import token_from_env, usable_token
 from interchange.ingest.pulls import ingest_pull, source_name
 from interchange.progress import ProgressHook, report
-from interchange.warehouse.engine import open_warehouse
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.config import HttpSourceConfig, InboxSource
 from interchange.workspace.layout import Workspace
 
@@ -28,11 +30,13 @@ class SourceError(InterchangeError):
     """A source failed for a reason said in words that carry no record values (safe to log and alert)."""
 
 
-def open_hub(workspace: Workspace, *, today: date | None = None) -> Hub:
-    """The workspace's warehouse (schema upgraded) and judging settings."""
+@contextmanager
+def open_hub(workspace: Workspace, *, today: date | None = None) -> Iterator[Hub]:
+    """The workspace's warehouse (schema upgraded) and judging settings, for the block."""
     workspace.make_folders()
-    return Hub(workspace, open_warehouse(workspace.database_url),
-               Judging(workspace.config.expectations, today or clock.today(), workspace.expectations_dir))
+    with warehouse(workspace.database_url) as engine:
+        yield Hub(workspace, engine, Judging(workspace.config.expectations, today or clock.today(),
+                                             workspace.expectations_dir))
 
 
 def token_from_environment(source: HttpSourceConfig) -> str:
@@ -109,21 +113,36 @@ class IngestSummary:
                 f"quarantined: {self.rows_quarantined}, batches held: {len(self.held)}")
 
 
-def ingest_workspace(workspace: Workspace, *, token_for: TokenResolver | None = None,
-                     today: date | None = None) -> IngestSummary:
-    """Every source once, without Prefect; one failing source does not stop the others."""
-    hub = open_hub(workspace, today=today)
+SourceRunner = Callable[[Hub, SourceRef], list[Receipt]]
+
+
+def ingest_workspace(workspace: Workspace, *, run_source: SourceRunner | None = None,
+                     token_for: TokenResolver | None = None, today: date | None = None) -> IngestSummary:
+    """Every source once; one failing source does not stop the others.
+
+    `run_source` runs one source and raises when it fails as a whole: the Prefect flow
+    passes its task (retries, its own log); by default `ingest_source` runs here with
+    `token_for` and a failure is logged. One source after another rather than side by
+    side: SQLite takes one writer at a time, and a batch is CPU-bound Python, so threads
+    would mostly wait for each other.
+    """
+    run = run_source or partial(_run_and_log, token_for=token_for)
     summary = IngestSummary()
-    try:
+    with open_hub(workspace, today=today) as hub:
         for ref in configured_sources(workspace):
             try:
-                summary.receipts += ingest_source(hub, ref, token_for)
+                summary.receipts += run(hub, ref)
             except Exception as exc:  # reported per source; the caller decides the exit code
                 summary.failures[ref.label] = describe_failure(exc)
-                log.error("source %s failed: %s", ref.label, summary.failures[ref.label])
-    finally:
-        hub.engine.dispose()
     return summary
+
+
+def _run_and_log(hub: Hub, ref: SourceRef, *, token_for: TokenResolver | None) -> list[Receipt]:
+    try:
+        return ingest_source(hub, ref, token_for)
+    except Exception as exc:
+        log.error("source %s failed: %s", ref.label, describe_failure(exc))
+        raise
 
 
 def worth_retrying(exc: BaseException) -> bool:

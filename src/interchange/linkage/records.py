@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 from sqlalchemy import Connection, false, select
 
@@ -42,3 +44,16 @@ def load_household_pseudonyms(connection: Connection) -> dict[str, str | None]:
                                      household_records.c.household_pseudonym)
                               .where(household_records.c.deleted == false())).all()
     return {make_uid(org, record_id): pseudonym for org, record_id, pseudonym in rows}
+
+
+def existing_person_records(connection: Connection, uids: Iterable[str]) -> set[str]:
+    """Which of `uids` (org:record_id) name a non-deleted person record: a lookup each, not a load of the index."""
+    found = set()
+    for uid in uids:
+        org, record_id = split_uid(uid)
+        exists = connection.execute(select(person_records.c.record_id).where(
+            person_records.c.org == org, person_records.c.record_id == record_id,
+            person_records.c.deleted == false())).first()
+        if exists is not None:
+            found.add(uid)
+    return found

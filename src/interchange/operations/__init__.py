@@ -1,1 +1,1 @@
-"""What a data steward runs the hub with: status, reprocessing, alerts, overdue drops (no Prefect here)."""
+"""What a data steward runs the hub with: status, alerts, overdue drops, steward messages (no Prefect here)."""

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
 from interchange.contract.problems import Severity
 from interchange.contract.receipt import BatchStatus
+from interchange.ingest.reprocess import open_held_batches
 from interchange.ingest.run import configured_sources
 from interchange.operations.missing import OverdueDrop, overdue_drops
-from interchange.operations.reprocess import open_held_batches
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.tables import batches, linkage_runs, quarantine, review_pairs
 from interchange.workspace.layout import Workspace

@@ -1,30 +1,73 @@
 """Opening the warehouse: SQLite in the workspace by default, PostgreSQL when the URL says so.
 
-Every open brings the schema to the newest Alembic revision first, so an upgraded
-program never runs against an old schema, and an upgrade never drops data.
+`with warehouse(url) as engine:` is the one way in; the engine is disposed when the block
+ends. The first open of a database in a process brings its schema to the newest Alembic
+revision, so an upgraded program never runs against an old schema (an upgrade never
+drops data). Later opens only compare the stored revision with the head, one query: a
+SQLite file deleted and made again at the same path, or another schema behind the same
+PostgreSQL URL, is then upgraded like a new database.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # Arbitrary constant: the advisory lock that serialises schema upgrades on PostgreSQL.
 _UPGRADE_LOCK = 7_404_221
+# URLs (with their search_path options) this process has upgraded; the lock keeps two
+# threads from upgrading one database side by side.
+_upgraded: set[str] = set()
+_upgrading = threading.Lock()
 
 
-def open_warehouse(url: str, *, upgrade: bool = True) -> Engine:
-    """An engine for `url`, with the schema upgraded to the newest revision."""
+@contextmanager
+def warehouse(url: str, *, upgrade: bool = True) -> Iterator[Engine]:
+    """An engine for `url`, its schema at the newest revision (unless `upgrade=False`); disposed on exit."""
     engine = _make_engine(url)
-    if upgrade:
+    try:
+        if upgrade:
+            _upgrade_once(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _upgrade_once(engine: Engine) -> None:
+    key = engine.url.render_as_string(hide_password=False)
+    with _upgrading:
+        if key in _upgraded and schema_revision(engine) == _head_revision():
+            return
         upgrade_schema(engine)
-    return engine
+        _upgraded.add(key)
+
+
+@cache
+def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
 
 
 def _make_engine(url: str) -> Engine:
@@ -74,10 +117,8 @@ def _sqlite_on_begin(connection: Any) -> None:
 def upgrade_schema(engine: Engine) -> None:
     """Run every pending migration, one process at a time."""
     from alembic import command
-    from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config = _alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})

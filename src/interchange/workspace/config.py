@@ -26,6 +26,7 @@ from pydantic import (
 from interchange.contract.records import Kind
 from interchange.contract.values import MunicipalityCode, OrgCode
 from interchange.errors import InterchangeError
+from interchange.workspace.urls import check_base_url
 
 CONFIG_FILE = "interchange.yaml"
 DATABASE_URL_ENV = "INTERCHANGE_DATABASE_URL"
@@ -94,9 +95,7 @@ class HttpSourceConfig(_Strict):
     @field_validator("base_url")
     @classmethod
     def _plain_url(cls, value: str) -> str:
-        from interchange.ingest.http_source import HttpEndpoint
-
-        HttpEndpoint(base_url=value)  # raises ValueError naming what is wrong, never echoing the URL
+        check_base_url(value)  # raises ValueError naming what is wrong, never echoing the URL
         return value
 
 

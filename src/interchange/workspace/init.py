@@ -87,7 +87,7 @@ def init_workspace(root: Path, *, config_text: str = EXAMPLE_CONFIG) -> Workspac
 
     An existing config is never overwritten (FileExistsError).
     """
-    from interchange.warehouse.engine import open_warehouse
+    from interchange.warehouse.engine import warehouse
 
     root.mkdir(parents=True, exist_ok=True)
     path = root / CONFIG_FILE
@@ -97,5 +97,6 @@ def init_workspace(root: Path, *, config_text: str = EXAMPLE_CONFIG) -> Workspac
     path.write_text(config_text, encoding="utf-8")
     workspace = Workspace(root.resolve())
     workspace.make_folders()
-    open_warehouse(workspace.database_url).dispose()
+    with warehouse(workspace.database_url):  # made and upgraded on opening
+        pass
     return workspace

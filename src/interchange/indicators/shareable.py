@@ -1,0 +1,51 @@
+"""What of a publication and of a programme's progress may be shown outside the warehouse.
+
+The orchestrator's UI, logs and alerts are read by more people than the hub's tables:
+they get counts, published (protected) totals, and progress with a value under the
+suppression threshold left out. A steward sees the unsuppressed figures inside the hub
+(`interchange progress`, the publication tables).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+
+from interchange.indicators.publications import (
+    Publication,
+    load_workspace_catalogue,
+    ministry_view,
+    publication_cells_frame,
+)
+
+if TYPE_CHECKING:
+    from interchange.workspace.layout import Workspace
+
+
+def published_totals(engine: Engine, publication: Publication) -> list[dict[str, Any]]:
+    """Per indicator: cells, suppressed cells and the published total (empty when it is suppressed)."""
+    cells = publication_cells_frame(engine, publication.period, publication.version)
+    view = ministry_view(cells, publication.period)  # published figures only
+    rows = []
+    for indicator, group in view.groupby("indicator", sort=True):
+        total = group[group["breakdown"] == "total"]
+        value = None if total.empty or total["suppressed"].iloc[0] else float(total["value"].iloc[0])
+        rows.append({"indicator": indicator, "cells": len(group), "suppressed": int(group["suppressed"].sum()),
+                     "published_total": value})
+    return rows
+
+
+def shareable_progress(engine: Engine, workspace: Workspace, programme: str) -> list[dict[str, Any]]:
+    """Progress against the programme's targets; a value under the suppression threshold, and its share, left empty."""
+    from interchange.indicators.progress import programme_progress
+
+    table = programme_progress(engine, load_workspace_catalogue(workspace), workspace.config, programme)
+    threshold = workspace.config.publishing.min_count
+    rows = []
+    for row in table.itertuples(index=False):
+        small = 0 < row.value < threshold
+        rows.append({"indicator": row.indicator, "service": row.service, "figure": row.figure,
+                     "value": None if small else row.value, "target": row.target,
+                     "achieved": None if small else round(row.share, 3)})
+    return rows
