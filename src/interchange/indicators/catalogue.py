@@ -430,14 +430,14 @@ def _check_references(catalogue: Catalogue, origin: str, inherited: Collection[s
                 for k in ("numerator", "denominator")):
             problems.append(f"  indicator '{item.code}': key 'sensitivity': built on a dv indicator, so it must "
                             f"be dv too")
-    targets: dict[tuple, str] = {}
+    targets: dict[tuple[str | None, str], str] = {}  # (service, figure) -> the indicator answering it
     for item in catalogue.indicators:
         if item.target is not None:
-            key = (item.target.service, item.target.figure)
-            if key in targets:
-                problems.append(f"  indicator '{item.code}': key 'target': {targets[key]} already answers "
+            target = (item.target.service, item.target.figure)
+            if target in targets:
+                problems.append(f"  indicator '{item.code}': key 'target': {targets[target]} already answers "
                                 f"this target")
-            targets[key] = item.code
+            targets[target] = item.code
     if problems:
         raise CatalogueError(f"{origin}:\n" + "\n".join(problems))
 

@@ -383,7 +383,7 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
             if not doubt.any():
                 break
             weights = np.ones(int(doubt.sum()))
-            senses = (-1.0, 1.0)  # all up, then all down
+            senses: tuple[float, ...] = (-1.0, 1.0)  # all up, then all down
             if round_no:  # random weights and signs: one direction is as good as the other
                 weights = rng.uniform(0.2, 1.0, len(weights)) * rng.choice([-1.0, 1.0], len(weights))
                 senses = (-1.0,)

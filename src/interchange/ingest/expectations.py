@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import pandas as pd
 
@@ -409,7 +409,7 @@ def _gx_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     return {k: datetime.combine(v, datetime.min.time()) if _is_plain_date(v) else v for k, v in parameters.items()}
 
 
-def _is_plain_date(value: object) -> bool:
+def _is_plain_date(value: object) -> TypeGuard[date]:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 

@@ -143,12 +143,11 @@ def max_updated_at(records: Iterable[dict]) -> str | None:
     """
     best: tuple[datetime, str] | None = None
     for record in records:
-        value = record.get("updated_at") if isinstance(record, dict) else None
-        instant = _record_instant(value)
-        if instant is None:
+        stamp = _updated_at(record)
+        if stamp is None:
             raise ProblemError(error("http.bad_response", reason="a record has no valid updated_at"))
-        if best is None or instant > best[0]:
-            best = (instant, value)
+        if best is None or stamp[0] > best[0]:
+            best = stamp
     return None if best is None else best[1]
 
 
@@ -279,9 +278,10 @@ def _parse_page(raw: bytes, path: str, number: int) -> tuple[list[dict], str | N
     except (UnicodeDecodeError, ValueError):
         reason = "the body is not valid JSON"
     else:
-        reason = _shape_problem(body)
-        if reason is None:
+        shape = _shape_problem(body)
+        if shape is None:
             return body["records"], body["next_page_token"]
+        reason = shape
     raise _problem("http.bad_response", path, number, reason=reason)
 
 
@@ -301,7 +301,7 @@ def _shape_problem(body: Any) -> str | None:
     for index, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             return f"record {index} on the page is not an object"
-        if _record_instant(record.get("updated_at")) is None:
+        if _updated_at(record) is None:
             return f"record {index} on the page has no valid updated_at"
     if "next_page_token" not in body:
         return "next_page_token is missing"
@@ -313,11 +313,13 @@ def _shape_problem(body: Any) -> str | None:
     return None
 
 
-def _record_instant(value: Any) -> datetime | None:
+def _updated_at(record: object) -> tuple[datetime, str] | None:
+    """A record's `updated_at` as an instant and as written, or None when it has no valid one."""
+    value = record.get("updated_at") if isinstance(record, dict) else None
     if not isinstance(value, str):
         return None
     try:
-        return _parse_instant(value, "updated_at")
+        return _parse_instant(value, "updated_at"), value
     except ValueError:
         return None
 

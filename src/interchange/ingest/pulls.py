@@ -68,9 +68,9 @@ def _pull_kind(hub: Hub, org: str, source: str, endpoint: HttpEndpoint, kind: Ki
         parts.append(archive_bytes(page.raw, folder, ".json").sha256)
         records.extend(page.records)
         failpoint("between_pages")
-    if not records:
-        return  # nothing changed since the cursor: no batch, no receipt
     until = max_updated_at(records)
+    if until is None:
+        return  # no records: nothing changed since the cursor, so no batch and no receipt
     # Every key of the pull, superseded versions included (an identifier there still refuses it).
     headers = list(dict.fromkeys(key for record in records for key in record if key != CURSOR_FIELD))
     # The partner may name record_id in Lithuanian, as in drop files.
