@@ -57,12 +57,12 @@ class NationalTruth:
 
     period: Period
     seed: int
-    municipalities: dict[str, Counter] = field(default_factory=dict)
+    municipalities: dict[str, Counter[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
-    def totals(self) -> Counter:
-        total: Counter = Counter()
+    def totals(self) -> Counter[str]:
+        total: Counter[str] = Counter()
         for counts in self.municipalities.values():
             total.update(counts)
         return total
@@ -182,13 +182,13 @@ class _National:
     def pseudonym(self, code: str, purpose_key: bytes) -> str:
         return hmac.digest(purpose_key, code.encode(), hashlib.sha256).hex()
 
-    def municipality(self, out: Path, index: int, municipality: str, size: int) -> Counter:
+    def municipality(self, out: Path, index: int, municipality: str, size: int) -> Counter[str]:
         rng = random.Random(self.seed * 100 + index)
         org = org_of(municipality)
         folder = out / org
         folder.mkdir(parents=True, exist_ok=True)
         drops = {kind: _Drop(folder, org, kind) for kind in Kind}
-        counts: Counter = Counter()
+        counts: Counter[str] = Counter()
         writer = _MunicipalityWriter(self, rng, drops, municipality, counts)
         arriving, self.moved = self.moved, []
         writer.persons(size)
@@ -204,7 +204,7 @@ class _MunicipalityWriter:
     """Writes one municipality's drops; persons are written as they are made."""
 
     def __init__(self, nation: _National, rng: random.Random, drops: dict[Kind, _Drop], municipality: str,
-                 counts: Counter) -> None:
+                 counts: Counter[str]) -> None:
         self.n, self.rng, self.drops, self.municipality, self.counts = nation, rng, drops, municipality, counts
         self.person_number = self.case_number = self.contact_number = 0
         self.group_members: list[str] = []

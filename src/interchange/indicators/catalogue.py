@@ -331,7 +331,8 @@ def parse_catalogue(text: str, *, origin: str = SHIPPED) -> Catalogue:
     return catalogue
 
 
-def _extend_shipped(data: dict, sets: dict, origin: str) -> tuple[dict, dict, set[str]]:
+def _extend_shipped(data: dict[str, Any], sets: dict[str, Any], origin: str
+                    ) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
     """A workspace file with ``extends: shipped``: the shipped indicators and sets, then the file's own.
 
     The version becomes "<shipped version>+<the file's version>", so a publication names both.
@@ -359,7 +360,7 @@ def _extend_shipped(data: dict, sets: dict, origin: str) -> tuple[dict, dict, se
     return merged, {**(shipped.get("disaggregation_sets") or {}), **sets}, inherited
 
 
-def _expand_sets(item: Any, index: int, sets: dict, origin: str) -> Any:
+def _expand_sets(item: Any, index: int, sets: dict[str, Any], origin: str) -> Any:
     """An indicator with ``disaggregations: <set name>`` replaced by that set's list."""
     if not isinstance(item, dict):
         return item

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -190,9 +191,9 @@ class _Problem:
     component_of_var: np.ndarray
     component_of_eq: np.ndarray
     component_of_ub: np.ndarray
-    _order: tuple | None = None
+    _order: tuple[Any, ...] | None = None
 
-    def sorted_by_component(self) -> tuple:
+    def sorted_by_component(self) -> tuple[Any, ...]:
         """Variables and rows sorted by component (built once): a component's LP is then a
         contiguous block, and several components together a block-diagonal LP."""
         if self._order is None:

@@ -80,7 +80,7 @@ class Page:
     """One page of records as the partner API sent it."""
 
     number: int  # 1-based
-    records: list[dict]
+    records: list[dict[str, Any]]
     raw: bytes  # the exact response body (the hub archives it before parsing)
 
 
@@ -132,7 +132,7 @@ def pull_pages(endpoint: HttpEndpoint, kind: str, *, token: str, updated_since: 
     return _pull(endpoint, url, _BearerAuth(token), updated_since, session)
 
 
-def max_updated_at(records: Iterable[dict]) -> str | None:
+def max_updated_at(records: Iterable[dict[str, Any]]) -> str | None:
     """The largest `updated_at` of `records` as the partner wrote it, or None when there are none.
 
     Values are compared as instants, so "...Z" and "...+00:00" agree; a value without a
@@ -247,7 +247,7 @@ def _raise_for_status(status: int, path: str, number: int) -> None:
 
 
 def _wait_s(backoff_s: float, attempt: int, retry_after: float | None) -> float:
-    wait = backoff_s * 2 ** (attempt - 1)
+    wait = backoff_s * 2.0 ** (attempt - 1)
     if retry_after is not None:
         wait = max(wait, retry_after)
     return min(wait, _MAX_WAIT_S)
@@ -269,7 +269,7 @@ def _retry_after_s(response: requests.Response) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _parse_page(raw: bytes, path: str, number: int) -> tuple[list[dict], str | None]:
+def _parse_page(raw: bytes, path: str, number: int) -> tuple[list[dict[str, Any]], str | None]:
     """The records and the next page token of one body, or `http.bad_response`."""
     try:
         body = json.loads(raw, parse_constant=_refuse_constant)

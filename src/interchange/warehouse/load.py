@@ -190,7 +190,7 @@ class _Writer:
                 copy.write_row(row)
 
 
-def _processors(connection: Connection, columns: list[Column]) -> list[tuple[int, Callable[[Any], Any]]]:
+def _processors(connection: Connection, columns: list[Column[Any]]) -> list[tuple[int, Callable[[Any], Any]]]:
     """(position, processor) of every column whose type converts values for this dialect."""
     dialect = connection.dialect
     found: list[tuple[int, Callable[[Any], Any]]] = []
