@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-RECEIPT_VERSION = 1
+RECEIPT_VERSION: Final = 1
 # A receipt stays readable when a whole file is wrong: the first problems in row order
 # and a count per code say what to fix; the hub's quarantine table keeps every one.
 MAX_LISTED_PROBLEMS = 1000

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from interchange.contract.codes import CaseType
@@ -47,8 +48,20 @@ class Kind(StrEnum):
 
 def bilingual(header_lt: str, en: str, lt: str, default: Any = PydanticUndefined, **kw: Any) -> Any:
     """A field with its Lithuanian header and descriptions in both languages."""
-    extra = {"x-header-lt": header_lt, "x-description-lt": lt}
+    extra: JsonDict = {"x-header-lt": header_lt, "x-description-lt": lt}
     return Field(default, description=en, json_schema_extra=extra, **kw)
+
+
+def lithuanian_texts(kind: Kind) -> dict[str, tuple[str, str]]:
+    """For each field of a kind: its Lithuanian header and description, as `bilingual` stored them."""
+    texts = {}
+    for name, info in MODELS[kind].model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        header, description = extra.get("x-header-lt"), extra.get("x-description-lt")
+        if not isinstance(header, str) or not isinstance(description, str):
+            raise TypeError(f"{kind}.{name} is not declared with bilingual()")
+        texts[name] = (header, description)
+    return texts
 
 
 class Record(BaseModel):

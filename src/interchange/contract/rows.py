@@ -15,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from interchange.contract.personal_code import looks_like_personal_code
 from interchange.contract.problems import Problem, Severity, error, warning
-from interchange.contract.records import MODELS, Deletion, Kind, Record
+from interchange.contract.records import MODELS, Deletion, Kind, Record, lithuanian_texts
 from interchange.contract.text import key_of
 from interchange.contract.values import FORMAT_HINTS, YesNo
 from interchange.i18n import has
@@ -42,11 +42,7 @@ _TYPE_CODES = {
 
 def field_headers(kind: Kind) -> dict[str, tuple[str, str]]:
     """For each field of a kind: (English header, Lithuanian header)."""
-    model = MODELS[kind]
-    return {
-        name: (name, (info.json_schema_extra or {}).get("x-header-lt", name))  # type: ignore[union-attr]
-        for name, info in model.model_fields.items()
-    }
+    return {name: (name, header_lt) for name, (header_lt, _) in lithuanian_texts(kind).items()}
 
 
 def required_fields(kind: Kind) -> list[str]:
@@ -99,12 +95,12 @@ def map_headers(kind: Kind, headers: Iterable[str], *, supplied: Iterable[str] =
         if not header.strip():
             result.problems.append(error("header.blank", position=position))
             continue
-        name = aliases.get(key_of(header))
-        if name is None:
+        field_name = aliases.get(key_of(header))
+        if field_name is None:
             result.problems.append(error("header.unknown", column=header))
             continue
-        seen.setdefault(name, []).append(header)
-        result.columns[header] = name
+        seen.setdefault(field_name, []).append(header)
+        result.columns[header] = field_name
     for name, columns in seen.items():
         if len(columns) > 1:
             result.problems.append(error("header.duplicate", column=columns[1], field=name,

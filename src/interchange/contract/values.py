@@ -8,6 +8,7 @@ translation table. No error text includes the value itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -108,7 +109,7 @@ def _municipality(value: object) -> object:
     return code
 
 
-def _service(mode: Mode):
+def _service(mode: Mode) -> Callable[[object], object]:
     def check(value: object) -> object:
         if value is None:
             return None

@@ -243,7 +243,7 @@ class _Writer:
         self._xlsx(folder / "asmenys.xlsx", "person", (
             "Įrašo ID", "Asmens kodas", "Vardas", "Pavardė", "Gimimo data", "Lytis", "Savivaldybė",
             "Smurto auka", "Priklausomybė", "Sutikimas ataskaitoms", *self.address_headers(MIMC)), rows)
-        cases = [[c.record_id, c.case_type, self.ids[MIMC][c.pid], c.opened, c.closed,
+        cases = [[c.record_id, c.case_type, self.ids[MIMC][c.person_pid], c.opened, c.closed,
                   _yes(bool(c.repeat_victimisation)), c.children_in_family]
                  for c in self.s.cases if c.org == MIMC]
         self._xlsx(folder / "atvejai.xlsx", "case", (
@@ -277,7 +277,7 @@ class _Writer:
         self._utf8(DVC, folder / "persons.csv", "person", (
             "record_id", "personal_code", "given_name", "surname", "birth_date", "sex", "municipality",
             "disability", "participation_level", "consent_reporting", *self.address_headers(DVC)), rows)
-        cases = [[c.record_id, c.case_type, self.ids[DVC][c.pid], c.opened.isoformat(), _iso(c.closed)]
+        cases = [[c.record_id, c.case_type, self.ids[DVC][c.person_pid], c.opened.isoformat(), _iso(c.closed)]
                  for c in self.s.cases if c.org == DVC]
         self._utf8(DVC, folder / "enrolments.csv", "case",
                    ("record_id", "case_type", "person_record_id", "opened", "closed"), cases)
@@ -305,7 +305,7 @@ class _Writer:
             "iraso_id", "asmens_kodas", "vardas", "pavarde", "gimimo_data", "lytis", "savivaldybe",
             "socialines_rizikos_seima", "negalia", "priklausomybe", "sutikimas_ataskaitoms",
             *self.address_headers(SPS)), rows)
-        cases = [[c.record_id, c.case_type, self.ids[SPS][c.pid], c.opened.isoformat(), _iso(c.closed)]
+        cases = [[c.record_id, c.case_type, self.ids[SPS][c.person_pid], c.opened.isoformat(), _iso(c.closed)]
                  for c in self.s.cases if c.org == SPS]
         self._utf8(SPS, folder / "atvejai.csv", "case",
                    ("iraso_id", "atvejo_tipas", "asmens_iraso_id", "pradzia", "pabaiga"), cases)

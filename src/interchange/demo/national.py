@@ -33,7 +33,7 @@ from interchange.contract.personal_code import check_digit
 from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.serialise import field_names
 from interchange.contract.services import CATALOGUE_VERSION
-from interchange.demo.scenario import DV_SERVICES, Period, default_period, seeded_secret
+from interchange.demo.scenario import DV_SERVICES, DV_WEIGHTS, Period, default_period, seeded_secret
 from interchange.i18n import default_lang, say
 from interchange.partner.keys import PseudonymKey
 from interchange.partner.pseudonyms import HOUSEHOLD_PURPOSE, PERSON_PURPOSE
@@ -58,12 +58,12 @@ class NationalTruth:
 
     period: Period
     seed: int
-    municipalities: dict[str, Counter] = field(default_factory=dict)
+    municipalities: dict[str, Counter[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
-    def totals(self) -> Counter:
-        total: Counter = Counter()
+    def totals(self) -> Counter[str]:
+        total: Counter[str] = Counter()
         for counts in self.municipalities.values():
             total.update(counts)
         return total
@@ -104,9 +104,9 @@ def generate_national(out: Path, *, persons: int = 1_000_000, contacts: int = 10
     sizes = [round(persons * w / sum(weights)) for w in weights]
     sizes[0] += persons - sum(sizes)
     # Roles are drawn per household: a family at social risk brings ~2.8 persons, others one.
-    size = {"social_risk": _FAMILY_SIZE}
-    mean = (sum(share * per * size.get(role, 1.0) for role, share, per in ROLES)
-            / sum(share * size.get(role, 1.0) for role, share, _ in ROLES))
+    household_size = {"social_risk": _FAMILY_SIZE}
+    mean = (sum(share * per * household_size.get(role, 1.0) for role, share, per in ROLES)
+            / sum(share * household_size.get(role, 1.0) for role, share, _ in ROLES))
     generator = _National(period, national_key(seed), contacts / (persons * mean), seed)
     out.mkdir(parents=True, exist_ok=True)
     for index, (municipality, size) in enumerate(zip(MUNICIPALITIES, sizes, strict=True)):
@@ -183,13 +183,13 @@ class _National:
     def pseudonym(self, code: str, purpose_key: bytes) -> str:
         return hmac.digest(purpose_key, code.encode(), hashlib.sha256).hex()
 
-    def municipality(self, out: Path, index: int, municipality: str, size: int) -> Counter:
+    def municipality(self, out: Path, index: int, municipality: str, size: int) -> Counter[str]:
         rng = random.Random(self.seed * 100 + index)
         org = org_of(municipality)
         folder = out / org
         folder.mkdir(parents=True, exist_ok=True)
         drops = {kind: _Drop(folder, org, kind) for kind in Kind}
-        counts: Counter = Counter()
+        counts: Counter[str] = Counter()
         writer = _MunicipalityWriter(self, rng, drops, municipality, counts)
         arriving, self.moved = self.moved, []
         writer.persons(size)
@@ -205,7 +205,7 @@ class _MunicipalityWriter:
     """Writes one municipality's drops; persons are written as they are made."""
 
     def __init__(self, nation: _National, rng: random.Random, drops: dict[Kind, _Drop], municipality: str,
-                 counts: Counter) -> None:
+                 counts: Counter[str]) -> None:
         self.n, self.rng, self.drops, self.municipality, self.counts = nation, rng, drops, municipality, counts
         self.person_number = self.case_number = self.contact_number = 0
         self.group_members: list[str] = []
@@ -330,8 +330,7 @@ class _MunicipalityWriter:
         children = self.rng.choices((0, 1, 2, 3), (65, 20, 12, 3))[0]
         case = self._case("dv_specialised_help", person=person, repeat="true" if repeat else "false",
                           children=children)
-        services, weights = zip(*DV_SERVICES, strict=True)
-        self._contacts(person, case, services, weights, 8.0, (45, 60, 90))
+        self._contacts(person, case, DV_SERVICES, DV_WEIGHTS, 8.0, (45, 60, 90))
         self.counts["dv_persons"] += 1
         self.counts["dv_repeat_persons"] += repeat
         self.counts["dv_children"] += children

@@ -97,6 +97,13 @@ class Population:
         self.people.append(human)
         return human
 
+    def home_of(self, pid: int) -> Family:
+        """The family of a person made by `family`; anyone else has none and asking is a bug."""
+        hid = self.people[pid].family
+        if hid is None:
+            raise ValueError(f"person {pid} belongs to no family")
+        return self.families[hid]
+
     def adult(self, sex: str | None = None, min_age: int = 18, max_age: int = 80) -> Human:
         """An adult outside any family we model; women over 25 are mostly married."""
         sex = sex or self.rng.choice(("female", "male"))

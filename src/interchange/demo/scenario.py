@@ -34,8 +34,9 @@ PROGRAMME_END = date(2028, 5, 7)
 PROGRAMME_ORGS = (SPC, MIMC)  # as the workspace's example config says: the programme counts their records
 PROGRAMME_SERVICES = ("psychologist_child", "psychotherapist_adult", "addiction_counsellor",
                       "legal_consultation", "therapeutic_group", "parenting_skills")
-DV_SERVICES = (("sch_psychological", 35), ("sch_social_counselling", 35), ("sch_legal_referral", 10),
-               ("sch_mediation", 12), ("sch_employment", 8))
+DV_SERVICES = ("sch_psychological", "sch_social_counselling", "sch_legal_referral", "sch_mediation",
+               "sch_employment")
+DV_WEIGHTS = (35, 35, 10, 12, 8)  # how often each of DV_SERVICES is given
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,13 @@ class Case:
     hid: int | None = None
     repeat_victimisation: bool | None = None
     children_in_family: int | None = None
+
+    @property
+    def person_pid(self) -> int:
+        """The person a person's case is about; a household's case (hid) has none."""
+        if self.pid is None:
+            raise ValueError(f"case {self.record_id} is a household's, not a person's")
+        return self.pid
 
 
 @dataclass(frozen=True)
@@ -203,31 +211,31 @@ class _Builder:
             home = self.population.family(self.children_count({1: 0.72, 2: 0.22, 3: 0.05, 4: 0.01}),
                                           two_parents=self.rng.random() < 0.45)
             if self.rng.random() < 0.6:  # supervised since before the period
-                home.social_risk_from = self.day_between(p.start - timedelta(days=1000), p.start - timedelta(days=1))
+                since = self.day_between(p.start - timedelta(days=1000), p.start - timedelta(days=1))
             else:
-                home.social_risk_from = self.day_between(p.start, p.end - timedelta(days=20))
+                since = self.day_between(p.start, p.end - timedelta(days=20))
+            until = None
             if self.rng.random() < 0.25:
-                earliest = max(p.start, home.social_risk_from + timedelta(days=60))
+                earliest = max(p.start, since + timedelta(days=60))
                 if earliest < p.end:
-                    home.social_risk_to = self.day_between(earliest, p.end)
-            self._risk_family(home)
+                    until = self.day_between(earliest, p.end)
+            self._risk_family(home, since, until)
         for _ in range(self.cal.former_risk_families):
             home = self.population.family(self.children_count({1: 0.7, 2: 0.3}), two_parents=False)
-            home.social_risk_from = p.start - timedelta(days=self.rng.randint(500, 1200))
-            home.social_risk_to = p.start - timedelta(days=self.rng.randint(10, 300))
-            self._risk_family(home)
+            since = p.start - timedelta(days=self.rng.randint(500, 1200))
+            self._risk_family(home, since, p.start - timedelta(days=self.rng.randint(10, 300)))
 
-    def _risk_family(self, home: Family) -> None:
+    def _risk_family(self, home: Family, since: date, until: date | None) -> None:
+        home.social_risk_from, home.social_risk_to = since, until
         self.s.risk_families.append(home.hid)
         for pid in home.members:
             self.s.serve(SPC, pid)
         for pid in home.adults:
             self.population.people[pid].addiction = self.rng.random() < 0.2
         case_id = self.next_id(SPC, "case")
-        self.s.cases.append(Case(SPC, case_id, "social_risk_family", home.social_risk_from,
-                                 home.social_risk_to, hid=home.hid))
-        first = max(self.period.start, home.social_risk_from)
-        last = min(self.period.end, home.social_risk_to or self.period.end)
+        self.s.cases.append(Case(SPC, case_id, "social_risk_family", since, until, hid=home.hid))
+        first = max(self.period.start, since)
+        last = min(self.period.end, until or self.period.end)
         if first > last:
             return
         weeks = max(1, ((last - first).days + 1) // 7)
@@ -259,8 +267,7 @@ class _Builder:
         p = self.period
         mothers = [self.population.families[h].reference for h in self.s.risk_families[: self.cal.risk_families]]
         from_risk = self.rng.sample(mothers, min(self.cal.dv_from_risk_families, len(mothers)))
-        people, families = self.population.people, self.population.families
-        victims = [(pid, len(families[people[pid].family].children)) for pid in from_risk]
+        victims = [(pid, len(self.population.home_of(pid).children)) for pid in from_risk]
         while len(victims) < self.cal.dv_persons:
             children = self.children_count({0: 0.76, 1: 0.16, 2: 0.07, 3: 0.01})
             sex = "female" if self.rng.random() < 0.85 else "male"
@@ -296,9 +303,8 @@ class _Builder:
         first, last = max(self.period.start, opened), min(self.period.end, closed or self.period.end)
         if first > last:
             return
-        services, weights = zip(*DV_SERVICES, strict=True)
         for _ in range(self.rng.randint(3, 14)):
-            self._contact(MIMC, pid, self.rng.choices(services, weights)[0], self.weekday_between(first, last),
+            self._contact(MIMC, pid, self.rng.choices(DV_SERVICES, DV_WEIGHTS)[0], self.weekday_between(first, last),
                           self.rng.choice((45, 60, 60, 90)), case_id)
 
     # --- the integrated-services programme (SPC and MIMC) -----------------------------------
@@ -339,7 +345,7 @@ class _Builder:
 
         def fits(pid: int, service: str) -> bool:
             has_children = self.population.people[pid].family is not None and bool(
-                self.population.families[self.population.people[pid].family].children)
+                self.population.home_of(pid).children)
             return capacity[service] > 0 and (service != "parenting_skills" or has_children)
 
         long_term = 0

@@ -99,7 +99,7 @@ def _dv_help(s: Scenario, period: Period) -> dict[str, Any]:
     repeat = {c.pid for c in cases if c.repeat_victimisation}
     children: dict[int, int] = {}
     for case in cases:  # one family per person here: no helped adult names a household
-        children[case.pid] = max(children.get(case.pid, 0), case.children_in_family or 0)
+        children[case.person_pid] = max(children.get(case.person_pid, 0), case.children_in_family or 0)
     return {"dv_help_persons": len(persons), "dv_repeat_persons": len(repeat),
             "dv_repeat_share": _ratio(len(repeat), len(persons)), "dv_children": sum(children.values())}
 

@@ -332,7 +332,8 @@ def parse_catalogue(text: str, *, origin: str = SHIPPED) -> Catalogue:
     return catalogue
 
 
-def _extend_shipped(data: dict, sets: dict, origin: str) -> tuple[dict, dict, set[str]]:
+def _extend_shipped(data: dict[str, Any], sets: dict[str, Any], origin: str
+                    ) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
     """A workspace file with ``extends: shipped``: the shipped indicators and sets, then the file's own.
 
     The version becomes "<shipped version>+<the file's version>", so a publication names both.
@@ -360,7 +361,7 @@ def _extend_shipped(data: dict, sets: dict, origin: str) -> tuple[dict, dict, se
     return merged, {**(shipped.get("disaggregation_sets") or {}), **sets}, inherited
 
 
-def _expand_sets(item: Any, index: int, sets: dict, origin: str) -> Any:
+def _expand_sets(item: Any, index: int, sets: dict[str, Any], origin: str) -> Any:
     """An indicator with ``disaggregations: <set name>`` replaced by that set's list."""
     if not isinstance(item, dict):
         return item
@@ -431,14 +432,14 @@ def _check_references(catalogue: Catalogue, origin: str, inherited: Collection[s
                 for k in ("numerator", "denominator")):
             problems.append(f"  indicator '{item.code}': key 'sensitivity': built on a dv indicator, so it must "
                             f"be dv too")
-    targets: dict[tuple, str] = {}
+    targets: dict[tuple[str | None, str], str] = {}  # (service, figure) -> the indicator answering it
     for item in catalogue.indicators:
         if item.target is not None:
-            key = (item.target.service, item.target.figure)
-            if key in targets:
-                problems.append(f"  indicator '{item.code}': key 'target': {targets[key]} already answers "
+            target = (item.target.service, item.target.figure)
+            if target in targets:
+                problems.append(f"  indicator '{item.code}': key 'target': {targets[target]} already answers "
                                 f"this target")
-            targets[key] = item.code
+            targets[target] = item.code
     if problems:
         raise CatalogueError(f"{origin}:\n" + "\n".join(problems))
 

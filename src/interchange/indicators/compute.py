@@ -240,8 +240,8 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
         FROM household_recs
         WHERE social_risk_from <= {end} AND (social_risk_to IS NULL OR social_risk_to >= {start})""")
     _check_linked(duck)
-    orphans = duck.execute("""SELECT count(*) FROM events WHERE person_ref IS NOT NULL AND NOT person_found
-                              AND source IN ('contact', 'attendance')""").fetchone()[0]
+    orphans = _scalar(duck, """SELECT count(*) FROM events WHERE person_ref IS NOT NULL AND NOT person_found
+                               AND source IN ('contact', 'attendance')""")
     if orphans:
         log.warning("%d contact or attendance row(s) name a person record that is not in the warehouse "
                     "(deleted or never sent); they are not counted", orphans)
@@ -307,6 +307,14 @@ def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
             f"records in the period are not linked yet ({found}): run `interchange link` and compute again")
 
 
+def _scalar(duck: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The value of an aggregate query, which always returns one row."""
+    row = duck.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError("an aggregate query returned no row")
+    return row[0]
+
+
 def _most_common(table: str, key: str, column: str) -> str:
     return f"""SELECT {key}, {column} FROM (
                    SELECT {key}, {column}, count(*) AS n FROM {table} WHERE {column} IS NOT NULL
@@ -335,10 +343,10 @@ def _where(selection: Selection) -> str:
         parts.append(_in("service_code", services))
     if selection.case_types is not None:
         parts.append(_in("case_type", [str(t) for t in selection.case_types]))
-    for flag, wanted in selection.case_flags.items():
-        parts.append(f"{flag} IS {'TRUE' if wanted else 'NOT TRUE'}")
-    for flag, wanted in selection.person_flags.items():
-        parts.append(f"{flag} = {'true' if wanted else 'false'}")
+    for case_flag, wanted in selection.case_flags.items():
+        parts.append(f"{case_flag} IS {'TRUE' if wanted else 'NOT TRUE'}")
+    for person_flag, wanted in selection.person_flags.items():
+        parts.append(f"{person_flag} = {'true' if wanted else 'false'}")
     return "(" + " AND ".join(parts) + ")"
 
 
@@ -377,8 +385,8 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
         FROM chosen f {expand}
         WHERE {keep}""")
 
-    consenting = duck.execute(f"SELECT {figure} FROM expanded WHERE consent").fetchone()[0]
-    total = consenting if consent == "exclude" else duck.execute(f"SELECT {figure} FROM expanded").fetchone()[0]
+    consenting = _scalar(duck, f"SELECT {figure} FROM expanded WHERE consent")
+    total = consenting if consent == "exclude" else _scalar(duck, f"SELECT {figure} FROM expanded")
     # What only the total holds (persons without consent, their contacts ...): disclosure control
     # withholds a total whose part of it is small, since total - (a breakdown's sum) would show it.
     cells = [{"breakdown": "total", **dict.fromkeys(DIMENSIONS, ALL), "value": float(total or 0),

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -190,9 +191,9 @@ class _Problem:
     component_of_var: np.ndarray
     component_of_eq: np.ndarray
     component_of_ub: np.ndarray
-    _order: tuple | None = None
+    _order: tuple[Any, ...] | None = None
 
-    def sorted_by_component(self) -> tuple:
+    def sorted_by_component(self) -> tuple[Any, ...]:
         """Variables and rows sorted by component (built once): a component's LP is then a
         contiguous block, and several components together a block-diagonal LP."""
         if self._order is None:
@@ -383,7 +384,7 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
             if not doubt.any():
                 break
             weights = np.ones(int(doubt.sum()))
-            senses = (-1.0, 1.0)  # all up, then all down
+            senses: tuple[float, ...] = (-1.0, 1.0)  # all up, then all down
             if round_no:  # random weights and signs: one direction is as good as the other
                 weights = rng.uniform(0.2, 1.0, len(weights)) * rng.choice([-1.0, 1.0], len(weights))
                 senses = (-1.0,)

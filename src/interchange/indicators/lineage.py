@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -81,7 +82,7 @@ def latest_linkage_run(connection: Connection) -> int | None:
 
 
 def batches_touching(connection: Connection, start: date, end: date, *, after: datetime,
-                     exclude: set[int] = frozenset()) -> list[InputBatch]:
+                     exclude: AbstractSet[int] = frozenset()) -> list[InputBatch]:
     """Loaded batches processed after `after` that wrote a record dated inside [start, end].
 
     Dated records: contacts and group sessions by their date, cases and social-risk households

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import pandas as pd
 
@@ -131,7 +131,7 @@ def default_directory() -> Path:
     return Path(__file__).resolve().parents[3] / "expectations"
 
 
-def load_suite(kind: str, directory: Path | None = None) -> dict:
+def load_suite(kind: str, directory: Path | None = None) -> dict[str, Any]:
     """The reviewed suite JSON of `kind`, checked for severity, code and safe message templates."""
     if kind not in SUITE_NAMES:
         raise ValueError(f"no expectation suite for kind {kind!r}; known: {', '.join(SUITE_NAMES)}")
@@ -139,12 +139,12 @@ def load_suite(kind: str, directory: Path | None = None) -> dict:
     path = folder / f"{kind}.json"
     if not path.is_file():
         raise FileNotFoundError(f"expectation suite {path} not found; set expectations_dir to the reviewed suites")
-    suite = json.loads(path.read_text(encoding="utf-8"))
+    suite: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     _check_suite(suite, path)
     return suite
 
 
-def _check_suite(suite: dict, path: Path) -> None:
+def _check_suite(suite: dict[str, Any], path: Path) -> None:
     allowed = set(_RESULT_FIELDS) | set(DEFAULT_PARAMETERS)
     codes = [(e.get("meta") or {}).get("code") for e in suite.get("expectations", [])]
     if len(codes) != len(set(codes)):
@@ -168,7 +168,7 @@ def _placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
-def _gx_suite(suite: dict) -> Any:
+def _gx_suite(suite: dict[str, Any]) -> Any:
     gx = great_expectations()
 
     # Ids belong to a stored context; the reviewed JSON may carry them from an export.
@@ -365,7 +365,7 @@ def _context() -> AbstractDataContext:
         return _CONTEXT
 
 
-def _validate(suite: dict, frame: pd.DataFrame, parameters: dict[str, Any]) -> list[ExpectationOutcome]:
+def _validate(suite: dict[str, Any], frame: pd.DataFrame, parameters: dict[str, Any]) -> list[ExpectationOutcome]:
     context = _context()
     # A datasource per call: its execution engine keeps the last frame alive and is not
     # thread-safe; a shared one with unique asset names would keep every frame alive.
@@ -392,7 +392,7 @@ def _validate(suite: dict, frame: pd.DataFrame, parameters: dict[str, Any]) -> l
     return sorted(outcomes, key=lambda o: order[o.code])
 
 
-def _gx_frame(suite: dict, frame: pd.DataFrame) -> pd.DataFrame:
+def _gx_frame(suite: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
     """What GX gets: only the columns the suite reads, indexed by the partner's row numbers."""
     wanted = {e["kwargs"]["column"] for e in suite["expectations"] if "column" in e["kwargs"]}
     missing = wanted - set(frame.columns)
@@ -414,7 +414,7 @@ def _gx_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     return {k: datetime.combine(v, datetime.min.time()) if _is_plain_date(v) else v for k, v in parameters.items()}
 
 
-def _is_plain_date(value: object) -> bool:
+def _is_plain_date(value: object) -> TypeGuard[date]:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
@@ -448,7 +448,8 @@ def _outcome(result: Any, parameters: dict[str, Any]) -> ExpectationOutcome:
     )
 
 
-def _message_fields(kwargs: Mapping[str, Any], summary: Mapping[str, Any], parameters: dict[str, Any]) -> dict:
+def _message_fields(kwargs: Mapping[str, Any], summary: Mapping[str, Any],
+                    parameters: dict[str, Any]) -> dict[str, Any]:
     """Everything a template may name: counts, the column, thresholds and parameters, never values."""
     element_count = int(summary.get("element_count") or 0)
     unexpected_count = int(summary.get("unexpected_count") or 0)

@@ -76,7 +76,7 @@ class Page:
     """One page of records as the partner API sent it."""
 
     number: int  # 1-based
-    records: list[dict]
+    records: list[dict[str, Any]]
     raw: bytes  # the exact response body (the hub archives it before parsing)
 
 
@@ -128,7 +128,7 @@ def pull_pages(endpoint: HttpEndpoint, kind: str, *, token: str, updated_since: 
     return _pull(endpoint, url, _BearerAuth(token), updated_since, session)
 
 
-def max_updated_at(records: Iterable[dict]) -> str | None:
+def max_updated_at(records: Iterable[dict[str, Any]]) -> str | None:
     """The largest `updated_at` of `records` as the partner wrote it, or None when there are none.
 
     Values are compared as instants, so "...Z" and "...+00:00" agree; a value without a
@@ -139,12 +139,11 @@ def max_updated_at(records: Iterable[dict]) -> str | None:
     """
     best: tuple[datetime, str] | None = None
     for record in records:
-        value = record.get("updated_at") if isinstance(record, dict) else None
-        instant = _record_instant(value)
-        if instant is None:
+        stamp = _updated_at(record)
+        if stamp is None:
             raise ProblemError(error("http.bad_response", reason="a record has no valid updated_at"))
-        if best is None or instant > best[0]:
-            best = (instant, value)
+        if best is None or stamp[0] > best[0]:
+            best = stamp
     return None if best is None else best[1]
 
 
@@ -244,7 +243,7 @@ def _raise_for_status(status: int, path: str, number: int) -> None:
 
 
 def _wait_s(backoff_s: float, attempt: int, retry_after: float | None) -> float:
-    wait = backoff_s * 2 ** (attempt - 1)
+    wait = backoff_s * 2.0 ** (attempt - 1)
     if retry_after is not None:
         wait = max(wait, retry_after)
     return min(wait, _MAX_WAIT_S)
@@ -266,7 +265,7 @@ def _retry_after_s(response: requests.Response) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _parse_page(raw: bytes, path: str, number: int) -> tuple[list[dict], str | None]:
+def _parse_page(raw: bytes, path: str, number: int) -> tuple[list[dict[str, Any]], str | None]:
     """The records and the next page token of one body, or `http.bad_response`."""
     try:
         body = json.loads(raw, parse_constant=_refuse_constant)
@@ -275,9 +274,10 @@ def _parse_page(raw: bytes, path: str, number: int) -> tuple[list[dict], str | N
     except (UnicodeDecodeError, ValueError):
         reason = "the body is not valid JSON"
     else:
-        reason = _shape_problem(body)
-        if reason is None:
+        shape = _shape_problem(body)
+        if shape is None:
             return body["records"], body["next_page_token"]
+        reason = shape
     raise _problem("http.bad_response", path, number, reason=reason)
 
 
@@ -297,7 +297,7 @@ def _shape_problem(body: Any) -> str | None:
     for index, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             return f"record {index} on the page is not an object"
-        if _record_instant(record.get("updated_at")) is None:
+        if _updated_at(record) is None:
             return f"record {index} on the page has no valid updated_at"
     if "next_page_token" not in body:
         return "next_page_token is missing"
@@ -309,11 +309,13 @@ def _shape_problem(body: Any) -> str | None:
     return None
 
 
-def _record_instant(value: Any) -> datetime | None:
+def _updated_at(record: object) -> tuple[datetime, str] | None:
+    """A record's `updated_at` as an instant and as written, or None when it has no valid one."""
+    value = record.get("updated_at") if isinstance(record, dict) else None
     if not isinstance(value, str):
         return None
     try:
-        return _parse_instant(value, "updated_at")
+        return _parse_instant(value, "updated_at"), value
     except ValueError:
         return None
 

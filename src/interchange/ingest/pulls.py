@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import select
 
@@ -63,14 +64,14 @@ def _pull_kind(hub: Hub, org: str, source: str, endpoint: HttpEndpoint, kind: Ki
     since = cursor_of(hub, org, source, kind.value)
     folder = hub.workspace.archive(org) / "http"
     parts: list[str] = []
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     for page in pull_pages(endpoint, kind.value, token=token, updated_since=since):
         parts.append(archive_bytes(page.raw, folder, ".json").sha256)
         records.extend(page.records)
         failpoint("between_pages")
-    if not records:
-        return  # nothing changed since the cursor: no batch, no receipt
     until = max_updated_at(records)
+    if until is None:
+        return  # no records: nothing changed since the cursor, so no batch and no receipt
     # Every key of the pull, superseded versions included (an identifier there still refuses it).
     headers = list(dict.fromkeys(key for record in records for key in record if key != CURSOR_FIELD))
     # The partner may name record_id in Lithuanian, as in drop files.
@@ -92,14 +93,14 @@ def _pull_kind(hub: Hub, org: str, source: str, endpoint: HttpEndpoint, kind: Ki
             (folder / f"{sha}.json").unlink(missing_ok=True)
 
 
-def _latest_versions(records: list[dict], id_key: str) -> tuple[list[dict], dict[str, int]]:
+def _latest_versions(records: list[dict[str, Any]], id_key: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """One record per record_id, its last version in the pull; and how often ids repeated.
 
     The contract lets a record changed during a pull appear again on a later page. A record
     without a usable record_id is kept on its own, so that validation quarantines each one.
     """
     seen: Counter[str] = Counter()
-    last: dict[str | int, dict] = {}
+    last: dict[str | int, dict[str, Any]] = {}
     for position, record in enumerate(records):
         record_id = _id_of(record, id_key)
         if record_id is None:
@@ -111,7 +112,7 @@ def _latest_versions(records: list[dict], id_key: str) -> tuple[list[dict], dict
     return list(last.values()), repeats
 
 
-def _id_of(record: dict, id_key: str) -> str | None:
+def _id_of(record: dict[str, Any], id_key: str) -> str | None:
     # As the contract reads it: surrounding spaces do not make another record.
     value = record.get(id_key)
     return value.strip() or None if isinstance(value, str) else None

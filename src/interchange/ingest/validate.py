@@ -139,6 +139,8 @@ def _validate_each(batch: ValidatedBatch, kind: Kind, org: str, header_map: Head
 
 def batch_frame(batch: ValidatedBatch) -> pd.DataFrame:
     """The accepted rows as the frame the batch expectations judge (contract fields and `_row`)."""
+    if batch.kind is None:  # a file read too little to tell its kind has no rows either
+        raise ValueError("a batch of unknown kind has no frame to judge")
     columns = data_columns(batch.kind)
     frame = pd.DataFrame.from_records([row.values for row in batch.rows], columns=columns,
                                       nrows=len(batch.rows))

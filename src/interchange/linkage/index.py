@@ -82,7 +82,8 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
     if scorer is None:
         default_name, scorer = default_scorer()
         scorer_name = scorer_name or default_name
-    name = scorer_name or getattr(scorer, "__name__", type(scorer).__name__)
+    own_name: str = getattr(scorer, "__name__", type(scorer).__name__)  # a callable object has no __name__
+    name = scorer_name or own_name
     started = clock.now()
     # Scoring may take minutes at national scale: it runs before the write transaction, so
     # that ingest (one writer at a time on SQLite) is not locked out meanwhile. The write
@@ -102,7 +103,8 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
             scored = (current, _score(scorer, current))
         now = clock.now()
         run_id = connection.execute(linkage_runs.insert().values(
-            started_at=started, scorer=name[:64], upper=upper, lower=lower)).inserted_primary_key[0]
+            started_at=started, scorer=name[:64], upper=upper, lower=lower).returning(linkage_runs.c.run_id)
+        ).scalar_one()
         summary = _run(connection, run_id, now, *scored, upper, lower)
         connection.execute(update(linkage_runs).where(linkage_runs.c.run_id == run_id).values(
             finished_at=clock.now(), records=summary.records, pairs_scored=summary.pairs_scored,

@@ -131,7 +131,7 @@ def decide_records(engine: Engine, uid_a: str, uid_b: str, decision: Decision, *
             (review_pairs.c.uid_l == left) & (review_pairs.c.uid_r == right))).scalar()
         if pair_id is None:
             pair_id = connection.execute(review_pairs.insert().values(
-                uid_l=left, uid_r=right, status=DECIDED)).inserted_primary_key[0]
+                uid_l=left, uid_r=right, status=DECIDED).returning(review_pairs.c.pair_id)).scalar_one()
         _record(connection, pair_id, decision, decided_by, note)
     return int(pair_id)
 

@@ -10,12 +10,16 @@ import os
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from interchange import __version__, clock
 from interchange.contract.manifest import Manifest, manifest_path
 from interchange.contract.records import SCHEMA_VERSION, Kind, Record
 from interchange.contract.serialise import field_names, to_cells, to_json
 from interchange.contract.services import CATALOGUE_VERSION
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 DROP_SUFFIXES = (".csv", ".jsonl")
 
@@ -28,7 +32,7 @@ class _HashingFile(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: bytes) -> int:  # type: ignore[override]
+    def write(self, data: ReadableBuffer, /) -> int:
         self.sha256.update(data)
         return self._target.write(data)
 

@@ -19,9 +19,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from interchange.contract.codes import CASE_TYPE_NAMES, MUNICIPALITIES
-from interchange.contract.records import MODELS, Kind
+from interchange.contract.records import MODELS, Kind, lithuanian_texts
 from interchange.contract.services import CATALOGUE_VERSION, SERVICES
 from interchange.partner.identifiers import RAW_IDENTIFIERS
 
@@ -48,12 +49,12 @@ def template_columns(kind: Kind, *, raw: bool = False) -> list[Column]:
         columns += [Column(c.header_lt, c.name, False, c.description_lt, c.description_en)
                     for c in RAW_IDENTIFIERS[kind]]
     computed = _computed_fields(kind) if raw else set()
+    texts = lithuanian_texts(kind)
     for name, info in MODELS[kind].model_fields.items():
         if name in computed:
             continue
-        extra = info.json_schema_extra or {}
-        columns.append(Column(extra["x-header-lt"], name, info.is_required(),  # type: ignore[index]
-                              extra["x-description-lt"], info.description or ""))  # type: ignore[index]
+        header_lt, description_lt = texts[name]
+        columns.append(Column(header_lt, name, info.is_required(), description_lt, info.description or ""))
     return columns
 
 
@@ -144,7 +145,7 @@ def _write_code_lists(workbook: Workbook) -> dict[str, str]:
     return ranges
 
 
-def _add_drop_downs(sheet, kind: Kind, columns: list[Column], ranges: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def _add_drop_downs(sheet: Worksheet, kind: Kind, columns: list[Column], ranges: dict[str, str]) -> None:
     booleans = _boolean_fields(kind)
     for position, column in enumerate(columns, start=1):
         source = _LIST_FOR_FIELD.get(column.header_en)

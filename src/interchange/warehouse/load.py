@@ -183,15 +183,17 @@ class _Writer:
             return
         # The driver's own connection, inside the transaction the caller began on it.
         driver = self._connection.connection.driver_connection
+        if driver is None:  # SQLAlchemy's state for a connection invalidated under us
+            raise RuntimeError("the warehouse connection was invalidated during a load")
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
 
 
-def _processors(connection: Connection, columns: list[Column]) -> list[tuple[int, Callable[[Any], Any]]]:
+def _processors(connection: Connection, columns: list[Column[Any]]) -> list[tuple[int, Callable[[Any], Any]]]:
     """(position, processor) of every column whose type converts values for this dialect."""
     dialect = connection.dialect
-    found = []
+    found: list[tuple[int, Callable[[Any], Any]]] = []
     for index, column in enumerate(columns):
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:

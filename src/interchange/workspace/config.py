@@ -102,11 +102,15 @@ class HttpSourceConfig(_Strict):
 Source = Annotated[InboxSource | HttpSourceConfig, Field(discriminator="type")]
 
 
+def _inbox_only() -> list[Source]:
+    return [InboxSource()]
+
+
 class Organisation(_Strict):
     code: OrgCode = Field(description="Short code used in folders, files and records.")
     name: str = Field(min_length=1, description="Official name (Lithuanian).")
     municipality: MunicipalityCode
-    sources: list[Source] = Field(default_factory=lambda: [InboxSource()])
+    sources: list[Source] = Field(default_factory=_inbox_only)
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Organisation:
