@@ -19,7 +19,7 @@ from flows.alerts import alert_on_failure
 from interchange.ingest.run import describe_failure, failure_trace
 from interchange.linkage.backends import SparkUnavailable
 from interchange.linkage.index import LinkSummary, link_persons
-from interchange.linkage.pairs import configured_scorer
+from interchange.linkage.scorers import configured_scorer
 from interchange.warehouse.engine import open_warehouse
 from interchange.workspace.layout import Workspace, find_workspace
 

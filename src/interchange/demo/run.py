@@ -268,7 +268,7 @@ def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
     from interchange.indicators.publications import publish
     from interchange.ingest.run import ingest_workspace
     from interchange.linkage.index import link_persons
-    from interchange.linkage.pairs import configured_scorer
+    from interchange.linkage.scorers import configured_scorer
     from interchange.warehouse.engine import open_warehouse
 
     ingested = ingest_workspace(workspace)
