@@ -276,7 +276,8 @@ def test_publish_computes_protects_and_the_analysts_query_gives_the_published_fi
     from sqlalchemy import text
     from test_publish_cli import MONTH, send_and_link
 
-    from interchange.indicators.publications import approve, publish
+    from interchange.indicators.outbox import approve
+    from interchange.indicators.publications import publish
 
     send_and_link(hub_root, persons=12)
     workspace = Workspace(hub_root)

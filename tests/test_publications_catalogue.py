@@ -16,9 +16,9 @@ from sqlalchemy import text
 from test_publish_cli import DAY, MONTH, send_and_link
 
 from interchange.indicators.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from interchange.indicators.outbox import approve
 from interchange.indicators.publications import (
     PublicationError,
-    approve,
     load_workspace_catalogue,
     publication_cells_frame,
     publish,

@@ -479,7 +479,8 @@ def render_receipt_line(receipt: Receipt, lang: str) -> str:
 def approve_and_check(engine: Engine, workspace: Workspace, truth: GroundTruth, periods: list[str],
                       echo: Echo, lang: str = "en") -> list[Published]:
     """Approve each period's latest version as a steward (writing the exports), then check its totals."""
-    from interchange.indicators.publications import approve, get_publication
+    from interchange.indicators.outbox import approve
+    from interchange.indicators.publications import get_publication
 
     approved = []
     echo(render_heading(5, lang))

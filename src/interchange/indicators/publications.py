@@ -19,7 +19,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
@@ -520,23 +519,6 @@ def _targets_of(workspace: Workspace, catalogue: Any, label: str, cells: pd.Data
     targets = catalogue_targets(catalogue, plans[0]) if plans else {}
     found = cells["indicator"].map(targets).astype("float64")
     return found.where(cells["breakdown"] == "total")
-
-
-def approve(engine: Engine, workspace: Workspace, period: str, version: int | None = None, *,
-            by: str) -> tuple[Publication, list[Path]]:
-    """Approve a version and write its exports to ``<outbox>/<period>/v<N>/``; the version and the files.
-
-    Approving a version that was approved but whose exports are missing (a crash after
-    approval, a deleted folder) writes them again; otherwise approving it again is refused.
-    """
-    from interchange.indicators.outbox import export_folder, export_version
-
-    current = get_publication(engine, period, version)
-    folder = export_folder(workspace, current.period, current.version)
-    if current.approved_at is not None and not folder.exists():
-        return current, export_version(engine, workspace, current.period, current.version)
-    approved = approve_version(engine, period, version, by=by)
-    return approved, export_version(engine, workspace, approved.period, approved.version)
 
 
 def reopen(engine: Engine, period: str, *, by: str, reason: str) -> Publication:
