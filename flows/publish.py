@@ -19,7 +19,7 @@ from prefect.states import Completed, Failed, State
 
 from flows.alerts import alert_on_failure
 from interchange.indicators import publications
-from interchange.indicators.periods import resolve_relative_period
+from interchange.indicators.periods import Period, PeriodError, parse_period, resolve_relative_period
 from interchange.indicators.publications import (
     Publication,
     PublicationError,
@@ -46,22 +46,16 @@ class PublishFailed(Exception):
         self.refused = refused
 
 
-@task(task_run_name="publish {period}",
+@task(task_run_name="publish {period.label}",
       # Every run must read the warehouse again; the version lives there, not in result storage.
       cache_policy=NO_CACHE, persist_result=False)
-def publish_task(workspace: Workspace, period: str, by: str) -> Publication:
+def publish_task(workspace: Workspace, period: Period, by: str) -> Publication:
     """Compute, protect and store the next version of `period` (one transaction for the storing)."""
     engine = open_warehouse(workspace.database_url)
     try:
         return publications.publish(engine, workspace, period, by=by)
     except PublicationError as exc:  # our own sentence: says why, names no record
         raise PublishFailed(str(exc), refused=True) from None
-    except ValueError as exc:
-        from interchange.indicators.periods import PeriodError
-
-        if isinstance(exc, PeriodError):
-            raise PublishFailed(str(exc), refused=True) from None
-        raise _failed(exc) from None
     except Exception as exc:
         raise _failed(exc) from None
     finally:
@@ -146,8 +140,12 @@ def publish(workspace: str | None = None, period: str | None = None,
         by: Who publishes (recorded with the version).
     """
     found = find_workspace(Path(workspace) if workspace else None)
-    label = resolve_relative_period(period or f"previous-{granularity}")
-    state = publish_task(found, label, by, return_state=True)
+    try:
+        parsed = parse_period(resolve_relative_period(period or f"previous-{granularity}"), found.config)
+    except PeriodError as exc:  # our own sentence: the forms a period takes
+        refused = PublishFailed(str(exc), refused=True)
+        return Failed(message=str(refused), data=refused)
+    state = publish_task(found, parsed, by, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if not isinstance(outcome, Publication):
         message = str(outcome) if isinstance(outcome, PublishFailed) else f"{state.name}: {state.message}"

@@ -17,6 +17,7 @@ from test_publish_cli import DAY, MONTH, send_and_link
 
 from interchange.indicators.catalogue import CatalogueError, load_catalogue, parse_catalogue
 from interchange.indicators.outbox import approve
+from interchange.indicators.periods import parse_period
 from interchange.indicators.publications import (
     PublicationError,
     load_workspace_catalogue,
@@ -95,7 +96,7 @@ def test_publish_computes_the_workspace_indicator_and_the_export_defines_it(hub_
     workspace = Workspace(hub_root)
     engine = open_warehouse(workspace.database_url)
     try:
-        published = publish(engine, workspace, MONTH, by="ona")
+        published = publish(engine, workspace, parse_period(MONTH), by="ona")
         cells = publication_cells_frame(engine, MONTH, published.version)
         _, files = approve(engine, workspace, MONTH, by="ona")
     finally:
@@ -146,7 +147,7 @@ programmes:
     workspace = Workspace(hub_root)
     engine = open_warehouse(workspace.database_url)
     try:
-        publish(engine, workspace, "kompleksines-kretinga", by="ona")
+        publish(engine, workspace, parse_period("kompleksines-kretinga", workspace.config), by="ona")
         approve(engine, workspace, "kompleksines-kretinga", by="ona")
         with engine.connect() as connection:
             rows = connection.execute(text(
@@ -180,7 +181,7 @@ def test_a_wrong_or_missing_workspace_catalogue_refuses_the_publish(hub_root: Pa
     engine = open_warehouse(workspace.database_url)
     try:
         with pytest.raises(PublicationError, match="no such catalogue file"):
-            publish(engine, Workspace(hub_root), MONTH, by="ona")
+            publish(engine, Workspace(hub_root), parse_period(MONTH), by="ona")
     finally:
         engine.dispose()
 

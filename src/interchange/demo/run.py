@@ -265,6 +265,7 @@ def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
     that run the demo many times (tests/test_demo_calendar.py, benchmarks/demo_calendar.py);
     a step that raises stops the run, as a failed flow would.
     """
+    from interchange.indicators.periods import parse_period
     from interchange.indicators.publications import publish
     from interchange.ingest.run import ingest_workspace
     from interchange.linkage.index import link_persons
@@ -281,7 +282,7 @@ def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
                                   lower=settings.lower)
         steps.append(_Step("link", "ran", linked.render(), linked))
         for period in periods:
-            published = publish(engine, workspace, period, by=STEWARD)
+            published = publish(engine, workspace, parse_period(period, workspace.config), by=STEWARD)
             steps.append(_Step("publish", "ran", f"{published.period} v{published.version}"))
     finally:
         engine.dispose()
