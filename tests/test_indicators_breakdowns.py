@@ -85,7 +85,7 @@ def two_years(hub_root: Path) -> Iterator[Engine]:
 ])
 def test_month_quarter_and_year_totals_count_each_person_once(two_years: Engine, period: str, persons: int,
                                                               consultations: int, multi_org: int) -> None:
-    cells = compute_indicators(two_years, CATALOGUE, period, indicators=SERVED)
+    cells = compute_indicators(two_years, CATALOGUE, parse_period(period), indicators=SERVED)
 
     assert value(cells, "persons_served") == persons
     assert value(cells, "legal_consultation_consultations") == consultations
