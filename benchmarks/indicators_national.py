@@ -169,11 +169,12 @@ def build(db: Path, persons: int, contacts: int, seed: int = 1) -> None:
 def compute(db: Path, period: str, memory_limit: str) -> None:
     from interchange.indicators.catalogue import load_catalogue
     from interchange.indicators.compute import compute_indicators
+    from interchange.indicators.periods import parse_period
     from interchange.warehouse.engine import warehouse
 
     with warehouse(f"sqlite:///{db}", upgrade=False) as engine:
         started, cpu_started = time.perf_counter(), time.process_time()
-        cells = compute_indicators(engine, load_catalogue(), period, memory_limit=memory_limit)
+        cells = compute_indicators(engine, load_catalogue(), parse_period(period), memory_limit=memory_limit)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = cells[cells["breakdown"] == "total"].set_index("indicator")["value"]

@@ -18,7 +18,7 @@ from prefect.states import Completed, State
 from flows.alerts import alert_on_failure
 from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.linkage.index import LinkSummary, link_persons
-from interchange.linkage.pairs import configured_scorer
+from interchange.linkage.scorers import configured_scorer
 from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace, find_workspace
 

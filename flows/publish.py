@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from flows.alerts import alert_on_failure
 from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.indicators import publications
-from interchange.indicators.periods import PeriodError, resolve_relative_period
+from interchange.indicators.periods import Period, PeriodError, parse_period, resolve_relative_period
 from interchange.indicators.publications import Publication, PublicationError, late_batches, summary_counts
 from interchange.indicators.shareable import published_totals, shareable_progress
 from interchange.warehouse.engine import warehouse
@@ -41,14 +41,14 @@ class PublishFailed(InterchangeError):
         self.refused = refused
 
 
-@task(task_run_name="publish {period}",
+@task(task_run_name="publish {period.label}",
       # Every run must read the warehouse again; the version lives there, not in result storage.
       cache_policy=NO_CACHE, persist_result=False)
-def publish_task(engine: Engine, workspace: Workspace, period: str, by: str) -> Publication:
+def publish_task(engine: Engine, workspace: Workspace, period: Period, by: str) -> Publication:
     """Compute, protect and store the next version of `period` (one transaction for the storing)."""
     try:
         return publications.publish(engine, workspace, period, by=by)
-    except (PublicationError, PeriodError) as exc:  # our own sentence: says why, names no record
+    except PublicationError as exc:  # our own sentence: says why, names no record
         raise PublishFailed.passing_on(exc, refused=True) from None
     except Exception as exc:
         raise _failed(exc) from None
@@ -91,11 +91,15 @@ def publish(workspace: str | None = None, period: str | None = None,
         by: Who publishes (recorded with the version).
     """
     found = find_workspace(Path(workspace) if workspace else None)
-    label = resolve_relative_period(period or f"previous-{granularity}")
+    try:
+        parsed = parse_period(resolve_relative_period(period or f"previous-{granularity}"), found.config)
+    except PeriodError as exc:  # our own sentence: the forms a period takes
+        refused = PublishFailed.passing_on(exc, refused=True)
+        return Failed(message=str(refused), data=refused)
     # One engine for the run: the task runs in this process, and the artifacts read the
     # version it stored.
     with warehouse(found.database_url) as engine:
-        state = publish_task(engine, found, label, by, return_state=True)
+        state = publish_task(engine, found, parsed, by, return_state=True)
         outcome = state.result(raise_on_failure=False)
         if not isinstance(outcome, Publication):
             message = str(outcome) if isinstance(outcome, PublishFailed) else f"{state.name}: {state.message}"

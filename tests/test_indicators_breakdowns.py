@@ -85,7 +85,7 @@ def two_years(hub_root: Path) -> Iterator[Engine]:
 ])
 def test_month_quarter_and_year_totals_count_each_person_once(two_years: Engine, period: str, persons: int,
                                                               consultations: int, multi_org: int) -> None:
-    cells = compute_indicators(two_years, CATALOGUE, period, indicators=SERVED)
+    cells = compute_indicators(two_years, CATALOGUE, parse_period(period), indicators=SERVED)
 
     assert value(cells, "persons_served") == persons
     assert value(cells, "legal_consultation_consultations") == consultations
@@ -93,7 +93,7 @@ def test_month_quarter_and_year_totals_count_each_person_once(two_years: Engine,
 
 
 def test_municipality_is_the_persons_residence_once_and_org_is_everyone_who_served(two_years: Engine) -> None:
-    cells = compute_indicators(two_years, CATALOGUE, "2026", indicators=SERVED)
+    cells = compute_indicators(two_years, CATALOGUE, parse_period("2026"), indicators=SERVED)
 
     # anna's agencies disagree (LT-21, LT-22): the tie goes to the smaller code, and she is in one cell only
     assert breakdown(cells, "persons_served", "municipality") == {"LT-21": 2, "LT-22": 1}
@@ -143,7 +143,7 @@ def kretinga(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                          ids=["default", "low-thresholds"])
 def test_no_suppressed_kretinga_figure_can_be_recovered_from_what_is_published(kretinga: Engine,
                                                                               rules: DisclosureRules) -> None:
-    cells = compute_indicators(kretinga, CATALOGUE, "2026-Q3")
+    cells = compute_indicators(kretinga, CATALOGUE, parse_period("2026-Q3"))
     protected = protect(cells, rules)
 
     assert audit(protected, rules) == []
@@ -168,7 +168,7 @@ def test_no_suppressed_kretinga_figure_can_be_recovered_from_what_is_published(k
 def test_consent_totals_only_withholds_a_total_whose_part_without_consent_is_small(kretinga: Engine) -> None:
     # eve gave no consent: with totals_only she is in persons_served's total (7) and in no breakdown
     # (sex: 3 + 3), so publishing 7 would tell that one person without consent was served.
-    cells = compute_indicators(kretinga, CATALOGUE, "2026-Q3", consent="totals_only")
+    cells = compute_indicators(kretinga, CATALOGUE, parse_period("2026-Q3"), consent="totals_only")
     protected = protect(cells)
 
     total = protected[(protected["indicator"] == "persons_served") & (protected["breakdown"] == "total")].iloc[0]
@@ -179,6 +179,6 @@ def test_consent_totals_only_withholds_a_total_whose_part_without_consent_is_sma
     assert audit(protected) == []
     assert "consent_only" not in published_view(protected).columns
 
-    excluded = protect(compute_indicators(kretinga, CATALOGUE, "2026-Q3", consent="exclude"))
+    excluded = protect(compute_indicators(kretinga, CATALOGUE, parse_period("2026-Q3"), consent="exclude"))
     assert "consent_only" not in excluded.columns
     assert "consent" not in set(excluded["reason"])

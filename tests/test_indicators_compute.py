@@ -100,7 +100,7 @@ def cell(cells: pd.DataFrame, indicator: str, **dims: str) -> pd.Series:
 
 
 def test_every_catalogue_indicator_matches_the_figure_worked_out_by_hand(scenario: Engine) -> None:
-    cells = compute_indicators(scenario, CATALOGUE, "2026-Q3")
+    cells = compute_indicators(scenario, CATALOGUE, parse_period("2026-Q3"))
 
     assert set(EXPECTED_TOTALS) == set(CATALOGUE.codes)
     found = totals(cells)
@@ -110,7 +110,7 @@ def test_every_catalogue_indicator_matches_the_figure_worked_out_by_hand(scenari
 
 
 def test_cells_have_the_shared_shape_and_only_listed_breakdowns(scenario: Engine) -> None:
-    cells = compute_indicators(scenario, CATALOGUE, "2026-Q3")
+    cells = compute_indicators(scenario, CATALOGUE, parse_period("2026-Q3"))
 
     assert tuple(cells.columns) == CELL_COLUMNS
     assert not cells[["indicator", "period", "breakdown", *DIMENSIONS]].isna().any().any()
@@ -132,7 +132,7 @@ def test_cells_have_the_shared_shape_and_only_listed_breakdowns(scenario: Engine
 
 
 def test_a_person_at_two_organisations_counts_once_in_the_total_and_once_per_organisation(scenario: Engine) -> None:
-    cells = compute_indicators(scenario, CATALOGUE, "2026-Q3", indicators=["persons_served",
+    cells = compute_indicators(scenario, CATALOGUE, parse_period("2026-Q3"), indicators=["persons_served",
                                                                           "psychotherapist_adult_persons"])
 
     assert cell(cells, "persons_served", org=SPC)["value"] == 4       # anna, ben, cara, dan
@@ -147,7 +147,7 @@ def test_a_person_at_two_organisations_counts_once_in_the_total_and_once_per_org
 
 
 def test_sex_and_age_breakdowns_use_the_linked_persons_attributes(scenario: Engine) -> None:
-    cells = compute_indicators(scenario, CATALOGUE, "2026-Q3", indicators=["persons_served"])
+    cells = compute_indicators(scenario, CATALOGUE, parse_period("2026-Q3"), indicators=["persons_served"])
 
     assert cell(cells, "persons_served", sex="female")["value"] == 3   # anna, cara, fay
     assert cell(cells, "persons_served", sex="male")["value"] == 3     # ben, dan, gus
@@ -157,7 +157,7 @@ def test_sex_and_age_breakdowns_use_the_linked_persons_attributes(scenario: Engi
 
 
 def test_ratio_cells_carry_numerator_and_denominator_per_breakdown(scenario: Engine) -> None:
-    cells = compute_indicators(scenario, CATALOGUE, "2026-Q3", indicators=["dv_repeat_share"])
+    cells = compute_indicators(scenario, CATALOGUE, parse_period("2026-Q3"), indicators=["dv_repeat_share"])
 
     assert set(cells["indicator"]) == {"dv_repeat_share"}  # its parts are computed, not returned
     total = cell(cells, "dv_repeat_share")
@@ -170,9 +170,9 @@ def test_ratio_cells_carry_numerator_and_denominator_per_breakdown(scenario: Eng
 
 
 def test_consent_totals_only_counts_persons_without_consent_in_the_total_cell_only(scenario: Engine) -> None:
-    exclude = compute_indicators(scenario, CATALOGUE, "2026-Q3", consent="exclude",
+    exclude = compute_indicators(scenario, CATALOGUE, parse_period("2026-Q3"), consent="exclude",
                                  indicators=["persons_served", "addiction_counsellor_consultations"])
-    totals_only = compute_indicators(scenario, CATALOGUE, "2026-Q3", consent="totals_only",
+    totals_only = compute_indicators(scenario, CATALOGUE, parse_period("2026-Q3"), consent="totals_only",
                                      indicators=["persons_served", "addiction_counsellor_consultations"])
 
     assert cell(exclude, "persons_served")["value"] == 6
@@ -186,7 +186,7 @@ def test_consent_totals_only_counts_persons_without_consent_in_the_total_cell_on
 
 
 def test_a_month_outside_the_records_gives_zero_totals_and_no_breakdown_cells(scenario: Engine) -> None:
-    cells = compute_indicators(scenario, CATALOGUE, "2026-03")
+    cells = compute_indicators(scenario, CATALOGUE, parse_period("2026-03"))
 
     found = totals(cells)
     assert found["persons_served"] == 1        # gus: his case C3 ran until 1 March
@@ -216,7 +216,7 @@ indicators:
 """, encoding="utf-8")
     from interchange.indicators.catalogue import load_catalogue as load
 
-    cells = compute_indicators(scenario, load(path), "2026-Q3")
+    cells = compute_indicators(scenario, load(path), parse_period("2026-Q3"))
 
     assert set(cells["indicator"]) == {"legal_hours"}
     assert cell(cells, "legal_hours")["value"] == pytest.approx((60 + 60 + 45 + 60) / 60)
@@ -238,7 +238,7 @@ indicators:
     from: [{source: contact, person_flags: {dv_victim: true}}]
     disaggregations: [[org]]
 """)
-    cells = compute_indicators(scenario, catalogue, "2026-Q3")
+    cells = compute_indicators(scenario, catalogue, parse_period("2026-Q3"))
 
     # anna is flagged at MIMC only, and still counts for her SPC contacts
     assert cell(cells, "dv_victims_served")["value"] == 2   # anna, fay
@@ -257,8 +257,10 @@ def test_a_child_turning_18_is_a_child_in_the_year_before_and_an_adult_in_the_ye
     ingest_and_link(hub_root)
 
     with warehouse(hub_root) as engine:
-        december = compute_indicators(engine, CATALOGUE, "2025-12", indicators=["psychologist_child_persons"])
-        january = compute_indicators(engine, CATALOGUE, "2026-01", indicators=["psychologist_child_persons"])
+        december = compute_indicators(engine, CATALOGUE, parse_period("2025-12"),
+                                      indicators=["psychologist_child_persons"])
+        january = compute_indicators(engine, CATALOGUE, parse_period("2026-01"),
+                                     indicators=["psychologist_child_persons"])
 
     assert cell(december, "psychologist_child_persons", age_group="child")["value"] == 1
     assert cell(january, "psychologist_child_persons", age_group="adult")["value"] == 1
@@ -274,13 +276,13 @@ def test_a_deleted_record_never_counts(hub_root: Path) -> None:
     ])
     ingest_and_link(hub_root)
     with warehouse(hub_root) as engine:
-        before = totals(compute_indicators(engine, CATALOGUE, "2026-07", indicators=[
+        before = totals(compute_indicators(engine, CATALOGUE, parse_period("2026-07"), indicators=[
             "legal_consultation_persons", "legal_consultation_consultations"]))
     send(hub_root, SPC, "trynimai", "contact", ["record_id", "deleted"], [["K2", "taip"]])
     send(hub_root, SPC, "trynimai", "person", ["record_id", "deleted"], [["S2", "taip"]])
     ingest_and_link(hub_root)
     with warehouse(hub_root) as engine:
-        after = totals(compute_indicators(engine, CATALOGUE, "2026-07", indicators=[
+        after = totals(compute_indicators(engine, CATALOGUE, parse_period("2026-07"), indicators=[
             "legal_consultation_persons", "legal_consultation_consultations"]))
 
     assert before == {"legal_consultation_persons": 2, "legal_consultation_consultations": 3}
@@ -297,7 +299,7 @@ def test_records_not_yet_linked_stop_the_computation_and_say_to_run_link(hub_roo
     ingest(hub_root, today=TODAY)  # no linkage run after this drop
 
     with warehouse(hub_root) as engine, pytest.raises(UnlinkedRecordsError) as raised:
-        compute_indicators(engine, CATALOGUE, "2026-07")
+        compute_indicators(engine, CATALOGUE, parse_period("2026-07"))
 
     message = str(raised.value)
     assert "interchange link" in message and "1 contact row(s) name a person record with no person key" in message
@@ -313,7 +315,8 @@ def test_an_unlinked_record_outside_the_period_does_not_stop_it(hub_root: Path) 
     ingest(hub_root, today=TODAY)
 
     with warehouse(hub_root) as engine:
-        cells = compute_indicators(engine, CATALOGUE, "2026-07", indicators=["legal_consultation_persons"])
+        cells = compute_indicators(engine, CATALOGUE, parse_period("2026-07"),
+                                   indicators=["legal_consultation_persons"])
 
     assert totals(cells) == {"legal_consultation_persons": 1}
 

@@ -269,12 +269,14 @@ def test_publish_computes_protects_and_the_analysts_query_gives_the_published_fi
     from sqlalchemy import text
     from test_publish_cli import MONTH, send_and_link
 
-    from interchange.indicators.publications import approve, publish
+    from interchange.indicators.outbox import approve
+    from interchange.indicators.periods import parse_period
+    from interchange.indicators.publications import publish
 
     send_and_link(hub_root, persons=12)
     workspace = Workspace(hub_root)
     with warehouse(workspace.database_url) as engine:
-        published = publish(engine, workspace, MONTH, by="ona")
+        published = publish(engine, workspace, parse_period(MONTH), by="ona")
         assert (published.version, published.catalogue_version, published.linkage_run_id) == (1, "2026.1", 1)
         assert published.disclosure_rules["min_count"] == 5 and published.disclosure_rules["consent"] == "exclude"
         approve(engine, workspace, MONTH, by="ona")

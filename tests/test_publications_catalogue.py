@@ -16,9 +16,10 @@ from sqlalchemy import text
 from test_publish_cli import DAY, MONTH, send_and_link
 
 from interchange.indicators.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from interchange.indicators.outbox import approve
+from interchange.indicators.periods import parse_period
 from interchange.indicators.publications import (
     PublicationError,
-    approve,
     load_workspace_catalogue,
     publication_cells_frame,
     publish,
@@ -94,7 +95,7 @@ def test_publish_computes_the_workspace_indicator_and_the_export_defines_it(hub_
     use_catalogue(hub_root, ADDED)
     workspace = Workspace(hub_root)
     with warehouse(workspace.database_url) as engine:
-        published = publish(engine, workspace, MONTH, by="ona")
+        published = publish(engine, workspace, parse_period(MONTH), by="ona")
         cells = publication_cells_frame(engine, MONTH, published.version)
         _, files = approve(engine, workspace, MONTH, by="ona")
 
@@ -138,7 +139,7 @@ programmes:
 """, encoding="utf-8")
     workspace = Workspace(hub_root)
     with warehouse(workspace.database_url) as engine:
-        publish(engine, workspace, "kompleksines-kretinga", by="ona")
+        publish(engine, workspace, parse_period("kompleksines-kretinga", workspace.config), by="ona")
         approve(engine, workspace, "kompleksines-kretinga", by="ona")
         with engine.connect() as connection:
             rows = connection.execute(text(
@@ -169,7 +170,7 @@ def test_a_wrong_or_missing_workspace_catalogue_refuses_the_publish(hub_root: Pa
     (hub_root / "indicators.yaml").unlink()
     with (warehouse(workspace.database_url) as engine,
           pytest.raises(PublicationError, match="no such catalogue file")):
-        publish(engine, Workspace(hub_root), MONTH, by="ona")
+        publish(engine, Workspace(hub_root), parse_period(MONTH), by="ona")
 
 
 WORKSHOP = """\

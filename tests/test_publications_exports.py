@@ -21,9 +21,9 @@ from test_publications import PERIOD, RULES, cells
 
 from interchange.indicators.dictionary import DIFF_COLUMNS, EXPORT_COLUMNS, render_markdown
 from interchange.indicators.exports import safe_text
+from interchange.indicators.outbox import approve
 from interchange.indicators.publications import (
     PublicationError,
-    approve,
     read_inputs,
     reopen_period,
     store_publication,

@@ -78,7 +78,7 @@ def approve(period: PeriodOption, version: Annotated[int | None, typer.Option(
     Exit 0: approved and exported; 1: refused (not the latest version, already approved, none
     published); 2: the workspace or the period is wrong.
     """
-    from interchange.indicators.publications import approve as approve_version
+    from interchange.indicators.outbox import approve as approve_version
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)

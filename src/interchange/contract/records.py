@@ -9,7 +9,7 @@ from these models.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
@@ -44,6 +44,24 @@ class Kind(StrEnum):
     CONTACT = "contact"
     GROUP_SESSION = "group_session"
     CASE = "case"
+
+
+class Linkage(StrEnum):
+    """What a person field is to the matching model (:mod:`interchange.linkage`), which compares
+    exactly the fields marked with one; listed in the order the model's record frames take them."""
+
+    IDENTITY = "identity"    # the pseudonym and the keyed encodings of name and birth date
+    CLEAR = "clear"          # coarse values sent in clear: birth year, sex, municipality
+    ADDRESS = "address"      # keyed encodings of the address (contract 1.1)
+    NAME_PAIR = "name_pair"  # given name and surname in either order (contract 1.2)
+
+
+class Encoding(StrEnum):
+    """How a linkage field travels: a keyed token (Hex64), a keyed Bloom filter (BloomText), or in clear."""
+
+    TOKEN = "token"
+    BLOOM = "bloom"
+    CLEAR = "clear"
 
 
 def bilingual(header_lt: str, en: str, lt: str, default: Any = PydanticUndefined, **kw: Any) -> Any:
@@ -97,7 +115,7 @@ class Person(Record):
         "x-title-lt": "Asmuo", "x-description-lt": "Vienas asmuo, kaip jį žino viena organizacija."})
     kind: ClassVar[Kind] = Kind.PERSON
 
-    person_pseudonym: Hex64 | None = bilingual(
+    person_pseudonym: Annotated[Hex64 | None, Linkage.IDENTITY] = bilingual(
         "asmens_pseudonimas",
         "Keyed HMAC-SHA256 of the person's valid personal code, made on the partner's machine. "
         "Empty when no valid code is known.",
@@ -105,71 +123,71 @@ class Person(Record):
         "jei galiojantis asmens kodas nežinomas.",
         None,
     )
-    given_name_token: Hex64 | None = bilingual(
+    given_name_token: Annotated[Hex64 | None, Linkage.IDENTITY] = bilingual(
         "vardo_zetonas", "Keyed exact-match token of the normalised given name.",
         "Raktu apsaugotas normalizuoto vardo žetonas tiksliam sutapimui.", None)
-    surname_token: Hex64 | None = bilingual(
+    surname_token: Annotated[Hex64 | None, Linkage.IDENTITY] = bilingual(
         "pavardes_zetonas", "Keyed exact-match token of the normalised surname.",
         "Raktu apsaugotas normalizuotos pavardės žetonas tiksliam sutapimui.", None)
-    surname_root_token: Hex64 | None = bilingual(
+    surname_root_token: Annotated[Hex64 | None, Linkage.IDENTITY] = bilingual(
         "pavardes_kamieno_zetonas",
         "Keyed token of the surname without its gender and marital ending "
         "(Jonaitis, Jonaitienė and Jonaitytė share it).",
         "Raktu apsaugotas pavardės kamieno žetonas be giminės ir šeiminės padėties galūnės "
         "(Jonaitis, Jonaitienė ir Jonaitytė jį turi bendrą).", None)
-    birth_date_token: Hex64 | None = bilingual(
+    birth_date_token: Annotated[Hex64 | None, Linkage.IDENTITY] = bilingual(
         "gimimo_datos_zetonas", "Keyed exact-match token of the birth date.",
         "Raktu apsaugotas gimimo datos žetonas tiksliam sutapimui.", None)
-    given_name_bloom: BloomText | None = bilingual(
+    given_name_bloom: Annotated[BloomText | None, Linkage.IDENTITY] = bilingual(
         "vardo_bloom", "Keyed Bloom filter of the given name's letter pairs, for fuzzy linkage.",
         "Raktu apsaugotas vardo raidžių porų Bloom filtras apytiksliam susiejimui.", None)
-    surname_bloom: BloomText | None = bilingual(
+    surname_bloom: Annotated[BloomText | None, Linkage.IDENTITY] = bilingual(
         "pavardes_bloom", "Keyed Bloom filter of the surname's letter pairs, for fuzzy linkage.",
         "Raktu apsaugotas pavardės raidžių porų Bloom filtras apytiksliam susiejimui.", None)
-    birth_date_bloom: BloomText | None = bilingual(
+    birth_date_bloom: Annotated[BloomText | None, Linkage.IDENTITY] = bilingual(
         "gimimo_datos_bloom", "Keyed Bloom filter of the birth date's digit pairs.",
         "Raktu apsaugotas gimimo datos skaitmenų porų Bloom filtras.", None)
-    name_pair_token: Hex64 | None = bilingual(
+    name_pair_token: Annotated[Hex64 | None, Linkage.NAME_PAIR] = bilingual(
         "vardo_pavardes_poros_zetonas",
         "Keyed token of the given name and surname in either order (sorted), so names entered "
         "the wrong way round still link. Empty unless both names are known.",
         "Raktu apsaugotas vardo ir pavardės (bet kuria tvarka, surikiuotų) žetonas, kad "
         "sukeisti vardas ir pavardė vis tiek būtų susieti. Tuščias, jei nežinomas vardas ar "
         "pavardė.", None)
-    name_pair_bloom: BloomText | None = bilingual(
+    name_pair_bloom: Annotated[BloomText | None, Linkage.NAME_PAIR] = bilingual(
         "vardo_pavardes_poros_bloom",
         "Keyed Bloom filter of the sorted given name and surname's letter pairs, for swapped "
         "names with a typo.",
         "Raktu apsaugotas surikiuotų vardo ir pavardės raidžių porų Bloom filtras sukeistiems "
         "vardui ir pavardei su klaida.", None)
-    street_token: Hex64 | None = bilingual(
+    street_token: Annotated[Hex64 | None, Linkage.ADDRESS] = bilingual(
         "gatves_zetonas", "Keyed exact-match token of the normalised street name of residence.",
         "Raktu apsaugotas normalizuoto gyvenamosios vietos gatvės pavadinimo žetonas tiksliam "
         "sutapimui.", None)
-    street_bloom: BloomText | None = bilingual(
+    street_bloom: Annotated[BloomText | None, Linkage.ADDRESS] = bilingual(
         "gatves_bloom", "Keyed Bloom filter of the street name's letter pairs, for fuzzy linkage.",
         "Raktu apsaugotas gatvės pavadinimo raidžių porų Bloom filtras apytiksliam susiejimui.",
         None)
-    house_number_token: Hex64 | None = bilingual(
+    house_number_token: Annotated[Hex64 | None, Linkage.ADDRESS] = bilingual(
         "namo_numerio_zetonas",
         "Keyed exact-match token of the house and flat number (as in 12A-5).",
         "Raktu apsaugotas namo ir buto numerio (pvz., 12A-5) žetonas tiksliam sutapimui.", None)
-    locality_token: Hex64 | None = bilingual(
+    locality_token: Annotated[Hex64 | None, Linkage.ADDRESS] = bilingual(
         "gyvenvietes_zetonas",
         "Keyed exact-match token of the city, town or village of residence.",
         "Raktu apsaugotas gyvenamosios vietovės (miesto, miestelio, kaimo) žetonas tiksliam "
         "sutapimui.", None)
-    locality_bloom: BloomText | None = bilingual(
+    locality_bloom: Annotated[BloomText | None, Linkage.ADDRESS] = bilingual(
         "gyvenvietes_bloom", "Keyed Bloom filter of the locality name's letter pairs.",
         "Raktu apsaugotas gyvenamosios vietovės pavadinimo raidžių porų Bloom filtras.", None)
-    postcode_token: Hex64 | None = bilingual(
+    postcode_token: Annotated[Hex64 | None, Linkage.ADDRESS] = bilingual(
         "pasto_kodo_zetonas", "Keyed exact-match token of the postcode's digits.",
         "Raktu apsaugotas pašto kodo skaitmenų žetonas tiksliam sutapimui.", None)
-    birth_year: BirthYear | None = bilingual(
+    birth_year: Annotated[BirthYear | None, Linkage.CLEAR] = bilingual(
         "gimimo_metai", "Year of birth.", "Gimimo metai.", None)
-    sex: SexValue | None = bilingual(
+    sex: Annotated[SexValue | None, Linkage.CLEAR] = bilingual(
         "lytis", "female or male (moteris or vyras).", "moteris arba vyras (female, male).", None)
-    municipality: MunicipalityCode | None = bilingual(
+    municipality: Annotated[MunicipalityCode | None, Linkage.CLEAR] = bilingual(
         "savivaldybe", "Municipality of residence: ISO 3166-2:LT code (LT-22) or official name.",
         "Gyvenamoji savivaldybė: ISO 3166-2:LT kodas (LT-22) arba oficialus pavadinimas.", None)
     household_record_id: RecordId | None = bilingual(
@@ -201,6 +219,30 @@ class Person(Record):
                 "value.invalid", "value.invalid",
                 {"expected": "participation_level only together with disability = true"})
         return self
+
+
+class LinkageField(NamedTuple):
+    name: str
+    group: Linkage
+    encoding: Encoding
+
+
+def _linkage_field(name: str, annotation: Any, group: Linkage) -> LinkageField:
+    kinds = get_args(annotation)
+    encoding = Encoding.TOKEN if Hex64 in kinds else Encoding.BLOOM if BloomText in kinds else Encoding.CLEAR
+    return LinkageField(name, group, encoding)
+
+
+LINKAGE_FIELDS: tuple[LinkageField, ...] = tuple(
+    _linkage_field(name, field.annotation, group) for name, field in Person.model_fields.items()
+    for group in field.metadata if isinstance(group, Linkage))
+"""The person fields the matching model compares, in the contract's (and the person table's) order."""
+
+
+def linkage_fields(*groups: Linkage, encodings: tuple[Encoding, ...] = tuple(Encoding)) -> tuple[str, ...]:
+    """Names of the linkage fields of ``groups`` (default: all) with one of ``encodings``, group by group."""
+    return tuple(f.name for group in groups or tuple(Linkage) for f in LINKAGE_FIELDS
+                 if f.group is group and f.encoding in encodings)
 
 
 class Household(Record):

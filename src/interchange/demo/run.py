@@ -265,10 +265,11 @@ def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
     that run the demo many times (tests/test_demo_calendar.py, benchmarks/demo_calendar.py);
     a step that raises stops the run, as a failed flow would.
     """
+    from interchange.indicators.periods import parse_period
     from interchange.indicators.publications import publish
     from interchange.ingest.run import ingest_workspace
     from interchange.linkage.index import link_persons
-    from interchange.linkage.pairs import configured_scorer
+    from interchange.linkage.scorers import configured_scorer
     from interchange.warehouse.engine import warehouse
 
     ingested = ingest_workspace(workspace)
@@ -280,7 +281,7 @@ def direct_pipeline(workspace: Workspace, periods: list[str]) -> list[_Step]:
                                   lower=settings.lower)
         steps.append(_Step("link", "ran", linked.render(), linked))
         for period in periods:
-            published = publish(engine, workspace, period, by=STEWARD)
+            published = publish(engine, workspace, parse_period(period, workspace.config), by=STEWARD)
             steps.append(_Step("publish", "ran", f"{published.period} v{published.version}"))
     return steps
 
@@ -465,7 +466,8 @@ def check_receipts(truth: GroundTruth, receipts: list[Receipt], echo: Echo, lang
 def approve_and_check(engine: Engine, workspace: Workspace, truth: GroundTruth, periods: list[str],
                       echo: Echo, lang: str = "en") -> list[Published]:
     """Approve each period's latest version as a steward (writing the exports), then check its totals."""
-    from interchange.indicators.publications import approve, get_publication
+    from interchange.indicators.outbox import approve
+    from interchange.indicators.publications import get_publication
 
     approved = []
     echo(render_heading(5, lang))

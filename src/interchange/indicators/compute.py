@@ -34,7 +34,7 @@ from sqlalchemy import Connection, Engine, String, Text, and_, cast, false, func
 from interchange.errors import InterchangeError
 from interchange.indicators.catalogue import Catalogue, Indicator, Selection
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdown_name
-from interchange.indicators.periods import Period, parse_period
+from interchange.indicators.periods import Period
 from interchange.warehouse.tables import (
     case_records,
     contact_records,
@@ -448,7 +448,7 @@ def _ratio_cells(indicator: Indicator, numerator: pd.DataFrame, denominator: pd.
 # --- the whole catalogue -----------------------------------------------------------------------
 
 
-def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period | str, *,
+def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
                        consent: Consent = "exclude", orgs: Collection[str] | None = None,
                        indicators: Collection[str] | None = None, memory_limit: str = "2GB") -> pd.DataFrame:
     """Every indicator of ``catalogue`` for ``period``, in the cell-table shape (cells.CELL_COLUMNS).
@@ -456,8 +456,7 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period | st
     Args:
         engine: The warehouse, linked (``interchange link``) after its last person or household drop.
         catalogue: The indicator catalogue (catalogue.load_catalogue()).
-        period: A Period, or a label "2026-09", "2026-Q3", "2026" (programme codes need
-            periods.parse_period with the workspace config).
+        period: The period (periods.parse_period makes one from a label).
         consent: Persons whose records do not give consent_reporting = yes: "exclude" leaves
             them out of every cell; "totals_only" counts them in each indicator's total cell only.
         orgs: Count only records of these organisations (a programme's own); None for all.
@@ -480,8 +479,6 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period | st
     """
     if consent not in ("exclude", "totals_only"):
         raise ValueError(f"consent must be 'exclude' or 'totals_only', not {consent!r}")
-    if isinstance(period, str):
-        period = parse_period(period)
     wanted = catalogue.codes if indicators is None else [catalogue.indicator(code).code for code in indicators]
     needed = _with_parts(catalogue, wanted)
 

@@ -26,50 +26,17 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from interchange.indicators.cells import CELL_COLUMNS, DIMENSIONS, PROTECTION_COLUMNS
-from interchange.indicators.disclosure_lines import CellTableError, Lines, build_lines, check_cell_table
-from interchange.indicators.disclosure_links import RATIO_UNIT, find_links, propagate
+from interchange.indicators.disclosure_audit import repair_until_safe
+from interchange.indicators.disclosure_lines import CellTableError, build_lines, check_cell_table
+from interchange.indicators.disclosure_links import find_links, propagate
+from interchange.indicators.disclosure_rules import CellFigures, DisclosureRules, suppress_secondary
 
-SENSITIVITIES = ("standard", "dv")
 CONSENT_ONLY = "consent_only"
 """Optional column (compute_indicators with consent "totals_only"): the part of a total cell that
 only the total counts; a total whose part is 0 < n < threshold is suppressed with reason "consent"."""
 PUBLISHED_FIGURES = ("published_value", "published_numerator", "published_denominator")
-
-# Preference tiers for a complementary suppression (lower is better): a complement that is
-# zero in some figure leaves that figure of the cell it protects exactly recoverable.
-_TIER_ALL_NONZERO, _TIER_SOME_NONZERO, _TIER_ZERO = 0, 1, 2
-
-
-class DisclosureRules(BaseModel):
-    """The suppression rule a publication is protected with; stored with it as JSON
-    (``rules.model_dump_json()``; ``DisclosureRules.model_validate_json(text)`` reads it back)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    min_count: int = Field(5, ge=1, description="counts 0 < n < min_count are suppressed (5: cells 1-4)")
-    dv_min_count: int = Field(
-        10, ge=1, description="the same for cells with sensitivity 'dv' (domestic-violence data); >= min_count")
-    protect_ratio_complement: bool = Field(
-        True, description="also suppress a ratio whose denominator - numerator is 0 < n < threshold "
-                          "(\"all but 2 of 40\" tells about those 2)")
-    exempt_units: tuple[str, ...] = Field(
-        (), description="units whose counts are not about persons (e.g. 'sessions') and get no primary suppression")
-    lp_repair: bool = Field(
-        True, description="after the line-by-line secondary suppression, check every suppressed cell by linear "
-                          "programming and suppress more until no cell can be narrowed (see docs/disclosure.md)")
-    max_repair_rounds: int = Field(50, ge=0, description="bound on the check-and-repair rounds")
-
-    @model_validator(mode="after")
-    def _dv_not_weaker(self) -> DisclosureRules:
-        if self.dv_min_count < self.min_count:
-            raise ValueError(f"dv_min_count ({self.dv_min_count}) must not be below min_count ({self.min_count})")
-        return self
-
-    def threshold_of(self, sensitivity: str) -> int:
-        return self.dv_min_count if sensitivity == "dv" else self.min_count
 
 
 def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
@@ -108,60 +75,12 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
 
     close(suppressed, reason)
     if rules.lp_repair:
-        from interchange.indicators.disclosure_audit import repair_until_safe
-
         repair_until_safe(lines, figures, suppressed, reason, rules.max_repair_rounds,
                           rules.protect_ratio_complement, close)
     out["suppressed"] = suppressed
     out["reason"] = reason
     out["published_value"] = out["value"].astype("float64").where(~suppressed)
     return out
-
-
-class CellFigures:
-    """The additive figures of each cell and what suppression needs to know about them.
-
-    A count cell has one figure (its value); a ratio cell has two (numerator, denominator),
-    both additive along lines, while the ratio itself is not.
-    """
-
-    def __init__(self, first: np.ndarray, second: np.ndarray, is_ratio: np.ndarray, threshold: np.ndarray,
-                 exempt: np.ndarray):
-        self.first = first          # count value, or ratio numerator
-        self.second = second        # ratio denominator (NaN for counts)
-        self.is_ratio = is_ratio
-        self.threshold = threshold  # the primary threshold of each cell
-        self.exempt = exempt        # counts that are not about persons
-
-    @classmethod
-    def of(cls, cells: pd.DataFrame, rules: DisclosureRules) -> CellFigures:
-        sensitivity = cells["sensitivity"].astype(str)
-        unknown = ~sensitivity.isin(SENSITIVITIES)
-        if unknown.any():
-            row = cells.loc[unknown].iloc[0]
-            raise CellTableError(
-                f"cell table: sensitivity {row['sensitivity']!r} of indicator {row['indicator']!r} is not one of "
-                f"{', '.join(SENSITIVITIES)}")
-        is_ratio = (cells["unit"].astype(str) == RATIO_UNIT).to_numpy()
-        value = pd.to_numeric(cells["value"], errors="coerce").to_numpy(dtype="float64")
-        numerator = pd.to_numeric(cells["numerator"], errors="coerce").to_numpy(dtype="float64")
-        denominator = pd.to_numeric(cells["denominator"], errors="coerce").to_numpy(dtype="float64")
-        threshold = np.where(sensitivity.to_numpy() == "dv", rules.dv_min_count, rules.min_count)
-        exempt = cells["unit"].astype(str).isin(rules.exempt_units).to_numpy() & ~is_ratio
-        return cls(np.where(is_ratio, numerator, value), np.where(is_ratio, denominator, np.nan), is_ratio,
-                   threshold.astype(np.int64), exempt)
-
-    def complement_tier(self) -> np.ndarray:
-        """How good each cell is as a complementary suppression (see the _TIER constants)."""
-        first_nonzero = np.nan_to_num(self.first) > 0
-        rest_nonzero = np.nan_to_num(self.second - self.first) > 0
-        all_nonzero = np.where(self.is_ratio, first_nonzero & rest_nonzero, first_nonzero)
-        some_nonzero = first_nonzero | (np.nan_to_num(self.second) > 0)
-        return np.where(all_nonzero, _TIER_ALL_NONZERO, np.where(some_nonzero, _TIER_SOME_NONZERO, _TIER_ZERO))
-
-    def size(self) -> np.ndarray:
-        """The figure a complement is chosen by (smallest first): value, or the ratio's denominator."""
-        return np.nan_to_num(np.where(self.is_ratio, self.second, self.first), nan=np.inf)
 
 
 def _is_small(figure: np.ndarray, threshold: np.ndarray) -> np.ndarray:
@@ -196,59 +115,6 @@ def _initial_suppression(cells: pd.DataFrame, figures: CellFigures,
     reason[ratio] = "ratio"
     suppressed |= ratio
     return suppressed, reason
-
-
-def suppress_secondary(lines: Lines, figures: CellFigures, suppressed: np.ndarray, reason: np.ndarray) -> int:
-    """Greedy complementary suppression to a fixed point: every line holds 0 or >= 2 suppressed cells.
-
-    In a line with exactly one suppressed cell, that cell equals margin minus the published
-    members (or the margin equals their sum), so one more cell is suppressed: the smallest
-    member that is non-zero in every figure; failing that the margin if non-zero; failing
-    that the smallest member at all (zeros included: a reader does not know it is zero).
-    Modifies ``suppressed`` and ``reason`` in place; returns the number of cells added.
-    """
-    if lines.n_lines == 0:
-        return 0
-    tier = figures.complement_tier()
-    size = figures.size()
-    added = 0
-    while True:
-        count = np.bincount(lines.member_line, weights=suppressed[lines.member_cell], minlength=lines.n_lines)
-        count += suppressed[lines.line_margin]
-        needy = count == 1
-        if not needy.any():
-            return added
-        chosen = _choose_complements(lines, needy, suppressed, tier, size)
-        chosen = np.unique(chosen)
-        chosen = chosen[~suppressed[chosen]]
-        suppressed[chosen] = True
-        reason[chosen] = "secondary"
-        added += len(chosen)
-
-
-def _choose_complements(lines: Lines, needy: np.ndarray, suppressed: np.ndarray, tier: np.ndarray,
-                        size: np.ndarray) -> np.ndarray:
-    """One complement per needy line (see :func:`suppress_secondary` for the order of choice)."""
-    needy_lines = np.flatnonzero(needy)
-    margin = lines.line_margin[needy_lines]
-    margin_suppressed = suppressed[margin]
-
-    candidate = needy[lines.member_line] & ~suppressed[lines.member_cell]
-    cand_line = lines.member_line[candidate]
-    cand_cell = lines.member_cell[candidate]
-    order = np.lexsort((cand_cell, size[cand_cell], tier[cand_cell], cand_line))
-    cand_line, cand_cell = cand_line[order], cand_cell[order]
-    first = np.ones(len(cand_line), dtype=bool)
-    first[1:] = cand_line[1:] != cand_line[:-1]
-    best_member = np.full(lines.n_lines, -1, dtype=np.int64)
-    best_member[cand_line[first]] = cand_cell[first]
-    best = best_member[needy_lines]
-
-    has_best = best >= 0
-    best_tier = np.where(has_best, tier[np.maximum(best, 0)], _TIER_ZERO + 1)
-    margin_usable = ~margin_suppressed & (tier[margin] <= _TIER_SOME_NONZERO)
-    use_member = has_best & (margin_suppressed | (best_tier == _TIER_ALL_NONZERO) | ~margin_usable)
-    return np.where(use_member, best, margin)
 
 
 def published_view(protected: pd.DataFrame, extra_columns: Iterable[str] = ()) -> pd.DataFrame:

@@ -42,13 +42,8 @@ from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from interchange.indicators.cells import CELL_COLUMNS, DIMENSIONS
-from interchange.indicators.disclosure import (
-    CellFigures,
-    DisclosureRules,
-    _choose_complements,
-    suppress_secondary,
-)
 from interchange.indicators.disclosure_lines import Lines, build_lines, check_cell_table, members_with_margins
+from interchange.indicators.disclosure_rules import CellFigures, DisclosureRules, choose_complements, suppress_secondary
 
 _EPS = 1e-6
 _BIG = 1e9  # stands for "unbounded": any figure the LP pushes here is far above every threshold
@@ -160,7 +155,7 @@ def _complements_near(lines: Lines, figures: CellFigures, suppressed: np.ndarray
         touched &= _has_unsuppressed(lines, suppressed)
         if not touched.any():
             continue
-        chosen = _choose_complements(lines, touched, suppressed, figures.complement_tier(), figures.size())
+        chosen = choose_complements(lines, touched, suppressed, figures.complement_tier(), figures.size())
         chosen = np.unique(chosen[~suppressed[chosen]])
         if not take_all and len(chosen) > len(subset):
             # One per troubled cell is enough at first: the smallest, to keep the information loss down.

@@ -1,4 +1,4 @@
-"""The outbox: an approved version's exports, read from the ministry tables, in ``<outbox>/<period>/v<N>/``.
+"""The outbox: approving a version writes its exports to ``<outbox>/<period>/v<N>/``.
 
 Everything here reads ``ministry_cells`` (published figures only) or the published columns
 of the stored diff; :mod:`interchange.indicators.exports` writes the files.
@@ -16,6 +16,7 @@ from interchange.indicators.publications import (
     KEY,
     Publication,
     PublicationError,
+    approve_version,
     changes_frame,
     get_publication,
     load_workspace_catalogue,
@@ -25,6 +26,21 @@ from interchange.warehouse.tables import ministry_cells
 
 if TYPE_CHECKING:
     from interchange.workspace.layout import Workspace
+
+
+def approve(engine: Engine, workspace: Workspace, period: str, version: int | None = None, *,
+            by: str) -> tuple[Publication, list[Path]]:
+    """Approve a version and write its exports to ``<outbox>/<period>/v<N>/``; the version and the files.
+
+    Approving a version that was approved but whose exports are missing (a crash after
+    approval, a deleted folder) writes them again; otherwise approving it again is refused.
+    """
+    current = get_publication(engine, period, version)
+    folder = export_folder(workspace, current.period, current.version)
+    if current.approved_at is not None and not folder.exists():
+        return current, export_version(engine, workspace, current.period, current.version)
+    approved = approve_version(engine, period, version, by=by)
+    return approved, export_version(engine, workspace, approved.period, approved.version)
 
 
 def export_folder(workspace: Workspace, period: str, version: int) -> Path:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from interchange import clock
 from interchange.errors import InterchangeError
-from interchange.workspace.config import WorkspaceConfig
+from interchange.workspace.config import Programme, WorkspaceConfig
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -60,6 +60,11 @@ def month_period(year: int, month: int) -> Period:
                   "month")
 
 
+def programme_period(programme: Programme) -> Period:
+    """A programme's own period: its code as the label, its dates."""
+    return Period(programme.code, programme.start, programme.end, "programme")
+
+
 def parse_period(text: str, config: WorkspaceConfig | None = None) -> Period:
     """The period a label names: "2026-09", "2026-Q3", "2026", or a programme code of ``config``.
 
@@ -85,8 +90,7 @@ def parse_period(text: str, config: WorkspaceConfig | None = None) -> Period:
         return Period(f"{year:04d}", date(year, 1, 1), date(year, 12, 31), "year")
     programmes = {p.code: p for p in config.programmes} if config is not None else {}
     if cleaned in programmes:
-        programme = programmes[cleaned]
-        return Period(programme.code, programme.start, programme.end, "programme")
+        return programme_period(programmes[cleaned])
     known = f"; programmes in the workspace: {', '.join(sorted(programmes))}" if programmes else (
         "; no programmes are configured" if config is not None else "")
     # "26-09" or "2026/09" is a mistyped period more likely than a programme's code.
@@ -143,4 +147,4 @@ def previous_period(granularity: str, today: date) -> str:
 
 
 __all__ = ["MUNICIPALITY_TIME_ZONE", "RELATIVE_PERIODS", "Period", "PeriodError", "month_period", "parse_period",
-           "period_days", "previous_period", "resolve_relative_period"]
+           "period_days", "previous_period", "programme_period", "resolve_relative_period"]

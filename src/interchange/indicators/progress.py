@@ -22,7 +22,7 @@ from interchange.contract.services import SERVICES_BY_CODE, Mode
 from interchange.errors import InterchangeError
 from interchange.indicators.catalogue import Catalogue, Indicator
 from interchange.indicators.compute import Consent, compute_indicators
-from interchange.indicators.periods import Period, parse_period
+from interchange.indicators.periods import Period, programme_period
 from interchange.workspace.config import Programme, WorkspaceConfig
 
 PROGRESS_COLUMNS = ("programme", "period", "indicator", "service", "figure", "name_lt", "name_en", "value",
@@ -59,7 +59,7 @@ def programme_progress(engine: Engine, catalogue: Catalogue, config: WorkspaceCo
         known = ", ".join(sorted(found)) or "none configured"
         raise ProgressError(f"no programme {programme!r} in the workspace (programmes: {known})")
     plan = found[programme]
-    period = parse_period(plan.code, config)
+    period = programme_period(plan)
     wanted, extended = _answering_indicators(catalogue, plan)
     if not wanted:
         return pd.DataFrame(columns=list(PROGRESS_COLUMNS))

@@ -19,7 +19,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
@@ -51,6 +50,7 @@ from interchange.warehouse.tables import (
 )
 
 if TYPE_CHECKING:
+    from interchange.indicators.periods import Period
     from interchange.workspace.layout import Workspace
 
 KEY = ("indicator", "breakdown", *DIMENSIONS)
@@ -471,7 +471,7 @@ def summary_counts(publication: Publication) -> dict[str, Any]:
 # --- the workspace-level operations the CLI and the flow call --------------------------------------
 
 
-def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "interchange",
+def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "interchange",
             on_progress: ProgressHook | None = None) -> Publication:
     """Compute every catalogue indicator for `period`, protect the cells, store them as the next version.
 
@@ -483,19 +483,19 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "int
     from interchange.indicators.compute import UnlinkedRecordsError, compute_indicators
     from interchange.indicators.disclosure import protect
 
-    span, catalogue = resolve_period(workspace, period), load_workspace_catalogue(workspace)
+    catalogue = load_workspace_catalogue(workspace)
     settings = workspace.config.publishing
     rules = disclosure_rules(workspace)
     with engine.connect() as connection:
-        latest = _latest(connection, span.label)
+        latest = _latest(connection, period.label)
     if latest is not None and latest.locked:
         raise _locked(latest)
-    orgs = _programme_orgs(workspace, span.label)
+    orgs = _programme_orgs(workspace, period.label)
     report(on_progress, "publish.stages", 0, 3, "compute")
     for _attempt in range(3):
         inputs = read_inputs(engine)
         try:
-            cells = compute_indicators(engine, catalogue, span, consent=settings.consent, orgs=orgs)
+            cells = compute_indicators(engine, catalogue, period, consent=settings.consent, orgs=orgs)
         except UnlinkedRecordsError as exc:  # counts and kinds only: no record in the message
             raise PublicationError(str(exc)) from None
         if read_inputs(engine) == inputs:
@@ -504,10 +504,10 @@ def publish(engine: Engine, workspace: Workspace, period: str, *, by: str = "int
         raise PublicationError(key="error.publish_moving_data")
     report(on_progress, "publish.stages", 1, 3, "protect")
     protected = protect(cells, rules)
-    protected["target"] = _targets_of(workspace, catalogue, span.label, protected)
+    protected["target"] = _targets_of(workspace, catalogue, period.label, protected)
     stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent)
     report(on_progress, "publish.stages", 2, 3, "store")
-    stored = store_publication(engine, span, protected, inputs=inputs, catalogue_version=catalogue.version,
+    stored = store_publication(engine, period, protected, inputs=inputs, catalogue_version=catalogue.version,
                                rules=stored_rules, created_by=by, definitions=catalogue.definitions())
     report(on_progress, "publish.stages", 3, 3, "store")
     return stored
@@ -523,36 +523,12 @@ def _targets_of(workspace: Workspace, catalogue: Any, label: str, cells: pd.Data
     return found.where(cells["breakdown"] == "total")
 
 
-def approve(engine: Engine, workspace: Workspace, period: str, version: int | None = None, *,
-            by: str) -> tuple[Publication, list[Path]]:
-    """Approve a version and write its exports to ``<outbox>/<period>/v<N>/``; the version and the files.
-
-    Approving a version that was approved but whose exports are missing (a crash after
-    approval, a deleted folder) writes them again; otherwise approving it again is refused.
-    """
-    from interchange.indicators.outbox import export_folder, export_version
-
-    current = get_publication(engine, period, version)
-    folder = export_folder(workspace, current.period, current.version)
-    if current.approved_at is not None and not folder.exists():
-        return current, export_version(engine, workspace, current.period, current.version)
-    approved = approve_version(engine, period, version, by=by)
-    return approved, export_version(engine, workspace, approved.period, approved.version)
-
-
 def reopen(engine: Engine, period: str, *, by: str, reason: str) -> Publication:
     """Re-open an approved period (see reopen_period)."""
     return reopen_period(engine, period, by=by, reason=reason)
 
 
-# --- seams to the catalogue, periods and disclosure modules ----------------------------------------
-
-
-def resolve_period(workspace: Workspace, label: str) -> PeriodSpan:
-    """The period a label names: "2026-Q3", "2026-09", "2026", or a programme code from the workspace."""
-    from interchange.indicators.periods import parse_period
-
-    return parse_period(label, workspace.config)
+# --- seams to the catalogue and disclosure modules ------------------------------------------------
 
 
 def _programme_orgs(workspace: Workspace, label: str) -> list[str] | None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import pandas as pd
 
 from interchange import clock
+from interchange.contract.records import Linkage, linkage_fields
 from interchange.errors import InterchangeError
 
 if TYPE_CHECKING:
@@ -72,10 +73,8 @@ _NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "group_session": ("duration_minutes",),
     "case": ("children_in_family",),
 }
-_LINKAGE_COLUMNS = (
-    "person_pseudonym", "given_name_token", "surname_token", "surname_root_token", "birth_date_token",
-    "given_name_bloom", "surname_bloom", "birth_date_bloom",
-)
+# What makes a person linkable (has_linkage_key): its pseudonym, or an encoding of its name or birth date.
+_LINKAGE_COLUMNS = linkage_fields(Linkage.IDENTITY)
 _SUPERVISION_VISIT = "supervision_visit"
 _META_KEYS = ("severity", "code", "lt", "en")
 _RESULT_FIELDS = ("column", "element_count", "checked_count", "unexpected_count", "unexpected_percent",

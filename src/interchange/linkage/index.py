@@ -23,9 +23,10 @@ from interchange import clock
 from interchange.linkage.clusters import Edge, cluster_records
 from interchange.linkage.households import link_households
 from interchange.linkage.keys import KeyEvent, assign_keys
-from interchange.linkage.pairs import Scorer, default_scorer, normalise_pairs
+from interchange.linkage.pairs import Scorer, normalise_pairs
 from interchange.linkage.records import load_person_records
 from interchange.linkage.review import Decision, load_decisions, sync_queue
+from interchange.linkage.scorers import default_scorer
 from interchange.linkage.store import PERSONS, log_events, read_index, write_index
 from interchange.progress import ProgressHook, report
 from interchange.warehouse.tables import linkage_runs

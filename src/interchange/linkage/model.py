@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from interchange.contract.records import Encoding, Linkage, linkage_fields
 from interchange.linkage.backends import TABLE, Backend, DuckDBBackend, SparkBackend
 from interchange.linkage.bloom_columns import decode_blooms
 from interchange.linkage.household_guard import guard_households, household_evidence
@@ -33,19 +34,12 @@ from interchange.linkage.pairs import PAIR_COLUMNS, PSEUDONYM_WEIGHT, pseudonym_
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-RECORD_COLUMNS = (
-    "uid", "person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
-    "birth_date_token", "given_name_bloom", "surname_bloom", "birth_date_bloom", "birth_year",
-    "sex", "municipality",
-)
+RECORD_COLUMNS = ("uid", *linkage_fields(Linkage.IDENTITY, Linkage.CLEAR))
 # Address encodings came later (contract v1.1), the name pair later still (v1.2); a frame
 # without them is read as "no address" / "no name pair".
-ADDRESS_COLUMNS = ("street_token", "house_number_token", "locality_token", "postcode_token",
-                   "street_bloom", "locality_bloom")
-NAME_PAIR_COLUMNS = ("name_pair_token", "name_pair_bloom")
-_TOKEN_COLUMNS = ("person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
-                  "birth_date_token", "street_token", "house_number_token", "locality_token",
-                  "postcode_token", "name_pair_token")
+ADDRESS_COLUMNS = linkage_fields(Linkage.ADDRESS)
+NAME_PAIR_COLUMNS = linkage_fields(Linkage.NAME_PAIR)
+_TOKEN_COLUMNS = linkage_fields(encodings=(Encoding.TOKEN,))
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from interchange.contract.records import Encoding, linkage_fields
 from interchange.linkage.bloom_columns import bits_column, dice_sql
 
-BLOOM_FIELDS = ("given_name", "surname", "birth_date", "street", "locality", "name_pair")
+# What each Bloom filter encodes ("given_name" for given_name_bloom): the model's column prefixes.
+BLOOM_FIELDS = tuple(name.removesuffix("_bloom") for name in linkage_fields(encodings=(Encoding.BLOOM,)))
 
 
 @dataclass(frozen=True)

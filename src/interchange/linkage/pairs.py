@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from functools import partial
+from collections.abc import Callable
 from itertools import combinations
 from typing import Any
 
 import pandas as pd
 
+from interchange.contract.records import Encoding, linkage_fields
 from interchange.partner.bloom import dice
 
 PAIR_COLUMNS = ("uid_l", "uid_r", "match_probability", "match_weight", "method")
@@ -21,11 +20,8 @@ PAIR_COLUMNS = ("uid_l", "uid_r", "match_probability", "match_weight", "method")
 PSEUDONYM_WEIGHT = 40.0
 Scorer = Callable[[pd.DataFrame], pd.DataFrame]
 # Compared for the review queue: equal or not; never the values themselves.
-EXACT_FIELDS = ("person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
-                "birth_date_token", "birth_year", "sex", "municipality", "street_token",
-                "house_number_token", "locality_token", "postcode_token", "name_pair_token")
-BLOOM_FIELDS = ("given_name_bloom", "surname_bloom", "birth_date_bloom", "street_bloom",
-                "locality_bloom", "name_pair_bloom")
+EXACT_FIELDS = linkage_fields(encodings=(Encoding.TOKEN, Encoding.CLEAR))
+BLOOM_FIELDS = linkage_fields(encodings=(Encoding.BLOOM,))
 
 
 def pseudonym_pairs(records: pd.DataFrame) -> pd.DataFrame:
@@ -41,30 +37,6 @@ def pseudonym_pairs(records: pd.DataFrame) -> pd.DataFrame:
     rows = [(left, right, 1.0, PSEUDONYM_WEIGHT, "pseudonym") for members in groups.values() if len(members) > 1
             for left, right in combinations(sorted(members), 2)]
     return pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
-
-
-def default_scorer() -> tuple[str, Scorer]:
-    """The matching model (linkage/model.py), imported only when a run needs it (Splink is heavy)."""
-    from interchange.linkage.model import score_pairs
-
-    return "model", score_pairs
-
-
-@contextmanager
-def configured_scorer(spark_master: str | None, spark_config: Mapping[str, str] | None = None
-                      ) -> Iterator[tuple[str, Scorer]]:
-    """The matching model as the workspace asks for it: on DuckDB, or on Spark at ``spark_master``.
-
-    The Spark session lives for the ``with`` block (one linkage run) and is stopped after it.
-    """
-    if spark_master is None:
-        yield default_scorer()
-        return
-    from interchange.linkage.backends import spark_session
-    from interchange.linkage.model import score_pairs
-
-    with spark_session(spark_master, spark_config or {}) as session:
-        yield "model-spark", partial(score_pairs, spark=session)
 
 
 def normalise_pairs(pairs: pd.DataFrame, uids: set[str]) -> pd.DataFrame:

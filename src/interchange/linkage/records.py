@@ -7,14 +7,11 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlalchemy import Connection, false, select
 
+from interchange.contract.records import linkage_fields
 from interchange.warehouse.tables import household_records, person_records
 
 # The columns a scorer gets, one row per non-deleted person record (model.py's contract).
-RECORD_COLUMNS = ("person_pseudonym", "given_name_token", "surname_token", "surname_root_token",
-                  "birth_date_token", "given_name_bloom", "surname_bloom", "birth_date_bloom",
-                  "birth_year", "sex", "municipality", "street_token", "street_bloom",
-                  "house_number_token", "locality_token", "locality_bloom", "postcode_token",
-                  "name_pair_token", "name_pair_bloom")
+RECORD_COLUMNS = linkage_fields()
 
 
 def make_uid(org: str, record_id: str) -> str:

@@ -26,6 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from interchange.contract.records import LINKAGE_FIELDS, Encoding
+
 # Stable constraint names, so migrations can address them on every backend.
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -148,14 +150,13 @@ def _ref(name: str) -> Column:
     return Column(name, String(64))
 
 
+_ENCODED = {Encoding.TOKEN: _hex64, Encoding.BLOOM: _bloom}
+
+
 person_records = _record_table(
     "person",
-    _hex64("person_pseudonym"), _hex64("given_name_token"), _hex64("surname_token"),
-    _hex64("surname_root_token"), _hex64("birth_date_token"),
-    _bloom("given_name_bloom"), _bloom("surname_bloom"), _bloom("birth_date_bloom"),
-    _hex64("name_pair_token"), _bloom("name_pair_bloom"),
-    _hex64("street_token"), _bloom("street_bloom"), _hex64("house_number_token"),
-    _hex64("locality_token"), _bloom("locality_bloom"), _hex64("postcode_token"),
+    # The contract's keyed encodings, in its order (the order of a stored version's content hash).
+    *(_ENCODED[f.encoding](f.name) for f in LINKAGE_FIELDS if f.encoding in _ENCODED),
     Column("birth_year", Integer), Column("sex", String(8)), Column("municipality", String(8)),
     _ref("household_record_id"),
     Column("dv_victim", Boolean), Column("social_risk_family", Boolean), Column("disability", Boolean),
