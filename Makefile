@@ -21,6 +21,7 @@ MOVED_TODAY ?= 2028-02-29
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks flows
+	$(BIN)/mypy
 	$(BIN)/interchange schemas export --check
 	$(BIN)/pytest
 	INTERCHANGE_TODAY=$(MOVED_TODAY) $(BIN)/pytest -m dates -p no:cacheprovider

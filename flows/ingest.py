@@ -10,7 +10,7 @@ templates, and tracebacks as code locations only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -40,7 +40,7 @@ ATTENTION_KEY = "ingest-attention"
 # A database restart or a partner API outage: try again after a minute, then after five.
 # A stated problem (a missing token, a refused one) is not retried: see worth_retrying.
 RETRIES = 2
-RETRY_DELAYS = [60, 300]
+RETRY_DELAYS: list[float] = [60, 300]
 
 
 class SourceFailed(InterchangeError):
@@ -60,7 +60,8 @@ def resolve_token(source: HttpSourceConfig) -> str:
     from prefect.blocks.system import Secret
 
     try:
-        secret = Secret.load(source.token_block)
+        # Prefect dispatches load() by context; here, outside an event loop, it returns the block.
+        secret = cast(Secret, Secret.load(source.token_block))
     except ValueError:  # Prefect's way of saying there is no such block
         raise SourceError(key="error.secret_block_missing", block=source.token_block) from None
     return str(secret.get())

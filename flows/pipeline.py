@@ -84,7 +84,7 @@ def _state_detail(state: State) -> str:
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         return describe_failure(outcome)
-    return state.message or state.name
+    return state.message or state.name or state.type.value
 
 
 def run_ingest_step(workspace: str, report: PipelineReport) -> IngestSummary | None:
@@ -93,7 +93,7 @@ def run_ingest_step(workspace: str, report: PipelineReport) -> IngestSummary | N
     if not isinstance(summary, IngestSummary):
         report.add("ingest", FAILED, f"did not finish: {_state_detail(state)}")
         return None
-    report.add("ingest", RAN if state.is_completed() else FAILED, state.message or state.name, summary)
+    report.add("ingest", RAN if state.is_completed() else FAILED, _state_detail(state), summary)
     return summary
 
 

@@ -195,6 +195,7 @@ class ProgressView:
         key = f"steward.progress.{event.stage}"
         detail = name_of("steward.stage", event.detail, self.lang)
         description = say(key if has(key) else "steward.progress.other", self.lang, detail=detail)
+        total: int | None
         if event.stage in self.counted:  # units reported one at a time: count those finished
             if event.total is not None and event.done >= event.total:
                 self.finished[event.stage].add(event.detail)

@@ -60,12 +60,20 @@ STEWARD = "demo-steward"
 
 
 class StepReport(Protocol):
-    """One step of the hub's run as the pipeline reports it (flows/pipeline.py's Step)."""
+    """One step of the hub's run as the pipeline reports it (flows/pipeline.py's Step); read-only,
+    as both the flow's steps and the demo's own are frozen."""
 
-    name: str
-    outcome: str  # ran, failed, skipped
-    detail: str
-    summary: Any  # the step's IngestSummary / LinkSummary when it ran, else None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def outcome(self) -> str: ...  # ran, failed, skipped
+
+    @property
+    def detail(self) -> str: ...
+
+    @property
+    def summary(self) -> Any: ...  # the step's IngestSummary / LinkSummary when it ran, else None
 
 
 Pipeline = Callable[["Workspace", list[str]], Sequence[StepReport]]
