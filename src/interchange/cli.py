@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -58,7 +59,11 @@ LimitOption = Annotated[int, typer.Option(help="Print at most this many problems
 
 
 @app.callback()
-def _check_clock() -> None:
+def _before_every_command() -> None:
+    # A log handler that fails (a closed stream, a full disk) makes the logging module print the
+    # exception being handled at that moment to stderr, message and all; that exception may
+    # quote a record. A command's own words already say what failed.
+    logging.raiseExceptions = False
     # INTERCHANGE_TODAY sets the day for every command (interchange.clock): a wrong one stops
     # here with what was expected, not as a traceback from whichever command reads the day first.
     from interchange.clock import ClockError, today
@@ -68,7 +73,6 @@ def _check_clock() -> None:
     except ClockError as exc:
         lang = default_lang()
         fail(lang, "steward.error", say("steward.not_a_day", lang, where=exc.where, text=exc.text), code=2)
-
 
 
 def _fail(exc: ProblemError, lang: Lang) -> None:

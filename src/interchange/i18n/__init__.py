@@ -4,8 +4,9 @@ Keys are namespaced by who reads them: `problem.*` (a row or file problem, in re
 partner's check), `receipt.*` (receipt labels), `partner.*` (the partner kit), `steward.*` (the
 hub's commands and screens), `demo.*` (`interchange demo`), `error.*` (errors of the package, see
 `interchange.errors`). Each namespace is one module of this package holding a table
-`TEXT: {key: (lt, en)}` without its prefix; `say("steward.init_created", lang, root=...)` fills one in. Renderers that lay these out
-as screens live next to the commands that print them, not here. `tests/test_i18n.py` checks that
+`TEXT: {key: (lt, en)}` without its prefix; `say("steward.init_created", lang, root=...)` fills
+one in. Renderers that lay these out as screens live next to the commands that print them, not
+here. `tests/test_i18n.py` checks that
 every key has both languages with the same placeholders, that every key the code asks for exists
 and that every key is used.
 
