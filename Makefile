@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/interchange demo --dir demo-workspace
 
+# Both cores, one worker per test file (a file's fixtures, e.g. its Spark session, start once).
+PARALLEL ?= -n 2 --dist loadfile
+
 # Nothing may depend on the day it runs: the tests that read days and periods (marked `dates`)
 # run a second time as on another day, a leap day in another year.
 MOVED_TODAY ?= 2028-02-29
@@ -23,14 +26,14 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks flows
 	$(BIN)/mypy
 	$(BIN)/interchange schemas export --check
-	$(BIN)/pytest
-	INTERCHANGE_TODAY=$(MOVED_TODAY) $(BIN)/pytest -m dates -p no:cacheprovider
+	$(BIN)/pytest $(PARALLEL)
+	INTERCHANGE_TODAY=$(MOVED_TODAY) $(BIN)/pytest $(PARALLEL) -m dates -p no:cacheprovider
 
 # The tiers that need neither Prefect, PostgreSQL nor Spark: a few minutes, for the edit-test loop.
 FAST := not slow and not postgres and not spark
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "$(FAST)" -p no:cacheprovider
+	$(BIN)/pytest $(PARALLEL) -m "$(FAST)" -p no:cacheprovider
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
