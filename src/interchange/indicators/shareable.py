@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from interchange.indicators.progress import programme_progress
 from interchange.indicators.publications import (
     Publication,
     load_workspace_catalogue,
@@ -38,8 +39,6 @@ def published_totals(engine: Engine, publication: Publication) -> list[dict[str,
 
 def shareable_progress(engine: Engine, workspace: Workspace, programme: str) -> list[dict[str, Any]]:
     """Progress against the programme's targets; a value under the suppression threshold, and its share, left empty."""
-    from interchange.indicators.progress import programme_progress
-
     table = programme_progress(engine, load_workspace_catalogue(workspace), workspace.config, programme)
     threshold = workspace.config.publishing.min_count
     rows = []

@@ -1,11 +1,9 @@
 """Opening the warehouse: SQLite in the workspace by default, PostgreSQL when the URL says so.
 
 `with warehouse(url) as engine:` is the one way in; the engine is disposed when the block
-ends. The first open of a database in a process brings its schema to the newest Alembic
-revision, so an upgraded program never runs against an old schema (an upgrade never
-drops data). Later opens only compare the stored revision with the head, one query: a
-SQLite file deleted and made again at the same path, or another schema behind the same
-PostgreSQL URL, is then upgraded like a new database.
+ends. An open compares the stored Alembic revision with the head (one query) and runs the
+migrations only when they differ, so an upgraded program never runs against an old schema
+(an upgrade never drops data) and an open of an up-to-date warehouse costs no Alembic run.
 """
 
 from __future__ import annotations
@@ -28,9 +26,8 @@ if TYPE_CHECKING:
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # Arbitrary constant: the advisory lock that serialises schema upgrades on PostgreSQL.
 _UPGRADE_LOCK = 7_404_221
-# URLs (with their search_path options) this process has upgraded; the lock keeps two
-# threads from upgrading one database side by side.
-_upgraded: set[str] = set()
+# Keeps two threads of one process from upgrading side by side (processes: the advisory
+# lock on PostgreSQL, BEGIN IMMEDIATE on SQLite).
 _upgrading = threading.Lock()
 
 
@@ -47,12 +44,9 @@ def warehouse(url: str, *, upgrade: bool = True) -> Iterator[Engine]:
 
 
 def _upgrade_once(engine: Engine) -> None:
-    key = engine.url.render_as_string(hide_password=False)
     with _upgrading:
-        if key in _upgraded and schema_revision(engine) == _head_revision():
-            return
-        upgrade_schema(engine)
-        _upgraded.add(key)
+        if schema_revision(engine) != _head_revision():
+            upgrade_schema(engine)
 
 
 @cache
