@@ -231,6 +231,7 @@ def init(
     lang: StewardLangOption = None,
 ) -> None:
     """Create a workspace for the Kretinga partners: interchange.yaml, folders and the warehouse."""
+    from interchange.warehouse.address import shown
     from interchange.workspace.init import init_workspace
 
     language = steward_lang(lang)
@@ -243,7 +244,7 @@ def init(
     typer.echo(say("steward.init_created", language, root=workspace.root))
     typer.echo(say("steward.init_config", language, path=workspace.root / "interchange.yaml",
                    count=len(config.organisations)))
-    typer.echo(say("steward.init_warehouse", language, url=_safe_url(workspace.database_url)))
+    typer.echo(say("steward.init_warehouse", language, url=shown(workspace.database_url)))
     for org in config.organisations:
         typer.echo(say("steward.init_drops", language, path=workspace.inbox(org.code), name=org.name))
     typer.echo(say("steward.init_receipts", language, path=workspace.root / "receipts"))
@@ -386,12 +387,6 @@ def _review_warehouse(option: Path | None, lang: str) -> Iterator[Engine]:
 
     with warehouse(open_workspace(option, lang).database_url) as engine, exit_on(lang, ReviewError, code=2):
         yield engine
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 # Command groups kept in their own modules (interchange.commands.*) add their commands here.

@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -19,7 +21,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
+from interchange.clock import now
 from interchange.errors import InterchangeError, describe_failure
 from interchange.i18n import default_lang, has, name_of, say
 
@@ -68,13 +72,34 @@ def login_name() -> str:
 
 
 def open_workspace(option: Path | None, lang: str | None = None) -> Workspace:
-    """The workspace with its config checked, before anything starts; exit 2 with the reason otherwise."""
-    from interchange.workspace import ConfigError, find_workspace
+    """The workspace with its config checked, before anything starts; exit 2 with the reason otherwise.
 
-    with exit_on(lang or default_lang(), ConfigError, code=2):
+    Its database must be the one it has always used (interchange.workspace.database): another one,
+    or a SQLite file that is gone, is refused (exit 1) before anything is opened or made.
+    """
+    from interchange.workspace import ConfigError, find_workspace
+    from interchange.workspace.database import DatabaseChanged, confirm_database
+
+    language = lang or default_lang()
+    with exit_on(language, ConfigError, code=2):
         workspace = find_workspace(option)
         _ = workspace.config  # a wrong key stops the command here, naming the key
+        _ = workspace.database_url  # so does a wrong INTERCHANGE_DATABASE_URL
+    _session.workspace_root = workspace.root
+    with exit_on(language, DatabaseChanged, code=1, key="steward.refused"):
+        _session.database = confirm_database(workspace)
     return workspace
+
+
+@dataclass
+class _Session:
+    """What the running command has opened: the summary names its database, a failure logs in its workspace."""
+
+    workspace_root: Path | None = None
+    database: str | None = None
+
+
+_session = _Session()
 
 
 def fail(lang: str, key: str, detail: object, *, code: int) -> NoReturn:
@@ -85,6 +110,7 @@ def fail(lang: str, key: str, detail: object, *, code: int) -> NoReturn:
     """
     shown = describe_failure(detail, lang) if isinstance(detail, BaseException) else detail
     typer.echo(say(key, lang, detail=shown), err=True)
+    _session.database = None  # an error is not a summary: nothing follows it
     raise typer.Exit(code) from None
 
 
@@ -101,13 +127,82 @@ def exit_on(lang: str, *kinds: type[InterchangeError], code: int, key: str = "st
 
 
 class CommandGroup(TyperGroup):
-    """The `interchange` command: an error of the package that no command expected ends it as
-    "error: ..." and exit 1 (failed), not as a traceback. Anything else is a bug and keeps its
-    traceback, which only the terminal sees."""
+    """The `interchange` command.
+
+    An error of the package that no command expected ends it as "error: ..." and exit 1.
+    Anything else is a bug: its traceback goes to the log file (interchange.commands.crash_log),
+    and the terminal gets one line naming its class and that file, exit 1. A command that opened
+    a workspace ends its summary with the database it used (no password).
+    """
 
     def invoke(self, ctx: Context) -> Any:
-        with exit_on(default_lang(), code=1):
-            return super().invoke(ctx)
+        global _session
+        _session = _Session()
+        lang = default_lang()
+        try:
+            with exit_on(lang, code=1):
+                result = super().invoke(ctx)
+        except typer.Exit as done:
+            if done.exit_code in (0, 1):
+                _name_the_database(lang)
+            raise
+        except (TyperException, typer.Abort):
+            raise  # usage errors and Ctrl-C: typer says those itself
+        except Exception as exc:
+            _log_unexpected(exc, lang)
+        _name_the_database(lang)
+        return result
+
+
+def _name_the_database(lang: str) -> None:
+    if _session.database is not None:
+        typer.echo(say("steward.database_in_use", lang, url=_session.database))
+
+
+def _log_unexpected(exc: Exception, lang: str) -> NoReturn:
+    path = log_path(_session.workspace_root)
+    try:
+        write_failure(path, exc)
+    except OSError as unwritable:
+        typer.echo(say("steward.unexpected_unlogged", lang, name=type(exc).__name__, log=path,
+                       reason=type(unwritable).__name__), err=True)
+    else:
+        typer.echo(say("steward.unexpected", lang, name=type(exc).__name__, log=path), err=True)
+    raise typer.Exit(1) from None
+
+
+# --- the log of unexpected failures ------------------------------------------------------------------
+# A traceback may quote a record (a database error shows the row it failed on), so it never reaches
+# the terminal, a CI log or a pasted chat: it goes to a file readable by its owner only (mode 0600,
+# its folder 0700), `<workspace>/logs/interchange.log` when the command has a workspace, else
+# `$XDG_STATE_HOME/interchange/interchange.log` (`~/.local/state/...`). Past a few megabytes the
+# file moves to `interchange.log.1`.
+
+LOG_NAME = "interchange.log"
+_KEEP_BYTES = 5 * 1024 * 1024
+
+
+def log_path(workspace_root: Path | None) -> Path:
+    """The log file of a workspace, or of the user when there is none."""
+    if workspace_root is not None:
+        return workspace_root / "logs" / LOG_NAME
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "interchange" / LOG_NAME
+
+
+def write_failure(path: Path, exc: BaseException) -> None:
+    """Append the time, the command line and `exc`'s whole traceback to `path`, readable by its owner only.
+
+    OSError when the file cannot be written (the caller says so instead)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size > _KEEP_BYTES:
+        path.replace(path.with_name(f"{path.name}.1"))
+    entry = (f"--- {now().isoformat(timespec='seconds')} interchange {' '.join(sys.argv[1:])}\n"
+             + "".join(traceback.format_exception(exc)))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as stream:
+        os.fchmod(stream.fileno(), 0o600)  # a file made earlier by hand keeps no wider mode
+        stream.write(entry)
 
 
 def prepare_prefect(lang: str | None = None) -> None:

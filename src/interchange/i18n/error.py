@@ -59,4 +59,57 @@ TEXT: dict[str, tuple[str, str]] = {
                         "re-opened"),
     "export_unapproved": ("{period} v{version} nepatvirtinta: eksportuojamos tik patvirtintos versijos",
                           "{period} v{version} is not approved: only approved versions are exported"),
+    # --- the warehouse's address and the workspace's database (issue 15, case 6 and 7) --------------
+    "database_url_form": ("ne toks duomenų bazės URL, kurį centras gali atverti: rašykite "
+                          "postgresql+psycopg://naudotojas@serveris:prievadas/duomenų_bazė (postgres:// ir "
+                          "postgresql:// suprantami taip pat) arba sqlite:///warehouse.sqlite",
+                          "not a database URL the hub can open: write "
+                          "postgresql+psycopg://user@host:port/database (postgres:// and postgresql:// are read "
+                          "the same) or sqlite:///warehouse.sqlite"),
+    "database_env_form": ("{env} nėra duomenų bazės URL, kurį centras gali atverti: rašykite "
+                          "postgresql+psycopg://naudotojas:slaptažodis@serveris:prievadas/duomenų_bazė "
+                          "(postgres:// ir postgresql:// suprantami taip pat) arba sqlite:///kelias/warehouse.sqlite",
+                          "{env} is not a database URL the hub can open: write "
+                          "postgresql+psycopg://user:password@host:port/database (postgres:// and postgresql:// "
+                          "are read the same) or sqlite:///path/warehouse.sqlite"),
+    "database_unreachable": ("nepavyksta prisijungti prie sandėlio duomenų bazės {database} adresu {host}:{port}: "
+                             "patikrinkite, ar ten veikia PostgreSQL ir priima prisijungimus iš šio kompiuterio "
+                             "(listen_addresses, pg_hba.conf, užkarda) ir ar serveris bei prievadas teisingi "
+                             "INTERCHANGE_DATABASE_URL arba interchange.yaml rakte database_url",
+                             "cannot reach the warehouse database {database} at {host}:{port}: check that "
+                             "PostgreSQL is running there and accepts connections from this machine "
+                             "(listen_addresses, pg_hba.conf, a firewall), and that the host and port are right "
+                             "in INTERCHANGE_DATABASE_URL or in database_url of interchange.yaml"),
+    "database_login": ("duomenų bazės serveris {host}:{port} neleido naudotojui „{user}“ prisijungti prie "
+                       "{database}: patikrinkite naudotoją ir slaptažodį INTERCHANGE_DATABASE_URL (slaptažodis "
+                       "niekada nerašomas į interchange.yaml)",
+                       "the database server at {host}:{port} refused the login of user '{user}' to {database}: "
+                       "check the user and password in INTERCHANGE_DATABASE_URL (a password never goes in "
+                       "interchange.yaml)"),
+    "database_missing": ("duomenų bazės serveryje {host}:{port} nėra duomenų bazės {database}: sukurkite ją "
+                         "(createdb {database}) arba pataisykite jos pavadinimą URL",
+                         "the database server at {host}:{port} has no database {database}: create it "
+                         "(createdb {database}) or correct its name in the URL"),
+    "database_switched": ("šios darbo vietos sandėlis yra {recorded} (įrašyta {record}), o ši komanda atvertų "
+                          "{current}. Grąžinkite INTERCHANGE_DATABASE_URL (arba database_url) į ankstesnę reikšmę "
+                          "arba, jei tikrai keliatės į {current}, paleiskite: interchange database use "
+                          "--workspace {root}",
+                          "this workspace's warehouse is {recorded} (recorded in {record}), but this command "
+                          "would open {current}. Set INTERCHANGE_DATABASE_URL (or database_url) back to it, or, "
+                          "to move to {current} deliberately, run: interchange database use --workspace {root}"),
+    "warehouse_missing": ("šios darbo vietos sandėlio {recorded} nebėra (įrašyta {record}): jį atvėrus būtų "
+                          "pradėtas naujas, tuščias. Atkurkite failą iš atsarginės kopijos arba, jei tikrai "
+                          "pradedate naują tuščią sandėlį, paleiskite: interchange database use --workspace {root}",
+                          "this workspace's warehouse {recorded} is missing (recorded in {record}): opening it "
+                          "would start a new, empty one. Restore the file from a backup or, to start a new empty "
+                          "warehouse deliberately, run: interchange database use --workspace {root}"),
+    "config_not_a_date": ("turi būti esama diena, užrašyta YYYY-MM-DD (pvz. 2026-02-28)",
+                          "expected a day that exists, written YYYY-MM-DD (e.g. 2026-02-28)"),
+    "config_unknown_service": ("„{service}“ nėra paslaugų katalogo kodas (juos išvardija interchange codes services)",
+                               "'{service}' is not a service code of the catalogue (interchange codes services "
+                               "lists them)"),
+    "config_min_count_off": ("{value} beveik išjungia atskleidimo kontrolę: naudokite 3 ar daugiau (numatyta 5) "
+                             "arba tai patvirtinkite raktu publishing.disclosure_control_off_acknowledged: true",
+                             "{value} all but turns disclosure control off: use 3 or more (default 5), or "
+                             "acknowledge it with publishing.disclosure_control_off_acknowledged: true"),
 }

@@ -175,4 +175,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "stage.compute": ("rodiklių skaičiavimas", "computing indicators"),
     "stage.protect": ("smulkių langelių apsauga", "protecting small cells"),
     "stage.store": ("versijos išsaugojimas", "storing the version"),
+    # --- the database in use, unexpected failures (issue 15, case 7 and the guard rail) -----------
+    "database_in_use": ("Sandėlis: {url}", "Warehouse: {url}"),
+    "database_used": ("Darbo vieta {root} dabar naudoja sandėlį {url} (įrašyta {record}).",
+                      "The workspace {root} now uses the warehouse {url} (recorded in {record})."),
+    "unexpected": ("klaida: netikėta {name}; jos tekstas čia nerodomas, nes gali cituoti įrašą. Visas pėdsakas "
+                   "yra {log}: perduokite jį centro administratoriui.",
+                   "error: unexpected {name}; its text is not shown here, as it may quote a record. The full "
+                   "traceback is in {log}: pass it to the hub's administrator."),
+    "unexpected_unlogged": ("klaida: netikėta {name}, o jos pėdsako nepavyko įrašyti į {log} ({reason}); "
+                            "atlaisvinkite ten vietos ir paleiskite komandą dar kartą arba praneškite centro "
+                            "administratoriui.",
+                            "error: unexpected {name}, and its traceback could not be written to {log} ({reason}); "
+                            "make room there and run the command again, or tell the hub's administrator."),
 }

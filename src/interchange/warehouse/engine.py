@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from interchange.warehouse.address import normal_url, unreachable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -29,6 +32,7 @@ _UPGRADE_LOCK = 7_404_221
 # Keeps two threads of one process from upgrading side by side (processes: the advisory
 # lock on PostgreSQL, BEGIN IMMEDIATE on SQLite).
 _upgrading = threading.Lock()
+_CONNECT_TIMEOUT_S = 15
 
 
 @contextmanager
@@ -36,11 +40,24 @@ def warehouse(url: str, *, upgrade: bool = True) -> Iterator[Engine]:
     """An engine for `url`, its schema at the newest revision (unless `upgrade=False`); disposed on exit."""
     engine = _make_engine(url)
     try:
+        _first_connection(engine)
         if upgrade:
             _upgrade_once(engine)
         yield engine
     finally:
         engine.dispose()
+
+
+def _first_connection(engine: Engine) -> None:
+    """Connect once (the pool keeps it for the block): a server that cannot be reached is said in one
+    line naming host, port and what to check, not as the driver's traceback."""
+    if engine.dialect.name == "sqlite":
+        return  # a file: its own errors name it well enough, and opening it makes it
+    try:
+        with engine.connect():
+            pass
+    except (OperationalError, InterfaceError) as exc:
+        raise unreachable(engine.url, exc) from None
 
 
 def _upgrade_once(engine: Engine) -> None:
@@ -65,12 +82,15 @@ def _alembic_config() -> Config:
 
 
 def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+    address = normal_url(url)  # postgres:// and postgresql:// mean the project's driver
+    if address.get_backend_name() == "sqlite":
+        engine = create_engine(address, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A host that drops packets would otherwise keep the command waiting for minutes.
+    patience = {} if "connect_timeout" in address.query else {"connect_timeout": _CONNECT_TIMEOUT_S}
+    return create_engine(address, pool_pre_ping=True, connect_args=patience)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

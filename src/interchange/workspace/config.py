@@ -22,16 +22,20 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from interchange.contract.records import Kind
 from interchange.contract.values import MunicipalityCode, OrgCode
 from interchange.errors import InterchangeError
+from interchange.i18n import LANGS, say
+from interchange.warehouse.address import DatabaseUrlError, normal_url
 from interchange.workspace.urls import check_base_url
 
 CONFIG_FILE = "interchange.yaml"
 DATABASE_URL_ENV = "INTERCHANGE_DATABASE_URL"
 WORKSPACE_ENV = "INTERCHANGE_WORKSPACE"
 DEFAULT_DATABASE_URL = "sqlite:///warehouse.sqlite"
+_LOWEST_MIN_COUNT = 3
 
 
 class ConfigError(InterchangeError, ValueError):
@@ -123,10 +127,22 @@ class Organisation(_Strict):
 
 
 class Target(_Strict):
-    service: str
+    service: str = Field(description="A service code of the catalogue (`interchange codes services`).")
     persons: int | None = Field(None, ge=0)
     contacts: int | None = Field(None, ge=0)
     sessions: int | None = Field(None, ge=0)
+
+    @field_validator("service")
+    @classmethod
+    def _known_service(cls, code: str) -> str:
+        # A misspelt code would count nothing against its target, and the programme's progress
+        # would show 0 % for a service that is delivered every day.
+        from interchange.contract.services import find_service
+
+        if find_service(code) is None:
+            raise PydanticCustomError("config_unknown_service", "'{service}' is not a service code of the "
+                                      "catalogue (interchange codes services lists them)", {"service": code})
+        return code
 
 
 class Programme(_Strict):
@@ -200,6 +216,10 @@ class AlertSettings(_Strict):
 class PublishingSettings(_Strict):
     """Publishing for the ministry (docs/publishing.md): disclosure control and where exports go."""
 
+    # Before min_count: its check reads this (pydantic validates fields in this order).
+    disclosure_control_off_acknowledged: bool = Field(
+        False, description="Allows a min_count below 3, which all but turns disclosure control off; "
+                           "only with the ministry's written agreement.")
     min_count: int = Field(
         5, ge=1, description="Counts from 1 to min_count - 1 are suppressed (primary suppression); 0 is shown.")
     dv_min_count: int = Field(
@@ -210,6 +230,16 @@ class PublishingSettings(_Strict):
     catalogue: str | None = Field(
         None, description="The workspace's indicator catalogue file, relative to the workspace (docs/indicators.md); "
                           "default: the shipped catalogue.")
+
+    @field_validator("min_count")
+    @classmethod
+    def _disclosure_control_on(cls, value: int, info: ValidationInfo) -> int:
+        # 1 suppresses nothing and 2 only the ones: counts of two persons would leave the hub.
+        if value < _LOWEST_MIN_COUNT and not info.data.get("disclosure_control_off_acknowledged"):
+            raise PydanticCustomError(
+                "config_min_count_off", "{value} all but turns disclosure control off: use 3 or more (default 5), "
+                "or acknowledge it with publishing.disclosure_control_off_acknowledged: true", {"value": value})
+        return value
 
     @field_validator("dv_min_count")
     @classmethod
@@ -238,12 +268,10 @@ class WorkspaceConfig(_Strict):
     @field_validator("database_url")
     @classmethod
     def _no_password(cls, value: str) -> str:
-        from sqlalchemy.engine import make_url
-
         try:
-            url = make_url(value)
-        except Exception:
-            raise ValueError("not a database URL (e.g. sqlite:///warehouse.sqlite)") from None
+            url = normal_url(value)
+        except DatabaseUrlError:
+            raise PydanticCustomError("config_database_url", "not a database URL the hub can open") from None
         if url.password:
             raise ValueError(f"holds a password: put the URL in {DATABASE_URL_ENV} instead")
         return value
@@ -278,7 +306,13 @@ class WorkspaceConfig(_Strict):
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice in one mapping (YAML would keep the last silently)."""
+    """SafeLoader that refuses a key written twice in one mapping (YAML would keep the last silently),
+    and leaves dates as text: YAML's own date reading fails on 2026-02-30 with a bare ValueError,
+    pydantic's names the key."""
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 (yaml's own class attribute, replaced, never mutated)
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
@@ -307,17 +341,34 @@ def parse_config(text: str, *, origin: str = CONFIG_FILE) -> WorkspaceConfig:
     try:
         return WorkspaceConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{origin}:\n" + "\n".join(_describe(e) for e in exc.errors())) from None
+        said = {lang: f"{origin}:\n" + "\n".join(_describe(e, lang) for e in exc.errors()) for lang in LANGS}
+        error = ConfigError(said["en"])
+        error.said = said
+        raise error from None
 
 
-def _describe(err: Any) -> str:
+# Pydantic's checks and ours whose words are in the catalogue (both languages); any other is said
+# in pydantic's English.
+_WORDS = {
+    "config_unknown_service": "error.config_unknown_service",
+    "config_min_count_off": "error.config_min_count_off",
+    "config_database_url": "error.database_url_form",
+    "date_parsing": "error.config_not_a_date",
+    "date_from_datetime_parsing": "error.config_not_a_date",
+    "date_from_datetime_inexact": "error.config_not_a_date",
+    "date_type": "error.config_not_a_date",
+}
+
+
+def _describe(err: Any, lang: str = "en") -> str:
     from interchange.i18n import CATALOGUE
 
     key = ".".join(str(part) for part in _key_path(err["loc"])) or "(top level)"
     message = err["msg"]
-    if f"problem.{err['type']}" in CATALOGUE:  # the contract's own checks carry a code, not a sentence
-        _, english = CATALOGUE[f"problem.{err['type']}"]
-        message = english.format_map(_Blank(err.get("ctx") or {}))
+    if err["type"] in _WORDS:
+        message = say(_WORDS[err["type"]], lang, **(err.get("ctx") or {}))
+    elif f"problem.{err['type']}" in CATALOGUE:  # the contract's own checks carry a code, not a sentence
+        message = CATALOGUE[f"problem.{err['type']}"][LANGS.index(lang)].format_map(_Blank(err.get("ctx") or {}))
     elif err["type"] == "value_error":  # our own checks: their sentence, without "Value error, "
         message = message.removeprefix("Value error, ")
     elif err["type"] == "union_tag_invalid":  # pydantic's message repeats the value given
@@ -349,9 +400,11 @@ def load_config(root: Path) -> WorkspaceConfig:
 
 def database_url(config: WorkspaceConfig, root: Path) -> str:
     """The URL to connect to: the environment override, else the file's, SQLite paths made absolute."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(os.environ.get(DATABASE_URL_ENV) or config.database_url)
+    override = os.environ.get(DATABASE_URL_ENV)
+    try:
+        url = normal_url(override or config.database_url)
+    except DatabaseUrlError:  # only the variable can be wrong here: the file's value was checked on loading
+        raise ConfigError(key="error.database_env_form", env=DATABASE_URL_ENV) from None
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
         if not path.is_absolute():

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from interchange.workspace.config import CONFIG_FILE, parse_config
+from interchange.warehouse.address import DatabaseUrlError
+from interchange.workspace.config import CONFIG_FILE, DATABASE_URL_ENV, DEFAULT_DATABASE_URL, ConfigError, parse_config
+from interchange.workspace.database import record_database
 from interchange.workspace.layout import Workspace
+
+_DEFAULT_LINE = f"database_url: {DEFAULT_DATABASE_URL}"
 
 EXAMPLE_CONFIG = """\
 # Interchange workspace. Every key is checked when a command starts; a wrong key or
@@ -93,10 +98,28 @@ def init_workspace(root: Path, *, config_text: str = EXAMPLE_CONFIG) -> Workspac
     path = root / CONFIG_FILE
     if path.exists():
         raise FileExistsError(path)
+    config_text = _with_database_in_use(config_text)
     parse_config(config_text, origin=str(path))  # never write a config that would not load
     path.write_text(config_text, encoding="utf-8")
     workspace = Workspace(root.resolve())
     workspace.make_folders()
     with warehouse(workspace.database_url):  # made and upgraded on opening
         pass
+    record_database(workspace)  # from now on, another database is refused (workspace.database)
     return workspace
+
+
+def _with_database_in_use(config_text: str) -> str:
+    """The config with the database init really uses: INTERCHANGE_DATABASE_URL's, without its password,
+    in place of the default SQLite line. The file then tells the truth to a shell without the variable."""
+    override = os.environ.get(DATABASE_URL_ENV)
+    if not override or _DEFAULT_LINE not in config_text:
+        return config_text
+    from interchange.warehouse.address import normal_url, shown
+
+    try:
+        url = shown(normal_url(override))
+    except DatabaseUrlError:
+        raise ConfigError(key="error.database_env_form", env=DATABASE_URL_ENV) from None
+    return config_text.replace(_DEFAULT_LINE, f"# From {DATABASE_URL_ENV} when this workspace was made; the "
+                                              f"password stays in the variable.\ndatabase_url: {url}", 1)
