@@ -7,6 +7,7 @@ server, and once in a subprocess that starts Prefect's temporary server, as on a
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,12 +15,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from conftest import write_csv
+from conftest import HUB_CONFIG, POSTGRES_URL, write_csv
 from typer.testing import CliRunner
 
 from interchange import clock
 from interchange.cli import app
 from interchange.progress import Progress, listening
+from interchange.warehouse.address import shown
 from interchange.warehouse.engine import schema_revision, warehouse
 
 pytest_plugins = ["prefect_harness"]
@@ -116,6 +118,107 @@ def test_a_broken_config_exits_2_naming_the_key_without_a_traceback(hub_root: Pa
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
 
 
+# ---- the database: its address, reaching it, one database per workspace (no Prefect) ---------------
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: bound, then let go."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_database_is_one_line_naming_host_port_and_what_to_check(
+        tmp_path: Path, no_hub_env: None) -> None:
+    port = closed_port()
+    (tmp_path / "interchange.yaml").write_text(
+        HUB_CONFIG.replace("sqlite:///warehouse.sqlite", f"postgres://hub@127.0.0.1:{port}/interchange"), "utf-8")
+
+    result = runner.invoke(app, ["status", "--workspace", str(tmp_path)], env={"INTERCHANGE_LANG": "en"})
+
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"error: cannot reach the warehouse database interchange at 127.0.0.1:{port}: check that PostgreSQL is "
+        "running there and accepts connections from this machine (listen_addresses, pg_hba.conf, a firewall), "
+        "and that the host and port are right in INTERCHANGE_DATABASE_URL or in database_url of interchange.yaml"]
+
+
+@pytest.mark.postgres
+def test_a_database_the_server_does_not_have_is_named_with_how_to_make_it(tmp_path: Path, no_hub_env: None) -> None:
+    server = sqlalchemy.make_url(POSTGRES_URL)
+    (tmp_path / "interchange.yaml").write_text(HUB_CONFIG.replace(
+        "sqlite:///warehouse.sqlite", shown(server.set(database="interchange_nowhere"))), "utf-8")
+
+    result = runner.invoke(app, ["status", "--workspace", str(tmp_path), "--lang", "en"])
+
+    assert result.exit_code == 1
+    assert result.output == (f"error: the database server at {server.host}:{server.port or 5432} has no database "
+                             "interchange_nowhere: create it (createdb interchange_nowhere) or correct its name in "
+                             "the URL\n")
+
+
+@sqlite_only
+def test_a_workspace_refuses_another_database_than_its_own_and_moves_only_when_told(
+        hub_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    own = os.environ["INTERCHANGE_DATABASE_URL"]
+    other = tmp_path / "other.sqlite"
+    status = runner.invoke(app, ["status", "--workspace", str(hub_root), "--lang", "en"])
+    assert status.output.splitlines()[1] == f"Warehouse: {own}"  # status names the database in use
+    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", f"sqlite:///{other}")
+
+    refused = runner.invoke(app, ["status", "--workspace", str(hub_root), "--lang", "en"])
+
+    assert refused.exit_code == 1
+    assert refused.output.splitlines() == [
+        f"refused: this workspace's warehouse is {own} (recorded in {hub_root / 'warehouse.identity'}), but this "
+        f"command would open sqlite:///{other}. Set INTERCHANGE_DATABASE_URL (or database_url) back to it, or, "
+        f"to move to sqlite:///{other} deliberately, run: interchange database use --workspace {hub_root}"]
+    assert not other.exists()  # nothing was made
+
+    moved = runner.invoke(app, ["database", "use", "--workspace", str(hub_root), "--lang", "en"])
+
+    assert moved.exit_code == 0, moved.output
+    assert other.is_file()
+    status = runner.invoke(app, ["status", "--workspace", str(hub_root), "--lang", "en"])
+    assert status.exit_code == 0 and status.output.splitlines()[1] == f"Warehouse: sqlite:///{other}"
+    listing = runner.invoke(app, ["publications", "--workspace", str(hub_root), "--lang", "en"])
+    assert listing.output.splitlines()[-1] == f"Warehouse: sqlite:///{other}"  # so does every steward summary
+
+
+def test_a_workspaces_sqlite_warehouse_that_is_gone_is_not_silently_made_again(
+        tmp_path: Path, no_hub_env: None) -> None:
+    root = tmp_path / "hub"
+    assert runner.invoke(app, ["init", str(root)]).exit_code == 0
+    (root / "warehouse.sqlite").unlink()
+
+    refused = runner.invoke(app, ["status", "--workspace", str(root), "--lang", "en"])
+
+    assert refused.exit_code == 1
+    assert refused.output.startswith(f"refused: this workspace's warehouse sqlite:///{root / 'warehouse.sqlite'} "
+                                     "is missing")
+    assert "interchange database use --workspace" in refused.output
+    assert not (root / "warehouse.sqlite").exists()
+
+
+def test_an_unexpected_failure_is_one_line_naming_the_log_that_holds_its_traceback(
+        tmp_path: Path, no_hub_env: None) -> None:
+    root = tmp_path / "hub"
+    assert runner.invoke(app, ["init", str(root)]).exit_code == 0
+    # A warehouse file that something else overwrote: SQLite's error is not one of ours.
+    (root / "warehouse.sqlite").write_bytes(b"P-1,Jonas Jonaitis,38001010000\n" * 10)
+    for leftover in root.glob("warehouse.sqlite-*"):
+        leftover.unlink()
+
+    result = runner.invoke(app, ["status", "--workspace", str(root), "--lang", "en"])
+
+    log = root / "logs" / "interchange.log"
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"error: unexpected DatabaseError; its text is not shown here, as it may quote a record. The full "
+        f"traceback is in {log}: pass it to the hub's administrator."]
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+    assert log.stat().st_mode & 0o777 == 0o600
+
+
 # ---- ingest through the flow ---------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -196,13 +299,16 @@ def test_ingest_exits_1_when_a_source_fails(
 @sqlite_only
 def test_ingest_exits_1_when_the_warehouse_cannot_be_reached(
         hub_root: Path, prefect_cli: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", "postgresql+psycopg://hub@127.0.0.1:9/interchange")
+    port = closed_port()
+    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", f"postgresql+psycopg://hub@127.0.0.1:{port}/interchange")
+    (hub_root / "warehouse.identity").unlink()  # as a hub from before the record: the first use records it
     drop_persons(hub_root)
 
     result = invoke("ingest", "--workspace", hub_root)
 
     assert result.exit_code == 1, result.output
-    assert "Batches: 0;" in result.output and "FAILED ingest: OperationalError" in result.output
+    assert "Batches: 0;" in result.output
+    assert f"FAILED ingest: cannot reach the warehouse database interchange at 127.0.0.1:{port}: " in result.output
     assert (hub_root / "inbox" / SPC / f"{SPC}.person.csv").exists()  # left for the next run
 
 

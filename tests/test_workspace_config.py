@@ -292,6 +292,83 @@ def test_a_relative_sqlite_path_in_the_environment_is_inside_the_workspace(
     assert Workspace(root).database_url == f"sqlite:///{tmp_path / 'abs.sqlite'}"
 
 
+def test_a_programme_day_that_does_not_exist_is_named_with_its_key_in_both_languages() -> None:
+    text = BASE + "programmes:\n  - {code: p1, name: P, start: 2026-02-30, end: 2026-12-31}\n"
+
+    with pytest.raises(ConfigError) as excinfo:
+        parse_config(text, origin=ORIGIN)
+
+    assert excinfo.value.message("en").splitlines() == [
+        f"{ORIGIN}:", "  programmes.0.start: expected a day that exists, written YYYY-MM-DD (e.g. 2026-02-28)"]
+    assert excinfo.value.message("lt").splitlines()[1] == (
+        "  programmes.0.start: turi būti esama diena, užrašyta YYYY-MM-DD (pvz. 2026-02-28)")
+    assert parse_config(text.replace("2026-02-30", "2026-02-28")).programmes[0].start.isoformat() == "2026-02-28"
+
+
+def test_an_unknown_service_code_in_programme_targets_is_refused() -> None:
+    text = BASE + ("programmes:\n  - code: p1\n    name: P\n    start: 2026-05-07\n    end: 2028-05-07\n"
+                   "    targets:\n      - {service: psychologist_child, persons: 10}\n"
+                   "      - {service: legal_consultaton, persons: 16}\n")
+
+    assert error_lines(text) == ["programmes.0.targets.1.service: 'legal_consultaton' is not a service code of "
+                                 "the catalogue (interchange codes services lists them)"]
+    parse_config(text.replace("legal_consultaton", "legal_consultation"))
+
+
+@pytest.mark.parametrize("min_count", [1, 2])
+def test_a_min_count_below_3_is_refused_unless_acknowledged(min_count: int) -> None:
+    text = BASE + f"publishing:\n  min_count: {min_count}\n"
+
+    assert error_lines(text) == [
+        f"publishing.min_count: {min_count} all but turns disclosure control off: use 3 or more (default 5), "
+        "or acknowledge it with publishing.disclosure_control_off_acknowledged: true"]
+    acknowledged = text + "  disclosure_control_off_acknowledged: true\n"
+    assert parse_config(acknowledged).publishing.min_count == min_count
+    assert parse_config(BASE + "publishing:\n  min_count: 3\n").publishing.min_count == 3
+
+
+@pytest.mark.parametrize("written", ["postgres://hub@db.example.lt:6543/interchange",
+                                     "postgresql://hub@db.example.lt:6543/interchange",
+                                     "postgresql+psycopg://hub@db.example.lt:6543/interchange"])
+def test_the_common_postgresql_url_forms_mean_the_projects_driver(
+        written: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "interchange.yaml").write_text(BASE.replace("sqlite:///warehouse.sqlite", written), "utf-8")
+    assert Workspace(tmp_path).database_url == "postgresql+psycopg://hub@db.example.lt:6543/interchange"
+
+    monkeypatch.setenv(DATABASE_URL_ENV, written.replace("hub@", "hub:hunter2@"))
+    assert Workspace(tmp_path).database_url == "postgresql+psycopg://hub:hunter2@db.example.lt:6543/interchange"
+
+
+def test_a_database_url_of_another_form_says_which_forms_to_write_without_repeating_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert error_lines(BASE.replace("sqlite:///warehouse.sqlite", "mysql://hub@db/x")) == [
+        "database_url: not a database URL the hub can open: write postgresql+psycopg://user@host:port/database "
+        "(postgres:// and postgresql:// are read the same) or sqlite:///warehouse.sqlite"]
+    (tmp_path / "interchange.yaml").write_text(BASE, "utf-8")
+    monkeypatch.setenv(DATABASE_URL_ENV, "postgresql+psycopg2://hub:hunter2@db/x")
+
+    with pytest.raises(ConfigError) as excinfo:
+        _ = Workspace(tmp_path).database_url
+
+    assert str(excinfo.value).startswith(f"{DATABASE_URL_ENV} is not a database URL the hub can open: write "
+                                         "postgresql+psycopg://user:password@host:port/database")
+    assert "hunter2" not in str(excinfo.value)
+
+
+def test_init_writes_the_database_the_environment_names_without_its_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{elsewhere}")
+
+    init_workspace(tmp_path / "hub", config_text=BASE)
+
+    # A later shell without the variable reads the same warehouse, not a new empty one in the workspace.
+    monkeypatch.delenv(DATABASE_URL_ENV)
+    assert load_config(tmp_path / "hub").database_url == f"sqlite:///{elsewhere}"
+    assert Workspace(tmp_path / "hub").database_url == f"sqlite:///{elsewhere}"
+    assert not (tmp_path / "hub" / "warehouse.sqlite").exists()
+
+
 # ---- finding the workspace ------------------------------------------------------------------
 
 @pytest.fixture

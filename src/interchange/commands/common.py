@@ -154,6 +154,13 @@ class CommandGroup(TyperGroup):
         return result
 
 
+def database_named_by_the_command() -> str | None:
+    """The database the command opened (no password), for a command that names it in its own screen
+    (`status`, at the top) rather than in the line that otherwise ends its summary."""
+    database, _session.database = _session.database, None
+    return database
+
+
 def _name_the_database(lang: str) -> None:
     if _session.database is not None:
         typer.echo(say("steward.database_in_use", lang, url=_session.database))

@@ -11,6 +11,7 @@ import typer
 from interchange.commands.common import (
     StewardLangOption,
     WorkspaceOption,
+    database_named_by_the_command,
     fail,
     flows_module,
     open_workspace,
@@ -42,7 +43,7 @@ def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
     found = open_workspace(workspace, language)
     with warehouse(found.database_url) as engine:
         report = collect_status(found, engine, prefect_api_url=os.environ.get("PREFECT_API_URL") or None)
-    typer.echo(render_status(report, str(found.root), language))
+    typer.echo(render_status(report, str(found.root), language, database=database_named_by_the_command()))
     raise typer.Exit(1 if report.needs_attention else 0)
 
 
@@ -119,9 +120,10 @@ def register(app: typer.Typer) -> None:
 # --- screens ---------------------------------------------------------------------------------------
 
 
-def render_status(report: StatusReport, root: str, lang: str) -> str:
+def render_status(report: StatusReport, root: str, lang: str, *, database: str | None = None) -> str:
     """The whole status as one screen of plain text (aligned columns; no colour, safe for logs)."""
-    out = [say("steward.title", lang, root=root), ""]
+    out = [say("steward.title", lang, root=root)]
+    out += [say("steward.database_in_use", lang, url=database), ""] if database else [""]
     out += section_lines(say("steward.sources", lang), say("steward.source_cols", lang), [
         [s.org, s.source, s.batch_id, name_of("steward.state", s.status, lang), short_time(s.received_at),
          s.rows_read, s.loaded, s.quarantined, s.held]

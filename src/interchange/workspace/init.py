@@ -121,5 +121,6 @@ def _with_database_in_use(config_text: str) -> str:
         url = shown(normal_url(override))
     except DatabaseUrlError:
         raise ConfigError(key="error.database_env_form", env=DATABASE_URL_ENV) from None
+    quoted = "'" + url.replace("'", "''") + "'"  # YAML's single quotes: a query may hold '#' or ': '
     return config_text.replace(_DEFAULT_LINE, f"# From {DATABASE_URL_ENV} when this workspace was made; the "
-                                              f"password stays in the variable.\ndatabase_url: {url}", 1)
+                                              f"password stays in the variable.\ndatabase_url: {quoted}", 1)
