@@ -219,6 +219,19 @@ def test_an_unexpected_failure_is_one_line_naming_the_log_that_holds_its_traceba
     assert log.stat().st_mode & 0o777 == 0o600
 
 
+def test_an_unexpected_failure_outside_a_workspace_is_logged_in_the_users_state_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    result = runner.invoke(app, ["keygen", "-o", str(tmp_path / "no-such-folder" / "partner.key"), "--lang", "en"])
+
+    log = tmp_path / "state" / "interchange" / "interchange.log"
+    assert result.exit_code == 1
+    assert result.output == (f"error: unexpected FileNotFoundError; its text is not shown here, as it may quote a "
+                             f"record. The full traceback is in {log}: pass it to the hub's administrator.\n")
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+
+
 # ---- ingest through the flow ---------------------------------------------------------------------
 
 @pytest.mark.slow
