@@ -33,6 +33,7 @@ from interchange.ingest.run import (
     worth_retrying,
 )
 from interchange.workspace.config import HttpSourceConfig
+from interchange.workspace.database import confirm_database
 from interchange.workspace.layout import Workspace, find_workspace
 
 TABLE_KEY = "ingest-batches"
@@ -130,6 +131,7 @@ def ingest(workspace: str | None = None) -> State[IngestSummary]:
         workspace: The workspace folder; default $INTERCHANGE_WORKSPACE, else the current folder.
     """
     found = find_workspace(Path(workspace) if workspace else None)
+    confirm_database(found)  # a worker without INTERCHANGE_DATABASE_URL must not start an empty warehouse
     summary = ingest_workspace(found, run_source=run_source_task)
     publish_summary(summary)
     send_attention_alerts(found, summary)

@@ -20,6 +20,7 @@ from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.linkage.index import LinkSummary, link_persons
 from interchange.linkage.scorers import configured_scorer
 from interchange.warehouse.engine import warehouse
+from interchange.workspace.database import confirm_database
 from interchange.workspace.layout import Workspace, find_workspace
 
 TABLE_KEY = "linkage-summary"
@@ -75,6 +76,7 @@ def link(workspace: str | None = None) -> State[LinkSummary]:
         workspace: The workspace folder; default $INTERCHANGE_WORKSPACE, else the current folder.
     """
     found = find_workspace(Path(workspace) if workspace else None)
+    confirm_database(found)  # a worker without INTERCHANGE_DATABASE_URL must not start an empty warehouse
     summary = link_persons_task(found)
     create_table_artifact(key=TABLE_KEY, table=summary_table(summary),
                           description="Counts of this linkage run.")

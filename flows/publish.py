@@ -25,6 +25,7 @@ from interchange.indicators.periods import Period, PeriodError, parse_period, re
 from interchange.indicators.publications import Publication, PublicationError, late_batches, summary_counts
 from interchange.indicators.shareable import published_totals, shareable_progress
 from interchange.warehouse.engine import warehouse
+from interchange.workspace.database import confirm_database
 from interchange.workspace.layout import Workspace, find_workspace
 
 SUMMARY_KEY = "publication-summary"
@@ -91,6 +92,7 @@ def publish(workspace: str | None = None, period: str | None = None,
         by: Who publishes (recorded with the version).
     """
     found = find_workspace(Path(workspace) if workspace else None)
+    confirm_database(found)  # a worker without INTERCHANGE_DATABASE_URL must not start an empty warehouse
     try:
         parsed = parse_period(resolve_relative_period(period or f"previous-{granularity}"), found.config)
     except PeriodError as exc:  # our own sentence: the forms a period takes

@@ -24,6 +24,7 @@ from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus
 from interchange.errors import describe_failure, failure_trace
 from interchange.ingest.run import IngestSummary, SourceError, worth_retrying
+from interchange.workspace.layout import Workspace
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
 
@@ -152,6 +153,23 @@ def test_drops_of_two_orgs_complete_the_run_with_receipts_and_a_table_artifact(
     attention = found["ingest-attention"].data
     assert f"| {MIMC} | 2 | {MIMC}.contact.csv | 1 | batch.contact_person_known |" in attention
     assert_no_record_values(state)
+
+
+@on_prefect
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_run_whose_database_is_not_the_workspaces_own_fails_without_making_an_empty_warehouse(
+        hub_root: Path, flows_ingest: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A worker started without the hub's INTERCHANGE_DATABASE_URL, or with another one.
+    stray = tmp_path / "stray.sqlite"
+    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", f"sqlite:///{stray}")
+    drop_persons(hub_root)
+
+    summary = flows_ingest.run_ingest(Workspace(hub_root))
+
+    assert list(summary.failures) == ["ingest"]
+    assert summary.failures["ingest"].startswith("this workspace's warehouse is ")
+    assert f"would open sqlite:///{stray}" in summary.failures["ingest"]
+    assert not stray.exists() and list((hub_root / "inbox" / "kretingos-spc").iterdir())  # the drop waits
 
 
 @on_prefect

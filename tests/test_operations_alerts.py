@@ -155,6 +155,7 @@ def test_a_failed_link_posts_the_failure_without_the_database_error_text(
     write_config(hub_root, http_org=False)
     # A warehouse that cannot be opened: the link run fails before it changes anything.
     monkeypatch.setenv("INTERCHANGE_DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'w.sqlite'}")
+    (hub_root / "warehouse.identity").unlink()  # as a hub from before the record: the first use records it
     with WebhookReceiver() as receiver:
         monkeypatch.setenv(HOOK_ENV, receiver.url)
 

@@ -66,6 +66,7 @@ def test_link_does_not_run_when_ingest_did_not_finish(
         hub_root: Path, flows_pipeline: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # A warehouse that cannot be opened: ingest stops before it knows what the warehouse holds.
     monkeypatch.setenv("INTERCHANGE_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'w.sqlite'}")
+    (hub_root / "warehouse.identity").unlink()  # as a hub from before the record: the first use records it
 
     state = flows_pipeline.pipeline(str(hub_root), period="2026-09", return_state=True)
 
