@@ -142,6 +142,19 @@ def test_an_unreachable_database_is_one_line_naming_host_port_and_what_to_check(
         "and that the host and port are right in INTERCHANGE_DATABASE_URL or in database_url of interchange.yaml"]
 
 
+def test_init_on_an_unreachable_database_says_so_and_can_be_run_again(tmp_path: Path, no_hub_env: None) -> None:
+    port = closed_port()
+    env = {"INTERCHANGE_DATABASE_URL": f"postgresql://hub:hunter2@127.0.0.1:{port}/interchange",
+           "INTERCHANGE_LANG": "en"}
+
+    result = runner.invoke(app, ["init", str(tmp_path / "hub")], env=env)
+
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: cannot reach the warehouse database interchange at 127.0.0.1:{port}: ")
+    assert "hunter2" not in result.output
+    assert not (tmp_path / "hub" / "interchange.yaml").exists()  # so `init` can simply be run again
+
+
 @pytest.mark.postgres
 def test_a_database_the_server_does_not_have_is_named_with_how_to_make_it(tmp_path: Path, no_hub_env: None) -> None:
     server = sqlalchemy.make_url(POSTGRES_URL)

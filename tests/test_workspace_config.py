@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from conftest import HUB_CONFIG
+from conftest import HUB_CONFIG, empty_warehouse
 
 from interchange.warehouse.engine import schema_revision
 from interchange.workspace.config import (
@@ -367,6 +367,18 @@ def test_init_writes_the_database_the_environment_names_without_its_password(
     assert load_config(tmp_path / "hub").database_url == f"sqlite:///{elsewhere}"
     assert Workspace(tmp_path / "hub").database_url == f"sqlite:///{elsewhere}"
     assert not (tmp_path / "hub" / "warehouse.sqlite").exists()
+
+
+@pytest.mark.postgres
+def test_init_on_postgresql_writes_its_url_without_the_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with empty_warehouse("postgres", tmp_path) as url:
+        monkeypatch.setenv(DATABASE_URL_ENV, sqlalchemy.make_url(url).set(password="hunter2").render_as_string(False))
+
+        init_workspace(tmp_path / "hub", config_text=BASE)
+
+        assert "hunter2" not in (tmp_path / "hub" / "interchange.yaml").read_text(encoding="utf-8")
+        assert load_config(tmp_path / "hub").database_url == sqlalchemy.make_url(url).render_as_string(False)
 
 
 # ---- finding the workspace ------------------------------------------------------------------

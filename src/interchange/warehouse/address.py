@@ -54,7 +54,8 @@ def shown(url: str | URL) -> str:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url) if isinstance(url, str) else url
-    return parsed.set(password=None).render_as_string(hide_password=False)
+    # _replace, not set(): URL.set(password=None) leaves the password as it was.
+    return parsed._replace(password=None).render_as_string(hide_password=False)
 
 
 def identity(url: str | URL) -> str:

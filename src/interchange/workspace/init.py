@@ -103,8 +103,12 @@ def init_workspace(root: Path, *, config_text: str = EXAMPLE_CONFIG) -> Workspac
     path.write_text(config_text, encoding="utf-8")
     workspace = Workspace(root.resolve())
     workspace.make_folders()
-    with warehouse(workspace.database_url):  # made and upgraded on opening
-        pass
+    try:
+        with warehouse(workspace.database_url):  # made and upgraded on opening
+            pass
+    except BaseException:
+        path.unlink()  # a database that cannot be opened yet: `init` again once it can, not "already exists"
+        raise
     record_database(workspace)  # from now on, another database is refused (workspace.database)
     return workspace
 
