@@ -312,7 +312,8 @@ def test_an_unknown_service_code_in_programme_targets_is_refused() -> None:
 
     assert error_lines(text) == ["programmes.0.targets.1.service: 'legal_consultaton' is not a service code of "
                                  "the catalogue (interchange codes services lists them)"]
-    parse_config(text.replace("legal_consultaton", "legal_consultation"))
+    config = parse_config(text.replace("legal_consultaton", "Legal_Consultation"))
+    assert [t.service for t in config.programmes[0].targets] == ["psychologist_child", "legal_consultation"]
 
 
 @pytest.mark.parametrize("min_count", [1, 2])

@@ -98,6 +98,9 @@ class _Session:
     workspace_root: Path | None = None
     database: str | None = None
 
+    def clear(self) -> None:
+        self.workspace_root = self.database = None
+
 
 _session = _Session()
 
@@ -130,14 +133,13 @@ class CommandGroup(TyperGroup):
     """The `interchange` command.
 
     An error of the package that no command expected ends it as "error: ..." and exit 1.
-    Anything else is a bug: its traceback goes to the log file (interchange.commands.crash_log),
-    and the terminal gets one line naming its class and that file, exit 1. A command that opened
-    a workspace ends its summary with the database it used (no password).
+    Anything else is a bug: its traceback goes to the log file (`log_path`, below), and the
+    terminal gets one line naming its class and that file, exit 1. A command that opened a
+    workspace ends its summary with the database it used (no password).
     """
 
     def invoke(self, ctx: Context) -> Any:
-        global _session
-        _session = _Session()
+        _session.clear()  # a new command has opened nothing yet (CliRunner runs many in one process)
         lang = default_lang()
         try:
             with exit_on(lang, code=1):
@@ -167,10 +169,11 @@ def _name_the_database(lang: str) -> None:
 
 
 def _log_unexpected(exc: Exception, lang: str) -> NoReturn:
-    path = log_path(_session.workspace_root)
+    path: Path | str = "$XDG_STATE_HOME/interchange/interchange.log"
     try:
+        path = log_path(_session.workspace_root)
         write_failure(path, exc)
-    except OSError as unwritable:
+    except (OSError, RuntimeError) as unwritable:  # RuntimeError: no home folder to find
         typer.echo(say("steward.unexpected_unlogged", lang, name=type(exc).__name__, log=path,
                        reason=type(unwritable).__name__), err=True)
     else:

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 from interchange.contract.records import Kind
 from interchange.contract.values import MunicipalityCode, OrgCode
 from interchange.errors import InterchangeError
-from interchange.i18n import LANGS, say
+from interchange.i18n import CATALOGUE, LANGS, say
 from interchange.warehouse.address import DatabaseUrlError, normal_url
 from interchange.workspace.urls import check_base_url
 
@@ -139,10 +139,11 @@ class Target(_Strict):
         # would show 0 % for a service that is delivered every day.
         from interchange.contract.services import find_service
 
-        if find_service(code) is None:
+        service = find_service(code)
+        if service is None:
             raise PydanticCustomError("config_unknown_service", "'{service}' is not a service code of the "
                                       "catalogue (interchange codes services lists them)", {"service": code})
-        return code
+        return service.code  # as the records carry it, however it was capitalised here
 
 
 class Programme(_Strict):
@@ -361,8 +362,6 @@ _WORDS = {
 
 
 def _describe(err: Any, lang: str = "en") -> str:
-    from interchange.i18n import CATALOGUE
-
     key = ".".join(str(part) for part in _key_path(err["loc"])) or "(top level)"
     message = err["msg"]
     if err["type"] in _WORDS:
