@@ -34,13 +34,14 @@ def workspace_identity(workspace: Workspace) -> str:
     """The identity of the database the workspace's settings name now; a SQLite file inside the
     workspace by its path relative to it, so that a moved or restored workspace keeps its identity."""
     url = workspace.database_url
-    file = sqlite_file(url)
-    if file is not None and file.is_relative_to(workspace.root):
-        return f"sqlite:///{file.relative_to(workspace.root).as_posix()}"
+    file, root = sqlite_file(url), workspace.root.resolve()  # database_url resolves the file's path too
+    if file is not None and file.is_relative_to(root):
+        return f"sqlite:///{file.relative_to(root).as_posix()}"
     return identity(url)
 
 
 def recorded_identity(workspace: Workspace) -> str | None:
+    """The identity in the workspace's record, or None when it has none yet."""
     path = workspace.root / IDENTITY_FILE
     if not path.is_file():
         return None
