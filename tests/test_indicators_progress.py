@@ -95,5 +95,6 @@ def test_an_unknown_programme_or_service_is_a_clear_error(scenario: Engine) -> N
                                                     "service code of the catalogue")):
         config(bad)
     group_contacts = PROGRAMME.replace("sessions: 50, persons: 20", "contacts: 50")
-    with pytest.raises(ProgressError, match="therapeutic_group is a group service, counted in sessions"):
-        programme_progress(scenario, CATALOGUE, config(group_contacts), "kompleksines-kretinga")
+    with pytest.raises(ConfigError, match=re.escape("programmes.0.targets.2.contacts: therapeutic_group is a group "
+                                                    "service, counted in sessions")):
+        config(group_contacts)

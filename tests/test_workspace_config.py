@@ -312,6 +312,12 @@ def test_an_unknown_service_code_in_programme_targets_is_refused() -> None:
 
     assert error_lines(text) == ["programmes.0.targets.1.service: 'legal_consultaton' is not a service code of "
                                  "the catalogue (interchange codes services lists them)"]
+    assert error_lines(text.replace("{service: legal_consultaton, persons: 16}",
+                                    "{service: therapeutic_group, contacts: 16}")) == [
+        "programmes.0.targets.1.contacts: therapeutic_group is a group service, counted in sessions, not contacts"]
+    assert error_lines(text.replace("legal_consultaton, persons", "legal_consultation, sessions")) == [
+        "programmes.0.targets.1.sessions: legal_consultation is an individual service, counted in contacts, not "
+        "sessions"]
     config = parse_config(text.replace("legal_consultaton", "Legal_Consultation"))
     assert [t.service for t in config.programmes[0].targets] == ["psychologist_child", "legal_consultation"]
 

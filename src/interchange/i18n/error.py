@@ -112,4 +112,9 @@ TEXT: dict[str, tuple[str, str]] = {
                              "arba tai patvirtinkite raktu publishing.disclosure_control_off_acknowledged: true",
                              "{value} all but turns disclosure control off: use 3 or more (default 5), or "
                              "acknowledge it with publishing.disclosure_control_off_acknowledged: true"),
+    "config_group_contacts": ("{service} yra grupinė paslauga, skaičiuojama užsiėmimais (sessions), ne kontaktais",
+                              "{service} is a group service, counted in sessions, not contacts"),
+    "config_individual_sessions": ("{service} yra individuali paslauga, skaičiuojama kontaktais (contacts), ne "
+                                   "užsiėmimais",
+                                   "{service} is an individual service, counted in contacts, not sessions"),
 }

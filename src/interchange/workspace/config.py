@@ -145,6 +145,31 @@ class Target(_Strict):
                                       "catalogue (interchange codes services lists them)", {"service": code})
         return service.code  # as the records carry it, however it was capitalised here
 
+    @field_validator("contacts")
+    @classmethod
+    def _contacts_of_individual_services(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # A group service is reported as sessions: a contacts target for it could never be reached.
+        if value is not None and _mode_of(info.data.get("service")) == "group":
+            raise PydanticCustomError("config_group_contacts", "{service} is a group service, counted in "
+                                      "sessions, not contacts", {"service": info.data["service"]})
+        return value
+
+    @field_validator("sessions")
+    @classmethod
+    def _sessions_of_group_services(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and _mode_of(info.data.get("service")) == "individual":
+            raise PydanticCustomError("config_individual_sessions", "{service} is an individual service, counted "
+                                      "in contacts, not sessions", {"service": info.data["service"]})
+        return value
+
+
+def _mode_of(service_code: str | None) -> str | None:
+    """How a (known) service is reported: individual (contacts), group (sessions) or either."""
+    from interchange.contract.services import find_service
+
+    service = find_service(service_code) if service_code else None
+    return None if service is None else service.mode.value
+
 
 class Programme(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
@@ -353,6 +378,8 @@ def parse_config(text: str, *, origin: str = CONFIG_FILE) -> WorkspaceConfig:
 _WORDS = {
     "config_unknown_service": "error.config_unknown_service",
     "config_min_count_off": "error.config_min_count_off",
+    "config_group_contacts": "error.config_group_contacts",
+    "config_individual_sessions": "error.config_individual_sessions",
     "config_database_url": "error.database_url_form",
     "date_parsing": "error.config_not_a_date",
     "date_from_datetime_parsing": "error.config_not_a_date",
