@@ -305,6 +305,21 @@ def test_a_programme_day_that_does_not_exist_is_named_with_its_key_in_both_langu
     assert parse_config(text.replace("2026-02-30", "2026-02-28")).programmes[0].start.isoformat() == "2026-02-28"
 
 
+def test_a_lithuanian_steward_reads_the_common_mistakes_in_lithuanian() -> None:
+    text = BASE.replace("    municipality: LT-22\n", "    municipality: LT-22\n    settle: 5\n", 1) + (
+        "expectations:\n  period_days: 0\n")
+
+    with pytest.raises(ConfigError) as excinfo:
+        parse_config(text, origin=ORIGIN)
+
+    assert excinfo.value.message("lt").splitlines()[1:] == [
+        "  organisations.0.settle: tokio rakto čia nėra (patikrinkite rašybą ir įtrauką)",
+        "  expectations.period_days: turi būti ne mažiau kaip 1"]
+    assert str(excinfo.value).splitlines()[1:] == [
+        "  organisations.0.settle: Extra inputs are not permitted",
+        "  expectations.period_days: Input should be greater than or equal to 1"]
+
+
 def test_an_unknown_service_code_in_programme_targets_is_refused() -> None:
     text = BASE + ("programmes:\n  - code: p1\n    name: P\n    start: 2026-05-07\n    end: 2028-05-07\n"
                    "    targets:\n      - {service: psychologist_child, persons: 10}\n"

@@ -117,4 +117,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "config_individual_sessions": ("{service} yra individuali paslauga, skaičiuojama kontaktais (contacts), ne "
                                    "užsiėmimais",
                                    "{service} is an individual service, counted in contacts, not sessions"),
+    # pydantic's checks of interchange.yaml (the English as pydantic says it)
+    "config_missing_key": ("privalomas raktas nenurodytas", "Field required"),
+    "config_unknown_key": ("tokio rakto čia nėra (patikrinkite rašybą ir įtrauką)", "Extra inputs are not permitted"),
+    "config_one_of": ("turi būti {expected}", "Input should be {expected}"),
+    "config_at_least": ("turi būti ne mažiau kaip {ge}", "Input should be greater than or equal to {ge}"),
+    "config_more_than": ("turi būti daugiau nei {gt}", "Input should be greater than {gt}"),
+    "config_at_most": ("turi būti ne daugiau kaip {le}", "Input should be less than or equal to {le}"),
+    "config_not_a_whole_number": ("turi būti sveikasis skaičius", "Input should be a whole number"),
+    "config_not_a_number": ("turi būti skaičius", "Input should be a number"),
+    "config_not_yes_or_no": ("turi būti true arba false", "Input should be true or false"),
+    "config_not_text": ("turi būti tekstas", "Input should be text"),
+    "config_empty": ("negali būti tuščias", "Input should not be empty"),
+    "config_pattern": ("neatitinka leidžiamos formos {pattern}", "Input should match the pattern {pattern}"),
+    "config_not_a_list": ("turi būti sąrašas (- ... arba [ ... ])", "Input should be a list (- ... or [ ... ])"),
 }

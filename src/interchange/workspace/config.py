@@ -385,6 +385,24 @@ _WORDS = {
     "date_from_datetime_parsing": "error.config_not_a_date",
     "date_from_datetime_inexact": "error.config_not_a_date",
     "date_type": "error.config_not_a_date",
+    # pydantic's own, most often met in a hand-written file
+    "missing": "error.config_missing_key",
+    "extra_forbidden": "error.config_unknown_key",
+    "literal_error": "error.config_one_of",
+    "greater_than_equal": "error.config_at_least",
+    "greater_than": "error.config_more_than",
+    "less_than_equal": "error.config_at_most",
+    "int_parsing": "error.config_not_a_whole_number",
+    "int_type": "error.config_not_a_whole_number",
+    "int_from_float": "error.config_not_a_whole_number",
+    "float_parsing": "error.config_not_a_number",
+    "float_type": "error.config_not_a_number",
+    "bool_parsing": "error.config_not_yes_or_no",
+    "bool_type": "error.config_not_yes_or_no",
+    "string_type": "error.config_not_text",
+    "string_too_short": "error.config_empty",
+    "string_pattern_mismatch": "error.config_pattern",
+    "list_type": "error.config_not_a_list",
 }
 
 
