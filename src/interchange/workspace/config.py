@@ -145,22 +145,23 @@ class Target(_Strict):
                                       "catalogue (interchange codes services lists them)", {"service": code})
         return service.code  # as the records carry it, however it was capitalised here
 
-    @field_validator("contacts")
+    @field_validator("contacts", "sessions")
     @classmethod
-    def _contacts_of_individual_services(cls, value: int | None, info: ValidationInfo) -> int | None:
-        # A group service is reported as sessions: a contacts target for it could never be reached.
-        if value is not None and _mode_of(info.data.get("service")) == "group":
-            raise PydanticCustomError("config_group_contacts", "{service} is a group service, counted in "
-                                      "sessions, not contacts", {"service": info.data["service"]})
+    def _a_figure_the_service_reports(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # A group service is reported as sessions and an individual one as contacts: a target
+        # in the other figure could never be reached.
+        error_type, sentence, unreachable_for = _UNREACHABLE_FIGURE[str(info.field_name)]
+        if value is not None and _mode_of(info.data.get("service")) == unreachable_for:
+            raise PydanticCustomError(error_type, sentence, {"service": info.data["service"]})
         return value
 
-    @field_validator("sessions")
-    @classmethod
-    def _sessions_of_group_services(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if value is not None and _mode_of(info.data.get("service")) == "individual":
-            raise PydanticCustomError("config_individual_sessions", "{service} is an individual service, counted "
-                                      "in contacts, not sessions", {"service": info.data["service"]})
-        return value
+
+# figure -> (error type, its English, the service mode whose records never carry that figure)
+_UNREACHABLE_FIGURE = {
+    "contacts": ("config_group_contacts", "{service} is a group service, counted in sessions, not contacts", "group"),
+    "sessions": ("config_individual_sessions", "{service} is an individual service, counted in contacts, not "
+                 "sessions", "individual"),
+}
 
 
 def _mode_of(service_code: str | None) -> str | None:
