@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from interchange.ingest.run import IngestSummary
     from interchange.linkage.index import LinkSummary
+    from interchange.partner.columns import ColumnMapping
 
 
 app = typer.Typer(
@@ -56,6 +57,9 @@ JsonOption = Annotated[
     Path | None, typer.Option("--report", help="Also write every problem to this JSON file.")
 ]
 LimitOption = Annotated[int, typer.Option(help="Print at most this many problems.")]
+ColumnsOption = Annotated[Path | None, typer.Option(
+    "--columns", help="YAML file mapping your own column names to the contract's "
+                      "(`interchange columns suggest` writes a first one).")]
 
 
 @app.callback()
@@ -80,6 +84,20 @@ def _fail(exc: ProblemError, lang: Lang) -> None:
         for language in _languages(lang):
             typer.echo(say("partner.problem", language, code=problem.code, message=problem.message(language)), err=True)
     raise typer.Exit(2)
+
+
+def _column_mapping(path: Path | None, lang: Lang) -> ColumnMapping | None:
+    """The `--columns` file, checked; a wrong one ends the command (exit 2) naming the file and key."""
+    from interchange.partner.columns import ColumnMappingError, load_column_mapping
+
+    if path is None:
+        return None
+    try:
+        return load_column_mapping(path)
+    except ColumnMappingError as exc:
+        for language in _languages(lang):
+            typer.echo(say("steward.error", language, detail=exc.message(language)), err=True)
+        raise typer.Exit(2) from None
 
 
 def _partner_say(lang: Lang, key: str, *, err: bool = False, **params: object) -> None:
@@ -118,6 +136,7 @@ def pseudonymise(
     output: Annotated[Path, typer.Option("-o", "--output", help="Drop file to write (.csv or .jsonl).")],
     kind: Annotated[Kind, typer.Option(help="Record kind in the extract.")] = Kind.PERSON,
     encoding: Annotated[str | None, typer.Option(help="Force the CSV encoding.")] = None,
+    columns: ColumnsOption = None,
     report: JsonOption = None,
     lang: LangOption = Lang.BOTH,
     limit: LimitOption = 100,
@@ -132,11 +151,13 @@ def pseudonymise(
     if output.suffix not in (".csv", ".jsonl"):
         _partner_say(lang, "partner.suffix", err=True)
         raise typer.Exit(2)
+    mapping = _column_mapping(columns, lang)
     try:
         key = load_key(key_file)
     except ProblemError as exc:
         _fail(exc, lang)
-    result = pseudonymise_file(raw, output, org=org.lower(), kind=kind, key=key, encoding=encoding)
+    result = pseudonymise_file(raw, output, org=org.lower(), kind=kind, key=key, encoding=encoding,
+                               columns=mapping)
     typer.echo(result.render(lang=lang.value, limit=limit))
     if result.output:
         _partner_say(lang, "partner.wrote", path=result.output, rows=result.rows_accepted, manifest=result.manifest)
@@ -153,6 +174,7 @@ def check(
     kind: Annotated[Kind | None, typer.Option(help="Record kind; default: from the manifest or header.")] = None,
     org: Annotated[str | None, typer.Option(help="Sending organisation; default: from the manifest.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Force the CSV encoding.")] = None,
+    columns: ColumnsOption = None,
     report: JsonOption = None,
     lang: LangOption = Lang.BOTH,
     limit: LimitOption = 100,
@@ -160,8 +182,11 @@ def check(
     """Check a drop against the contract without a hub; exit 0 only when it is clean."""
     from interchange.partner.check import check_drop
 
-    result = check_drop(drop, kind=kind, org=org.lower() if org else None, encoding=encoding)
+    mapping = _column_mapping(columns, lang)
+    result = check_drop(drop, kind=kind, org=org.lower() if org else None, encoding=encoding, columns=mapping)
     typer.echo(result.render(lang=lang.value, limit=limit))
+    if mapping is not None:  # the hub reads the file by the contract's names unless told the same
+        _partner_say(lang, "partner.columns_hub", path=columns)
     if report:
         result.write_json(report)
     raise typer.Exit(result.exit_code)

@@ -59,4 +59,25 @@ TEXT: dict[str, tuple[str, str]] = {
                         "re-opened"),
     "export_unapproved": ("{period} v{version} nepatvirtinta: eksportuojamos tik patvirtintos versijos",
                           "{period} v{version} is not approved: only approved versions are exported"),
+    # --- a partner's own column names (interchange.partner.columns) --------------------------------
+    "columns_missing": ("{path}: tokio stulpelių atitikmenų failo nėra (pirmą sukuria "
+                        "'interchange columns suggest')",
+                        "{path}: no such column mapping file (make a first one with 'interchange columns suggest')"),
+    "columns_encoding": ("{path}: stulpelių atitikmenų failas turi būti UTF-8 koduotės",
+                         "{path}: the column mapping file must be UTF-8"),
+    "columns_yaml": ("{path}: ne YAML failas ({line} eilutė)", "{path}: not valid YAML (line {line})"),
+    "columns_twice": ("{where}: antraštė „{header}“ įrašyta du kartus",
+                      "{where}: the header '{header}' is written twice"),
+    "columns_shape": ("{where}: laukiama {{jūsų antraštė: sutarties stulpelis}} arba skyriaus kiekvienai įrašų "
+                      "rūšiai (person, household, contact, group_session, case)",
+                      "{where}: expected {{your header: contract column}}, or a section per record kind "
+                      "(person, household, contact, group_session, case)"),
+    "columns_kind": ("{where}: „{kind}“ nėra įrašų rūšis (rūšys: {kinds})",
+                     "{where}: '{kind}' is not a record kind (kinds: {kinds})"),
+    "columns_unknown": ("{where}: „{column}“ nėra {kind} įrašų stulpelis (stulpeliai: {known})",
+                        "{where}: '{column}' is not a column of {kind} records (columns: {known})"),
+    "columns_same": ("{where}: stulpelį „{column}“ jau pildo {other}; vienam sutarties stulpeliui – viena "
+                     "failo antraštė",
+                     "{where}: the column '{column}' is already fed by {other}; one header of the file per "
+                     "contract column"),
 }

@@ -209,7 +209,7 @@ def _read_again(hub: Hub, head: Any, rows: frozenset[int] | None) -> ValidatedBa
         return rejected(kind, exc.problems)
     with table:
         raw_rows = table.rows if rows is None else (raw for raw in table.rows if raw.number in rows)
-        return validate_rows(kind, head.org, table.headers, raw_rows)
+        return validate_rows(kind, head.org, table.headers, raw_rows, columns=hub.columns(head.org))
 
 
 def _set_aside_superseded(connection: Connection, batch: ValidatedBatch, head: Any) -> dict[int, set[int]]:

@@ -24,6 +24,7 @@ from interchange.contract.rows import HeaderMap, RecordIds, map_headers, validat
 from interchange.contract.text import fold
 from interchange.contract.values import PastDate
 from interchange.partner.bloom import BloomEncoder, to_text
+from interchange.partner.columns import ColumnMapping
 from interchange.partner.drop_writer import DropWriter, write_manifest
 from interchange.partner.identifiers import RAW_IDENTIFIERS, identifier_aliases
 from interchange.partner.keys import PseudonymKey
@@ -165,7 +166,7 @@ def _conflicts(code: PersonalCode, row: int, contract: dict[str, Any],
 
 def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: PseudonymKey,
                       today: date | None = None, encoding: str | None = None,
-                      created_at: datetime | None = None) -> FileReport:
+                      created_at: datetime | None = None, columns: ColumnMapping | None = None) -> FileReport:
     """Pseudonymise a raw extract into a drop file and its manifest.
 
     Args:
@@ -177,6 +178,7 @@ def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: Pse
         today: the date codes and birth dates are checked against (default: today).
         encoding: force a CSV encoding instead of detecting it.
         created_at: when the manifest says the drop was made (default: now).
+        columns: the partner's own column names mapped to the contract's (`--columns`).
 
     Returns:
         The report: counts and every problem with row, column and code. No drop is
@@ -190,7 +192,8 @@ def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: Pse
         return report
     with table:
         headers = map_headers(kind, table.headers, supplied=["org"],
-                              extra_aliases=identifier_aliases(RAW_IDENTIFIERS.get(kind, ())))
+                              extra_aliases=identifier_aliases(RAW_IDENTIFIERS.get(kind, ()))
+                              | (columns.aliases(kind) if columns else {}))
         report.problems += headers.problems
         if headers.fatal:
             return report
