@@ -56,6 +56,7 @@ def _mapping(tmp_path: Path, text: str, name: str = "my-columns.yaml") -> Path:
 # --- the partner: --columns for check and pseudonymise -------------------------------------------
 
 
+@pytest.mark.dates  # contact dates a few days before today
 def test_check_reads_an_xlsx_extract_by_the_partners_own_headers(tmp_path: Path) -> None:
     extract = _workbook(tmp_path / "kontaktai.xlsx", [OWN_CONTACT_HEADER, *CONTACTS])
     columns = _mapping(tmp_path, CONTACT_COLUMNS)
@@ -70,6 +71,7 @@ def test_check_reads_an_xlsx_extract_by_the_partners_own_headers(tmp_path: Path)
     assert f"Read with your column names from {columns}: the hub reads the file the same way only" in checked.output
 
 
+@pytest.mark.dates  # contact dates a few days before today
 def test_check_tells_the_kind_from_the_partners_own_headers(tmp_path: Path) -> None:
     extract = write_csv(tmp_path / "eksportas.csv", [OWN_CONTACT_HEADER, *[[str(c) for c in r] for r in CONTACTS]])
     checked = _invoke("check", extract, "--org", "x1", "--lang", "en",
@@ -77,6 +79,7 @@ def test_check_tells_the_kind_from_the_partners_own_headers(tmp_path: Path) -> N
     assert checked.exit_code == 0, checked.output
 
 
+@pytest.mark.dates  # contact dates a few days before today
 def test_a_header_mapped_to_a_personal_code_is_refused_by_check(tmp_path: Path) -> None:
     extract = write_csv(tmp_path / "kontaktai.csv", [[*OWN_CONTACT_HEADER, "Kliento AK"],
                                                      ["K1", "A1", "legal_consultation", DAY, "45", VALID]])
@@ -145,6 +148,7 @@ def test_a_missing_mapping_file_says_how_to_make_one(tmp_path: Path) -> None:
 # --- interchange columns suggest ------------------------------------------------------------------
 
 
+@pytest.mark.dates  # contact dates a few days before today
 def test_suggest_writes_a_first_mapping_that_check_then_accepts(tmp_path: Path) -> None:
     extract = _workbook(tmp_path / "kontaktai.xlsx", [OWN_CONTACT_HEADER, *CONTACTS])
     out = tmp_path / "my-columns.yaml"
