@@ -30,9 +30,11 @@ TEXT: dict[str, tuple[str, str]] = {
                        "Required column '{column_en}' ({column}) is missing."),
     "header.unknown": (
         "Nežinomas stulpelis „{column}“: jo duomenys neperkelti. Tinkami stulpeliai išvardyti "
-        "šablone.",
+        "šablone; jei tai jūsų sistemos pavadinimas vienam iš jų, susiekite jį su --columns "
+        "(pirmą atitikmenų failą sukuria „interchange columns suggest“).",
         "Unknown column '{column}': its data was not copied. The template lists the valid "
-        "columns.",
+        "columns; if this is your system's name for one of them, map it with --columns "
+        "('interchange columns suggest' writes a first mapping).",
     ),
     "header.duplicate": ("Stulpelis „{field}“ nurodytas daugiau nei kartą (stulpeliai {columns}).",
                          "Column '{field}' appears more than once (columns {columns})."),

@@ -63,7 +63,7 @@ _IDENTIFIER_NAMES = frozenset(column.name for column in ALL_IDENTIFIERS)
 class ColumnMapping(BaseModel):
     """The checked mapping: entries for every kind, and each kind's own section.
 
-    Built from the file's shape (`{header: column, kind: {header: column}}`) by `parse`, or by
+    Built from the file's shape (`{header: column, kind: {header: column}}`) by `load_column_mapping`, or by
     pydantic from the same shape under an organisation's `columns:` in interchange.yaml.
     """
 
@@ -104,30 +104,26 @@ def load_column_mapping(path: Path) -> ColumnMapping:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ColumnMappingError(key="error.columns_encoding", path=path) from None
-    loader = _UniqueKeyLoader(text)  # a SafeLoader: no arbitrary objects
-    loader.name = str(path)  # what its refusal of a repeated header names
     try:
-        data = loader.get_single_data()
+        _refuse_repeats(yaml.compose(text, Loader=yaml.SafeLoader), str(path))
+        data = yaml.safe_load(text)  # no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ColumnMappingError(key="error.columns_yaml", path=path,
                                  line=mark.line + 1 if mark else "?") from None
-    finally:
-        loader.dispose()
     return ColumnMapping.model_construct(**_split_sections(data, origin=str(path)))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A header written twice would silently keep its last column: refused instead."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise ColumnMappingError(key="error.columns_twice", where=self.name, header=key)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+def _refuse_repeats(node: yaml.Node | None, origin: str) -> None:
+    """YAML keeps the last of a key written twice, so a header's first column would silently go."""
+    if not isinstance(node, yaml.MappingNode):
+        return
+    written: set[str] = set()
+    for key, value in node.value:
+        if key.value in written:
+            raise ColumnMappingError(key="error.columns_twice", where=origin, header=key.value)
+        written.add(key.value)
+        _refuse_repeats(value, origin)
 
 
 def _split_sections(data: Any, *, origin: str | None) -> dict[str, Any]:
