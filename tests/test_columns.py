@@ -188,6 +188,12 @@ def test_suggest_lists_what_it_could_not_place_and_what_is_missing(tmp_path: Pat
     again = _invoke("columns", "suggest", extract, "--kind", "contact", "--out", out, "--lang", "en")
     assert again.exit_code == 2 and "already exists and may hold your edits: give --force" in again.output
     assert _invoke("columns", "suggest", extract, "--kind", "contact", "--out", out, "--force").exit_code == 1
+    onto = _invoke("columns", "suggest", extract, "--kind", "contact", "--out", extract, "--force", "--lang", "en")
+    assert onto.exit_code == 2 and "The mapping must not overwrite the extract" in onto.output
+    nowhere = _invoke("columns", "suggest", extract, "--kind", "contact", "--out", tmp_path / "no" / "m.yaml",
+                      "--lang", "en")
+    assert nowhere.exit_code == 2 and "the mapping could not be written there" in nowhere.output
+    assert "Traceback" not in nowhere.output
 
 
 def test_suggest_prints_the_mapping_without_out_and_never_shows_a_personal_code(tmp_path: Path) -> None:

@@ -39,6 +39,9 @@ def suggest(
     from interchange.tabular import read_table
 
     languages = ("lt", "en") if lang is Lang.BOTH else (lang.value,)
+    if out is not None and out.resolve() == extract.resolve():
+        _say(languages, "partner.columns_onto_extract")
+        raise typer.Exit(2)
     if out is not None and out.exists() and not force:
         _say(languages, "partner.columns_exists", path=out)
         raise typer.Exit(2)
@@ -57,7 +60,11 @@ def suggest(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError:
+            _say(languages, "partner.columns_unwritable", path=out)
+            raise typer.Exit(2) from None
         _say(languages, "partner.file_written", path=out)
     _say(languages, "partner.columns_placed", placed=len(suggestion.mapped), headers=suggestion.headers,
          kind=kind.value)

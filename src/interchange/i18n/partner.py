@@ -66,4 +66,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "columns_missing": ("Privalomi {kind} stulpeliai, kurių dar nepildo jokia antraštė: {columns}",
                         "Required {kind} columns no header feeds yet: {columns}"),
     "columns_unfed": ("Nepildomi neprivalomi stulpeliai: {columns}", "Optional columns not fed: {columns}"),
+    "columns_onto_extract": ("Atitikmenų failas negali perrašyti išrašo: pasirinkite kitą --out.",
+                             "The mapping must not overwrite the extract: choose another --out."),
+    "columns_unwritable": ("{path}: atitikmenų čia įrašyti nepavyko (ar aplankas yra ir ar galite į jį rašyti?)",
+                           "{path}: the mapping could not be written there (does the folder exist, may you "
+                           "write to it?)"),
 }
