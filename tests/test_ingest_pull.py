@@ -647,3 +647,23 @@ def test_an_identifier_in_a_superseded_version_still_refuses_the_pull(
     assert records(database_url, "person") == {} and cursor(database_url, "person") is None
     [batch] = pull_batches(database_url)
     assert {p.stem for p in (hub.archive(MIMC) / "http").iterdir()}.isdisjoint(batch.parts)
+
+
+def test_an_organisations_own_field_names_are_read_through_its_columns(
+        hub: Workspace, api: PartnerApi, database_url: str) -> None:
+    config = hub.root / "interchange.yaml"
+    http_source = "    sources:\n      - type: http"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        http_source, "    columns:\n      Įrašo Nr.: record_id\n" + http_source), encoding="utf-8")
+    own = [{("Įrašo Nr." if k == "record_id" else k): v for k, v in record.items()}
+           for record in (person("p1", stamp(1), birth_year=1971), person("p2", stamp(2)),
+                          person("p1", stamp(3), birth_year=1991))]
+    api.respond_next = [page_body(own, None)]
+
+    summary = ingest(hub)
+
+    assert summary.failures == {}
+    persons = records(database_url, "person")
+    assert {rid: p.birth_year for rid, p in persons.items()} == {"p1": 1991, "p2": 1980}  # p1's last version
+    [receipt] = summary.receipts
+    assert (receipt.status, receipt.counts.inserted) == ("loaded", 2)
