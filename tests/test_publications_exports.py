@@ -55,16 +55,15 @@ def version_cells(*, families_female: float = 120.0, hidden_small: float = 3.0) 
     return pd.concat([frame, dv, ratio, odd], ignore_index=True)
 
 
-def figure_cells(*, female: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
-    """Figures that are not plain counts: a ratio 5/13, a ratio (female) 0/0 by default, and 37/3 hours."""
-    frame = cells({("dv_repeat_share", "", ""): 5 / 13, ("dv_repeat_share", "sex", "female"): 0.0,
+def figure_cells(*, total: tuple[float, float] = (5.0, 13.0), female: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
+    """Figures that are not plain counts: a ratio (total) 5/13 and a ratio (female) 0/0 by default, 37/3 hours."""
+    frame = cells({("dv_repeat_share", "", ""): 0.0, ("dv_repeat_share", "sex", "female"): 0.0,
                    ("supervision_care_hours", "", ""): 37 / 3})
-    numerator, denominator = female
-    share = numerator / denominator if denominator else float("nan")
-    frame["numerator"] = [5.0, numerator, 37 / 3]
-    frame["denominator"] = [13.0, denominator, float("nan")]
+    shares = [numerator / denominator if denominator else float("nan") for numerator, denominator in (total, female)]
+    frame["numerator"] = [total[0], female[0], 37 / 3]
+    frame["denominator"] = [total[1], female[1], float("nan")]
     frame["unit"] = ["ratio", "ratio", "hours"]
-    frame[["value", "published_value"]] = [[5 / 13] * 2, [share] * 2, [37 / 3] * 2]
+    frame[["value", "published_value"]] = [[shares[0]] * 2, [shares[1]] * 2, [37 / 3] * 2]
     frame[["suppressed", "reason"]] = [[False, ""]] * 3
     return frame
 
@@ -318,12 +317,14 @@ def test_the_diff_says_the_state_of_each_side_and_rounds_as_the_cells_do(hub: tu
     store(engine, pd.concat([version_cells(), figure_cells()], ignore_index=True))
     approve(engine, workspace, PERIOD.label, by="ona")
     reopen_period(engine, PERIOD.label, by="ona", reason="late referrals")
-    # The female repeat share had nothing to divide in v1 (0/0) and is 5/13 in v2; a count cell is added.
-    later = pd.concat([version_cells(), figure_cells(female=(5.0, 13.0)),
+    # The female repeat share had nothing to divide in v1 (0/0) and is 5/13 in v2; a count cell is added;
+    # the total share moves from 5/13 to 458/1191, which both write as 0.3846: no change in the files.
+    later = pd.concat([version_cells(), figure_cells(total=(458.0, 1191.0), female=(5.0, 13.0)),
                        cells({("dv_children", "sex", "male"): 12.0})], ignore_index=True)
     store(engine, later)
     _, files = approve(engine, workspace, PERIOD.label, by="ona")
     changes = {(r["indicator"], r["sex"]): r for r in csv_rows(files[0].parent / "changes.csv")}
+    assert set(changes) == {("dv_repeat_share", "female"), ("dv_children", "male")}
     share, added = changes[("dv_repeat_share", "female")], changes[("dv_children", "male")]
     assert (share["change"], share["value_before"], share["value_after"]) == ("changed", "", "0.3846")
     assert (share["status_before"], share["status_after"]) == ("not_applicable", "published")

@@ -63,6 +63,7 @@ def changes_for_export(changes: pd.DataFrame) -> pd.DataFrame:
     """The published diff (with a ``unit`` column) with the status of each side and rounded values.
 
     A side where the cell does not exist (before an added cell, after a removed one) has no status.
+    A cell whose value changed only beyond the written decimals is left out: in the files it did not change.
     """
     out = changes.copy()
     places = [DECIMALS.get(unit, 0) for unit in changes["unit"]]
@@ -72,7 +73,9 @@ def changes_for_export(changes: pd.DataFrame) -> pd.DataFrame:
              in zip(changes["change"], changes[f"suppressed_{side}"], changes[f"value_{side}"], strict=True)],
             index=changes.index, dtype=object)
         out[f"value_{side}"] = _rounded(changes[f"value_{side}"], places)
-    return out
+    unchanged = (out["change"] == "changed") & (out["status_before"] == out["status_after"]) \
+        & (out["value_before"] == out["value_after"])
+    return out[~unchanged].reset_index(drop=True)
 
 
 def _rounded(values: pd.Series, places: list[int]) -> pd.Series:
