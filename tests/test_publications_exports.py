@@ -24,12 +24,14 @@ from interchange.indicators.export_format import figure
 from interchange.indicators.exports import safe_text
 from interchange.indicators.outbox import approve
 from interchange.indicators.publications import (
+    Publication,
     PublicationError,
     load_workspace_catalogue,
     read_inputs,
     reopen_period,
     store_publication,
 )
+from interchange.indicators.shareable import published_totals
 from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
@@ -75,8 +77,8 @@ def hub(hub_root: Path) -> tuple[Workspace, Engine]:
         yield workspace, engine
 
 
-def store(engine: Engine, frame: pd.DataFrame) -> None:
-    store_publication(engine, PERIOD, frame, inputs=read_inputs(engine), catalogue_version="2026.1", rules=RULES,
+def store(engine: Engine, frame: pd.DataFrame) -> Publication:
+    return store_publication(engine, PERIOD, frame, inputs=read_inputs(engine), catalogue_version="2026.1", rules=RULES,
                       created_by="steward")
 
 
@@ -330,3 +332,13 @@ def test_the_diff_says_the_state_of_each_side_and_rounds_as_the_cells_do(hub: tu
     assert (share["status_before"], share["status_after"]) == ("not_applicable", "published")
     assert (added["change"], added["value_after"], added["status_before"], added["status_after"]) == (
         "added", "12", "", "published")
+
+
+def test_the_totals_a_run_shows_are_written_as_the_exports_write_them(hub: tuple[Workspace, Engine]) -> None:
+    _, engine = hub
+    publication = store(engine, pd.concat([version_cells(), figure_cells(total=(0.0, 0.0))], ignore_index=True))
+    totals = {row["indicator"]: row for row in published_totals(engine, publication)}
+    assert [(totals[code]["published_total"], totals[code]["status"]) for code in (
+        "dv_help_persons", "dv_children", "dv_repeat_share", "supervision_care_hours")] == [
+        (266, "published"), (None, "suppressed"), (None, "not_applicable"), (12.33, "published")]
+    assert type(totals["dv_help_persons"]["published_total"]) is int
