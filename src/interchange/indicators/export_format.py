@@ -9,6 +9,7 @@ CSV, the XLSX and the JSON of a version agree to the last digit.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pandas as pd
 
@@ -32,11 +33,18 @@ ROUNDING = "half_up"
 """Half away from zero (0.03125 -> 0.0313), as statistical tables round, not Python's half-to-even."""
 
 
+def figure_format() -> dict[str, Any]:
+    """How figures are written, for metadata.json and cells.json: the states of a cell, decimals by unit, rounding."""
+    return {"statuses": list(STATUSES), "decimals": dict(DECIMALS, other_units=0), "rounding": ROUNDING}
+
+
 def figure(value: object, decimals: int) -> int | float | None:
     """`value` rounded half up to `decimals` places; a whole number as an int (143, not 143.0); empty as None."""
     number = plain(value)
     if number is None:
         return None
+    if float(number).is_integer():  # every count: no need for decimal arithmetic
+        return int(number)
     exact = Decimal(repr(float(number))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     return int(exact) if exact == exact.to_integral_value() else float(exact)
 

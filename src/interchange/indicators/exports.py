@@ -29,13 +29,7 @@ from interchange.indicators.dictionary import (
     Column,
     figures_text,
 )
-from interchange.indicators.export_format import (
-    DECIMALS,
-    ROUNDING,
-    STATUSES,
-    cells_for_export,
-    changes_for_export,
-)
+from interchange.indicators.export_format import cells_for_export, changes_for_export, figure_format
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_MAX_ROWS = 1_048_576 - 1  # one header row
@@ -78,11 +72,6 @@ def write_exports(folder: Path, *, metadata: dict[str, Any], cells: pd.DataFrame
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return [folder / name for name in [*names, "metadata.json"]]
-
-
-def figure_format() -> dict[str, Any]:
-    """How figures are written, for metadata.json and cells.json: the states of a cell, decimals by unit, rounding."""
-    return {"statuses": list(STATUSES), "decimals": dict(DECIMALS, other_units=0), "rounding": ROUNDING}
 
 
 def _write_csv(path: Path, columns: Sequence[Column], frame: pd.DataFrame) -> str:
