@@ -12,15 +12,18 @@ import hashlib
 import io
 import json
 from pathlib import Path
+from typing import get_args
 
+import jsonschema
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 from test_publications import PERIOD, RULES, cells
 
+from interchange.contract.cells_export import ExportedCell, Status
 from interchange.indicators.dictionary import DIFF_COLUMNS, EXPORT_COLUMNS, XLSX_COLUMNS, render_markdown
-from interchange.indicators.export_format import figure
+from interchange.indicators.export_format import STATUSES, figure
 from interchange.indicators.exports import safe_text
 from interchange.indicators.outbox import approve
 from interchange.indicators.publications import (
@@ -290,6 +293,11 @@ def test_the_json_of_the_figures_sits_beside_the_csv_with_names_and_its_checksum
     metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     data = (folder / "cells.json").read_bytes()
     assert metadata["files"]["cells.json"] == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    # A program may rely on the published schema: the file keeps it, and it describes every column.
+    schema = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "cells.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert list(ExportedCell.model_fields) == [c.name for c in EXPORT_COLUMNS]
+    assert get_args(Status) == STATUSES
 
 
 def test_the_xlsx_names_each_indicator_under_a_frozen_header_with_filters(hub: tuple[Workspace, Engine]) -> None:
