@@ -49,7 +49,7 @@ class ExportedIndicator(BaseModel):
 
 
 class CellsExport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(title="cells", extra="forbid")
 
     period: str
     version: int = Field(ge=1)
