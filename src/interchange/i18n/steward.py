@@ -208,4 +208,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "review_history": ("Porų sprendimai (seniausias pirmas)", "Pair decisions (oldest first)"),
     "review_history_cols": ("pora|įrašai|sprendimas|kada|kas|kodėl|pakeitė",
                             "pair|records|decision|when|by|why|changed"),
+    "reprocess_open_elsewhere": ("Atviros lieka {rows} karantino eilutės, kurių iš čia apdoroti iš naujo negalima "
+                                 "(gautos per API arba jų failas nebesaugomas): jas uždaro vėlesnis paketas su tais "
+                                 "pačiais įrašais arba interchange quarantine dismiss.",
+                                 "{rows} quarantined rows stay open that cannot be re-run from here (pulled, or "
+                                 "their file is no longer archived): a later batch with the same records closes "
+                                 "them, or interchange quarantine dismiss."),
 }
