@@ -103,7 +103,7 @@ def close_by_later_batch(connection: Connection, org: str, kind: str, batch_id: 
     earlier = [(entry_id, record_id) for entry_id, record_id, moment in connection.execute(
         select(quarantine.c.quarantine_id, quarantine.c.record_id, batches.c.received_at)
         .join(batches, batches.c.batch_id == quarantine.c.batch_id)
-        .where(is_open(), batches.c.org == org, batches.c.kind == kind, batches.c.batch_id != batch_id,
+        .where(open_row_entries(), batches.c.org == org, batches.c.kind == kind, batches.c.batch_id != batch_id,
                quarantine.c.record_id.is_not(None))) if stored_utc(moment) <= arrived]
     if not earlier:
         return

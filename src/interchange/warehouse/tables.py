@@ -89,6 +89,8 @@ quarantine = Table(
     Column("closed_by", String(64), comment="who dismissed it; empty when a batch closed it"),
     Column("close_reason", Text, comment="why it was dismissed, as the steward wrote it"),
 )
+# Every batch commit and every status read ask for the open errors: few among all entries ever kept.
+Index("ix_quarantine_severity_closed_at", quarantine.c.severity, quarantine.c.closed_at)
 
 expectation_results = Table(
     "expectation_results", metadata,

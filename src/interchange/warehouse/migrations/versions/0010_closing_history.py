@@ -30,6 +30,7 @@ def upgrade() -> None:
                                    comment='who dismissed it; empty when a batch closed it'))
         batch.add_column(sa.Column('close_reason', sa.Text(), nullable=True,
                                    comment='why it was dismissed, as the steward wrote it'))
+        batch.create_index('ix_quarantine_severity_closed_at', ['severity', 'closed_at'], unique=False)
     op.create_table(
         'review_decisions',
         sa.Column('decision_id', sa.Integer(), autoincrement=True, nullable=False),
@@ -89,5 +90,6 @@ def _backfill() -> None:
 def downgrade() -> None:
     op.drop_table('review_decisions')
     with op.batch_alter_table('quarantine') as batch:
+        batch.drop_index('ix_quarantine_severity_closed_at')
         for name in ('close_reason', 'closed_by', 'closed_how', 'closed_at'):
             batch.drop_column(name)
