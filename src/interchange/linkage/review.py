@@ -123,7 +123,7 @@ class Decided:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What deciding did: `before` is the verdict it changed (None: the pair's first decision);
+    """What deciding did: `before` is the pair's decision before it (None: this is the first);
     `recorded` is False when the pair was already decided so and nothing was written."""
 
     pair: ReviewPair
@@ -155,7 +155,9 @@ def decide_pair(engine: Engine, pair_id: int, decision: Decision, *, decided_by:
         ReviewError: no such pair.
     """
     with engine.begin() as connection:
-        row = connection.execute(select(review_pairs).where(review_pairs.c.pair_id == pair_id)).mappings().first()
+        # Locked on PostgreSQL: two stewards deciding one pair at once are taken one after the other.
+        row = connection.execute(select(review_pairs).where(review_pairs.c.pair_id == pair_id)
+                                 .with_for_update()).mappings().first()
         if row is None:
             raise ReviewError(key="error.review_no_pair", pair=pair_id)
         before, recorded = _record(connection, pair_id, decision, decided_by, note, change=change)
@@ -179,7 +181,7 @@ def decide_records(engine: Engine, uid_a: str, uid_b: str, decision: Decision, *
             raise ReviewError(key="error.review_no_record", uids=", ".join(missing))
     with engine.begin() as connection:
         pair_id = connection.execute(select(review_pairs.c.pair_id).where(
-            (review_pairs.c.uid_l == left) & (review_pairs.c.uid_r == right))).scalar()
+            (review_pairs.c.uid_l == left) & (review_pairs.c.uid_r == right)).with_for_update()).scalar()
         if pair_id is None:
             pair_id = connection.execute(review_pairs.insert().values(
                 uid_l=left, uid_r=right, status=DECIDED).returning(review_pairs.c.pair_id)).scalar_one()
