@@ -13,13 +13,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from drop_kit import MIMC, PERSON_HEADER, SPC, TODAY, drop, ingest, person_rows, receipts
+from drop_kit import CONTACT_HEADER, MIMC, PERSON_HEADER, SPC, TODAY, contact_rows, drop, ingest, person_rows, receipts
 from typer.testing import CliRunner
 
 from interchange import clock
 from interchange.cli import app
 from interchange.indicators.periods import month_period
 from interchange.ingest.quarantine import open_quarantine
+from interchange.ingest.reprocess import find_candidates, reprocess
+from interchange.ingest.run import open_hub
 from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
@@ -154,3 +156,24 @@ def test_open_quarantine_narrows_to_an_organisation_and_the_periods_a_batch_may_
         assert open_quarantine(engine, period=month_period(after.year, after.month)) == []  # arrived long before it
         assert len(open_quarantine(engine, org=MIMC, period=month_period(2020, 1))) == 1  # late data of any past
     assert date(2020, 1, 1) < TODAY
+
+
+def test_a_re_run_of_an_older_drop_never_closes_what_a_newer_drop_left_open(hub_root: Path, database_url: str) -> None:
+    people = [p[0] for p in person_rows(2)]
+    older = contact_rows(2, people)
+    drop(hub_root, "senas.contact.csv", [CONTACT_HEADER, *older])  # contacts of persons not sent yet: held
+    ingest(hub_root)
+    newer = [older[0][0], people[0], "no_such_service", TODAY.isoformat(), "30"]
+    drop(hub_root, "naujas.contact.csv", [CONTACT_HEADER, newer])  # the partner's newest word on it: wrong
+    ingest(hub_root)
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(2)])
+    ingest(hub_root)
+    held, newer_batch = (r["batch_id"] for r in receipts(hub_root)[:2])
+
+    with open_hub(Workspace(hub_root)) as hub:  # the held file, its persons now known
+        [rerun] = reprocess(hub, find_candidates(hub.engine, batch_ids=[held]))
+    assert rerun.receipt.counts.inserted == 2
+
+    with warehouse(database_url) as engine:
+        assert [(r.batch_id, r.row_number, r.record_id) for r in open_quarantine(engine)] == [
+            (newer_batch, 2, older[0][0])]
