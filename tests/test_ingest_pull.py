@@ -451,6 +451,30 @@ def test_a_bad_row_is_quarantined_with_its_row_and_code_and_the_rest_loads(
     assert cursor(database_url, "person") == stamp(4)
 
 
+def test_a_later_pull_of_the_fixed_record_closes_its_quarantined_row(
+        hub: Workspace, api: PartnerApi, database_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from interchange.cli import app
+
+    api.set_records("person", [person("p1", stamp(1)), person("p2", stamp(2), birth_year="nineteen"),
+                               person("p3", stamp(3), sex="x")])
+    ingest(hub)
+    replan = CliRunner().invoke(app, ["reprocess", "--workspace", str(hub.root), "--lang", "en"])
+    assert replan.exit_code == 0
+    assert replan.output == ("Nothing to re-run.\n2 quarantined rows stay open that cannot be re-run from here "
+                             "(pulled, or their file is no longer archived): a later batch with the same records "
+                             "closes them, or interchange quarantine dismiss.\n")
+
+    api.set_records("person", [person("p2", stamp(20), birth_year=1979)])  # the partner fixed p2 only
+    ingest(hub)
+
+    still = rows(database_url, quarantine, quarantine.c.closed_at.is_(None))
+    assert [(q.record_id, q.code) for q in still] == [("p3", "value.choice")]
+    [closed] = rows(database_url, quarantine, quarantine.c.record_id == "p2")
+    assert (closed.closed_how, closed.resolved_by_batch) == ("loaded", pull_batches(database_url)[-1].batch_id)
+
+
 def test_a_held_pull_loads_nothing_and_keeps_the_cursor(
         hub: Workspace, api: PartnerApi, database_url: str) -> None:
     # Contacts whose persons the hub does not know: the whole batch is held.

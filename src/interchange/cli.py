@@ -24,6 +24,8 @@ from interchange.commands.common import (
     login_name,
     open_workspace,
     prepare_prefect,
+    section_lines,
+    short_time,
     show_progress,
     steward_lang,
 )
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from interchange.ingest.run import IngestSummary
     from interchange.linkage.index import LinkSummary
     from interchange.partner.columns import ColumnMapping
+    from interchange.linkage.review import Decided, Outcome
 
 
 app = typer.Typer(
@@ -342,8 +345,11 @@ class Verdict(StrEnum):
     DIFFERENT = "different"
 
 
-NoteOption = Annotated[str | None, typer.Option(help="Why: kept with the decision (no personal data).")]
+NoteOption = Annotated[str | None, typer.Option(
+    "--note", "--reason", help="Why: kept with the decision (no personal data); required with --change.")]
 ByOption = Annotated[str | None, typer.Option("--by", help="Who decides; default: the login name.")]
+ChangeOption = Annotated[bool, typer.Option(
+    "--change", help="Change the pair's earlier decision (with --reason); the earlier one stays in its history.")]
 
 
 @review_app.command("list")
@@ -366,18 +372,24 @@ def review_decide(
     pair: Annotated[int, typer.Argument(help="Pair id from `interchange review list`.")],
     decision: Annotated[Verdict, typer.Argument(help="same or different.")],
     note: NoteOption = None,
+    change: ChangeOption = False,
     by: ByOption = None,
     workspace: WorkspaceOption = None,
     lang: StewardLangOption = None,
 ) -> None:
-    """Decide a pair; the decision overrides the model from the next `interchange link` on."""
+    """Decide a pair; the decision overrides the model from the next `interchange link` on.
+
+    A pair decided otherwise before is changed only with --change --reason "..." (exit 1
+    without them, naming the earlier decision, who took it and when); every decision is
+    kept in `interchange review history`.
+    """
     from interchange.linkage.review import Decision, decide_pair
 
     language = steward_lang(lang)
     with _review_warehouse(workspace, language) as engine:
-        decided = decide_pair(engine, pair, Decision(decision.value), decided_by=by or login_name(), note=note)
-    typer.echo(say("steward.review_decided", language, pair=pair, left=decided.uid_l, right=decided.uid_r,
-                   decision=decision.value))
+        outcome = decide_pair(engine, pair, Decision(decision.value), decided_by=by or login_name(), note=note,
+                              change=change)
+    typer.echo(_decided(outcome, language))
 
 
 @review_app.command("decide-records")
@@ -386,11 +398,12 @@ def review_decide_records(
     second: Annotated[str, typer.Argument(help="Another person record as org:record_id.")],
     decision: Annotated[Verdict, typer.Argument(help="same or different.")],
     note: NoteOption = None,
+    change: ChangeOption = False,
     by: ByOption = None,
     workspace: WorkspaceOption = None,
     lang: StewardLangOption = None,
 ) -> None:
-    """Decide about any two records, e.g. `different` to cut a link the model made."""
+    """Decide about any two records, e.g. `different` to cut a link the model made (--change as for decide)."""
     from interchange.linkage.records import existing_person_records
     from interchange.linkage.review import Decision, decide_records
 
@@ -398,18 +411,55 @@ def review_decide_records(
     with _review_warehouse(workspace, language) as engine:
         with engine.connect() as connection:
             known = existing_person_records(connection, (first, second))
-        pair = decide_records(engine, first, second, Decision(decision.value), decided_by=by or login_name(),
-                              note=note, known=known)
-    typer.echo(say("steward.review_decided", language, pair=pair, left=first, right=second, decision=decision.value))
+        outcome = decide_records(engine, first, second, Decision(decision.value), decided_by=by or login_name(),
+                                 note=note, known=known, change=change)
+    typer.echo(_decided(outcome, language))
+
+
+@review_app.command("history")
+def review_history(
+    pair: Annotated[int | None, typer.Argument(help="Only this pair; default: every decided pair.")] = None,
+    workspace: WorkspaceOption = None,
+    lang: StewardLangOption = None,
+) -> None:
+    """Every decision taken, oldest first: pair, records, verdict, when (UTC), by whom, why, what it changed."""
+    from interchange.linkage.review import decision_history
+
+    language = steward_lang(lang)
+    with _review_warehouse(workspace, language) as engine:
+        history = decision_history(engine, pair)
+    typer.echo(render_history(history, language))
+
+
+def render_history(history: list[Decided], lang: str) -> str:
+    if not history:
+        return say("steward.review_history_none", lang)
+    return "\n".join(section_lines(say("steward.review_history", lang), say("steward.review_history_cols", lang), [
+        [d.pair_id, f"{d.uid_l} {d.uid_r}", d.decision, short_time(d.decided_at), d.decided_by, d.note,
+         d.replaces] for d in history], lang)).rstrip()
+
+
+def _decided(outcome: Outcome, lang: str) -> str:
+    pair, before = outcome.pair, outcome.before
+    if not outcome.recorded and before is not None:
+        return say("steward.review_unchanged", lang, pair=pair.pair_id, decision=before.decision, by=before.decided_by,
+                   at=before.decided_at.strftime("%Y-%m-%d %H:%M"))
+    if before is not None:
+        return say("steward.review_changed", lang, pair=pair.pair_id, left=pair.uid_l, right=pair.uid_r,
+                   before=before.decision, decision=pair.decision)
+    return say("steward.review_decided", lang, pair=pair.pair_id, left=pair.uid_l, right=pair.uid_r,
+               decision=pair.decision)
 
 
 @contextmanager
 def _review_warehouse(option: Path | None, lang: str) -> Iterator[Engine]:
-    """The workspace's warehouse for a review command; a ReviewError becomes its message and exit 2."""
-    from interchange.linkage.review import ReviewError
+    """The workspace's warehouse for a review command; a ReviewError becomes its message and exit 2,
+    a refused change of an earlier decision exit 1."""
+    from interchange.linkage.review import DecisionRefused, ReviewError
     from interchange.warehouse.engine import warehouse
 
-    with warehouse(open_workspace(option, lang).database_url) as engine, exit_on(lang, ReviewError, code=2):
+    with warehouse(open_workspace(option, lang).database_url) as engine, exit_on(lang, ReviewError, code=2), \
+            exit_on(lang, DecisionRefused, code=1, key="steward.refused"):
         yield engine
 
 

@@ -23,6 +23,8 @@ from interchange.commands.common import (
 from interchange.i18n import name_of, say
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from interchange.ingest.reprocess import Candidate, Rerun
     from interchange.operations.status import StatusReport
 
@@ -74,6 +76,8 @@ def reprocess(
             fail(language, "steward.error", say("steward.reprocess_nothing_for", language,
                                         batches=", ".join(map(str, exc.batch_ids))), code=2)
         typer.echo(render_plan(candidates, language))
+        if not candidates:
+            _say_what_stays_open(hub.engine, org.lower() if org else None, language)
         if dry_run or not candidates:
             raise typer.Exit(0)
         with show_progress(language):
@@ -82,6 +86,15 @@ def reprocess(
     typer.echo(say("steward.receipts", language, root=found.root / "receipts"))
     troubled = any(r.receipt.counts.held or r.receipt.counts.quarantined for r in reruns)
     raise typer.Exit(1 if troubled else 0)
+
+
+def _say_what_stays_open(engine: Engine, org: str | None, lang: str) -> None:
+    """Open rows no re-run can reach (pulled, or their file purged): say how they close instead."""
+    from interchange.ingest.quarantine import open_quarantine
+
+    rows = open_quarantine(engine, org=org)
+    if rows:
+        typer.echo(say("steward.reprocess_open_elsewhere", lang, rows=len(rows)))
 
 
 def pipeline(

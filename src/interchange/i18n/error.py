@@ -80,4 +80,21 @@ TEXT: dict[str, tuple[str, str]] = {
                      "failo antraštė",
                      "{where}: the column '{column}' is already fed by {other}; one header of the file per "
                      "contract column"),
+    # --- quarantine and review decisions ------------------------------------------------------------
+    "dismiss_reason": ("nurodykite, kodėl eilutės uždaromos (--reason); tai saugoma istorijoje",
+                       "say why the rows are dismissed (--reason); it is kept in the history"),
+    "dismiss_what": ("nurodykite, kurias eilutes uždaryti: --row R (galima kelis kartus) arba --code KODAS",
+                     "say which rows to dismiss: --row R (repeatable) or --code CODE"),
+    "dismiss_no_batch": ("{org} neturi paketo {batch} (paketus rodo interchange quarantine list)",
+                         "{org} has no batch {batch} (interchange quarantine list shows them)"),
+    "dismiss_nothing": ("{org} paketas {batch}: nėra atvirų karantino eilučių, atitinkančių nurodytas "
+                        "(eilutės: {rows}; kodas: {code}); jas rodo interchange quarantine list",
+                        "batch {batch} of {org}: no open quarantined row matches (rows: {rows}; code: {code}); "
+                        "interchange quarantine list shows them"),
+    "review_decided_before": ("pora {pair} jau išspręsta: {decision} ({by}, {at} UTC). Norėdami sprendimą "
+                              "pakeisti, nurodykite --change ir --reason \"...\"",
+                              "pair {pair} was already decided {decision} by {by} on {at} UTC. To change the "
+                              "decision, give --change and --reason \"...\""),
+    "review_change_reason": ("nurodykite, kodėl sprendimas keičiamas (--reason); tai saugoma sprendimų istorijoje",
+                             "say why the decision changes (--reason); it is kept in the decisions' history"),
 }

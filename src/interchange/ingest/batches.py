@@ -1,8 +1,8 @@
 """A batch's life in the warehouse: claimed, judged, committed whole, receipted.
 
-Everything a batch changes (records, versions, quarantine, expectation results, its own
-counts and receipt, an HTTP cursor) is written in one transaction, so a crash at any
-point leaves either the whole batch or none of it.
+Everything a batch changes (records, versions, quarantine, the earlier quarantine entries
+of the records it brought, expectation results, its own counts and receipt, an HTTP cursor)
+is written in one transaction, so a crash at any point leaves either the whole batch or none of it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from interchange.contract.receipt import (
 )
 from interchange.errors import InterchangeError
 from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_batch
+from interchange.ingest.quarantine import close_by_later_batch
 from interchange.ingest.validate import ValidatedBatch, batch_frame
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import LoadCounts, load_rows
@@ -150,6 +151,9 @@ def commit_batch(
             on_loaded()
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     _quarantine(connection, batch_id, problems)
+    if batch.kind is not None:
+        close_by_later_batch(connection, head.org, str(batch.kind), batch_id, head.received_at,
+                             batch.rows if status is BatchStatus.LOADED else [], problems)
     outcomes = verdict.outcomes if verdict is not None else []
     _expectations(connection, batch_id, outcomes)
     final = Counts(

@@ -8,7 +8,6 @@ Prefect. Only organisation codes, batch ids, counts, states and dates: never a r
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,13 +15,13 @@ from typing import Any
 import requests
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
-from interchange.contract.problems import Severity
 from interchange.contract.receipt import BatchStatus
+from interchange.ingest.quarantine import open_counts, open_quarantine
 from interchange.ingest.reprocess import open_held_batches
 from interchange.ingest.run import configured_sources
 from interchange.operations.missing import OverdueDrop, overdue_drops
 from interchange.warehouse.engine import stored_utc
-from interchange.warehouse.tables import batches, linkage_runs, quarantine, review_pairs
+from interchange.warehouse.tables import batches, linkage_runs, review_pairs
 from interchange.workspace.layout import Workspace
 
 
@@ -172,18 +171,9 @@ def _held_pulls(connection: Any) -> list[Any]:
 
 
 def quarantine_counts(engine: Engine) -> list[QuarantineCount]:
-    """Open quarantined rows (an error, not resolved by a later batch) per organisation."""
-    with engine.connect() as connection:
-        pairs = connection.execute(select(batches.c.org, quarantine.c.batch_id, quarantine.c.row_number).distinct()
-                                   .join(batches, batches.c.batch_id == quarantine.c.batch_id)
-                                   .where(quarantine.c.resolved_by_batch.is_(None),
-                                          quarantine.c.severity == Severity.ERROR.value,
-                                          quarantine.c.row_number.is_not(None))).all()
-    rows: Counter[str] = Counter(org for org, _, _ in pairs)
-    per_org: dict[str, set[int]] = defaultdict(set)
-    for org, batch_id, _ in pairs:
-        per_org[org].add(batch_id)
-    return [QuarantineCount(org, rows[org], len(per_org[org])) for org in sorted(rows)]
+    """Open quarantined rows (an error no later batch or steward has closed) per organisation."""
+    return [QuarantineCount(org, rows, batch_count)
+            for org, (rows, batch_count) in open_counts(open_quarantine(engine)).items()]
 
 
 def _open_review_pairs(engine: Engine) -> int:
