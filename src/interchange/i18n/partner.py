@@ -42,4 +42,6 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Choose services, municipalities or case-types."),
     "out_of_date": ("pasenęs: {path}", "out of date: {path}"),
     "file_written": ("įrašyta {path}", "wrote {path}"),
+    # the counts line of a person file: persons whose records do not say consent_reporting = yes
+    "without_consent": ("be sutikimo ataskaitoms", "without consent to reporting"),
 }

@@ -36,4 +36,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "count.unchanged": ("Nepakitę įrašai", "Unchanged records"),
     "count.quarantined": ("Atmestos eilutės", "Rejected rows"),
     "count.held": ("Sulaikytos eilutės", "Held rows"),
+    "without_consent": ("Asmenys be sutikimo ataskaitoms", "Persons without consent to reporting"),
+    "rejected_at_source": (
+        "Šaltinyje atmesta eilučių: {rejected} iš {read} (partnerio įrankis jų neįrašė į failą, centro jos "
+        "nepasiekė; pataisytas siųskite iš naujo): {codes}",
+        "{rejected} rows rejected at source, of {read} read (the partner's kit left them out of the file; "
+        "they never reached the hub; send them again corrected): {codes}",
+    ),
 }

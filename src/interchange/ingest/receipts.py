@@ -80,6 +80,9 @@ def render_receipt(receipt: Receipt, lang: str, *, limit: int = 200) -> str:
         value = getattr(receipt.counts, name)
         if value or name == "rows_read":
             lines.append(f"  {say(f'receipt.count.{name}', lang)}: {value}")
+    if receipt.persons_without_consent is not None:
+        lines.append(f"  {say('receipt.without_consent', lang)}: {receipt.persons_without_consent}")
+    lines += rejected_at_source(receipt, lang)
     failed = [e for e in receipt.expectations if not e.success]
     if failed:
         lines += ["", say("receipt.checks", lang)]
@@ -112,6 +115,15 @@ def render_receipt(receipt: Receipt, lang: str, *, limit: int = 200) -> str:
             first = f" ({say('receipt.first', lang)} {tally.first_row})" if tally.first_row is not None else ""
             lines.append(f"  {tally.code} ({tally.severity}) × {tally.count}{first}")
     return "\n".join(lines) + "\n"
+
+
+def rejected_at_source(receipt: Receipt, lang: str) -> list[str]:
+    """The line saying which rows the partner's kit left out of the drop, if it left out any."""
+    extract = receipt.extract
+    if extract is None or not extract.rows_rejected:
+        return []
+    return ["  " + say("receipt.rejected_at_source", lang, rejected=extract.rows_rejected, read=extract.rows_read,
+                       codes=extract.codes_text() or "-")]
 
 
 def render_batch_line(receipt: Receipt, lang: str) -> str:
