@@ -81,7 +81,7 @@ def render_receipt(receipt: Receipt, lang: str, *, limit: int = 200) -> str:
         if value or name == "rows_read":
             lines.append(f"  {say(f'receipt.count.{name}', lang)}: {value}")
     if receipt.persons_without_consent is not None:
-        lines.append(f"  {say('receipt.without_consent', lang)}: {receipt.persons_without_consent}")
+        lines.append("  " + say("receipt.without_consent", lang, count=receipt.persons_without_consent))
     lines += rejected_at_source(receipt, lang)
     failed = [e for e in receipt.expectations if not e.success]
     if failed:

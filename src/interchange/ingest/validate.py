@@ -81,14 +81,17 @@ def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[R
 
 
 def _count_consent(batch: ValidatedBatch) -> None:
-    """Persons the published figures will leave out under the default consent rule (contract/consent.py)."""
+    """Persons the published figures will leave out under the default consent rule (contract/consent.py).
+
+    A count on the receipt, not a problem: the partner's check already warned, and a warning
+    row in the quarantine table would be one more thing for the steward with nothing to do.
+    """
     position = data_columns(Kind.PERSON).index(CONSENT_FIELD)
     consent = ConsentCount()
     for row in batch.rows:
         if not row.deleted:
             consent.add(row.values[position])
     batch.persons_without_consent = consent.without
-    batch.problems += consent.problems()
 
 
 def refuse_identifiers(kind: Kind | None, headers: list[str], raw_rows: Iterable[RawRow]) -> ValidatedBatch | None:

@@ -204,13 +204,13 @@ def quarantine_counts(engine: Engine) -> list[QuarantineCount]:
 
 
 def rejected_at_source(engine: Engine) -> list[SourceRejection]:
-    """Per organisation, source and kind, the newest drop with a manifest, when its kit rejected rows.
+    """Per organisation, source and kind, the newest drop, when its manifest says its kit rejected rows.
 
     Those rows never reached the hub, so neither quarantine nor reprocess knows them: only the
     partner can send them again, and until a newer drop of the kind arrives the steward sees them here.
     """
     newest = (select(func.max(batches.c.batch_id).label("batch_id"))
-              .where(batches.c.manifest.is_not(None), batches.c.status != BatchStatus.DUPLICATE.value)
+              .where(batches.c.status != BatchStatus.DUPLICATE.value)
               .group_by(batches.c.org, batches.c.source, batches.c.kind).subquery())
     with engine.connect() as connection:
         rows = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
@@ -218,8 +218,8 @@ def rejected_at_source(engine: Engine) -> list[SourceRejection]:
                                   .where(batches.c.batch_id.in_(select(newest.c.batch_id)))
                                   .order_by(batches.c.org, batches.c.batch_id)).all()
     found = []
-    for row in rows:
-        extract = Manifest.model_validate(row.manifest).extract
+    for row in rows:  # a JSON null reads as None: no manifest was sent
+        extract = Manifest.model_validate(row.manifest).extract if row.manifest else None
         if extract is not None and extract.rows_rejected:
             found.append(SourceRejection(row.org, row.source, row.batch_id, row.kind, row.file_name,
                                          extract.rows_read, extract.rows_rejected, extract.codes_text()))
