@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from interchange.cli import app
 from interchange.contract.records import Kind
+from interchange.ingest.receipts import render_batch_line
 from interchange.partner.keys import PseudonymKey
 from interchange.partner.pseudonymise import pseudonymise_file
 
@@ -60,7 +61,9 @@ def test_receipt_and_status_say_how_many_rows_were_rejected_at_source(hub_root: 
     drop(hub_root, "asmenys.person.csv", [[*PERSON_HEADER, "consent_reporting"], *([*p, "yes"] for p in persons)])
     ingest(hub_root, today=TODAY)
     contacts_extract(hub_root / "inbox" / SPC, key, [p[0] for p in persons])
-    ingest(hub_root, today=TODAY)
+    [line] = [render_batch_line(r, "en") for r in ingest(hub_root, today=TODAY).receipts]
+    assert line.endswith("batch 2 kontaktai.contact.csv: loaded, read 2, loaded 2, unchanged 0, quarantined 0; "
+                         "5 rows rejected at source")  # as `interchange ingest` lists it
 
     person_receipt, contact_receipt = receipts(hub_root, SPC)
     assert person_receipt["extract"] is None

@@ -193,4 +193,5 @@ TEXT: dict[str, tuple[str, str]] = {
                         "{orgs} (įrašyta su versija)",
                         "Published with --allow-without-consent although no person of these organisations counts: "
                         "{orgs} (recorded with the version)"),
+    "ingest_rejected_at_source": ("; šaltinyje atmesta {rejected}", "; {rejected} rows rejected at source"),
 }

@@ -128,7 +128,10 @@ def rejected_at_source(receipt: Receipt, lang: str) -> list[str]:
 
 def render_batch_line(receipt: Receipt, lang: str) -> str:
     """One batch as `interchange ingest` lists it: org, batch, file, state and its counts."""
-    return say("steward.ingest_batch", lang, org=receipt.org, batch=receipt.batch_id,
+    line = say("steward.ingest_batch", lang, org=receipt.org, batch=receipt.batch_id,
                name=receipt.file_name or receipt.source, status=name_of("steward.state", receipt.status.value, lang),
                read=receipt.counts.rows_read, loaded=receipt.counts.loaded, unchanged=receipt.counts.unchanged,
                quarantined=receipt.counts.quarantined)
+    if receipt.extract is not None and receipt.extract.rows_rejected:  # rows that never arrived
+        line += say("steward.ingest_rejected_at_source", lang, rejected=receipt.extract.rows_rejected)
+    return line
