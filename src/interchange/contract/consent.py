@@ -2,9 +2,9 @@
 
 The hub's default (`publishing.consent: exclude`) leaves every person whose records do not
 say `sutikimas_ataskaitoms` = yes out of the published figures. A person file without that
-column, or with it empty, therefore adds nothing to any figure: the partner's check, the
-pseudonymiser and the hub's receipt count such persons and warn when no one consents, so a
-missing column is seen before the figures come out as zeros.
+column, or with it empty, therefore adds nothing to any figure: the partner's check and the
+pseudonymiser count such persons and warn (`consent.none`) when no one consents, and the hub's
+receipt counts them, so a missing column is seen before the figures come out as zeros.
 """
 
 from __future__ import annotations
