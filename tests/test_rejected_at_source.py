@@ -11,7 +11,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
 from conftest import write_csv
 from drop_kit import PERSON_HEADER, SPC, drop, ingest, person_rows, receipts
 from typer.testing import CliRunner
@@ -23,7 +22,6 @@ from interchange.partner.keys import PseudonymKey
 from interchange.partner.pseudonymise import pseudonymise_file
 
 runner = CliRunner()
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 TODAY = date(2026, 10, 15)
 CODES = {"value.date": 2, "value.unknown_service": 2, "value.required": 1}
 
@@ -55,7 +53,6 @@ def test_manifest_records_rows_read_written_and_rejected_with_their_codes(tmp_pa
     assert manifest["extract"] == {"rows_read": 7, "rows_written": 2, "rows_rejected": 5, "rejected_codes": CODES}
 
 
-@sqlite_only
 def test_receipt_and_status_say_how_many_rows_were_rejected_at_source(hub_root: Path, key: PseudonymKey) -> None:
     persons = person_rows(2)
     drop(hub_root, "asmenys.person.csv", [[*PERSON_HEADER, "consent_reporting"], *([*p, "yes"] for p in persons)])
