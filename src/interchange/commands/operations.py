@@ -103,12 +103,16 @@ def pipeline(
         help="Also publish this period (2026-09, 2026-Q3, 2026) after linking.")] = None,
     publish_incomplete: Annotated[bool, typer.Option(
         "--publish-incomplete", help="Publish even when a source failed or a batch is held.")] = False,
+    allow_without_consent: Annotated[bool, typer.Option(
+        "--allow-without-consent", help="Publish even when no person of an organisation that sent data "
+                                        "consents to reporting (recorded with the version).")] = False,
     lang: StewardLangOption = None,
 ) -> None:
     """Ingest, link and (with --period) publish, in order, as one Prefect run: for a backfill or by hand.
 
     Link does not run when ingest did not finish; publish does not run after a failed
-    link, a failed source or a held batch (unless --publish-incomplete).
+    link, a failed source or a held batch (unless --publish-incomplete); publish refuses when an
+    organisation's persons all lack consent to reporting (unless --allow-without-consent).
     Exit 0: every step ran; 1: a step failed or was stopped; 2: the workspace is wrong.
     """
     from interchange.ingest.run import configured_sources
@@ -118,7 +122,8 @@ def pipeline(
     prepare_prefect(language)
     module = flows_module("pipeline", language)
     with show_progress(language, counted={"ingest.source": len(configured_sources(found))}):
-        report = module.run_pipeline(str(found.root), period, publish_incomplete=publish_incomplete)
+        report = module.run_pipeline(str(found.root), period, publish_incomplete=publish_incomplete,
+                                     allow_without_consent=allow_without_consent)
     typer.echo(render_steps(report.steps, language))
     raise typer.Exit(1 if report.failed else 0)
 
@@ -146,6 +151,12 @@ def render_status(report: StatusReport, root: str, lang: str) -> str:
         for h in report.held], lang)
     out += section_lines(say("steward.quarantine", lang), say("steward.quarantine_cols", lang),
                          [[q.org, q.rows, q.batches] for q in report.quarantine], lang)
+    if report.rejected_at_source:  # only when there are some: most hubs never see this section
+        out.append(say("steward.rejected_at_source", lang))
+        out += [say("steward.rejected_at_source_item", lang, org=r.org, source=r.source, batch=r.batch_id,
+                    name=r.file_name or r.source, kind=r.kind or "?", rejected=r.rows_rejected, read=r.rows_read,
+                    codes=r.codes or "-") for r in report.rejected_at_source]
+        out.append("")
     if report.linkage is None:
         out.append(say("steward.linkage_never", lang))
     else:

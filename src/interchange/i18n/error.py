@@ -97,4 +97,13 @@ TEXT: dict[str, tuple[str, str]] = {
                               "decision, give --change and --reason \"...\""),
     "review_change_reason": ("nurodykite, kodėl sprendimas keičiamas (--reason); tai saugoma sprendimų istorijoje",
                              "say why the decision changes (--reason); it is kept in the decisions' history"),
+    "publish_without_consent": (
+        "{period} nepaskelbtas: nė vienas šių organizacijų asmuo nesutiko būti įtrauktas į ataskaitas "
+        "(skliaustuose – asmenų skaičius laikotarpyje): {orgs}. Pagal publishing.consent: exclude jų duomenys "
+        "nepatektų nė į vieną rodiklį. Paprašykite organizacijos atsiųsti asmenis su stulpeliu "
+        "„sutikimas_ataskaitoms“ arba, jei taip ir turi būti, skelbkite su --allow-without-consent",
+        "{period} not published: no person of these organisations consents to reporting (persons in the "
+        "period in brackets): {orgs}. Under publishing.consent: exclude their data would count in no figure. "
+        "Ask the organisation to send its persons with the column 'sutikimas_ataskaitoms', or, if that is "
+        "intended, publish with --allow-without-consent"),
 }

@@ -71,4 +71,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "columns_unwritable": ("{path}: atitikmenų čia įrašyti nepavyko (ar aplankas yra ir ar galite į jį rašyti?)",
                            "{path}: the mapping could not be written there (does the folder exist, may you "
                            "write to it?)"),
+    # the counts line of a person file: persons whose records do not say consent_reporting = yes
+    "without_consent": ("be sutikimo ataskaitoms", "without consent to reporting"),
 }

@@ -214,4 +214,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Partnerio API atmetė užklausą (HTTP {status}): patikrinkite konfigūraciją.",
         "The partner API rejected the request (HTTP {status}): check the configuration.",
     ),
+    "consent.none": (
+        "Nė vienas iš {count} asmenų šiame faile nesutiko būti įtrauktas į ataskaitas (stulpelio "
+        "„sutikimas_ataskaitoms“ nėra, jis tuščias arba jame „ne“): pagal numatytąją centro taisyklę tokie asmenys "
+        "į skelbiamus rodiklius neįtraukiami.",
+        "None of the {count} persons in this file consents to reporting (the column "
+        "'sutikimas_ataskaitoms' is missing, empty or says no): under the hub's default rule such persons are "
+        "left out of the published figures.",
+    ),
 }

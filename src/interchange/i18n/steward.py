@@ -214,4 +214,23 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "{rows} quarantined rows stay open that cannot be re-run from here (pulled, or "
                                  "their file is no longer archived): a later batch with the same records closes "
                                  "them, or interchange quarantine dismiss."),
+    # --- interchange status: rows the partners' kits left out of their drops --------------------------
+    "rejected_at_source": ("Šaltinyje atmestos eilutės (centro nepasiekė; partneris turi jas pataisyti ir atsiųsti)",
+                           "Rows rejected at source (they never reached the hub; the partner must correct and resend "
+                           "them)"),
+    "rejected_at_source_item": (
+        "  {org} {source}, paketas {batch} ({name}, {kind}): šaltinyje atmesta eilučių: {rejected} iš {read} ({codes})",
+        "  {org} {source}, batch {batch} ({name}, {kind}): {rejected} rows rejected at source, of {read} read "
+        "({codes})"),
+    # --- interchange publish: persons left out for consent (indicators/consent.py) ----------------------
+    "consent_left_out": ("{org}: {without} iš {persons} asmenų neįtraukti į rodiklius (nėra sutikimo ataskaitoms)",
+                         "{org}: {without} of {persons} persons left out of the figures (no consent to reporting)"),
+    "consent_totals_only": ("{org}: {without} iš {persons} asmenų įtraukti tik į bendras sumas (nėra sutikimo "
+                            "ataskaitoms)",
+                            "{org}: {without} of {persons} persons counted in totals only (no consent to reporting)"),
+    "consent_allowed": ("Paskelbta su --allow-without-consent, nors šių organizacijų asmenys į rodiklius nepateko: "
+                        "{orgs} (įrašyta su versija)",
+                        "Published with --allow-without-consent although no person of these organisations counts: "
+                        "{orgs} (recorded with the version)"),
+    "ingest_rejected_at_source": ("; šaltinyje atmesta {rejected}", "; {rejected} rows rejected at source"),
 }

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from interchange import clock
+from interchange.contract.manifest import Manifest
 from interchange.contract.problems import Problem, warning
 from interchange.contract.receipt import (
     MAX_LISTED_PROBLEMS,
@@ -163,7 +164,8 @@ def commit_batch(
         held=len(batch.rows) if held else 0,
     )
     values = {"kind": str(batch.kind), **(extra or {})}
-    receipt = _receipt(head, values, status, final, problems, outcomes)
+    receipt = _receipt(head, values, status, final, problems, outcomes,
+                       persons_without_consent=batch.persons_without_consent)
     connection.execute(batches.update().where(batches.c.batch_id == batch_id).values(
         **values, status=status.value, processed_at=receipt.processed_at,
         rows_read=final.rows_read, rows_inserted=final.inserted, rows_updated=final.updated,
@@ -213,9 +215,12 @@ def _expectations(connection: Connection, batch_id: int, outcomes: list[Expectat
 
 
 def _receipt(head: Any, values: Mapping[str, Any], status: BatchStatus, counts: Counts,
-             problems: list[Problem], outcomes: list[ExpectationOutcome]) -> Receipt:
+             problems: list[Problem], outcomes: list[ExpectationOutcome], *,
+             persons_without_consent: int | None = None) -> Receipt:
     def pick(name: str) -> Any:
         return values.get(name, getattr(head, name))
+
+    manifest = Manifest.model_validate(head.manifest) if head.manifest else None
 
     return Receipt(
         batch_id=head.batch_id, org=head.org, kind=pick("kind"), source=head.source, file_name=head.file_name,
@@ -228,6 +233,8 @@ def _receipt(head: Any, values: Mapping[str, Any], status: BatchStatus, counts: 
                                        element_count=o.element_count, unexpected_count=o.unexpected_count,
                                        unexpected_rows=o.unexpected_rows, message_lt=o.message_lt,
                                        message_en=o.message_en) for o in outcomes],
+        persons_without_consent=persons_without_consent,
+        extract=manifest.extract if manifest is not None else None,
     )
 
 

@@ -15,6 +15,7 @@ from operator import itemgetter
 
 import pandas as pd
 
+from interchange.contract.consent import CONSENT_FIELD, ConsentCount
 from interchange.contract.personal_code import looks_like_personal_code
 from interchange.contract.problems import Problem, ProblemError, Severity, error, warning
 from interchange.contract.records import Kind
@@ -40,6 +41,8 @@ class ValidatedBatch:
     fatal: bool = False
     # The raw file holds direct identifiers: the hub must not keep even its archived copy.
     purge_archive: bool = False
+    # Person files: valid persons whose record does not say consent_reporting = yes.
+    persons_without_consent: int | None = None
 
     @property
     def quarantined(self) -> int:
@@ -75,9 +78,25 @@ def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[R
         # The file is damaged further in: rows before the damage are kept and counted,
         # the rest cannot be read, and the partner is told where reading stopped.
         batch.problems += exc.problems
+    if kind is Kind.PERSON:
+        _count_consent(batch)
     if batch.rows_read == 0 and not batch.fatal:
         batch.reject(error("file.no_rows"))
     return batch
+
+
+def _count_consent(batch: ValidatedBatch) -> None:
+    """Persons the published figures will leave out under the default consent rule (contract/consent.py).
+
+    A count on the receipt, not a problem: the partner's check already warned, and a warning
+    row in the quarantine table would be one more thing for the steward with nothing to do.
+    """
+    position = data_columns(Kind.PERSON).index(CONSENT_FIELD)
+    consent = ConsentCount()
+    for row in batch.rows:
+        if not row.deleted:
+            consent.add(row.values[position])
+    batch.persons_without_consent = consent.without
 
 
 def refuse_identifiers(kind: Kind | None, headers: list[str], raw_rows: Iterable[RawRow],

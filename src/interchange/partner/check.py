@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from interchange.contract.consent import ConsentCount
 from interchange.contract.manifest import Manifest, manifest_path
 from interchange.contract.problems import ProblemError, Severity, error
 from interchange.contract.records import SCHEMA_VERSION, Kind
@@ -71,18 +72,26 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
 def _check_rows(rows: Any, kind: Kind, headers: HeaderMap, org: str | None,
                 report: FileReport) -> None:
     ids = RecordIds()
-    for raw_row in rows:
-        report.rows_read += 1
-        report.problems += raw_row.problems
-        if any(p.severity is Severity.ERROR for p in raw_row.problems):
-            continue
-        result = validate_row(kind, raw_row.number, raw_row.values, headers, org=org)
-        report.problems += result.problems
-        repeated = ids.repeat(result, headers.column_of("record_id"))
-        if repeated is not None:
-            report.problems.append(repeated)
-        elif result.record is not None:
-            report.rows_accepted += 1
+    consent = ConsentCount()
+    try:
+        for raw_row in rows:
+            report.rows_read += 1
+            report.problems += raw_row.problems
+            if any(p.severity is Severity.ERROR for p in raw_row.problems):
+                continue
+            result = validate_row(kind, raw_row.number, raw_row.values, headers, org=org)
+            report.problems += result.problems
+            repeated = ids.repeat(result, headers.column_of("record_id"))
+            if repeated is not None:
+                report.problems.append(repeated)
+            elif result.record is not None:
+                report.rows_accepted += 1
+                if kind is Kind.PERSON and not result.record.deleted:
+                    consent.add(result.record.consent_reporting)  # type: ignore[attr-defined]
+    finally:  # also when the file broke part-way: the rows before it still count
+        if kind is Kind.PERSON:
+            report.persons_without_consent = consent.without
+            report.problems += consent.problems()
 
 
 def _read_manifest(path: Path, report: FileReport) -> Manifest | None:

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from interchange.contract.codes import SEX_ALIASES
+from interchange.contract.consent import ConsentCount
 from interchange.contract.personal_code import PersonalCode, parse_personal_code
 from interchange.contract.problems import Problem, ProblemError, Severity, error, warning
 from interchange.contract.records import Kind
@@ -210,26 +211,31 @@ def _pseudonymise_rows(rows: Any, headers: HeaderMap, report: FileReport, output
     contract_map = HeaderMap(kind, {h: n for h, n in headers.columns.items()
                                     if h not in id_columns})
     contract_columns = {n: h for h, n in contract_map.columns.items()}
+    consent = ConsentCount()
     with DropWriter(output, kind) as writer:
         try:
             _write_rows(rows, report, writer, kind=kind, org=org, encoder=encoder,
                         id_columns=id_columns, contract_map=contract_map,
-                        contract_columns=contract_columns)
+                        contract_columns=contract_columns, consent=consent)
         except ProblemError as exc:  # the file broke part-way: keep what came before
             report.problems += exc.problems
     report.rows_accepted = writer.rows
+    if kind is Kind.PERSON:
+        report.persons_without_consent = consent.without
+        report.problems += consent.problems()
     if report.rows_read == 0 and not report.errors:
         report.problems.append(error("file.no_rows"))
     if writer.rows == 0:
         writer.discard()
         return
     report.output = output
-    report.manifest = write_manifest(writer, org=org, key_fingerprint=key.fingerprint, created_at=created_at)
+    report.manifest = write_manifest(writer, org=org, key_fingerprint=key.fingerprint, created_at=created_at,
+                                     extract=report.extract_counts())
 
 
 def _write_rows(rows: Any, report: FileReport, writer: DropWriter, *, kind: Kind, org: str,
                 encoder: IdentifierEncoder, id_columns: dict[str, str], contract_map: HeaderMap,
-                contract_columns: dict[str, str]) -> None:
+                contract_columns: dict[str, str], consent: ConsentCount) -> None:
     ids = RecordIds()
     for raw_row in rows:
         report.rows_read += 1
@@ -248,6 +254,8 @@ def _write_rows(rows: Any, report: FileReport, writer: DropWriter, *, kind: Kind
             report.problems.append(repeated)
         elif result.record is not None:
             writer.write(result.record)
+            if kind is Kind.PERSON and not result.record.deleted:
+                consent.add(result.record.consent_reporting)  # type: ignore[attr-defined]
 
 
 def _split(values: dict[str, Any], id_columns: dict[str, str]) -> _Cells:
