@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
     from interchange.ingest.run import IngestSummary
     from interchange.linkage.index import LinkSummary
-    from interchange.partner.columns import ColumnMapping
     from interchange.linkage.review import Decided, Outcome
+    from interchange.partner.columns import ColumnMapping
 
 
 app = typer.Typer(

@@ -16,7 +16,6 @@ import requests
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
 from interchange.contract.manifest import Manifest
-from interchange.contract.problems import Severity
 from interchange.contract.receipt import BatchStatus
 from interchange.ingest.quarantine import open_counts, open_quarantine
 from interchange.ingest.reprocess import open_held_batches
