@@ -4,7 +4,7 @@ A protected cell table of `--cells` cells (default 50 000; the shipped catalogue
 their listed breakdowns over 3 months, 60 municipalities, ~300 organisations, sex and age group
 come to about 12 000 cells a quarter nationally) is stored as v1, stored again with every
 tenth value changed as v2 (with its diff against v1), and v2 is approved: its cells copied
-into the ministry tables and exported as CSV, XLSX, diff and metadata. Computation and
+into the ministry tables and exported as CSV, JSON, XLSX, diff and metadata. Computation and
 disclosure control are not timed here (benchmarks of their own).
 
 Each step is timed around the library call; peak memory is this process's peak RSS

@@ -115,18 +115,20 @@ def publish_flow() -> Any | None:
     return getattr(module, "publish", None)
 
 
-def run_publish_step(workspace: str, period: str, report: PipelineReport) -> None:
+def run_publish_step(workspace: str, period: str, report: PipelineReport, *,
+                     allow_without_consent: bool = False) -> None:
     publish = publish_flow()
     if publish is None:
         report.add("publish", SKIPPED, "flows/publish.py is not in this checkout")
         return
-    state = publish(workspace=workspace, period=period, return_state=True)
+    state = publish(workspace=workspace, period=period, allow_without_consent=allow_without_consent,
+                    return_state=True)
     report.add("publish", RAN if state.is_completed() else FAILED, _state_detail(state))
 
 
 @flow(name="pipeline", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
 def pipeline(workspace: str | None = None, period: str | list[str] | None = None,
-             publish_incomplete: bool = False) -> State[PipelineReport]:
+             publish_incomplete: bool = False, allow_without_consent: bool = False) -> State[PipelineReport]:
     """Ingest, link, and (with a period) publish, in order; stops where going on would be wrong.
 
     Args:
@@ -134,6 +136,8 @@ def pipeline(workspace: str | None = None, period: str | list[str] | None = None
         period: The reporting period to publish (e.g. 2026-09, 2026-Q3, 2026, a programme code,
             previous-month), or a list of them, published in order; none: no publish step.
         publish_incomplete: Publish even when a source failed or a batch is held.
+        allow_without_consent: Publish even when every person of an organisation lacks consent
+            to reporting (flows/publish.py; recorded with the version).
     """
     periods = [period] if isinstance(period, str) else list(period or [])
     root = str(find_workspace(Path(workspace) if workspace else None).root)
@@ -155,7 +159,7 @@ def pipeline(workspace: str | None = None, period: str | list[str] | None = None
                                                f"that data (publish_incomplete=true publishes anyway)")
             else:
                 for label in periods:
-                    run_publish_step(root, label, report)
+                    run_publish_step(root, label, report, allow_without_consent=allow_without_consent)
     create_markdown_artifact(key=REPORT_KEY, markdown=report.markdown(),
                              description="What each step of this pipeline run did.")
     get_run_logger().info("pipeline: %s", report.message())
@@ -165,9 +169,9 @@ def pipeline(workspace: str | None = None, period: str | list[str] | None = None
 
 
 def run_pipeline(workspace: str, period: str | list[str] | None = None, *,
-                 publish_incomplete: bool = False) -> PipelineReport:
+                 publish_incomplete: bool = False, allow_without_consent: bool = False) -> PipelineReport:
     """Run the flow once in this process and return its report, even when the run failed."""
-    state = pipeline(workspace, period, publish_incomplete, return_state=True)
+    state = pipeline(workspace, period, publish_incomplete, allow_without_consent, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, PipelineReport):
         return outcome

@@ -22,7 +22,13 @@ from flows.alerts import alert_on_failure
 from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.indicators import publications
 from interchange.indicators.periods import Period, PeriodError, parse_period, resolve_relative_period
-from interchange.indicators.publications import Publication, PublicationError, late_batches, summary_counts
+from interchange.indicators.publications import (
+    Publication,
+    PublicationError,
+    late_batches,
+    render_consent,
+    summary_counts,
+)
 from interchange.indicators.shareable import published_totals, shareable_progress
 from interchange.warehouse.engine import warehouse
 from interchange.workspace.database import confirm_database
@@ -45,10 +51,11 @@ class PublishFailed(InterchangeError):
 @task(task_run_name="publish {period.label}",
       # Every run must read the warehouse again; the version lives there, not in result storage.
       cache_policy=NO_CACHE, persist_result=False)
-def publish_task(engine: Engine, workspace: Workspace, period: Period, by: str) -> Publication:
+def publish_task(engine: Engine, workspace: Workspace, period: Period, by: str,
+                 allow_without_consent: bool = False) -> Publication:
     """Compute, protect and store the next version of `period` (one transaction for the storing)."""
     try:
-        return publications.publish(engine, workspace, period, by=by)
+        return publications.publish(engine, workspace, period, by=by, allow_without_consent=allow_without_consent)
     except PublicationError as exc:  # our own sentence: says why, names no record
         raise PublishFailed.passing_on(exc, refused=True) from None
     except Exception as exc:
@@ -79,7 +86,7 @@ def next_steps_markdown(publication: Publication, workspace: Workspace, late: in
 @flow(name="publish", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
 def publish(workspace: str | None = None, period: str | None = None,
                  granularity: Literal["month", "quarter", "year"] = "quarter",
-                 by: str = "prefect") -> State[Publication]:
+                 by: str = "prefect", allow_without_consent: bool = False) -> State[Publication]:
     """Publish the next version of a period's indicator tables (approve it with `interchange approve`).
 
     Args:
@@ -90,6 +97,8 @@ def publish(workspace: str | None = None, period: str | None = None,
             scheduled deployments pass); default: previous-<granularity>.
         granularity: month, quarter or year: which period to publish when none is given.
         by: Who publishes (recorded with the version).
+        allow_without_consent: Publish even when every person of an organisation lacks consent
+            to reporting (recorded with the version); otherwise such a run is refused.
     """
     found = find_workspace(Path(workspace) if workspace else None)
     confirm_database(found)  # a worker without INTERCHANGE_DATABASE_URL must not start an empty warehouse
@@ -101,7 +110,7 @@ def publish(workspace: str | None = None, period: str | None = None,
     # One engine for the run: the task runs in this process, and the artifacts read the
     # version it stored.
     with warehouse(found.database_url) as engine:
-        state = publish_task(engine, found, parsed, by, return_state=True)
+        state = publish_task(engine, found, parsed, by, allow_without_consent, return_state=True)
         outcome = state.result(raise_on_failure=False)
         if not isinstance(outcome, Publication):
             message = str(outcome) if isinstance(outcome, PublishFailed) else f"{state.name}: {state.message}"
@@ -119,14 +128,15 @@ def publish(workspace: str | None = None, period: str | None = None,
     create_markdown_artifact(key=NEXT_KEY, markdown=next_steps_markdown(outcome, found, late),
                              description="What the steward does next.")
     changed = "first version" if outcome.changed_cells is None else f"{outcome.changed_cells} changed cells"
+    consent = "".join(f"; {line}" for line in render_consent(outcome, "en"))
     return Completed(message=f"{outcome.period} v{outcome.version}: {outcome.cells} cells, "
-                             f"{outcome.suppressed_cells} suppressed, {changed}", data=outcome)
+                             f"{outcome.suppressed_cells} suppressed, {changed}{consent}", data=outcome)
 
 
 def run_publish(workspace: Workspace, period: str | None, *, granularity: str = "quarter",
-                by: str = "prefect") -> Publication:
+                by: str = "prefect", allow_without_consent: bool = False) -> Publication:
     """Run the flow once in this process; raises PublishFailed (refused or failed, no record values)."""
-    state = publish(str(workspace.root), period, granularity, by, return_state=True)
+    state = publish(str(workspace.root), period, granularity, by, allow_without_consent, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, Publication):
         return outcome

@@ -12,8 +12,8 @@ VALID = "33309240064"
 
 
 def _person_drop(tmp_path, key):
-    raw = write_csv(tmp_path / "raw.csv", [["record_id", "personal_code", "given_name"],
-                                           ["A1", VALID, "Rasa"], ["A2", "", "Ona"]])
+    raw = write_csv(tmp_path / "raw.csv", [["record_id", "personal_code", "given_name", "consent_reporting"],
+                                           ["A1", VALID, "Rasa", "yes"], ["A2", "", "Ona", "yes"]])
     pseudonymise_file(raw, tmp_path / "drop.csv", org="kretingos-spc", kind=Kind.PERSON, key=key)
     return tmp_path / "drop.csv"
 
@@ -44,8 +44,9 @@ def test_unreadable_manifest_is_reported(tmp_path, key):
 
 
 def test_raw_extract_sent_by_mistake_is_refused_for_its_identifiers(tmp_path):
-    raw = write_csv(tmp_path / "raw.csv", [["įrašo_id", "organizacija", "Asmens kodas", "Vardas"],
-                                           ["A1", "x1", VALID, "Rasa"]], delimiter=";")
+    raw = write_csv(tmp_path / "raw.csv", [
+        ["įrašo_id", "organizacija", "Asmens kodas", "Vardas", "sutikimas_ataskaitoms"],
+        ["A1", "x1", VALID, "Rasa", "taip"]], delimiter=";")
     report = check_drop(raw, kind=Kind.PERSON)
     assert {(p.code, p.column) for p in report.problems} == {
         ("header.identifier", "Asmens kodas"), ("header.identifier", "Vardas")}

@@ -50,8 +50,8 @@ def test_missing_or_short_key_is_a_clear_error(tmp_path):
 
 def test_pseudonymise_then_check_round_trip(tmp_path):
     _invoke("keygen", "-o", tmp_path / "k.key")
-    raw = write_csv(tmp_path / "raw.csv", [["įrašo_id", "asmens_kodas", "vardas"],
-                                           ["A1", VALID, "Rasa"]], encoding="cp1257",
+    raw = write_csv(tmp_path / "raw.csv", [["įrašo_id", "asmens_kodas", "vardas", "sutikimas_ataskaitoms"],
+                                           ["A1", VALID, "Rasa", "taip"]], encoding="cp1257",
                     delimiter=";")
     made = _invoke("pseudonymise", raw, "--org", "KRETINGOS-SPC", "--key-file", tmp_path / "k.key",
                    "-o", tmp_path / "drop.csv")
@@ -81,8 +81,8 @@ def test_bad_input_gives_row_messages_in_both_languages_and_no_personal_data(tmp
 
 
 def test_check_exit_codes(tmp_path):
-    clean = write_csv(tmp_path / "clean.csv", [["record_id", "org", "birth_year"],
-                                               ["A1", "x1", "1980"]])
+    clean = write_csv(tmp_path / "clean.csv", [["record_id", "org", "birth_year", "consent_reporting"],
+                                               ["A1", "x1", "1980", "yes"]])
     assert _invoke("check", clean, "--kind", "person").exit_code == 0
     dirty = write_csv(tmp_path / "dirty.csv", [["record_id", "org", "birth_year"],
                                                ["A1", "x1", "1980"], ["A2", "x1", "1800"]])

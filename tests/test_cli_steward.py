@@ -35,7 +35,8 @@ runner = CliRunner()
 SRC = Path(__file__).resolve().parents[1] / "src" / "interchange"
 STEWARD_COMMANDS = [["init"], ["ingest"], ["link"], ["review", "list"], ["review", "decide"],
                     ["review", "decide-records"], ["status"], ["reprocess"], ["pipeline"], ["publish"], ["approve"],
-                    ["reopen"], ["publications"], ["progress"]]
+                    ["reopen"], ["publications"], ["progress"], ["review", "history"], ["quarantine", "list"],
+                    ["quarantine", "dismiss"]]
 BAR_NOISE = re.compile(r"\r|\x1b\[|━|╸")  # carriage returns, escape codes, rich's bar glyphs
 
 

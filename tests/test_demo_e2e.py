@@ -38,7 +38,7 @@ from interchange.warehouse.tables import batches
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
 
 pytest_plugins = ["prefect_harness"]
-EXPORTS = ("cells.csv", "cells.xlsx", "metadata.json")
+EXPORTS = ("cells.csv", "cells.json", "cells.xlsx", "metadata.json")
 AS_OF = date(2026, 12, 3)  # the day the demo first failed: two pairs to review, both one person
 
 

@@ -451,6 +451,30 @@ def test_a_bad_row_is_quarantined_with_its_row_and_code_and_the_rest_loads(
     assert cursor(database_url, "person") == stamp(4)
 
 
+def test_a_later_pull_of_the_fixed_record_closes_its_quarantined_row(
+        hub: Workspace, api: PartnerApi, database_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from interchange.cli import app
+
+    api.set_records("person", [person("p1", stamp(1)), person("p2", stamp(2), birth_year="nineteen"),
+                               person("p3", stamp(3), sex="x")])
+    ingest(hub)
+    replan = CliRunner().invoke(app, ["reprocess", "--workspace", str(hub.root), "--lang", "en"])
+    assert replan.exit_code == 0
+    assert replan.output == ("Nothing to re-run.\n2 quarantined rows stay open that cannot be re-run from here "
+                             "(pulled, or their file is no longer archived): a later batch with the same records "
+                             f"closes them, or interchange quarantine dismiss.\nWarehouse: {database_url}\n")
+
+    api.set_records("person", [person("p2", stamp(20), birth_year=1979)])  # the partner fixed p2 only
+    ingest(hub)
+
+    still = rows(database_url, quarantine, quarantine.c.closed_at.is_(None))
+    assert [(q.record_id, q.code) for q in still] == [("p3", "value.choice")]
+    [closed] = rows(database_url, quarantine, quarantine.c.record_id == "p2")
+    assert (closed.closed_how, closed.resolved_by_batch) == ("loaded", pull_batches(database_url)[-1].batch_id)
+
+
 def test_a_held_pull_loads_nothing_and_keeps_the_cursor(
         hub: Workspace, api: PartnerApi, database_url: str) -> None:
     # Contacts whose persons the hub does not know: the whole batch is held.
@@ -647,3 +671,23 @@ def test_an_identifier_in_a_superseded_version_still_refuses_the_pull(
     assert records(database_url, "person") == {} and cursor(database_url, "person") is None
     [batch] = pull_batches(database_url)
     assert {p.stem for p in (hub.archive(MIMC) / "http").iterdir()}.isdisjoint(batch.parts)
+
+
+def test_an_organisations_own_field_names_are_read_through_its_columns(
+        hub: Workspace, api: PartnerApi, database_url: str) -> None:
+    config = hub.root / "interchange.yaml"
+    http_source = "    sources:\n      - type: http"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        http_source, "    columns:\n      Įrašo Nr.: record_id\n" + http_source), encoding="utf-8")
+    own = [{("Įrašo Nr." if k == "record_id" else k): v for k, v in record.items()}
+           for record in (person("p1", stamp(1), birth_year=1971), person("p2", stamp(2)),
+                          person("p1", stamp(3), birth_year=1991))]
+    api.respond_next = [page_body(own, None)]
+
+    summary = ingest(hub)
+
+    assert summary.failures == {}
+    persons = records(database_url, "person")
+    assert {rid: p.birth_year for rid, p in persons.items()} == {"p1": 1991, "p2": 1980}  # p1's last version
+    [receipt] = summary.receipts
+    assert (receipt.status, receipt.counts.inserted) == ("loaded", 2)

@@ -19,9 +19,11 @@ from flow_runs import run_artifacts, run_logs
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from interchange import clock
 from interchange.cli import app, flows_module
 from interchange.linkage.index import link_persons
 from interchange.linkage.pairs import PAIR_COLUMNS, pseudonym_pairs
+from interchange.linkage.review import Decision, load_decisions
 from interchange.progress import Progress, listening
 from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import linkage_runs, person_links, review_pairs
@@ -93,6 +95,45 @@ def test_review_decide_records_the_decision_and_the_queue_empties(hub_root: Path
     assert (row["status"], row["decision"], row["decided_by"], row["note"]) == (
         "decided", "different", "ona.s", "different birth years")
     assert "No pairs await review." in invoke("review", "list", "--workspace", hub_root).output
+
+
+@sqlite_only
+def test_re_deciding_a_pair_needs_change_and_a_reason_and_every_decision_is_kept(hub_root: Path) -> None:
+    send_three_persons(hub_root)
+    link_with_one_uncertain_pair(hub_root)
+    with warehouse(Workspace(hub_root).database_url) as engine, engine.connect() as connection:
+        [pair_id] = connection.execute(select(review_pairs.c.pair_id)).scalars().all()
+
+    def decide(*more: object) -> Any:
+        return invoke("review", "decide", pair_id, *more, "--workspace", hub_root, "--lang", "en")
+
+    assert decide("different", "--note", "different birth years", "--by", "ona.s").exit_code == 0
+    when = clock.now().strftime("%Y-%m-%d")
+
+    again = decide("same", "--by", "jonas.p")
+    assert again.exit_code == 1
+    assert again.output.startswith(f"refused: pair {pair_id} was already decided different by ona.s on {when} ")
+    assert again.output.rstrip().endswith('UTC. To change the decision, give --change and --reason "..."')
+    assert decide("same", "--change").exit_code == 1  # a change says why
+    assert "say why the decision changes (--reason)" in decide("same", "--change").output
+    unchanged = decide("different", "--by", "jonas.p")
+    assert unchanged.exit_code == 0 and f"pair {pair_id} is already decided different (by ona.s" in unchanged.output
+
+    changed = decide("same", "--change", "--reason", "the partner corrected the birth year", "--by", "jonas.p")
+    assert changed.exit_code == 0, changed.output
+    assert f"pair {pair_id} ({SPC}:SPC-P-0001, {SPC}:SPC-P-0002): different changed to same" in changed.output
+
+    with warehouse(Workspace(hub_root).database_url) as engine, engine.connect() as connection:
+        current = connection.execute(select(review_pairs)).mappings().one()
+        assert load_decisions(connection) == {(f"{SPC}:SPC-P-0001", f"{SPC}:SPC-P-0002"): (pair_id, Decision.SAME)}
+    assert (current["decision"], current["decided_by"], current["note"]) == (
+        "same", "jonas.p", "the partner corrected the birth year")  # what the next linkage run reads
+    history = invoke("review", "history", pair_id, "--workspace", hub_root, "--lang", "en")
+    assert history.exit_code == 0, history.output
+    lines = [line.split(None, 7) for line in history.output.splitlines() if line.startswith(f"  {pair_id:<4} ")]
+    assert [(x[3], x[4], x[6], x[7]) for x in lines] == [
+        ("different", when, "ona.s", "different birth years"),
+        ("same", when, "jonas.p", "the partner corrected the birth year  different")]
 
 
 @sqlite_only

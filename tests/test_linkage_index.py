@@ -153,7 +153,8 @@ def test_a_different_decision_splits_a_person_and_the_minor_part_gets_a_new_key(
     key = keys(engine)[uid(SPC, "P1")]
     assert set(keys(engine).values()) == {key}
 
-    pair_id = decide_records(engine, uid(MIMC, "M1"), uid(SPC, "P5"), Decision.DIFFERENT, decided_by="steward")
+    pair_id = decide_records(engine, uid(MIMC, "M1"), uid(SPC, "P5"), Decision.DIFFERENT,
+                             decided_by="steward").pair.pair_id
     summary = link(engine, model)
     after = keys(engine)
     assert after[uid(SPC, "P1")] == after[uid(MIMC, "M1")] == key
@@ -186,7 +187,7 @@ def test_a_same_decision_links_a_pair_the_model_was_unsure_about(hub_root: Path,
     assert first.pairs_for_review == 1
     [pair] = open_pairs(engine)
     decided = decide_pair(engine, pair.pair_id, Decision.SAME, decided_by="steward", note="same birth record")
-    assert decided.decision == "same"
+    assert decided.pair.decision == "same" and decided.before is None
 
     summary = link(engine, model)
     found = keys(engine)

@@ -152,26 +152,25 @@ def test_quarantined_rows_load_after_the_fix_and_the_rest_of_the_file_is_not_tou
     assert_every_batch_adds_up(database_url)
 
 
-def test_a_row_is_never_loaded_over_a_newer_version_that_arrived_later(
-        hub_root: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_row_is_never_loaded_over_a_newer_version_that_arrived_later(hub_root: Path, database_url: str) -> None:
     people = [p[0] for p in person_rows(2)]
+    old = contact_rows(2, people)
+    drop(hub_root, "senas.contact.csv", [CONTACT_HEADER, *old])  # contacts of persons not sent yet: held
+    ingest(hub_root)
+    [held] = receipts(hub_root)
+    assert held["status"] == "held"
+    # Later come the persons, and the same contact again, corrected: that version must win.
     drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(2)])
     ingest(hub_root)
-    old = contact_rows(2, people)
-    old[0][2] = NEW_SERVICE
-    drop(hub_root, "senas.contact.csv", [CONTACT_HEADER, *old])
-    ingest(hub_root)
-    # Later the partner sends the same contact again, corrected: that version must win.
     newer = [old[0][0], people[1], "legal_consultation", TODAY.isoformat(), "90"]
     drop(hub_root, "naujas.contact.csv", [CONTACT_HEADER, newer])
     ingest(hub_root)
     later = receipts(hub_root)[-1]
     assert counts(later) == {"rows_read": 1, "inserted": 1}
 
-    add_new_service(monkeypatch)
-    [rerun] = run_reprocess(hub_root)
+    [rerun] = run_reprocess(hub_root)  # the held file, its persons now known
 
-    assert counts(rerun.receipt.model_dump(mode="json")) == {"rows_read": 1, "quarantined": 1}
+    assert counts(rerun.receipt.model_dump(mode="json")) == {"rows_read": 2, "inserted": 1, "quarantined": 1}
     assert [(p.code, p.row) for p in rerun.receipt.problems] == [("row.superseded", 2)]
     assert f"(batch {later['batch_id']})" in rerun.receipt.problems[0].message_en
     stored = records(database_url, "contact")[old[0][0]]
@@ -179,6 +178,24 @@ def test_a_row_is_never_loaded_over_a_newer_version_that_arrived_later(
         "legal_consultation", 90, later["batch_id"])
     assert open_quarantine(database_url) == []  # superseded is settled, not a task for the steward
     assert_every_batch_adds_up(database_url)
+
+
+def test_a_corrected_resend_settles_a_quarantined_row_so_reprocess_has_nothing_to_do(
+        hub_root: Path, database_url: str) -> None:
+    people = [p[0] for p in person_rows(2)]
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(2)])
+    ingest(hub_root)
+    old = contact_rows(2, people)
+    old[0][2] = NEW_SERVICE  # not in the hub's catalogue: quarantined
+    drop(hub_root, "senas.contact.csv", [CONTACT_HEADER, *old])
+    ingest(hub_root)
+    assert len(open_quarantine(database_url)) == 1
+    drop(hub_root, "naujas.contact.csv", [CONTACT_HEADER, [old[0][0], people[1], "legal_consultation",
+                                                          TODAY.isoformat(), "90"]])
+    ingest(hub_root)
+
+    assert open_quarantine(database_url) == []
+    assert candidates(hub_root) == []
 
 
 def test_a_batch_with_nothing_to_rerun_is_refused_by_id(hub_root: Path) -> None:

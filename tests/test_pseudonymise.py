@@ -22,7 +22,10 @@ HEADER = ["įrašo_id", "asmens_kodas", "vardas", "pavardė", "gimimo_data", "sa
 TODAY = date(2026, 11, 23)
 
 
-def _raw(tmp_path, rows, *, encoding="cp1257", delimiter=";", header=HEADER):
+def _raw(tmp_path, rows, *, encoding="cp1257", delimiter=";", header=HEADER, consent="taip"):
+    """A raw extract whose persons all consent to reporting (test_consent.py tests the others)."""
+    if consent is not None:
+        header, rows = [*header, "sutikimas_ataskaitoms"], [[*row, consent] for row in rows]
     return write_csv(tmp_path / "raw.csv", [header, *rows], encoding=encoding,
                      delimiter=delimiter)
 
@@ -179,9 +182,9 @@ def test_xlsx_extract_is_pseudonymised(tmp_path, key):
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Įrašo ID", "Asmens kodas", "Vardas", "Pavardė", "Gimimo data"])
-    sheet.append(["A1", int(VALID), "Rasa", "Kairienė", None])
-    sheet.append(["A2", None, "Ona", "Butkienė", date(1950, 5, 17)])
+    sheet.append(["Įrašo ID", "Asmens kodas", "Vardas", "Pavardė", "Gimimo data", "Sutikimas ataskaitoms"])
+    sheet.append(["A1", int(VALID), "Rasa", "Kairienė", None, "taip"])
+    sheet.append(["A2", None, "Ona", "Butkienė", date(1950, 5, 17), "taip"])
     workbook.save(tmp_path / "raw.xlsx")
     report = pseudonymise_file(tmp_path / "raw.xlsx", tmp_path / "drop.jsonl", org="x1",
                                kind=Kind.PERSON, key=key, today=TODAY)

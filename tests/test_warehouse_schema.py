@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,16 @@ from sqlalchemy import inspect, select
 from interchange import clock
 from interchange.contract.records import MODELS
 from interchange.warehouse import engine as engine_module
-from interchange.warehouse.engine import schema_revision, warehouse
-from interchange.warehouse.tables import BOOKKEEPING, RECORD_TABLES, batches, data_columns, metadata
+from interchange.warehouse.engine import schema_revision, stored_utc, upgrade_schema, warehouse
+from interchange.warehouse.tables import (
+    BOOKKEEPING,
+    RECORD_TABLES,
+    batches,
+    data_columns,
+    metadata,
+    quarantine,
+    review_decisions,
+)
 
 
 def test_migrations_build_exactly_the_tables_the_code_uses(database_url: str) -> None:
@@ -78,3 +87,36 @@ def test_a_process_upgrades_a_database_once_and_again_when_it_is_made_anew(
         assert schema_revision(engine) == _head_revision()
         assert "batches" in inspect(engine).get_table_names()
     assert len(upgrades) == 2
+
+
+def test_the_closing_history_migration_keeps_what_was_closed_and_every_decision_taken(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    with warehouse(database_url, upgrade=False) as engine:
+        config = engine_module._alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0007")
+            connection.execute(text(
+                "INSERT INTO batches (batch_id, org, source, sha256, status, received_at, processed_at, "
+                "receipt_written) VALUES (1, 'o', 'inbox', 'a', 'loaded', :t, :t, true), "
+                "(2, 'o', 'inbox', 'a', 'loaded', :t, :later, true)"),
+                {"t": datetime(2026, 3, 1, 9, tzinfo=UTC), "later": datetime(2026, 3, 2, 9, tzinfo=UTC)})
+            connection.execute(text(
+                "INSERT INTO quarantine (batch_id, row_number, code, severity, message_lt, message_en, "
+                "resolved_by_batch) VALUES (1, 2, 'value.integer', 'error', '', '', 2), "
+                "(1, 3, 'value.integer', 'error', '', '', NULL)"))
+            connection.execute(text(
+                "INSERT INTO review_pairs (uid_l, uid_r, status, decision, decided_at, decided_by, note) "
+                "VALUES ('o:1', 'o:2', 'decided', 'same', :t, 'ona.s', 'one birth record')"),
+                {"t": datetime(2026, 3, 3, 9, tzinfo=UTC)})
+        upgrade_schema(engine)
+        with engine.connect() as connection:
+            closed = connection.execute(select(quarantine.c.row_number, quarantine.c.closed_at,
+                                               quarantine.c.closed_how).order_by(quarantine.c.row_number)).all()
+            decided = connection.execute(select(review_decisions.c.decision, review_decisions.c.decided_by,
+                                                review_decisions.c.note)).all()
+    assert [(row, stored_utc(at) if at else None, how) for row, at, how in closed] == [
+        (2, datetime(2026, 3, 2, 9, tzinfo=UTC), "reprocessed"), (3, None, None)]
+    assert [tuple(d) for d in decided] == [("same", "ona.s", "one birth record")]

@@ -24,6 +24,8 @@ from interchange.commands.common import (
     login_name,
     open_workspace,
     prepare_prefect,
+    section_lines,
+    short_time,
     show_progress,
     steward_lang,
 )
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 
     from interchange.ingest.run import IngestSummary
     from interchange.linkage.index import LinkSummary
+    from interchange.linkage.review import Decided, Outcome
+    from interchange.partner.columns import ColumnMapping
 
 
 app = typer.Typer(
@@ -56,6 +60,9 @@ JsonOption = Annotated[
     Path | None, typer.Option("--report", help="Also write every problem to this JSON file.")
 ]
 LimitOption = Annotated[int, typer.Option(help="Print at most this many problems.")]
+ColumnsOption = Annotated[Path | None, typer.Option(
+    "--columns", help="YAML file mapping your own column names to the contract's "
+                      "(`interchange columns suggest` writes a first one).")]
 
 
 @app.callback()
@@ -80,6 +87,20 @@ def _fail(exc: ProblemError, lang: Lang) -> None:
         for language in _languages(lang):
             typer.echo(say("partner.problem", language, code=problem.code, message=problem.message(language)), err=True)
     raise typer.Exit(2)
+
+
+def _column_mapping(path: Path | None, lang: Lang) -> ColumnMapping | None:
+    """The `--columns` file, checked; a wrong one ends the command (exit 2) naming the file and key."""
+    from interchange.partner.columns import ColumnMappingError, load_column_mapping
+
+    if path is None:
+        return None
+    try:
+        return load_column_mapping(path)
+    except ColumnMappingError as exc:
+        for language in _languages(lang):
+            typer.echo(say("steward.error", language, detail=exc.message(language)), err=True)
+        raise typer.Exit(2) from None
 
 
 def _partner_say(lang: Lang, key: str, *, err: bool = False, **params: object) -> None:
@@ -118,6 +139,7 @@ def pseudonymise(
     output: Annotated[Path, typer.Option("-o", "--output", help="Drop file to write (.csv or .jsonl).")],
     kind: Annotated[Kind, typer.Option(help="Record kind in the extract.")] = Kind.PERSON,
     encoding: Annotated[str | None, typer.Option(help="Force the CSV encoding.")] = None,
+    columns: ColumnsOption = None,
     report: JsonOption = None,
     lang: LangOption = Lang.BOTH,
     limit: LimitOption = 100,
@@ -132,11 +154,13 @@ def pseudonymise(
     if output.suffix not in (".csv", ".jsonl"):
         _partner_say(lang, "partner.suffix", err=True)
         raise typer.Exit(2)
+    mapping = _column_mapping(columns, lang)
     try:
         key = load_key(key_file)
     except ProblemError as exc:
         _fail(exc, lang)
-    result = pseudonymise_file(raw, output, org=org.lower(), kind=kind, key=key, encoding=encoding)
+    result = pseudonymise_file(raw, output, org=org.lower(), kind=kind, key=key, encoding=encoding,
+                               columns=mapping)
     typer.echo(result.render(lang=lang.value, limit=limit))
     if result.output:
         _partner_say(lang, "partner.wrote", path=result.output, rows=result.rows_accepted, manifest=result.manifest)
@@ -153,6 +177,7 @@ def check(
     kind: Annotated[Kind | None, typer.Option(help="Record kind; default: from the manifest or header.")] = None,
     org: Annotated[str | None, typer.Option(help="Sending organisation; default: from the manifest.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Force the CSV encoding.")] = None,
+    columns: ColumnsOption = None,
     report: JsonOption = None,
     lang: LangOption = Lang.BOTH,
     limit: LimitOption = 100,
@@ -160,8 +185,11 @@ def check(
     """Check a drop against the contract without a hub; exit 0 only when it is clean."""
     from interchange.partner.check import check_drop
 
-    result = check_drop(drop, kind=kind, org=org.lower() if org else None, encoding=encoding)
+    mapping = _column_mapping(columns, lang)
+    result = check_drop(drop, kind=kind, org=org.lower() if org else None, encoding=encoding, columns=mapping)
     typer.echo(result.render(lang=lang.value, limit=limit))
+    if mapping is not None:  # the hub reads the file by the contract's names unless told the same
+        _partner_say(lang, "partner.columns_hub", path=columns)
     if report:
         result.write_json(report)
     raise typer.Exit(result.exit_code)
@@ -318,8 +346,11 @@ class Verdict(StrEnum):
     DIFFERENT = "different"
 
 
-NoteOption = Annotated[str | None, typer.Option(help="Why: kept with the decision (no personal data).")]
+NoteOption = Annotated[str | None, typer.Option(
+    "--note", "--reason", help="Why: kept with the decision (no personal data); required with --change.")]
 ByOption = Annotated[str | None, typer.Option("--by", help="Who decides; default: the login name.")]
+ChangeOption = Annotated[bool, typer.Option(
+    "--change", help="Change the pair's earlier decision (with --reason); the earlier one stays in its history.")]
 
 
 @review_app.command("list")
@@ -342,18 +373,24 @@ def review_decide(
     pair: Annotated[int, typer.Argument(help="Pair id from `interchange review list`.")],
     decision: Annotated[Verdict, typer.Argument(help="same or different.")],
     note: NoteOption = None,
+    change: ChangeOption = False,
     by: ByOption = None,
     workspace: WorkspaceOption = None,
     lang: StewardLangOption = None,
 ) -> None:
-    """Decide a pair; the decision overrides the model from the next `interchange link` on."""
+    """Decide a pair; the decision overrides the model from the next `interchange link` on.
+
+    A pair decided otherwise before is changed only with --change --reason "..." (exit 1
+    without them, naming the earlier decision, who took it and when); every decision is
+    kept in `interchange review history`.
+    """
     from interchange.linkage.review import Decision, decide_pair
 
     language = steward_lang(lang)
     with _review_warehouse(workspace, language) as engine:
-        decided = decide_pair(engine, pair, Decision(decision.value), decided_by=by or login_name(), note=note)
-    typer.echo(say("steward.review_decided", language, pair=pair, left=decided.uid_l, right=decided.uid_r,
-                   decision=decision.value))
+        outcome = decide_pair(engine, pair, Decision(decision.value), decided_by=by or login_name(), note=note,
+                              change=change)
+    typer.echo(_decided(outcome, language))
 
 
 @review_app.command("decide-records")
@@ -362,11 +399,12 @@ def review_decide_records(
     second: Annotated[str, typer.Argument(help="Another person record as org:record_id.")],
     decision: Annotated[Verdict, typer.Argument(help="same or different.")],
     note: NoteOption = None,
+    change: ChangeOption = False,
     by: ByOption = None,
     workspace: WorkspaceOption = None,
     lang: StewardLangOption = None,
 ) -> None:
-    """Decide about any two records, e.g. `different` to cut a link the model made."""
+    """Decide about any two records, e.g. `different` to cut a link the model made (--change as for decide)."""
     from interchange.linkage.records import existing_person_records
     from interchange.linkage.review import Decision, decide_records
 
@@ -374,18 +412,55 @@ def review_decide_records(
     with _review_warehouse(workspace, language) as engine:
         with engine.connect() as connection:
             known = existing_person_records(connection, (first, second))
-        pair = decide_records(engine, first, second, Decision(decision.value), decided_by=by or login_name(),
-                              note=note, known=known)
-    typer.echo(say("steward.review_decided", language, pair=pair, left=first, right=second, decision=decision.value))
+        outcome = decide_records(engine, first, second, Decision(decision.value), decided_by=by or login_name(),
+                                 note=note, known=known, change=change)
+    typer.echo(_decided(outcome, language))
+
+
+@review_app.command("history")
+def review_history(
+    pair: Annotated[int | None, typer.Argument(help="Only this pair; default: every decided pair.")] = None,
+    workspace: WorkspaceOption = None,
+    lang: StewardLangOption = None,
+) -> None:
+    """Every decision taken, oldest first: pair, records, verdict, when (UTC), by whom, why, what it changed."""
+    from interchange.linkage.review import decision_history
+
+    language = steward_lang(lang)
+    with _review_warehouse(workspace, language) as engine:
+        history = decision_history(engine, pair)
+    typer.echo(render_history(history, language))
+
+
+def render_history(history: list[Decided], lang: str) -> str:
+    if not history:
+        return say("steward.review_history_none", lang)
+    return "\n".join(section_lines(say("steward.review_history", lang), say("steward.review_history_cols", lang), [
+        [d.pair_id, f"{d.uid_l} {d.uid_r}", d.decision, short_time(d.decided_at), d.decided_by, d.note,
+         d.replaces] for d in history], lang)).rstrip()
+
+
+def _decided(outcome: Outcome, lang: str) -> str:
+    pair, before = outcome.pair, outcome.before
+    if not outcome.recorded and before is not None:
+        return say("steward.review_unchanged", lang, pair=pair.pair_id, decision=before.decision, by=before.decided_by,
+                   at=before.decided_at.strftime("%Y-%m-%d %H:%M"))
+    if before is not None:
+        return say("steward.review_changed", lang, pair=pair.pair_id, left=pair.uid_l, right=pair.uid_r,
+                   before=before.decision, decision=pair.decision)
+    return say("steward.review_decided", lang, pair=pair.pair_id, left=pair.uid_l, right=pair.uid_r,
+               decision=pair.decision)
 
 
 @contextmanager
 def _review_warehouse(option: Path | None, lang: str) -> Iterator[Engine]:
-    """The workspace's warehouse for a review command; a ReviewError becomes its message and exit 2."""
-    from interchange.linkage.review import ReviewError
+    """The workspace's warehouse for a review command; a ReviewError becomes its message and exit 2,
+    a refused change of an earlier decision exit 1."""
+    from interchange.linkage.review import DecisionRefused, ReviewError
     from interchange.warehouse.engine import warehouse
 
-    with warehouse(open_workspace(option, lang).database_url) as engine, exit_on(lang, ReviewError, code=2):
+    with warehouse(open_workspace(option, lang).database_url) as engine, exit_on(lang, ReviewError, code=2), \
+            exit_on(lang, DecisionRefused, code=1, key="steward.refused"):
         yield engine
 
 

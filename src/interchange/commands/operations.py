@@ -24,6 +24,8 @@ from interchange.commands.common import (
 from interchange.i18n import name_of, say
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from interchange.ingest.reprocess import Candidate, Rerun
     from interchange.operations.status import StatusReport
 
@@ -75,6 +77,8 @@ def reprocess(
             fail(language, "steward.error", say("steward.reprocess_nothing_for", language,
                                         batches=", ".join(map(str, exc.batch_ids))), code=2)
         typer.echo(render_plan(candidates, language))
+        if not candidates:
+            _say_what_stays_open(hub.engine, org.lower() if org else None, language)
         if dry_run or not candidates:
             raise typer.Exit(0)
         with show_progress(language):
@@ -85,18 +89,31 @@ def reprocess(
     raise typer.Exit(1 if troubled else 0)
 
 
+def _say_what_stays_open(engine: Engine, org: str | None, lang: str) -> None:
+    """Open rows no re-run can reach (pulled, or their file purged): say how they close instead."""
+    from interchange.ingest.quarantine import open_quarantine
+
+    rows = open_quarantine(engine, org=org)
+    if rows:
+        typer.echo(say("steward.reprocess_open_elsewhere", lang, rows=len(rows)))
+
+
 def pipeline(
     workspace: WorkspaceOption = None,
     period: Annotated[str | None, typer.Option(
         help="Also publish this period (2026-09, 2026-Q3, 2026) after linking.")] = None,
     publish_incomplete: Annotated[bool, typer.Option(
         "--publish-incomplete", help="Publish even when a source failed or a batch is held.")] = False,
+    allow_without_consent: Annotated[bool, typer.Option(
+        "--allow-without-consent", help="Publish even when no person of an organisation that sent data "
+                                        "consents to reporting (recorded with the version).")] = False,
     lang: StewardLangOption = None,
 ) -> None:
     """Ingest, link and (with --period) publish, in order, as one Prefect run: for a backfill or by hand.
 
     Link does not run when ingest did not finish; publish does not run after a failed
-    link, a failed source or a held batch (unless --publish-incomplete).
+    link, a failed source or a held batch (unless --publish-incomplete); publish refuses when an
+    organisation's persons all lack consent to reporting (unless --allow-without-consent).
     Exit 0: every step ran; 1: a step failed or was stopped; 2: the workspace is wrong.
     """
     from interchange.ingest.run import configured_sources
@@ -106,7 +123,8 @@ def pipeline(
     prepare_prefect(language)
     module = flows_module("pipeline", language)
     with show_progress(language, counted={"ingest.source": len(configured_sources(found))}):
-        report = module.run_pipeline(str(found.root), period, publish_incomplete=publish_incomplete)
+        report = module.run_pipeline(str(found.root), period, publish_incomplete=publish_incomplete,
+                                     allow_without_consent=allow_without_consent)
     typer.echo(render_steps(report.steps, language))
     raise typer.Exit(1 if report.failed else 0)
 
@@ -135,6 +153,12 @@ def render_status(report: StatusReport, root: str, lang: str, *, database: str |
         for h in report.held], lang)
     out += section_lines(say("steward.quarantine", lang), say("steward.quarantine_cols", lang),
                          [[q.org, q.rows, q.batches] for q in report.quarantine], lang)
+    if report.rejected_at_source:  # only when there are some: most hubs never see this section
+        out.append(say("steward.rejected_at_source", lang))
+        out += [say("steward.rejected_at_source_item", lang, org=r.org, source=r.source, batch=r.batch_id,
+                    name=r.file_name or r.source, kind=r.kind or "?", rejected=r.rows_rejected, read=r.rows_read,
+                    codes=r.codes or "-") for r in report.rejected_at_source]
+        out.append("")
     if report.linkage is None:
         out.append(say("steward.linkage_never", lang))
     else:

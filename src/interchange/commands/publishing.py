@@ -40,17 +40,23 @@ if TYPE_CHECKING:
 
 PeriodOption = Annotated[str, typer.Option("--period", "-p", help="2026-Q3, 2026-09, 2026 or a programme code.")]
 ByOption = Annotated[str | None, typer.Option("--by", help="Who does it; default: the login name.")]
+AllowWithoutConsentOption = Annotated[bool, typer.Option(
+    "--allow-without-consent",
+    help="Publish even when no person of an organisation that sent data consents to reporting "
+         "(recorded with the version).")]
 
 
 def publish(period: PeriodOption, workspace: WorkspaceOption = None, by: ByOption = None,
-            lang: StewardLangOption = None) -> None:
+            allow_without_consent: AllowWithoutConsentOption = False, lang: StewardLangOption = None) -> None:
     """Compute a period's indicators, protect small cells and store them as its next version (the Prefect flow).
 
     Nothing leaves the hub until a steward approves the version (`interchange approve`).
-    Exit 0: a new version; 1: refused (the period is approved and locked) or failed;
-    2: the workspace or the period is wrong.
+    Prints how many persons each organisation's figures left out for lack of consent.
+    Exit 0: a new version; 1: refused (the period is approved and locked, or an organisation
+    that sent persons would count for nothing without consent and --allow-without-consent was
+    not given) or failed; 2: the workspace or the period is wrong.
     """
-    from interchange.indicators.publications import render_publication
+    from interchange.indicators.publications import render_consent, render_publication
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
@@ -59,13 +65,16 @@ def publish(period: PeriodOption, workspace: WorkspaceOption = None, by: ByOptio
     module = flows_module("publish", language)
     try:
         with show_progress(language):
-            publication = module.run_publish(found, label, by=by or login_name())
+            publication = module.run_publish(found, label, by=by or login_name(),
+                                             allow_without_consent=allow_without_consent)
     except module.PublishFailed as exc:
         typer.echo(say("steward.refused" if exc.refused else "steward.publish_failed", language,
                        detail=describe_failure(exc, language)), err=True)
         _echo_late(found, label, language, err=True)
         raise typer.Exit(1) from None
     typer.echo(render_publication(publication, language))
+    for line in render_consent(publication, language):
+        typer.echo(f"  {line}")
     typer.echo(say("steward.publish_next", language, period=publication.period, version=publication.version,
                    root=found.root))
 

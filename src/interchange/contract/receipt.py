@@ -13,6 +13,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from interchange.contract.manifest import ExtractCounts
+
 RECEIPT_VERSION: Final = 1
 # A receipt stays readable when a whole file is wrong: the first problems in row order
 # and a count per code say what to fix; the hub's quarantine table keeps every one.
@@ -110,3 +112,9 @@ class Receipt(_Frozen):
     problem_summary: list[ProblemCount] = Field(
         default_factory=list, description="Every problem code with its count, most frequent first.")
     expectations: list[ExpectationEntry] = Field(description="Every batch expectation, passed or not.")
+    persons_without_consent: int | None = Field(
+        None, ge=0, description="Person drops: valid persons whose record does not say consent_reporting = yes "
+        "(with publishing.consent: exclude, the hub's default, they are left out of the published figures).")
+    extract: ExtractCounts | None = Field(
+        None, description="From the drop's manifest: rows the partner's kit read from its extract, wrote and "
+        "rejected at source (rejected rows never reached the hub); null when the manifest does not say.")

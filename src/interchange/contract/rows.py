@@ -115,11 +115,16 @@ def map_headers(kind: Kind, headers: Iterable[str], *, supplied: Iterable[str] =
     return result
 
 
-def guess_kind(headers: list[str], supplied: Iterable[str] = ()) -> Kind | None:
-    """The one kind whose required columns are all there and which leaves fewest unknown."""
+def guess_kind(headers: list[str], supplied: Iterable[str] = (),
+               extra_aliases: Mapping[Kind, Mapping[str, str]] | None = None) -> Kind | None:
+    """The one kind whose required columns are all there and which leaves fewest unknown.
+
+    `extra_aliases` gives each kind's more header names (a partner's own column names).
+    """
     fits = []
     for kind in Kind:
-        mapped = map_headers(kind, headers, supplied=list(supplied))
+        mapped = map_headers(kind, headers, supplied=list(supplied),
+                             extra_aliases=(extra_aliases or {}).get(kind))
         if not mapped.fatal:
             fits.append((sum(p.code == "header.unknown" for p in mapped.problems), kind))
     fits.sort()

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from interchange.contract.cells_export import CellsExport
 from interchange.contract.manifest import Manifest
 from interchange.contract.receipt import Receipt
 from interchange.contract.records import MODELS, SCHEMA_VERSION
@@ -28,10 +29,11 @@ def _document(name: str, model: type[BaseModel]) -> dict[str, Any]:
 
 
 def schema_documents() -> dict[str, str]:
-    """File name -> JSON text, for every record kind, the manifest and the receipt."""
+    """File name -> JSON text, for every record kind, the manifest, the receipt and the ministry's cells.json."""
     models: dict[str, type[BaseModel]] = {str(kind): model for kind, model in MODELS.items()}
     models["manifest"] = Manifest
     models["receipt"] = Receipt
+    models["cells"] = CellsExport
     return {
         f"{name}.schema.json": json.dumps(_document(name, model), indent=2, ensure_ascii=False)
         + "\n"

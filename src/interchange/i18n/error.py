@@ -131,4 +131,51 @@ TEXT: dict[str, tuple[str, str]] = {
     "config_empty": ("negali būti tuščias", "Input should not be empty"),
     "config_pattern": ("neatitinka leidžiamos formos {pattern}", "Input should match the pattern {pattern}"),
     "config_not_a_list": ("turi būti sąrašas (- ... arba [ ... ])", "Input should be a list (- ... or [ ... ])"),
+    # --- a partner's own column names (interchange.partner.columns) --------------------------------
+    "columns_missing": ("{path}: tokio stulpelių atitikmenų failo nėra (pirmą sukuria "
+                        "'interchange columns suggest')",
+                        "{path}: no such column mapping file (make a first one with 'interchange columns suggest')"),
+    "columns_encoding": ("{path}: stulpelių atitikmenų failas turi būti UTF-8 koduotės",
+                         "{path}: the column mapping file must be UTF-8"),
+    "columns_yaml": ("{path}: ne YAML failas ({line} eilutė)", "{path}: not valid YAML (line {line})"),
+    "columns_twice": ("{where}: antraštė „{header}“ įrašyta du kartus",
+                      "{where}: the header '{header}' is written twice"),
+    "columns_shape": ("{where}: laukiama {{jūsų antraštė: sutarties stulpelis}} arba skyriaus kiekvienai įrašų "
+                      "rūšiai (person, household, contact, group_session, case)",
+                      "{where}: expected {{your header: contract column}}, or a section per record kind "
+                      "(person, household, contact, group_session, case)"),
+    "columns_kind": ("{where}: „{kind}“ nėra įrašų rūšis (rūšys: {kinds})",
+                     "{where}: '{kind}' is not a record kind (kinds: {kinds})"),
+    "columns_unknown": ("{where}: „{column}“ nėra {kind} įrašų stulpelis (stulpeliai: {known})",
+                        "{where}: '{column}' is not a column of {kind} records (columns: {known})"),
+    "columns_same": ("{where}: stulpelį „{column}“ jau pildo {other}; vienam sutarties stulpeliui – viena "
+                     "failo antraštė",
+                     "{where}: the column '{column}' is already fed by {other}; one header of the file per "
+                     "contract column"),
+    # --- quarantine and review decisions ------------------------------------------------------------
+    "dismiss_reason": ("nurodykite, kodėl eilutės uždaromos (--reason); tai saugoma istorijoje",
+                       "say why the rows are dismissed (--reason); it is kept in the history"),
+    "dismiss_what": ("nurodykite, kurias eilutes uždaryti: --row R (galima kelis kartus) arba --code KODAS",
+                     "say which rows to dismiss: --row R (repeatable) or --code CODE"),
+    "dismiss_no_batch": ("{org} neturi paketo {batch} (paketus rodo interchange quarantine list)",
+                         "{org} has no batch {batch} (interchange quarantine list shows them)"),
+    "dismiss_nothing": ("{org} paketas {batch}: nėra atvirų karantino eilučių, atitinkančių nurodytas "
+                        "(eilutės: {rows}; kodas: {code}); jas rodo interchange quarantine list",
+                        "batch {batch} of {org}: no open quarantined row matches (rows: {rows}; code: {code}); "
+                        "interchange quarantine list shows them"),
+    "review_decided_before": ("pora {pair} jau išspręsta: {decision} ({by}, {at} UTC). Norėdami sprendimą "
+                              "pakeisti, nurodykite --change ir --reason \"...\"",
+                              "pair {pair} was already decided {decision} by {by} on {at} UTC. To change the "
+                              "decision, give --change and --reason \"...\""),
+    "review_change_reason": ("nurodykite, kodėl sprendimas keičiamas (--reason); tai saugoma sprendimų istorijoje",
+                             "say why the decision changes (--reason); it is kept in the decisions' history"),
+    "publish_without_consent": (
+        "{period} nepaskelbtas: nė vienas šių organizacijų asmuo nesutiko būti įtrauktas į ataskaitas "
+        "(skliaustuose – asmenų skaičius laikotarpyje): {orgs}. Pagal publishing.consent: exclude jų duomenys "
+        "nepatektų nė į vieną rodiklį. Paprašykite organizacijos atsiųsti asmenis su stulpeliu "
+        "„sutikimas_ataskaitoms“ arba, jei taip ir turi būti, skelbkite su --allow-without-consent",
+        "{period} not published: no person of these organisations consents to reporting (persons in the "
+        "period in brackets): {orgs}. Under publishing.consent: exclude their data would count in no figure. "
+        "Ask the organisation to send its persons with the column 'sutikimas_ataskaitoms', or, if that is "
+        "intended, publish with --allow-without-consent"),
 }

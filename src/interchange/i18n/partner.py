@@ -42,4 +42,35 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Choose services, municipalities or case-types."),
     "out_of_date": ("pasenęs: {path}", "out of date: {path}"),
     "file_written": ("įrašyta {path}", "wrote {path}"),
+    # --columns and `interchange columns suggest`
+    "columns_hub": ("Perskaityta su jūsų stulpelių pavadinimais iš {path}: centras failą taip pat perskaitys tik tada, "
+                    "kai tokie pat atitikmenys bus jūsų organizacijos „columns:“ rakte jo interchange.yaml faile "
+                    "(vieną kartą nusiųskite šį failą centro duomenų prižiūrėtojui).",
+                    "Read with your column names from {path}: the hub reads the file the same way only when the "
+                    "same mapping is under your organisation's 'columns:' in its interchange.yaml (send this file "
+                    "to the hub's data steward once)."),
+    "columns_exists": ("{path} jau yra: jame gali būti jūsų pataisymų; kad jį pakeistumėte, nurodykite --force.",
+                       "{path} already exists and may hold your edits: give --force to replace it."),
+    "columns_comment": ("{extract} stulpeliai, susieti su sutarties {kind} stulpeliais (interchange columns "
+                        "suggest). Peržiūrėkite kiekvieną eilutę.",
+                        "Columns of {extract} mapped to the contract's {kind} columns (interchange columns "
+                        "suggest). Read every line through."),
+    "columns_placed": ("Atpažinta antraščių: {placed} iš {headers} (sutarties {kind} stulpeliai).",
+                       "Headers recognised: {placed} of {headers} (the contract's {kind} columns)."),
+    "columns_unplaced": ("Nepriskirtos antraštės (priskirkite jas faile ranka arba šių stulpelių neeksportuokite): "
+                         "{headers}",
+                         "Headers not placed (map them in the file by hand, or leave those columns out of the "
+                         "export): {headers}"),
+    "columns_repeat": ("„{header}“ taip pat atrodo kaip {column}, bet jį jau pildo „{other}“: nepriskirta.",
+                       "'{header}' also looks like {column}, which '{other}' already feeds: not mapped."),
+    "columns_missing": ("Privalomi {kind} stulpeliai, kurių dar nepildo jokia antraštė: {columns}",
+                        "Required {kind} columns no header feeds yet: {columns}"),
+    "columns_unfed": ("Nepildomi neprivalomi stulpeliai: {columns}", "Optional columns not fed: {columns}"),
+    "columns_onto_extract": ("Atitikmenų failas negali perrašyti išrašo: pasirinkite kitą --out.",
+                             "The mapping must not overwrite the extract: choose another --out."),
+    "columns_unwritable": ("{path}: atitikmenų čia įrašyti nepavyko (ar aplankas yra ir ar galite į jį rašyti?)",
+                           "{path}: the mapping could not be written there (does the folder exist, may you "
+                           "write to it?)"),
+    # the counts line of a person file: persons whose records do not say consent_reporting = yes
+    "without_consent": ("be sutikimo ataskaitoms", "without consent to reporting"),
 }

@@ -30,9 +30,11 @@ TEXT: dict[str, tuple[str, str]] = {
                        "Required column '{column_en}' ({column}) is missing."),
     "header.unknown": (
         "Nežinomas stulpelis „{column}“: jo duomenys neperkelti. Tinkami stulpeliai išvardyti "
-        "šablone.",
+        "šablone; jei tai jūsų sistemos pavadinimas vienam iš jų, susiekite jį su --columns "
+        "(pirmą atitikmenų failą sukuria „interchange columns suggest“).",
         "Unknown column '{column}': its data was not copied. The template lists the valid "
-        "columns.",
+        "columns; if this is your system's name for one of them, map it with --columns "
+        "('interchange columns suggest' writes a first mapping).",
     ),
     "header.duplicate": ("Stulpelis „{field}“ nurodytas daugiau nei kartą (stulpeliai {columns}).",
                          "Column '{field}' appears more than once (columns {columns})."),
@@ -211,5 +213,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "http.client_error": (
         "Partnerio API atmetė užklausą (HTTP {status}): patikrinkite konfigūraciją.",
         "The partner API rejected the request (HTTP {status}): check the configuration.",
+    ),
+    "consent.none": (
+        "Nė vienas iš {count} asmenų šiame faile nesutiko būti įtrauktas į ataskaitas (stulpelio "
+        "„sutikimas_ataskaitoms“ nėra, jis tuščias arba jame „ne“): pagal numatytąją centro taisyklę tokie asmenys "
+        "į skelbiamus rodiklius neįtraukiami.",
+        "None of the {count} persons in this file consents to reporting (the column "
+        "'sutikimas_ataskaitoms' is missing, empty or says no): under the hub's default rule such persons are "
+        "left out of the published figures.",
     ),
 }

@@ -36,4 +36,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "count.unchanged": ("Nepakitę įrašai", "Unchanged records"),
     "count.quarantined": ("Atmestos eilutės", "Rejected rows"),
     "count.held": ("Sulaikytos eilutės", "Held rows"),
+    "without_consent": ("Asmenys be sutikimo ataskaitoms: {count} (pagal numatytąją centro taisyklę į skelbiamus "
+                        "rodiklius neįtraukiami; stulpelis „sutikimas_ataskaitoms“)",
+                        "Persons without consent to reporting: {count} (left out of the published figures under "
+                        "the hub's default rule; column 'sutikimas_ataskaitoms')"),
+    "rejected_at_source": (
+        "Šaltinyje atmesta eilučių: {rejected} iš {read} (partnerio įrankis jų neįrašė į failą, centro jos "
+        "nepasiekė; pataisytas siųskite iš naujo): {codes}",
+        "{rejected} rows rejected at source, of {read} read (the partner's kit left them out of the file; "
+        "they never reached the hub; send them again corrected): {codes}",
+    ),
 }

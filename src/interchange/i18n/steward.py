@@ -188,4 +188,62 @@ TEXT: dict[str, tuple[str, str]] = {
                             "administratoriui.",
                             "error: unexpected {name}, and its traceback could not be written to {log} ({reason}); "
                             "make room there and run the command again, or tell the hub's administrator."),
+    # --- quarantine (interchange quarantine list | dismiss) ------------------------------------------
+    "quarantine_none": ("Atvirų karantino eilučių nėra.", "No open quarantined rows."),
+    "quarantine_open": ("Atviros karantino eilutės: {rows} ({batches} paketuose)",
+                        "Open quarantined rows: {rows} (in {batches} batches)"),
+    "quarantine_open_cols": ("organizacija|paketas|rūšis|gauta|eilutė|įrašas|problemų kodai",
+                             "org|batch|kind|received|row|record|problem codes"),
+    "quarantine_how_to_close": ("Eilutė uždaroma, kai vėlesnis paketas įkelia tą patį įrašą, arba ranka: "
+                                "interchange quarantine dismiss --org ORG --batch N --row R --reason \"...\"",
+                                "A row closes when a later batch loads the same record, or by hand: "
+                                "interchange quarantine dismiss --org ORG --batch N --row R --reason \"...\""),
+    "quarantine_closed": ("Uždarytos karantino problemos", "Closed quarantine problems"),
+    "quarantine_closed_cols": ("organizacija|paketas|eilutė|kodas|uždaryta|kaip|paketu|kas|kodėl",
+                               "org|batch|row|code|closed|how|by batch|by|why"),
+    "closed.loaded": ("įkelta vėliau", "loaded later"),
+    "closed.replaced": ("atsiųsta vėl, vėl karantine", "sent again, quarantined again"),
+    "closed.reprocessed": ("apdorota iš naujo", "re-run"),
+    "closed.superseded": ("yra naujesnė versija", "newer version exists"),
+    "closed.dismissed": ("uždaryta ranka", "dismissed"),
+    "quarantine_dismissed": ("{org} paketas {batch}: uždaryta eilučių {rows} (problemų {entries}), pagrindimas "
+                             "išsaugotas istorijoje. Šiame pakete dar atvirų eilučių: {still_open}",
+                             "batch {batch} of {org}: {rows} rows dismissed ({entries} problems), the reason kept "
+                             "in the history. Rows still open in the batch: {still_open}"),
+    # --- review decisions and their history --------------------------------------------------------
+    "review_unchanged": ("pora {pair} jau išspręsta taip pat: {decision} ({by}, {at} UTC); niekas nepakeista",
+                         "pair {pair} is already decided {decision} (by {by} on {at} UTC); nothing changed"),
+    "review_changed": ("pora {pair} ({left}, {right}): {before} pakeista į {decision}; bus pritaikyta per kitą "
+                       "interchange link",
+                       "pair {pair} ({left}, {right}): {before} changed to {decision}; applied by the next "
+                       "interchange link"),
+    "review_history_none": ("Sprendimų dar nėra.", "No decisions yet."),
+    "review_history": ("Porų sprendimai (seniausias pirmas)", "Pair decisions (oldest first)"),
+    "review_history_cols": ("pora|įrašai|sprendimas|kada|kas|kodėl|pakeitė",
+                            "pair|records|decision|when|by|why|changed"),
+    "reprocess_open_elsewhere": ("Atviros lieka {rows} karantino eilutės, kurių iš čia apdoroti iš naujo negalima "
+                                 "(gautos per API arba jų failas nebesaugomas): jas uždaro vėlesnis paketas su tais "
+                                 "pačiais įrašais arba interchange quarantine dismiss.",
+                                 "{rows} quarantined rows stay open that cannot be re-run from here (pulled, or "
+                                 "their file is no longer archived): a later batch with the same records closes "
+                                 "them, or interchange quarantine dismiss."),
+    # --- interchange status: rows the partners' kits left out of their drops --------------------------
+    "rejected_at_source": ("Šaltinyje atmestos eilutės (centro nepasiekė; partneris turi jas pataisyti ir atsiųsti)",
+                           "Rows rejected at source (they never reached the hub; the partner must correct and resend "
+                           "them)"),
+    "rejected_at_source_item": (
+        "  {org} {source}, paketas {batch} ({name}, {kind}): šaltinyje atmesta eilučių: {rejected} iš {read} ({codes})",
+        "  {org} {source}, batch {batch} ({name}, {kind}): {rejected} rows rejected at source, of {read} read "
+        "({codes})"),
+    # --- interchange publish: persons left out for consent (indicators/consent.py) ----------------------
+    "consent_left_out": ("{org}: {without} iš {persons} asmenų neįtraukti į rodiklius (nėra sutikimo ataskaitoms)",
+                         "{org}: {without} of {persons} persons left out of the figures (no consent to reporting)"),
+    "consent_totals_only": ("{org}: {without} iš {persons} asmenų įtraukti tik į bendras sumas (nėra sutikimo "
+                            "ataskaitoms)",
+                            "{org}: {without} of {persons} persons counted in totals only (no consent to reporting)"),
+    "consent_allowed": ("Paskelbta su --allow-without-consent, nors šių organizacijų asmenys į rodiklius nepateko: "
+                        "{orgs} (įrašyta su versija)",
+                        "Published with --allow-without-consent although no person of these organisations counts: "
+                        "{orgs} (recorded with the version)"),
+    "ingest_rejected_at_source": ("; šaltinyje atmesta {rejected}", "; {rejected} rows rejected at source"),
 }

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine, String, Text, and_, cast, false, func
 from interchange.errors import InterchangeError
 from interchange.indicators.catalogue import Catalogue, Indicator, Selection
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdown_name
+from interchange.indicators.consent import OrgConsent, consent_by_org
 from interchange.indicators.periods import Period
 from interchange.warehouse.tables import (
     case_records,
@@ -450,7 +451,8 @@ def _ratio_cells(indicator: Indicator, numerator: pd.DataFrame, denominator: pd.
 
 def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
                        consent: Consent = "exclude", orgs: Collection[str] | None = None,
-                       indicators: Collection[str] | None = None, memory_limit: str = "2GB") -> pd.DataFrame:
+                       indicators: Collection[str] | None = None, memory_limit: str = "2GB",
+                       on_consent: Callable[[list[OrgConsent]], None] | None = None) -> pd.DataFrame:
     """Every indicator of ``catalogue`` for ``period``, in the cell-table shape (cells.CELL_COLUMNS).
 
     Args:
@@ -464,6 +466,8 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
             internally but return only what was asked); None for the whole catalogue.
         memory_limit: DuckDB's memory limit ("2GB", "500MB"); beyond it, work spills to the
             temporary folder.
+        on_consent: Told, before any indicator is counted, each organisation's persons in the
+            period and how many lack consent (indicators/consent.py); it may raise to stop the run.
 
     Returns:
         One row per cell: the total of every indicator, and each listed breakdown for the
@@ -495,6 +499,8 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
         with engine.connect() as connection:
             _read_warehouse(connection, duck, period, orgs)
         _build_facts(duck, period)
+        if on_consent is not None:
+            on_consent(consent_by_org(duck))
         computed: dict[str, pd.DataFrame] = {}
         for code in needed:
             indicator = catalogue.indicator(code)

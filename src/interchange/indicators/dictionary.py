@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interchange.indicators.cells import ALL
+from interchange.indicators.export_format import DECIMALS, PART_DECIMALS
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,10 @@ _CELL_KEY = (
            f"\"child\" (under 18 at the period's end) or \"adult\"; \"{ALL}\" for all."),
 )
 _FIGURES = (
-    Column("value", "number", "Skelbiama reikšmė; tuščia, kai langelis nuslėptas.",
-           "The published figure; empty when the cell is suppressed."),
+    Column("value", "number", "Skelbiama reikšmė; tuščia, kai langelis nuslėptas arba kai reikšmė netaikoma – "
+           "santykis, kurio vardiklis 0 (suppressed = false).",
+           "The published figure; empty when the cell is suppressed, or not applicable: a ratio whose denominator "
+           "is 0 (suppressed = false)."),
     Column("numerator", "number", "Santykiams – skaitiklis, kiekiams – lygus reikšmei; tuščias, kai nuslėpta.",
            "For ratios the numerator, for counts equal to value; empty when suppressed."),
     Column("denominator", "number", "Tik santykiams – vardiklis; tuščias, kai nuslėpta.",
@@ -118,8 +121,21 @@ TABLES: dict[str, tuple[str, str, tuple[Column, ...]]] = {
          Column("catalogue_version", "text", "Rodiklių katalogo versija.", "Indicator catalogue version."))),
 }
 
-EXPORT_COLUMNS: tuple[Column, ...] = (*_VERSION, *_CELL_KEY, *_FIGURES)
-"""Columns of cells.csv and of the XLSX group sheets, in file order (the ministry_cells columns)."""
+_STATUS_LT = ("„published“ – reikšmė paskelbta; „suppressed“ – nuslėpta (reikšmė tuščia, reason – kodėl); "
+              "„not_applicable“ – reikšmės nėra, nes nėra ką skaičiuoti (santykis, kurio vardiklis 0; reikšmė tuščia)")
+_STATUS_EN = ("\"published\" the value is published; \"suppressed\" hidden (value empty, reason says why); "
+              "\"not_applicable\" there is no figure to publish (a ratio whose denominator is 0; value empty)")
+_STATUS = Column("status", "text", _STATUS_LT + ".", _STATUS_EN + ".")
+
+EXPORT_COLUMNS: tuple[Column, ...] = (*_VERSION, *_CELL_KEY, *_FIGURES, _STATUS)
+"""Columns of cells.csv and cells.json, in file order: the ministry_cells columns, then status."""
+
+INDICATOR_NAMES: tuple[Column, ...] = (
+    Column("name_lt", "text", "Rodiklio pavadinimas lietuviškai.", "Indicator name in Lithuanian."),
+    Column("name_en", "text", "Rodiklio pavadinimas angliškai.", "Indicator name in English."),
+)
+XLSX_COLUMNS: tuple[Column, ...] = (*_VERSION, _CELL_KEY[0], *INDICATOR_NAMES, *_CELL_KEY[1:], *_FIGURES, _STATUS)
+"""Columns of the XLSX indicator-group sheets: those of cells.csv, with the indicator's names after its code."""
 
 DIFF_COLUMNS: tuple[Column, ...] = (
     *_VERSION,
@@ -133,21 +149,45 @@ DIFF_COLUMNS: tuple[Column, ...] = (
            "Published value in this version (empty when suppressed)."),
     Column("suppressed_before", "true/false", "Ar buvo nuslėpta.", "Whether it was suppressed."),
     Column("suppressed_after", "true/false", "Ar nuslėpta dabar.", "Whether it is suppressed now."),
+    Column("status_before", "text", "Langelio būsena ankstesnėje versijoje (kaip status); tuščia – langelio nebuvo.",
+           "The cell's status in the previous version (as status); empty when the cell did not exist."),
+    Column("status_after", "text", "Langelio būsena šioje versijoje (kaip status); tuščia – langelio nebėra.",
+           "The cell's status in this version (as status); empty when the cell is gone."),
 )
 """Columns of changes.csv (versions 2 and later): only cells whose published content changed."""
 
 FILES: tuple[tuple[str, str, str], ...] = (
     ("cells.csv", "Visi langeliai, CSV (UTF-8 su BOM, skirtukas „,“, dešimtainis taškas).",
      "Every cell, CSV (UTF-8 with BOM, \",\" separated, decimal point)."),
-    ("cells.xlsx", "Tie patys langeliai Excel formatu: po lapą kiekvienai rodiklių grupei, lapai README, "
-     "dictionary (stulpeliai), definitions (rodikliai) ir changes (nuo v2).",
-     "The same cells as Excel: a sheet per indicator group, and sheets README, dictionary (columns), "
-     "definitions (indicators) and changes (v2 onwards)."),
+    ("cells.json", "Tie patys langeliai JSON formatu (UTF-8): period, version, decimals, rounding, indicators "
+     "(pavadinimai ir apibrėžimai) ir cells – po objektą langeliui su cells.csv stulpeliais; tuščia reikšmė – null.",
+     "The same cells as JSON (UTF-8): period, version, decimals, rounding, indicators (names and definitions) "
+     "and cells, an object per cell with the columns of cells.csv; an empty value is null."),
+    ("cells.xlsx", "Tie patys langeliai Excel formatu: po lapą kiekvienai rodiklių grupei (su rodiklių "
+     "pavadinimais, užfiksuota antrašte ir filtrais), lapai README, dictionary (stulpeliai), definitions "
+     "(rodikliai) ir changes (nuo v2).",
+     "The same cells as Excel: a sheet per indicator group (with the indicators' names, a frozen header and "
+     "filters), and sheets README, dictionary (columns), definitions (indicators) and changes (v2 onwards)."),
     ("changes.csv", "Nuo ankstesnės versijos pasikeitę langeliai (tik nuo v2).",
      "Cells changed since the previous version (v2 onwards)."),
-    ("metadata.json", "Versija, taisyklės, įvesties paketai (SHA-256), kiekvieno failo SHA-256.",
-     "Version, rules, input batches (SHA-256), SHA-256 of every file."),
+    ("metadata.json", "Versija, taisyklės, įvesties paketai (SHA-256), skaičių tikslumas (decimals, rounding), "
+     "kiekvieno failo SHA-256.",
+     "Version, rules, input batches (SHA-256), the precision of the figures (decimals, rounding), SHA-256 of "
+     "every file."),
 )
+
+
+def figures_text() -> list[tuple[str, str]]:
+    """How each state of a cell and each precision is written, in LT and EN: the README sheet and the docs say this."""
+    places = ", ".join(f"{unit} {n}" for unit, n in DECIMALS.items())
+    return [
+        (f"Langelio būsena – stulpelis status: {_STATUS_LT}.",
+         f"Each cell's state is the column status: {_STATUS_EN}."),
+        (f"Skaičiai suapvalinti iki tiek skaitmenų po kablelio (5 apvalinama didyn): {places}; kitų vienetų "
+         f"skaičiai – sveikieji. Santykio skaitiklis ir vardiklis – iki {PART_DECIMALS} (kiekiai – sveikieji).",
+         f"Figures are rounded half up to this many decimal places: {places}; figures of every other unit are whole "
+         f"numbers. A ratio's numerator and denominator: at most {PART_DECIMALS} (counts are whole numbers)."),
+    ]
 
 
 def render_markdown() -> str:
@@ -186,8 +226,12 @@ def render_markdown() -> str:
         lines += [f"## Table `{table}`", "", f"{lt}  ", f"*{en}*", "", *_column_table(columns), ""]
     lines += ["## Exports: `outbox/ministry/<period>/v<N>/`", "", "| file | LT | EN |", "|---|---|---|"]
     lines += [f"| `{name}` | {lt} | {en} |" for name, lt, en in FILES]
-    lines += ["", "### `cells.csv` and the XLSX indicator-group sheets", "",
-              "The columns of `ministry_cells`, in this order:", "", *_column_table(EXPORT_COLUMNS), "",
+    lines += ["", "### How a figure is written", ""]
+    for lt, en in figures_text():
+        lines += [f"{lt}  ", f"*{en}*", ""]
+    lines += ["### `cells.csv`, `cells.json` and the XLSX indicator-group sheets", "",
+              "The columns of `ministry_cells`, then `status`, in this order; the XLSX sheets add the indicator's",
+              "names (`name_lt`, `name_en`) after `indicator`:", "", *_column_table(EXPORT_COLUMNS), "",
               "### `changes.csv`", "", *_column_table(DIFF_COLUMNS), ""]
     return "\n".join(lines)
 

@@ -22,7 +22,7 @@ from interchange.indicators.publications import (
     load_workspace_catalogue,
     same_values,
 )
-from interchange.warehouse.tables import ministry_cells
+from interchange.warehouse.tables import ministry_cells, publication_cells, publications
 
 if TYPE_CHECKING:
     from interchange.workspace.layout import Workspace
@@ -87,7 +87,19 @@ def ministry_changes(engine: Engine, publication: Publication) -> pd.DataFrame |
     out["value_after"] = changes.loc[visible, "published_after"]
     out["suppressed_before"] = changes.loc[visible, "suppressed_before"]
     out["suppressed_after"] = changes.loc[visible, "suppressed_after"]
+    out["unit"] = out["indicator"].map(_units(engine, publication))  # the precision each value is written at
     return out.reset_index(drop=True)
+
+
+def _units(engine: Engine, publication: Publication) -> dict[str, str]:
+    """Each indicator's unit in a version or the one before it, approved or not (a removed cell's indicator)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(publication_cells.c.indicator, publication_cells.c.unit).distinct()
+            .join(publications, publications.c.publication_id == publication_cells.c.publication_id)
+            .where(publications.c.period == publication.period,
+                   publications.c.version.in_((publication.version - 1, publication.version)))).all()
+    return {indicator: unit for indicator, unit in rows}
 
 
 def export_metadata(publication: Publication) -> dict[str, Any]:

@@ -472,15 +472,19 @@ def summary_counts(publication: Publication) -> dict[str, Any]:
 
 
 def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "interchange",
-            on_progress: ProgressHook | None = None) -> Publication:
+            on_progress: ProgressHook | None = None, allow_without_consent: bool = False) -> Publication:
     """Compute every catalogue indicator for `period`, protect the cells, store them as the next version.
 
-    Refused with PublicationError when the period is locked (approved and not re-opened).
+    Refused with PublicationError when the period is locked (approved and not re-opened), or
+    when an organisation's persons of the period all lack consent and would silently count for
+    nothing (indicators/consent.py), unless `allow_without_consent`. The version's rules record
+    each organisation's persons without consent.
     The input batches are read before and after computing; when a load committed in between,
     the computation runs again, so the recorded inputs are exactly what the figures rest on.
     `on_progress` is told ``publish.stages`` 0..3 of 3: compute, protect, store (interchange.progress).
     """
     from interchange.indicators.compute import UnlinkedRecordsError, compute_indicators
+    from interchange.indicators.consent import ConsentCheck, ConsentRefused
     from interchange.indicators.disclosure import protect
 
     catalogue = load_workspace_catalogue(workspace)
@@ -494,10 +498,14 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
     report(on_progress, "publish.stages", 0, 3, "compute")
     for _attempt in range(3):
         inputs = read_inputs(engine)
+        consent = ConsentCheck(period.label, settings.consent, allow=allow_without_consent)
         try:
-            cells = compute_indicators(engine, catalogue, period, consent=settings.consent, orgs=orgs)
+            cells = compute_indicators(engine, catalogue, period, consent=settings.consent, orgs=orgs,
+                                       on_consent=consent)
         except UnlinkedRecordsError as exc:  # counts and kinds only: no record in the message
             raise PublicationError(str(exc)) from None
+        except ConsentRefused as exc:  # a refusal like a locked period's: the flow and the CLI say so
+            raise PublicationError(key=exc.key, **exc.params) from None
         if read_inputs(engine) == inputs:
             break
     else:
@@ -505,7 +513,7 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
     report(on_progress, "publish.stages", 1, 3, "protect")
     protected = protect(cells, rules)
     protected["target"] = _targets_of(workspace, catalogue, period.label, protected)
-    stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent)
+    stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent, **consent.recorded())
     report(on_progress, "publish.stages", 2, 3, "store")
     stored = store_publication(engine, period, protected, inputs=inputs, catalogue_version=catalogue.version,
                                rules=stored_rules, created_by=by, definitions=catalogue.definitions())
@@ -570,3 +578,15 @@ def render_publication(p: Publication, lang: str) -> str:
     return say("steward.publication", lang, period=p.period, version=p.version,
                state=name_of("steward.state", p.state.value, lang), cells=p.cells, suppressed=p.suppressed_cells,
                changed=changed, batches=len(p.input_batches), run=p.linkage_run_id)
+
+
+def render_consent(p: Publication, lang: str) -> list[str]:
+    """What a version left out for consent, one line per organisation (indicators/consent.py recorded it)."""
+    rules = p.disclosure_rules
+    key = "steward.consent_left_out" if rules.get("consent", "exclude") == "exclude" else "steward.consent_totals_only"
+    lines = [say(key, lang, org=org, without=count["without"], persons=count["persons"])
+             for org, count in (rules.get("without_consent") or {}).items()]
+    allowed = rules.get("published_without_consent") or []
+    if allowed:
+        lines.append(say("steward.consent_allowed", lang, orgs=", ".join(allowed)))
+    return lines

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from interchange.indicators.export_format import cells_for_export
 from interchange.indicators.progress import programme_progress
 from interchange.indicators.publications import (
     Publication,
@@ -25,15 +26,18 @@ if TYPE_CHECKING:
 
 
 def published_totals(engine: Engine, publication: Publication) -> list[dict[str, Any]]:
-    """Per indicator: cells, suppressed cells and the published total (empty when it is suppressed)."""
+    """Per indicator: cells, suppressed cells, the published total as the exports write it, and its status.
+
+    The total is empty when it is suppressed or not applicable (a ratio of 0/0); the status says which.
+    """
     cells = publication_cells_frame(engine, publication.period, publication.version)
-    view = ministry_view(cells, publication.period)  # published figures only
+    view = cells_for_export(ministry_view(cells, publication.period))  # published figures only, as exported
     rows = []
     for indicator, group in view.groupby("indicator", sort=True):
         total = group[group["breakdown"] == "total"]
-        value = None if total.empty or total["suppressed"].iloc[0] else float(total["value"].iloc[0])
         rows.append({"indicator": indicator, "cells": len(group), "suppressed": int(group["suppressed"].sum()),
-                     "published_total": value})
+                     "published_total": None if total.empty else total["value"].iloc[0],
+                     "status": None if total.empty else total["status"].iloc[0]})
     return rows
 
 

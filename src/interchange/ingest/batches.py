@@ -1,8 +1,8 @@
 """A batch's life in the warehouse: claimed, judged, committed whole, receipted.
 
-Everything a batch changes (records, versions, quarantine, expectation results, its own
-counts and receipt, an HTTP cursor) is written in one transaction, so a crash at any
-point leaves either the whole batch or none of it.
+Everything a batch changes (records, versions, quarantine, the earlier quarantine entries
+of the records it brought, expectation results, its own counts and receipt, an HTTP cursor)
+is written in one transaction, so a crash at any point leaves either the whole batch or none of it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from interchange import clock
+from interchange.contract.manifest import Manifest
 from interchange.contract.problems import Problem, warning
 from interchange.contract.receipt import (
     MAX_LISTED_PROBLEMS,
@@ -30,6 +31,7 @@ from interchange.contract.receipt import (
 )
 from interchange.errors import InterchangeError
 from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_batch
+from interchange.ingest.quarantine import close_by_later_batch
 from interchange.ingest.validate import ValidatedBatch, batch_frame
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import LoadCounts, load_rows
@@ -150,6 +152,9 @@ def commit_batch(
             on_loaded()
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     _quarantine(connection, batch_id, problems)
+    if batch.kind is not None:
+        close_by_later_batch(connection, head.org, str(batch.kind), batch_id, head.received_at,
+                             batch.rows if status is BatchStatus.LOADED else [], problems)
     outcomes = verdict.outcomes if verdict is not None else []
     _expectations(connection, batch_id, outcomes)
     final = Counts(
@@ -159,7 +164,8 @@ def commit_batch(
         held=len(batch.rows) if held else 0,
     )
     values = {"kind": str(batch.kind), **(extra or {})}
-    receipt = _receipt(head, values, status, final, problems, outcomes)
+    receipt = _receipt(head, values, status, final, problems, outcomes,
+                       persons_without_consent=batch.persons_without_consent)
     connection.execute(batches.update().where(batches.c.batch_id == batch_id).values(
         **values, status=status.value, processed_at=receipt.processed_at,
         rows_read=final.rows_read, rows_inserted=final.inserted, rows_updated=final.updated,
@@ -209,9 +215,12 @@ def _expectations(connection: Connection, batch_id: int, outcomes: list[Expectat
 
 
 def _receipt(head: Any, values: Mapping[str, Any], status: BatchStatus, counts: Counts,
-             problems: list[Problem], outcomes: list[ExpectationOutcome]) -> Receipt:
+             problems: list[Problem], outcomes: list[ExpectationOutcome], *,
+             persons_without_consent: int | None = None) -> Receipt:
     def pick(name: str) -> Any:
         return values.get(name, getattr(head, name))
+
+    manifest = Manifest.model_validate(head.manifest) if head.manifest else None
 
     return Receipt(
         batch_id=head.batch_id, org=head.org, kind=pick("kind"), source=head.source, file_name=head.file_name,
@@ -224,6 +233,8 @@ def _receipt(head: Any, values: Mapping[str, Any], status: BatchStatus, counts: 
                                        element_count=o.element_count, unexpected_count=o.unexpected_count,
                                        unexpected_rows=o.unexpected_rows, message_lt=o.message_lt,
                                        message_en=o.message_en) for o in outcomes],
+        persons_without_consent=persons_without_consent,
+        extract=manifest.extract if manifest is not None else None,
     )
 
 

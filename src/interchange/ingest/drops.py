@@ -36,6 +36,7 @@ from interchange.ingest.batches import (
 from interchange.ingest.inbox import InboxFile, list_drops, read_manifest
 from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, refuse_identifiers, rejected, validate_rows
+from interchange.partner.columns import ColumnMapping
 from interchange.progress import ProgressHook, report
 from interchange.tabular import read_table
 from interchange.warehouse.locks import source_lock
@@ -54,6 +55,13 @@ class Hub:
     workspace: Workspace
     engine: Engine
     judging: Judging
+
+    def columns(self, org: str) -> ColumnMapping | None:
+        """The organisation's own column names (its `columns:` in interchange.yaml), if it has any."""
+        try:
+            return self.workspace.config.organisation(org).columns
+        except KeyError:  # an organisation no longer configured: its files are read by the contract's names
+            return None
 
 
 def ingest_inbox(hub: Hub, org: str, settings: InboxSource, *,
@@ -168,7 +176,7 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
     if head.size_bytes > max_bytes:
         batch = rejected(kind, [error("file.too_large", size=head.size_bytes, limit=max_bytes)])
     else:
-        batch = _read_and_validate(path, head.org, kind)
+        batch = _read_and_validate(path, head.org, kind, hub.columns(head.org))
     if manifest is not None and batch.kind is not None:
         _check_manifest(batch, manifest, head)
     failpoint("before_commit")
@@ -184,20 +192,20 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
         path.unlink(missing_ok=True)
 
 
-def _read_and_validate(path: Path, org: str, kind: Kind | None) -> ValidatedBatch:
+def _read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMapping | None) -> ValidatedBatch:
     try:
         table = read_table(path)
     except ProblemError as exc:
         return rejected(kind, exc.problems)
     with table:
-        refused = refuse_identifiers(kind, table.headers, table.rows)
+        refused = refuse_identifiers(kind, table.headers, table.rows, columns)
         if refused is not None:  # before guessing the kind: such a file is never kept, whatever it holds
             return refused
         if kind is None:
-            kind = guess_kind(table.headers, supplied=["org"])
+            kind = guess_kind(table.headers, supplied=["org"], extra_aliases=columns.by_kind() if columns else None)
         if kind is None:
             return rejected(None, [error("file.kind", kinds=", ".join(k.value for k in Kind))])
-        return validate_rows(kind, org, table.headers, table.rows)
+        return validate_rows(kind, org, table.headers, table.rows, columns=columns)
 
 
 def _check_manifest(batch: ValidatedBatch, manifest: Manifest, head: object) -> None:

@@ -74,12 +74,14 @@ def _pull_kind(hub: Hub, org: str, source: str, endpoint: HttpEndpoint, kind: Ki
         return  # no records: nothing changed since the cursor, so no batch and no receipt
     # Every key of the pull, superseded versions included (an identifier there still refuses it).
     headers = list(dict.fromkeys(key for record in records for key in record if key != CURSOR_FIELD))
-    # The partner may name record_id in Lithuanian, as in drop files.
-    id_key = map_headers(kind, headers, supplied=["org"]).column_of("record_id")
+    # The partner may name record_id in Lithuanian, or by its own name, as in drop files.
+    columns = hub.columns(org)
+    id_key = map_headers(kind, headers, supplied=["org"],
+                         extra_aliases=columns.aliases(kind) if columns else None).column_of("record_id")
     latest, repeats = _latest_versions(records, id_key)
     rows = (RawRow(number, {k: v for k, v in record.items() if k != CURSOR_FIELD}) for number, record
             in enumerate(latest, start=1))
-    batch = validate_rows(kind, org, headers, rows)
+    batch = validate_rows(kind, org, headers, rows, columns=columns)
     batch.problems += [warning("pull.duplicate_id", record_id=safe_record_id(record_id), times=times)
                        for record_id, times in repeats.items()]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -80,6 +80,9 @@ def render_receipt(receipt: Receipt, lang: str, *, limit: int = 200) -> str:
         value = getattr(receipt.counts, name)
         if value or name == "rows_read":
             lines.append(f"  {say(f'receipt.count.{name}', lang)}: {value}")
+    if receipt.persons_without_consent is not None:
+        lines.append("  " + say("receipt.without_consent", lang, count=receipt.persons_without_consent))
+    lines += rejected_at_source(receipt, lang)
     failed = [e for e in receipt.expectations if not e.success]
     if failed:
         lines += ["", say("receipt.checks", lang)]
@@ -114,9 +117,21 @@ def render_receipt(receipt: Receipt, lang: str, *, limit: int = 200) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rejected_at_source(receipt: Receipt, lang: str) -> list[str]:
+    """The line saying which rows the partner's kit left out of the drop, if it left out any."""
+    extract = receipt.extract
+    if extract is None or not extract.rows_rejected:
+        return []
+    return ["  " + say("receipt.rejected_at_source", lang, rejected=extract.rows_rejected, read=extract.rows_read,
+                       codes=extract.codes_text() or "-")]
+
+
 def render_batch_line(receipt: Receipt, lang: str) -> str:
     """One batch as `interchange ingest` lists it: org, batch, file, state and its counts."""
-    return say("steward.ingest_batch", lang, org=receipt.org, batch=receipt.batch_id,
+    line = say("steward.ingest_batch", lang, org=receipt.org, batch=receipt.batch_id,
                name=receipt.file_name or receipt.source, status=name_of("steward.state", receipt.status.value, lang),
                read=receipt.counts.rows_read, loaded=receipt.counts.loaded, unchanged=receipt.counts.unchanged,
                quarantined=receipt.counts.quarantined)
+    if receipt.extract is not None and receipt.extract.rows_rejected:  # rows that never arrived
+        line += say("steward.ingest_rejected_at_source", lang, rejected=receipt.extract.rows_rejected)
+    return line

@@ -5,13 +5,14 @@ When the steward fixes what held a batch or quarantined rows (a threshold in
 from its archived copy (never from the inbox) as a new batch with a new receipt:
 
 - A **held** batch is re-run whole. A **loaded** batch with quarantined rows has just those
-  rows re-run; its loaded rows stay as they are.
+  rows re-run; its loaded rows stay as they are. So has a batch **rejected** because not
+  one of its rows was usable.
 - The re-run batch keeps the original's arrival (`received_at`), file name and SHA-256:
   it *is* that drop, processed again. Re-runs go in arrival order, and a row is never
   loaded over a newer version of its record that arrived later: such a row is quarantined
   as `row.superseded`, already resolved by the batch that brought the newer version.
-- Everything one re-run changes (the new batch, its records, its quarantine, and marking
-  the old quarantine entries `resolved_by_batch`) is one transaction under the source's
+- Everything one re-run changes (the new batch, its records, its quarantine, and closing
+  the old quarantine entries, interchange.ingest.quarantine) is one transaction under the source's
   lock, so a crash leaves all or nothing, and running `reprocess` twice re-runs nothing
   the first run settled. Counts add up as for every batch: rows read = loaded + unchanged
   + quarantined (+ held).
@@ -29,14 +30,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, and_, select, update
+from sqlalchemy import Connection, Engine, and_, select
 
-from interchange.contract.problems import ProblemError, Severity, error
+from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus, Receipt
 from interchange.contract.records import Kind
 from interchange.errors import InterchangeError
 from interchange.ingest.batches import claim_batch, commit_batch, judge
 from interchange.ingest.drops import SOURCE, Hub
+from interchange.ingest.quarantine import close_entries, open_row_entries
 from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, rejected, validate_rows
 from interchange.progress import ProgressHook, report
@@ -83,11 +85,12 @@ class ReprocessError(InterchangeError, ValueError):
 
 
 def open_quarantine_rows(connection: Connection, batch_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
-    """batch id -> row numbers with an unresolved error, for loaded inbox batches with an archived file."""
+    """batch id -> row numbers with an open error, for inbox batches with an archived file that loaded,
+    or were rejected because not one row was usable (after a fix at the hub, some may be)."""
     query = (select(quarantine.c.batch_id, quarantine.c.row_number).distinct()
              .join(batches, batches.c.batch_id == quarantine.c.batch_id)
-             .where(quarantine.c.resolved_by_batch.is_(None), quarantine.c.severity == Severity.ERROR.value,
-                    quarantine.c.row_number.is_not(None), batches.c.status == BatchStatus.LOADED.value,
+             .where(open_row_entries(),
+                    batches.c.status.in_([BatchStatus.LOADED.value, BatchStatus.REJECTED.value]),
                     batches.c.source == SOURCE, batches.c.archive_path.is_not(None)))
     if batch_ids is not None:
         query = query.where(quarantine.c.batch_id.in_(list(batch_ids)))
@@ -185,15 +188,14 @@ def _rerun(hub: Hub, candidate: Candidate) -> int:
         superseded = _set_aside_superseded(connection, batch, head)
         verdict = judge(connection, batch, head.org, hub.judging)
         commit_batch(connection, batch_id, batch, verdict)
-        old = and_(quarantine.c.batch_id == head.batch_id, quarantine.c.resolved_by_batch.is_(None))
+        old = quarantine.c.batch_id == head.batch_id
         if candidate.rows is not None:
             old = and_(old, quarantine.c.row_number.in_(sorted(candidate.rows)))
-        connection.execute(update(quarantine).where(old).values(resolved_by_batch=batch_id))
+        close_entries(connection, old, "reprocessed", batch_id=batch_id)
         for newer_batch, numbers in superseded.items():
             for chunk in chunked(sorted(numbers), 500):
-                connection.execute(update(quarantine).where(
-                    quarantine.c.batch_id == batch_id, quarantine.c.code == "row.superseded",
-                    quarantine.c.row_number.in_(chunk)).values(resolved_by_batch=newer_batch))
+                close_entries(connection, and_(quarantine.c.batch_id == batch_id, quarantine.c.code == "row.superseded",
+                                               quarantine.c.row_number.in_(chunk)), "superseded", batch_id=newer_batch)
     return batch_id
 
 
@@ -209,7 +211,7 @@ def _read_again(hub: Hub, head: Any, rows: frozenset[int] | None) -> ValidatedBa
         return rejected(kind, exc.problems)
     with table:
         raw_rows = table.rows if rows is None else (raw for raw in table.rows if raw.number in rows)
-        return validate_rows(kind, head.org, table.headers, raw_rows)
+        return validate_rows(kind, head.org, table.headers, raw_rows, columns=hub.columns(head.org))
 
 
 def _set_aside_superseded(connection: Connection, batch: ValidatedBatch, head: Any) -> dict[int, set[int]]:

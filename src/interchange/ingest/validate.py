@@ -15,11 +15,13 @@ from operator import itemgetter
 
 import pandas as pd
 
+from interchange.contract.consent import CONSENT_FIELD, ConsentCount
 from interchange.contract.personal_code import looks_like_personal_code
 from interchange.contract.problems import Problem, ProblemError, Severity, error, warning
 from interchange.contract.records import Kind
 from interchange.contract.rows import HeaderMap, map_headers, validate_row
 from interchange.contract.text import key_of
+from interchange.partner.columns import ColumnMapping
 from interchange.partner.identifiers import identifier_keys
 from interchange.tabular import RawRow
 from interchange.warehouse.load import Row
@@ -39,6 +41,8 @@ class ValidatedBatch:
     fatal: bool = False
     # The raw file holds direct identifiers: the hub must not keep even its archived copy.
     purge_archive: bool = False
+    # Person files: valid persons whose record does not say consent_reporting = yes.
+    persons_without_consent: int | None = None
 
     @property
     def quarantined(self) -> int:
@@ -49,13 +53,17 @@ class ValidatedBatch:
         self.fatal = True
 
 
-def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[RawRow]) -> ValidatedBatch:
-    """Validate a whole file's rows (or a whole pull's records) of `kind` sent by `org`."""
-    refused = refuse_identifiers(kind, headers, raw_rows)
+def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[RawRow], *,
+                  columns: ColumnMapping | None = None) -> ValidatedBatch:
+    """Validate a whole file's rows (or a whole pull's records) of `kind` sent by `org`.
+
+    `columns` is the organisation's own column names (its `columns:` in interchange.yaml).
+    """
+    refused = refuse_identifiers(kind, headers, raw_rows, columns)
     if refused is not None:
         return refused
     batch = ValidatedBatch(kind)
-    header_map = map_headers(kind, headers, supplied=["org"])
+    header_map = map_headers(kind, headers, supplied=["org"], extra_aliases=columns.aliases(kind) if columns else None)
     # At the hub an unknown column is not fatal: its data is left out and the partner told.
     batch.problems += [warning(p.code, column=p.column, **p.params) if p.code == "header.unknown" else p
                        for p in header_map.problems]
@@ -70,18 +78,37 @@ def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[R
         # The file is damaged further in: rows before the damage are kept and counted,
         # the rest cannot be read, and the partner is told where reading stopped.
         batch.problems += exc.problems
+    if kind is Kind.PERSON:
+        _count_consent(batch)
     if batch.rows_read == 0 and not batch.fatal:
         batch.reject(error("file.no_rows"))
     return batch
 
 
-def refuse_identifiers(kind: Kind | None, headers: list[str], raw_rows: Iterable[RawRow]) -> ValidatedBatch | None:
+def _count_consent(batch: ValidatedBatch) -> None:
+    """Persons the published figures will leave out under the default consent rule (contract/consent.py).
+
+    A count on the receipt, not a problem: the partner's check already warned, and a warning
+    row in the quarantine table would be one more thing for the steward with nothing to do.
+    """
+    position = data_columns(Kind.PERSON).index(CONSENT_FIELD)
+    consent = ConsentCount()
+    for row in batch.rows:
+        if not row.deleted:
+            consent.add(row.values[position])
+    batch.persons_without_consent = consent.without
+
+
+def refuse_identifiers(kind: Kind | None, headers: list[str], raw_rows: Iterable[RawRow],
+                       columns: ColumnMapping | None = None) -> ValidatedBatch | None:
     """The whole file refused, and its raw copy not kept, when it carries direct identifiers.
 
-    That is a column named as one (`asmens_kodas`, `vardas`, ...), or a column name that is itself a
-    personal code: a raw extract sent without its header row. Such a name is never quoted back.
+    That is a column named as one (`asmens_kodas`, `vardas`, ...) or that the organisation's
+    `columns` map to one, or a column name that is itself a personal code: a raw extract sent
+    without its header row. Such a name is never quoted back.
     """
-    named = [h for h in headers if key_of(h) in identifier_keys()]
+    mapped = set(columns.identifier_headers(headers)) if columns else set()
+    named = [h for h in headers if key_of(h) in identifier_keys() or h in mapped]
     coded = [position for position, h in enumerate(headers, start=1) if looks_like_personal_code(h.strip())]
     if not named and not coded:
         return None

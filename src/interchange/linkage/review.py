@@ -1,17 +1,22 @@
 """The review queue: uncertain pairs for a data steward, and the steward's decisions.
 
 A decision (`same` or `different`) is kept for good and overrides the model in every
-later run. The queue holds the undecided pairs the model scores between the two
-thresholds whose records are not already one person; a pair that leaves that band (or
-whose records are now one person anyway) becomes `obsolete`, and comes back `open` if it
-returns. Nothing here holds a record value: pairs name records by uid, and agreements
-say only whether fields agree.
+later run. Every decision is appended to `review_decisions` with who, when and why; the
+pair's row holds the current one, which is what a linkage run reads. A pair decided once is
+changed only on purpose: with `change` and a reason, never by deciding it again.
+
+The queue holds the undecided pairs the model scores between the two thresholds whose
+records are not already one person; a pair that leaves that band (or whose records are
+now one person anyway) becomes `obsolete`, and comes back `open` if it returns. Nothing
+here holds a record value: pairs name records by uid, and agreements say only whether
+fields agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -22,8 +27,9 @@ from interchange import clock
 from interchange.errors import InterchangeError
 from interchange.i18n import say
 from interchange.linkage.pairs import agreements
+from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import chunked
-from interchange.warehouse.tables import review_pairs
+from interchange.warehouse.tables import review_decisions, review_pairs
 
 OPEN, DECIDED, OBSOLETE = "open", "decided", "obsolete"
 
@@ -100,24 +106,71 @@ def open_pairs(engine: Engine) -> list[ReviewPair]:
                                         p.pair_id))
 
 
+@dataclass(frozen=True)
+class Decided:
+    """One decision of a pair's history: what, when, by whom and why; `replaces` is the decision it changed."""
+
+    decision_id: int
+    pair_id: int
+    uid_l: str
+    uid_r: str
+    decision: str
+    decided_at: datetime
+    decided_by: str
+    note: str | None
+    replaces: str | None  # the earlier decision's verdict, when this one changed it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What deciding did: `before` is the pair's decision before it (None: this is the first);
+    `recorded` is False when the pair was already decided so and nothing was written."""
+
+    pair: ReviewPair
+    before: Decided | None
+    recorded: bool
+
+
+class DecisionRefused(InterchangeError, ValueError):
+    """A decision not recorded on purpose: it would change an earlier one without saying so, or why."""
+
+
+class AlreadyDecided(DecisionRefused):
+    """A pair decided otherwise before: changing it takes --change and a reason. The message says
+    what it was decided as, by whom and when."""
+
+    def __init__(self, current: Decided) -> None:
+        super().__init__(key="error.review_decided_before", pair=current.pair_id, decision=current.decision,
+                         by=current.decided_by, at=current.decided_at.strftime("%Y-%m-%d %H:%M"))
+        self.current = current
+
+
 def decide_pair(engine: Engine, pair_id: int, decision: Decision, *, decided_by: str,
-                note: str | None = None) -> ReviewPair:
-    """Record a steward's decision on a pair of the queue (open, obsolete, or decided before)."""
+                note: str | None = None, change: bool = False) -> Outcome:
+    """Record a steward's decision on a pair of the queue (open, obsolete, or decided before).
+
+    Raises:
+        AlreadyDecided: the pair was decided otherwise and `change` is not given.
+        DecisionRefused: `change` without a `note` saying why.
+        ReviewError: no such pair.
+    """
     with engine.begin() as connection:
-        row = connection.execute(select(review_pairs).where(review_pairs.c.pair_id == pair_id)).mappings().first()
+        # Locked on PostgreSQL: two stewards deciding one pair at once are taken one after the other.
+        row = connection.execute(select(review_pairs).where(review_pairs.c.pair_id == pair_id)
+                                 .with_for_update()).mappings().first()
         if row is None:
             raise ReviewError(key="error.review_no_pair", pair=pair_id)
-        _record(connection, pair_id, decision, decided_by, note)
-    return ReviewPair(pair_id, row["uid_l"], row["uid_r"], row["match_probability"], row["method"],
-                      row["agreements"] or {}, DECIDED, decision.value)
+        before, recorded = _record(connection, pair_id, decision, decided_by, note, change=change)
+    return Outcome(ReviewPair(pair_id, row["uid_l"], row["uid_r"], row["match_probability"], row["method"],
+                              row["agreements"] or {}, DECIDED, decision.value), before, recorded)
 
 
 def decide_records(engine: Engine, uid_a: str, uid_b: str, decision: Decision, *, decided_by: str,
-                   note: str | None = None, known: Iterable[str] | None = None) -> int:
-    """Record a decision on any two records, e.g. to cut a link the model made; returns the pair id.
+                   note: str | None = None, known: Iterable[str] | None = None, change: bool = False) -> Outcome:
+    """Record a decision on any two records, e.g. to cut a link the model made.
 
     `known`, when given, is the uids that exist: a decision about a record that does not
-    exist is refused rather than kept waiting for it.
+    exist is refused rather than kept waiting for it. Raises as `decide_pair` does.
     """
     left, right = sorted((uid_a, uid_b))
     if left == right:
@@ -128,18 +181,55 @@ def decide_records(engine: Engine, uid_a: str, uid_b: str, decision: Decision, *
             raise ReviewError(key="error.review_no_record", uids=", ".join(missing))
     with engine.begin() as connection:
         pair_id = connection.execute(select(review_pairs.c.pair_id).where(
-            (review_pairs.c.uid_l == left) & (review_pairs.c.uid_r == right))).scalar()
+            (review_pairs.c.uid_l == left) & (review_pairs.c.uid_r == right)).with_for_update()).scalar()
         if pair_id is None:
             pair_id = connection.execute(review_pairs.insert().values(
                 uid_l=left, uid_r=right, status=DECIDED).returning(review_pairs.c.pair_id)).scalar_one()
-        _record(connection, pair_id, decision, decided_by, note)
-    return int(pair_id)
+        before, recorded = _record(connection, pair_id, decision, decided_by, note, change=change)
+    return Outcome(ReviewPair(int(pair_id), left, right, None, None, {}, DECIDED, decision.value), before, recorded)
 
 
-def _record(connection: Connection, pair_id: int, decision: Decision, decided_by: str, note: str | None) -> None:
+def _record(connection: Connection, pair_id: int, decision: Decision, decided_by: str, note: str | None, *,
+            change: bool) -> tuple[Decided | None, bool]:
+    """Append the decision to the pair's history and make it the pair's current one.
+
+    A decision the pair already has is not written again; a different one needs `change` and a note.
+    """
+    note = note.strip() if note and note.strip() else None
+    if change and note is None:
+        raise DecisionRefused(key="error.review_change_reason")
+    history = decision_history(connection, pair_id)
+    current = history[-1] if history else None
+    if current is not None and current.decision == decision.value:
+        return current, False
+    if current is not None and not change:
+        raise AlreadyDecided(current)
+    now, who = clock.now(), decided_by[:64]
+    connection.execute(review_decisions.insert().values(
+        pair_id=pair_id, decision=decision.value, decided_at=now, decided_by=who, note=note,
+        replaces=current.decision_id if current is not None else None))
     connection.execute(update(review_pairs).where(review_pairs.c.pair_id == pair_id).values(
-        status=DECIDED, decision=decision.value, decided_at=clock.now(), decided_by=decided_by[:64],
-        note=note))
+        status=DECIDED, decision=decision.value, decided_at=now, decided_by=who, note=note))
+    return current, True
+
+
+def decision_history(bind: Engine | Connection, pair_id: int | None = None) -> list[Decided]:
+    """Every decision taken (on one pair, or on all), oldest first: who, when, why, and what each changed."""
+    earlier = review_decisions.alias("earlier")
+    query = (select(review_decisions, review_pairs.c.uid_l, review_pairs.c.uid_r,
+                    earlier.c.decision.label("replaced"))
+             .join(review_pairs, review_pairs.c.pair_id == review_decisions.c.pair_id)
+             .outerjoin(earlier, earlier.c.decision_id == review_decisions.c.replaces)
+             .order_by(review_decisions.c.decision_id))
+    if pair_id is not None:
+        query = query.where(review_decisions.c.pair_id == pair_id)
+    if isinstance(bind, Connection):
+        rows = bind.execute(query).all()
+    else:
+        with bind.connect() as connection:
+            rows = connection.execute(query).all()
+    return [Decided(r.decision_id, r.pair_id, r.uid_l, r.uid_r, r.decision, stored_utc(r.decided_at), r.decided_by,
+                    r.note, r.replaced) for r in rows]
 
 
 def _finite(value: Any) -> float | None:

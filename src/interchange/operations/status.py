@@ -8,7 +8,6 @@ Prefect. Only organisation codes, batch ids, counts, states and dates: never a r
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,13 +15,14 @@ from typing import Any
 import requests
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
-from interchange.contract.problems import Severity
+from interchange.contract.manifest import Manifest
 from interchange.contract.receipt import BatchStatus
+from interchange.ingest.quarantine import open_counts, open_quarantine
 from interchange.ingest.reprocess import open_held_batches
 from interchange.ingest.run import configured_sources
 from interchange.operations.missing import OverdueDrop, overdue_drops
 from interchange.warehouse.engine import stored_utc
-from interchange.warehouse.tables import batches, linkage_runs, quarantine, review_pairs
+from interchange.warehouse.tables import batches, linkage_runs, review_pairs
 from interchange.workspace.layout import Workspace
 
 
@@ -50,6 +50,20 @@ class HeldBatch:
     received_at: datetime
     rows_held: int
     failed_checks: list[str]
+
+
+@dataclass(frozen=True)
+class SourceRejection:
+    """The newest drop of a kind whose manifest says the partner's kit left rows out of it."""
+
+    org: str
+    source: str
+    batch_id: int
+    kind: str | None
+    file_name: str | None
+    rows_read: int
+    rows_rejected: int
+    codes: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,7 @@ class StatusReport:
     sources: list[SourceRun] = field(default_factory=list)
     held: list[HeldBatch] = field(default_factory=list)
     quarantine: list[QuarantineCount] = field(default_factory=list)
+    rejected_at_source: list[SourceRejection] = field(default_factory=list)
     open_review_pairs: int = 0
     linkage: LinkageRun | None = None
     publications: list[Publication] | None = None  # None: no publications table yet
@@ -113,6 +128,7 @@ def collect_status(workspace: Workspace, engine: Engine, *, today: date | None =
         sources=latest_source_runs(workspace, engine),
         held=held_batches(engine),
         quarantine=quarantine_counts(engine),
+        rejected_at_source=rejected_at_source(engine),
         open_review_pairs=_open_review_pairs(engine),
         linkage=latest_linkage_run(engine),
         publications=latest_publications(engine),
@@ -172,18 +188,32 @@ def _held_pulls(connection: Any) -> list[Any]:
 
 
 def quarantine_counts(engine: Engine) -> list[QuarantineCount]:
-    """Open quarantined rows (an error, not resolved by a later batch) per organisation."""
+    """Open quarantined rows (an error no later batch or steward has closed) per organisation."""
+    return [QuarantineCount(org, rows, batch_count)
+            for org, (rows, batch_count) in open_counts(open_quarantine(engine)).items()]
+
+
+def rejected_at_source(engine: Engine) -> list[SourceRejection]:
+    """Per organisation, source and kind, the newest drop, when its manifest says its kit rejected rows.
+
+    Those rows never reached the hub, so neither quarantine nor reprocess knows them: only the
+    partner can send them again, and until a newer drop of the kind arrives the steward sees them here.
+    """
+    newest = (select(func.max(batches.c.batch_id).label("batch_id"))
+              .where(batches.c.status != BatchStatus.DUPLICATE.value)
+              .group_by(batches.c.org, batches.c.source, batches.c.kind).subquery())
     with engine.connect() as connection:
-        pairs = connection.execute(select(batches.c.org, quarantine.c.batch_id, quarantine.c.row_number).distinct()
-                                   .join(batches, batches.c.batch_id == quarantine.c.batch_id)
-                                   .where(quarantine.c.resolved_by_batch.is_(None),
-                                          quarantine.c.severity == Severity.ERROR.value,
-                                          quarantine.c.row_number.is_not(None))).all()
-    rows: Counter[str] = Counter(org for org, _, _ in pairs)
-    per_org: dict[str, set[int]] = defaultdict(set)
-    for org, batch_id, _ in pairs:
-        per_org[org].add(batch_id)
-    return [QuarantineCount(org, rows[org], len(per_org[org])) for org in sorted(rows)]
+        rows = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
+                                         batches.c.file_name, batches.c.manifest)
+                                  .where(batches.c.batch_id.in_(select(newest.c.batch_id)))
+                                  .order_by(batches.c.org, batches.c.batch_id)).all()
+    found = []
+    for row in rows:  # a JSON null reads as None: no manifest was sent
+        extract = Manifest.model_validate(row.manifest).extract if row.manifest else None
+        if extract is not None and extract.rows_rejected:
+            found.append(SourceRejection(row.org, row.source, row.batch_id, row.kind, row.file_name,
+                                         extract.rows_read, extract.rows_rejected, extract.codes_text()))
+    return found
 
 
 def _open_review_pairs(engine: Engine) -> int:

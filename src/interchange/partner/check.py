@@ -8,18 +8,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from interchange.contract.consent import ConsentCount
 from interchange.contract.manifest import Manifest, manifest_path
 from interchange.contract.problems import ProblemError, Severity, error
 from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.rows import HeaderMap, RecordIds, guess_kind, map_headers, validate_row
 from interchange.contract.text import key_of
+from interchange.partner.columns import ColumnMapping
 from interchange.partner.identifiers import identifier_keys
 from interchange.partner.report import FileReport
 from interchange.tabular import read_table
 
 
 def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
-               encoding: str | None = None) -> FileReport:
+               encoding: str | None = None, columns: ColumnMapping | None = None) -> FileReport:
     """Validate a drop file, and its manifest when one lies beside it.
 
     Args:
@@ -27,6 +29,7 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
         kind: the record kind; else the manifest's, else told from the header.
         org: the sending organisation; else the manifest's; else each row's own.
         encoding: force a CSV encoding instead of detecting it.
+        columns: the partner's own column names mapped to the contract's (`--columns`).
     """
     report = FileReport(source=path, kind=str(kind) if kind else None)
     manifest = _read_manifest(path, report)
@@ -39,15 +42,19 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
         report.problems += exc.problems
         return report
     with table:
-        identifier_columns = [h for h in table.headers if key_of(h) in identifier_keys()]
+        mapped_identifiers = set(columns.identifier_headers(table.headers)) if columns else set()
+        identifier_columns = [h for h in table.headers
+                              if key_of(h) in identifier_keys() or h in mapped_identifiers]
         report.problems += [error("header.identifier", column=h) for h in identifier_columns]
         headers_to_map = [h for h in table.headers if h not in identifier_columns]
-        kind = kind or guess_kind(headers_to_map, supplied=["org"] if org else [])
+        aliases = columns.by_kind() if columns else {}
+        kind = kind or guess_kind(headers_to_map, supplied=["org"] if org else [], extra_aliases=aliases)
         if kind is None:
             report.problems.append(error("kind.unknown", kinds=", ".join(k.value for k in Kind)))
             return report
         report.kind = str(kind)
-        headers = map_headers(kind, headers_to_map, supplied=["org"] if org else [])
+        headers = map_headers(kind, headers_to_map, supplied=["org"] if org else [],
+                              extra_aliases=aliases.get(kind))
         report.problems += headers.problems
         if headers.fatal:
             return report
@@ -65,18 +72,26 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
 def _check_rows(rows: Any, kind: Kind, headers: HeaderMap, org: str | None,
                 report: FileReport) -> None:
     ids = RecordIds()
-    for raw_row in rows:
-        report.rows_read += 1
-        report.problems += raw_row.problems
-        if any(p.severity is Severity.ERROR for p in raw_row.problems):
-            continue
-        result = validate_row(kind, raw_row.number, raw_row.values, headers, org=org)
-        report.problems += result.problems
-        repeated = ids.repeat(result, headers.column_of("record_id"))
-        if repeated is not None:
-            report.problems.append(repeated)
-        elif result.record is not None:
-            report.rows_accepted += 1
+    consent = ConsentCount()
+    try:
+        for raw_row in rows:
+            report.rows_read += 1
+            report.problems += raw_row.problems
+            if any(p.severity is Severity.ERROR for p in raw_row.problems):
+                continue
+            result = validate_row(kind, raw_row.number, raw_row.values, headers, org=org)
+            report.problems += result.problems
+            repeated = ids.repeat(result, headers.column_of("record_id"))
+            if repeated is not None:
+                report.problems.append(repeated)
+            elif result.record is not None:
+                report.rows_accepted += 1
+                if kind is Kind.PERSON and not result.record.deleted:
+                    consent.add(result.record.consent_reporting)  # type: ignore[attr-defined]
+    finally:  # also when the file broke part-way: the rows before it still count
+        if kind is Kind.PERSON:
+            report.persons_without_consent = consent.without
+            report.problems += consent.problems()
 
 
 def _read_manifest(path: Path, report: FileReport) -> Manifest | None:

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from interchange import __version__, clock
-from interchange.contract.manifest import Manifest, manifest_path
+from interchange.contract.manifest import ExtractCounts, Manifest, manifest_path
 from interchange.contract.records import SCHEMA_VERSION, Kind, Record
 from interchange.contract.serialise import field_names, to_cells, to_json
 from interchange.contract.services import CATALOGUE_VERSION
@@ -89,7 +89,7 @@ class DropWriter:
 
 
 def write_manifest(writer: DropWriter, *, org: str, key_fingerprint: str | None,
-                   created_at: datetime | None = None) -> Path:
+                   created_at: datetime | None = None, extract: ExtractCounts | None = None) -> Path:
     manifest = Manifest(
         org=org,
         kind=writer.kind,
@@ -101,6 +101,7 @@ def write_manifest(writer: DropWriter, *, org: str, key_fingerprint: str | None,
         created_at=(created_at or clock.now()).replace(microsecond=0),
         generator=f"interchange {__version__}",
         key_fingerprint=key_fingerprint,
+        extract=extract,
     )
     path = manifest_path(writer.path)
     path.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from interchange.contract.codes import SEX_ALIASES
+from interchange.contract.consent import ConsentCount
 from interchange.contract.personal_code import PersonalCode, parse_personal_code
 from interchange.contract.problems import Problem, ProblemError, Severity, error, warning
 from interchange.contract.records import Kind
@@ -24,6 +25,7 @@ from interchange.contract.rows import HeaderMap, RecordIds, map_headers, validat
 from interchange.contract.text import fold
 from interchange.contract.values import PastDate
 from interchange.partner.bloom import BloomEncoder, to_text
+from interchange.partner.columns import ColumnMapping
 from interchange.partner.drop_writer import DropWriter, write_manifest
 from interchange.partner.identifiers import RAW_IDENTIFIERS, identifier_aliases
 from interchange.partner.keys import PseudonymKey
@@ -165,7 +167,7 @@ def _conflicts(code: PersonalCode, row: int, contract: dict[str, Any],
 
 def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: PseudonymKey,
                       today: date | None = None, encoding: str | None = None,
-                      created_at: datetime | None = None) -> FileReport:
+                      created_at: datetime | None = None, columns: ColumnMapping | None = None) -> FileReport:
     """Pseudonymise a raw extract into a drop file and its manifest.
 
     Args:
@@ -177,6 +179,7 @@ def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: Pse
         today: the date codes and birth dates are checked against (default: today).
         encoding: force a CSV encoding instead of detecting it.
         created_at: when the manifest says the drop was made (default: now).
+        columns: the partner's own column names mapped to the contract's (`--columns`).
 
     Returns:
         The report: counts and every problem with row, column and code. No drop is
@@ -190,7 +193,8 @@ def pseudonymise_file(raw: Path, output: Path, *, org: str, kind: Kind, key: Pse
         return report
     with table:
         headers = map_headers(kind, table.headers, supplied=["org"],
-                              extra_aliases=identifier_aliases(RAW_IDENTIFIERS.get(kind, ())))
+                              extra_aliases=identifier_aliases(RAW_IDENTIFIERS.get(kind, ()))
+                              | (columns.aliases(kind) if columns else {}))
         report.problems += headers.problems
         if headers.fatal:
             return report
@@ -207,26 +211,31 @@ def _pseudonymise_rows(rows: Any, headers: HeaderMap, report: FileReport, output
     contract_map = HeaderMap(kind, {h: n for h, n in headers.columns.items()
                                     if h not in id_columns})
     contract_columns = {n: h for h, n in contract_map.columns.items()}
+    consent = ConsentCount()
     with DropWriter(output, kind) as writer:
         try:
             _write_rows(rows, report, writer, kind=kind, org=org, encoder=encoder,
                         id_columns=id_columns, contract_map=contract_map,
-                        contract_columns=contract_columns)
+                        contract_columns=contract_columns, consent=consent)
         except ProblemError as exc:  # the file broke part-way: keep what came before
             report.problems += exc.problems
     report.rows_accepted = writer.rows
+    if kind is Kind.PERSON:
+        report.persons_without_consent = consent.without
+        report.problems += consent.problems()
     if report.rows_read == 0 and not report.errors:
         report.problems.append(error("file.no_rows"))
     if writer.rows == 0:
         writer.discard()
         return
     report.output = output
-    report.manifest = write_manifest(writer, org=org, key_fingerprint=key.fingerprint, created_at=created_at)
+    report.manifest = write_manifest(writer, org=org, key_fingerprint=key.fingerprint, created_at=created_at,
+                                     extract=report.extract_counts())
 
 
 def _write_rows(rows: Any, report: FileReport, writer: DropWriter, *, kind: Kind, org: str,
                 encoder: IdentifierEncoder, id_columns: dict[str, str], contract_map: HeaderMap,
-                contract_columns: dict[str, str]) -> None:
+                contract_columns: dict[str, str], consent: ConsentCount) -> None:
     ids = RecordIds()
     for raw_row in rows:
         report.rows_read += 1
@@ -245,6 +254,8 @@ def _write_rows(rows: Any, report: FileReport, writer: DropWriter, *, kind: Kind
             report.problems.append(repeated)
         elif result.record is not None:
             writer.write(result.record)
+            if kind is Kind.PERSON and not result.record.deleted:
+                consent.add(result.record.consent_reporting)  # type: ignore[attr-defined]
 
 
 def _split(values: dict[str, Any], id_columns: dict[str, str]) -> _Cells:

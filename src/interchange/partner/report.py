@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from interchange.contract.manifest import ExtractCounts
 from interchange.contract.problems import Problem, Severity
 from interchange.i18n import LANGS, say
 
@@ -21,11 +22,25 @@ class FileReport:
     problems: list[Problem] = field(default_factory=list)
     output: Path | None = None  # the drop written, for the pseudonymiser
     manifest: Path | None = None
+    persons_without_consent: int | None = None  # person files only (contract/consent.py)
 
     @property
     def rows_rejected(self) -> int:
         return len({p.row for p in self.problems
                     if p.severity is Severity.ERROR and p.row is not None})
+
+    def rejected_codes(self) -> dict[str, int]:
+        """Each error code with the number of rows it rejected, most frequent first."""
+        rows: dict[str, set[int]] = {}
+        for p in self.problems:
+            if p.severity is Severity.ERROR and p.row is not None:
+                rows.setdefault(p.code, set()).add(p.row)
+        return dict(sorted(((code, len(found)) for code, found in rows.items()), key=lambda c: (-c[1], c[0])))
+
+    def extract_counts(self) -> ExtractCounts:
+        """What the manifest records of this extract, so the hub's receipt can say what never arrived."""
+        return ExtractCounts(rows_read=self.rows_read, rows_written=self.rows_accepted,
+                             rows_rejected=self.rows_rejected, rejected_codes=self.rejected_codes())
 
     @property
     def errors(self) -> list[Problem]:
@@ -49,6 +64,7 @@ class FileReport:
             "rows_read": self.rows_read,
             "rows_accepted": self.rows_accepted,
             "rows_rejected": self.rows_rejected,
+            "persons_without_consent": self.persons_without_consent,
             "output": self.output.name if self.output else None,
             "manifest": self.manifest.name if self.manifest else None,
             "problem_counts": dict(Counter(p.code for p in self.problems)),
@@ -63,7 +79,9 @@ class FileReport:
         """Human-readable text: one block per problem, in Lithuanian, English or both."""
         counts = ", ".join(f"{_both(key)} {value}" for key, value in (
             ("partner.rows_read", self.rows_read), ("partner.accepted", self.rows_accepted),
-            ("partner.rejected", self.rows_rejected), ("partner.warnings", len(self.warnings))))
+            ("partner.rejected", self.rows_rejected), ("partner.warnings", len(self.warnings)))
+            + ((("partner.without_consent", self.persons_without_consent),)
+               if self.persons_without_consent is not None else ()))
         lines = [f"{self.source.name}: {self.kind or '?'} — {counts}"]
         for problem in self.problems[:limit]:
             lines.append(f"  {problem.where()} [{problem.code}] {problem.severity.value}")

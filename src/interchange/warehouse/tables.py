@@ -81,8 +81,16 @@ quarantine = Table(
     Column("severity", String(8), nullable=False),
     Column("message_lt", Text, nullable=False),
     Column("message_en", Text, nullable=False),
+    # The later batch that closed the entry: it loaded the record, brought it again, or re-ran the row.
     Column("resolved_by_batch", Integer, ForeignKey("batches.batch_id")),
+    # An entry is open until closed_at is set; a closing is never undone, so these columns are its history.
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_how", String(12), comment="loaded, replaced, reprocessed, superseded, dismissed"),
+    Column("closed_by", String(64), comment="who dismissed it; empty when a batch closed it"),
+    Column("close_reason", Text, comment="why it was dismissed, as the steward wrote it"),
 )
+# Every batch commit and every status read ask for the open errors: few among all entries ever kept.
+Index("ix_quarantine_severity_closed_at", quarantine.c.severity, quarantine.c.closed_at)
 
 expectation_results = Table(
     "expectation_results", metadata,
@@ -302,11 +310,24 @@ review_pairs = Table(
 )
 Index("ix_review_pairs_status", review_pairs.c.status)
 
+review_decisions = Table(
+    "review_decisions", metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("pair_id", Integer, ForeignKey("review_pairs.pair_id"), nullable=False, index=True),
+    Column("decision", String(10), nullable=False, comment="same or different"),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(64), nullable=False),
+    Column("note", Text, comment="why, as the steward wrote it; required when it changes an earlier decision"),
+    Column("replaces", Integer, ForeignKey("review_decisions.decision_id"),
+           comment="the decision this one changed; empty for a pair's first decision"),
+    comment="every decision ever taken on a pair, append-only; review_pairs holds the current one",
+)
+
 
 __all__ = ["BOOKKEEPING", "RECORD_TABLES", "batches", "data_columns", "expectation_results",
            "household_keys", "household_links", "linkage_events", "linkage_runs", "metadata",
-           "person_keys", "person_links", "quarantine", "record_versions", "review_pairs",
-           "source_cursors"]
+           "person_keys", "person_links", "quarantine", "record_versions", "review_decisions",
+           "review_pairs", "source_cursors"]
 
 
 # --- publications: versioned indicator tables for ministry reporting (interchange.indicators.publications) ---

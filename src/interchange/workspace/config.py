@@ -28,6 +28,7 @@ from interchange.contract.records import Kind
 from interchange.contract.values import MunicipalityCode, OrgCode
 from interchange.errors import InterchangeError
 from interchange.i18n import CATALOGUE, LANGS, say
+from interchange.partner.columns import ColumnMapping
 from interchange.warehouse.address import DatabaseUrlError, normal_url
 from interchange.workspace.urls import check_base_url
 
@@ -115,6 +116,9 @@ class Organisation(_Strict):
     name: str = Field(min_length=1, description="Official name (Lithuanian).")
     municipality: MunicipalityCode
     sources: list[Source] = Field(default_factory=_inbox_only)
+    columns: ColumnMapping | None = Field(
+        None, description="The organisation's own column names mapped to the contract's: the same "
+                          "{their header: contract column} (per record kind, or for all) as its --columns file.")
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Organisation:

@@ -32,6 +32,8 @@ organisations:
       - type: inbox            # drop files in inbox/kretingos-spc/
         settle_seconds: 5      # a file changed more recently is still being written
         # expected_drop: {every: month, by_day: 5}   # flagged by `interchange status` after the 5th
+    # columns:                 # its own column names, as in its --columns file (docs/ingest.md)
+    #   Įrašo Nr.: record_id
   - code: kretingos-mimc
     name: Kretingos moterų informacijos ir mokymo centras
     municipality: LT-22
