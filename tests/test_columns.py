@@ -94,7 +94,8 @@ def test_a_header_mapped_to_a_personal_code_is_refused_by_check(tmp_path: Path) 
 
 def test_pseudonymise_reads_a_raw_extract_by_the_partners_own_headers(tmp_path: Path, key_file: Path) -> None:
     raw = write_csv(tmp_path / "asmenys.csv", [["Įrašo Nr.", "Kliento asmens kodas", "Vardas", "Gim. metai",
-                                               "Sutikimas"], ["A1", VALID, "Rasa", "1933", "taip"]], encoding="cp1257", delimiter=";")
+                                               "Sutikimas"], ["A1", VALID, "Rasa", "1933", "taip"]],
+                    encoding="cp1257", delimiter=";")
     columns = _mapping(tmp_path, "Įrašo Nr.: record_id\nperson:\n  Kliento asmens kodas: personal_code\n"
                                  "  Gim. metai: gimimo_metai\n  Sutikimas: sutikimas_ataskaitoms\n")
 
