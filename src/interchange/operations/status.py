@@ -18,6 +18,8 @@ from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
 from interchange.contract.problems import Severity
 from interchange.contract.receipt import BatchStatus
+from interchange.indicators.lineage import InputBatch
+from interchange.indicators.publications import Staleness, current_versions, late_batches, staleness
 from interchange.ingest.reprocess import open_held_batches
 from interchange.ingest.run import configured_sources
 from interchange.operations.missing import OverdueDrop, overdue_drops
@@ -79,6 +81,17 @@ class Publication:
 
 
 @dataclass(frozen=True)
+class VersionWaiting:
+    """A version a steward must act on: a draft to approve, late data, or a stale draft or approved version."""
+
+    period: str
+    version: int
+    state: str
+    late: list[InputBatch]  # approved: batches loaded since with records in the period
+    staleness: Staleness  # whether its batches or person index changed since it was computed
+
+
+@dataclass(frozen=True)
 class FlowRun:
     flow: str
     name: str
@@ -98,12 +111,24 @@ class StatusReport:
     overdue: list[OverdueDrop] = field(default_factory=list)
     flow_runs: list[FlowRun] | None = None  # None: no Prefect API asked
     flow_runs_error: str | None = None  # why the Prefect API could not be read: the error class only
+    versions: list[VersionWaiting] = field(default_factory=list)  # publications waiting for a steward
+
+    def waiting(self) -> dict[str, int]:
+        """What waits for a person, as its catalogue key (`steward.waiting_*`) and count; empty: all clear."""
+        failed = [r for r in self.flow_runs or () if r.state in ("Failed", "Crashed")]
+        found = {"steward.waiting_held": len(self.held),
+                 "steward.waiting_quarantine": sum(q.rows for q in self.quarantine),
+                 "steward.waiting_overdue": len(self.overdue), "steward.waiting_failed_runs": len(failed),
+                 "steward.waiting_review": self.open_review_pairs,
+                 "steward.waiting_drafts": sum(v.state == "draft" for v in self.versions),
+                 "steward.waiting_late": sum(bool(v.late) for v in self.versions),
+                 "steward.waiting_stale": sum(v.staleness.stale for v in self.versions)}
+        return {key: count for key, count in found.items() if count}
 
     @property
     def needs_attention(self) -> bool:
-        """True when a steward has something to chase: held batches, open quarantine, overdue drops."""
-        return bool(self.held or self.overdue or any(q.rows for q in self.quarantine)
-                    or (self.flow_runs and any(r.state in ("Failed", "Crashed") for r in self.flow_runs)))
+        """True when something waits for a steward (see `waiting`)."""
+        return bool(self.waiting())
 
 
 def collect_status(workspace: Workspace, engine: Engine, *, today: date | None = None,
@@ -113,10 +138,11 @@ def collect_status(workspace: Workspace, engine: Engine, *, today: date | None =
         sources=latest_source_runs(workspace, engine),
         held=held_batches(engine),
         quarantine=quarantine_counts(engine),
-        open_review_pairs=_open_review_pairs(engine),
+        open_review_pairs=open_review_pairs(engine),
         linkage=latest_linkage_run(engine),
         publications=latest_publications(engine),
         overdue=overdue_drops(workspace, engine, today=today),
+        versions=versions_waiting(engine),
     )
     if prefect_api_url:
         try:
@@ -171,14 +197,20 @@ def _held_pulls(connection: Any) -> list[Any]:
     return [row for row in newest.values() if row.status == BatchStatus.HELD.value]
 
 
-def quarantine_counts(engine: Engine) -> list[QuarantineCount]:
-    """Open quarantined rows (an error, not resolved by a later batch) per organisation."""
+def quarantine_counts(engine: Engine, *, received_since: datetime | None = None) -> list[QuarantineCount]:
+    """Open quarantined rows (an error, not resolved by a later batch) per organisation.
+
+    `received_since`: only rows of batches received from then on (those that may hold a period's records).
+    """
     with engine.connect() as connection:
-        pairs = connection.execute(select(batches.c.org, quarantine.c.batch_id, quarantine.c.row_number).distinct()
-                                   .join(batches, batches.c.batch_id == quarantine.c.batch_id)
-                                   .where(quarantine.c.resolved_by_batch.is_(None),
-                                          quarantine.c.severity == Severity.ERROR.value,
-                                          quarantine.c.row_number.is_not(None))).all()
+        statement = (select(batches.c.org, quarantine.c.batch_id, quarantine.c.row_number).distinct()
+                     .join(batches, batches.c.batch_id == quarantine.c.batch_id)
+                     .where(quarantine.c.resolved_by_batch.is_(None),
+                            quarantine.c.severity == Severity.ERROR.value,
+                            quarantine.c.row_number.is_not(None)))
+        if received_since is not None:
+            statement = statement.where(batches.c.received_at >= received_since)
+        pairs = connection.execute(statement).all()
     rows: Counter[str] = Counter(org for org, _, _ in pairs)
     per_org: dict[str, set[int]] = defaultdict(set)
     for org, batch_id, _ in pairs:
@@ -186,7 +218,7 @@ def quarantine_counts(engine: Engine) -> list[QuarantineCount]:
     return [QuarantineCount(org, rows[org], len(per_org[org])) for org in sorted(rows)]
 
 
-def _open_review_pairs(engine: Engine) -> int:
+def open_review_pairs(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(review_pairs)
                                   .where(review_pairs.c.status == "open")).scalar_one()
@@ -218,6 +250,18 @@ def latest_publications(engine: Engine) -> list[Publication] | None:
             .order_by(table.c.period)).mappings().all()
     return [Publication(r["period"], r["version"], r["state"], stored_utc(r["created_at"]), r.get("cells"),
                         r.get("suppressed_cells")) for r in rows]
+
+
+def versions_waiting(engine: Engine) -> list[VersionWaiting]:
+    """The newest draft or approved version of each period that waits for a steward, by period."""
+    found = []
+    for publication in current_versions(engine):
+        late = late_batches(engine, publication.period) if publication.locked else []
+        changed = staleness(engine, publication)
+        if not publication.locked or late or changed.stale:
+            found.append(VersionWaiting(publication.period, publication.version, publication.state.value, late,
+                                        changed))
+    return found
 
 
 def latest_flow_runs(api_url: str, *, timeout_s: float = 10.0) -> list[FlowRun]:

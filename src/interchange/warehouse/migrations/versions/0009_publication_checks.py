@@ -1,0 +1,30 @@
+"""publication checks: the person index a version was computed on, and what its approval was confirmed despite
+
+Revision ID: 0009
+Revises: 0007
+Create Date: 2026-12-03 11:40:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0009'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('publications') as batch:
+        batch.add_column(sa.Column('index_sha256', sa.String(length=64), nullable=True,
+                                   comment='digest of the person and household index when computed: '
+                                           'another digest now means the version is stale'))
+        batch.add_column(sa.Column('approved_despite', sa.JSON(), nullable=True,
+                                   comment='{reason: count} the steward confirmed when approving '
+                                           '(interchange approve --despite)'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('publications') as batch:
+        batch.drop_column('approved_despite')
+        batch.drop_column('index_sha256')
