@@ -135,7 +135,7 @@ def test_late_batches_are_flagged_in_the_listing(hub_root: Path) -> None:
 
 # --- `interchange publish`: the real flow, computation and disclosure control ------------------------
 
-DAY = TODAY - timedelta(days=10)
+DAY = TODAY.replace(day=1) - timedelta(days=10)  # in last month: a month that has ended
 MONTH = f"{DAY:%Y-%m}"
 
 

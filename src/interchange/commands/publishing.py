@@ -55,14 +55,20 @@ def publish(period: PeriodOption, workspace: WorkspaceOption = None, by: ByOptio
     or has no data) or failed; 2: the workspace or the period is wrong.
     """
     from interchange.indicators.periods import parse_period
-    from interchange.indicators.publications import check_publishable, render_publication
+    from interchange.indicators.publications import PublicationError, check_publishable, render_publication
+    from interchange.warehouse.engine import warehouse
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
     label = _period_label(found, period, language)
-    # Refused before the flow runs: one sentence, no run that fails and logs a traceback.
-    with _publications(found, language) as engine:
-        check_publishable(engine, parse_period(label, found.config), provisional=provisional)
+    # Refused before the flow runs: one sentence, not a run that fails and logs a traceback.
+    try:
+        with warehouse(found.database_url) as engine:
+            check_publishable(engine, parse_period(label, found.config), provisional=provisional)
+    except PublicationError as exc:
+        typer.echo(say("steward.refused", language, detail=exc.message(language)), err=True)
+        _echo_late(found, label, language, err=True)
+        raise typer.Exit(1) from None
     prepare_prefect(language)
     module = flows_module("publish", language)
     try:

@@ -130,6 +130,7 @@ class Publication:
     definitions: list[dict[str, Any]] | None = None
     index_sha256: str | None = None  # None: computed before versions kept it
     approved_despite: dict[str, int] | None = None  # reason -> count the steward confirmed
+    approved_index_sha256: str | None = None  # the index when approved (confirmed despite a change, maybe)
 
     @property
     def locked(self) -> bool:
@@ -397,7 +398,8 @@ def approve_version(engine: Engine, period: str, version: int | None, *, by: str
                                    state=chosen.state.value)
         connection.execute(update(publications).where(publications.c.publication_id == chosen.publication_id)
                            .values(state=State.APPROVED.value, approved_at=now, approved_by=by,
-                                   approved_despite=despite or None))
+                                   approved_despite=despite or None,
+                                   approved_index_sha256=index_digest(connection)))
         connection.execute(update(publications).where(
             publications.c.period == period, publications.c.version < chosen.version,
             publications.c.state.in_([State.DRAFT.value, State.REOPENED.value])).values(state=State.SUPERSEDED.value))
@@ -487,12 +489,14 @@ class Staleness:
 def staleness(engine: Engine, publication: Publication) -> Staleness:
     """Whether `publication`'s inputs or person index changed since it was computed ("stale").
 
-    A version from before versions kept the index digest is compared by its linkage run.
+    An approved version's index is the one it was approved on (a steward may have confirmed
+    a change: `--despite stale-index`). A version from before versions kept the index digest
+    is compared by its linkage run.
     """
+    rests_on = publication.approved_index_sha256 or publication.index_sha256
     with engine.connect() as connection:
         runs_since = linkage_runs_after(connection, publication.linkage_run_id)
-        changed = (index_digest(connection) != publication.index_sha256 if publication.index_sha256 is not None
-                   else runs_since > 0)
+        changed = index_digest(connection) != rests_on if rests_on is not None else runs_since > 0
     return Staleness(publication, batches_since(engine, publication), changed, runs_since)
 
 

@@ -355,6 +355,8 @@ publications = Table(
                                                "another digest now means the version is stale"),
     Column("approved_despite", JSON, comment="{reason: count} the steward confirmed when approving "
                                              "(interchange approve --despite)"),
+    Column("approved_index_sha256", String(64), comment="digest of the index when approved: another digest now "
+                                                        "means the approved version is stale"),
     UniqueConstraint("period", "version"),
     comment="one row per publication version; stewards only",
 )

@@ -1,4 +1,4 @@
-"""publication checks: the person index a version was computed on, and what its approval was confirmed despite
+"""publication checks: the person index a version was computed and approved on, what approval was confirmed despite
 
 Revision ID: 0009
 Revises: 0007
@@ -22,9 +22,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column('approved_despite', sa.JSON(), nullable=True,
                                    comment='{reason: count} the steward confirmed when approving '
                                            '(interchange approve --despite)'))
+        batch.add_column(sa.Column('approved_index_sha256', sa.String(length=64), nullable=True,
+                                   comment='digest of the index when approved: another digest now means '
+                                           'the approved version is stale'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('publications') as batch:
+        batch.drop_column('approved_index_sha256')
         batch.drop_column('approved_despite')
         batch.drop_column('index_sha256')
