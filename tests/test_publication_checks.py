@@ -9,13 +9,13 @@ each; `publications` and `status` flag stale versions, and status names everythi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from drop_kit import CONTACT_HEADER, MIMC, PERSON_HEADER, SPC, TODAY, drop, ingest, person_rows, steward_scene
 from test_publications import RULES, V1, cells
-from test_publish_cli import invoke, relink, store
+from test_publish_cli import invoke, relink, send_and_link, store
 
 from interchange.indicators.periods import parse_period
 from interchange.indicators.publications import Span, publish, read_inputs, store_publication
@@ -30,16 +30,6 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 LAST_MONTH_DAY = TODAY.replace(day=1) - timedelta(days=10)
 
 
-def send(root: Path, day: date, persons: int = 12) -> None:
-    """`persons` SPC persons with a legal consultation each on `day`, linked by pseudonym."""
-    rows = person_rows(persons)
-    drop(root, "a.person.csv", [[*PERSON_HEADER, "consent_reporting"], *([*row, "true"] for row in rows)])
-    drop(root, "a.contact.csv", [CONTACT_HEADER, *([f"K{n}", p[0], "legal_consultation", day.isoformat(), "45"]
-                                                   for n, p in enumerate(rows))])
-    ingest(root)
-    relink(root)
-
-
 def open_review_pair(root: Path) -> None:
     with warehouse(Workspace(root).database_url) as engine, engine.begin() as connection:
         connection.execute(review_pairs.insert().values(uid_l=f"{SPC}:P000000", uid_r=f"{MIMC}:X1",
@@ -51,7 +41,7 @@ def open_review_pair(root: Path) -> None:
 
 @sqlite_only
 def test_publish_refuses_a_period_not_begun_in_progress_or_without_data(hub_root: Path) -> None:
-    send(hub_root, LAST_MONTH_DAY)
+    send_and_link(hub_root, day=LAST_MONTH_DAY)
     future = f"{TODAY.year + 1}-Q2"
     not_begun = invoke("publish", "--period", future, "--workspace", hub_root)
     assert not_begun.exit_code == 1
@@ -74,7 +64,7 @@ def test_publish_refuses_a_period_not_begun_in_progress_or_without_data(hub_root
 
 @sqlite_only
 def test_a_period_in_progress_is_published_only_provisionally_and_never_approved(hub_root: Path) -> None:
-    send(hub_root, TODAY)
+    send_and_link(hub_root, day=TODAY)
     month = f"{TODAY:%Y-%m}"
     with warehouse(Workspace(hub_root).database_url) as engine:
         provisional = publish(engine, Workspace(hub_root), parse_period(month), provisional=True)
@@ -146,7 +136,7 @@ def test_approve_counts_held_batches_and_open_quarantine_received_since_the_peri
 @sqlite_only
 def test_a_person_index_changed_since_a_version_blocks_approval_and_flags_approved_versions(hub_root: Path) -> None:
     month = f"{LAST_MONTH_DAY:%Y-%m}"
-    send(hub_root, LAST_MONTH_DAY)
+    send_and_link(hub_root, day=LAST_MONTH_DAY)
     with warehouse(Workspace(hub_root).database_url) as engine:
         publish(engine, Workspace(hub_root), parse_period(month))
     more = person_rows(2, start=12, prefix="Q")
@@ -178,7 +168,7 @@ def test_a_person_index_changed_since_a_version_blocks_approval_and_flags_approv
 
 @sqlite_only
 def test_status_names_review_pairs_drafts_and_late_data_and_exits_1(hub_root: Path) -> None:
-    send(hub_root, LAST_MONTH_DAY)
+    send_and_link(hub_root, day=LAST_MONTH_DAY)
     month = f"{LAST_MONTH_DAY:%Y-%m}"
     with warehouse(Workspace(hub_root).database_url) as engine:
         publish(engine, Workspace(hub_root), parse_period(month))
