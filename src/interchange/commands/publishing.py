@@ -137,7 +137,7 @@ def reopen(period: PeriodOption, reason: Annotated[str, typer.Option(
 def publications(workspace: WorkspaceOption = None, period: Annotated[str | None, typer.Option(
         "--period", "-p", help="Only this period.")] = None, lang: StewardLangOption = None) -> None:
     """Every publication version with its state, counts and who approved it; late data is flagged."""
-    from interchange.indicators.publications import current_versions, list_publications, staleness
+    from interchange.indicators.publications import current_versions, list_publications, stale_versions
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
@@ -145,8 +145,8 @@ def publications(workspace: WorkspaceOption = None, period: Annotated[str | None
     with _publications(found, language) as engine:
         versions = list_publications(engine, label)
         late = {p: _late(engine, p) for p in sorted({v.period for v in versions})}
-        stale = [s for p in current_versions(engine) if label in (None, p.period)
-                 if (s := staleness(engine, p)).stale]
+        stale = [s for s in stale_versions(engine, [p for p in current_versions(engine) if label in (None, p.period)])
+                 if s.stale]
     if not versions:
         typer.echo(say("steward.publications_none_yet", language) if label is None
                    else say("steward.period_unpublished", language, period=label))

@@ -493,11 +493,20 @@ def staleness(engine: Engine, publication: Publication) -> Staleness:
     a change: `--despite stale-index`). A version from before versions kept the index digest
     is compared by its linkage run.
     """
-    rests_on = publication.approved_index_sha256 or publication.index_sha256
-    with engine.connect() as connection:
-        runs_since = linkage_runs_after(connection, publication.linkage_run_id)
-        changed = index_digest(connection) != rests_on if rests_on is not None else runs_since > 0
-    return Staleness(publication, batches_since(engine, publication), changed, runs_since)
+    return stale_versions(engine, [publication])[0]
+
+
+def stale_versions(engine: Engine, versions: list[Publication]) -> list[Staleness]:
+    """staleness() of each of `versions`, reading the index once."""
+    with engine.connect() as connection:  # one at a time: a SQLite warehouse connection holds the write lock
+        index_now = index_digest(connection)
+        runs = [linkage_runs_after(connection, p.linkage_run_id) for p in versions]
+    found = []
+    for publication, runs_since in zip(versions, runs, strict=True):
+        rests_on = publication.approved_index_sha256 or publication.index_sha256
+        changed = index_now != rests_on if rests_on is not None else runs_since > 0
+        found.append(Staleness(publication, batches_since(engine, publication), changed, runs_since))
+    return found
 
 
 def current_versions(engine: Engine) -> list[Publication]:

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 from interchange.contract.problems import Severity
 from interchange.contract.receipt import BatchStatus
 from interchange.indicators.lineage import InputBatch
-from interchange.indicators.publications import Staleness, current_versions, late_batches, staleness
+from interchange.indicators.publications import Staleness, current_versions, late_batches, stale_versions
 from interchange.ingest.reprocess import open_held_batches
 from interchange.ingest.run import configured_sources
 from interchange.operations.missing import OverdueDrop, overdue_drops
@@ -255,9 +255,9 @@ def latest_publications(engine: Engine) -> list[Publication] | None:
 def versions_waiting(engine: Engine) -> list[VersionWaiting]:
     """The newest draft or approved version of each period that waits for a steward, by period."""
     found = []
-    for publication in current_versions(engine):
+    for changed in stale_versions(engine, current_versions(engine)):
+        publication = changed.publication
         late = late_batches(engine, publication.period) if publication.locked else []
-        changed = staleness(engine, publication)
         if not publication.locked or late or changed.stale:
             found.append(VersionWaiting(publication.period, publication.version, publication.state.value, late,
                                         changed))
