@@ -3,8 +3,9 @@
 What a publication is lives in `interchange.indicators.publications`; this module runs it
 as one task and shows the steward counts: cells, suppressed cells, cells changed since the
 previous version, input batches, and the published (protected) totals per indicator. It
-never shows an unsuppressed figure. A locked period is refused: the run fails with the
-reason, and nothing is stored.
+never shows an unsuppressed figure. A period that cannot be published (locked, not ended,
+no data: publications.check_publishable) is refused before the task runs: the run fails
+with the reason as its message, without a traceback, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -52,12 +53,18 @@ class PublishFailed(InterchangeError):
       # Every run must read the warehouse again; the version lives there, not in result storage.
       cache_policy=NO_CACHE, persist_result=False)
 def publish_task(engine: Engine, workspace: Workspace, period: Period, by: str,
-                 allow_without_consent: bool = False) -> Publication:
-    """Compute, protect and store the next version of `period` (one transaction for the storing)."""
+                 allow_without_consent: bool = False, provisional: bool = False) -> Publication | PublishFailed:
+    """Compute, protect and store the next version of `period` (one transaction for the storing).
+
+    A refusal found while computing (an organisation that counts nowhere for lack of consent)
+    is returned, not raised: it is the steward's answer, and a raised one would print a task
+    traceback before it.
+    """
     try:
-        return publications.publish(engine, workspace, period, by=by, allow_without_consent=allow_without_consent)
+        return publications.publish(engine, workspace, period, by=by, allow_without_consent=allow_without_consent,
+                                     provisional=provisional)
     except PublicationError as exc:  # our own sentence: says why, names no record
-        raise PublishFailed.passing_on(exc, refused=True) from None
+        return PublishFailed.passing_on(exc, refused=True)
     except Exception as exc:
         raise _failed(exc) from None
 
@@ -86,7 +93,8 @@ def next_steps_markdown(publication: Publication, workspace: Workspace, late: in
 @flow(name="publish", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
 def publish(workspace: str | None = None, period: str | None = None,
                  granularity: Literal["month", "quarter", "year"] = "quarter",
-                 by: str = "prefect", allow_without_consent: bool = False) -> State[Publication]:
+                 by: str = "prefect", allow_without_consent: bool = False,
+                 provisional: bool = False) -> State[Publication]:
     """Publish the next version of a period's indicator tables (approve it with `interchange approve`).
 
     Args:
@@ -99,6 +107,7 @@ def publish(workspace: str | None = None, period: str | None = None,
         by: Who publishes (recorded with the version).
         allow_without_consent: Publish even when every person of an organisation lacks consent
             to reporting (recorded with the version); otherwise such a run is refused.
+        provisional: Publish a period in progress as a version that cannot be approved.
     """
     found = find_workspace(Path(workspace) if workspace else None)
     confirm_database(found)  # a worker without INTERCHANGE_DATABASE_URL must not start an empty warehouse
@@ -110,7 +119,12 @@ def publish(workspace: str | None = None, period: str | None = None,
     # One engine for the run: the task runs in this process, and the artifacts read the
     # version it stored.
     with warehouse(found.database_url) as engine:
-        state = publish_task(engine, found, parsed, by, allow_without_consent, return_state=True)
+        try:
+            publications.check_publishable(engine, parsed, provisional=provisional)
+        except PublicationError as exc:  # a refusal is a state with its reason, not a task's traceback
+            refused = PublishFailed.passing_on(exc, refused=True)
+            return Failed(message=str(refused), data=refused)
+        state = publish_task(engine, found, parsed, by, allow_without_consent, provisional, return_state=True)
         outcome = state.result(raise_on_failure=False)
         if not isinstance(outcome, Publication):
             message = str(outcome) if isinstance(outcome, PublishFailed) else f"{state.name}: {state.message}"
@@ -134,9 +148,11 @@ def publish(workspace: str | None = None, period: str | None = None,
 
 
 def run_publish(workspace: Workspace, period: str | None, *, granularity: str = "quarter",
-                by: str = "prefect", allow_without_consent: bool = False) -> Publication:
+                by: str = "prefect", allow_without_consent: bool = False,
+                provisional: bool = False) -> Publication:
     """Run the flow once in this process; raises PublishFailed (refused or failed, no record values)."""
-    state = publish(str(workspace.root), period, granularity, by, allow_without_consent, return_state=True)
+    state = publish(str(workspace.root), period, granularity, by, allow_without_consent, provisional,
+                    return_state=True)
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, Publication):
         return outcome

@@ -135,19 +135,19 @@ def test_late_batches_are_flagged_in_the_listing(hub_root: Path) -> None:
 
 # --- `interchange publish`: the real flow, computation and disclosure control ------------------------
 
-DAY = TODAY - timedelta(days=10)
+DAY = TODAY.replace(day=1) - timedelta(days=10)  # in last month: a month that has ended
 MONTH = f"{DAY:%Y-%m}"
 
 
 
-def send_and_link(root: Path, persons: int = 12) -> list[list[str]]:
-    """`persons` SPC persons with a legal consultation each on DAY, linked by pseudonym."""
+def send_and_link(root: Path, persons: int = 12, day: date = DAY) -> list[list[str]]:
+    """`persons` SPC persons with a legal consultation each on `day`, linked by pseudonym."""
     from interchange.linkage.index import link_persons
     from interchange.linkage.pairs import pseudonym_pairs
 
     rows = person_rows(persons)
     drop(root, "a.person.csv", [[*PERSON_HEADER, "consent_reporting"], *([*row, "true"] for row in rows)])
-    drop(root, "a.contact.csv", [CONTACT_HEADER, *([f"K{n}", p[0], "legal_consultation", DAY.isoformat(), "45"]
+    drop(root, "a.contact.csv", [CONTACT_HEADER, *([f"K{n}", p[0], "legal_consultation", day.isoformat(), "45"]
                                                    for n, p in enumerate(rows))])
     ingest(root)
     relink(root, link_persons, pseudonym_pairs)

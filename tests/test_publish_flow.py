@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, drop, ingest, person_rows
-from flow_runs import run_artifacts
+from flow_runs import run_artifacts, run_logs, run_task_runs
 from prefect_harness import on_prefect
 from test_publish_cli import DAY, MONTH, relink
 
-from interchange.indicators.periods import previous_period, resolve_relative_period
+from interchange.indicators.periods import parse_period, previous_period, resolve_relative_period
 from interchange.indicators.publications import approve_version
 from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
@@ -38,12 +38,12 @@ def flows_publish() -> ModuleType:
 
 
 
-def three_clients(root: Path) -> None:
-    """Three persons with a legal consultation each: a total of 3, which must be suppressed."""
+def three_clients(root: Path, days: tuple[date, ...] = (DAY,)) -> None:
+    """Three persons with a legal consultation each (on each of `days`): a total of 3, which must be suppressed."""
     rows = person_rows(3)
     drop(root, "a.person.csv", [[*PERSON_HEADER, "consent_reporting"], *([*row, "true"] for row in rows)])
-    drop(root, "a.contact.csv", [CONTACT_HEADER, *([f"K{n}", p[0], "legal_consultation", DAY.isoformat(), "45"]
-                                                   for n, p in enumerate(rows))])
+    drop(root, "a.contact.csv", [CONTACT_HEADER, *([f"K{n}-{day}", p[0], "legal_consultation", day.isoformat(), "45"]
+                                                   for n, p in enumerate(rows) for day in days)])
     ingest(root)
     relink(root)
 
@@ -82,6 +82,9 @@ def test_a_locked_period_fails_the_run_with_the_reason(hub_root: Path, flows_pub
     state = flows_publish.publish(str(hub_root), MONTH, return_state=True)
     assert state.is_failed()
     assert f"{MONTH} is locked: v1 was approved" in state.message
+    # Refused before the task: its reason, not a failed task run's traceback on the steward's terminal.
+    assert run_task_runs(state) == {}
+    assert "Traceback" not in run_logs(state)
     with pytest.raises(flows_publish.PublishFailed, match="is locked") as refused:
         flows_publish.run_publish(Workspace(hub_root), MONTH)
     assert refused.value.refused
@@ -90,6 +93,7 @@ def test_a_locked_period_fails_the_run_with_the_reason(hub_root: Path, flows_pub
 @sqlite_only
 @on_prefect
 def test_without_a_period_the_last_whole_period_is_published(hub_root: Path, flows_publish: ModuleType) -> None:
+    three_clients(hub_root)  # DAY is in the last whole month
     state = flows_publish.publish(str(hub_root), None, "month", return_state=True)
     assert state.is_completed(), state.message
     assert state.message.startswith(f"{resolve_relative_period('previous-month')} v1: ")
@@ -99,7 +103,10 @@ def test_without_a_period_the_last_whole_period_is_published(hub_root: Path, flo
 @on_prefect
 def test_a_scheduled_relative_period_publishes_the_period_that_just_ended(
         hub_root: Path, flows_publish: ModuleType) -> None:
-    # What the monthly / quarterly / yearly deployments pass (prefect.yaml).
+    # What the monthly / quarterly / yearly deployments pass (prefect.yaml); each period has records.
+    quarter_ends = resolve_relative_period("previous-quarter")
+    year = int(resolve_relative_period("previous-year"))
+    three_clients(hub_root, days=tuple({parse_period(quarter_ends).end, date(year, 12, 31)}))  # one day in January
     for relative in ("previous-quarter", "previous-year"):
         state = flows_publish.publish(str(hub_root), relative, return_state=True)
         assert state.is_completed(), state.message

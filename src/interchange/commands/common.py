@@ -113,7 +113,12 @@ def fail(lang: str, key: str, detail: object, *, code: int) -> NoReturn:
     """
     shown = describe_failure(detail, lang) if isinstance(detail, BaseException) else detail
     typer.echo(say(key, lang, detail=shown), err=True)
-    _session.database = None  # an error is not a summary: nothing follows it
+    stop(code)
+
+
+def stop(code: int) -> NoReturn:
+    """End a command that has said its error or refusal: an error is not a summary, so nothing follows it."""
+    _session.database = None
     raise typer.Exit(code) from None
 
 

@@ -35,8 +35,9 @@ def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
 
     Prefect flow-run states are added when PREFECT_API_URL is set.
 
-    Exit 0: all clear; 1: something needs a steward (held, quarantined, overdue, a failed run);
-    2: the workspace or its config is wrong.
+    Exit 0: all clear; 1: something waits for a person (held, quarantined, overdue, a failed
+    run, review pairs, a draft to approve, late data, a stale version); 2: the workspace or its
+    config is wrong.
     """
     from interchange.operations.status import collect_status
     from interchange.warehouse.engine import warehouse
@@ -174,6 +175,7 @@ def render_status(report: StatusReport, root: str, lang: str, *, database: str |
             [p.period, p.version, name_of("steward.state", p.state, lang), short_time(p.created_at),
              _blank(p.cells), _blank(p.suppressed_cells)]
             for p in report.publications], lang)
+    out += _waiting_versions(report, lang)
     out += section_lines(say("steward.overdue", lang), say("steward.overdue_cols", lang), [
         [o.org, o.source, o.period_start.isoformat(), o.due.isoformat(), short_time(o.last_arrival) or "-"]
         for o in report.overdue], lang)
@@ -185,8 +187,27 @@ def render_status(report: StatusReport, root: str, lang: str, *, database: str |
         out += [say("steward.flows_unreadable", lang, reason=report.flow_runs_error), ""]
     else:
         out += [say("steward.flows_off", lang), ""]
-    out.append(say("steward.attention" if report.needs_attention else "steward.all_clear", lang))
+    waiting = report.waiting()
+    if waiting:
+        out.append(say("steward.waiting", lang, items=", ".join(
+            say(key, lang, count=count) for key, count in waiting.items())))
+    out.append(say("steward.attention" if waiting else "steward.all_clear", lang))
     return "\n".join(out)
+
+
+def _waiting_versions(report: StatusReport, lang: str) -> list[str]:
+    """The publications section's follow-up: drafts to approve, late data, stale versions."""
+    from interchange.commands.publishing import render_late, render_stale
+
+    lines = []
+    for v in report.versions:
+        if v.state == "draft":
+            lines.append(say("steward.awaiting_approval", lang, period=v.period, version=v.version))
+        if v.late:
+            lines.append(render_late(v.period, v.late, lang))
+        if v.staleness.stale:
+            lines.append(render_stale(v.staleness, lang))
+    return [*lines, ""] if lines else []
 
 
 def render_plan(candidates: Sequence[Candidate], lang: str) -> str:

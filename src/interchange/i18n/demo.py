@@ -137,4 +137,8 @@ TEXT: dict[str, tuple[str, str]] = {
                       "organizacijos failui interchange.yaml: {organisations}",
                       "{persons} persons, {contacts} contacts in {seconds} s; truth: {truth}; organisations for "
                       "interchange.yaml: {organisations}"),
+    "approve_despite": ("   Prižiūrėtojas tai matė 3 žingsnyje (pakartotinai atsiųstas pernykščių kontaktų failas, "
+                        "netikros lankomumo eilutės) ir tvirtina nepaisydamas: {despite}",
+                        "   The steward saw these in step 3 (last year's contacts sent again, attendance rows that "
+                        "are not real) and approves despite them: {despite}"),
 }

@@ -178,4 +178,25 @@ TEXT: dict[str, tuple[str, str]] = {
         "period in brackets): {orgs}. Under publishing.consent: exclude their data would count in no figure. "
         "Ask the organisation to send its persons with the column 'sutikimas_ataskaitoms', or, if that is "
         "intended, publish with --allow-without-consent"),
+    # --- publishing: periods that cannot be published, versions that cannot be approved ------------
+    "approve_provisional": ("{period} v{version} yra preliminari (laikotarpis dar nesibaigė) ir negali būti "
+                            "patvirtinta: kai laikotarpis baigsis, paskelbkite jį be --provisional",
+                            "{period} v{version} is provisional (the period had not ended) and cannot be "
+                            "approved: publish the period without --provisional once it has ended"),
+    "period_not_begun": ("{period} dar neprasidėjo (prasideda {start}): nėra ką skelbti",
+                         "{period} has not begun (it starts on {start}): there is nothing to publish"),
+    "period_in_progress": ("{period} dar vyksta (baigiasi {end}): skelbkite jį pasibaigus arba kaip preliminarią "
+                           "versiją, kurios patvirtinti negalima: interchange publish --period {period} "
+                           "--provisional",
+                           "{period} is in progress (it ends on {end}): publish it after it ends, or as a "
+                           "provisional version that cannot be approved: interchange publish --period {period} "
+                           "--provisional"),
+    "provisional_ended": ("{period} baigėsi {end}: preliminari versija skirta tik dar vykstančiam laikotarpiui; "
+                          "skelbkite be --provisional",
+                          "{period} ended on {end}: a provisional version is only for a period in progress; "
+                          "publish without --provisional"),
+    "period_no_data": ("{period} ({start}–{end}): nė viena organizacija neįkėlė įrašų su šio laikotarpio datomis, "
+                       "nėra ką skelbti (ką gavo centras, rodo interchange status)",
+                       "{period} ({start} to {end}): no organisation has loaded records dated in the period; "
+                       "there is nothing to publish (interchange status shows what has arrived)"),
 }

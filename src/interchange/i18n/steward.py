@@ -246,4 +246,51 @@ TEXT: dict[str, tuple[str, str]] = {
                         "Published with --allow-without-consent although no person of these organisations counts: "
                         "{orgs} (recorded with the version)"),
     "ingest_rejected_at_source": ("; šaltinyje atmesta {rejected}", "; {rejected} rows rejected at source"),
+    # --- approval checks, provisional and stale versions, what waits for a steward ------------------
+    "state.provisional": ("preliminari", "provisional"),
+    "approve_blocked": ("{period} v{version} dar negalima patvirtinti:",
+                        "{period} v{version} cannot be approved yet:"),
+    "approve_blocked_hint": ("Išspręskite tai ir paskelbkite iš naujo arba patvirtinkite kiekvieną priežastį: "
+                             "interchange approve --period {period} {despite}",
+                             "Resolve them and publish again, or confirm each reason: "
+                             "interchange approve --period {period} {despite}"),
+    "blocker_open_review": ("  {code}: porų, laukiančių peržiūros sprendimo: {count} (interchange review list)",
+                            "  {code}: {count} review pairs await a decision (interchange review list)"),
+    "blocker_held_batches": ("  {code}: sulaikytų paketų, gautų nuo laikotarpio pradžios: {count} "
+                             "(interchange status)",
+                             "  {code}: {count} held batches received since the period began (interchange status)"),
+    "blocker_open_quarantine": ("  {code}: neišspręstų karantino eilučių paketuose, gautuose nuo laikotarpio "
+                                "pradžios: {count} (interchange status)",
+                                "  {code}: {count} open quarantined rows in batches received since the period "
+                                "began (interchange status)"),
+    "blocker_all_zero": ("  {code}: visų rodiklių ({count}) sumos lygios nuliui",
+                         "  {code}: the totals of all {count} indicators are zero"),
+    "blocker_stale_inputs": ("  {code}: po šios versijos apskaičiavimo įkelta paketų su laikotarpio įrašais: {count}",
+                             "  {code}: {count} batches with records in the period were loaded after this version "
+                             "was computed"),
+    "blocker_stale_index": ("  {code}: asmenų rodyklė pasikeitė po šios versijos apskaičiavimo (susiejimo "
+                            "vykdymų nuo tada: {count})",
+                            "  {code}: the person index changed after this version was computed ({count} linkage "
+                            "runs since)"),
+    "approved_with": ("{period} v{version} patvirtinta nepaisant: {reasons}",
+                      "{period} v{version} was approved despite: {reasons}"),
+    "stale": ("PASENUSI: {period} v{version} ({state}): {what}. Paskelbkite iš naujo, kad pamatytumėte skirtumą{how}",
+              "STALE: {period} v{version} ({state}): {what}. Publish again to see the difference{how}"),
+    "stale_batches": ("po jos apskaičiavimo įkelta paketų su laikotarpio įrašais: {count}",
+                      "{count} batches with records in the period were loaded after it was computed"),
+    "stale_index": ("po jos apskaičiavimo pasikeitė asmenų rodyklė", "the person index changed after it was computed"),
+    "stale_reopen": (" (patvirtintą laikotarpį pirma atverkite iš naujo: interchange reopen --period {period} "
+                     "--reason \"...\")",
+                     " (an approved period is re-opened first: interchange reopen --period {period} --reason \"...\")"),
+    "awaiting_approval": ("Laukia patvirtinimo: {period} v{version} (interchange approve --period {period})",
+                          "Awaiting approval: {period} v{version} (interchange approve --period {period})"),
+    "waiting": ("Laukia žmogaus: {items}.", "Waiting for a person: {items}."),
+    "waiting_held": ("sulaikytų paketų: {count}", "{count} held batches"),
+    "waiting_quarantine": ("karantino eilučių: {count}", "{count} quarantined rows"),
+    "waiting_overdue": ("vėluojančių pateikimų: {count}", "{count} overdue drops"),
+    "waiting_failed_runs": ("nepavykusių srautų: {count}", "{count} failed flow runs"),
+    "waiting_review": ("porų peržiūrai: {count}", "{count} review pairs"),
+    "waiting_drafts": ("versijų, laukiančių patvirtinimo: {count}", "{count} versions awaiting approval"),
+    "waiting_late": ("laikotarpių su vėlavusiais duomenimis: {count}", "{count} periods with late data"),
+    "waiting_stale": ("pasenusių versijų: {count}", "{count} stale versions"),
 }

@@ -26,8 +26,10 @@ from interchange.warehouse.tables import (
     case_records,
     contact_records,
     group_session_records,
+    household_links,
     household_records,
     linkage_runs,
+    person_links,
     person_records,
     record_versions,
 )
@@ -81,6 +83,52 @@ def latest_linkage_run(connection: Connection) -> int | None:
         select(func.max(linkage_runs.c.run_id)).where(linkage_runs.c.finished_at.is_not(None))).scalar()
 
 
+def index_digest(connection: Connection) -> str:
+    """SHA-256 of the person and household index (record -> key): another digest, other distinct counts.
+
+    A version keeps the digest it was computed on; comparing it with today's says whether a
+    relink or a review decision has moved a record to another person since.
+    """
+    digest = hashlib.sha256()
+    for table, key in ((person_links, person_links.c.person_key), (household_links, household_links.c.household_key)):
+        digest.update(f"{table.name}\n".encode())
+        for org, record_id, value in connection.execute(
+                select(table.c.org, table.c.record_id, key).order_by(table.c.org, table.c.record_id)):
+            digest.update(f"{org}\t{record_id}\t{value}\n".encode())
+    return digest.hexdigest()
+
+
+def linkage_runs_after(connection: Connection, run_id: int | None) -> int:
+    """How many linkage runs finished after `run_id` (all of them when None)."""
+    statement = select(func.count()).select_from(linkage_runs).where(linkage_runs.c.finished_at.is_not(None))
+    if run_id is not None:
+        statement = statement.where(linkage_runs.c.run_id > run_id)
+    return connection.execute(statement).scalar_one()
+
+
+def has_records_dated_in(connection: Connection, start: date, end: date) -> bool:
+    """Whether any organisation has a loaded, not deleted record dated inside [start, end]."""
+    dated = _dated_in(start, end)
+    return any(connection.execute(select(exists().where(table.c.deleted.is_(False), condition))).scalar()
+               for table, condition in ((contact_records, dated["contact"]),
+                                        (group_session_records, dated["group_session"]),
+                                        (case_records, dated["case"]), (household_records, dated["household"])))
+
+
+def _dated_in(start: date, end: date) -> dict[str, Any]:
+    """Per record kind, what "dated inside [start, end]" means (see batches_touching)."""
+    return {
+        "contact": and_(contact_records.c.contact_date >= start, contact_records.c.contact_date <= end),
+        "group_session": and_(group_session_records.c.session_date >= start,
+                              group_session_records.c.session_date <= end),
+        "case": and_(case_records.c.opened <= end,
+                     or_(case_records.c.closed.is_(None), case_records.c.closed >= start)),
+        "household": and_(household_records.c.social_risk_from <= end,
+                          or_(household_records.c.social_risk_to.is_(None),
+                              household_records.c.social_risk_to >= start)),
+    }
+
+
 def batches_touching(connection: Connection, start: date, end: date, *, after: datetime,
                      exclude: AbstractSet[int] = frozenset()) -> list[InputBatch]:
     """Loaded batches processed after `after` that wrote a record dated inside [start, end].
@@ -107,8 +155,8 @@ def _touches(batch_id: int, start: date, end: date) -> Any:
             record_versions.c.batch_id == batch_id, record_versions.c.kind == kind,
             table.c.org == record_versions.c.org, table.c.record_id == record_versions.c.record_id, *conditions)
 
-    contact_in = and_(contact_records.c.contact_date >= start, contact_records.c.contact_date <= end)
-    case_in = and_(case_records.c.opened <= end, or_(case_records.c.closed.is_(None), case_records.c.closed >= start))
+    dated = _dated_in(start, end)
+    contact_in, case_in = dated["contact"], dated["case"]
     person_served = or_(
         exists().where(contact_records.c.org == person_records.c.org,
                        contact_records.c.person_record_id == person_records.c.record_id, contact_in),
@@ -116,10 +164,8 @@ def _touches(batch_id: int, start: date, end: date) -> Any:
                        case_records.c.person_record_id == person_records.c.record_id, case_in))
     return or_(
         written(contact_records, "contact", contact_in),
-        written(group_session_records, "group_session", group_session_records.c.session_date >= start,
-                group_session_records.c.session_date <= end),
+        written(group_session_records, "group_session", dated["group_session"]),
         written(case_records, "case", case_in),
-        written(household_records, "household", household_records.c.social_risk_from <= end,
-                or_(household_records.c.social_risk_to.is_(None), household_records.c.social_risk_to >= start)),
+        written(household_records, "household", dated["household"]),
         written(person_records, "person", person_served),
     )

@@ -29,17 +29,18 @@ if TYPE_CHECKING:
 
 
 def approve(engine: Engine, workspace: Workspace, period: str, version: int | None = None, *,
-            by: str) -> tuple[Publication, list[Path]]:
+            by: str, despite: dict[str, int] | None = None) -> tuple[Publication, list[Path]]:
     """Approve a version and write its exports to ``<outbox>/<period>/v<N>/``; the version and the files.
 
     Approving a version that was approved but whose exports are missing (a crash after
     approval, a deleted folder) writes them again; otherwise approving it again is refused.
+    What must be confirmed first (`despite`) is interchange.operations.approval's to decide.
     """
     current = get_publication(engine, period, version)
     folder = export_folder(workspace, current.period, current.version)
     if current.approved_at is not None and not folder.exists():
         return current, export_version(engine, workspace, current.period, current.version)
-    approved = approve_version(engine, period, version, by=by)
+    approved = approve_version(engine, period, version, by=by, despite=despite)
     return approved, export_version(engine, workspace, approved.period, approved.version)
 
 

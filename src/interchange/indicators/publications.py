@@ -4,8 +4,12 @@ The life of a period's versions::
 
     publish ──► v1 draft ──► (publish again: v1 superseded, v2 draft) ──► approve v2 ──► locked
                                                                           │
-    late data is flagged ◄───────────────────────────────────────────────┘
+    late data and a changed person index are flagged ◄────────────────────┘
     reopen (steward, with a reason) ──► v2 reopened ──► publish ──► v3 draft ──► approve v3 ...
+
+Only a period that has ended and holds loaded records is published; a calendar period in
+progress only as a provisional version (``publish --provisional``), which is never approved.
+A programme's period is its whole life: its progress is reported while it runs.
 
 A version's cells, inputs and rules are written once and never updated: only its state
 and the approval / re-opening columns change. Approval copies the protected cells (never
@@ -33,8 +37,11 @@ from interchange.indicators.lineage import (
     InputBatch,
     batches_touching,
     code_version,
+    has_records_dated_in,
+    index_digest,
     inputs_digest,
     latest_linkage_run,
+    linkage_runs_after,
     loaded_batches,
 )
 from interchange.progress import ProgressHook, report
@@ -66,6 +73,7 @@ DEFINITION_KEYS = ("indicator", "indicator_group", "name_lt", "name_en", "defini
 
 class State(StrEnum):
     DRAFT = "draft"
+    PROVISIONAL = "provisional"  # a period in progress: shown to stewards, never approved
     APPROVED = "approved"
     REOPENED = "reopened"
     SUPERSEDED = "superseded"
@@ -120,6 +128,9 @@ class Publication:
     suppressed_cells: int
     changed_cells: int | None
     definitions: list[dict[str, Any]] | None = None
+    index_sha256: str | None = None  # None: computed before versions kept it
+    approved_despite: dict[str, int] | None = None  # reason -> count the steward confirmed
+    approved_index_sha256: str | None = None  # the index when approved (confirmed despite a change, maybe)
 
     @property
     def locked(self) -> bool:
@@ -132,6 +143,7 @@ class Inputs:
 
     batches: list[InputBatch]
     linkage_run_id: int | None
+    index_sha256: str | None = None
 
 
 def _serialise(connection: Connection, period: str) -> None:
@@ -147,7 +159,7 @@ def _serialise(connection: Connection, period: str) -> None:
 
 def read_inputs(engine: Engine) -> Inputs:
     with engine.connect() as connection:
-        return Inputs(loaded_batches(connection), latest_linkage_run(connection))
+        return Inputs(loaded_batches(connection), latest_linkage_run(connection), index_digest(connection))
 
 
 # --- storing a version -----------------------------------------------------------------------------
@@ -155,14 +167,15 @@ def read_inputs(engine: Engine) -> Inputs:
 
 def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *, inputs: Inputs,
                       catalogue_version: str, rules: dict[str, Any], created_by: str,
-                      definitions: list[dict[str, Any]] | None = None,
+                      definitions: list[dict[str, Any]] | None = None, provisional: bool = False,
                       now: datetime | None = None) -> Publication:
     """Store protected `cells` as the next version of `period`, with the diff against the previous one.
 
     ``definitions``: one dict per indicator with :data:`DEFINITION_KEYS` (the catalogue's
     ``definitions()``), kept with the version and copied to ``ministry_indicators`` on approval.
     Refused (PublicationError) when the period's latest version is approved: a steward must
-    re-open it first. Earlier drafts of the period become superseded.
+    re-open it first. Earlier drafts of the period become superseded. A `provisional` version
+    (a period in progress) is stored as such and can never be approved.
     """
     frame = normalise_cells(cells)
     now = now or clock.now()
@@ -177,10 +190,10 @@ def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *
             batch_list = [b.as_json() for b in inputs.batches]
             publication_id = connection.execute(insert(publications).values(
                 period=period.label, version=version, period_start=period.start, period_end=period.end,
-                state=State.DRAFT.value, created_at=now, created_by=created_by,
+                state=(State.PROVISIONAL if provisional else State.DRAFT).value, created_at=now, created_by=created_by,
                 catalogue_version=catalogue_version, code_version=code_version(), disclosure_rules=rules,
                 input_batches=batch_list, inputs_sha256=inputs_digest(inputs.batches),
-                linkage_run_id=inputs.linkage_run_id, cells=len(frame),
+                linkage_run_id=inputs.linkage_run_id, index_sha256=inputs.index_sha256, cells=len(frame),
                 suppressed_cells=int(frame["suppressed"].sum()),
                 changed_cells=None if changes is None else len(changes),
                 definitions=None if definitions is None else [_definition(d) for d in definitions],
@@ -190,7 +203,8 @@ def store_publication(engine: Engine, period: PeriodSpan, cells: pd.DataFrame, *
                 _insert_frame(connection, publication_changes, changes, publication_id=publication_id)
             connection.execute(update(publications).where(
                 publications.c.period == period.label, publications.c.version < version,
-                publications.c.state == State.DRAFT.value).values(state=State.SUPERSEDED.value))
+                publications.c.state.in_([State.DRAFT.value, State.PROVISIONAL.value]))
+                .values(state=State.SUPERSEDED.value))
     except IntegrityError:
         raise PublicationError(key="error.publish_collided", period=period.label) from None
     return get_publication(engine, period.label, version)
@@ -357,10 +371,12 @@ def _locked(latest: Publication) -> PublicationError:
 
 
 def approve_version(engine: Engine, period: str, version: int | None, *, by: str,
-                    now: datetime | None = None) -> Publication:
+                    despite: dict[str, int] | None = None, now: datetime | None = None) -> Publication:
     """Approve a draft (default: the latest version): lock the period, copy the protected cells to the ministry.
 
-    Only the latest version can be approved, and only while it is a draft.
+    Only the latest version can be approved, and only while it is a draft (never a provisional
+    one). `despite`: what the steward confirmed approving it with (reason -> count), kept with
+    the version; interchange.operations.approval decides what must be confirmed.
     """
     now = now or clock.now()
     with engine.begin() as connection:
@@ -375,11 +391,15 @@ def approve_version(engine: Engine, period: str, version: int | None, *, by: str
         if chosen.version != latest.version:
             raise PublicationError(key="error.approve_not_latest", period=period, version=chosen.version,
                                    state=chosen.state.value, latest=latest.version)
+        if chosen.state is State.PROVISIONAL:
+            raise PublicationError(key="error.approve_provisional", period=period, version=chosen.version)
         if chosen.state is not State.DRAFT:
             raise PublicationError(key="error.approve_again", period=period, version=chosen.version,
                                    state=chosen.state.value)
         connection.execute(update(publications).where(publications.c.publication_id == chosen.publication_id)
-                           .values(state=State.APPROVED.value, approved_at=now, approved_by=by))
+                           .values(state=State.APPROVED.value, approved_at=now, approved_by=by,
+                                   approved_despite=despite or None,
+                                   approved_index_sha256=index_digest(connection)))
         connection.execute(update(publications).where(
             publications.c.period == period, publications.c.version < chosen.version,
             publications.c.state.in_([State.DRAFT.value, State.REOPENED.value])).values(state=State.SUPERSEDED.value))
@@ -441,6 +461,62 @@ def reopen_period(engine: Engine, period: str, *, by: str, reason: str,
     return get_publication(engine, period, latest.version)
 
 
+def batches_since(engine: Engine, publication: Publication) -> list[InputBatch]:
+    """Batches loaded after `publication` was computed that wrote records dated in its period.
+
+    Its figures do not include them: a draft so is out of date, an approved version has late data.
+    """
+    with engine.connect() as connection:
+        return batches_touching(connection, publication.period_start, publication.period_end,
+                                after=publication.created_at,
+                                exclude={b["batch_id"] for b in publication.input_batches})
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """What changed since a version was computed: newer batches with its records, later linkage runs."""
+
+    publication: Publication
+    batches: list[InputBatch]
+    index_changed: bool
+    runs_since: int  # linkage runs finished after the version's
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.batches) or self.index_changed
+
+
+def staleness(engine: Engine, publication: Publication) -> Staleness:
+    """Whether `publication`'s inputs or person index changed since it was computed ("stale").
+
+    An approved version's index is the one it was approved on (a steward may have confirmed
+    a change: `--despite stale-index`). A version from before versions kept the index digest
+    is compared by its linkage run.
+    """
+    return stale_versions(engine, [publication])[0]
+
+
+def stale_versions(engine: Engine, versions: list[Publication]) -> list[Staleness]:
+    """staleness() of each of `versions`, reading the index once."""
+    with engine.connect() as connection:  # one at a time: a SQLite warehouse connection holds the write lock
+        index_now = index_digest(connection)
+        runs = [linkage_runs_after(connection, p.linkage_run_id) for p in versions]
+    found = []
+    for publication, runs_since in zip(versions, runs, strict=True):
+        rests_on = publication.approved_index_sha256 or publication.index_sha256
+        changed = index_now != rests_on if rests_on is not None else runs_since > 0
+        found.append(Staleness(publication, batches_since(engine, publication), changed, runs_since))
+    return found
+
+
+def current_versions(engine: Engine) -> list[Publication]:
+    """The newest version of every period that is a draft or approved: what a steward acts on."""
+    newest: dict[str, Publication] = {}
+    for found in list_publications(engine):
+        newest[found.period] = found
+    return [p for p in newest.values() if p.state in (State.DRAFT, State.APPROVED)]
+
+
 def late_batches(engine: Engine, period: str | PeriodSpan) -> list[InputBatch]:
     """Batches with records in an approved period that its approved version did not include.
 
@@ -471,14 +547,41 @@ def summary_counts(publication: Publication) -> dict[str, Any]:
 # --- the workspace-level operations the CLI and the flow call --------------------------------------
 
 
+def check_publishable(engine: Engine, period: Period, *, provisional: bool = False,
+                      today: date | None = None) -> None:
+    """Refuse (PublicationError, saying why) what `publish` must not store for `period`.
+
+    Refused: a locked period; a period that has not begun; a calendar period that has not
+    ended, unless `provisional` (and `provisional` for one that has ended); a period in which
+    no organisation has loaded a record. Decided before anything is computed, so the command
+    can refuse before the flow runs.
+    """
+    today = today or clock.today()
+    with engine.connect() as connection:
+        latest = _latest(connection, period.label)
+        has_data = has_records_dated_in(connection, period.start, period.end)
+    if latest is not None and latest.locked:
+        raise _locked(latest)
+    if period.start > today:
+        raise PublicationError(key="error.period_not_begun", period=period.label, start=period.start)
+    in_progress = period.end >= today and period.kind != "programme"  # a programme reports while it runs
+    if in_progress and not provisional:
+        raise PublicationError(key="error.period_in_progress", period=period.label, end=period.end)
+    if provisional and not in_progress:
+        raise PublicationError(key="error.provisional_ended", period=period.label, end=period.end)
+    if not has_data:
+        raise PublicationError(key="error.period_no_data", period=period.label, start=period.start, end=period.end)
+
+
 def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "interchange",
-            on_progress: ProgressHook | None = None, allow_without_consent: bool = False) -> Publication:
+            provisional: bool = False, on_progress: ProgressHook | None = None,
+            allow_without_consent: bool = False) -> Publication:
     """Compute every catalogue indicator for `period`, protect the cells, store them as the next version.
 
-    Refused with PublicationError when the period is locked (approved and not re-opened), or
-    when an organisation's persons of the period all lack consent and would silently count for
-    nothing (indicators/consent.py), unless `allow_without_consent`. The version's rules record
-    each organisation's persons without consent.
+    Refused with PublicationError as check_publishable says (a locked period, one not ended
+    unless `provisional`, one without data), or when an organisation's persons of the period all
+    lack consent and would silently count for nothing (indicators/consent.py), unless
+    `allow_without_consent`. The version's rules record each organisation's persons without consent.
     The input batches are read before and after computing; when a load committed in between,
     the computation runs again, so the recorded inputs are exactly what the figures rest on.
     `on_progress` is told ``publish.stages`` 0..3 of 3: compute, protect, store (interchange.progress).
@@ -490,10 +593,7 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
     catalogue = load_workspace_catalogue(workspace)
     settings = workspace.config.publishing
     rules = disclosure_rules(workspace)
-    with engine.connect() as connection:
-        latest = _latest(connection, period.label)
-    if latest is not None and latest.locked:
-        raise _locked(latest)
+    check_publishable(engine, period, provisional=provisional)
     orgs = _programme_orgs(workspace, period.label)
     report(on_progress, "publish.stages", 0, 3, "compute")
     for _attempt in range(3):
@@ -516,7 +616,8 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
     stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent, **consent.recorded())
     report(on_progress, "publish.stages", 2, 3, "store")
     stored = store_publication(engine, period, protected, inputs=inputs, catalogue_version=catalogue.version,
-                               rules=stored_rules, created_by=by, definitions=catalogue.definitions())
+                               rules=stored_rules, created_by=by, definitions=catalogue.definitions(),
+                               provisional=provisional)
     report(on_progress, "publish.stages", 3, 3, "store")
     return stored
 

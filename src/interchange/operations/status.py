@@ -17,6 +17,8 @@ from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
 from interchange.contract.manifest import Manifest
 from interchange.contract.receipt import BatchStatus
+from interchange.indicators.lineage import InputBatch
+from interchange.indicators.publications import Staleness, current_versions, late_batches, stale_versions
 from interchange.ingest.quarantine import open_counts, open_quarantine
 from interchange.ingest.reprocess import open_held_batches
 from interchange.ingest.run import configured_sources
@@ -93,6 +95,17 @@ class Publication:
 
 
 @dataclass(frozen=True)
+class VersionWaiting:
+    """A version a steward must act on: a draft to approve, late data, or a stale draft or approved version."""
+
+    period: str
+    version: int
+    state: str
+    late: list[InputBatch]  # approved: batches loaded since with records in the period
+    staleness: Staleness  # whether its batches or person index changed since it was computed
+
+
+@dataclass(frozen=True)
 class FlowRun:
     flow: str
     name: str
@@ -113,12 +126,24 @@ class StatusReport:
     overdue: list[OverdueDrop] = field(default_factory=list)
     flow_runs: list[FlowRun] | None = None  # None: no Prefect API asked
     flow_runs_error: str | None = None  # why the Prefect API could not be read: the error class only
+    versions: list[VersionWaiting] = field(default_factory=list)  # publications waiting for a steward
+
+    def waiting(self) -> dict[str, int]:
+        """What waits for a person, as its catalogue key (`steward.waiting_*`) and count; empty: all clear."""
+        failed = [r for r in self.flow_runs or () if r.state in ("Failed", "Crashed")]
+        found = {"steward.waiting_held": len(self.held),
+                 "steward.waiting_quarantine": sum(q.rows for q in self.quarantine),
+                 "steward.waiting_overdue": len(self.overdue), "steward.waiting_failed_runs": len(failed),
+                 "steward.waiting_review": self.open_review_pairs,
+                 "steward.waiting_drafts": sum(v.state == "draft" for v in self.versions),
+                 "steward.waiting_late": sum(bool(v.late) for v in self.versions),
+                 "steward.waiting_stale": sum(v.staleness.stale for v in self.versions)}
+        return {key: count for key, count in found.items() if count}
 
     @property
     def needs_attention(self) -> bool:
-        """True when a steward has something to chase: held batches, open quarantine, overdue drops."""
-        return bool(self.held or self.overdue or any(q.rows for q in self.quarantine)
-                    or (self.flow_runs and any(r.state in ("Failed", "Crashed") for r in self.flow_runs)))
+        """True when something waits for a steward (see `waiting`)."""
+        return bool(self.waiting())
 
 
 def collect_status(workspace: Workspace, engine: Engine, *, today: date | None = None,
@@ -129,10 +154,11 @@ def collect_status(workspace: Workspace, engine: Engine, *, today: date | None =
         held=held_batches(engine),
         quarantine=quarantine_counts(engine),
         rejected_at_source=rejected_at_source(engine),
-        open_review_pairs=_open_review_pairs(engine),
+        open_review_pairs=open_review_pairs(engine),
         linkage=latest_linkage_run(engine),
         publications=latest_publications(engine),
         overdue=overdue_drops(workspace, engine, today=today),
+        versions=versions_waiting(engine),
     )
     if prefect_api_url:
         try:
@@ -216,7 +242,7 @@ def rejected_at_source(engine: Engine) -> list[SourceRejection]:
     return found
 
 
-def _open_review_pairs(engine: Engine) -> int:
+def open_review_pairs(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(review_pairs)
                                   .where(review_pairs.c.status == "open")).scalar_one()
@@ -248,6 +274,18 @@ def latest_publications(engine: Engine) -> list[Publication] | None:
             .order_by(table.c.period)).mappings().all()
     return [Publication(r["period"], r["version"], r["state"], stored_utc(r["created_at"]), r.get("cells"),
                         r.get("suppressed_cells")) for r in rows]
+
+
+def versions_waiting(engine: Engine) -> list[VersionWaiting]:
+    """The newest draft or approved version of each period that waits for a steward, by period."""
+    found = []
+    for changed in stale_versions(engine, current_versions(engine)):
+        publication = changed.publication
+        late = late_batches(engine, publication.period) if publication.locked else []
+        if not publication.locked or late or changed.stale:
+            found.append(VersionWaiting(publication.period, publication.version, publication.state.value, late,
+                                        changed))
+    return found
 
 
 def latest_flow_runs(api_url: str, *, timeout_s: float = 10.0) -> list[FlowRun]:

@@ -372,6 +372,12 @@ publications = Table(
     Column("suppressed_cells", Integer, nullable=False),
     Column("changed_cells", Integer, comment="cells that differ from the previous version; empty for v1"),
     Column("definitions", JSON, comment="the catalogue's definition of every indicator of the version"),
+    Column("index_sha256", String(64), comment="digest of the person and household index when computed: "
+                                               "another digest now means the version is stale"),
+    Column("approved_despite", JSON, comment="{reason: count} the steward confirmed when approving "
+                                             "(interchange approve --despite)"),
+    Column("approved_index_sha256", String(64), comment="digest of the index when approved: another digest now "
+                                                        "means the approved version is stale"),
     UniqueConstraint("period", "version"),
     comment="one row per publication version; stewards only",
 )

@@ -1,7 +1,7 @@
 """closing history: how, when, by whom and why a quarantine entry was closed; every review decision
 
-Revision ID: 0010
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 11:40:00.000000
 
 A quarantine entry is open until `closed_at` is set. Entries a re-run already closed
@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
