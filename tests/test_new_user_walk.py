@@ -171,6 +171,9 @@ def test_a_partner_maps_its_own_headers_and_learns_what_was_left_out(tmp_path: P
 def partner_walk(tmp_path: Path) -> list[Path]:
     """The partners' side of the README, mistakes included; the drop files they send (manifests beside)."""
     key = tmp_path / "kretinga.key"
+    said(invoke("keygen", "-o", tmp_path / "raktai" / "kretinga.key", "--lang", "en"), 2,
+         f"{tmp_path / 'raktai' / 'kretinga.key'}: the key could not be written there (does the folder exist, "
+         "may you write to it?)")
     said(invoke("keygen", "-o", key, "--lang", "en"), 0, "Share it once, out of band")
     persons, contacts = spc_persons_extract(tmp_path), spc_contacts_extract(tmp_path)
 
@@ -186,6 +189,9 @@ def partner_walk(tmp_path: Path) -> list[Path]:
          "Headers recognised: 8 of 8 (the contract's person columns).")
     assert "  Asmens kodas: personal_code\n" in mapping.read_text(encoding="utf-8")
     person_drop = tmp_path / "kretingos-spc.person.csv"
+    said(invoke("pseudonymise", persons, "--org", SPC, "--key-file", key, "-o", tmp_path / "siuntos" / person_drop.name,
+                "--columns", mapping, "--lang", "en"), 2,
+         f"The folder {tmp_path / 'siuntos'} does not exist: make it, or choose another --output.")
     said(invoke("pseudonymise", persons, "--org", SPC, "--key-file", key, "-o", person_drop, "--columns", mapping,
                 "--lang", "en"), 0, "rows read 12, priimta / accepted 12", "without consent to reporting 0")
     said(invoke("check", person_drop, "--lang", "en"), 0, "accepted 12, atmesta / rejected 0")
@@ -291,14 +297,18 @@ def test_config_mistakes_stop_each_command_with_one_clear_line(fresh_hub: Path, 
 
 
 def send(drops: list[Path], root: Path) -> None:
-    """Each drop (and its manifest) into the hub's inbox/<org>/, landed a minute before the steward looks."""
+    """Each drop (and its manifest) into the hub's inbox/<org>/, as the partners' file transfer leaves them."""
     for path in drops:
         org = SPC if path.name.startswith(SPC) else MIMC
         for part in (path, Path(f"{path}.manifest.json")):
             if part.exists():
-                target = root / "inbox" / org / part.name
-                target.write_bytes(part.read_bytes())
-                os.utime(target, (time.time() - 60, time.time() - 60))  # settled: no longer being written
+                (root / "inbox" / org / part.name).write_bytes(part.read_bytes())
+
+
+def settle(root: Path) -> None:
+    """Every file in the inbox as it is a minute after it landed: no longer being written."""
+    for path in (root / "inbox").rglob("*"):
+        os.utime(path, (time.time() - 60, time.time() - 60))
 
 
 def cells_csv(folder: Path) -> list[dict[str, str]]:
@@ -320,6 +330,11 @@ def test_steward_and_analyst_walk_ends_in_the_true_figures_or_nothing(
         ["MN-001", "MIMC-900", "legal_consultation", day(30), "50"],
         ["MN-002", "MIMC-901", "legal_consultation", day(31), "50"]])], fresh_hub)
 
+    # The steward runs ingest the moment the files land: nothing is taken yet, and it says why.
+    said(invoke("ingest", *hub), 0, "Batches: 0;",
+         f"  {SPC}: 2 files in its inbox changed in the last 5 seconds (still being written?): left for the next run",
+         f"  {MIMC}: 3 files in its inbox changed in the last 5 seconds (still being written?): left for the next run")
+    settle(fresh_hub)
     said(invoke("ingest", *hub), 1,
          "Batches: 5; rows loaded: 40, unchanged: 0, quarantined: 1, batches held: 1",
          f"{SPC} batch 2 {SPC}.contact.csv: loaded, read 14, loaded 14, unchanged 0, quarantined 0; "

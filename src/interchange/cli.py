@@ -127,6 +127,9 @@ def keygen(
     except FileExistsError:
         typer.echo(say("partner.key_exists", language, path=output), err=True)
         raise typer.Exit(2) from None
+    except OSError:  # no such folder, or not ours to write in: nothing was written
+        typer.echo(say("partner.key_unwritable", language, path=output), err=True)
+        raise typer.Exit(2) from None
     typer.echo(say("partner.key_written", language, path=output, fingerprint=key.fingerprint))
     typer.echo(say("partner.key_share", language))
 
@@ -153,6 +156,9 @@ def pseudonymise(
         raise typer.Exit(2)
     if output.suffix not in (".csv", ".jsonl"):
         _partner_say(lang, "partner.suffix", err=True)
+        raise typer.Exit(2)
+    if not output.parent.is_dir():  # found before the key is read and the extract pseudonymised
+        _partner_say(lang, "partner.output_folder", err=True, folder=output.parent)
         raise typer.Exit(2)
     mapping = _column_mapping(columns, lang)
     try:
@@ -287,7 +293,7 @@ def ingest(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
     Exit 0: every source ran and nothing is held; 1: a batch is held or a source failed
     (see the receipts); 2: the workspace or its config is wrong.
     """
-    from interchange.ingest.run import configured_sources
+    from interchange.ingest.run import configured_sources, settling_files
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
@@ -295,7 +301,7 @@ def ingest(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
     module = flows_module("ingest", language)
     with show_progress(language, counted={"ingest.source": len(configured_sources(found))}):
         summary = module.run_ingest(found)
-    typer.echo(render_ingest(summary, str(found.root / "receipts"), language))
+    typer.echo(render_ingest(summary, str(found.root / "receipts"), language, settling_files(found)))
     raise typer.Exit(summary.exit_code)
 
 
@@ -317,8 +323,10 @@ def link(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> N
         typer.echo(say("steward.link_review_hint", language, root=found.root))
 
 
-def render_ingest(summary: IngestSummary, receipts_root: str, lang: str) -> str:
-    """What one ingest did: totals, a line per batch, failed sources, where the receipts are."""
+def render_ingest(summary: IngestSummary, receipts_root: str, lang: str,
+                  settling: dict[str, tuple[int, float]] | None = None) -> str:
+    """What one ingest did: totals, a line per batch, failed sources, files left for the next run
+    (too fresh to take), where the receipts are."""
     from interchange.ingest.receipts import render_batch_line
 
     receipts = summary.receipts
@@ -328,6 +336,8 @@ def render_ingest(summary: IngestSummary, receipts_root: str, lang: str) -> str:
     lines += [render_batch_line(r, lang) for r in receipts]
     lines += [say("steward.ingest_failed", lang, label=label, detail=detail)
               for label, detail in summary.failures.items()]
+    lines += [say("steward.ingest_settling", lang, org=org, count=count, seconds=f"{seconds:g}")
+              for org, (count, seconds) in (settling or {}).items()]
     lines.append(say("steward.receipts", lang, root=receipts_root))
     return "\n".join(lines)
 

@@ -73,4 +73,8 @@ TEXT: dict[str, tuple[str, str]] = {
                            "write to it?)"),
     # the counts line of a person file: persons whose records do not say consent_reporting = yes
     "without_consent": ("be sutikimo ataskaitoms", "without consent to reporting"),
+    "key_unwritable": ("{path}: rakto čia įrašyti nepavyko (ar aplankas yra ir ar galite į jį rašyti?)",
+                       "{path}: the key could not be written there (does the folder exist, may you write to it?)"),
+    "output_folder": ("Aplanko {folder} nėra: sukurkite jį arba pasirinkite kitą --output.",
+                      "The folder {folder} does not exist: make it, or choose another --output."),
 }

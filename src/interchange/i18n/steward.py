@@ -293,4 +293,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "waiting_drafts": ("versijų, laukiančių patvirtinimo: {count}", "{count} versions awaiting approval"),
     "waiting_late": ("laikotarpių su vėlavusiais duomenimis: {count}", "{count} periods with late data"),
     "waiting_stale": ("pasenusių versijų: {count}", "{count} stale versions"),
+    "ingest_settling": ("  {org}: failų aplanke inbox/{org}/, pakeistų per paskutines {seconds} s (gal dar rašomi?): "
+                        "{count}; jie paliekami kitam paleidimui",
+                        "  {org}: {count} files in its inbox changed in the last {seconds} seconds (still being "
+                        "written?): left for the next run"),
 }

@@ -61,10 +61,22 @@ def list_drops(folder: Path, *, settle_seconds: float, now: float | None = None)
     folders, and files changed within the last `settle_seconds` (still being written). A
     symbolic link is listed (as a link) so that it can be refused with a receipt.
     """
+    return sorted(_listing(folder, settle_seconds, now)[0], key=_order)
+
+
+def settling_drops(folder: Path, *, settle_seconds: float, now: float | None = None) -> list[Path]:
+    """The files in `folder` that `list_drops` leaves for a later run because they changed within
+    the last `settle_seconds`: said after a run, so that a file just dropped is not silently missed."""
+    return sorted(_listing(folder, settle_seconds, now)[1])
+
+
+def _listing(folder: Path, settle_seconds: float, now: float | None) -> tuple[list[InboxFile], list[Path]]:
+    """The drops ready in `folder`, and the files still settling."""
     if not folder.is_dir():
-        return []
+        return [], []
     moment = time.time() if now is None else now
-    found = []
+    found: list[InboxFile] = []
+    settling: list[Path] = []
     with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name
@@ -79,9 +91,10 @@ def list_drops(folder: Path, *, settle_seconds: float, now: float | None = None)
                 continue
             stat = entry.stat(follow_symlinks=False)
             if moment - stat.st_mtime_ns / 1e9 < settle_seconds:
+                settling.append(Path(entry.path))
                 continue
             found.append(InboxFile(Path(entry.path), stat.st_size, changed_ns(stat), kind_from_name(name)))
-    return sorted(found, key=_order)
+    return found, settling
 
 
 def _order(drop: InboxFile) -> tuple[int, int, str]:

@@ -16,6 +16,7 @@ from interchange.errors import InterchangeError, describe_failure
 from interchange.ingest.batches import Judging
 from interchange.ingest.drops import Hub, ingest_inbox
 from interchange.ingest.http_source import token_from_env, usable_token
+from interchange.ingest.inbox import settling_drops
 from interchange.ingest.pulls import ingest_pull, source_name
 from interchange.progress import ProgressHook, report
 from interchange.warehouse.engine import warehouse
@@ -62,6 +63,17 @@ class SourceRef:
 
 def configured_sources(workspace: Workspace) -> list[SourceRef]:
     return [SourceRef(org.code, source) for org in workspace.config.organisations for source in org.sources]
+
+
+def settling_files(workspace: Workspace) -> dict[str, tuple[int, float]]:
+    """Per organisation: how many files its inbox holds that are too fresh to take yet, and the settle time."""
+    waiting = {}
+    for ref in configured_sources(workspace):
+        if isinstance(ref.source, InboxSource):
+            found = settling_drops(workspace.inbox(ref.org), settle_seconds=ref.source.settle_seconds)
+            if found:
+                waiting[ref.org] = (len(found), ref.source.settle_seconds)
+    return waiting
 
 
 def ingest_source(hub: Hub, ref: SourceRef, token_for: TokenResolver | None = None, *,
