@@ -77,3 +77,6 @@ def test_receipt_and_status_say_how_many_rows_were_rejected_at_source(hub_root: 
     assert "Rows rejected at source (they never reached the hub" in status.output
     assert (f"  {SPC} inbox, batch 2 (kontaktai.contact.csv, contact): 5 rows rejected at source, of 7 read "
             "(value.date ×2, value.unknown_service ×2, value.required ×1)") in status.output
+    # nothing for the steward to do, but not "All clear" either: the partner owes the rows
+    assert status.exit_code == 0 and status.output.rstrip().endswith(
+        "Nothing waits at the hub; partners must correct and resend the rows rejected at source (see above).")

@@ -191,8 +191,19 @@ def render_status(report: StatusReport, root: str, lang: str, *, database: str |
     if waiting:
         out.append(say("steward.waiting", lang, items=", ".join(
             say(key, lang, count=count) for key, count in waiting.items())))
-    out.append(say("steward.attention" if waiting else "steward.all_clear", lang))
+    if waiting:
+        out.append(say("steward.attention", lang))
+        out += [f"  - {say(_NEXT[key], lang)}" for key in waiting]
+    else:  # rows rejected at source wait for a partner, and no steward's act closes them
+        out.append(say("steward.all_clear_at_hub" if report.rejected_at_source else "steward.all_clear", lang))
     return "\n".join(out)
+
+
+# What the steward does next about each thing that waits (StatusReport.waiting's keys).
+_NEXT = {"steward.waiting_held": "steward.next_held", "steward.waiting_quarantine": "steward.next_quarantine",
+         "steward.waiting_overdue": "steward.next_overdue", "steward.waiting_failed_runs": "steward.next_failed_runs",
+         "steward.waiting_review": "steward.next_review", "steward.waiting_drafts": "steward.next_drafts",
+         "steward.waiting_late": "steward.next_late", "steward.waiting_stale": "steward.next_stale"}
 
 
 def _waiting_versions(report: StatusReport, lang: str) -> list[str]:

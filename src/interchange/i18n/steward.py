@@ -103,9 +103,25 @@ TEXT: dict[str, tuple[str, str]] = {
                   "Prefect flows: no PREFECT_API_URL (warehouse only)"),
     "flows_unreadable": ("Prefect srautai: Prefect API neperskaitomas ({reason})",
                          "Prefect flows: Prefect API not readable ({reason})"),
-    "attention": ("Reikia dėmesio: žr. aukščiau. Pataisę paleiskite „interchange reprocess“.",
-                  "Needs attention: see above. After a fix, run 'interchange reprocess'."),
+    "attention": ("Reikia dėmesio: žr. aukščiau. Toliau:", "Needs attention: see above. Next:"),
+    "next_held": ("sulaikyti paketai – pataisę „interchange reprocess“",
+                  "held batches: after a fix, 'interchange reprocess'"),
+    "next_quarantine": ("karantinas – „interchange quarantine list“; uždaro pataisytas pateikimas arba "
+                        "„interchange quarantine dismiss“",
+                        "quarantine: 'interchange quarantine list'; a corrected re-send or "
+                        "'interchange quarantine dismiss' closes it"),
+    "next_overdue": ("vėluojantys pateikimai – paprašykite partnerio duomenų",
+                     "overdue drops: ask the partner for them"),
+    "next_failed_runs": ("nepavykę srautai – žr. juos Prefect", "failed flow runs: see them in Prefect"),
+    "next_review": ("poros – „interchange review list“", "review pairs: 'interchange review list'"),
+    "next_drafts": ("versijos – „interchange approve --period …“", "versions: 'interchange approve --period …'"),
+    "next_late": ("vėlavę duomenys – „interchange publications“", "late data: 'interchange publications'"),
+    "next_stale": ("pasenusios versijos – „interchange publications“", "stale versions: 'interchange publications'"),
     "all_clear": ("Viskas tvarkoje.", "All clear."),
+    "all_clear_at_hub": ("Centre niekas nelaukia; partneriai turi pataisyti ir atsiųsti šaltinyje atmestas eilutes "
+                         "(žr. aukščiau).",
+                         "Nothing waits at the hub; partners must correct and resend the rows rejected at source "
+                         "(see above)."),
     # --- reprocess --------------------------------------------------------------------------------
     "reprocess_none": ("Nėra ko apdoroti iš naujo.", "Nothing to re-run."),
     "reprocess_plan": ("Bus apdorota iš naujo (atvykimo tvarka):", "To re-run (in arrival order):"),
