@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from interchange import clock
 from interchange.cli import app
+from interchange.partner import keys
 from interchange.progress import Progress, listening
 from interchange.warehouse.address import shown
 from interchange.warehouse.engine import schema_revision, warehouse
@@ -236,11 +237,15 @@ def test_an_unexpected_failure_outside_a_workspace_is_logged_in_the_users_state_
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
-    result = runner.invoke(app, ["keygen", "-o", str(tmp_path / "no-such-folder" / "partner.key"), "--lang", "en"])
+    def a_bug(path: Path) -> None:  # a bug in the partner kit: an error no command expects
+        raise LookupError(f"key slot for {path}")
+
+    monkeypatch.setattr(keys, "write_new_key", a_bug)
+    result = runner.invoke(app, ["keygen", "-o", str(tmp_path / "partner.key"), "--lang", "en"])
 
     log = tmp_path / "state" / "interchange" / "interchange.log"
     assert result.exit_code == 1
-    assert result.output == (f"error: unexpected FileNotFoundError; its text is not shown here, as it may quote a "
+    assert result.output == (f"error: unexpected LookupError; its text is not shown here, as it may quote a "
                              f"record. The full traceback is in {log}: pass it to the hub's administrator.\n")
     assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
 
