@@ -125,7 +125,7 @@ def test_approve_counts_held_batches_and_open_quarantine_received_since_the_peri
         assert refused.value.message("en").splitlines()[1:3] == [
             "  held-batches: 1 held batches received since the period began (interchange status)",
             "  open-quarantine: 1 open quarantined rows in batches received since the period began "
-            "(interchange status)"]
+            "(interchange quarantine list)"]
         assert "sulaikytų paketų, gautų nuo laikotarpio pradžios: 1" in refused.value.message("lt")
         approved, _ = approve_checked(engine, workspace, "recent", by="ona",
                                       despite={"held-batches", "open-quarantine"})

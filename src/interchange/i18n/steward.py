@@ -276,9 +276,9 @@ TEXT: dict[str, tuple[str, str]] = {
                              "(interchange status)",
                              "  {code}: {count} held batches received since the period began (interchange status)"),
     "blocker_open_quarantine": ("  {code}: neišspręstų karantino eilučių paketuose, gautuose nuo laikotarpio "
-                                "pradžios: {count} (interchange status)",
+                                "pradžios: {count} (interchange quarantine list)",
                                 "  {code}: {count} open quarantined rows in batches received since the period "
-                                "began (interchange status)"),
+                                "began (interchange quarantine list)"),
     "blocker_all_zero": ("  {code}: visų rodiklių ({count}) sumos lygios nuliui",
                          "  {code}: the totals of all {count} indicators are zero"),
     "blocker_stale_inputs": ("  {code}: po šios versijos apskaičiavimo įkelta paketų su laikotarpio įrašais: {count}",
