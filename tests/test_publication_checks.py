@@ -9,6 +9,7 @@ each; `publications` and `status` flag stale versions, and status names everythi
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -127,9 +128,11 @@ def test_approve_counts_held_batches_and_open_quarantine_received_since_the_peri
             "  open-quarantine: 1 open quarantined rows in batches received since the period began "
             "(interchange quarantine list)"]
         assert "sulaikytų paketų, gautų nuo laikotarpio pradžios: 1" in refused.value.message("lt")
-        approved, _ = approve_checked(engine, workspace, "recent", by="ona",
-                                      despite={"held-batches", "open-quarantine"})
+        approved, files = approve_checked(engine, workspace, "recent", by="ona",
+                                          despite={"held-batches", "open-quarantine"})
         assert approved.approved_despite == {"held-batches": 1, "open-quarantine": 1}
+        [metadata] = [f for f in files if f.name == "metadata.json"]  # the ministry's reader is told too
+        assert json.loads(metadata.read_text(encoding="utf-8"))["approved_despite"] == approved.approved_despite
         # Batches received before a period began cannot hold its records.
         assert approve_checked(engine, workspace, "later", by="ona")[0].state == "approved"
 

@@ -108,6 +108,8 @@ def export_metadata(publication: Publication) -> dict[str, Any]:
         "period": publication.period, "version": publication.version,
         "period_start": publication.period_start, "period_end": publication.period_end,
         "approved_at": publication.approved_at, "approved_by": publication.approved_by,
+        # what the steward confirmed when approving: a reader must know the figures were approved despite it
+        "approved_despite": publication.approved_despite or {},
         "created_at": publication.created_at,
         "catalogue_version": publication.catalogue_version, "code_version": publication.code_version,
         "disclosure_rules": publication.disclosure_rules, "linkage_run_id": publication.linkage_run_id,
