@@ -381,8 +381,8 @@ def test_steward_and_analyst_walk_ends_in_the_true_figures_or_nothing(
 
     # The quarantined row will not come again: dismissed with a reason; the held batch is confirmed.
     said(invoke("quarantine", "list", *hub), 1, "MK-099  value.integer")
-    said(invoke("quarantine", "dismiss", "--org", MIMC, "--batch", 4, "--row", 9, *hub), 2,
-         "Missing option '--reason'.")
+    said(invoke("quarantine", "dismiss", "--org", MIMC, "--batch", 4, "--row", 9, *hub), 1,
+         "refused: say why the rows are dismissed (--reason); it is kept in the history", lines=1)
     said(invoke("quarantine", "dismiss", "--org", MIMC, "--batch", 4, "--row", 9, "--reason",
                 "a duplicate of MK-000", *hub), 0,
          f"batch 4 of {MIMC}: 1 rows dismissed (1 problems), the reason kept in the history. Rows still open in "

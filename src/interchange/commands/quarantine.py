@@ -60,8 +60,9 @@ def quarantine_list(
 def quarantine_dismiss(
     org: Annotated[str, typer.Option(help="The organisation that sent the batch.")],
     batch: Annotated[int, typer.Option("--batch", "-b", help="The batch (from `interchange quarantine list`).")],
+    # Not a required option: its absence is refused in the house's words, not typer's usage box.
     reason: Annotated[str, typer.Option(help="Why the rows need no re-send: kept in the history (no personal "
-                                             "data).")],
+                                             "data). Required.")] = "",
     row: Annotated[list[int] | None, typer.Option("--row", "-r", help="A row number (repeatable).")] = None,
     code: Annotated[str | None, typer.Option(help="Every open row with this problem code, e.g. value.invalid.")
                     ] = None,
