@@ -52,7 +52,7 @@ def programme_progress(engine: Engine, catalogue: Catalogue, config: WorkspaceCo
         consent: As in compute_indicators; default: the workspace's ``publishing.consent``.
 
     Raises:
-        ProgressError: unknown programme, or a target naming an unknown service.
+        ProgressError: unknown programme, or a long-term target no catalogue indicator counts.
     """
     found = {p.code: p for p in config.programmes}
     if programme not in found:
@@ -130,22 +130,16 @@ def _answering_indicators(catalogue: Catalogue, plan: Programme) -> tuple[list[t
 
 
 def _made_indicator(plan: Programme, index: int, service_code: str, figure: str) -> Indicator:
-    service = SERVICES_BY_CODE.get(service_code)
-    where = f"programme {plan.code}: targets.{index}.service"
-    if service is None:
-        raise ProgressError(f"{where}: {service_code!r} is not a code of the service catalogue")
+    # interchange.yaml's Target already refused an unknown service and a figure its mode never
+    # carries (workspace/config.py), and gave the code as the catalogue writes it.
+    service = SERVICES_BY_CODE[service_code]
     sources: list[dict[str, Any]]
     if figure == "persons":
         count = "persons"
         sources = [{"source": s, "service_codes": [service.code]} for s in _sources_of(service.mode)]
     elif figure == "contacts":
-        if service.mode == Mode.GROUP:
-            raise ProgressError(f"{where}: {service.code} is a group service, counted in sessions, not contacts")
         count, sources = "contacts", [{"source": "contact", "service_codes": [service.code]}]
     else:
-        if service.mode == Mode.INDIVIDUAL:
-            raise ProgressError(f"{where}: {service.code} is an individual service, counted in contacts, not "
-                                f"sessions")
         count, sources = "sessions", [{"source": "group_session", "service_codes": [service.code]}]
     figure_lt, figure_en = _FIGURE_NAMES[figure]
     return Indicator.model_validate({
