@@ -128,7 +128,7 @@ def open_failed_pulls(connection: Connection) -> list[Any]:
 
 def _still_whole(connection: Connection, status: BatchStatus) -> list[Any]:
     rows = connection.execute(select(
-        batches.c.batch_id, batches.c.org, batches.c.kind, batches.c.status, batches.c.sha256,
+        batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind, batches.c.status, batches.c.sha256,
         batches.c.file_name, batches.c.received_at, batches.c.archive_path,
     ).where(batches.c.source == SOURCE, batches.c.status.in_([BatchStatus.HELD.value, BatchStatus.LOADED.value,
                                                              BatchStatus.REJECTED.value, BatchStatus.FAILED.value]))
