@@ -41,6 +41,8 @@ from interchange.warehouse.tables import batches
 from interchange.workspace.layout import Workspace
 
 runner = CliRunner()
+# What status reads is plain SQL over the batches: one database is enough for its tests (budget).
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def batch_states(url: str) -> dict[str, tuple[str, int]]:
@@ -218,6 +220,7 @@ def test_bad_bytes_postgresql_refuses_are_not_worth_a_retry() -> None:
 
 # --- §6: status says what needs a person ------------------------------------------------------------
 
+@ON_SQLITE
 def test_status_needs_a_steward_for_a_batch_stuck_received(
         hub_root: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     drop(hub_root, "a.person.csv", [PERSON_HEADER, *person_rows(2)])
@@ -243,6 +246,7 @@ def test_status_needs_a_steward_for_a_batch_stuck_received(
     assert code == 1 and "Įstrigę paketai" in output
 
 
+@ON_SQLITE
 def test_status_needs_a_steward_for_a_failed_batch_until_it_is_rerun(
         hub_root: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     drop(hub_root, "a.person.csv", [PERSON_HEADER, *person_rows(2)])
@@ -261,6 +265,7 @@ def test_status_needs_a_steward_for_a_failed_batch_until_it_is_rerun(
     assert code == 0, output
 
 
+@ON_SQLITE
 def test_status_needs_a_steward_for_a_rejected_file_until_a_good_drop_follows(
         hub_root: Path, database_url: str) -> None:
     drop(hub_root, "a.contact.csv", [CONTACT_HEADER[1:], ["P1", "legal_consultation", "2026-01-01", "30"]],
@@ -289,6 +294,7 @@ def test_status_needs_a_steward_for_a_rejected_file_until_a_good_drop_follows(
     assert "Rejected files" not in output and code == 0, output
 
 
+@ON_SQLITE
 def test_status_needs_a_steward_for_a_source_that_fails_on_every_run(hub_root: Path, database_url: str) -> None:
     lock = hub_root / ".locks" / f"{SPC}.inbox.lock"
     lock.mkdir(parents=True)  # a real, lasting OS error on every run of that source
