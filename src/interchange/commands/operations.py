@@ -54,17 +54,18 @@ def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
 def reprocess(
     workspace: WorkspaceOption = None,
     batch: Annotated[list[int] | None, typer.Option(
-        "--batch", "-b", help="Only this batch (repeatable); default: every held batch and every open quarantine.")
+        "--batch", "-b", help="Only this batch (repeatable); default: every held or failed batch and every open "
+                              "quarantine.")
     ] = None,
     org: Annotated[str | None, typer.Option(help="Only this organisation's batches.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be re-run.")] = False,
     lang: StewardLangOption = None,
 ) -> None:
-    """Re-run held batches and quarantined rows from the archive after a fix, in arrival order.
+    """Re-run held and failed batches and quarantined rows from the archive after a fix, in arrival order.
 
     Each re-run is a new batch with a new receipt; nothing is read from the inbox.
-    Exit 0: every re-run loaded cleanly (or nothing to do); 1: a re-run was held or still
-    quarantined rows; 2: the workspace is wrong or a --batch has nothing to re-run.
+    Exit 0: every re-run loaded cleanly (or nothing to do); 1: a re-run was held or failed, or
+    still quarantined rows; 2: the workspace is wrong or a --batch has nothing to re-run.
     """
     from interchange.ingest.reprocess import ReprocessError, find_candidates
     from interchange.ingest.reprocess import reprocess as run_reprocess
