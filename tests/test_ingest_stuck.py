@@ -229,6 +229,12 @@ def test_status_needs_a_steward_for_a_batch_stuck_received(
     ingest_workspace(Workspace(hub_root))  # the batch stays received; the run of its source ended after
     monkeypatch.delenv(FAILPOINT_ENV)
 
+    code, output = status_cli(hub_root)
+    assert code == 1
+    assert "Stuck batches (received, not processed)" in output and "1 stuck batches" in output
+    assert "stuck batches: the hub's log says why" in output
+    code, output = status_cli(hub_root, "lt")
+    assert code == 1 and "Įstrigę paketai" in output
     workspace = Workspace(hub_root)
     with warehouse(workspace.database_url) as engine:
         report = collect_status(workspace, engine)
@@ -238,13 +244,6 @@ def test_status_needs_a_steward_for_a_batch_stuck_received(
         assert stuck_batches(engine, now=arrived + STUCK_AFTER + timedelta(minutes=1))
     assert (stuck.org, stuck.file_name, stuck.detail) == (SPC, "a.person.csv", f"1/{MAX_ATTEMPTS}")
     assert report.needs_attention
-
-    code, output = status_cli(hub_root)
-    assert code == 1
-    assert "Stuck batches (received, not processed)" in output and "1 stuck batches" in output
-    assert "stuck batches: the hub's log says why" in output
-    code, output = status_cli(hub_root, "lt")
-    assert code == 1 and "Įstrigę paketai" in output
 
 
 @ON_SQLITE

@@ -44,8 +44,8 @@ FAILPOINT_ENV = "INTERCHANGE_FAILPOINT"
 _RAISED: set[str] = set()
 
 
-class FailpointError(RuntimeError):
-    """What `<point>:raise` raises: a bug in the hub, as far as anything that catches it can tell."""
+class FailpointError(InterchangeError, RuntimeError):
+    """What `<point>:raise` raises: a bug in the hub (not transient), as far as anything that catches it can tell."""
 
 
 def failpoint(name: str) -> None:
@@ -60,7 +60,7 @@ def failpoint(name: str) -> None:
         os._exit(97)
     if wanted == f"{name}:raise" or (wanted == f"{name}:raise-once" and name not in _RAISED):
         _RAISED.add(name)
-        raise FailpointError(name)
+        raise FailpointError(f"failpoint {name} (a fault test)")
     if wanted == f"{name}:outage":
         _meet_an_outage()
 
