@@ -328,6 +328,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "failing_sources": ("Šaltiniai, kurie nepavyksta kiekvieną kartą", "Sources that fail on every run"),
     "failing_sources_cols": ("organizacija|šaltinis|nepavyko iš eilės|nuo|klaida",
                              "org|source|failed runs in a row|since|error"),
+    "blocker_failed_batches": ("  {code}: nepavykusių paketų (centras negalėjo jų apdoroti), gautų nuo laikotarpio "
+                               "pradžios: {count} (interchange status)",
+                               "  {code}: {count} failed batches (the hub could not process them) received since the "
+                               "period began (interchange status)"),
     "waiting_stuck": ("įstrigusių paketų: {count}", "{count} stuck batches"),
     "waiting_failed_batches": ("nepavykusių paketų: {count}", "{count} failed batches"),
     "waiting_rejected": ("atmestų failų: {count}", "{count} rejected files"),
