@@ -48,6 +48,10 @@ from interchange.workspace.layout import Workspace
 log = logging.getLogger(__name__)
 SOURCE = "inbox"
 
+# How many times processing a batch may begin before it ends failed: a database restart or a lock
+# passes within a run's retries or the next run; something that fails this often needs a person.
+MAX_ATTEMPTS = 3
+
 
 @dataclass(frozen=True)
 class Hub:
@@ -190,11 +194,6 @@ def process_batch(hub: Hub, batch_id: int, *, max_bytes: int = InboxSource().max
             pass
         except Exception:
             raise exc from None  # the database is gone too: the batch stays received, resumed later
-
-
-# How many times processing a batch may begin before it ends failed: a database restart or a lock
-# passes within a run's retries or the next run; something that fails this often needs a person.
-MAX_ATTEMPTS = 3
 
 
 def _begin_attempt(hub: Hub, batch_id: int) -> int | None:
