@@ -72,7 +72,7 @@ def alert_on_failure(flow: Any, flow_run: Any, state: Any) -> None:
 
 def alert_attention(workspace: Workspace, summary: IngestSummary, *, flow_run: str | None = None,
                     flow_run_id: str | None = None, today: date | None = None) -> list[str]:
-    """After an ingest: alert held batches of this run, and overdue drops not alerted yet this period.
+    """After an ingest: alert held and failed batches of this run, and overdue drops not alerted yet this period.
 
     Returns the events sent (for the run's log).
     """
@@ -81,6 +81,9 @@ def alert_attention(workspace: Workspace, summary: IngestSummary, *, flow_run: s
     sent = []
     if summary.held and send_alert(target, alert_payload("batch_held", batches=batch_entries(summary.held), **run)):
         sent.append("batch_held")
+    if summary.failed and send_alert(target, alert_payload("batch_failed", batches=batch_entries(summary.failed),
+                                                           **run)):
+        sent.append("batch_failed")
     with warehouse(workspace.database_url) as engine:
         overdue = overdue_drops(workspace, engine, today=today)
     ledger = AlertLedger(workspace)

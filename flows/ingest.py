@@ -39,7 +39,8 @@ from interchange.workspace.layout import Workspace, find_workspace
 TABLE_KEY = "ingest-batches"
 ATTENTION_KEY = "ingest-attention"
 # A database restart or a partner API outage: try again after a minute, then after five.
-# A stated problem (a missing token, a refused one) is not retried: see worth_retrying.
+# What a retry cannot mend (a missing or refused token, permission denied, a full disk, a bug)
+# is not retried: see worth_retrying.
 RETRIES = 2
 RETRY_DELAYS: list[float] = [60, 300]
 
@@ -47,11 +48,12 @@ RETRY_DELAYS: list[float] = [60, 300]
 class SourceFailed(InterchangeError):
     """What a failed source task raises to Prefect, in words without record values."""
 
-    def __init__(self, label: str, description: str, *, transient: bool) -> None:
+    def __init__(self, label: str, description: str, *, transient: bool, cause: str | None = None) -> None:
         super().__init__(f"{label}: {description}")
         self.label = label
         self.description = description
         self.transient = transient
+        self.cause = cause  # the class name of what failed the source, for the hub's source_runs
 
 
 def resolve_token(source: HttpSourceConfig) -> str:
@@ -87,7 +89,7 @@ def ingest_source_task(hub: Hub, ref: SourceRef) -> list[Receipt]:
         get_run_logger().error("%s failed: %s\n%s", ref.label, description, failure_trace(exc))
         # `from None`: the original exception's message may quote a record, and Prefect
         # logs the traceback of what a task raises.
-        raise SourceFailed(ref.label, description, transient=worth_retrying(exc)) from None
+        raise SourceFailed(ref.label, description, transient=worth_retrying(exc), cause=type(exc).__name__) from None
 
 
 def run_source_task(hub: Hub, ref: SourceRef) -> list[Receipt]:
@@ -95,8 +97,9 @@ def run_source_task(hub: Hub, ref: SourceRef) -> list[Receipt]:
     state = ingest_source_task(hub, ref, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if not state.is_completed() or isinstance(outcome, BaseException):
-        raise SourceError(outcome.description if isinstance(outcome, SourceFailed)
-                          else f"{state.name}: {state.message}")
+        if isinstance(outcome, SourceFailed):
+            raise SourceError(outcome.description, cause=outcome.cause)
+        raise SourceError(f"{state.name}: {state.message}")
     get_run_logger().info("%s: %d batches", ref.label, len(outcome))
     return outcome
 

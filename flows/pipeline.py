@@ -152,6 +152,7 @@ def pipeline(workspace: str | None = None, period: str | list[str] | None = None
         if periods:
             incomplete = [f"{len(summary.failures)} source(s) failed"] if summary.failures else []
             incomplete += [f"{len(summary.held)} batch(es) held"] if summary.held else []
+            incomplete += [f"{len(summary.failed)} batch(es) failed"] if summary.failed else []
             if not linked:
                 report.add("publish", SKIPPED, "stopped: link failed, person counts would rest on an old index")
             elif incomplete and not publish_incomplete:

@@ -120,7 +120,7 @@ def test_a_failure_is_told_by_class_and_code_location_never_by_its_message() -> 
 
 def test_only_failures_that_may_pass_are_worth_a_retry() -> None:
     assert worth_retrying(ProblemError(error("http.unavailable", attempts=3)))
-    assert worth_retrying(OSError("disk"))  # a hub-side error: the batch stays received and resumes
+    assert worth_retrying(OSError("disk"))  # a library's I/O error (no errno): it may pass
     assert not worth_retrying(ProblemError(error("http.token_missing", variable="X")))
     assert not worth_retrying(ProblemError(error("http.unauthorized")))
     assert not worth_retrying(SourceError("no Prefect Secret block named 'x'"))
@@ -219,6 +219,23 @@ def test_a_partner_api_outage_is_retried_by_the_source_task(
         DVC, "http:api", BatchStatus.LOADED, 1)
     assert [seen["status"] for seen in api.requests_seen] == [503, 200]
     assert run_task_runs(state)[f"ingest {DVC}/http:api"].run_count == 2
+    assert_no_record_values(state)
+
+
+@on_prefect
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # Prefect's retry, not the database
+def test_a_source_failure_no_retry_can_mend_is_tried_once_and_its_path_named(
+        hub_root: Path, flows_ingest: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(flows_ingest.ingest_source_task, "retry_delay_seconds", 0)
+    lock = hub_root / ".locks" / f"{SPC}.inbox.lock"
+    lock.mkdir(parents=True)  # a real, lasting OS error (root bypasses a chmod 000)
+    drop_persons(hub_root)
+
+    state = flows_ingest.ingest(str(hub_root), return_state=True)
+
+    assert state.is_failed()
+    assert run_task_runs(state)[f"ingest {SPC}/inbox"].run_count == 1
+    assert f"{SPC}/inbox failed: IsADirectoryError (EISDIR): {lock}" in run_logs(state)
     assert_no_record_values(state)
 
 

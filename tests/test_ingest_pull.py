@@ -691,3 +691,33 @@ def test_an_organisations_own_field_names_are_read_through_its_columns(
     assert {rid: p.birth_year for rid, p in persons.items()} == {"p1": 1991, "p2": 1980}  # p1's last version
     [receipt] = summary.receipts
     assert (receipt.status, receipt.counts.inserted) == ("loaded", 2)
+
+
+def test_records_the_hub_cannot_process_end_a_failed_pull_that_a_steward_reruns(
+        hub: Workspace, api: PartnerApi, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from interchange.ingest import batches as batches_module
+    from interchange.ingest.reprocess import find_candidates, reprocess
+    from interchange.ingest.run import open_hub
+
+    api.set_records("person", PERSONS)
+    monkeypatch.setattr(batches_module, "_RAISED", set())
+    monkeypatch.setenv("INTERCHANGE_FAILPOINT", "before_load:raise")  # a bug while loading the pull
+
+    summary = ingest(hub)
+
+    assert summary.failures == {}  # the source goes on; the batch says what happened
+    [receipt] = summary.receipts
+    assert (receipt.kind, receipt.status, [p.code for p in receipt.problems]) == (
+        "person", BatchStatus.FAILED, ["batch.failed"])
+    assert records(database_url, "person") == {} and cursor(database_url, "person") is None
+    # The same pages again are not tried again every run: the failed batch waits for a steward.
+    assert ingest(hub).receipts == [] and len(pull_batches(database_url)) == 1
+
+    monkeypatch.delenv("INTERCHANGE_FAILPOINT")  # the fix
+    api.requests_seen.clear()
+    with open_hub(Workspace(hub.root), today=TODAY) as opened:
+        [rerun] = reprocess(opened, find_candidates(opened.engine))
+
+    assert api.requests_seen == []  # from the archived pages
+    assert (rerun.receipt.status, rerun.receipt.counts.inserted) == (BatchStatus.LOADED, 5)
+    assert cursor(database_url, "person") == stamp(5)

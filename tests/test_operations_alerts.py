@@ -180,3 +180,30 @@ def test_a_run_whose_webhook_is_down_ends_as_it_would_have(
 
     assert state.is_completed()
     assert state.message == "batches: 1, rows loaded: 0, quarantined: 0, batches held: 1"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the alert, not the database
+def test_a_batch_the_hub_could_not_process_is_alerted_without_its_file_name_or_error(
+        hub_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from interchange.cli import flows_module
+    from interchange.ingest import batches as batches_module
+    from interchange.ingest.batches import FAILPOINT_ENV
+    from interchange.ingest.run import ingest_workspace
+    from interchange.workspace.layout import Workspace
+
+    write_config(hub_root, http_org=False)
+    write_csv(hub_root / "inbox" / SPC / "slapta-byla.person.csv",
+              [["record_id", "birth_year", "sex"], ["SPC-REC-1", "1960", "male"]])
+    monkeypatch.setattr(batches_module, "_RAISED", set())
+    monkeypatch.setenv(FAILPOINT_ENV, "before_commit:raise-once")
+    summary = ingest_workspace(Workspace(hub_root))
+    with WebhookReceiver() as receiver:
+        monkeypatch.setenv(HOOK_ENV, receiver.url)
+
+        sent = flows_module("alerts").alert_attention(Workspace(hub_root), summary, flow_run="amber-otter")
+
+        assert "batch_failed" in sent
+        [batch] = receiver.event("batch_failed")["batches"]
+        assert (batch["org"], batch["status"], batch["problem_codes"]) == (SPC, "failed", ["batch.failed"])
+        assert_safe(receiver)
+        assert all("FailpointError" not in body for body in receiver.raw)

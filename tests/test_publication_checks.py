@@ -194,3 +194,28 @@ def test_status_names_review_pairs_drafts_and_late_data_and_exits_1(hub_root: Pa
     assert "Waiting for a person: 1 review pairs, 1 periods with late data, 1 stale versions." in late.output
     lithuanian = invoke("status", "--workspace", hub_root, "--lang", "lt")
     assert "Laukia žmogaus: porų peržiūrai: 1, laikotarpių su vėlavusiais duomenimis: 1" in lithuanian.output
+
+
+@sqlite_only
+def test_approve_counts_failed_batches_received_since_the_period_began(
+        hub_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from interchange.ingest import batches as batches_module
+    from interchange.ingest.batches import FAILPOINT_ENV
+
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(2)])
+    monkeypatch.setattr(batches_module, "_RAISED", set())
+    monkeypatch.setenv(FAILPOINT_ENV, "before_commit:raise-once")  # the hub fails on it: nothing loaded
+    ingest(hub_root)
+    monkeypatch.delenv(FAILPOINT_ENV)
+    recent = Span("recent", TODAY - timedelta(days=30), TODAY)
+    workspace = Workspace(hub_root)
+    with warehouse(workspace.database_url) as engine:
+        store_publication(engine, recent, cells(V1, period=recent.label), inputs=read_inputs(engine),
+                          catalogue_version="2026.1", rules=RULES, created_by="steward")
+        with pytest.raises(ApprovalRefused) as refused:
+            approve_checked(engine, workspace, "recent", by="ona")
+        assert refused.value.message("en").splitlines()[1:2] == [
+            "  failed-batches: 1 failed batches (the hub could not process them) received since the period began "
+            "(interchange status)"]
+        approved, _ = approve_checked(engine, workspace, "recent", by="ona", despite={"failed-batches"})
+        assert approved.approved_despite == {"failed-batches": 1}

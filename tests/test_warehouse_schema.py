@@ -120,3 +120,24 @@ def test_the_closing_history_migration_keeps_what_was_closed_and_every_decision_
     assert [(row, stored_utc(at) if at else None, how) for row, at, how in closed] == [
         (2, datetime(2026, 3, 2, 9, tzinfo=UTC), "reprocessed"), (3, None, None)]
     assert [tuple(d) for d in decided] == [("same", "ona.s", "one birth record")]
+
+
+def test_the_attempts_and_source_runs_migration_keeps_batches_both_ways(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    with warehouse(database_url, upgrade=False) as engine:
+        config = engine_module._alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0009")
+            connection.execute(text(
+                "INSERT INTO batches (batch_id, org, source, sha256, status, received_at, receipt_written) "
+                "VALUES (1, 'o', 'inbox', 'a', 'received', :t, false)"), {"t": datetime(2026, 3, 1, 9, tzinfo=UTC)})
+            command.upgrade(config, "0010")
+            assert connection.execute(text("SELECT batch_id, attempts FROM batches")).all() == [(1, 0)]
+            assert inspect(connection).has_table("source_runs")
+            command.downgrade(config, "0009")
+            assert not inspect(connection).has_table("source_runs")
+            assert "attempts" not in {c["name"] for c in inspect(connection).get_columns("batches")}
+            assert connection.execute(text("SELECT batch_id, status FROM batches")).all() == [(1, "received")]

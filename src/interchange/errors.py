@@ -19,6 +19,7 @@ Bottom layer: imports nothing of the package but the catalogue.
 
 from __future__ import annotations
 
+import errno
 import traceback
 from pathlib import Path
 from typing import Any, Self
@@ -55,10 +56,73 @@ class InterchangeError(Exception):
 
 
 def describe_failure(exc: BaseException, lang: str = "en") -> str:
-    """A failure in words that carry no record values: our own error's message, or another's class."""
+    """A failure in words that carry no record values: our own error's message, or another's class
+    (with the path it concerns, for an operating system's error: a path is the hub's, not a record)."""
     if isinstance(exc, InterchangeError):
         return exc.message(lang)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return say("error.os_path", lang, name=type(exc).__name__, path=visible_path(exc.filename),
+                   code=errno.errorcode.get(exc.errno or 0, "?"))
     return say("error.unexpected", lang, name=type(exc).__name__)
+
+
+def visible_path(path: object) -> str:
+    """A path as text a terminal shows and never obeys: control, escape and undecodable characters
+    written as Python escapes."""
+    text = path.decode(errors="surrogateescape") if isinstance(path, bytes) else str(path)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+# Errors of the hub's own machine that no retry within minutes will mend: a permission, a full
+# or read-only disk, a path that is not there or cannot be. Other OS errors (a network share's
+# hiccup, a busy file, a timeout) may pass.
+_LASTING_ERRNOS = frozenset(getattr(errno, name) for name in (
+    "EACCES", "EPERM", "ENOSPC", "EDQUOT", "EROFS", "ENOENT", "ENOTDIR", "EISDIR", "ENAMETOOLONG", "ELOOP",
+    "EEXIST", "EINVAL", "EFBIG", "EMFILE", "ENFILE", "EXDEV", "EBADF", "ENOTEMPTY") if hasattr(errno, name))
+# The database's own words for "try again": SQLite result codes (busy, locked, I/O, cannot open)
+# and PostgreSQL SQLSTATE classes 08 (connection), 40 (rollback: deadlock, serialisation),
+# 57 (operator intervention: a restart, a cancelled statement), 55P03 (lock not available).
+_SQLITE_PASSING = frozenset({5, 6, 10, 14})
+_SQLSTATE_PASSING = ("08", "40", "57", "55P03", "53300")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a later attempt may succeed where this one failed.
+
+    Yes for an outage: the database restarting or unreachable, a lock timeout, a partner API
+    down (our own errors say so themselves). No for what stays until someone acts: a
+    permission, a full or read-only disk, bad data the database refused (DataError,
+    IntegrityError), text that is not valid Unicode, memory, and every other exception (a bug).
+    """
+    if isinstance(exc, InterchangeError):
+        return exc.transient
+    if type(exc).__module__.startswith("sqlalchemy"):
+        return _database_transient(exc)
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, OSError):
+        # errno None: a library's network error (requests'), not the file system's.
+        return exc.errno is None or exc.errno not in _LASTING_ERRNOS
+    return False
+
+
+def _database_transient(exc: BaseException) -> bool:
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, (sa.DisconnectionError, sa.TimeoutError, sa.InterfaceError)):
+        return True  # a dropped connection, or no connection free in the pool in time
+    if not isinstance(exc, sa.OperationalError):
+        return False  # DataError, IntegrityError, ProgrammingError...: the data or the code
+    cause = exc.orig
+    sqlite_code = getattr(cause, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in _SQLITE_PASSING  # extended codes keep the primary in the low byte
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if state:
+        return str(state).startswith(_SQLSTATE_PASSING)
+    return True  # no code said otherwise: an OperationalError is the driver's "the server failed"
 
 
 def failure_trace(exc: BaseException) -> str:

@@ -35,9 +35,10 @@ def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
 
     Prefect flow-run states are added when PREFECT_API_URL is set.
 
-    Exit 0: all clear; 1: something waits for a person (held, quarantined, overdue, a failed
-    run, review pairs, a draft to approve, late data, a stale version); 2: the workspace or its
-    config is wrong.
+    Exit 0: all clear; 1: something waits for a person (held, stuck or failed batches, rejected
+    files no good drop has followed, quarantined rows, overdue drops, a source failing run after
+    run, a failed flow run, review pairs, a draft to approve, late data, a stale version); 2: the
+    workspace or its config is wrong.
     """
     from interchange.operations.status import collect_status
     from interchange.warehouse.engine import warehouse
@@ -53,17 +54,18 @@ def status(workspace: WorkspaceOption = None, lang: StewardLangOption = None) ->
 def reprocess(
     workspace: WorkspaceOption = None,
     batch: Annotated[list[int] | None, typer.Option(
-        "--batch", "-b", help="Only this batch (repeatable); default: every held batch and every open quarantine.")
+        "--batch", "-b", help="Only this batch (repeatable); default: every held or failed batch and every open "
+                              "quarantine.")
     ] = None,
     org: Annotated[str | None, typer.Option(help="Only this organisation's batches.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be re-run.")] = False,
     lang: StewardLangOption = None,
 ) -> None:
-    """Re-run held batches and quarantined rows from the archive after a fix, in arrival order.
+    """Re-run held and failed batches and quarantined rows from the archive after a fix, in arrival order.
 
     Each re-run is a new batch with a new receipt; nothing is read from the inbox.
-    Exit 0: every re-run loaded cleanly (or nothing to do); 1: a re-run was held or still
-    quarantined rows; 2: the workspace is wrong or a --batch has nothing to re-run.
+    Exit 0: every re-run loaded cleanly (or nothing to do); 1: a re-run was held or failed, or
+    still quarantined rows; 2: the workspace is wrong or a --batch has nothing to re-run.
     """
     from interchange.ingest.reprocess import ReprocessError, find_candidates
     from interchange.ingest.reprocess import reprocess as run_reprocess
@@ -86,7 +88,8 @@ def reprocess(
             reruns = run_reprocess(hub, candidates)
     typer.echo(render_reruns(reruns, language))
     typer.echo(say("steward.receipts", language, root=found.root / "receipts"))
-    troubled = any(r.receipt.counts.held or r.receipt.counts.quarantined for r in reruns)
+    troubled = any(r.receipt.counts.held or r.receipt.counts.quarantined or r.receipt.status.value == "failed"
+                   for r in reruns)
     raise typer.Exit(1 if troubled else 0)
 
 
@@ -152,6 +155,7 @@ def render_status(report: StatusReport, root: str, lang: str, *, database: str |
         [h.org, h.source, h.batch_id, h.kind or "", short_time(h.received_at), h.rows_held,
          ", ".join(h.failed_checks)]
         for h in report.held], lang)
+    out += _concerns(report, lang)
     out += section_lines(say("steward.quarantine", lang), say("steward.quarantine_cols", lang),
                          [[q.org, q.rows, q.batches] for q in report.quarantine], lang)
     if report.rejected_at_source:  # only when there are some: most hubs never see this section
@@ -203,7 +207,30 @@ def render_status(report: StatusReport, root: str, lang: str, *, database: str |
 _NEXT = {"steward.waiting_held": "steward.next_held", "steward.waiting_quarantine": "steward.next_quarantine",
          "steward.waiting_overdue": "steward.next_overdue", "steward.waiting_failed_runs": "steward.next_failed_runs",
          "steward.waiting_review": "steward.next_review", "steward.waiting_drafts": "steward.next_drafts",
-         "steward.waiting_late": "steward.next_late", "steward.waiting_stale": "steward.next_stale"}
+         "steward.waiting_late": "steward.next_late", "steward.waiting_stale": "steward.next_stale",
+         "steward.waiting_stuck": "steward.next_stuck", "steward.waiting_failed_batches": "steward.next_failed_batches",
+         "steward.waiting_rejected": "steward.next_rejected",
+         "steward.waiting_failing_sources": "steward.next_failing_sources"}
+
+
+def _concerns(report: StatusReport, lang: str) -> list[str]:
+    """Stuck, failed and rejected batches and failing sources: sections shown only when there are some."""
+    from interchange.errors import visible_path
+
+    out = []
+    for title, batches in (("steward.stuck", report.stuck), ("steward.failed_batches", report.failed)):
+        if batches:
+            out += section_lines(say(title, lang), say("steward.stuck_cols", lang), [
+                [b.org, b.source, b.batch_id, b.kind or "", visible_path(b.file_name or ""), short_time(b.received_at),
+                 b.detail] for b in batches], lang)
+    if report.rejected:
+        out += section_lines(say("steward.rejected", lang), say("steward.rejected_cols", lang), [
+            [b.org, b.source, b.batch_id, b.kind or "", visible_path(b.file_name or ""), short_time(b.received_at),
+             b.detail] for b in report.rejected], lang)
+    if report.failing_sources:
+        out += section_lines(say("steward.failing_sources", lang), say("steward.failing_sources_cols", lang), [
+            [f.org, f.source, f.runs, short_time(f.since), f.error_class or ""] for f in report.failing_sources], lang)
+    return out
 
 
 def _waiting_versions(report: StatusReport, lang: str) -> list[str]:
@@ -226,7 +253,8 @@ def render_plan(candidates: Sequence[Candidate], lang: str) -> str:
         return say("steward.reprocess_none", lang)
     lines = [say("steward.reprocess_plan", lang)]
     for c in candidates:
-        what = say("steward.whole_held", lang) if c.rows is None else say("steward.some_rows", lang, rows=c.row_count)
+        what = (say("steward.some_rows", lang, rows=c.row_count) if c.rows is not None
+                else say("steward.whole_failed" if c.reason == "failed" else "steward.whole_held", lang))
         lines.append(say("steward.reprocess_item", lang, batch=c.batch_id, org=c.org, kind=c.kind or "?", what=what))
     return "\n".join(lines)
 

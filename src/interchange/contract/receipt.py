@@ -27,6 +27,8 @@ class BatchStatus(StrEnum):
     HELD = "held"  # a critical batch expectation failed: nothing was loaded
     REJECTED = "rejected"  # the file as a whole was unusable: nothing was loaded
     DUPLICATE = "duplicate"  # the same bytes were already loaded: nothing changed
+    FAILED = "failed"  # the hub could not process it (a bug, bad bytes its database refused, or too many
+    # attempts): nothing was loaded; a steward re-runs it after a fix (interchange reprocess)
 
 
 class _Frozen(BaseModel):

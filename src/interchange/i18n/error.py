@@ -199,4 +199,7 @@ TEXT: dict[str, tuple[str, str]] = {
                        "nėra ką skelbti (ką gavo centras, rodo interchange status)",
                        "{period} ({start} to {end}): no organisation has loaded records dated in the period; "
                        "there is nothing to publish (interchange status shows what has arrived)"),
+    # issue 16 (nothing stuck): an operating system's error names its path, never a record
+    "os_path": ("{name} ({code}): {path} (žr. srauto vykdymo žurnalą)",
+                "{name} ({code}): {path} (see the flow run's log)"),
 }

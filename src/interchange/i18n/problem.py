@@ -222,4 +222,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "'sutikimas_ataskaitoms' is missing, empty or says no): under the hub's default rule such persons are "
         "left out of the published figures.",
     ),
+    # issue 16 (nothing stuck): the hub failed on the file, not the partner
+    "batch.failed": (
+        "Centras negalėjo apdoroti šio failo (paketas {batch}): nieko neįkelta. Tai ne jūsų klaida – centro "
+        "darbuotojai informuoti ir apdoros failą iš naujo, kai pataisys; siųsti jo dar kartą nereikia.",
+        "The hub could not process this file (batch {batch}): nothing was loaded. This is not your error: the "
+        "hub's staff have been told and will process the file again after a fix; there is no need to send it again.",
+    ),
 }

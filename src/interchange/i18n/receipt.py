@@ -46,4 +46,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "{rejected} rows rejected at source, of {read} read (the partner's kit left them out of the file; "
         "they never reached the hub; send them again corrected): {codes}",
     ),
+    # issue 16 (nothing stuck)
+    "status.failed": ("CENTRO KLAIDA: niekas neįkelta, failas bus apdorotas iš naujo",
+                      "HUB ERROR: nothing was loaded; the file will be processed again"),
 }

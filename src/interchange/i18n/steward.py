@@ -313,4 +313,40 @@ TEXT: dict[str, tuple[str, str]] = {
                         "{count}; jie paliekami kitam paleidimui",
                         "  {org}: {count} files in its inbox changed in the last {seconds} seconds (still being "
                         "written?): left for the next run"),
+    # --- issue 16: nothing stuck (stuck, failed and rejected batches, failing sources) ---------------
+    "state.failed": ("nepavykęs", "failed"),
+    "whole_failed": ("visas nepavykęs failas", "the whole failed file"),
+    "stuck": ("Įstrigę paketai (gauti, bet neapdoroti)", "Stuck batches (received, not processed)"),
+    "stuck_cols": ("organizacija|šaltinis|paketas|rūšis|failas|gauta|bandymai",
+                   "org|source|batch|kind|file|received|attempts"),
+    "failed_batches": ("Nepavykę paketai (centras negalėjo jų apdoroti; niekas neįkelta)",
+                       "Failed batches (the hub could not process them; nothing loaded)"),
+    "rejected": ("Atmesti failai (niekas neįkelta; geras failas po jų dar neatėjo)",
+                 "Rejected files (nothing loaded; no good drop has followed yet)"),
+    "rejected_cols": ("organizacija|šaltinis|paketas|rūšis|failas|gauta|problemos",
+                      "org|source|batch|kind|file|received|problems"),
+    "failing_sources": ("Šaltiniai, kurie nepavyksta kiekvieną kartą", "Sources that fail on every run"),
+    "failing_sources_cols": ("organizacija|šaltinis|nepavyko iš eilės|nuo|klaida",
+                             "org|source|failed runs in a row|since|error"),
+    "blocker_failed_batches": ("  {code}: nepavykusių paketų (centras negalėjo jų apdoroti), gautų nuo laikotarpio "
+                               "pradžios: {count} (interchange status)",
+                               "  {code}: {count} failed batches (the hub could not process them) received since the "
+                               "period began (interchange status)"),
+    "waiting_stuck": ("įstrigusių paketų: {count}", "{count} stuck batches"),
+    "waiting_failed_batches": ("nepavykusių paketų: {count}", "{count} failed batches"),
+    "waiting_rejected": ("atmestų failų: {count}", "{count} rejected files"),
+    "waiting_failing_sources": ("nepavykstančių šaltinių: {count}", "{count} failing sources"),
+    "next_stuck": ("įstrigę paketai – priežastis centro žurnale; „interchange ingest“ juos tęsia, o po kelių "
+                   "nesėkmingų bandymų jie tampa nepavykusiais",
+                   "stuck batches: the hub's log says why; 'interchange ingest' resumes them, and after a few "
+                   "failed attempts they end failed"),
+    "next_failed_batches": ("nepavykę paketai – klaidos klasė centro žurnale; pataisę „interchange reprocess“",
+                            "failed batches: the hub's log names the error's class; after a fix, "
+                            "'interchange reprocess'"),
+    "next_rejected": ("atmesti failai – perskaitykite kvitą ir paprašykite partnerio atsiųsti pataisytą failą",
+                      "rejected files: read the receipt and ask the partner for a corrected drop"),
+    "next_failing_sources": ("nepavykstantys šaltiniai – „interchange ingest“ parodo priežastį (aplankas, teisės, "
+                             "žetonas, adresas); pataisykite ją",
+                             "failing sources: 'interchange ingest' says why (a folder, a permission, a token, "
+                             "an address); fix it"),
 }

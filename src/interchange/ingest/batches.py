@@ -41,10 +41,39 @@ from interchange.workspace.config import ExpectationSettings
 FAILPOINT_ENV = "INTERCHANGE_FAILPOINT"
 
 
+_RAISED: set[str] = set()
+
+
+class FailpointError(InterchangeError, RuntimeError):
+    """What `<point>:raise` raises: a bug in the hub (not transient), as far as anything that catches it can tell."""
+
+
 def failpoint(name: str) -> None:
-    """Die here, as a power cut would, when INTERCHANGE_FAILPOINT names this point (crash tests)."""
-    if os.environ.get(FAILPOINT_ENV) == name:
+    """Die here, as a power cut would, when INTERCHANGE_FAILPOINT names this point (crash tests).
+
+    `<point>:raise` raises a FailpointError there instead (a bug), `<point>:raise-once` only the
+    first time in the process (one bad batch among good ones), and `<point>:outage` the error a
+    database that cannot be reached raises (an outage): fault tests.
+    """
+    wanted = os.environ.get(FAILPOINT_ENV)
+    if wanted == name:
         os._exit(97)
+    if wanted == f"{name}:raise" or (wanted == f"{name}:raise-once" and name not in _RAISED):
+        _RAISED.add(name)
+        raise FailpointError(f"failpoint {name} (a fault test)")
+    if wanted == f"{name}:outage":
+        _meet_an_outage()
+
+
+def _meet_an_outage() -> None:
+    from sqlalchemy import create_engine
+
+    # A real driver's error: a database file in a folder that is not there cannot be opened.
+    engine = create_engine(f"sqlite:///{Path(os.devnull) / 'unreachable' / 'warehouse.sqlite'}")
+    try:
+        engine.connect().close()
+    finally:
+        engine.dispose()
 
 
 @dataclass(frozen=True)

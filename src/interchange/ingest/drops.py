@@ -4,13 +4,13 @@ The order makes every crash recoverable. A drop is archived by SHA-256 and claim
 `received` batch (committed) before it leaves the inbox; the batch is then processed
 from the archive and committed whole; its receipt is written last. A later run resumes
 any `received` batch and writes any receipt that is missing, so the warehouse ends as
-an uninterrupted run would have left it.
+an uninterrupted run would have left it. A batch the hub cannot process ends `failed`
+(process_batch) rather than holding up the partner's later drops.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus, Receipt
 from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.rows import guess_kind
+from interchange.errors import failure_trace, is_transient
 from interchange.ingest.archive import archive_file
 from interchange.ingest.batches import (
     BatchAlreadyClosed,
@@ -46,6 +47,10 @@ from interchange.workspace.layout import Workspace
 
 log = logging.getLogger(__name__)
 SOURCE = "inbox"
+
+# How many times processing a batch may begin before it ends failed: a database restart or a lock
+# passes within a run's retries or the next run; something that fails this often needs a person.
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -153,18 +158,59 @@ def _ingest_drop(hub: Hub, org: str, drop: InboxFile, settings: InboxSource) -> 
 
 
 def process_batch(hub: Hub, batch_id: int, *, max_bytes: int = InboxSource().max_file_bytes) -> None:
-    """Validate, judge and commit one claimed drop from its archived copy."""
+    """Validate, judge and commit one claimed drop from its archived copy.
+
+    A failure no retry can mend (bad bytes the database refuses, a bug: anything but an outage,
+    interchange.errors.is_transient) ends the batch `failed` with a receipt, and the run goes on
+    with the next drop; so does an outage that outlasts MAX_ATTEMPTS attempts. Otherwise the
+    batch stays `received` and the failure is raised: the task's retry or the next run resumes it.
+    """
+    attempt = _begin_attempt(hub, batch_id)
+    if attempt is None:
+        log.info("batch %d was committed by another run; nothing to do", batch_id)
+        return
+    if attempt > MAX_ATTEMPTS:  # earlier attempts died with the process (killed, out of memory)
+        log.error("batch %d of %s: %d attempts began and none finished; it ends failed",
+                  batch_id, hub.workspace.root.name, attempt - 1)
+        _end_failed(hub, batch_id)
+        return
     try:
         _process(hub, batch_id, max_bytes)
     except BatchAlreadyClosed:
         log.info("batch %d was committed by another run; nothing to do", batch_id)
-    except Exception:
-        # A bug or an outage, not the partner's fault. The batch stays `received` (nothing of
-        # it was committed), so the task's retry or the next run resumes it from the archive;
-        # the error reaches the flow run by class and batch id only, never with row data.
-        log.error("batch %d of %s could not be processed (%s); it will be resumed",
-                  batch_id, hub.workspace.root.name, type(sys.exc_info()[1]).__name__)
-        raise
+    except Exception as exc:
+        # Not the partner's fault. Nothing of the batch was committed; the error reaches the
+        # hub's log by class, batch id and code location only, never with row data.
+        retry = is_transient(exc) and attempt < MAX_ATTEMPTS
+        log.error("batch %d of %s could not be processed (%s, attempt %d of %d); %s\n%s",
+                  batch_id, hub.workspace.root.name, type(exc).__name__, attempt, MAX_ATTEMPTS,
+                  "it will be resumed" if retry else "it ends failed until a steward re-runs it",
+                  failure_trace(exc))
+        if retry:
+            raise
+        try:
+            _end_failed(hub, batch_id)
+        except BatchAlreadyClosed:
+            pass
+        except Exception:
+            raise exc from None  # the database is gone too: the batch stays received, resumed later
+
+
+def _begin_attempt(hub: Hub, batch_id: int) -> int | None:
+    """Count an attempt on a `received` batch (committed before any work, so an attempt the process
+    dies in counts too); its number, or None when the batch is no longer received."""
+    with hub.engine.begin() as connection:
+        counted = connection.execute(batches.update().where(
+            batches.c.batch_id == batch_id, batches.c.status == BatchStatus.RECEIVED.value,
+        ).values(attempts=batches.c.attempts + 1))
+        if counted.rowcount != 1:
+            return None
+        return int(connection.execute(select(batches.c.attempts).where(batches.c.batch_id == batch_id)).scalar_one())
+
+
+def _end_failed(hub: Hub, batch_id: int) -> None:
+    with hub.engine.begin() as connection:
+        commit_simple(connection, batch_id, BatchStatus.FAILED, [error("batch.failed", batch=batch_id)])
 
 
 def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
@@ -176,7 +222,7 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
     if head.size_bytes > max_bytes:
         batch = rejected(kind, [error("file.too_large", size=head.size_bytes, limit=max_bytes)])
     else:
-        batch = _read_and_validate(path, head.org, kind, hub.columns(head.org))
+        batch = read_and_validate(path, head.org, kind, hub.columns(head.org))
     if manifest is not None and batch.kind is not None:
         _check_manifest(batch, manifest, head)
     failpoint("before_commit")
@@ -192,7 +238,8 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
         path.unlink(missing_ok=True)
 
 
-def _read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMapping | None) -> ValidatedBatch:
+def read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMapping | None) -> ValidatedBatch:
+    """A drop file read and validated; the kind guessed from its headers when not known."""
     try:
         table = read_table(path)
     except ProblemError as exc:

@@ -4,7 +4,8 @@ When the steward fixes what held a batch or quarantined rows (a threshold in
 `interchange.yaml`, an expectation suite, a code list), the same file is processed again
 from its archived copy (never from the inbox) as a new batch with a new receipt:
 
-- A **held** batch is re-run whole. A **loaded** batch with quarantined rows has just those
+- A **held** batch is re-run whole, and so is a **failed** one (the hub could not process it:
+  a bug, or bytes its database refused, fixed since). A **loaded** batch with quarantined rows has just those
   rows re-run; its loaded rows stay as they are. So has a batch **rejected** because not
   one of its rows was usable.
 - The re-run batch keeps the original's arrival (`received_at`), file name and SHA-256:
@@ -17,9 +18,9 @@ from its archived copy (never from the inbox) as a new batch with a new receipt:
   the first run settled. Counts add up as for every batch: rows read = loaded + unchanged
   + quarantined (+ held).
 
-Only inbox drops are re-run here. A held pull has not moved its cursor, so the next pull
-brings the same records again; pulled rows in quarantine come back when the partner
-changes them.
+Inbox drops are re-run here, and failed pulls (from their archived pages; the cursor moves
+when the re-run loads). A held pull has not moved its cursor, so the next pull brings the
+same records again; pulled rows in quarantine come back when the partner changes them.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus, Receipt
 from interchange.contract.records import Kind
 from interchange.errors import InterchangeError
-from interchange.ingest.batches import claim_batch, commit_batch, judge
-from interchange.ingest.drops import SOURCE, Hub
+from interchange.ingest.batches import claim_batch, commit_batch, commit_simple, judge
+from interchange.ingest.drops import SOURCE, Hub, read_and_validate
+from interchange.ingest.pulls import archived_pull, commit_pull
 from interchange.ingest.quarantine import close_entries, open_row_entries
 from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, rejected, validate_rows
@@ -48,12 +50,12 @@ from interchange.warehouse.load import chunked
 from interchange.warehouse.locks import source_lock
 from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine
 
-Reason = Literal["held", "quarantined"]
+Reason = Literal["held", "failed", "quarantined"]
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A batch to re-run: all of it (held) or the rows of its open quarantine entries."""
+    """A batch to re-run: all of it (held or failed) or the rows of its open quarantine entries."""
 
     batch_id: int
     org: str
@@ -61,6 +63,7 @@ class Candidate:
     received_at: datetime
     reason: Reason
     rows: frozenset[int] | None  # None: the whole file
+    source: str = SOURCE  # or http:<name>: a failed pull, re-run from its archived pages
 
     @property
     def row_count(self) -> int | None:
@@ -79,7 +82,8 @@ class ReprocessError(InterchangeError, ValueError):
     """Batches that cannot be re-run; the message names the batches and why, never a record."""
 
     def __init__(self, batch_ids: list[int]) -> None:
-        super().__init__(f"batch {', '.join(map(str, batch_ids))}: nothing to re-run (not a held inbox batch not "
+        super().__init__(f"batch {', '.join(map(str, batch_ids))}: nothing to re-run (not a held or failed inbox "
+                         f"batch not "
                          f"re-run since, and no quarantined rows open; `interchange status` lists what is)")
         self.batch_ids = batch_ids
 
@@ -102,16 +106,37 @@ def open_quarantine_rows(connection: Connection, batch_ids: Iterable[int] | None
 
 def open_held_batches(connection: Connection) -> list[Any]:
     """Held inbox batches not re-run since: the newest batch of their arrival is still held."""
+    return _still_whole(connection, BatchStatus.HELD)
+
+
+def open_failed_batches(connection: Connection) -> list[Any]:
+    """Failed inbox batches not re-run since: the hub could not process them, nothing of them loaded."""
+    return _still_whole(connection, BatchStatus.FAILED)
+
+
+def open_failed_pulls(connection: Connection) -> list[Any]:
+    """Failed pulls that no later pull of their source and kind has loaded, held or re-run."""
+    rows = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
+                                     batches.c.status, batches.c.received_at).where(batches.c.source.like("http:%"))
+                              .order_by(batches.c.batch_id)).all()
+    newest: dict[tuple, Any] = {}
+    for row in rows:
+        if row.status in (BatchStatus.HELD.value, BatchStatus.LOADED.value, BatchStatus.FAILED.value):
+            newest[(row.org, row.source, row.kind)] = row
+    return [row for row in newest.values() if row.status == BatchStatus.FAILED.value]
+
+
+def _still_whole(connection: Connection, status: BatchStatus) -> list[Any]:
     rows = connection.execute(select(
-        batches.c.batch_id, batches.c.org, batches.c.kind, batches.c.status, batches.c.sha256,
+        batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind, batches.c.status, batches.c.sha256,
         batches.c.file_name, batches.c.received_at, batches.c.archive_path,
     ).where(batches.c.source == SOURCE, batches.c.status.in_([BatchStatus.HELD.value, BatchStatus.LOADED.value,
-                                                             BatchStatus.REJECTED.value]))
+                                                             BatchStatus.REJECTED.value, BatchStatus.FAILED.value]))
         .order_by(batches.c.batch_id)).all()
     newest: dict[tuple, Any] = {}
     for row in rows:  # later batch ids of one arrival are its re-runs
         newest[arrival_key(row)] = row
-    return [row for row in newest.values() if row.status == BatchStatus.HELD.value and row.archive_path]
+    return [row for row in newest.values() if row.status == status.value and row.archive_path]
 
 
 def arrival_key(row: Any) -> tuple:
@@ -128,12 +153,15 @@ def find_candidates(engine: Engine, *, org: str | None = None,
     wanted = set(batch_ids) if batch_ids is not None else None
     with engine.connect() as connection:
         held = open_held_batches(connection)
+        failed = open_failed_batches(connection) + open_failed_pulls(connection)
         held_ids = {row.batch_id for row in held}
         quarantined = open_quarantine_rows(connection)
         heads = {row.batch_id: row for row in connection.execute(select(
             batches.c.batch_id, batches.c.org, batches.c.kind, batches.c.received_at,
         ).where(batches.c.batch_id.in_(list(quarantined)))).all()} if quarantined else {}
     found = [Candidate(row.batch_id, row.org, row.kind, stored_utc(row.received_at), "held", None) for row in held]
+    found += [Candidate(row.batch_id, row.org, row.kind, stored_utc(row.received_at), "failed", None, row.source)
+              for row in failed]
     found += [Candidate(batch_id, heads[batch_id].org, heads[batch_id].kind, stored_utc(heads[batch_id].received_at),
                         "quarantined", frozenset(rows))
               for batch_id, rows in quarantined.items() if batch_id not in held_ids]
@@ -156,10 +184,10 @@ def reprocess(hub: Hub, candidates: list[Candidate], *, on_progress: ProgressHoo
     done = []
     for position, candidate in enumerate(candidates, start=1):
         report(on_progress, "reprocess.batches", position - 1, len(candidates), f"{candidate.org} {candidate.batch_id}")
-        with source_lock(hub.engine, hub.workspace.locks, f"{candidate.org}.{SOURCE}"):
+        with source_lock(hub.engine, hub.workspace.locks, f"{candidate.org}.{candidate.source.replace(':', '-')}"):
             current = _still_open(hub.engine, candidate)
             if current is not None:
-                batch_id = _rerun(hub, current)
+                batch_id = _rerun(hub, current) if current.source == SOURCE else _rerun_pull(hub, current)
                 receipts = write_pending_receipts(hub.engine, hub.workspace.receipts(candidate.org), candidate.org)
                 done += [Rerun(current, r) for r in receipts if r.batch_id == batch_id]
         report(on_progress, "reprocess.batches", position, len(candidates), f"{candidate.org} {candidate.batch_id}")
@@ -169,9 +197,10 @@ def reprocess(hub: Hub, candidates: list[Candidate], *, on_progress: ProgressHoo
 def _still_open(engine: Engine, candidate: Candidate) -> Candidate | None:
     """The candidate as it stands under the lock: another run may have settled it meanwhile."""
     with engine.connect() as connection:
-        if candidate.reason == "held":
-            held = {row.batch_id for row in open_held_batches(connection)}
-            return candidate if candidate.batch_id in held else None
+        if candidate.reason in ("held", "failed"):
+            whole = (open_held_batches(connection) if candidate.reason == "held"
+                     else open_failed_batches(connection) + open_failed_pulls(connection))
+            return candidate if candidate.batch_id in {row.batch_id for row in whole} else None
         rows = open_quarantine_rows(connection, [candidate.batch_id]).get(candidate.batch_id)
     return replace(candidate, rows=frozenset(rows)) if rows else None
 
@@ -185,6 +214,9 @@ def _rerun(hub: Hub, candidate: Candidate) -> int:
             connection, org=head.org, source=SOURCE, file_name=head.file_name, sha256=head.sha256,
             size_bytes=head.size_bytes, mtime_ns=None, archive_path=head.archive_path, kind=head.kind,
             manifest=head.manifest, received_at=head.received_at)
+        if batch.kind is None:  # a failed batch whose file turns out not to say its kind
+            commit_simple(connection, batch_id, BatchStatus.REJECTED, batch.problems)
+            return batch_id
         superseded = _set_aside_superseded(connection, batch, head)
         verdict = judge(connection, batch, head.org, hub.judging)
         commit_batch(connection, batch_id, batch, verdict)
@@ -199,12 +231,20 @@ def _rerun(hub: Hub, candidate: Candidate) -> int:
     return batch_id
 
 
+def _rerun_pull(hub: Hub, candidate: Candidate) -> int:
+    with hub.engine.connect() as connection:
+        head = connection.execute(select(batches).where(batches.c.batch_id == candidate.batch_id)).one()
+    return commit_pull(hub, archived_pull(hub, head))
+
+
 def _read_again(hub: Hub, head: Any, rows: frozenset[int] | None) -> ValidatedBatch:
     """The archived file validated again: all of it, or only the given row numbers."""
-    kind = Kind(head.kind)
+    kind = Kind(head.kind) if head.kind else None
     path = hub.workspace.root / head.archive_path
     if not path.is_file():
         return rejected(kind, [error("file.missing")])
+    if head.status == BatchStatus.FAILED.value or kind is None:  # never read through: read as a new drop is
+        return read_and_validate(path, head.org, kind, hub.columns(head.org))
     try:
         table = read_table(path)
     except ProblemError as exc:

@@ -6,13 +6,13 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from interchange import clock
 from interchange.contract.problems import ProblemError, error
 from interchange.contract.receipt import BatchStatus, Receipt
-from interchange.errors import InterchangeError, describe_failure
+from interchange.errors import InterchangeError, describe_failure, is_transient
 from interchange.ingest.batches import Judging
 from interchange.ingest.drops import Hub, ingest_inbox
 from interchange.ingest.http_source import token_from_env, usable_token
@@ -20,6 +20,7 @@ from interchange.ingest.inbox import settling_drops
 from interchange.ingest.pulls import ingest_pull, source_name
 from interchange.progress import ProgressHook, report
 from interchange.warehouse.engine import warehouse
+from interchange.warehouse.tables import source_runs
 from interchange.workspace.config import HttpSourceConfig, InboxSource
 from interchange.workspace.layout import Workspace
 
@@ -28,7 +29,16 @@ TokenResolver = Callable[[HttpSourceConfig], str]
 
 
 class SourceError(InterchangeError):
-    """A source failed for a reason said in words that carry no record values (safe to log and alert)."""
+    """A source failed for a reason said in words that carry no record values (safe to log and alert).
+
+    `cause` is the class name of what failed it (the flow's task passes it on), for `source_runs`.
+    """
+
+    def __init__(self, *args: object, key: str | None = None, cause: str | None = None, transient: bool = False,
+                 **params: object) -> None:
+        super().__init__(*args, key=key, **params)
+        self.cause = cause
+        self.transient = transient
 
 
 @contextmanager
@@ -106,6 +116,11 @@ class IngestSummary:
         return [r for r in self.receipts if r.status is BatchStatus.HELD]
 
     @property
+    def failed(self) -> list[Receipt]:
+        """Batches the hub could not process: nothing loaded, a steward re-runs them after a fix."""
+        return [r for r in self.receipts if r.status is BatchStatus.FAILED]
+
+    @property
     def rows_loaded(self) -> int:
         return sum(r.counts.loaded for r in self.receipts)
 
@@ -115,14 +130,15 @@ class IngestSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 when every source ran and nothing is held; 1 when a steward has something to chase."""
-        return 1 if self.failures or self.held else 0
+        """0 when every source ran and nothing is held or failed; 1 when a steward has something to chase."""
+        return 1 if self.failures or self.held or self.failed else 0
 
     def counts_line(self) -> str:
         """The run's counts in one English line, for flow-run states and alerts ("label: n" reads
         right for any n)."""
         return (f"batches: {len(self.receipts)}, rows loaded: {self.rows_loaded}, "
-                f"quarantined: {self.rows_quarantined}, batches held: {len(self.held)}")
+                f"quarantined: {self.rows_quarantined}, batches held: {len(self.held)}"
+                + (f", batches failed: {len(self.failed)}" if self.failed else ""))
 
 
 SourceRunner = Callable[[Hub, SourceRef], list[Receipt]]
@@ -142,11 +158,29 @@ def ingest_workspace(workspace: Workspace, *, run_source: SourceRunner | None = 
     summary = IngestSummary()
     with open_hub(workspace, today=today) as hub:
         for ref in configured_sources(workspace):
+            started = clock.now()
             try:
                 summary.receipts += run(hub, ref)
             except Exception as exc:  # reported per source; the caller decides the exit code
                 summary.failures[ref.label] = describe_failure(exc)
+                record_source_run(hub, ref, started, cause=getattr(exc, "cause", None) or type(exc).__name__)
+            else:
+                record_source_run(hub, ref, started)
     return summary
+
+
+def record_source_run(hub: Hub, ref: SourceRef, started: datetime, *, cause: str | None = None) -> None:
+    """Keep one attempt at a source (`source_runs`): its outcome and, when it failed, the error's class.
+
+    Never fails the run: a warehouse that cannot take the row has already failed the source.
+    """
+    try:
+        with hub.engine.begin() as connection:
+            connection.execute(source_runs.insert().values(
+                org=ref.org, source=ref.name, started_at=started, ended_at=clock.now(),
+                outcome="ok" if cause is None else "failed", error_class=cause[:80] if cause else None))
+    except Exception as exc:
+        log.warning("the run of %s was not recorded: %s", ref.label, type(exc).__name__)
 
 
 def _run_and_log(hub: Hub, ref: SourceRef, *, token_for: TokenResolver | None) -> list[Receipt]:
@@ -158,9 +192,9 @@ def _run_and_log(hub: Hub, ref: SourceRef, *, token_for: TokenResolver | None) -
 
 
 def worth_retrying(exc: BaseException) -> bool:
-    """Whether a later attempt at the source may succeed: an outage, or a hub error (a database
-    restart) that is not ours: the batch stays received and resumes. Our own errors say so."""
-    return exc.transient if isinstance(exc, InterchangeError) else True
+    """Whether a later attempt at the source may succeed: an outage (a database restart, a partner
+    API down), not a permission, a full disk, a bad file or a bug (interchange.errors.is_transient)."""
+    return is_transient(exc)
 
 
 BatchRow = dict[str, str | int]
@@ -180,8 +214,9 @@ def attention_markdown(summary: IngestSummary) -> str:
     Only organisation codes, batch ids, file names, counts and problem codes: this text
     goes to the orchestrator's UI and to alerts.
     """
-    sections = [_held_section(summary), _rejected_section(summary), _failures_section(summary)]
-    body = [s for s in sections if s] or ["Nothing: every source ran and no batch was held or rejected."]
+    sections = [_held_section(summary), _failed_section(summary), _rejected_section(summary),
+                _failures_section(summary)]
+    body = [s for s in sections if s] or ["Nothing: every source ran and no batch was held, failed or rejected."]
     return "\n\n".join(["# Ingest: what needs a steward", *body]) + "\n"
 
 
@@ -191,6 +226,13 @@ def _held_section(summary: IngestSummary) -> str:
             for r in summary.held]
     return "\n".join(["## Held batches (nothing loaded)", "", "| org | batch | file | held rows | failed checks |",
                       "|---|---|---|---|---|", *rows]) if rows else ""
+
+
+def _failed_section(summary: IngestSummary) -> str:
+    rows = [f"| {r.org} | {r.batch_id} | {_cell(r.file_name or r.source)} |" for r in summary.failed]
+    return "\n".join(["## Failed batches (the hub could not process them; nothing loaded)", "",
+                      "The hub's log names each error's class; after a fix, `interchange reprocess`.", "",
+                      "| org | batch | file |", "|---|---|---|", *rows]) if rows else ""
 
 
 def _rejected_section(summary: IngestSummary) -> str:

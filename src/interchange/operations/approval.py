@@ -1,8 +1,8 @@
 """What must be true before a steward approves a version, and approving it when it is (or is confirmed).
 
 A version goes to the ministry once approved, so approval first looks for every reason its
-figures may be wrong or incomplete: review pairs that still wait for a decision, held batches
-and open quarantine that may hold the period's records, a version whose every indicator is
+figures may be wrong or incomplete: review pairs that still wait for a decision, held and
+failed batches and open quarantine that may hold the period's records, a version whose every indicator is
 zero, and a version computed before batches or a relink that changed it ("stale"). Each
 reason found refuses the approval, with its count, until the steward confirms it by its code
 (`interchange approve --despite open-review`); what was confirmed is kept with the version.
@@ -32,7 +32,7 @@ from interchange.indicators.publications import (
 )
 from interchange.ingest.quarantine import open_quarantine
 from interchange.operations.reasons import Reason
-from interchange.operations.status import held_batches, open_review_pairs
+from interchange.operations.status import failed_batches, held_batches, open_review_pairs
 
 if TYPE_CHECKING:
     from interchange.workspace.layout import Workspace
@@ -49,7 +49,8 @@ class Blocker:
 
 _SAID = {Reason.OPEN_REVIEW: "steward.blocker_open_review", Reason.HELD_BATCHES: "steward.blocker_held_batches",
          Reason.OPEN_QUARANTINE: "steward.blocker_open_quarantine", Reason.ALL_ZERO: "steward.blocker_all_zero",
-         Reason.STALE_INPUTS: "steward.blocker_stale_inputs", Reason.STALE_INDEX: "steward.blocker_stale_index"}
+         Reason.STALE_INPUTS: "steward.blocker_stale_inputs", Reason.STALE_INDEX: "steward.blocker_stale_index",
+         Reason.FAILED_BATCHES: "steward.blocker_failed_batches"}
 
 
 class ApprovalRefused(PublicationError):
@@ -73,12 +74,14 @@ def approval_blockers(engine: Engine, workspace: Workspace, publication: Publica
     orgs = _counted_orgs(workspace, publication.period)
     began = datetime.combine(publication.period_start, time.min, tzinfo=UTC)
     held = [h for h in held_batches(engine) if h.received_at >= began and (orgs is None or h.org in orgs)]
+    failed = [f for f in failed_batches(engine) if f.received_at >= began and (orgs is None or f.org in orgs)]
     quarantined = sum(1 for row in open_quarantine(engine)
                       if row.received_at >= began and (orgs is None or row.org in orgs))
     changed = staleness(engine, publication)
     found = [
         Blocker(Reason.OPEN_REVIEW, open_review_pairs(engine)),
         Blocker(Reason.HELD_BATCHES, len(held)),
+        Blocker(Reason.FAILED_BATCHES, len(failed)),
         Blocker(Reason.OPEN_QUARANTINE, quarantined),
         Blocker(Reason.ALL_ZERO, _zero_indicators(engine, publication)),
         Blocker(Reason.STALE_INPUTS, len(changed.batches)),

@@ -18,3 +18,4 @@ class Reason(StrEnum):
     ALL_ZERO = "all-zero"
     STALE_INPUTS = "stale-inputs"
     STALE_INDEX = "stale-index"
+    FAILED_BATCHES = "failed-batches"

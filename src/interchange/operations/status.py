@@ -9,22 +9,24 @@ Prefect. Only organisation codes, batch ids, counts, states and dates: never a r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import requests
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
+from interchange import clock
 from interchange.contract.manifest import Manifest
 from interchange.contract.receipt import BatchStatus
 from interchange.indicators.lineage import InputBatch
 from interchange.indicators.publications import Staleness, current_versions, late_batches, stale_versions
+from interchange.ingest.drops import MAX_ATTEMPTS
 from interchange.ingest.quarantine import open_counts, open_quarantine
-from interchange.ingest.reprocess import open_held_batches
+from interchange.ingest.reprocess import open_failed_batches, open_failed_pulls, open_held_batches
 from interchange.ingest.run import configured_sources
 from interchange.operations.missing import OverdueDrop, overdue_drops
 from interchange.warehouse.engine import stored_utc
-from interchange.warehouse.tables import batches, linkage_runs, review_pairs
+from interchange.warehouse.tables import batches, linkage_runs, review_pairs, source_runs
 from interchange.workspace.layout import Workspace
 
 
@@ -52,6 +54,40 @@ class HeldBatch:
     received_at: datetime
     rows_held: int
     failed_checks: list[str]
+
+
+@dataclass(frozen=True)
+class BatchConcern:
+    """A batch that needs a person: stuck `received`, `failed`, or a rejected file not followed by a good one."""
+
+    org: str
+    source: str
+    batch_id: int
+    kind: str | None
+    file_name: str | None
+    received_at: datetime
+    detail: str  # attempts (stuck, failed) or problem codes (rejected): never a value
+
+
+@dataclass(frozen=True)
+class FailingSource:
+    """A configured source whose last FAILING_RUNS runs all failed."""
+
+    org: str
+    source: str
+    runs: int
+    since: datetime  # when the first of those runs started
+    error_class: str | None  # of the newest failure
+
+
+# A batch is processed within the run that claims it (minutes even for a million rows): one still
+# `received` after a later run of its source ended, or after this long, is stuck.
+STUCK_AFTER = timedelta(hours=1)
+# A rejected file counts until a later drop of its organisation and kind loads, for this long at most:
+# after that it is the partner's to resend, and the receipt has told them.
+REJECTED_COUNTS_FOR = timedelta(days=14)
+# A source is failing when this many runs in a row failed (one failure may be a passing outage).
+FAILING_RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -127,6 +163,10 @@ class StatusReport:
     flow_runs: list[FlowRun] | None = None  # None: no Prefect API asked
     flow_runs_error: str | None = None  # why the Prefect API could not be read: the error class only
     versions: list[VersionWaiting] = field(default_factory=list)  # publications waiting for a steward
+    stuck: list[BatchConcern] = field(default_factory=list)  # received and not processed in time
+    failed: list[BatchConcern] = field(default_factory=list)  # the hub could not process them
+    rejected: list[BatchConcern] = field(default_factory=list)  # refused files no good drop followed yet
+    failing_sources: list[FailingSource] = field(default_factory=list)
 
     def waiting(self) -> dict[str, int]:
         """What waits for a person, as its catalogue key (`steward.waiting_*`) and count; empty: all clear."""
@@ -137,7 +177,10 @@ class StatusReport:
                  "steward.waiting_review": self.open_review_pairs,
                  "steward.waiting_drafts": sum(v.state == "draft" for v in self.versions),
                  "steward.waiting_late": sum(bool(v.late) for v in self.versions),
-                 "steward.waiting_stale": sum(v.staleness.stale for v in self.versions)}
+                 "steward.waiting_stale": sum(v.staleness.stale for v in self.versions),
+                 "steward.waiting_stuck": len(self.stuck), "steward.waiting_failed_batches": len(self.failed),
+                 "steward.waiting_rejected": len(self.rejected),
+                 "steward.waiting_failing_sources": len(self.failing_sources)}
         return {key: count for key, count in found.items() if count}
 
     @property
@@ -159,6 +202,10 @@ def collect_status(workspace: Workspace, engine: Engine, *, today: date | None =
         publications=latest_publications(engine),
         overdue=overdue_drops(workspace, engine, today=today),
         versions=versions_waiting(engine),
+        stuck=stuck_batches(engine),
+        failed=failed_batches(engine),
+        rejected=rejected_files(engine),
+        failing_sources=failing_sources(workspace, engine),
     )
     if prefect_api_url:
         try:
@@ -187,6 +234,81 @@ def latest_source_runs(workspace: Workspace, engine: Engine) -> list[SourceRun]:
     return found
 
 
+def stuck_batches(engine: Engine, *, now: datetime | None = None) -> list[BatchConcern]:
+    """`received` batches a run should have finished: a later run of their source ended since they
+    arrived, or they arrived more than STUCK_AFTER ago."""
+    moment = now or clock.now()
+    with engine.connect() as connection:
+        rows = connection.execute(select(
+            batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind, batches.c.file_name,
+            batches.c.received_at, batches.c.attempts).where(batches.c.status == BatchStatus.RECEIVED.value)
+            .order_by(batches.c.batch_id)).all()
+        ended = {(org, source): stored_utc(at) for org, source, at in connection.execute(
+            select(source_runs.c.org, source_runs.c.source, func.max(source_runs.c.ended_at))
+            .group_by(source_runs.c.org, source_runs.c.source))}
+    found = []
+    for row in rows:
+        arrived = stored_utc(row.received_at)
+        last_run = ended.get((row.org, row.source))
+        if arrived < moment - STUCK_AFTER or (last_run is not None and last_run > arrived):
+            found.append(BatchConcern(row.org, row.source, row.batch_id, row.kind, row.file_name, arrived,
+                                      f"{row.attempts}/{MAX_ATTEMPTS}"))
+    return found
+
+
+def failed_batches(engine: Engine) -> list[BatchConcern]:
+    """Failed batches not re-run since (inbox), and failed pulls no later pull of their kind loaded."""
+    with engine.connect() as connection:
+        ids = [row.batch_id for row in open_failed_batches(connection)]
+        ids += [row.batch_id for row in open_failed_pulls(connection)]
+        rows = connection.execute(select(
+            batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind, batches.c.file_name,
+            batches.c.received_at, batches.c.attempts).where(batches.c.batch_id.in_(ids))
+            .order_by(batches.c.batch_id)).all()
+    return [BatchConcern(r.org, r.source, r.batch_id, r.kind, r.file_name, stored_utc(r.received_at),
+                         f"{r.attempts}/{MAX_ATTEMPTS}") for r in rows]
+
+
+def rejected_files(engine: Engine, *, now: datetime | None = None) -> list[BatchConcern]:
+    """Rejected batches of the last REJECTED_COUNTS_FOR that no later batch of the organisation and
+    kind (any kind, when the file's was never known) has followed by loading."""
+    since = (now or clock.now()) - REJECTED_COUNTS_FOR
+    with engine.connect() as connection:
+        rejected = connection.execute(select(
+            batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind, batches.c.file_name,
+            batches.c.received_at, batches.c.receipt).where(
+            batches.c.status == BatchStatus.REJECTED.value, batches.c.received_at >= since)
+            .order_by(batches.c.batch_id)).all()
+        if not rejected:
+            return []
+        loaded = connection.execute(select(batches.c.org, batches.c.kind, func.max(batches.c.batch_id))
+                                    .where(batches.c.status == BatchStatus.LOADED.value)
+                                    .group_by(batches.c.org, batches.c.kind)).all()
+    newest: dict[tuple[str, str | None], int] = {}
+    for org, kind, batch_id in loaded:
+        newest[(org, kind)] = batch_id
+        newest[(org, None)] = max(batch_id, newest.get((org, None), 0))
+    return [BatchConcern(r.org, r.source, r.batch_id, r.kind, r.file_name, stored_utc(r.received_at),
+                         ", ".join(sorted({s["code"] for s in (r.receipt or {}).get("problem_summary", [])
+                                           if s["severity"] == "error"})))
+            for r in rejected if newest.get((r.org, r.kind), 0) < r.batch_id]
+
+
+def failing_sources(workspace: Workspace, engine: Engine) -> list[FailingSource]:
+    """Configured sources whose last FAILING_RUNS runs (source_runs) all failed, in config order."""
+    found = []
+    with engine.connect() as connection:
+        for ref in configured_sources(workspace):
+            runs = connection.execute(select(source_runs.c.outcome, source_runs.c.started_at,
+                                             source_runs.c.error_class)
+                                      .where(source_runs.c.org == ref.org, source_runs.c.source == ref.name)
+                                      .order_by(source_runs.c.run_id.desc()).limit(FAILING_RUNS)).all()
+            if len(runs) == FAILING_RUNS and all(r.outcome == "failed" for r in runs):
+                found.append(FailingSource(ref.org, ref.name, FAILING_RUNS, stored_utc(runs[-1].started_at),
+                                           runs[0].error_class))
+    return found
+
+
 def held_batches(engine: Engine) -> list[HeldBatch]:
     """Held batches not re-run since (inbox), and held pulls newer than any loaded pull of their kind."""
     with engine.connect() as connection:
@@ -202,13 +324,13 @@ def held_batches(engine: Engine) -> list[HeldBatch]:
 
 
 def _held_pulls(connection: Any) -> list[Any]:
-    # A held pull leaves its cursor: it stays a concern until a later pull of its kind loads.
+    # A held pull leaves its cursor: it stays a concern until a later pull of its kind loads (or fails).
     rows = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
                                      batches.c.status).where(batches.c.source.like("http:%"))
                               .order_by(batches.c.batch_id)).all()
     newest: dict[tuple, Any] = {}
     for row in rows:
-        if row.status in (BatchStatus.HELD.value, BatchStatus.LOADED.value):
+        if row.status in (BatchStatus.HELD.value, BatchStatus.LOADED.value, BatchStatus.FAILED.value):
             newest[(row.org, row.source, row.kind)] = row
     return [row for row in newest.values() if row.status == BatchStatus.HELD.value]
 

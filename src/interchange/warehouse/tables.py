@@ -52,7 +52,9 @@ batches = Table(
     Column("cursor_from", String(64)),
     Column("cursor_to", String(64)),
     Column("status", String(16), nullable=False,
-           comment="received, loaded, held, rejected, duplicate"),
+           comment="received, loaded, held, rejected, duplicate, failed"),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0",
+           comment="how many times processing the batch began; bounded, then it ends failed"),
     Column("duplicate_of", Integer, ForeignKey("batches.batch_id")),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("processed_at", DateTime(timezone=True)),
@@ -126,6 +128,21 @@ source_cursors = Table(
     Column("updated_since", String(64), nullable=False),
     Column("batch_id", Integer, ForeignKey("batches.batch_id"), nullable=False),
 )
+
+# One row per attempt at a source by an ingest run: how a source that fails on every run is seen.
+# The error's class only: its message could quote a record.
+source_runs = Table(
+    "source_runs", metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("org", String(32), nullable=False),
+    Column("source", String(40), nullable=False, comment="inbox, or http:<name>"),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(12), nullable=False, comment="ok or failed"),
+    Column("error_class", String(80), comment="the exception's class when it failed; never its message"),
+    comment="every attempt at a source by an ingest run, newest last",
+)
+Index("ix_source_runs_org_source_run_id", source_runs.c.org, source_runs.c.source, source_runs.c.run_id)
 
 
 def _record_table(kind: str, *columns: Column, indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
