@@ -11,7 +11,8 @@ busy machine).
     strings-xlsx   an XLSX whose shared strings unpack to about 493 MB, compressed under the
                    zip-bomb ratio: used to cost 4.5 GB and 208 s
     strings-limit  an XLSX whose shared strings unpack to just under the default limit (64 MiB):
-                   the most a readable workbook costs
+                   the most a readable workbook of 80-character strings costs
+    short-strings  the same with 20-character strings (more strings in the same bytes)
     long-csv       512 columns, 40 records of almost 1 MiB each (the line limit): the most a
                    readable CSV costs per record
 
@@ -74,9 +75,9 @@ def _long_csv(path: Path) -> None:
             f.write(",".join([cell] * 512) + "\n")
 
 
-def _strings_xlsx(path: Path, unpacked_bytes: int) -> None:
+def _strings_xlsx(path: Path, unpacked_bytes: int, pad: int = 60) -> None:
     """A workbook whose sharedStrings part unpacks to about `unpacked_bytes`, written as a stream."""
-    item = 100  # bytes of one <si> element below
+    item = 40 + pad  # bytes of one <si> element below
     count = unpacked_bytes // item
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", (
@@ -106,7 +107,7 @@ def _strings_xlsx(path: Path, unpacked_bytes: int) -> None:
             batch = []
             for n in range(count):
                 # Unique, partly repetitive text: compresses well, but under the zip-bomb ratio.
-                batch.append(f"<si><t>P{n:010d} {n * 7919 % 1000003:07d} {'z' * 60}</t></si>")
+                batch.append(f"<si><t>P{n:010d} {n * 7919 % 1000003:07d} {'z' * pad}</t></si>")
                 if len(batch) == 10_000:
                     strings.write("".join(batch).encode())
                     batch.clear()
@@ -123,9 +124,11 @@ CASES: dict[str, Callable[[Path], None]] = {
     "wide-csv": _wide_csv,
     "strings-xlsx": lambda path: _strings_xlsx(path, 493 * 1000 * 1000),
     "strings-limit": lambda path: _strings_xlsx(path, 63 * MiB),
+    "short-strings": lambda path: _strings_xlsx(path, 63 * MiB, pad=0),
     "long-csv": _long_csv,
 }
-_SUFFIX = {"wide-csv": ".csv", "long-csv": ".csv", "strings-xlsx": ".xlsx", "strings-limit": ".xlsx"}
+_SUFFIX = {"wide-csv": ".csv", "long-csv": ".csv", "strings-xlsx": ".xlsx", "strings-limit": ".xlsx",
+           "short-strings": ".xlsx"}
 
 
 def _describe(path: Path) -> str:
