@@ -204,7 +204,11 @@ def safe_record_id(value: Any) -> str | None:
 
 def _control_problems(data: Mapping[str, Any], row: int, headers: HeaderMap) -> list[Problem]:
     """A control character (NUL above all) in any value: the row is refused, the value never shown."""
-    if first_control("".join(map(_text_of, data.values()))) is None:  # one search per row
+    try:
+        joined = "".join(data.values())  # one search per row; CSV and XLSX cells are all text
+    except TypeError:
+        joined = "".join(map(_text_of, data.values()))
+    if first_control(joined) is None:
         return []
     found = []
     for name, value in data.items():

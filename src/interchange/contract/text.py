@@ -42,6 +42,8 @@ _INVISIBLE_EDGES = "\ufeff\u200b\u200c\u200d\u2060 \t\r\n"
 
 def first_control(text: str) -> str | None:
     """The first control character in `text` that no value may hold (tab and line breaks may)."""
+    if text.isprintable():  # no control at all: the common case, in C
+        return None
     match = _CONTROL.search(text)
     return match[0] if match else None
 

@@ -133,7 +133,7 @@ def _no_personal_code(value: str) -> str:
 def _identifier(value: object) -> object:
     # A BOM or a zero-width space around an id is an editor's trace, not part of the id; inside
     # it (or a line break, a tab, a control) it would make two ids that look the same differ.
-    if not isinstance(value, str):
+    if not isinstance(value, str) or value.isprintable():  # the common case, in C
         return value
     value = strip_invisible(value)
     char = first_unprintable(value)
