@@ -20,6 +20,7 @@ from interchange.contract.problems import ProblemError
 from interchange.contract.records import Kind
 from interchange.contract.rows import map_headers, validate_row
 from interchange.tabular import ReadLimits, read_table
+from interchange.tabular.xlsx_reader import check_container
 
 MiB = 1024 * 1024
 
@@ -185,6 +186,30 @@ def test_xlsx_header_wider_than_the_limit_is_refused(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "wide.xlsx", [[f"c{n}" for n in range(600)], ["x"]])
 
     assert _refused(path, "file.too_many_columns") == {"found": 600, "limit": 512}
+
+
+def _sheet_with_a_wide_row(path: Path, cell: bytes, cells: int) -> Path:
+    """A sheet part of about 3 MiB (so it is scanned) whose row 30,000 holds `cells` copies of `cell`."""
+    def rows(numbers: range) -> bytes:
+        return "".join(f'<row r="{n}"><c><v>{n * 7919 % 1000003}</v></c></row>' for n in numbers).encode()
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        # Row 30,000 is about 1 MiB in: it crosses the scanner's first chunk.
+        archive.writestr("xl/worksheets/sheet1.xml", b'<worksheet xmlns:x="urn:x"><sheetData>' + rows(range(1, 30_000))
+                         + b'<row r="30000">' + cell * cells + b"</row>" + rows(range(30_001, 90_000))
+                         + b"</sheetData></worksheet>")
+    return path
+
+
+def test_xlsx_row_wider_than_excel_allows_is_refused_before_openpyxl_builds_it(tmp_path: Path) -> None:
+    # openpyxl holds a whole row (about 550 bytes a cell) before handing it over: 1M cells cost 600 MB.
+    check_container(_sheet_with_a_wide_row(tmp_path / "excel.xlsx", b"<c />", 16_384))  # Excel's widest
+
+    with pytest.raises(ProblemError) as caught:
+        check_container(_sheet_with_a_wide_row(tmp_path / "wide.xlsx", b"<x:c/>", 16_385))
+
+    assert [(p.code, p.params) for p in caught.value.problems] == [
+        ("file.unsafe", {"reason": "a sheet row holds more than 16384 cells, Excel's limit"})]
 
 
 def test_a_nul_read_from_json_lines_is_the_same_row_problem_as_from_csv(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -22,6 +23,17 @@ from .table import RawRow, RowStream, Table, clean_header, drop_long_cells, is_e
 MAX_ENTRIES = 10_000
 MAX_RATIO = 200
 RATIO_CHECKED_ABOVE = 1024 * 1024
+
+# Excel's own limit. openpyxl builds a whole row (about 550 bytes a cell) before yielding it, so a
+# crafted row of millions of cells would cost gigabytes within the unpacked-size limit.
+MAX_ROW_CELLS = 16_384
+# A part smaller than this cannot hold a row costly enough to be worth scanning for.
+ROWS_SCANNED_ABOVE = 2 * 1024 * 1024
+_SCAN_CHUNK = 1 << 20
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+# The shortest cell is `<c/>`: a row in fewer bytes than this cannot hold too many cells.
+_WIDE_ROW_BYTES = 4 * MAX_ROW_CELLS
 
 _XLSX_FORMAT = "XLSX"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -70,29 +82,79 @@ def check_container(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
             reason = _unsafe_reason(entries, limits.max_unpacked_bytes)
             if reason is not None:
                 raise ProblemError(error("file.unsafe", reason=reason))
-            _check_shared_strings(archive, limits.max_shared_strings_bytes)
+            strings = _check_shared_strings(archive, limits.max_shared_strings_bytes)
+            for entry in entries:
+                if entry.file_size > ROWS_SCANNED_ABOVE and entry.filename != strings:
+                    _check_row_widths(archive, entry)
     except (zipfile.BadZipFile, EOFError, ValueError):
         raise ProblemError(error("file.unreadable", format=_XLSX_FORMAT,
                                  reason=_not_zip_reason(path))) from None
 
 
-def _check_shared_strings(archive: zipfile.ZipFile, limit: int) -> None:
+def _check_shared_strings(archive: zipfile.ZipFile, limit: int) -> str | None:
+    """Refuse shared strings that unpack to more than `limit`; returns the part's name, if any."""
     # The part is wherever [Content_Types].xml says, as openpyxl looks it up.
     try:
         manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
     except KeyError:
-        return  # no manifest: openpyxl refuses the file as damaged
+        return None  # no manifest: openpyxl refuses the file as damaged
     except Exception as exc:
         raise _translate(exc) from None
     part = manifest.find(SHARED_STRINGS)
     if part is None:
-        return
+        return None
+    name = part.PartName.lstrip("/")
     try:
-        size = archive.getinfo(part.PartName.lstrip("/")).file_size
+        size = archive.getinfo(name).file_size
     except KeyError:
-        return
+        return None
     if size > limit:
         raise ProblemError(error("file.unpacked_too_large", part="sharedStrings", size=size, limit=limit))
+    return name
+
+
+def _check_row_widths(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+    """Refuse a part holding a row of more than MAX_ROW_CELLS cells, read in bounded chunks.
+
+    Counts `<c>` start tags between `<row>` tags; a tag cut by a chunk's end is carried over.
+    """
+    try:
+        _scan_rows(archive, entry)
+    except zlib.error:
+        raise ProblemError(error("file.unreadable", format=_XLSX_FORMAT,
+                                 reason="the workbook is damaged (error)")) from None
+
+
+def _scan_rows(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+    # Cells are counted only in a row long enough to matter, so an ordinary sheet costs one
+    # regex step per row; the row still open at a chunk's end is always counted.
+    cells = 0
+    row_bytes = 0
+    tail = b""
+    with archive.open(entry) as stream:
+        while block := stream.read(_SCAN_CHUNK):
+            data = tail + block
+            last = data.rfind(b"<")
+            # A tag name is short: a '<' far from the end starts a tag that is complete here.
+            cut = last if last != -1 and len(data) - last < 256 else len(data)
+            data, tail = data[:cut], data[cut:]
+            previous = 0
+            for match in _ROW_START.finditer(data):
+                row_bytes += match.start() - previous
+                if row_bytes > _WIDE_ROW_BYTES:
+                    cells += len(_CELL_START.findall(data, previous, match.start()))
+                    _check_width(cells)
+                cells = row_bytes = 0
+                previous = match.start()
+            row_bytes += len(data) - previous
+            cells += len(_CELL_START.findall(data, previous))
+            _check_width(cells)
+
+
+def _check_width(cells: int) -> None:
+    if cells > MAX_ROW_CELLS:
+        raise ProblemError(error("file.unsafe", reason=f"a sheet row holds more than {MAX_ROW_CELLS} cells, "
+                                                       "Excel's limit"))
 
 
 def _not_zip_reason(path: Path) -> str:
