@@ -13,6 +13,8 @@ busy machine).
     strings-limit  an XLSX whose shared strings unpack to just under the default limit (64 MiB):
                    the most a readable workbook of 80-character strings costs
     short-strings  the same with 20-character strings (more strings in the same bytes)
+    wide-row-xlsx  one sheet row of 1,000,000 cells: openpyxl builds the whole row (600 MB) before
+                   the header's width can be judged, so rows wider than Excel's are refused first
     long-csv       512 columns, 40 records of almost 1 MiB each (the line limit): the most a
                    readable CSV costs per record
 
@@ -114,6 +116,32 @@ def _strings_xlsx(path: Path, unpacked_bytes: int, pad: int = 60) -> None:
             strings.write("".join(batch).encode() + b"</sst>")
 
 
+def _wide_row_xlsx(path: Path) -> None:
+    """One sheet row of 1,000,000 cells (about 22 MB of XML, compressed 4 times)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/></Types>'))
+        archive.writestr("_rels/.rels", (
+            f'<Relationships xmlns="{_PKG_RELS}"><Relationship Id="rId1" Target="xl/workbook.xml" '
+            f'Type="{_DOC_RELS}/officeDocument"/></Relationships>'))
+        archive.writestr("xl/workbook.xml", (
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC_RELS}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            f'<Relationships xmlns="{_PKG_RELS}">'
+            f'<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="{_DOC_RELS}/worksheet"/></Relationships>'))
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(f'<worksheet xmlns="{_MAIN}"><sheetData><row r="1">'.encode())
+            for start in range(0, 1_000_000, 10_000):
+                sheet.write("".join(f"<c><v>{n * 7919 % 1000000007}</v></c>"
+                                    for n in range(start, start + 10_000)).encode())
+            sheet.write(b"</row></sheetData></worksheet>")
+
+
 def _write_rows(write: Callable[[bytes], object], rows: int) -> None:
     write(b'<row r="1"><c r="A1" t="inlineStr"><is><t>record_id</t></is></c></row>')
     for n in range(1, rows):
@@ -126,14 +154,17 @@ CASES: dict[str, Callable[[Path], None]] = {
     "strings-limit": lambda path: _strings_xlsx(path, 63 * MiB),
     "short-strings": lambda path: _strings_xlsx(path, 63 * MiB, pad=0),
     "long-csv": _long_csv,
+    "wide-row-xlsx": _wide_row_xlsx,
 }
 _SUFFIX = {"wide-csv": ".csv", "long-csv": ".csv", "strings-xlsx": ".xlsx", "strings-limit": ".xlsx",
-           "short-strings": ".xlsx"}
+           "short-strings": ".xlsx", "wide-row-xlsx": ".xlsx"}
 
 
 def _describe(path: Path) -> str:
     if path.suffix != ".xlsx":
         return f"{path.stat().st_size / MiB:.0f} MiB"
+    if path.stem == "wide-row-xlsx":
+        return f"{path.stat().st_size / MiB:.0f} MiB zip, one row of 1,000,000 cells"
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo("xl/sharedStrings.xml")
     return (f"{path.stat().st_size / MiB:.0f} MiB zip, shared strings {info.file_size / MiB:.0f} MiB "
