@@ -17,7 +17,7 @@ import pytest
 from openpyxl.styles import Font
 
 from interchange.contract.problems import Problem, ProblemError
-from interchange.tabular import RawRow, Table, read_table, xlsx_reader
+from interchange.tabular import RawRow, ReadLimits, Table, read_table, xlsx_reader
 from interchange.tabular import encoding as encoding_module
 
 LETTERS = "ąčęėįšųūž ĄČĘĖĮŠŲŪŽ"
@@ -502,8 +502,8 @@ def test_xlsx_with_too_many_entries_or_too_much_data_is_refused(
     monkeypatch.setattr(xlsx_reader, "MAX_ENTRIES", 3)
     assert "entries" in _raises("file.unsafe", path).problems[0].message_en
     monkeypatch.undo()
-    monkeypatch.setattr(xlsx_reader, "MAX_TOTAL_SIZE", 1000)
-    assert "unpacks to" in _raises("file.unsafe", path).problems[0].message_en
+    assert "unpacks to" in _raises("file.unsafe", path, limits=ReadLimits(max_unpacked_bytes=1000)
+                                   ).problems[0].message_en
 
 
 def test_text_file_renamed_to_xlsx_is_unreadable(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from interchange.contract.personal_code import looks_like_personal_code
 from interchange.contract.problems import Problem, Severity, error, warning
 from interchange.contract.records import MODELS, Deletion, Kind, Record, lithuanian_texts
-from interchange.contract.text import key_of
+from interchange.contract.text import escape_of, first_control, first_unprintable, key_of, strip_invisible
 from interchange.contract.values import FORMAT_HINTS, YesNo
 from interchange.i18n import has
 
@@ -170,6 +170,9 @@ def validate_row(kind: Kind, row: int, values: Mapping[str, Any], headers: Heade
     an absent org column and must equal a present one.
     """
     data = _field_values(values, headers)
+    controls = _control_problems(data, row, headers)
+    if controls:
+        return RowResult(row, None, controls)
     if org is not None:
         given = data.get("org")
         if given is not None and str(given).strip().lower() != org:
@@ -189,10 +192,39 @@ def validate_row(kind: Kind, row: int, values: Mapping[str, Any], headers: Heade
 
 
 def safe_record_id(value: Any) -> str | None:
-    """The record id for messages, unless it is itself a personal code; at most 64 characters."""
-    if not isinstance(value, str) or looks_like_personal_code(value):
+    """The record id for messages, unless it is itself a personal code or holds a character a
+    message must not print (a control, a line break); at most 64 characters."""
+    if not isinstance(value, str):
         return None
-    return value.strip()[:64] or None
+    value = strip_invisible(value)[:64]
+    if looks_like_personal_code(value) or first_unprintable(value) is not None:
+        return None
+    return value or None
+
+
+def _control_problems(data: Mapping[str, Any], row: int, headers: HeaderMap) -> list[Problem]:
+    """A control character (NUL above all) in any value: the row is refused, the value never shown."""
+    try:
+        joined = "".join(data.values())  # one search per row; CSV and XLSX cells are all text
+    except TypeError:
+        joined = "".join(map(_text_of, data.values()))
+    if first_control(joined) is None:
+        return []
+    found = []
+    for name, value in data.items():
+        char = first_control(_text_of(value))
+        if char is not None:
+            found.append(error("value.control_character", row=row, column=headers.column_of(name),
+                               record_id=safe_record_id(data.get("record_id")), character=escape_of(char)))
+    return found
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):  # a JSON list of ids
+        return "".join(v for v in value if isinstance(v, str))
+    return ""
 
 
 def _field_values(values: Mapping[str, Any], headers: HeaderMap) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from interchange.contract.codes import (
 )
 from interchange.contract.personal_code import looks_like_personal_code
 from interchange.contract.services import CATALOGUE_VERSION, SERVICES, Mode, find_service
-from interchange.contract.text import fold
+from interchange.contract.text import escape_of, first_unprintable, fold, strip_invisible
 
 # Bloom filters are 1024 bits; a drop made with other parameters cannot be compared.
 BLOOM_FILTER_BYTES = 128
@@ -130,6 +130,18 @@ def _no_personal_code(value: str) -> str:
     return value
 
 
+def _identifier(value: object) -> object:
+    # A BOM or a zero-width space around an id is an editor's trace, not part of the id; inside
+    # it (or a line break, a tab, a control) it would make two ids that look the same differ.
+    if not isinstance(value, str) or value.isprintable():  # the common case, in C
+        return value
+    value = strip_invisible(value)
+    char = first_unprintable(value)
+    if char is not None:
+        raise _fail("value.control_character", character=escape_of(char))
+    return value
+
+
 def _split_ids(value: object) -> object:
     if isinstance(value, str):
         value = value.split("|")
@@ -146,6 +158,7 @@ def _lower(value: object) -> object:
 RecordId = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    BeforeValidator(_identifier),
     AfterValidator(_no_personal_code),
 ]
 OrgCode = Annotated[

@@ -229,4 +229,23 @@ TEXT: dict[str, tuple[str, str]] = {
         "The hub could not process this file (batch {batch}): nothing was loaded. This is not your error: the "
         "hub's staff have been told and will process the file again after a fix; there is no need to send it again.",
     ),
+    # hostile values and bounded reading (issue 16 §3)
+    "value.control_character": (
+        "Reikšmėje yra valdymo ar nematomas simbolis {character} (pvz., NUL, eilutės lūžis identifikatoriuje): "
+        "eilutė neperkelta.",
+        "The value holds a control or invisible character {character} (such as NUL, or a line break in an "
+        "identifier): the row was not loaded.",
+    ),
+    "file.line_too_long": (
+        "{line} eilutė ilgesnė nei {limit} simbolių: failas neskaitomas toliau.",
+        "Line {line} is longer than {limit} characters: the file is not read further.",
+    ),
+    "file.too_many_columns": (
+        "Antraštėje yra {found} stulpelių, leidžiama ne daugiau kaip {limit}.",
+        "The header has {found} columns, at most {limit} allowed.",
+    ),
+    "file.unpacked_too_large": (
+        "Darbaknygės dalis „{part}“ išpakuota užima {size} baitų, leidžiama ne daugiau kaip {limit}.",
+        "The workbook's part '{part}' unpacks to {size} bytes, at most {limit} allowed.",
+    ),
 }

@@ -39,7 +39,7 @@ from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, refuse_identifiers, rejected, validate_rows
 from interchange.partner.columns import ColumnMapping
 from interchange.progress import ProgressHook, report
-from interchange.tabular import read_table
+from interchange.tabular import DEFAULT_LIMITS, ReadLimits, read_table
 from interchange.warehouse.locks import source_lock
 from interchange.warehouse.tables import batches
 from interchange.workspace.config import InboxSource
@@ -90,7 +90,7 @@ def _resume(hub: Hub, org: str, settings: InboxSource) -> None:
         ).order_by(batches.c.batch_id)).all()
     for batch_id in unfinished:
         log.info("resuming batch %d of %s", batch_id, org)
-        process_batch(hub, batch_id, max_bytes=settings.max_file_bytes)
+        process_batch(hub, batch_id, max_bytes=settings.max_file_bytes, limits=settings.read_limits())
     _finish_purges(hub, org)
 
 
@@ -154,10 +154,11 @@ def _ingest_drop(hub: Hub, org: str, drop: InboxFile, settings: InboxSource) -> 
     if same_file is not None:
         return  # a crashed run claimed it; _resume or the receipt step finishes it
     if not closed:
-        process_batch(hub, batch_id, max_bytes=settings.max_file_bytes)
+        process_batch(hub, batch_id, max_bytes=settings.max_file_bytes, limits=settings.read_limits())
 
 
-def process_batch(hub: Hub, batch_id: int, *, max_bytes: int = InboxSource().max_file_bytes) -> None:
+def process_batch(hub: Hub, batch_id: int, *, max_bytes: int = InboxSource().max_file_bytes,
+                  limits: ReadLimits = DEFAULT_LIMITS) -> None:
     """Validate, judge and commit one claimed drop from its archived copy.
 
     A failure no retry can mend (bad bytes the database refuses, a bug: anything but an outage,
@@ -175,7 +176,7 @@ def process_batch(hub: Hub, batch_id: int, *, max_bytes: int = InboxSource().max
         _end_failed(hub, batch_id)
         return
     try:
-        _process(hub, batch_id, max_bytes)
+        _process(hub, batch_id, max_bytes, limits)
     except BatchAlreadyClosed:
         log.info("batch %d was committed by another run; nothing to do", batch_id)
     except Exception as exc:
@@ -213,7 +214,7 @@ def _end_failed(hub: Hub, batch_id: int) -> None:
         commit_simple(connection, batch_id, BatchStatus.FAILED, [error("batch.failed", batch=batch_id)])
 
 
-def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
+def _process(hub: Hub, batch_id: int, max_bytes: int, limits: ReadLimits) -> None:
     with hub.engine.connect() as connection:
         head = batch_row(connection, batch_id)
     path = hub.workspace.root / head.archive_path
@@ -222,7 +223,7 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
     if head.size_bytes > max_bytes:
         batch = rejected(kind, [error("file.too_large", size=head.size_bytes, limit=max_bytes)])
     else:
-        batch = read_and_validate(path, head.org, kind, hub.columns(head.org))
+        batch = read_and_validate(path, head.org, kind, hub.columns(head.org), limits)
     if manifest is not None and batch.kind is not None:
         _check_manifest(batch, manifest, head)
     failpoint("before_commit")
@@ -238,10 +239,11 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
         path.unlink(missing_ok=True)
 
 
-def read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMapping | None) -> ValidatedBatch:
+def read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMapping | None,
+                      limits: ReadLimits = DEFAULT_LIMITS) -> ValidatedBatch:
     """A drop file read and validated; the kind guessed from its headers when not known."""
     try:
-        table = read_table(path)
+        table = read_table(path, limits=limits)
     except ProblemError as exc:
         return rejected(kind, exc.problems)
     with table:

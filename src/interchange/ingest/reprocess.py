@@ -44,11 +44,12 @@ from interchange.ingest.quarantine import close_entries, open_row_entries
 from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, rejected, validate_rows
 from interchange.progress import ProgressHook, report
-from interchange.tabular import read_table
+from interchange.tabular import ReadLimits, read_table
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import chunked
 from interchange.warehouse.locks import source_lock
 from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine
+from interchange.workspace.config import InboxSource
 
 Reason = Literal["held", "failed", "quarantined"]
 
@@ -237,6 +238,15 @@ def _rerun_pull(hub: Hub, candidate: Candidate) -> int:
     return commit_pull(hub, archived_pull(hub, head))
 
 
+def _read_limits(hub: Hub, org: str) -> ReadLimits:
+    """The limits the file was first read under: its organisation's inbox source's."""
+    try:
+        sources = hub.workspace.config.organisation(org).sources
+    except KeyError:
+        return ReadLimits()
+    return next((s.read_limits() for s in sources if isinstance(s, InboxSource)), ReadLimits())
+
+
 def _read_again(hub: Hub, head: Any, rows: frozenset[int] | None) -> ValidatedBatch:
     """The archived file validated again: all of it, or only the given row numbers."""
     kind = Kind(head.kind) if head.kind else None
@@ -244,9 +254,9 @@ def _read_again(hub: Hub, head: Any, rows: frozenset[int] | None) -> ValidatedBa
     if not path.is_file():
         return rejected(kind, [error("file.missing")])
     if head.status == BatchStatus.FAILED.value or kind is None:  # never read through: read as a new drop is
-        return read_and_validate(path, head.org, kind, hub.columns(head.org))
+        return read_and_validate(path, head.org, kind, hub.columns(head.org), _read_limits(hub, head.org))
     try:
-        table = read_table(path)
+        table = read_table(path, limits=_read_limits(hub, head.org))
     except ProblemError as exc:
         return rejected(kind, exc.problems)
     with table:

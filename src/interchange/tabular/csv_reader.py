@@ -1,16 +1,21 @@
-"""CSV files as partners send them: `,`, `;` or tab, UTF-8 or Windows-1257."""
+"""CSV files as partners send them: `,`, `;` or tab, UTF-8, UTF-16 or Windows-1257.
+
+Lines reach the csv module through `_BoundedLines`, so a file of one endless line (or of millions
+of columns) is refused after `max_line_chars` characters, never held whole.
+"""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TextIO
 
 from interchange.contract.problems import Problem, ProblemError, error
 
 from .encoding import UNDECODABLE, TextEncoding, choose_encoding
-from .table import RawRow, RowStream, Table, put_value
+from .limits import DEFAULT_LIMITS, ReadLimits
+from .table import RawRow, RowStream, Table, clean_header, drop_long_cells, put_value
 
 # Order breaks ties: header names such as "Suma, EUR" hold commas, hardly ever a
 # semicolon and never a tab.
@@ -20,39 +25,92 @@ _NOT_CONTENT = frozenset(' \t;,"\r\n\ufeff')
 _CSV_FORMAT = "CSV"
 
 
-class _Reader(Protocol):
-    """What csv.reader returns: rows plus the count of physical lines consumed."""
+class _BoundedLines:
+    """The file's lines for csv.reader, refusing a record longer than the limit before holding it.
 
-    line_num: int
+    csv.reader asks for lines only while a record is unfinished, so the characters handed out since
+    `start_record()` are the record's. A quoted line break cannot smuggle a longer record in.
+    """
 
-    def __next__(self) -> list[str]: ...
+    def __init__(self, f: TextIO, limit: int):
+        self._f = f
+        self._limit = limit
+        self._lines = 0
+        self._start = 1
+        self._used = 0
+
+    def start_record(self) -> None:
+        self._start = self._lines + 1
+        self._used = 0
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._f.readline(self._limit - self._used + 1)
+        if not line:
+            raise StopIteration
+        self._lines += 1
+        self._used += len(line)
+        if self._used > self._limit:
+            raise ProblemError(error("file.line_too_long", line=self._start, limit=self._limit))
+        return line
 
 
-def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
+class _Records:
+    """csv.reader over bounded lines, with the physical line where each record starts."""
+
+    def __init__(self, f: TextIO, delimiter: str, limit: int):
+        self._lines = _BoundedLines(f, limit)
+        self._reader = csv.reader(self._lines, delimiter=delimiter)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        while True:
+            start = self._reader.line_num + 1
+            self._lines.start_record()
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ProblemError(error("file.unreadable", format=_CSV_FORMAT,
+                                         reason=_csv_error_reason(exc, start))) from None
+            yield start, cells
+
+
+def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
+             limits: ReadLimits = DEFAULT_LIMITS) -> Table:
     """Open a CSV file, read its header and return its rows lazily.
 
     Raises:
-        ProblemError: `file.encoding`, `file.empty` or `file.unreadable`.
+        ProblemError: `file.encoding`, `file.empty`, `file.unreadable`, `file.line_too_long`
+            or `file.too_many_columns`.
     """
     text = choose_encoding(path, encoding)
     if delimiter is None:
-        delimiter = _detect_delimiter(path, text)
+        delimiter = _detect_delimiter(path, text, limits.max_line_chars)
     f = path.open(encoding=text.name, errors=text.errors, newline="")
     try:
-        reader = csv.reader(f, delimiter=delimiter)
-        header = _read_header(reader)
+        records = iter(_Records(f, delimiter, limits.max_line_chars))
+        header = _read_header(records)
+        if len(header) > limits.max_columns:
+            raise ProblemError(error("file.too_many_columns", found=len(header), limit=limits.max_columns))
     except BaseException:
         f.close()
         raise
     headers = _clean_headers(header, text)
-    rows = RowStream(_rows(reader, headers, text.flags_cells), f.close)
+    rows = RowStream(_rows(records, headers, text.flags_cells, limits.max_cell_chars), f.close)
     return Table(path=path, format="csv", headers=headers, rows=rows,
                  encoding=text.name, delimiter=delimiter)
 
 
-def _detect_delimiter(path: Path, text: TextEncoding) -> str:
+def _detect_delimiter(path: Path, text: TextEncoding, limit: int) -> str:
     with path.open(encoding=text.name, errors=text.errors, newline="") as f:
-        for line in f:
+        number = 0
+        while line := f.readline(limit + 1):
+            number += 1
+            if len(line) > limit:
+                raise ProblemError(error("file.line_too_long", line=number, limit=limit))
             if not _NOT_CONTENT.issuperset(line):
                 return _most_frequent_delimiter(line)
     # Only separators, quotes and whitespace: whatever the delimiter, there is no header.
@@ -71,37 +129,20 @@ def _most_frequent_delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_header(reader: _Reader) -> list[str]:
-    for _number, cells in _records(reader):
+def _read_header(records: Iterator[tuple[int, list[str]]]) -> list[str]:
+    for _number, cells in records:
         if not _blank(cells):
             return cells
     raise ProblemError(error("file.empty"))
 
 
 def _clean_headers(cells: list[str], text: TextEncoding) -> list[str]:
-    headers = [cell.strip() for cell in cells]
-    # A BOM survives when utf-8 was forced on a utf-8-sig file.
-    headers[0] = headers[0].lstrip("\ufeff").strip()
+    # clean_header also drops a BOM left when utf-8 was forced on a utf-8-sig file.
+    headers = [clean_header(cell) for cell in cells]
     if text.flags_cells:
         # Column names are not personal data, but lone surrogates cannot be printed.
         headers = [UNDECODABLE.sub("\ufffd", h) for h in headers]
     return headers
-
-
-def _records(reader: _Reader) -> Iterator[tuple[int, list[str]]]:
-    """Yield (physical line where the record starts, cells)."""
-    line_num = reader.line_num
-    while True:
-        start = line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ProblemError(error("file.unreadable", format=_CSV_FORMAT,
-                                     reason=_csv_error_reason(exc, start))) from None
-        line_num = reader.line_num
-        yield start, cells
 
 
 def _csv_error_reason(exc: csv.Error, start: int) -> str:
@@ -112,15 +153,18 @@ def _csv_error_reason(exc: csv.Error, start: int) -> str:
     return f"the record starting on line {start} is not valid CSV"
 
 
-def _rows(reader: _Reader, headers: list[str], flags_cells: bool
-          ) -> Iterator[RawRow]:
+def _rows(records: Iterator[tuple[int, list[str]]], headers: list[str], flags_cells: bool,
+          max_cell_chars: int) -> Iterator[RawRow]:
     unique = len(set(headers)) == len(headers)
-    for number, cells in _records(reader):
+    for number, cells in records:
         joined = "".join(cells)  # one string per row keeps the per-cell checks off the hot path
         if not joined.strip():
             continue
         undecodable = flags_cells and UNDECODABLE.search(joined) is not None
-        yield _raw_row(number, cells, headers, unique=unique, undecodable=undecodable)
+        row = _raw_row(number, cells, headers, unique=unique, undecodable=undecodable)
+        if len(joined) > max_cell_chars:
+            drop_long_cells(row, max_cell_chars)
+        yield row
 
 
 def _blank(cells: list[str]) -> bool:

@@ -1,4 +1,8 @@
-"""Choosing how to decode a partner's CSV: UTF-8, UTF-8 with BOM or Windows-1257."""
+"""Choosing how to decode a partner's CSV: UTF-8, UTF-8 with BOM, UTF-16 or Windows-1257.
+
+UTF-16 is what Excel's "Unicode text" export writes (little-endian with a BOM, tab-separated);
+a file without the BOM is told by its NUL bytes, which no UTF-8 or Windows-1257 text has.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,10 @@ _DECODED_MULTIBYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
 UNDECODABLE = re.compile(r"[\udc80-\udcff]")
 
 _UTF8_FAMILY = ("utf-8", "utf-8-sig")
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_SNIFF = 4096
 
 
 @dataclass(frozen=True)
@@ -50,9 +58,14 @@ def choose_encoding(path: Path, forced: str | None = None) -> TextEncoding:
     if forced is not None:
         return _check_forced(path, forced)
     with path.open("rb") as f:
-        if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
-            # Trust the BOM; stray bad bytes are still caught cell by cell.
-            return TextEncoding("utf-8-sig", "surrogateescape")
+        start = f.read(_SNIFF)
+    if start.startswith(codecs.BOM_UTF8):
+        # Trust the BOM; stray bad bytes are still caught cell by cell.
+        return TextEncoding("utf-8-sig", "surrogateescape")
+    wide = _wide_encoding(start)
+    if wide is not None:
+        _check_wide(path, wide)
+        return TextEncoding(wide)
     scan = _scan(path)
     if scan.utf8_ok:
         return TextEncoding("utf-8")
@@ -62,6 +75,38 @@ def choose_encoding(path: Path, forced: str | None = None) -> TextEncoding:
     if scan.cp1257_bad_line is None:
         return TextEncoding("cp1257")
     raise ProblemError(error("file.encoding", line=scan.cp1257_bad_line))
+
+
+def _wide_encoding(start: bytes) -> str | None:
+    """UTF-16 or UTF-32 by the BOM, or UTF-16 without one by where its NUL bytes fall."""
+    for bom, name in _BOMS:
+        if start.startswith(bom):
+            return name
+    pairs = len(start) // 2
+    if pairs < 2:
+        return None
+    even, odd = start[0:pairs * 2:2].count(0), start[1:pairs * 2:2].count(0)
+    # Latin text in UTF-16 has a NUL in nearly every other byte; a stray NUL in a value does not.
+    if odd >= pairs * 0.3 and even <= pairs * 0.05:
+        return "utf-16-le"
+    if even >= pairs * 0.3 and odd <= pairs * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _check_wide(path: Path, name: str) -> None:
+    """Raise `file.encoding` at the line of the first sequence that is not valid `name`."""
+    decoder = codecs.getincrementaldecoder(name)()
+    lines = 0
+    with path.open("rb") as f:
+        while True:
+            block = f.read(_CHUNK)
+            try:
+                lines += decoder.decode(block, final=not block).count("\n")
+            except UnicodeDecodeError:
+                raise ProblemError(error("file.encoding", line=lines + 1)) from None
+            if not block:
+                return
 
 
 def _check_forced(path: Path, forced: str) -> TextEncoding:
@@ -133,10 +178,21 @@ def _line_chunks(path: Path) -> Iterator[tuple[int, bytes]]:
             data = carry + block
             cut = data.rfind(b"\n") + 1
             if cut == 0:
-                carry = data
-                continue
+                # One line longer than a chunk: cut before a UTF-8 lead byte instead, so the
+                # carry stays small whatever the line's length (the reader refuses the line).
+                cut = _utf8_boundary(data)
             chunk, carry = data[:cut], data[cut:]
             yield lines, chunk
             lines += chunk.count(b"\n")
     if carry:
         yield lines, carry
+
+
+def _utf8_boundary(data: bytes) -> int:
+    """A cut near the end of `data` that splits no UTF-8 sequence (a single-byte code page has none)."""
+    cut = len(data)
+    while cut > len(data) - 4 and cut > 0 and data[cut - 1] & 0xC0 == 0x80:
+        cut -= 1
+    if cut > 0 and data[cut - 1] >= 0xC0:
+        cut -= 1  # the lead byte of a sequence whose rest is in the next block
+    return cut or len(data)

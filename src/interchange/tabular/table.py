@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from interchange.contract.problems import Problem
+from interchange.contract.problems import Problem, error
+from interchange.contract.text import replace_controls, strip_invisible
 
 
 @dataclass(slots=True)
@@ -104,3 +105,17 @@ def put_value(values: dict[str, object], header: str, value: object) -> None:
     """Store a cell under its header; with a repeated header the first non-empty value wins."""
     if header not in values or is_empty(values[header]):
         values[header] = value
+
+
+def clean_header(text: str) -> str:
+    """A column name as matched and shown back: no BOM, zero-width or blank edges, and no control
+    character (a NUL would stop PostgreSQL from storing the problem that names the column)."""
+    return replace_controls(strip_invisible(text))
+
+
+def drop_long_cells(row: RawRow, limit: int) -> None:
+    """Report and empty every text cell longer than `limit` characters: a row problem, not the file's."""
+    for header, value in row.values.items():
+        if isinstance(value, str) and len(value) > limit:
+            row.problems.append(error("value.too_long", row=row.number, column=header, limit=limit))
+            row.values[header] = ""

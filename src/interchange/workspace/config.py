@@ -29,6 +29,8 @@ from interchange.contract.values import MunicipalityCode, OrgCode
 from interchange.errors import InterchangeError
 from interchange.i18n import CATALOGUE, LANGS, say
 from interchange.partner.columns import ColumnMapping
+from interchange.tabular import ReadLimits
+from interchange.tabular import limits as default_limits
 from interchange.warehouse.address import DatabaseUrlError, normal_url
 from interchange.workspace.urls import check_base_url
 
@@ -71,7 +73,28 @@ class InboxSource(_Strict):
     settle_seconds: float = Field(
         5.0, ge=0, description="A file modified more recently than this is still being written.")
     max_file_bytes: int = Field(2 * 1024**3, gt=0, description="Larger drop files are refused.")
+    # Bounds on what reading one file may hold in memory (docs/ingest.md, "What the hub refuses").
+    max_columns: int = Field(default_limits.MAX_COLUMNS, ge=1, le=100_000,
+                             description="A header with more columns refuses the file.")
+    # csv's own field limit (131,072) stays above any cell this allows.
+    max_cell_chars: int = Field(default_limits.MAX_CELL_CHARS, ge=64, le=131_072,
+                                description="A longer cell is a row problem (value.too_long).")
+    max_line_chars: int = Field(default_limits.MAX_LINE_CHARS, ge=1024,
+                                description="A longer CSV record or JSON line stops reading (file.line_too_long).")
+    max_unpacked_bytes: int = Field(default_limits.MAX_UNPACKED_BYTES, gt=0,
+                                    description="An XLSX file unpacking to more is refused (file.unsafe).")
+    max_shared_strings_bytes: int = Field(
+        default_limits.MAX_SHARED_STRINGS_BYTES, gt=0,
+        description="An XLSX file whose shared strings unpack to more is refused (file.unpacked_too_large).")
+    max_json_depth: int = Field(default_limits.MAX_JSON_DEPTH, ge=1, le=500,
+                                description="A JSON line nested deeper is a row problem (row.json).")
     expected_drop: ExpectedDrop | None = Field(None, description="When this source's regular drop is due.")
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(max_columns=self.max_columns, max_cell_chars=self.max_cell_chars,
+                          max_line_chars=self.max_line_chars, max_unpacked_bytes=self.max_unpacked_bytes,
+                          max_shared_strings_bytes=self.max_shared_strings_bytes,
+                          max_json_depth=self.max_json_depth)
 
 
 class HttpSourceConfig(_Strict):
