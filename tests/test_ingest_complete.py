@@ -114,6 +114,27 @@ def test_a_writer_that_stalls_longer_than_settle_seconds_loses_no_row(
     assert files_in(inbox) == []
 
 
+def test_a_file_stamped_in_the_future_is_taken_once_two_looks_agree(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A share whose clock runs ahead (or a copy tool keeping a future mtime) never looked settled by its
+    mtime: the hub remembers what it saw and takes the file when a look settle_seconds later agrees."""
+    root = _workspace(tmp_path, sqlite_url, monkeypatch, 1)
+    inbox = root / "inbox" / SPC
+    inbox.mkdir(parents=True, exist_ok=True)
+    path = inbox / "asmenys.person.csv"
+    path.write_text("\r\n".join(",".join(r) for r in [PERSON_HEADER, *person_rows(3)]) + "\r\n", encoding="utf-8")
+    an_hour_ahead = time.time() + 3600
+    os.utime(path, (an_hour_ahead, an_hour_ahead))
+
+    ingest(root)
+    assert path.exists() and batch_rows(sqlite_url) == []  # the first look
+    time.sleep(1.1)
+    ingest(root)
+
+    assert only_receipt(root)["status"] == "loaded"
+    assert len(records(sqlite_url)) == 3
+
+
 def test_a_drop_a_writer_opens_again_after_it_was_listed_is_neither_claimed_nor_deleted(
         hub_root: Path, database_url: str) -> None:
     """Archive-then-compare: a drop that a process holds open for writing (or whose size, stamps or inode
@@ -156,7 +177,8 @@ def _copy_in_progress(tmp_path: Path, folder: Path) -> tuple[subprocess.Popen, i
     os.mkfifo(fifo)
     child = subprocess.Popen([sys.executable, "-c", ARCHIVING_CHILD, str(fifo), str(folder)])
     feed = os.open(fifo, os.O_WRONLY)  # blocks until the child opened it for its copy
-    os.write(feed, b"record_id,person_pseudonym\r\n" * 1000)
+    # More than the copy's 1 MiB chunk: the first chunk reaches the partial file, the copy waits for more.
+    os.write(feed, b"record_id,person_pseudonym\r\n" * 50_000)
     deadline = time.monotonic() + 10
     while not [p for p in folder.glob(".incoming-*") if p.stat().st_size] and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -241,6 +263,20 @@ def test_a_name_the_hub_cannot_take_is_refused_with_a_receipt_that_shows_it_esca
     assert records(database_url) == {}
     assert files_in(hub_root / "archive" / SPC) == []
     assert [b["file_name"] for b in batch_rows(database_url)] == [shown]
+
+
+def test_a_link_with_a_name_that_is_not_utf8_is_refused_as_a_link_with_its_name_escaped(
+        hub_root: Path, database_url: str, tmp_path: Path) -> None:
+    inbox = hub_root / "inbox" / SPC
+    inbox.mkdir(parents=True, exist_ok=True)
+    link = Path(os.fsdecode(os.fsencode(inbox) + b"/nuoroda\xfe.person.csv"))
+    link.symlink_to(tmp_path)
+
+    ingest(hub_root)
+
+    receipt = only_receipt(hub_root)
+    assert (receipt["file_name"], problems(receipt)) == ("nuoroda\\xfe.person.csv", [("file.link", None, None)])
+    assert not link.is_symlink()
 
 
 def test_a_name_too_long_for_its_manifest_is_refused_for_its_length_not_a_false_reason(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -10,11 +11,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-try:
-    import fcntl
-except ImportError:  # not on Windows
-    fcntl = None  # type: ignore[assignment]
 
 _SAFE_SUFFIXES = {".csv", ".txt", ".xlsx", ".jsonl", ".ndjson", ".json"}
 _PARTIAL_PREFIX = ".incoming-"
@@ -94,14 +90,11 @@ def remove_leftovers(folder: Path, *, older_than_s: float = _LEFTOVER_AGE_SECOND
 @contextlib.contextmanager
 def _held(handle: int) -> Iterator[None]:
     """Lock a partial copy for as long as this process writes it (the kernel drops the lock if it dies)."""
-    if fcntl is not None:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     yield
 
 
 def _locked(path: Path) -> bool:
-    if fcntl is None:
-        return False
     handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

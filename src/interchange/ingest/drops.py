@@ -71,7 +71,8 @@ def ingest_inbox(hub: Hub, org: str, settings: InboxSource, *,
     """Process every complete drop in `org`'s inbox; returns the receipts written, oldest first."""
     with source_lock(hub.engine, hub.workspace.locks, f"{org}.{SOURCE}"):
         _resume(hub, org, settings)
-        drops = list_drops(hub.workspace.inbox(org), settle_seconds=settings.settle_seconds)
+        drops = list_drops(hub.workspace.inbox(org), settle_seconds=settings.settle_seconds,
+                           looks=hub.workspace.locks / f"{org}.{SOURCE}.looks.json")
         for position, drop in enumerate(drops, start=1):
             report(on_progress, "ingest.drops", position - 1, len(drops), f"{org}/{SOURCE}")
             _ingest_drop(hub, org, drop, settings)
@@ -270,7 +271,7 @@ def _check_manifest(batch: ValidatedBatch, manifest: Manifest, head: object) -> 
 def _refuse_link(hub: Hub, org: str, drop: InboxFile) -> None:
     """A link could point anywhere on the hub: it is never followed, only reported and removed."""
     with hub.engine.begin() as connection:
-        batch_id = claim_batch(connection, org=org, source=SOURCE, file_name=drop.name,
+        batch_id = claim_batch(connection, org=org, source=SOURCE, file_name=visible_name(drop.name),
                                sha256="0" * 64, size_bytes=0, mtime_ns=None)
         commit_simple(connection, batch_id, BatchStatus.REJECTED, [error("file.link")])
     drop.path.unlink(missing_ok=True)

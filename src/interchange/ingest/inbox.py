@@ -73,28 +73,37 @@ def changed_ns(stat: os.stat_result) -> int:
     return max(stat.st_mtime_ns, stat.st_ctime_ns)
 
 
-def list_drops(folder: Path, *, settle_seconds: float, now: float | None = None) -> list[InboxFile]:
+def list_drops(folder: Path, *, settle_seconds: float, now: float | None = None,
+               looks: Path | None = None) -> list[InboxFile]:
     """The drops in `folder` that look complete, persons first, then by age.
 
     Skipped for now: hidden and temporary names, manifests (they travel with their file),
     folders, files a process still has open for writing, and files without a manifest changed
     within the last `settle_seconds` (at least 1 s when open files cannot be seen). A symbolic
     link is listed (as a link) so that it can be refused with a receipt.
+
+    `looks` is a small state file remembering each file as this listing saw it: a file the
+    hub saw exactly so (size, stamps, inode) at least `settle_seconds` ago has settled too,
+    even when its mtime says otherwise (a share whose clock runs ahead, a copy tool that kept
+    a modification time from the future would otherwise leave it waiting for ever).
     """
-    return sorted(_listing(folder, settle_seconds, now)[0], key=_order)
+    return sorted(_listing(folder, settle_seconds, now, looks)[0], key=_order)
 
 
 def settling_drops(folder: Path, *, settle_seconds: float, now: float | None = None) -> list[Path]:
     """The files in `folder` that `list_drops` leaves for a later run because they changed within
     the last `settle_seconds`: said after a run, so that a file just dropped is not silently missed."""
-    return sorted(_listing(folder, settle_seconds, now)[1])
+    return sorted(_listing(folder, settle_seconds, now, None)[1])
 
 
-def _listing(folder: Path, settle_seconds: float, now: float | None) -> tuple[list[InboxFile], list[Path]]:
+def _listing(folder: Path, settle_seconds: float, now: float | None,
+             looks: Path | None) -> tuple[list[InboxFile], list[Path]]:
     """The drops ready in `folder`, and the files still settling (changed lately, or open for writing)."""
     if not folder.is_dir():
         return [], []
     moment = time.time() if now is None else now
+    remembered = _read_looks(looks)
+    seen: dict[str, list[float]] = {}
     found: list[InboxFile] = []
     settling: list[Path] = []
     with os.scandir(folder) as listing:
@@ -118,14 +127,38 @@ def _listing(folder: Path, settle_seconds: float, now: float | None) -> tuple[li
         if with_manifest and not writing:
             writing = open_for_writing(path.with_name(name + MANIFEST_SUFFIX))
         settle = settle_seconds if settle_seconds > 0 or writing is False else _SETTLE_FLOOR_SECONDS
-        fresh = moment - stat.st_mtime_ns / 1e9 < settle
+        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        earlier = remembered.get(name)
+        since = earlier[4] if earlier is not None and earlier[:4] == stamp else moment
+        seen[name] = [*stamp, since]
+        fresh = moment - stat.st_mtime_ns / 1e9 < settle and moment - since < settle
         if writing or (fresh and not with_manifest):
             settling.append(path)
             continue
         found.append(InboxFile(path, stat.st_size, changed_ns(stat), kind_from_name(name),
                                mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns, inode=stat.st_ino,
                                fresh=fresh))
+    if looks is not None:
+        _write_looks(looks, seen)
     return found, settling
+
+
+def _read_looks(path: Path | None) -> dict[str, list[float]]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="ascii"))
+    except (OSError, ValueError):  # none yet, or a crash mid-write: every file is seen for the first time
+        return {}
+    return {name: look for name, look in data.items() if isinstance(look, list) and len(look) == 5}
+
+
+def _write_looks(path: Path, seen: dict[str, list[float]]) -> None:
+    """Remember the files seen now (only those: a file taken or removed is forgotten)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(seen), encoding="ascii")  # names not UTF-8 stay as \udcxx escapes
+    os.replace(part, path)
 
 
 def _order(drop: InboxFile) -> tuple[int, int, str]:

@@ -11,14 +11,10 @@ cannot tell and says so, and the settle time alone decides (docs/ingest.md, "Whe
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import signal
 from pathlib import Path
-
-try:
-    import fcntl
-except ImportError:  # not on Windows
-    fcntl = None  # type: ignore[assignment]
 
 _LEASE = getattr(fcntl, "F_SETLEASE", None)
 _SETSIG = getattr(fcntl, "F_SETSIG", None)
@@ -29,7 +25,7 @@ _BREAK_SIGNAL = getattr(signal, "SIGURG", None)
 
 def open_for_writing(path: Path) -> bool | None:
     """True when a process has `path` open for writing, False when none has, None when the hub cannot tell."""
-    if fcntl is None or _LEASE is None or _SETSIG is None or _BREAK_SIGNAL is None:
+    if _LEASE is None or _SETSIG is None or _BREAK_SIGNAL is None:  # not Linux
         return None
     try:
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
