@@ -42,10 +42,10 @@ from interchange.workspace.layout import Workspace
 
 # A partner's export job: writes the header and the first half, flushes, pauses (argv[3] seconds,
 # longer than the hub's settle time), writes the rest and closes. Says "paused" when half is on disk.
-STALLING_WRITER = """\
+STALLING_WRITER = f"""\
 import csv, os, sys, time
 path, rows, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-header = {header!r}
+header = {PERSON_HEADER!r}
 def row(n):
     return [f"P{{n:06d}}", format(n, "064x"), str(1940 + n % 60), ("moteris", "vyras")[n % 2], "LT-22"]
 with open(path, "w", newline="", encoding="utf-8") as stream:
@@ -59,7 +59,7 @@ with open(path, "w", newline="", encoding="utf-8") as stream:
     time.sleep(pause)
     for n in range(rows // 2, rows):
         writer.writerow(row(n))
-""".format(header=PERSON_HEADER)
+"""
 
 
 def _workspace(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch, settle: float) -> Path:
@@ -145,7 +145,8 @@ def test_a_drop_a_writer_opens_again_after_it_was_listed_is_neither_claimed_nor_
     path.write_text("\r\n".join(",".join(r) for r in [PERSON_HEADER, *person_rows(3)]) + "\r\n", encoding="utf-8")
     [listed] = list_drops(inbox, settle_seconds=0)
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; f = open(sys.argv[1], 'a'); "
-                               "print('open', flush=True); time.sleep(60)", str(path)], stdout=subprocess.PIPE, text=True)
+                               "print('open', flush=True); time.sleep(60)", str(path)],
+                              stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "open\n"
         with open_hub(Workspace(hub_root)) as hub:
