@@ -7,12 +7,14 @@ that is killed (-9) while the hub copies a file into its archive.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,9 @@ from drop_kit import (
     versions,
 )
 
+from interchange.contract.manifest import Manifest, manifest_path
+from interchange.contract.records import SCHEMA_VERSION, Kind
+from interchange.contract.services import CATALOGUE_VERSION
 from interchange.ingest.archive import archive_file, remove_leftovers
 from interchange.ingest.drops import _ingest_drop
 from interchange.ingest.file_names import MAX_NAME_BYTES, visible_name
@@ -138,6 +143,53 @@ def test_a_file_stamped_in_the_future_is_taken_once_two_looks_agree(
 
     assert only_receipt(root)["status"] == "loaded"
     assert len(records(sqlite_url)) == 3
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
+    return ("\r\n".join(",".join(r) for r in rows) + "\r\n").encode()
+
+
+def _write_manifest(path: Path, content: bytes, rows: int) -> None:
+    manifest = Manifest(org=SPC, kind=Kind.PERSON, file_name=path.name, sha256=hashlib.sha256(content).hexdigest(),
+                        row_count=rows, schema_version=SCHEMA_VERSION, service_catalogue_version=CATALOGUE_VERSION,
+                        created_at=datetime(2026, 1, 1, tzinfo=UTC), generator="test")
+    manifest_path(path).write_text(manifest.model_dump_json(), encoding="utf-8")
+
+
+def test_a_drop_with_its_matching_manifest_is_taken_at_once_without_waiting_to_settle(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _workspace(tmp_path, sqlite_url, monkeypatch, 300)
+    inbox = root / "inbox" / SPC
+    inbox.mkdir(parents=True, exist_ok=True)
+    content = _csv_bytes([PERSON_HEADER, *person_rows(4)])
+    (inbox / "asmenys.person.csv").write_bytes(content)
+    _write_manifest(inbox / "asmenys.person.csv", content, 4)
+
+    ingest(root)
+
+    assert only_receipt(root)["status"] == "loaded"
+    assert files_in(inbox) == []
+
+
+def test_a_manifest_sent_before_its_file_was_complete_waits_for_the_file_instead_of_rejecting_it(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _workspace(tmp_path, sqlite_url, monkeypatch, 300)
+    inbox = root / "inbox" / SPC
+    inbox.mkdir(parents=True, exist_ok=True)
+    path = inbox / "asmenys.person.csv"
+    content = _csv_bytes([PERSON_HEADER, *person_rows(6)])
+    _write_manifest(path, content, 6)
+    path.write_bytes(content[:len(content) // 2])  # the upload of the file itself is under way
+
+    ingest(root)
+
+    assert batch_rows(sqlite_url) == [] and receipts(root) == []
+    assert files_in(root / "archive" / SPC) == []
+    assert sorted(files_in(inbox)) == ["asmenys.person.csv", "asmenys.person.csv.manifest.json"]
+    path.write_bytes(content)
+    ingest(root)
+    assert only_receipt(root)["status"] == "loaded"
+    assert len(records(sqlite_url)) == 6
 
 
 def test_a_drop_a_writer_opens_again_after_it_was_listed_is_neither_claimed_nor_deleted(
