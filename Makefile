@@ -56,6 +56,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/indicators_national.py
 	$(BIN)/python benchmarks/disclosure.py
 	$(BIN)/python benchmarks/publish_throughput.py --backend $(BENCHMARK_BACKEND)
+	$(BIN)/python benchmarks/inbox_stalling_writer.py
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache

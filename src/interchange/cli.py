@@ -170,6 +170,7 @@ def pseudonymise(
     typer.echo(result.render(lang=lang.value, limit=limit))
     if result.output:
         _partner_say(lang, "partner.wrote", path=result.output, rows=result.rows_accepted, manifest=result.manifest)
+        _partner_say(lang, "partner.send_order")
     else:
         _partner_say(lang, "partner.nothing")
     if report:

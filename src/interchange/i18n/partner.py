@@ -77,4 +77,9 @@ TEXT: dict[str, tuple[str, str]] = {
                        "{path}: the key could not be written there (does the folder exist, may you write to it?)"),
     "output_folder": ("Aplanko {folder} nėra: sukurkite jį arba pasirinkite kitą --output.",
                       "The folder {folder} does not exist: make it, or choose another --output."),
+    # issue 16: how a drop reaches the hub whole
+    "send_order": ("  Siųskite pirma šį failą, o manifestą paskutinį (arba abu laikinu pavadinimu, pervadindami "
+                   "baigus): centras failą ima tik tada, kai jis baigtas.",
+                   "  Send this file first and the manifest last (or both under a temporary name, renamed when "
+                   "done): the hub takes a drop only when it is complete."),
 }

@@ -248,4 +248,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Darbaknygės dalis „{part}“ išpakuota užima {size} baitų, leidžiama ne daugiau kaip {limit}.",
         "The workbook's part '{part}' unpacks to {size} bytes, at most {limit} allowed.",
     ),
+    # issue 16: file names the hub does not take as they are
+    "file.name": (
+        "Failo pavadinimas netinka, todėl failas neskaitytas ir nesaugomas: pavadinimas turi būti UTF-8 "
+        "koduotės, be valdymo simbolių (tabuliacijos, naujos eilutės, ESC ir pan.) ir ne ilgesnis kaip {limit} "
+        "baitų. Tinka raidės (ir lietuviškos), skaitmenys, tarpai, taškai, brūkšneliai ir pabraukimai, "
+        "pvz. kretingos-spc.person.csv. Pervadinkite failą ir atsiųskite jį dar kartą.",
+        "The file name is not accepted, so the file was neither read nor kept: a name must be UTF-8, "
+        "hold no control characters (tab, newline, ESC and the like) and be at most {limit} bytes long. "
+        "Letters (Lithuanian ones too), digits, spaces, dots, dashes and underscores are fine, "
+        "e.g. kretingos-spc.person.csv. Rename the file and send it again.",
+    ),
 }

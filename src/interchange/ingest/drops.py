@@ -10,6 +10,7 @@ an uninterrupted run would have left it. A batch the hub cannot process ends `fa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from interchange.contract.manifest import Manifest
-from interchange.contract.problems import ProblemError, error
+from interchange.contract.problems import Problem, ProblemError, error
 from interchange.contract.receipt import BatchStatus, Receipt
 from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.rows import guess_kind
 from interchange.errors import failure_trace, is_transient
-from interchange.ingest.archive import archive_file
+from interchange.ingest.archive import Archived, archive_file, remove_leftovers
 from interchange.ingest.batches import (
     BatchAlreadyClosed,
     Judging,
@@ -34,6 +35,7 @@ from interchange.ingest.batches import (
     failpoint,
     judge,
 )
+from interchange.ingest.file_names import name_problem, visible_name
 from interchange.ingest.inbox import InboxFile, list_drops, read_manifest
 from interchange.ingest.receipts import write_pending_receipts
 from interchange.ingest.validate import ValidatedBatch, refuse_identifiers, rejected, validate_rows
@@ -74,7 +76,8 @@ def ingest_inbox(hub: Hub, org: str, settings: InboxSource, *,
     """Process every complete drop in `org`'s inbox; returns the receipts written, oldest first."""
     with source_lock(hub.engine, hub.workspace.locks, f"{org}.{SOURCE}"):
         _resume(hub, org, settings)
-        drops = list_drops(hub.workspace.inbox(org), settle_seconds=settings.settle_seconds)
+        drops = list_drops(hub.workspace.inbox(org), settle_seconds=settings.settle_seconds,
+                           looks=hub.workspace.locks / f"{org}.{SOURCE}.looks.json")
         for position, drop in enumerate(drops, start=1):
             report(on_progress, "ingest.drops", position - 1, len(drops), f"{org}/{SOURCE}")
             _ingest_drop(hub, org, drop, settings)
@@ -92,6 +95,9 @@ def _resume(hub: Hub, org: str, settings: InboxSource) -> None:
         log.info("resuming batch %d of %s", batch_id, org)
         process_batch(hub, batch_id, max_bytes=settings.max_file_bytes, limits=settings.read_limits())
     _finish_purges(hub, org)
+    removed = remove_leftovers(hub.workspace.archive(org))
+    if removed:
+        log.info("removed %d partial archive copies of %s left by an interrupted run", removed, org)
 
 
 def _finish_purges(hub: Hub, org: str) -> None:
@@ -110,51 +116,91 @@ def _finish_purges(hub: Hub, org: str) -> None:
             leftover.unlink(missing_ok=True)
 
 
+class _ChangedWhileClaimed(Exception):
+    """The drop moved after it was listed: its claim is rolled back and the file left for the next run."""
+
+
 def _ingest_drop(hub: Hub, org: str, drop: InboxFile, settings: InboxSource) -> None:
     if drop.is_link:
         _refuse_link(hub, org, drop)
         return
-    archived = archive_file(drop.path, hub.workspace.archive(org))
-    if not drop.unchanged():
-        # Still being written, or replaced while we read it: leave it for the next run.
-        if archived.created:
-            archived.path.unlink(missing_ok=True)
+    name_refused = name_problem(drop.name)
+    if name_refused is not None:
+        _refuse_name(hub, org, drop, name_refused)
         return
+    archived = archive_file(drop.path, hub.workspace.archive(org))
     manifest, manifest_problem = read_manifest(drop.manifest_path)
+    if not drop.unchanged() or (drop.fresh and manifest is not None and manifest.sha256 != archived.sha256):
+        # Still being written (or its manifest came first), or replaced while we read it: the
+        # partial copy goes, the file stays for the next run.
+        _forget_copy(archived)
+        return
     relative = str(archived.path.relative_to(hub.workspace.root))
     closed = False  # the claim already settled the batch (a duplicate, a bad manifest)
-    with hub.engine.begin() as connection:
-        same_file = connection.execute(select(batches.c.batch_id).where(
-            batches.c.org == org, batches.c.source == SOURCE, batches.c.sha256 == archived.sha256,
-            batches.c.file_name == drop.name, batches.c.mtime_ns == drop.changed_ns)).scalar()
-        if same_file is None:
-            loaded_before = connection.execute(select(batches.c.batch_id).where(
-                batches.c.org == org, batches.c.sha256 == archived.sha256,
-                batches.c.status == BatchStatus.LOADED.value).order_by(batches.c.batch_id)).scalar()
-            try:
-                with connection.begin_nested():
-                    batch_id = claim_batch(
-                        connection, org=org, source=SOURCE, file_name=drop.name, sha256=archived.sha256,
-                        size_bytes=archived.size, mtime_ns=drop.changed_ns, archive_path=relative,
-                        kind=str(manifest.kind) if manifest else (str(drop.kind) if drop.kind else None),
-                        manifest=manifest.model_dump(mode="json") if manifest else None,
-                    )
-            except IntegrityError:
-                return  # another run claimed this very file a moment ago
-            closed = loaded_before is not None or manifest_problem is not None
-            if loaded_before is not None:
-                commit_simple(connection, batch_id, BatchStatus.DUPLICATE,
-                              [error("file.duplicate", batch=loaded_before)], duplicate_of=loaded_before)
-            elif manifest_problem is not None:
-                commit_simple(connection, batch_id, BatchStatus.REJECTED, [manifest_problem])
+    try:
+        with hub.engine.begin() as connection:
+            same_file = connection.execute(select(batches.c.batch_id).where(
+                batches.c.org == org, batches.c.source == SOURCE, batches.c.sha256 == archived.sha256,
+                batches.c.file_name == drop.name, batches.c.mtime_ns == drop.changed_ns)).scalar()
+            if same_file is None:
+                loaded_before = connection.execute(select(batches.c.batch_id).where(
+                    batches.c.org == org, batches.c.sha256 == archived.sha256,
+                    batches.c.status == BatchStatus.LOADED.value).order_by(batches.c.batch_id)).scalar()
+                try:
+                    with connection.begin_nested():
+                        batch_id = claim_batch(
+                            connection, org=org, source=SOURCE, file_name=drop.name, sha256=archived.sha256,
+                            size_bytes=archived.size, mtime_ns=drop.changed_ns, archive_path=relative,
+                            kind=str(manifest.kind) if manifest else (str(drop.kind) if drop.kind else None),
+                            manifest=manifest.model_dump(mode="json") if manifest else None,
+                        )
+                except IntegrityError:
+                    return  # another run claimed this very file a moment ago
+                closed = loaded_before is not None or manifest_problem is not None
+                if loaded_before is not None:
+                    commit_simple(connection, batch_id, BatchStatus.DUPLICATE,
+                                  [error("file.duplicate", batch=loaded_before)], duplicate_of=loaded_before)
+                elif manifest_problem is not None:
+                    commit_simple(connection, batch_id, BatchStatus.REJECTED, [manifest_problem])
+            if not drop.unchanged():  # a writer came back while the copy was hashed: no claim
+                raise _ChangedWhileClaimed
+    except _ChangedWhileClaimed:
+        _forget_copy(archived)
+        return
     failpoint("after_claim")
-    # The claim is committed: the archive is now the only copy the hub works from.
-    drop.path.unlink(missing_ok=True)
-    drop.manifest_path.unlink(missing_ok=True)
+    # The claim is committed: the archive is now the only copy the hub works from. A file that
+    # moved even now is never deleted (its writer still holds it): the next run takes it whole.
+    if drop.unchanged():
+        drop.path.unlink(missing_ok=True)
+        drop.manifest_path.unlink(missing_ok=True)
+    else:
+        log.warning("%s of %s changed after it was claimed as batch %s; it stays in the inbox",
+                    drop.name, org, same_file or batch_id)
     if same_file is not None:
         return  # a crashed run claimed it; _resume or the receipt step finishes it
     if not closed:
         process_batch(hub, batch_id, max_bytes=settings.max_file_bytes, limits=settings.read_limits())
+
+
+def _forget_copy(archived: Archived) -> None:
+    if archived.created:
+        archived.path.unlink(missing_ok=True)
+
+
+def _refuse_name(hub: Hub, org: str, drop: InboxFile, problem: Problem) -> None:
+    """A name that is not UTF-8, holds control characters or is too long is never stored, printed or
+    looked up as it is: the file is refused (not read, not kept) with a receipt that shows the name escaped."""
+    try:
+        with hub.engine.begin() as connection:
+            batch_id = claim_batch(connection, org=org, source=SOURCE, file_name=visible_name(drop.name),
+                                   sha256="0" * 64, size_bytes=drop.size, mtime_ns=drop.changed_ns,
+                                   kind=str(drop.kind) if drop.kind else None)
+            commit_simple(connection, batch_id, BatchStatus.REJECTED, [problem])
+    except IntegrityError:
+        pass  # refused before, by a run that crashed before removing it
+    drop.path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # a manifest's name may be longer than a file name can be
+        drop.manifest_path.unlink(missing_ok=True)
 
 
 def process_batch(hub: Hub, batch_id: int, *, max_bytes: int = InboxSource().max_file_bytes,
@@ -274,7 +320,7 @@ def _check_manifest(batch: ValidatedBatch, manifest: Manifest, head: object) -> 
 def _refuse_link(hub: Hub, org: str, drop: InboxFile) -> None:
     """A link could point anywhere on the hub: it is never followed, only reported and removed."""
     with hub.engine.begin() as connection:
-        batch_id = claim_batch(connection, org=org, source=SOURCE, file_name=drop.name,
+        batch_id = claim_batch(connection, org=org, source=SOURCE, file_name=visible_name(drop.name),
                                sha256="0" * 64, size_bytes=0, mtime_ns=None)
         commit_simple(connection, batch_id, BatchStatus.REJECTED, [error("file.link")])
     drop.path.unlink(missing_ok=True)

@@ -40,8 +40,9 @@ class _HashingFile(io.RawIOBase):
 class DropWriter:
     """Writes records of one kind to `path` (.csv or .jsonl) via a temporary file.
 
-    The drop appears under its name only when complete, so a partner's upload job
-    can never pick up half a file.
+    The drop appears under its name only when complete, so a partner's upload job (or the
+    hub, when the drop is written straight into its inbox) can never pick up half a file;
+    `write_manifest` then adds the manifest, last, as the hub's commit signal.
     """
 
     def __init__(self, path: Path, kind: Kind) -> None:
@@ -104,5 +105,8 @@ def write_manifest(writer: DropWriter, *, org: str, key_fingerprint: str | None,
         extract=extract,
     )
     path = manifest_path(writer.path)
-    path.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    # The manifest is the hub's sign that the drop is complete: it appears whole, after the drop.
+    part = path.with_name(f".{path.name}.part")
+    part.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    os.replace(part, path)
     return path

@@ -71,7 +71,8 @@ class InboxSource(_Strict):
 
     type: Literal["inbox"] = "inbox"
     settle_seconds: float = Field(
-        5.0, ge=0, description="A file modified more recently than this is still being written.")
+        5.0, ge=0, description="A drop without a manifest changed more recently than this may still be "
+        "being written; 0 still never takes a file open for writing (docs/ingest.md).")
     max_file_bytes: int = Field(2 * 1024**3, gt=0, description="Larger drop files are refused.")
     # Bounds on what reading one file may hold in memory (docs/ingest.md, "What the hub refuses").
     max_columns: int = Field(default_limits.MAX_COLUMNS, ge=1, le=100_000,

@@ -30,7 +30,7 @@ organisations:
     municipality: LT-22
     sources:
       - type: inbox            # drop files in inbox/kretingos-spc/
-        settle_seconds: 5      # a file changed more recently is still being written
+        settle_seconds: 5      # a file without a manifest changed more recently may still be written to
         # expected_drop: {every: month, by_day: 5}   # flagged by `interchange status` after the 5th
     # columns:                 # its own column names, as in its --columns file (docs/ingest.md)
     #   Įrašo Nr.: record_id
