@@ -7,6 +7,10 @@ check). Prefect sends only its own loggers to the API unless PREFECT_LOGGING_EXT
 names others, and that setting is read once, when Prefect is first imported: too early for
 the `interchange` command and the tests to set it. So the flows attach Prefect's API handler
 themselves; with the setting present, Prefect's own handler is kept instead.
+
+Every line a run logs, Prefect's own included (the traceback of an exception that ends a run),
+has its passwords masked on the way out (interchange.errors.MaskSecrets), so that no database
+URL's password reaches the console or the Prefect database.
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ import logging
 from prefect.context import FlowRunContext, TaskRunContext
 from prefect.logging.handlers import APILogHandler
 
+from interchange.errors import MaskSecrets
+
 LIBRARY = "interchange"
+# The loggers of Prefect's run logs (the flow engine's own lines among them), by name: a filter on a
+# logger sees what is logged to it, before any handler, the console's included.
+RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 
 
 class _InsideARun(logging.Filter):
@@ -28,11 +37,26 @@ class _InsideARun(logging.Filter):
 
 def forward_library_logs() -> None:
     """Send `interchange` log lines at INFO and above to the current run's log; safe to call again."""
+    mask_run_logs()
     logger = logging.getLogger(LIBRARY)
+    for handler in logger.handlers:
+        _mask(handler)  # Prefect's own, when PREFECT_LOGGING_EXTRA_LOGGERS names the library
     if any(isinstance(handler, APILogHandler) for handler in logger.handlers):
         return
     handler = APILogHandler()
+    _mask(handler)
     handler.addFilter(_InsideARun())
     logger.addHandler(handler)
     if logger.level == logging.NOTSET:  # a steward's own logging configuration wins
         logger.setLevel(logging.INFO)
+
+
+def mask_run_logs() -> None:
+    """Mask passwords in every line of Prefect's run loggers; safe to call again."""
+    for name in RUN_LOGGERS:
+        _mask(logging.getLogger(name))
+
+
+def _mask(filtered: logging.Logger | logging.Handler) -> None:
+    if not any(isinstance(existing, MaskSecrets) for existing in filtered.filters):
+        filtered.addFilter(MaskSecrets())
