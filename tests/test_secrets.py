@@ -54,8 +54,11 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def well_formed(port: int) -> str:
-    """A URL that reads one way, the password escaped, to a port nothing listens on: the driver's own error."""
+def well_formed(port: int, form: str = "user information") -> str:
+    """A URL that reads one way, the password escaped, to a port nothing listens on: the driver's own error.
+    The password in the user information, or as libpq's `password` option."""
+    if form == "option":
+        return f"postgresql+psycopg://postgres@127.0.0.1:{port}/x?connect_timeout=5&password=S3cr%40tPW-Zq9"
     return f"postgresql+psycopg://postgres:S3cr%40tPW-Zq9@127.0.0.1:{port}/x?connect_timeout=5"
 
 
@@ -209,7 +212,7 @@ def test_the_ingest_flow_keeps_the_password_out_of_its_state_and_logs(
     from interchange.workspace.layout import Workspace
 
     port = closed_port()
-    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", AMBIGUOUS if case == "ambiguous" else well_formed(port))
+    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", AMBIGUOUS if case == "ambiguous" else well_formed(port, "option"))
     if case == "unreachable":
         record_database(Workspace(hub))  # the workspace's own database, down for now
 
@@ -222,13 +225,14 @@ def test_the_ingest_flow_keeps_the_password_out_of_its_state_and_logs(
 
 
 @on_prefect
+@pytest.mark.parametrize("form", ["user information", "option"])
 def test_ingest_link_and_status_say_the_same_about_an_unreachable_database_and_nothing_of_its_password(
-        hub: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+        form: str, hub: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
     from interchange.workspace.database import record_database
     from interchange.workspace.layout import Workspace
 
     port = closed_port()
-    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", well_formed(port))
+    monkeypatch.setenv("INTERCHANGE_DATABASE_URL", well_formed(port, form))
     record_database(Workspace(hub))
 
     results = {command: runner.invoke(app, [command, "--workspace", str(hub)])
