@@ -96,8 +96,10 @@ MASK = "***"
 _remembered: set[str] = set()
 _ANYWHERE_FROM = 8  # characters: a secret this long is masked inside other words too
 # `scheme://user:password@`: the password runs to the last '@' of the URL (an unescaped '@' in it
-# is what makes a URL ambiguous, and the whole of it is masked then too).
-_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@'\"]*):[^\s'\"]*@")
+# is what makes a URL ambiguous, and the whole of it is masked then too). The catalogue's own
+# example of the form (`user:password@host`) stays as it is.
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@'\"]*):(?!(?:password|slaptažodis)@)[^\s'\"]*@")
 # libpq's `password=...` (a connection string, or a URL's query): quoted or up to a separator.
 _DSN_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;,)'\"]+)",
                            re.IGNORECASE)
