@@ -10,19 +10,26 @@ themselves; with the setting present, Prefect's own handler is kept instead.
 
 Every line a run logs, Prefect's own included (the traceback of an exception that ends a run),
 has its passwords masked on the way out (interchange.errors.MaskSecrets), so that no database
-URL's password reaches the console or the Prefect database.
+URL's password reaches the console or the Prefect database. A flow's body is wrapped in
+`said_safely`, since Prefect puts the text of the exception that ends a run in its state.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
+from prefect import get_run_logger
 from prefect.context import FlowRunContext, TaskRunContext
 from prefect.logging.handlers import APILogHandler
 
-from interchange.errors import MaskSecrets
+from interchange.errors import InterchangeError, MaskSecrets, describe_failure, failure_trace
 
 LIBRARY = "interchange"
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 # The loggers of Prefect's run logs (the flow engine's own lines among them), by name: a filter on a
 # logger sees what is logged to it, before any handler, the console's included.
 RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
@@ -60,3 +67,25 @@ def mask_run_logs() -> None:
 def _mask(filtered: logging.Logger | logging.Handler) -> None:
     if not any(isinstance(existing, MaskSecrets) for existing in filtered.filters):
         filtered.addFilter(MaskSecrets())
+
+
+class FlowFailed(InterchangeError):
+    """A flow run ended by an exception not of the package: said as describe_failure says it (its class)."""
+
+
+def said_safely(body: Callable[Params, Result]) -> Callable[Params, Result]:
+    """A flow's body whose failure reaches Prefect's state in words safe to store: our own error as it is
+    (its message is masked), anything else (a driver's text may quote a row or a password) as a
+    FlowFailed naming its class, its traceback as code locations in the run's log."""
+
+    @functools.wraps(body)
+    def run(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return body(*args, **kwargs)
+        except InterchangeError:
+            raise
+        except Exception as exc:
+            get_run_logger().error("%s failed: %s\n%s", body.__name__, describe_failure(exc), failure_trace(exc))
+            raise FlowFailed.passing_on(exc) from None
+
+    return run

@@ -244,3 +244,21 @@ def test_ingest_link_and_status_say_the_same_about_an_unreachable_database_and_n
         assert result.exit_code == 1, command
         assert sentence in result.output, command
     assert_no_secret(*(result.output for result in results.values()), *capfd.readouterr(), everything_written(hub))
+
+
+@on_prefect
+def test_a_flow_ended_by_a_strangers_exception_stores_its_class_not_its_text(
+        hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ingest_flows = flows_module("ingest")
+
+    def driver_failure(*_args: object, **_kwargs: object) -> None:
+        # A driver's text about its connection, raised where the flow itself opens the warehouse.
+        raise ConnectionError(f"server closed the connection (host=127.0.0.1 password='{PASSWORD}')")
+
+    monkeypatch.setattr(ingest_flows, "ingest_workspace", driver_failure)
+    state = ingest_flows.ingest(str(hub), return_state=True)
+
+    texts = _prefect_texts(state)
+    assert state.is_failed() and "ConnectionError (see the flow run's log)" in texts[0]
+    assert "ingest failed: ConnectionError" in texts[1]
+    assert_no_secret(*texts)
