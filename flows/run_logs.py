@@ -17,6 +17,7 @@ URL's password reaches the console or the Prefect database. A flow's body is wra
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -88,4 +89,7 @@ def said_safely(body: Callable[Params, Result]) -> Callable[Params, Result]:
             get_run_logger().error("%s failed: %s\n%s", body.__name__, describe_failure(exc), failure_trace(exc))
             raise FlowFailed.passing_on(exc) from None
 
+    # Prefect reads the parameters' types from the signature, whose annotations `from __future__ import
+    # annotations` leaves as text; it would resolve them in this module, not in the flow's own.
+    run.__signature__ = inspect.signature(body, eval_str=True)  # type: ignore[attr-defined]
     return run
