@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 
 from flows.alerts import alert_attention, alert_on_failure
+from flows.run_logs import said_safely
 from interchange.contract.receipt import Receipt
 from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.ingest.drops import Hub
@@ -127,6 +128,7 @@ def send_attention_alerts(workspace: Workspace, summary: IngestSummary) -> None:
 
 
 @flow(name="ingest", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
+@said_safely
 def ingest(workspace: str | None = None) -> State[IngestSummary]:
     """Ingest every configured source once: drops from the inbox, pulls from partner APIs.
 

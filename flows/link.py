@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
 from flows.alerts import alert_on_failure
+from flows.run_logs import said_safely
 from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.linkage.index import LinkSummary, link_persons
 from interchange.linkage.scorers import configured_scorer
@@ -69,6 +70,7 @@ def review_markdown(summary: LinkSummary, workspace: Workspace) -> str:
 
 
 @flow(name="link", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
+@said_safely
 def link(workspace: str | None = None) -> State[LinkSummary]:
     """Link every non-deleted person record into the master person index; run it after `ingest`.
 

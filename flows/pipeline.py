@@ -33,6 +33,7 @@ from prefect.states import Completed, Failed, State
 from flows.alerts import alert_on_failure
 from flows.ingest import ingest
 from flows.link import link
+from flows.run_logs import said_safely
 from interchange.errors import describe_failure
 from interchange.ingest.run import IngestSummary
 from interchange.workspace.layout import find_workspace
@@ -127,6 +128,7 @@ def run_publish_step(workspace: str, period: str, report: PipelineReport, *,
 
 
 @flow(name="pipeline", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
+@said_safely
 def pipeline(workspace: str | None = None, period: str | list[str] | None = None,
              publish_incomplete: bool = False, allow_without_consent: bool = False) -> State[PipelineReport]:
     """Ingest, link, and (with a period) publish, in order; stops where going on would be wrong.

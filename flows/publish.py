@@ -20,6 +20,7 @@ from prefect.states import Completed, Failed, State
 from sqlalchemy import Engine
 
 from flows.alerts import alert_on_failure
+from flows.run_logs import said_safely
 from interchange.errors import InterchangeError, describe_failure, failure_trace
 from interchange.indicators import publications
 from interchange.indicators.periods import Period, PeriodError, parse_period, resolve_relative_period
@@ -91,6 +92,7 @@ def next_steps_markdown(publication: Publication, workspace: Workspace, late: in
 
 # A refused publish fails the run too: a scheduled publish of a locked period wants a steward.
 @flow(name="publish", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
+@said_safely
 def publish(workspace: str | None = None, period: str | None = None,
                  granularity: Literal["month", "quarter", "year"] = "quarter",
                  by: str = "prefect", allow_without_consent: bool = False,

@@ -14,13 +14,23 @@ An error that only passes on a detail another layer wrote (a config key's compla
 suite's) says it in English in both languages. `transient` says whether trying again later
 may help: an outage, a lock, a server not up yet.
 
+Secrets: `mask_secrets` is the one function every error text passes through on its way to a
+terminal, a log file, Prefect's logs or a flow-run state (our errors' messages, describe_failure,
+failure_trace, the log filter the flows and the command's log file use). It removes the
+passwords the hub has read (`remember_secret`, called where a database URL is parsed), the
+password of any `user:password@` in a URL and any `password=...` of a libpq connection string.
+
 Bottom layer: imports nothing of the package but the catalogue.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
+import re
 import traceback
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any, Self
 
@@ -35,7 +45,8 @@ class InterchangeError(Exception):
     def __init__(self, *args: object, key: str | None = None, **params: object) -> None:
         """Either the English text as `args` (a detail, said the same in both languages) or a
         catalogue `key` (`error.*`) with its `params`."""
-        super().__init__(*((say(key, "en", **params),) if key is not None else args))
+        text = (say(key, "en", **params),) if key is not None else args
+        super().__init__(*(mask_secrets(part) if isinstance(part, str) else part for part in text))
         self.key = key
         self.params = params
         self.said: dict[str, str] = {}  # lang -> text, when this error passes on another's words
@@ -51,8 +62,8 @@ class InterchangeError(Exception):
     def message(self, lang: str = "en") -> str:
         """What went wrong, in `lang` (`lt` or `en`)."""
         if self.key is not None:
-            return say(self.key, lang, **self.params)
-        return self.said.get(lang, str(self))
+            return mask_secrets(say(self.key, lang, **self.params))
+        return mask_secrets(self.said.get(lang, str(self)))
 
 
 def describe_failure(exc: BaseException, lang: str = "en") -> str:
@@ -61,9 +72,9 @@ def describe_failure(exc: BaseException, lang: str = "en") -> str:
     if isinstance(exc, InterchangeError):
         return exc.message(lang)
     if isinstance(exc, OSError) and exc.filename is not None:
-        return say("error.os_path", lang, name=type(exc).__name__, path=visible_path(exc.filename),
-                   code=errno.errorcode.get(exc.errno or 0, "?"))
-    return say("error.unexpected", lang, name=type(exc).__name__)
+        return mask_secrets(say("error.os_path", lang, name=type(exc).__name__, path=visible_path(exc.filename),
+                                code=errno.errorcode.get(exc.errno or 0, "?")))
+    return mask_secrets(say("error.unexpected", lang, name=type(exc).__name__))
 
 
 def visible_path(path: object) -> str:
@@ -138,4 +149,63 @@ def failure_trace(exc: BaseException) -> str:
         lines += [f"  {Path(frame.filename).name}:{frame.lineno} in {frame.name}"
                   for frame in traceback.extract_tb(current.__traceback__)]
         current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    return "\n".join(lines)
+    return mask_secrets("\n".join(lines))
+
+
+# --- secrets ---------------------------------------------------------------------------------------
+
+MASK = "***"
+# The passwords this process has read; a set for the process, since the one database URL (an
+# environment variable) is read by whichever layer opens the warehouse first.
+_remembered: set[str] = set()
+_ANYWHERE_FROM = 8  # characters: a secret this long is masked inside other words too
+# `scheme://user:password@`: the password runs to the last '@' of the URL (an unescaped '@' in it
+# is what makes a URL ambiguous, and the whole of it is masked then too). The catalogue's own
+# example of the form (`user:password@host`) stays as it is.
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@'\"]*):(?!(?:password|slaptažodis)@)[^\s'\"]*@")
+# libpq's `password=...` (a connection string, or a URL's query): quoted or up to a separator.
+_DSN_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;,)'\"]+)",
+                           re.IGNORECASE)
+
+
+def remember_secret(secret: str | None) -> None:
+    """From now on, mask `secret` (a password the hub has read) wherever mask_secrets looks."""
+    if secret:
+        _remembered.add(secret)
+
+
+def mask_secrets(text: str, known: Iterable[str] = ()) -> str:
+    """`text` without passwords: the remembered ones and `known` (as written or percent-encoded, in any
+    case, wherever they stand as a word of their own), and any URL's or connection string's password."""
+    masked = _DSN_PASSWORD.sub(rf"\g<head>{MASK}", _URL_PASSWORD.sub(rf"\g<head>:{MASK}@", text))
+    for secret in sorted({*_remembered, *known} - {""}, key=len, reverse=True):
+        masked = _secret_pattern(secret).sub(MASK, masked)
+    return masked
+
+
+@cache
+def _secret_pattern(secret: str) -> re.Pattern[str]:
+    # Each character as written or percent-encoded (a URL shows a password escaped). A short one only
+    # as a word of its own, so that a password such as "postgres" hides the user name it equals but
+    # leaves "postgresql" readable; a long one wherever it stands.
+    chars = "".join(f"(?:{re.escape(char)}|{''.join(f'%{byte:02x}' for byte in char.encode())})" for char in secret)
+    if len(secret) >= _ANYWHERE_FROM:
+        return re.compile(chars, re.IGNORECASE)
+    return re.compile(rf"(?<![A-Za-z0-9]){chars}(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+class MaskSecrets(logging.Filter):
+    """A log filter that passes every record on with its message and traceback masked (mask_secrets).
+
+    On a handler it sees every record the handler writes; on a logger, those logged to it by name."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = mask_secrets(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        if record.exc_text:  # a formatter writes this instead of formatting exc_info again
+            record.exc_text = mask_secrets(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_secrets(record.stack_info)
+        return True

@@ -24,7 +24,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from interchange.clock import now
-from interchange.errors import InterchangeError, describe_failure
+from interchange.errors import InterchangeError, describe_failure, mask_secrets
 from interchange.i18n import default_lang, has, name_of, say
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ def _log_unexpected(exc: Exception, lang: str) -> NoReturn:
 # the terminal, a CI log or a pasted chat: it goes to a file readable by its owner only (mode 0600,
 # its folder 0700), `<workspace>/logs/interchange.log` when the command has a workspace, else
 # `$XDG_STATE_HOME/interchange/interchange.log` (`~/.local/state/...`). Past a few megabytes the
-# file moves to `interchange.log.1`.
+# file moves to `interchange.log.1`. Passwords are masked in it (interchange.errors.mask_secrets).
 
 LOG_NAME = "interchange.log"
 _KEEP_BYTES = 5 * 1024 * 1024
@@ -212,8 +212,8 @@ def write_failure(path: Path, exc: BaseException) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.is_file() and path.stat().st_size > _KEEP_BYTES:
         path.replace(path.with_name(f"{path.name}.1"))
-    entry = (f"--- {now().isoformat(timespec='seconds')} interchange {' '.join(sys.argv[1:])}\n"
-             + "".join(traceback.format_exception(exc)))
+    entry = mask_secrets(f"--- {now().isoformat(timespec='seconds')} interchange {' '.join(sys.argv[1:])}\n"
+                         + "".join(traceback.format_exception(exc)))  # a driver's text may quote a password
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(descriptor, "a", encoding="utf-8") as stream:
         os.fchmod(stream.fileno(), 0o600)  # a file made earlier by hand keeps no wider mode

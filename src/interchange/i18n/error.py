@@ -202,4 +202,21 @@ TEXT: dict[str, tuple[str, str]] = {
     # issue 16 (nothing stuck): an operating system's error names its path, never a record
     "os_path": ("{name} ({code}): {path} (žr. srauto vykdymo žurnalą)",
                 "{name} ({code}): {path} (see the flow run's log)"),
+    # --- a database URL that reads more than one way (issue 16, case 5) ---------------------------------
+    "database_url_ambiguous": ("{url} galima perskaityti keliais būdais: naudotojo varde ar slaptažodyje yra ženklas, "
+                               "kuris URL skiria dalis (@ / ? # ar antras :), todėl slaptažodžio galą vienos "
+                               "priemonės randa vienur, kitos kitur. Užkoduokite šiuos slaptažodžio ženklus "
+                               "procentais: @ → %40, : → %3A, / → %2F, ? → %3F, # → %23",
+                               "{url} can be read more than one way: its user name or password holds a character "
+                               "that separates the parts of a URL (@ / ? # or a second :), so tools disagree where "
+                               "the password ends. Percent-encode those characters in the password: @ → %40, "
+                               ": → %3A, / → %2F, ? → %3F, # → %23"),
+    "database_env_ambiguous": ("{env}: {url} galima perskaityti keliais būdais: naudotojo varde ar slaptažodyje yra "
+                               "ženklas, kuris URL skiria dalis (@ / ? # ar antras :), todėl slaptažodžio galą "
+                               "vienos priemonės randa vienur, kitos kitur. Užkoduokite šiuos slaptažodžio "
+                               "ženklus procentais: @ → %40, : → %3A, / → %2F, ? → %3F, # → %23",
+                               "{env}: {url} can be read more than one way: its user name or password holds a "
+                               "character that separates the parts of a URL (@ / ? # or a second :), so tools "
+                               "disagree where the password ends. Percent-encode those characters in the "
+                               "password: @ → %40, : → %3A, / → %2F, ? → %3F, # → %23"),
 }

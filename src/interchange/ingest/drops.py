@@ -23,7 +23,7 @@ from interchange.contract.problems import Problem, ProblemError, error
 from interchange.contract.receipt import BatchStatus, Receipt
 from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.rows import guess_kind
-from interchange.errors import failure_trace, is_transient
+from interchange.errors import InterchangeError, failure_trace, is_transient
 from interchange.ingest.archive import Archived, archive_file, remove_leftovers
 from interchange.ingest.batches import (
     BatchAlreadyClosed,
@@ -116,7 +116,7 @@ def _finish_purges(hub: Hub, org: str) -> None:
             leftover.unlink(missing_ok=True)
 
 
-class _ChangedWhileClaimed(Exception):
+class _ChangedWhileClaimed(InterchangeError):
     """The drop moved after it was listed: its claim is rolled back and the file left for the next run."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -31,8 +31,11 @@ from interchange.i18n import CATALOGUE, LANGS, say
 from interchange.partner.columns import ColumnMapping
 from interchange.tabular import ReadLimits
 from interchange.tabular import limits as default_limits
-from interchange.warehouse.address import DatabaseUrlError, normal_url
+from interchange.warehouse.address import DatabaseUrlAmbiguous, DatabaseUrlError, normal_url, password_of
 from interchange.workspace.urls import check_base_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 CONFIG_FILE = "interchange.yaml"
 DATABASE_URL_ENV = "INTERCHANGE_DATABASE_URL"
@@ -325,9 +328,12 @@ class WorkspaceConfig(_Strict):
     def _no_password(cls, value: str) -> str:
         try:
             url = normal_url(value)
+        except DatabaseUrlAmbiguous as exc:
+            raise PydanticCustomError("config_database_url_ambiguous", "{url} can be read more than one way",
+                                      {"url": exc.url}) from None
         except DatabaseUrlError:
             raise PydanticCustomError("config_database_url", "not a database URL the hub can open") from None
-        if url.password:
+        if password_of(url):
             raise ValueError(f"holds a password: put the URL in {DATABASE_URL_ENV} instead")
         return value
 
@@ -410,6 +416,7 @@ _WORDS = {
     "config_group_contacts": "error.config_group_contacts",
     "config_individual_sessions": "error.config_individual_sessions",
     "config_database_url": "error.database_url_form",
+    "config_database_url_ambiguous": "error.database_url_ambiguous",
     "date_parsing": "error.config_not_a_date",
     "date_from_datetime_parsing": "error.config_not_a_date",
     "date_from_datetime_inexact": "error.config_not_a_date",
@@ -474,15 +481,23 @@ def load_config(root: Path) -> WorkspaceConfig:
 def database_url(config: WorkspaceConfig, root: Path) -> str:
     """The URL to connect to: the environment override, else the file's, SQLite paths made absolute."""
     override = os.environ.get(DATABASE_URL_ENV)
-    try:
-        url = normal_url(override or config.database_url)
-    except DatabaseUrlError:  # only the variable can be wrong here: the file's value was checked on loading
-        raise ConfigError(key="error.database_env_form", env=DATABASE_URL_ENV) from None
+    url = read_database_env(override) if override else normal_url(config.database_url)  # the file's: checked
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
         if not path.is_absolute():
             url = url.set(database=str((root / path).resolve()))
     return url.render_as_string(hide_password=False)
+
+
+def read_database_env(text: str) -> URL:
+    """INTERCHANGE_DATABASE_URL's value as a URL; a ConfigError naming the variable when it is not one the
+    hub can open, or can be read more than one way (the URL shown with its password masked)."""
+    try:
+        return normal_url(text)
+    except DatabaseUrlAmbiguous as exc:
+        raise ConfigError(key="error.database_env_ambiguous", env=DATABASE_URL_ENV, url=exc.url) from None
+    except DatabaseUrlError:
+        raise ConfigError(key="error.database_env_form", env=DATABASE_URL_ENV) from None
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from interchange.warehouse.address import DatabaseUrlError
-from interchange.workspace.config import CONFIG_FILE, DATABASE_URL_ENV, DEFAULT_DATABASE_URL, ConfigError, parse_config
+from interchange.workspace.config import (
+    CONFIG_FILE,
+    DATABASE_URL_ENV,
+    DEFAULT_DATABASE_URL,
+    parse_config,
+    read_database_env,
+)
 from interchange.workspace.database import record_database
 from interchange.workspace.layout import Workspace
 
@@ -121,12 +126,9 @@ def _with_database_in_use(config_text: str) -> str:
     override = os.environ.get(DATABASE_URL_ENV)
     if not override or _DEFAULT_LINE not in config_text:
         return config_text
-    from interchange.warehouse.address import normal_url, shown
+    from interchange.warehouse.address import shown
 
-    try:
-        url = shown(normal_url(override))
-    except DatabaseUrlError:
-        raise ConfigError(key="error.database_env_form", env=DATABASE_URL_ENV) from None
+    url = shown(read_database_env(override))
     quoted = "'" + url.replace("'", "''") + "'"  # YAML's single quotes: a query may hold '#' or ': '
     return config_text.replace(_DEFAULT_LINE, f"# From {DATABASE_URL_ENV} when this workspace was made; the "
                                               f"password stays in the variable.\ndatabase_url: {quoted}", 1)
