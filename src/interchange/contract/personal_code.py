@@ -24,6 +24,10 @@ from datetime import date
 from interchange import clock
 
 _DIGITS_11 = re.compile(r"[0-9]{11}")  # not \d: it also matches Arabic-Indic and other digits
+# Eleven digits, a space or dash allowed between any two, that are not part of a longer number:
+# how a personal code is typed into a free-text cell ("380 0101 0123", "38001-010123").
+_WRITTEN_CODE = re.compile(r"(?<![0-9])(?<![0-9][ -])[1-6](?:[ -]?[0-9]){10}(?![0-9])(?![ -][0-9])")
+_SEPARATORS = str.maketrans("", "", " -")
 _CENTURY_BASE = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
 _WEIGHTS_FIRST = (1, 2, 3, 4, 5, 6, 7, 8, 9, 1)
 _WEIGHTS_SECOND = (3, 4, 5, 6, 7, 8, 9, 1, 2, 3)
@@ -94,6 +98,18 @@ def looks_like_personal_code(value: object) -> bool:
     except Exception:  # a hostile __str__ must not break the caller's row loop
         return False
     return not isinstance(_validate(text, today=None), str)
+
+
+def holds_personal_code(text: str) -> bool:
+    """True when ``text`` contains, anywhere, a personal code, possibly written with spaces or dashes.
+
+    One regular-expression scan finds the candidates (in C, so a whole row joined into one string
+    costs about a microsecond); only a candidate is checked for its century, birth date and
+    check digit, so eleven-digit numbers that are not codes (most phone and account numbers)
+    pass.
+    """
+    return any(looks_like_personal_code(match.group().translate(_SEPARATORS))
+               for match in _WRITTEN_CODE.finditer(text))
 
 
 def _validate(text: object, *, today: date | None) -> PersonalCode | str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from interchange.contract.column_names import contract_header_keys, quotable
 from interchange.contract.personal_code import looks_like_personal_code
 from interchange.contract.problems import Problem, Severity, error, warning
 from interchange.contract.records import MODELS, Deletion, Kind, Record, lithuanian_texts
@@ -97,7 +98,9 @@ def map_headers(kind: Kind, headers: Iterable[str], *, supplied: Iterable[str] =
             continue
         field_name = aliases.get(key_of(header))
         if field_name is None:
-            result.problems.append(error("header.unknown", column=header))
+            # Named only when the name cannot be a record's data (contract/column_names.py).
+            shown = header if quotable(header, contract_header_keys()) else None
+            result.problems.append(error("header.unknown", column=shown, position=position))
             continue
         seen.setdefault(field_name, []).append(header)
         result.columns[header] = field_name

@@ -35,7 +35,15 @@ from interchange.ingest.batches import (
 )
 from interchange.ingest.inbox import InboxFile, list_drops, read_manifest
 from interchange.ingest.receipts import write_pending_receipts
-from interchange.ingest.validate import ValidatedBatch, refuse_identifiers, rejected, validate_rows
+from interchange.ingest.stripped_archive import finish_stripping, strip_unloaded
+from interchange.ingest.validate import (
+    ValidatedBatch,
+    refuse_identifiers,
+    refuse_personal_codes,
+    rejected,
+    validate_rows,
+)
+from interchange.partner.code_scan import CodeScan
 from interchange.partner.columns import ColumnMapping
 from interchange.progress import ProgressHook, report
 from interchange.tabular import read_table
@@ -74,6 +82,7 @@ def ingest_inbox(hub: Hub, org: str, settings: InboxSource, *,
             report(on_progress, "ingest.drops", position - 1, len(drops), f"{org}/{SOURCE}")
             _ingest_drop(hub, org, drop, settings)
             report(on_progress, "ingest.drops", position, len(drops), f"{org}/{SOURCE}")
+        finish_stripping(hub.engine, hub.workspace.archive(org), org, SOURCE)
         return write_pending_receipts(hub.engine, hub.workspace.receipts(org), org)
 
 
@@ -179,8 +188,11 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
         batch = _read_and_validate(path, head.org, kind, hub.columns(head.org))
     if manifest is not None and batch.kind is not None:
         _check_manifest(batch, manifest, head)
+    stripped = strip_unloaded(batch, path, hub.columns(head.org))
     failpoint("before_commit")
     extra = {"archive_path": None} if batch.purge_archive else {}
+    if stripped is not None:
+        extra = {"archive_path": str(stripped.relative_to(hub.workspace.root))}
     with hub.engine.begin() as connection:
         if batch.kind is None:
             commit_simple(connection, batch_id, BatchStatus.REJECTED, batch.problems, **extra)
@@ -188,7 +200,7 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
             verdict = judge(connection, batch, head.org, hub.judging)
             commit_batch(connection, batch_id, batch, verdict, extra=extra)
     failpoint("after_commit")
-    if batch.purge_archive:
+    if batch.purge_archive or stripped is not None:
         path.unlink(missing_ok=True)
 
 
@@ -203,9 +215,13 @@ def _read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnM
             return refused
         if kind is None:
             kind = guess_kind(table.headers, supplied=["org"], extra_aliases=columns.by_kind() if columns else None)
+        scan = CodeScan(table.headers)  # a personal code in any cell refuses the file
         if kind is None:
-            return rejected(None, [error("file.kind", kinds=", ".join(k.value for k in Kind))])
-        return validate_rows(kind, org, table.headers, table.rows, columns=columns)
+            scan.drain(table.rows)
+            return refuse_personal_codes(rejected(None, [error("file.kind", kinds=", ".join(k.value for k in Kind))]),
+                                         scan, columns)
+        return refuse_personal_codes(validate_rows(kind, org, table.headers, scan.watch(table.rows), columns=columns),
+                                     scan, columns)
 
 
 def _check_manifest(batch: ValidatedBatch, manifest: Manifest, head: object) -> None:
