@@ -63,9 +63,9 @@ def test_check_reads_an_xlsx_extract_by_the_partners_own_headers(tmp_path: Path)
 
     refused = _invoke("check", extract, "--kind", "contact", "--org", "x1", "--lang", "en")
     assert refused.exit_code == 2
-    assert "Column 1 is not in the contract: its data was not copied. The template lists the valid columns; if this is " \
-           "your system's name for one of them, map it with --columns ('interchange columns suggest' writes a " \
-           "first mapping)." in refused.output
+    assert "Column 1 is not in the contract: its data was not copied. The template lists the valid columns; if " \
+           "this is your system's name for one of them, map it with --columns ('interchange columns suggest' " \
+           "writes a first mapping)." in refused.output
 
     checked = _invoke("check", extract, "--kind", "contact", "--org", "x1", "--lang", "en", "--columns", columns)
     assert checked.exit_code == 0, checked.output

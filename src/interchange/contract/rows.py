@@ -14,11 +14,10 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from interchange.contract.column_names import contract_header_keys, quotable
-from interchange.contract.personal_code import looks_like_personal_code
 from interchange.contract.problems import Problem, Severity, error, warning
 from interchange.contract.records import MODELS, Deletion, Kind, Record, lithuanian_texts
 from interchange.contract.text import key_of
-from interchange.contract.values import FORMAT_HINTS, YesNo
+from interchange.contract.values import FORMAT_HINTS, YesNo, record_id_problem
 from interchange.i18n import has
 
 _LIMIT_CODES = {
@@ -192,8 +191,8 @@ def validate_row(kind: Kind, row: int, values: Mapping[str, Any], headers: Heade
 
 
 def safe_record_id(value: Any) -> str | None:
-    """The record id for messages, unless it is itself a personal code; at most 64 characters."""
-    if not isinstance(value, str) or looks_like_personal_code(value):
+    """The record id for messages, unless it is not one (a personal code, a name); at most 64 characters."""
+    if not isinstance(value, str) or record_id_problem(value.strip()) is not None:
         return None
     return value.strip()[:64] or None
 

@@ -128,12 +128,25 @@ def _service(mode: Mode) -> Callable[[object], object]:
 
 
 def _no_personal_code(value: str) -> str:
-    # With spaces or dashes too ("387 0318 1745"), and inside the id ("P-38703181745").
-    if looks_like_personal_code(value) or holds_personal_code(value):
-        raise _fail("value.personal_code")
-    if _ID_SPACE.search(value) or _looks_like_name(value):
-        raise _fail("value.format", expected=FORMAT_HINTS["record_id"])
+    code = record_id_problem(value)
+    if code == "value.personal_code":
+        raise _fail(code)
+    if code is not None:
+        raise _fail(code, expected=FORMAT_HINTS["record_id"])
     return value
+
+
+def record_id_problem(value: str) -> str | None:
+    """Why `value` cannot be a record id (`value.personal_code`, `value.format`), or None.
+
+    A personal code is found with spaces or dashes too ("387 0318 1745") and inside the id
+    ("P-38703181745"); an id with spaces or made of capitalised words may be a name.
+    """
+    if looks_like_personal_code(value) or holds_personal_code(value):
+        return "value.personal_code"
+    if _ID_SPACE.search(value) or _looks_like_name(value):
+        return "value.format"
+    return None
 
 
 def _looks_like_name(value: str) -> bool:

@@ -190,7 +190,7 @@ def _process(hub: Hub, batch_id: int, max_bytes: int) -> None:
         _check_manifest(batch, manifest, head)
     stripped = strip_unloaded(batch, path, hub.columns(head.org))
     failpoint("before_commit")
-    extra = {"archive_path": None} if batch.purge_archive else {}
+    extra: dict[str, str | None] = {"archive_path": None} if batch.purge_archive else {}
     if stripped is not None:
         extra = {"archive_path": str(stripped.relative_to(hub.workspace.root))}
     with hub.engine.begin() as connection:

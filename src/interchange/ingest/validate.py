@@ -15,8 +15,8 @@ from operator import itemgetter
 
 import pandas as pd
 
-from interchange.contract.consent import CONSENT_FIELD, ConsentCount
 from interchange.contract.column_names import header_row_is_data, hide_unquotable
+from interchange.contract.consent import CONSENT_FIELD, ConsentCount
 from interchange.contract.personal_code import holds_personal_code
 from interchange.contract.problems import Problem, ProblemError, Severity, error, warning
 from interchange.contract.records import Kind
