@@ -31,11 +31,13 @@ from drop_kit import (
 
 from interchange.contract.column_names import header_row_is_data, quotable
 from interchange.contract.personal_code import check_digit, holds_personal_code
+from interchange.contract.problems import ProblemError
 from interchange.contract.records import Kind
 from interchange.contract.rows import map_headers
 from interchange.demo.synthetic import make_people, write_raw_person_extract
 from interchange.ingest.validate import validate_rows
 from interchange.partner.check import check_drop
+from interchange.partner.column_suggest import suggest_columns
 from interchange.partner.columns import known_header_keys
 from interchange.tabular import read_table
 from interchange.warehouse.tables import batches, quarantine
@@ -130,6 +132,19 @@ def test_check_refuses_a_headerless_extract_and_never_names_its_first_record(tmp
     assert [p.code for p in report.problems] == ["file.no_header"]
     text = json.dumps([p.as_dict() for p in report.problems], ensure_ascii=False)
     assert FIRST_PERSON.given_name not in text and FIRST_PERSON.surname not in text
+
+
+def test_columns_suggest_refuses_a_headerless_extract_and_shows_unplaced_names_only_when_quotable(
+        tmp_path: Path) -> None:
+    path = tmp_path / "asmenys.csv"
+    path.write_bytes(_headerless_raw_extract(tmp_path, ""))
+    with read_table(path) as table, pytest.raises(ProblemError) as refused:
+        suggest_columns(Kind.PERSON, table.headers)
+    assert [p.code for p in refused.value.problems] == ["file.no_header"]
+    assert FIRST_PERSON.given_name not in str(refused.value)
+
+    suggestion = suggest_columns(Kind.CONTACT, ["Įrašo Nr.", "Kvarcauskas", "pastabos", "Data"])
+    assert suggestion.unplaced == ["#2", "pastabos"]
 
 
 # --- 2. the hub keeps no raw bytes it did not load -----------------------------------------------

@@ -24,9 +24,12 @@ from datetime import date
 from interchange import clock
 
 _DIGITS_11 = re.compile(r"[0-9]{11}")  # not \d: it also matches Arabic-Indic and other digits
-# Eleven digits, a space or dash allowed between any two, that are not part of a longer number:
-# how a personal code is typed into a free-text cell ("380 0101 0123", "38001-010123").
-_WRITTEN_CODE = re.compile(r"(?<![0-9])(?<![0-9][ -])[1-6](?:[ -]?[0-9]){10}(?![0-9])(?![ -][0-9])")
+# Eleven digits, a space or dash allowed between any two, standing alone (not part of a longer
+# number, nor glued to letters, as digits are inside a hexadecimal pseudonym): how a personal code
+# is typed into a free-text cell ("387 0318 1745", "tel. 38703181745", "P-38703181745"). The digit
+# class comes first, so the engine tries the look-behinds only where a code could start.
+_WRITTEN_CODE = re.compile(r"[1-6](?<![0-9A-Za-z][1-6])(?<![0-9][ -][1-6])(?:[ -]?[0-9]){10}"
+                           r"(?![0-9A-Za-z])(?![ -][0-9])")
 _SEPARATORS = str.maketrans("", "", " -")
 _CENTURY_BASE = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
 _WEIGHTS_FIRST = (1, 2, 3, 4, 5, 6, 7, 8, 9, 1)
@@ -103,10 +106,9 @@ def looks_like_personal_code(value: object) -> bool:
 def holds_personal_code(text: str) -> bool:
     """True when ``text`` contains, anywhere, a personal code, possibly written with spaces or dashes.
 
-    One regular-expression scan finds the candidates (in C, so a whole row joined into one string
-    costs about a microsecond); only a candidate is checked for its century, birth date and
-    check digit, so eleven-digit numbers that are not codes (most phone and account numbers)
-    pass.
+    One regular-expression scan finds the candidates (in C: many rows joined into one string are
+    scanned at once); only a candidate is checked for its century, birth date and check digit, so
+    eleven-digit numbers that are not codes (phone and most account numbers) pass.
     """
     return any(looks_like_personal_code(match.group().translate(_SEPARATORS))
                for match in _WRITTEN_CODE.finditer(text))

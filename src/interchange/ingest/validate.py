@@ -135,7 +135,7 @@ def refuse_personal_codes(batch: ValidatedBatch, scan: CodeScan, columns: Column
     and its raw copy not kept (partner/code_scan.py says why). Either way no problem names a
     column whose name could be a record's data (contract/column_names.py)."""
     known = known_header_keys(columns)
-    if not scan.found:
+    if not scan.found or batch.purge_archive:  # refused for its identifier columns already
         batch.problems = hide_unquotable(batch.problems, scan.headers, known)
         return batch
     refused = ValidatedBatch(batch.kind, rows_read=batch.rows_read, purge_archive=True)
