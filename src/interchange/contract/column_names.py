@@ -52,13 +52,15 @@ def header_row_is_data(headers: list[str], known: Collection[str] = ()) -> bool:
     Cells known as column names never count. A row counts as data when two of its cells look
     like values (a date, a number, a personal code, a yes/no or sex word, a hash, an e-mail,
     a record id with digits), or one does and another is a capitalised name, or when it holds
-    two names and a blank cell and not one known name (a record whose code and date are empty).
+    two names and a blank cell before the last name and not one known name (a record whose code
+    is empty).
     """
     values = names = blanks = recognised = 0
-    for header in headers:
+    last = max((position for position, header in enumerate(headers) if header.strip()), default=-1)
+    for position, header in enumerate(headers):
         text = header.strip()
         if not text:
-            blanks += 1
+            blanks += position < last  # trailing blank columns are a spreadsheet's, not an empty code
         elif key_of(text) in known:
             recognised += 1
         elif _looks_like_value(text):
