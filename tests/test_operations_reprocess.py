@@ -207,3 +207,32 @@ def test_a_batch_with_nothing_to_rerun_is_refused_by_id(hub_root: Path) -> None:
         find_candidates(hub.engine, batch_ids=[loaded["batch_id"]])
     result = runner.invoke(app, ["reprocess", "--workspace", str(hub_root), "--batch", str(loaded["batch_id"])])
     assert result.exit_code == 2 and "nothing to re-run" in result.output
+
+
+def test_a_file_whose_unknown_columns_were_stripped_reprocesses_from_the_stripped_copy(
+        hub_root: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The archive keeps only the columns the hub loads (issue 16 §4); re-running its quarantined
+    # rows after a fix must give what re-running the file as sent would have given.
+    people = [p[0] for p in person_rows(3)]
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(3)])
+    contacts = contact_rows(8, people)
+    contacts[2][2] = NEW_SERVICE
+    contacts[5][2] = NEW_SERVICE
+    contacts[6][4] = "a while"
+    drop(hub_root, "kontaktai.contact.csv", [[*CONTACT_HEADER, "Pastabos"],
+                                             *([*row, "Zebediejus Kvarcauskas"] for row in contacts)])
+    ingest(hub_root)
+    _, first = receipts(hub_root)
+    assert counts(first) == {"rows_read": 8, "inserted": 5, "quarantined": 3}
+    archived = [p.read_text(encoding="utf-8") for p in (hub_root / "archive" / SPC).iterdir()]
+    assert len(archived) == 2 and not [text for text in archived if "Kvarcauskas" in text]
+
+    add_new_service(monkeypatch)
+    [rerun] = run_reprocess(hub_root)
+
+    receipt = receipts(hub_root)[-1]
+    assert receipt["batch_id"] == rerun.receipt.batch_id
+    assert counts(receipt) == {"rows_read": 3, "inserted": 2, "quarantined": 1}
+    assert [(code, row) for code, row, _ in problems(receipt)] == [("value.integer", 8)]
+    assert records(database_url, "contact")[contacts[2][0]]["row_number"] == 4
+    assert open_quarantine(database_url) == [(receipt["batch_id"], 8, "value.integer")]

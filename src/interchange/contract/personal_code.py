@@ -24,6 +24,13 @@ from datetime import date
 from interchange import clock
 
 _DIGITS_11 = re.compile(r"[0-9]{11}")  # not \d: it also matches Arabic-Indic and other digits
+# Eleven digits, a space or dash allowed between any two, standing alone (not part of a longer
+# number, nor glued to letters, as digits are inside a hexadecimal pseudonym): how a personal code
+# is typed into a free-text cell ("387 0318 1745", "tel. 38703181745", "P-38703181745"). The digit
+# class comes first, so the engine tries the look-behinds only where a code could start.
+_WRITTEN_CODE = re.compile(r"[1-6](?<![0-9A-Za-z][1-6])(?<![0-9][ -][1-6])(?:[ -]?[0-9]){10}"
+                           r"(?![0-9A-Za-z])(?![ -][0-9])")
+_SEPARATORS = str.maketrans("", "", " -")
 _CENTURY_BASE = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
 _WEIGHTS_FIRST = (1, 2, 3, 4, 5, 6, 7, 8, 9, 1)
 _WEIGHTS_SECOND = (3, 4, 5, 6, 7, 8, 9, 1, 2, 3)
@@ -94,6 +101,17 @@ def looks_like_personal_code(value: object) -> bool:
     except Exception:  # a hostile __str__ must not break the caller's row loop
         return False
     return not isinstance(_validate(text, today=None), str)
+
+
+def holds_personal_code(text: str) -> bool:
+    """True when ``text`` contains, anywhere, a personal code, possibly written with spaces or dashes.
+
+    One regular-expression scan finds the candidates (in C: many rows joined into one string are
+    scanned at once); only a candidate is checked for its century, birth date and check digit, so
+    eleven-digit numbers that are not codes (phone and most account numbers) pass.
+    """
+    return any(looks_like_personal_code(match.group().translate(_SEPARATORS))
+               for match in _WRITTEN_CODE.finditer(text))
 
 
 def _validate(text: object, *, today: date | None) -> PersonalCode | str:

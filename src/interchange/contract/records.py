@@ -90,10 +90,10 @@ class Record(BaseModel):
 
     record_id: RecordId = bilingual(
         "įrašo_id",
-        "The partner's own id of this record, unique within the organisation and record kind. "
-        "Never a personal code.",
+        "The partner's own id of this record, unique within the organisation and record kind: "
+        "up to 64 characters without spaces (A-1001). Never a personal code or a name.",
         "Organizacijos suteiktas įrašo identifikatorius, unikalus organizacijoje ir įrašų "
-        "rūšyje. Niekada ne asmens kodas.",
+        "rūšyje: iki 64 simbolių be tarpų (A-1001). Niekada ne asmens kodas ir ne vardas.",
     )
     org: OrgCode = bilingual(
         "organizacija",

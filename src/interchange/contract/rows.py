@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from interchange.contract.personal_code import looks_like_personal_code
+from interchange.contract.column_names import contract_header_keys, quotable
 from interchange.contract.problems import Problem, Severity, error, warning
 from interchange.contract.records import MODELS, Deletion, Kind, Record, lithuanian_texts
 from interchange.contract.text import escape_of, first_control, first_unprintable, key_of, strip_invisible
-from interchange.contract.values import FORMAT_HINTS, YesNo
+from interchange.contract.values import FORMAT_HINTS, YesNo, record_id_problem
 from interchange.i18n import has
 
 _LIMIT_CODES = {
@@ -97,7 +97,9 @@ def map_headers(kind: Kind, headers: Iterable[str], *, supplied: Iterable[str] =
             continue
         field_name = aliases.get(key_of(header))
         if field_name is None:
-            result.problems.append(error("header.unknown", column=header))
+            # Named only when the name cannot be a record's data (contract/column_names.py).
+            shown = header if quotable(header, contract_header_keys()) else None
+            result.problems.append(error("header.unknown", column=shown, position=position))
             continue
         seen.setdefault(field_name, []).append(header)
         result.columns[header] = field_name
@@ -192,14 +194,14 @@ def validate_row(kind: Kind, row: int, values: Mapping[str, Any], headers: Heade
 
 
 def safe_record_id(value: Any) -> str | None:
-    """The record id for messages, unless it is itself a personal code or holds a character a
-    message must not print (a control, a line break); at most 64 characters."""
+    """The record id for messages, unless it is not one (a personal code, a name) or holds a
+    character a message must not print (a control, a line break); at most 64 characters."""
     if not isinstance(value, str):
         return None
-    value = strip_invisible(value)[:64]
-    if looks_like_personal_code(value) or first_unprintable(value) is not None:
+    value = strip_invisible(value)
+    if record_id_problem(value) is not None or first_unprintable(value) is not None:
         return None
-    return value or None
+    return value[:64] or None
 
 
 def _control_problems(data: Mapping[str, Any], row: int, headers: HeaderMap) -> list[Problem]:

@@ -23,7 +23,7 @@ from interchange.contract.codes import (
     Sex,
     find_municipality,
 )
-from interchange.contract.personal_code import looks_like_personal_code
+from interchange.contract.personal_code import holds_personal_code, looks_like_personal_code
 from interchange.contract.services import CATALOGUE_VERSION, SERVICES, Mode, find_service
 from interchange.contract.text import escape_of, first_unprintable, fold, strip_invisible
 
@@ -37,6 +37,9 @@ _DATE = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[T ][0-9:.]+)?$")
 # A number cell formatted with decimals, as a Lithuanian-locale spreadsheet writes it: 45,0.
 # Only a zero fraction of one or two digits: "1,000" is a thousand to some and one to others.
 _DECIMAL_COMMA_WHOLE = re.compile(r"^\s*([+-]?\d+),0{1,2}\s*$")
+# A record id is a code of the partner's system: no spaces inside, never a name (contract docs).
+_ID_SPACE = re.compile(r"\s")
+_ID_JOINERS = re.compile(r"[-._]")
 
 
 def _fail(code: str, **ctx: Any) -> PydanticCustomError:
@@ -125,8 +128,11 @@ def _service(mode: Mode) -> Callable[[object], object]:
 
 
 def _no_personal_code(value: str) -> str:
-    if looks_like_personal_code(value):
-        raise _fail("value.personal_code")
+    code = record_id_problem(value)
+    if code == "value.personal_code":
+        raise _fail(code)
+    if code is not None:
+        raise _fail(code, expected=FORMAT_HINTS["record_id"])
     return value
 
 
@@ -140,6 +146,25 @@ def _identifier(value: object) -> object:
     if char is not None:
         raise _fail("value.control_character", character=escape_of(char))
     return value
+
+
+def record_id_problem(value: str) -> str | None:
+    """Why `value` cannot be a record id (`value.personal_code`, `value.format`), or None.
+
+    A personal code is found with spaces or dashes too ("387 0318 1745") and inside the id
+    ("P-38703181745"); an id with spaces or made of capitalised words may be a name.
+    """
+    if looks_like_personal_code(value) or holds_personal_code(value):
+        return "value.personal_code"
+    if _ID_SPACE.search(value) or _looks_like_name(value):
+        return "value.format"
+    return None
+
+
+def _looks_like_name(value: str) -> bool:
+    """A capitalised word, or such words joined by '-', '.' or '_' (Zebediejus, Jonas-Petraitis)."""
+    parts = _ID_JOINERS.split(value)
+    return all(len(p) > 1 and p.isalpha() and p[0].isupper() and p[1:].islower() for p in parts)
 
 
 def _split_ids(value: object) -> object:
@@ -193,6 +218,7 @@ GroupService = Annotated[
 # Shown when a value does not match its pattern: says what was expected, not what came.
 FORMAT_HINTS: dict[str, str] = {
     "org": "2–32 lowercase letters, digits, '-' or '_'",
+    "record_id": "an id of your system without spaces, such as A-1001 (never a name or a personal code)",
     "pseudonym": "64 hexadecimal characters (made by 'interchange pseudonymise')",
     "bloom": f"base64 of {BLOOM_FILTER_BYTES} bytes (made by 'interchange pseudonymise')",
 }

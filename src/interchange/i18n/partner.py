@@ -57,10 +57,10 @@ TEXT: dict[str, tuple[str, str]] = {
                         "suggest). Read every line through."),
     "columns_placed": ("Atpažinta antraščių: {placed} iš {headers} (sutarties {kind} stulpeliai).",
                        "Headers recognised: {placed} of {headers} (the contract's {kind} columns)."),
-    "columns_unplaced": ("Nepriskirtos antraštės (priskirkite jas faile ranka arba šių stulpelių neeksportuokite): "
-                         "{headers}",
+    "columns_unplaced": ("Nepriskirtos antraštės (priskirkite jas faile ranka arba šių stulpelių neeksportuokite; "
+                         "#N – N-asis stulpelis, kurio pavadinimas galėtų būti asmens duomenys): {headers}",
                          "Headers not placed (map them in the file by hand, or leave those columns out of the "
-                         "export): {headers}"),
+                         "export; #N is the Nth column, whose name could be personal data): {headers}"),
     "columns_repeat": ("„{header}“ taip pat atrodo kaip {column}, bet jį jau pildo „{other}“: nepriskirta.",
                        "'{header}' also looks like {column}, which '{other}' already feeds: not mapped."),
     "columns_missing": ("Privalomi {kind} stulpeliai, kurių dar nepildo jokia antraštė: {columns}",

@@ -29,10 +29,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "header.missing": ("Trūksta privalomo stulpelio „{column}“ ({column_en}).",
                        "Required column '{column_en}' ({column}) is missing."),
     "header.unknown": (
-        "Nežinomas stulpelis „{column}“: jo duomenys neperkelti. Tinkami stulpeliai išvardyti "
+        "{position} stulpelio nėra sutartyje: jo duomenys neperkelti. Tinkami stulpeliai išvardyti "
         "šablone; jei tai jūsų sistemos pavadinimas vienam iš jų, susiekite jį su --columns "
         "(pirmą atitikmenų failą sukuria „interchange columns suggest“).",
-        "Unknown column '{column}': its data was not copied. The template lists the valid "
+        "Column {position} is not in the contract: its data was not copied. The template lists the valid "
         "columns; if this is your system's name for one of them, map it with --columns "
         "('interchange columns suggest' writes a first mapping).",
     ),
@@ -258,5 +258,24 @@ TEXT: dict[str, tuple[str, str]] = {
         "hold no control characters (tab, newline, ESC and the like) and be at most {limit} bytes long. "
         "Letters (Lithuanian ones too), digits, spaces, dots, dashes and underscores are fine, "
         "e.g. kretingos-spc.person.csv. Rename the file and send it again.",
+    ),
+    # personal data stays with the partner (issue 16 §4)
+    "file.no_header": (
+        "Antraštės eilutė atrodo kaip duomenų įrašas (vardai, datos, kodai): greičiausiai failas išsiųstas be "
+        "antraštės eilutės. Centre jis nesaugomas; siųskite failą su antrašte, sukurtą „interchange pseudonymise“.",
+        "The header row looks like a record (names, dates, codes): the file was probably sent without its "
+        "header row. The hub does not keep it; send the file made by 'interchange pseudonymise', with its header.",
+    ),
+    "file.personal_codes": (
+        "{count} reikšmės(-ių) {rows} eilutėse atrodo kaip asmens kodai (eilutė:stulpelis {cells}): asmens kodai "
+        "negali būti perduodami jokiame stulpelyje, net pastabose. Centras tokio failo nepriima ir jo nesaugo.",
+        "{count} values in {rows} rows look like personal codes (row:column {cells}): personal codes must not be "
+        "sent in any column, notes included. The hub refuses such a file whole and keeps no copy of it.",
+    ),
+    "file.columns_stripped": (
+        "Centras saugo tik tai, ką įkėlė: neįkelti stulpeliai ({columns}) ir {nested} įdėtinės(-ių) reikšmės(-ių) "
+        "pašalinti iš archyvuotos failo kopijos (failo SHA-256 išsaugotas).",
+        "The hub keeps only what it loaded: the columns not loaded ({columns}) and {nested} nested values were "
+        "removed from the archived copy of the file (the file's SHA-256 is kept).",
     ),
 }

@@ -38,7 +38,15 @@ from interchange.ingest.batches import (
 from interchange.ingest.file_names import name_problem, visible_name
 from interchange.ingest.inbox import InboxFile, list_drops, read_manifest
 from interchange.ingest.receipts import write_pending_receipts
-from interchange.ingest.validate import ValidatedBatch, refuse_identifiers, rejected, validate_rows
+from interchange.ingest.stripped_archive import finish_stripping, strip_unloaded
+from interchange.ingest.validate import (
+    ValidatedBatch,
+    refuse_identifiers,
+    refuse_personal_codes,
+    rejected,
+    validate_rows,
+)
+from interchange.partner.code_scan import CodeScan
 from interchange.partner.columns import ColumnMapping
 from interchange.progress import ProgressHook, report
 from interchange.tabular import DEFAULT_LIMITS, ReadLimits, read_table
@@ -82,6 +90,7 @@ def ingest_inbox(hub: Hub, org: str, settings: InboxSource, *,
             report(on_progress, "ingest.drops", position - 1, len(drops), f"{org}/{SOURCE}")
             _ingest_drop(hub, org, drop, settings)
             report(on_progress, "ingest.drops", position, len(drops), f"{org}/{SOURCE}")
+        finish_stripping(hub.engine, hub.workspace.archive(org), org, SOURCE)
         return write_pending_receipts(hub.engine, hub.workspace.receipts(org), org)
 
 
@@ -272,8 +281,11 @@ def _process(hub: Hub, batch_id: int, max_bytes: int, limits: ReadLimits) -> Non
         batch = read_and_validate(path, head.org, kind, hub.columns(head.org), limits)
     if manifest is not None and batch.kind is not None:
         _check_manifest(batch, manifest, head)
+    stripped = strip_unloaded(batch, path, hub.columns(head.org))
     failpoint("before_commit")
-    extra = {"archive_path": None} if batch.purge_archive else {}
+    extra: dict[str, str | None] = {"archive_path": None} if batch.purge_archive else {}
+    if stripped is not None:
+        extra = {"archive_path": str(stripped.relative_to(hub.workspace.root))}
     with hub.engine.begin() as connection:
         if batch.kind is None:
             commit_simple(connection, batch_id, BatchStatus.REJECTED, batch.problems, **extra)
@@ -281,7 +293,7 @@ def _process(hub: Hub, batch_id: int, max_bytes: int, limits: ReadLimits) -> Non
             verdict = judge(connection, batch, head.org, hub.judging)
             commit_batch(connection, batch_id, batch, verdict, extra=extra)
     failpoint("after_commit")
-    if batch.purge_archive:
+    if batch.purge_archive or stripped is not None:
         path.unlink(missing_ok=True)
 
 
@@ -298,9 +310,13 @@ def read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMa
             return refused
         if kind is None:
             kind = guess_kind(table.headers, supplied=["org"], extra_aliases=columns.by_kind() if columns else None)
+        scan = CodeScan(table.headers)  # a personal code in any cell refuses the file
         if kind is None:
-            return rejected(None, [error("file.kind", kinds=", ".join(k.value for k in Kind))])
-        return validate_rows(kind, org, table.headers, table.rows, columns=columns)
+            scan.drain(table.rows)
+            return refuse_personal_codes(rejected(None, [error("file.kind", kinds=", ".join(k.value for k in Kind))]),
+                                         scan, columns)
+        return refuse_personal_codes(validate_rows(kind, org, table.headers, scan.watch(table.rows), columns=columns),
+                                     scan, columns)
 
 
 def _check_manifest(batch: ValidatedBatch, manifest: Manifest, head: object) -> None:

@@ -29,7 +29,8 @@ from interchange.ingest.batches import claim_batch, commit_batch, commit_simple,
 from interchange.ingest.drops import Hub
 from interchange.ingest.http_source import HttpEndpoint, max_updated_at, pull_pages
 from interchange.ingest.receipts import write_pending_receipts
-from interchange.ingest.validate import validate_rows
+from interchange.ingest.validate import refuse_personal_codes, validate_rows
+from interchange.partner.code_scan import CodeScan
 from interchange.tabular import RawRow
 from interchange.warehouse.locks import source_lock
 from interchange.warehouse.tables import batches, source_cursors
@@ -140,7 +141,8 @@ def _commit_pull(hub: Hub, pulled: Pulled) -> int:
     latest, repeats = _latest_versions(records, id_key)
     rows = (RawRow(number, {k: v for k, v in record.items() if k != CURSOR_FIELD}) for number, record
             in enumerate(latest, start=1))
-    batch = validate_rows(kind, org, headers, rows, columns=columns)
+    scan = CodeScan(headers)  # a personal code in any value refuses the pull and purges its pages
+    batch = refuse_personal_codes(validate_rows(kind, org, headers, scan.watch(rows), columns=columns), scan, columns)
     batch.problems += [warning("pull.duplicate_id", record_id=safe_record_id(record_id), times=times)
                        for record_id, times in repeats.items()]
     with hub.engine.begin() as connection:

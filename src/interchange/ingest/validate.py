@@ -15,13 +15,15 @@ from operator import itemgetter
 
 import pandas as pd
 
+from interchange.contract.column_names import header_row_is_data, hide_unquotable
 from interchange.contract.consent import CONSENT_FIELD, ConsentCount
-from interchange.contract.personal_code import looks_like_personal_code
+from interchange.contract.personal_code import holds_personal_code
 from interchange.contract.problems import Problem, ProblemError, Severity, error, warning
 from interchange.contract.records import Kind
 from interchange.contract.rows import HeaderMap, map_headers, validate_row
 from interchange.contract.text import key_of
-from interchange.partner.columns import ColumnMapping
+from interchange.partner.code_scan import CodeScan, refusal
+from interchange.partner.columns import ColumnMapping, known_header_keys
 from interchange.partner.identifiers import identifier_keys
 from interchange.tabular import RawRow
 from interchange.warehouse.load import Row
@@ -104,23 +106,42 @@ def refuse_identifiers(kind: Kind | None, headers: list[str], raw_rows: Iterable
     """The whole file refused, and its raw copy not kept, when it carries direct identifiers.
 
     That is a column named as one (`asmens_kodas`, `vardas`, ...) or that the organisation's
-    `columns` map to one, or a column name that is itself a personal code: a raw extract sent
-    without its header row. Such a name is never quoted back.
+    `columns` map to one, or a column name that is itself a personal code, or a header row that
+    looks like a record (contract/column_names.py): a raw extract sent without its header row.
+    Such a name is never quoted back.
     """
     mapped = set(columns.identifier_headers(headers)) if columns else set()
     named = [h for h in headers if key_of(h) in identifier_keys() or h in mapped]
-    coded = [position for position, h in enumerate(headers, start=1) if looks_like_personal_code(h.strip())]
-    if not named and not coded:
+    coded = [position for position, h in enumerate(headers, start=1) if holds_personal_code(h)]
+    headless = not named and not coded and header_row_is_data(headers, known_header_keys(columns))
+    if not named and not coded and not headless:
         return None
     batch = ValidatedBatch(kind)
     for header in named:
         batch.reject(error("header.identifier", column=header))
     for position in coded:
         batch.reject(error("header.personal_code", position=position))
+    if headless:
+        batch.reject(error("file.no_header"))
     batch.purge_archive = True
     batch.problems.append(warning("file.identifiers_purged"))
     batch.rows_read = sum(1 for _ in raw_rows)
     return batch
+
+
+def refuse_personal_codes(batch: ValidatedBatch, scan: CodeScan, columns: ColumnMapping | None = None
+                          ) -> ValidatedBatch:
+    """`batch` unless `scan` met a personal code in any of its cells: then the file refused whole
+    and its raw copy not kept (partner/code_scan.py says why). Either way no problem names a
+    column whose name could be a record's data (contract/column_names.py)."""
+    known = known_header_keys(columns)
+    if not scan.found or batch.purge_archive:  # refused for its identifier columns already
+        batch.problems = hide_unquotable(batch.problems, scan.headers, known)
+        return batch
+    refused = ValidatedBatch(batch.kind, rows_read=batch.rows_read, purge_archive=True)
+    refused.problems += refusal(scan, known)
+    refused.fatal = True
+    return refused
 
 
 @contextmanager

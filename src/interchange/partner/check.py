@@ -8,13 +8,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from interchange.contract.column_names import header_row_is_data, hide_unquotable
 from interchange.contract.consent import ConsentCount
 from interchange.contract.manifest import Manifest, manifest_path
+from interchange.contract.personal_code import holds_personal_code
 from interchange.contract.problems import ProblemError, Severity, error
 from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.rows import HeaderMap, RecordIds, guess_kind, map_headers, validate_row
 from interchange.contract.text import key_of
-from interchange.partner.columns import ColumnMapping
+from interchange.partner.code_scan import CodeScan
+from interchange.partner.columns import ColumnMapping, known_header_keys
 from interchange.partner.identifiers import identifier_keys
 from interchange.partner.report import FileReport
 from interchange.tabular import read_table
@@ -46,6 +49,14 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
         identifier_columns = [h for h in table.headers
                               if key_of(h) in identifier_keys() or h in mapped_identifiers]
         report.problems += [error("header.identifier", column=h) for h in identifier_columns]
+        known = known_header_keys(columns)
+        coded = [position for position, h in enumerate(table.headers, start=1) if holds_personal_code(h)]
+        report.problems += [error("header.personal_code", position=position) for position in coded]
+        if coded or (not identifier_columns and header_row_is_data(table.headers, known)):
+            # The first record was read as the header: nothing of it may be shown as a column name.
+            if not coded:
+                report.problems.append(error("file.no_header"))
+            return report
         headers_to_map = [h for h in table.headers if h not in identifier_columns]
         aliases = columns.by_kind() if columns else {}
         kind = kind or guess_kind(headers_to_map, supplied=["org"] if org else [], extra_aliases=aliases)
@@ -58,10 +69,15 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
         report.problems += headers.problems
         if headers.fatal:
             return report
+        scan = CodeScan(table.headers, frozenset(identifier_columns))  # a personal code in any other cell
         try:
-            _check_rows(table.rows, kind, headers, org, report)
+            _check_rows(scan.watch(table.rows), kind, headers, org, report)
         except ProblemError as exc:  # the file broke part-way: the rows before still count
             report.problems += exc.problems
+        said = {(p.row, p.column) for p in report.problems if p.code == "value.personal_code"}
+        report.problems += [p for p in scan.problems(known)
+                            if p.code != "value.personal_code" or (p.row, p.column) not in said]
+        report.problems = hide_unquotable(report.problems, table.headers, known)
     if manifest is not None:
         _verify_manifest(path, manifest, kind, report)
     if report.rows_read == 0 and not report.errors:

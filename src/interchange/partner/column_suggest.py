@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from interchange.contract.personal_code import looks_like_personal_code
+from interchange.contract.column_names import header_row_is_data, quotable
+from interchange.contract.personal_code import holds_personal_code
 from interchange.contract.problems import ProblemError, error
 from interchange.contract.records import MODELS, Kind
 from interchange.contract.rows import required_fields
 from interchange.contract.text import key_of
-from interchange.partner.columns import targets
+from interchange.partner.columns import known_header_keys, targets
 from interchange.partner.identifiers import RAW_IDENTIFIERS, identifier_aliases
 
 # What partners' systems (SPIS, Excel registers kept by hand) call the contract's columns.
@@ -69,7 +70,7 @@ class Suggestion:
     kind: Kind
     headers: int = 0  # non-blank headers of the extract
     mapped: dict[str, str] = field(default_factory=dict)  # header as written -> column, in file order
-    unplaced: list[str] = field(default_factory=list)  # headers that match nothing
+    unplaced: list[str] = field(default_factory=list)  # headers that match nothing ("#3" when not quotable)
     repeats: dict[str, tuple[str, str]] = field(default_factory=dict)  # header -> (column, header feeding it)
     missing: list[str] = field(default_factory=list)  # required columns no header feeds
     unfed: list[str] = field(default_factory=list)  # optional columns no header feeds
@@ -93,20 +94,24 @@ def suggest_columns(kind: Kind, headers: Iterable[str]) -> Suggestion:
     its first row would be shown back as "headers".
     """
     headers = list(headers)
-    coded = [position for position, h in enumerate(headers, start=1) if looks_like_personal_code(h.strip())]
+    coded = [position for position, h in enumerate(headers, start=1) if holds_personal_code(h)]
     if coded:
         raise ProblemError([error("header.personal_code", position=position) for position in coded])
+    known = known_header_keys()
+    if header_row_is_data(headers, known):
+        raise ProblemError(error("file.no_header"))
     exact, similar = _names(kind)
     suggestion = Suggestion(kind)
     fed_by: dict[str, str] = {}
-    for header in headers:
+    for position, header in enumerate(headers, start=1):
         if not header.strip():
             continue
         suggestion.headers += 1
         compact = _compact(header)
         column = exact.get(compact) or similar.get(compact)
         if column is None:
-            suggestion.unplaced.append(header)
+            # A name that could be a person's data is shown by its position only (contract/column_names.py).
+            suggestion.unplaced.append(header if quotable(header, known) else f"#{position}")
         elif column in fed_by:
             suggestion.repeats[header] = (column, fed_by[column])
         else:

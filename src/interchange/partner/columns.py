@@ -24,10 +24,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from interchange.contract.column_names import contract_header_keys
 from interchange.contract.records import Kind, lithuanian_texts
 from interchange.contract.text import key_of
 from interchange.errors import InterchangeError
-from interchange.partner.identifiers import ALL_IDENTIFIERS, RAW_IDENTIFIERS
+from interchange.partner.identifiers import ALL_IDENTIFIERS, RAW_IDENTIFIERS, identifier_keys
 
 
 class ColumnMappingError(InterchangeError, ValueError):
@@ -94,6 +95,17 @@ class ColumnMapping(BaseModel):
         named = {key_of(h) for section in (self.common, *self.kinds.values())
                  for h, c in section.items() if c in _IDENTIFIER_NAMES}
         return [h for h in headers if key_of(h) in named]
+
+    def header_keys(self) -> frozenset[str]:
+        """Comparison keys of every header this mapping names, for any kind."""
+        return frozenset(key_of(h) for section in (self.common, *self.kinds.values()) for h in section)
+
+
+def known_header_keys(columns: ColumnMapping | None = None) -> frozenset[str]:
+    """Every column name the partner kit and the hub know (contract, identifiers, the mapping's):
+    such a name may be quoted back, and never counts as data in a header row."""
+    known = contract_header_keys() | identifier_keys()
+    return known | columns.header_keys() if columns is not None else known
 
 
 def load_column_mapping(path: Path) -> ColumnMapping:

@@ -1,0 +1,104 @@
+"""Personal codes in any cell of any drop: `check` names the cells, the hub refuses the file and keeps no copy.
+
+A personal code typed into a notes column, a record id or a nested JSON value is a direct
+identifier at the hub. Quarantining the row would keep the raw file (and the code) in the
+archive for a re-run, so one such value refuses the whole file, like an identifier column
+does; the partner's `interchange check` finds the same cells first. The scan looks at every
+value of every row as the rows stream past the validation, at the cost of one regular
+expression search over the row joined into one string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from interchange.contract.column_names import quotable
+from interchange.contract.personal_code import holds_personal_code
+from interchange.contract.problems import Problem, error, warning
+from interchange.tabular import RawRow
+
+MAX_LISTED_CELLS = 100  # problems listed one by one; the file-level problem gives the count
+_SHOWN_IN_MESSAGE = 10
+_SEPARATOR = "\x1f"  # neither a digit, a letter, a space nor a dash: codes cannot run across two cells
+_ROWS = "\x1e"
+_CHUNK = 256
+# Every digit becomes "0" and everything else "x" but spaces and dashes, which go: eleven zeros in a
+# row are then the least a personal code leaves. One C pass over the bytes, where the regular
+# expression that judges a code costs ten times more; most chunks of rows stop here.
+_DIGITS_ONLY = bytes(48 if chr(b).isdigit() and b < 128 else 120 for b in range(256))
+_ELEVEN = b"0" * 11
+
+
+def _may_hold_code(text: str) -> bool:
+    return _ELEVEN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_ONLY, b" -")
+
+
+@dataclass
+class CodeScan:
+    """Watches the rows of one file go by and remembers the cells that hold a personal code."""
+
+    headers: list[str]
+    ignored: frozenset[str] = frozenset()  # columns refused as a whole already (`header.identifier`)
+    cells: list[tuple[int, int]] = field(default_factory=list)  # (row, column position), first ones
+    found: int = 0
+    rows: set[int] = field(default_factory=set)
+
+    def watch(self, rows: Iterable[RawRow]) -> Iterator[RawRow]:
+        """The rows, unchanged; they are scanned in chunks, many rows joined into one string, so that
+        the regular expression (C) does the work and Python does one join per row."""
+        ignored = self.ignored
+        pending: list[RawRow] = []
+        texts: list[str] = []
+        try:
+            for raw in rows:
+                values = raw.values.values() if not ignored else [v for h, v in raw.values.items() if h not in ignored]
+                try:
+                    texts.append(_SEPARATOR.join(values))  # type: ignore[arg-type]  # CSV: every cell is a str
+                except TypeError:
+                    texts.append(_SEPARATOR.join(map(str, values)))
+                pending.append(raw)
+                if len(pending) == _CHUNK:
+                    self._scan(pending, texts)
+                    pending, texts = [], []
+                yield raw
+        finally:  # also when reading stops part-way: the rows read so far count
+            self._scan(pending, texts)
+
+    def drain(self, rows: Iterable[RawRow]) -> None:
+        """Scan rows nothing else will read (a file refused before its rows were validated)."""
+        for _ in self.watch(rows):
+            pass
+
+    def _scan(self, pending: list[RawRow], texts: list[str]) -> None:
+        if pending and _may_hold_code(_ROWS.join(texts)):
+            for raw, text in zip(pending, texts, strict=True):
+                if _may_hold_code(text) and holds_personal_code(text):
+                    self._locate(raw)
+
+    def _locate(self, raw: RawRow) -> None:
+        for position, header in enumerate(self.headers, start=1):
+            value = None if header in self.ignored else raw.values.get(header)
+            if value is not None and holds_personal_code(value if isinstance(value, str) else str(value)):
+                self.found += 1
+                self.rows.add(raw.number)
+                if len(self.cells) < MAX_LISTED_CELLS:
+                    self.cells.append((raw.number, position))
+
+    def problems(self, known: Collection[str] = ()) -> list[Problem]:
+        """What the partner is told: the file-level refusal, then each cell by row and column
+        (a column by its name only when the name may be quoted, see contract/column_names.py)."""
+        if not self.found:
+            return []
+        shown = ", ".join(f"{row}:{position}" for row, position in self.cells[:_SHOWN_IN_MESSAGE])
+        more = "…" if self.found > _SHOWN_IN_MESSAGE else ""
+        listed = [error("file.personal_codes", count=self.found, rows=len(self.rows), cells=shown + more)]
+        for row, position in self.cells:
+            header = self.headers[position - 1]
+            listed.append(error("value.personal_code", row=row, column=header if quotable(header, known) else None))
+        return listed
+
+
+def refusal(scan: CodeScan, known: Collection[str]) -> list[Problem]:
+    """The problems of a hub file refused for personal codes, the purge notice last."""
+    return [*scan.problems(known), warning("file.identifiers_purged")]
