@@ -298,6 +298,20 @@ def run_step(root: Path, drop: Path, today: date, env: dict[str, str]) -> dict[s
 
 
 def run_backend(backend: str, drops: Drops, work: Path, today: date) -> dict[str, dict[str, Any]]:
+    def steps(root: Path, env: dict[str, str]) -> dict[str, dict[str, Any]]:
+        return {
+            "persons (new)": run_step(root, drops.persons, today, env),
+            "contacts (new)": run_step(root, drops.contacts, today, env),
+            "contacts (same file again)": run_step(root, drops.contacts, today, env),
+            "contacts (re-sent, unchanged)": run_step(root, drops.resend, today, env),
+            "contacts (10 % corrected)": run_step(root, drops.corrected, today, env),
+        }
+
+    return with_hub(backend, work, steps)
+
+
+def with_hub(backend: str, work: Path, steps: Any) -> dict[str, dict[str, Any]]:
+    """`steps(root, env)` on a fresh hub of `backend` (PostgreSQL: in a schema of its own), then cleaned up."""
     from interchange.workspace.init import init_workspace
 
     root = work / f"hub-{backend}"
@@ -313,13 +327,8 @@ def run_backend(backend: str, drops: Drops, work: Path, today: date) -> dict[str
         if schema is not None:
             os.environ[DATABASE_URL_ENV] = env[DATABASE_URL_ENV]
         init_workspace(root, config_text=CONFIG)
-        return {
-            "persons (new)": run_step(root, drops.persons, today, env),
-            "contacts (new)": run_step(root, drops.contacts, today, env),
-            "contacts (same file again)": run_step(root, drops.contacts, today, env),
-            "contacts (re-sent, unchanged)": run_step(root, drops.resend, today, env),
-            "contacts (10 % corrected)": run_step(root, drops.corrected, today, env),
-        }
+        result: dict[str, dict[str, Any]] = steps(root, env)
+        return result
     finally:
         os.environ.pop(DATABASE_URL_ENV, None)
         if saved is not None:
