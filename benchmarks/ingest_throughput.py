@@ -237,16 +237,17 @@ def ingest_once(root: Path, today: date) -> dict[str, Any]:
         setattr(drops, name, clock.timed(getattr(drops, name), stage))
     drops.failpoint = clock.failpoint(drops.failpoint)
     rss_before = _peak_rss_mib()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     summary = ingest_workspace(Workspace(root), today=today)
-    total = time.perf_counter() - started
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if summary.failures:
         raise SystemExit(f"ingest failed: {summary.failures}")
     (receipt,) = summary.receipts
     stages = clock.seconds
     stages["other"] = total - sum(stages.values())
     return {
-        "seconds": total, "stages": stages, "rss_before_mib": rss_before, "peak_rss_mib": _peak_rss_mib(),
+        "seconds": total, "cpu_seconds": cpu, "stages": stages,
+        "rss_before_mib": rss_before, "peak_rss_mib": _peak_rss_mib(),
         "status": receipt.status.value, "counts": receipt.counts.model_dump(),
         "problems": len(receipt.problems), "failed_checks": [e.code for e in receipt.expectations if not e.success],
     }
@@ -311,7 +312,7 @@ def run_backend(backend: str, drops: Drops, work: Path, today: date) -> dict[str
 
 
 def with_hub(backend: str, work: Path, steps: Any) -> dict[str, dict[str, Any]]:
-    """`steps(root, env)` on a fresh hub of `backend` (PostgreSQL: in a schema of its own), then cleaned up."""
+    """`steps(root, env)` on a fresh hub of `backend` (PostgreSQL: a schema of its own), then cleaned up."""
     from interchange.workspace.init import init_workspace
 
     root = work / f"hub-{backend}"

@@ -26,10 +26,10 @@ CHUNK_ROWS = 50_000  # rows pickled together: large enough to be fast, small eno
 class SpooledRows:
     """Validated rows in their batch order: `append`, `len`, and iteration row by row or chunk by chunk."""
 
-    def __init__(self, rows: Iterable[Row] = (), *, chunk_rows: int = CHUNK_ROWS) -> None:
-        if chunk_rows < 1:
+    def __init__(self, rows: Iterable[Row] = (), *, chunk_rows: int | None = None) -> None:
+        self.chunk_rows = chunk_rows if chunk_rows is not None else CHUNK_ROWS
+        if self.chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
-        self.chunk_rows = chunk_rows
         self._tail: list[Row] = []
         self._spilled: list[tuple[int, int]] = []  # (offset, size) of each pickled chunk
         self._file: IO[bytes] | None = None
@@ -79,7 +79,7 @@ class SpooledRows:
 
     def _spill(self) -> None:
         if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="interchange-batch-")
+            self._file = tempfile.TemporaryFile(prefix="interchange-batch-")  # noqa: SIM115 - lives as long as the rows
         # Plain tuples pickle several times faster than a class's instances.
         data = pickle.dumps([tuple(row) for row in self._tail], protocol=pickle.HIGHEST_PROTOCOL)
         view = memoryview(data)

@@ -22,8 +22,8 @@ from interchange.contract.problems import Problem, ProblemError, Severity, error
 from interchange.contract.records import Kind
 from interchange.contract.rows import HeaderMap, map_headers, validate_row
 from interchange.contract.text import key_of
-from interchange.partner.columns import ColumnMapping
 from interchange.ingest.spool import SpooledRows
+from interchange.partner.columns import ColumnMapping
 from interchange.partner.identifiers import identifier_keys
 from interchange.tabular import RawRow
 from interchange.warehouse.load import Row

@@ -10,8 +10,9 @@ The caller owns the transaction: a batch is loaded whole or not at all.
 A national drop holds millions of rows, so the loader works close to the driver and a
 chunk at a time: it looks up the chunk's stored versions, then writes plain tuples:
 PostgreSQL's COPY for new records and history, executemany for the rest. Nothing of a
-chunk is kept once it is written, so memory does not grow with the batch. Values go through the same SQLAlchemy type processors a Core insert applies,
-so what is stored does not depend on the path.
+chunk is kept once it is written, so memory does not grow with the batch. Values go
+through the same SQLAlchemy type processors a Core insert applies, so what is stored
+does not depend on the path.
 """
 
 from __future__ import annotations
