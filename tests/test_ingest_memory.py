@@ -156,5 +156,6 @@ def test_the_memory_a_batch_takes_does_not_grow_with_its_rows(
         init_workspace(root, config_text=HUB_CONFIG)
         peak_bytes(root, 50)  # imports, Great Expectations' context, the warehouse's first batch
         small, large = peak_bytes(root, 3000), peak_bytes(root, 12000)
-    # Held whole, a person row costs several hundred bytes; chunked, a few digests.
-    assert (large - small) / 9000 < 100, (small, large)
+    # Held whole, a person row cost ~940 bytes here; chunked, ~200 (digests, and GX's bookkeeping
+    # of one run per 2000 rows, which at the real GX_ROWS is about a byte a row).
+    assert (large - small) / 9000 < 400, (small, large)
