@@ -126,6 +126,25 @@ def test_a_load_larger_than_its_chunks_keeps_every_rule(engine: Engine, monkeypa
     assert len(versions(engine)) == 10 + 1 + 5 + 1
 
 
+def test_a_load_reads_its_rows_a_chunk_at_a_time(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A national drop must not be held whole: each chunk is written before the next is read.
+    monkeypatch.setattr(load, "WRITE_CHUNK", 4)
+    stored_when_read: list[int] = []
+    with engine.begin() as connection:
+        batch_id = claim_batch(connection, org=ORG, source="inbox", file_name="drop.csv", sha256="0" * 64)
+
+        def rows() -> Any:
+            for number in range(2, 12):
+                stored_when_read.append(connection.scalar(select(sqlalchemy.func.count()).select_from(
+                    RECORD_TABLES["contact"])))
+                yield contact(number, f"K{number}")
+
+        counts = load_rows(connection, "contact", ORG, batch_id, rows())
+
+    assert counts.inserted == 10
+    assert stored_when_read == [0, 0, 0, 0, 4, 4, 4, 4, 8, 8]
+
+
 def test_every_column_type_reads_back_as_written(engine: Engine) -> None:
     address = ("b" * 64, "B" * 171 + "=", "c" * 64, None, None, "d" * 64)  # street .. postcode
     name_pair = ("e" * 64, "E" * 171 + "=")  # token, Bloom filter

@@ -30,9 +30,9 @@ from interchange.contract.receipt import (
     Receipt,
 )
 from interchange.errors import InterchangeError
-from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_batch
+from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_frames
 from interchange.ingest.quarantine import close_by_later_batch
-from interchange.ingest.validate import ValidatedBatch, batch_frame
+from interchange.ingest.validate import ValidatedBatch, batch_frames
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import LoadCounts, load_rows
 from interchange.warehouse.tables import RECORD_TABLES, batches, expectation_results, quarantine, source_cursors
@@ -103,8 +103,9 @@ def judge(connection: Connection, batch: ValidatedBatch, org: str, judging: Judg
         persons = RECORD_TABLES["person"]
         known = set(connection.scalars(select(persons.c.record_id).where(persons.c.org == org,
                                                                         persons.c.deleted.is_(False))))
-    return judge_batch(str(batch.kind), batch_frame(batch), parameters=judging.parameters(),
-                       known_person_ids=known, directory=judging.suites)
+    # A chunk of rows at a time: a national drop is never one frame in memory.
+    return judge_frames(str(batch.kind), batch_frames(batch), parameters=judging.parameters(),
+                        known_person_ids=known, directory=judging.suites)
 
 
 def now() -> datetime:

@@ -107,7 +107,9 @@ def close_by_later_batch(connection: Connection, org: str, kind: str, batch_id: 
                quarantine.c.record_id.is_not(None))) if stored_utc(moment) <= arrived]
     if not earlier:
         return
-    loaded_ids = {row.record_id for row in loaded}
+    # Only the ids that can close something: a set of every loaded id would grow with the batch.
+    wanted = {record_id for _, record_id in earlier}
+    loaded_ids = {row.record_id for row in loaded if row.record_id in wanted}
     again = {p.record_id for p in problems if p.record_id is not None and p.severity is Severity.ERROR
              and p.row is not None and p.code != "row.superseded"} - loaded_ids
     closings: tuple[tuple[How, set[str]], ...] = (("loaded", loaded_ids), ("replaced", again))

@@ -42,6 +42,7 @@ from interchange.ingest.drops import SOURCE, Hub, read_and_validate
 from interchange.ingest.pulls import archived_pull, commit_pull
 from interchange.ingest.quarantine import close_entries, open_row_entries
 from interchange.ingest.receipts import write_pending_receipts
+from interchange.ingest.spool import SpooledRows
 from interchange.ingest.validate import ValidatedBatch, rejected, validate_rows
 from interchange.progress import ProgressHook, report
 from interchange.tabular import ReadLimits, read_table
@@ -281,7 +282,7 @@ def _set_aside_superseded(connection: Connection, batch: ValidatedBatch, head: A
         arrived.update({batch_id: stored_utc(moment) for batch_id, moment in connection.execute(
             select(batches.c.batch_id, batches.c.received_at).where(batches.c.batch_id.in_(chunk))).tuples()})
     mine = stored_utc(head.received_at)
-    kept, superseded = [], defaultdict(set)
+    kept, superseded = SpooledRows(), defaultdict(set)
     for row in batch.rows:
         newer = setter.get(row.record_id)
         if newer is not None and arrived[newer] > mine:

@@ -1,14 +1,15 @@
 """Row-level validation at the hub: every row becomes a warehouse Row or quarantine problems.
 
 The contract's pydantic models judge each row the moment it is read; what was valid is
-kept whatever happens to the rows around it. A file that carries direct identifiers
+kept whatever happens to the rows around it, on disk a chunk at a time (ingest/spool.py), so
+memory does not grow with the file. A file that carries direct identifiers
 (personal codes, names) is refused whole, and its raw copy is not kept.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -22,6 +23,7 @@ from interchange.contract.problems import Problem, ProblemError, Severity, error
 from interchange.contract.records import Kind
 from interchange.contract.rows import HeaderMap, map_headers, validate_row
 from interchange.contract.text import key_of
+from interchange.ingest.spool import SpooledRows
 from interchange.partner.code_scan import CodeScan, refusal
 from interchange.partner.columns import ColumnMapping, known_header_keys
 from interchange.partner.identifiers import identifier_keys
@@ -35,7 +37,7 @@ class ValidatedBatch:
     """What a file or pull held, row by row, before the batch is judged as a whole."""
 
     kind: Kind | None  # None when the file could not be read far enough to tell
-    rows: list[Row] = field(default_factory=list)
+    rows: SpooledRows = field(default_factory=SpooledRows)  # in row order
     rows_read: int = 0
     problems: list[Problem] = field(default_factory=list)
     rejected_rows: set[int] = field(default_factory=set)
@@ -147,7 +149,7 @@ def refuse_personal_codes(batch: ValidatedBatch, scan: CodeScan, columns: Column
 @contextmanager
 def _cycle_collection_paused() -> Iterator[None]:
     """Validated rows hold no reference cycles, so the cyclic collector has nothing to free
-    while they pile up; left on, it rescans the growing pile (a sixth of the time for 1M rows).
+    while a chunk of them piles up before it is spooled; left on, it rescans them.
     Reference counting still frees everything; the collector runs again afterwards."""
     enabled = gc.isenabled()
     gc.disable()
@@ -189,12 +191,24 @@ def batch_frame(batch: ValidatedBatch) -> pd.DataFrame:
     """The accepted rows as the frame the batch expectations judge (contract fields and `_row`)."""
     if batch.kind is None:  # a file read too little to tell its kind has no rows either
         raise ValueError("a batch of unknown kind has no frame to judge")
-    columns = data_columns(batch.kind)
-    frame = pd.DataFrame.from_records([row.values for row in batch.rows], columns=columns,
-                                      nrows=len(batch.rows))
-    frame.insert(0, "record_id", [row.record_id for row in batch.rows])
-    frame.insert(1, "deleted", [row.deleted for row in batch.rows])
-    frame["_row"] = [row.number for row in batch.rows]
+    return rows_frame(batch.kind, list(batch.rows))
+
+
+def batch_frames(batch: ValidatedBatch) -> Iterator[pd.DataFrame]:
+    """batch_frame a chunk of rows at a time, in row order: what judging a large batch holds at once."""
+    if batch.kind is None:
+        raise ValueError("a batch of unknown kind has no frame to judge")
+    for chunk in batch.rows.chunks():
+        yield rows_frame(batch.kind, chunk)
+
+
+def rows_frame(kind: Kind, rows: Sequence[Row]) -> pd.DataFrame:
+    """Validated rows of `kind` as a frame: record_id, deleted, the contract fields and `_row`."""
+    columns = data_columns(kind)
+    frame = pd.DataFrame.from_records([row.values for row in rows], columns=columns, nrows=len(rows))
+    frame.insert(0, "record_id", [row.record_id for row in rows])
+    frame.insert(1, "deleted", [row.deleted for row in rows])
+    frame["_row"] = [row.number for row in rows]
     return frame
 
 

@@ -1,0 +1,91 @@
+"""A batch's validated rows, kept on disk in chunks, so that memory does not grow with the file.
+
+As Python objects a validated row costs a few hundred bytes: a national drop of four million
+contacts would need gigabytes before it is judged and loaded. The rows are appended here;
+every full chunk is pickled to an anonymous temporary file and read back, a chunk at a time,
+as often as the batch needs them (expectations, then the load). Only the last, unfilled chunk
+stays in memory, so a small batch never touches the disk.
+
+The file is unlinked the moment it is made (`tempfile.TemporaryFile`): a process killed
+mid-batch leaves no copy of the records behind, and the archive stays the only one.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from interchange.warehouse.load import Row
+
+CHUNK_ROWS = 50_000  # rows pickled together: large enough to be fast, small enough to be flat
+
+
+class SpooledRows:
+    """Validated rows in their batch order: `append`, `len`, and iteration row by row or chunk by chunk."""
+
+    def __init__(self, rows: Iterable[Row] = (), *, chunk_rows: int | None = None) -> None:
+        self.chunk_rows = chunk_rows if chunk_rows is not None else CHUNK_ROWS
+        if self.chunk_rows < 1:
+            raise ValueError("chunk_rows must be at least 1")
+        self._tail: list[Row] = []
+        self._spilled: list[tuple[int, int]] = []  # (offset, size) of each pickled chunk
+        self._file: IO[bytes] | None = None
+        self._end = 0
+        self._length = 0
+        for row in rows:
+            self.append(row)
+
+    def append(self, row: Row) -> None:
+        self._tail.append(row)
+        self._length += 1
+        if len(self._tail) >= self.chunk_rows:
+            self._spill()
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __bool__(self) -> bool:
+        return self._length > 0
+
+    def __iter__(self) -> Iterator[Row]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def chunks(self) -> Iterator[list[Row]]:
+        """The rows in order, at most `chunk_rows` at a time; each chunk is a new list."""
+        for offset, size in self._spilled:
+            assert self._file is not None
+            # pread, not seek and read: two walks over the rows may be interleaved.
+            yield [Row._make(values) for values in pickle.loads(os.pread(self._file.fileno(), size, offset))]
+        if self._tail:
+            yield list(self._tail)
+
+    @property
+    def spilled(self) -> bool:
+        """Whether any chunk went to disk (for tests and benchmarks)."""
+        return bool(self._spilled)
+
+    def close(self) -> None:
+        """Let go of the temporary file now rather than when the batch is collected."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._spilled.clear()
+        self._tail.clear()
+        self._length = 0
+
+    def _spill(self) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="interchange-batch-")  # noqa: SIM115 - lives as long as the rows
+        # Plain tuples pickle several times faster than a class's instances.
+        data = pickle.dumps([tuple(row) for row in self._tail], protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:  # a regular file takes all at once, but the call may say otherwise
+            written = os.pwrite(self._file.fileno(), view, self._end + len(data) - len(view))
+            view = view[written:]
+        self._spilled.append((self._end, len(data)))
+        self._end += len(data)
+        self._tail = []
