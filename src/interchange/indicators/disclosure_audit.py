@@ -437,7 +437,10 @@ def _build_targets(problem: _Problem, figures: CellFigures, protect_ratio_comple
     if not protect_ratio_complement:
         sensitive &= kind != 2
     component = problem.component_of_var[cols[:n_vars + n_comp]]
-    return _Targets(matrix, cell, kind, truth, threshold, sensitive, own_sake[cell], component)
+    # A hidden figure that is 0 may be pinned: zeros are published ("nobody" tells nothing about a
+    # person), e.g. the numerator of "0 of 3", which its count indicator publishes as 0.
+    exact_matters = own_sake[cell] & (truth > _EPS)
+    return _Targets(matrix, cell, kind, truth, threshold, sensitive, exact_matters, component)
 
 
 def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarray, own_sake: np.ndarray,
