@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.sparse import bmat, coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 DIMENSIONS = ("month", "municipality", "org", "sex", "age_group")
 ALL = "*"
@@ -133,18 +134,31 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
             row_index.append(r)
             col_index.append(v)
             data.append(a)
-    constraints = [LinearConstraint(coo_matrix((data, (row_index, col_index)), shape=(len(rows), n)).tocsr(),
-                                    [lo for _, lo, _ in rows], [hi for _, _, hi in rows])] if rows else []
-    bounds = Bounds(np.array(lower), upper)
+    matrix = coo_matrix((data, (row_index, col_index)), shape=(len(rows), n)).tocsr()
+    row_lo, row_hi = np.array([lo for _, lo, _ in rows]), np.array([hi for _, _, hi in rows])
+    # Independent groups of hidden figures (no row joins them) are solved apart: same answers, faster.
+    graph = bmat([[None, matrix], [matrix.T, None]]) if rows else coo_matrix((n, n))
+    _, label = connected_components(graph, directed=False)
+    component = label[len(rows):] if rows else label
+    row_component = label[:len(rows)]
+    lower_bounds = np.array(lower)
     out = []
+    parts: dict[int, tuple[np.ndarray, list[LinearConstraint]]] = {}
     for (i, figure), v in variables.items():
+        if component[v] not in parts:
+            cols = np.flatnonzero(component == component[v])
+            picked = np.flatnonzero(row_component == component[v])
+            parts[component[v]] = (cols, [LinearConstraint(matrix[picked][:, cols], row_lo[picked], row_hi[picked])]
+                                   if len(picked) else [])
+        cols, constraints = parts[component[v]]
         found = []
         for sense in (1.0, -1.0):
-            c = np.zeros(n)
-            c[v] = sense
-            result = milp(c, integrality=np.ones(n), bounds=bounds, constraints=constraints)
+            c = np.zeros(len(cols))
+            c[np.searchsorted(cols, v)] = sense
+            result = milp(c, integrality=np.ones(len(cols)), bounds=Bounds(lower_bounds[cols], upper[cols]),
+                          constraints=constraints)
             assert result.status == 0, f"the reader's model is infeasible: {result.message}"
-            found.append(round(float(result.x[v])))
+            found.append(round(float(result.x[np.searchsorted(cols, v)])))
         r = cells.loc[i]
         name = "value" if not is_ratio[i] else ("numerator", "denominator")[figure]
         out.append(Interval(r["indicator"], r["period"], tuple(r[d] for d in DIMENSIONS), name, found[0], found[1]))
