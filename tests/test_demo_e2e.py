@@ -151,7 +151,7 @@ def test_a_reader_who_knows_the_rules_cannot_narrow_a_suppressed_cell_of_the_exp
         assert set(published["reason"]) <= {"", "suppressed"}
         truth = publication_cells_frame(engine, publication.period, publication.version).set_index(
             ["indicator", "month", "municipality", "org", "sex", "age_group"])
-        for found in narrowest(published, parts):
+        for found in narrowest(published, parts, thresholds=thresholds):
             row = truth.loc[(found.indicator, *found.cell)]
             value = float(row[found.figure if found.figure != "value" else "value"])
             small = 1 <= value < thresholds[found.indicator] and found.upper < thresholds[found.indicator]
