@@ -13,7 +13,7 @@ import pytest
 from disclosure_reader import narrowest
 from disclosure_tables import cell, frame
 
-from interchange.indicators.disclosure import DisclosureRules, protect, published_view
+from interchange.indicators.disclosure import DisclosureRefused, DisclosureRules, protect, published_view
 from interchange.indicators.disclosure_audit import audit
 
 
@@ -97,3 +97,13 @@ def test_a_ratio_hidden_for_its_complement_is_not_given_away_by_its_published_pa
     parts = (("dv_repeat_share", "dv_repeat_persons", "dv_help_persons"),)
     assert check_reader(truth, ratio_parts=parts) == []
     assert audit(protect(truth)) == []
+
+
+def test_a_table_the_repair_cannot_make_safe_is_refused_not_returned():
+    truth = by_municipality("parenting_skills_participants", 22, {"LT-22": 20, "LT-20": 1, "LT-30": 1})
+    with pytest.raises(DisclosureRefused) as refused:
+        protect(truth, DisclosureRules(max_repair_rounds=0))
+    assert {(f.cell["municipality"], f.problem) for f in refused.value.findings} == {
+        ("LT-20", "exact"), ("LT-30", "exact")}
+    for lang in ("lt", "en"):  # indicator codes and a count: never a cell's value
+        assert "parenting_skills_participants" in refused.value.message(lang)
