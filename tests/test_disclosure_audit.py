@@ -79,7 +79,8 @@ def test_greedy_alone_leaves_findings_that_the_lp_repair_removes():
     left_by_greedy = 0
     for _ in range(30):
         table = random_table(rng, {"month": MONTHS, "sex": SEXES, "org": ORGS}, breakdowns, mean=3.0)
-        left_by_greedy += len(audit(protect(table, DisclosureRules(lp_repair=False))))
+        if not left_by_greedy:  # one table that catches the greedy pass out is enough (each audit costs)
+            left_by_greedy += len(audit(protect(table, DisclosureRules(lp_repair=False))))
         assert audit(protect(table)) == []
     assert left_by_greedy > 0  # the 3-D tables do catch the line-by-line method out
 
