@@ -20,7 +20,7 @@ from prefect.states import Completed, Failed, State
 from flows.alerts import alert_attention, alert_on_failure
 from flows.run_logs import said_safely
 from interchange.contract.receipt import Receipt
-from interchange.errors import InterchangeError, describe_failure, failure_trace
+from interchange.errors import InterchangeError, describe_failure, failure_trace, remember_secret
 from interchange.ingest.drops import Hub
 from interchange.ingest.run import (
     IngestSummary,
@@ -68,7 +68,9 @@ def resolve_token(source: HttpSourceConfig) -> str:
         secret = cast(Secret, Secret.load(source.token_block))
     except ValueError:  # Prefect's way of saying there is no such block
         raise SourceError(key="error.secret_block_missing", block=source.token_block) from None
-    return str(secret.get())
+    token = str(secret.get())
+    remember_secret(token)
+    return token
 
 
 def _retry_if_transient(_task: Any, _task_run: Any, state: State) -> bool:

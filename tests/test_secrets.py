@@ -262,3 +262,14 @@ def test_a_flow_ended_by_a_strangers_exception_stores_its_class_not_its_text(
     assert state.is_failed() and "ConnectionError (see the flow run's log)" in texts[0]
     assert "ingest failed: ConnectionError" in texts[1]
     assert_no_secret(*texts)
+
+
+def test_a_partner_api_token_read_from_the_environment_is_masked_wherever_it_is_quoted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from interchange.ingest.http_source import token_from_env
+
+    token = "tok-7Hq2Zr9LmX4pW"
+    monkeypatch.setenv("KRETINGA_API_TOKEN", token + "\n")
+    assert token_from_env("KRETINGA_API_TOKEN") == token
+    said = mask_secrets(f"401 Unauthorized: bearer {token} was refused")
+    assert token not in said and "401 Unauthorized" in said

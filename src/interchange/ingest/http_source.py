@@ -22,6 +22,7 @@ import requests
 
 from interchange.contract.problems import ProblemError, error
 from interchange.contract.records import Kind
+from interchange.errors import remember_secret
 from interchange.workspace.urls import check_base_url
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ def token_from_env(variable: str) -> str:
     token = os.environ.get(variable, "").strip()
     if not token:
         raise ProblemError(error("http.token_missing", variable=variable))
+    remember_secret(token)  # a server or a library may quote it back in an error's text
     return token
 
 
