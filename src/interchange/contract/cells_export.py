@@ -34,8 +34,7 @@ class ExportedCell(BaseModel):
     target: Figure = Field(description="Programme periods: the target, on the indicator's total cell; else null.")
     unit: str = Field(description="persons, households, contacts, sessions, hours, days, family_weeks, ratio, ...")
     suppressed: bool = Field(description="Whether disclosure control hid the cell.")
-    reason: Literal["", "suppressed"] = Field(
-        description='"suppressed" when suppressed, "" when not: why is not published (it would disclose).')
+    reason: str = Field(description='Why suppressed: primary, secondary, ratio, consent; "" when not.')
     status: Status = Field(description="published; suppressed (hidden); not_applicable (a ratio of 0/0).")
 
 
