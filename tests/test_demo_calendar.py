@@ -4,7 +4,7 @@
 on 2026-12-03 the model left two pairs for review that nobody decided, so two people were
 counted twice. Here the demo's own path (generate → pseudonymise → check → ingest → link →
 the steward's review → re-link → publish → approve → check against the truth) runs as on
-each day of CALENDAR_DAYS (a 31 December, a 1 January, a leap day, the programme's first
+the days of CALENDAR_DAYS in SUITE_DAYS (a 31 December, a 1 January, a leap day, the programme's first
 months and the weeks after it ended), the hub's steps as plain calls instead of Prefect
 flows; two days at a time, one per core.
 """
@@ -19,12 +19,19 @@ import pytest
 
 from interchange.demo.calendar import CALENDAR_DAYS, KNOWN_FALSE_LINKS, CalendarRun, demo_on
 
+# The suite runs the days that break date code (the programme's first months, 31 December and
+# 1 January, the leap day and the day after, the programme's end, the known false link); all of
+# CALENDAR_DAYS run in benchmarks/demo_calendar.py. Since issue 16 a day costs about twice as
+# much and the thirteen no longer fit CI's time budget beside the rest.
+SUITE_DAYS = tuple(date.fromisoformat(day) for day in (
+    "2026-07-01", "2026-12-31", "2027-01-01", "2027-09-01", "2028-02-29", "2028-03-01", "2028-05-08"))
+
 
 @pytest.fixture(scope="module")
 def calendar(tmp_path_factory: pytest.TempPathFactory) -> dict[date, CalendarRun]:
     root = tmp_path_factory.mktemp("calendar")
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        runs = {day: pool.submit(demo_on, day, root / day.isoformat()) for day in CALENDAR_DAYS}
+        runs = {day: pool.submit(demo_on, day, root / day.isoformat()) for day in SUITE_DAYS}
         return {day: run.result() for day, run in runs.items()}
 
 
@@ -33,10 +40,11 @@ def test_the_calendar_spans_two_years_and_the_days_that_break_date_code() -> Non
     assert len(days) >= 12 and (days[-1] - days[0]).days >= 730 - 60
     assert date(2028, 2, 29) in days and any(d.month == 1 and d.day == 1 for d in days)
     assert any(d.month == 12 and d.day == 31 for d in days)
+    assert set(SUITE_DAYS) <= set(CALENDAR_DAYS) and set(KNOWN_FALSE_LINKS) <= set(SUITE_DAYS)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("day", CALENDAR_DAYS, ids=str)
+@pytest.mark.parametrize("day", SUITE_DAYS, ids=str)
 def test_the_demo_publishes_the_true_figures_as_on(day: date, calendar: dict[date, CalendarRun]) -> None:
     run = calendar[day]
     result = run.result
