@@ -19,12 +19,11 @@ import pytest
 
 from interchange.demo.calendar import CALENDAR_DAYS, KNOWN_FALSE_LINKS, CalendarRun, demo_on
 
-# The suite runs the days that break date code (the programme's first months, a 1 January, the
-# leap day, the programme's end, the known false link); all of CALENDAR_DAYS run in
+# The suite runs four days that break date code (a 1 January, the known false link, the leap
+# day, the programme's end; two rounds of the two processes); all of CALENDAR_DAYS run in
 # benchmarks/demo_calendar.py. Since issue 16 a day costs about twice as much and the thirteen
 # no longer fit CI's time budget beside the rest.
-SUITE_DAYS = tuple(date.fromisoformat(day) for day in (
-    "2026-07-01", "2027-01-01", "2027-09-01", "2028-02-29", "2028-05-08"))
+SUITE_DAYS = tuple(date.fromisoformat(day) for day in ("2027-01-01", "2027-09-01", "2028-02-29", "2028-05-08"))
 
 
 @pytest.fixture(scope="module")
