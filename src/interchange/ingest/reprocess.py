@@ -118,6 +118,12 @@ def open_failed_batches(connection: Connection) -> list[Any]:
 
 def open_failed_pulls(connection: Connection) -> list[Any]:
     """Failed pulls that no later pull of their source and kind has loaded, held or re-run."""
+    return [row for row in newest_settled_pulls(connection) if row.status == BatchStatus.FAILED.value]
+
+
+def newest_settled_pulls(connection: Connection) -> list[Any]:
+    """The newest pull of each (org, source, kind) that ended loaded, held or failed: a held or
+    failed one leaves its cursor, so it stays a concern until a later pull of its kind settles."""
     rows = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
                                      batches.c.status, batches.c.received_at).where(batches.c.source.like("http:%"))
                               .order_by(batches.c.batch_id)).all()
@@ -125,7 +131,7 @@ def open_failed_pulls(connection: Connection) -> list[Any]:
     for row in rows:
         if row.status in (BatchStatus.HELD.value, BatchStatus.LOADED.value, BatchStatus.FAILED.value):
             newest[(row.org, row.source, row.kind)] = row
-    return [row for row in newest.values() if row.status == BatchStatus.FAILED.value]
+    return list(newest.values())
 
 
 def _still_whole(connection: Connection, status: BatchStatus) -> list[Any]:

@@ -22,7 +22,12 @@ from interchange.indicators.lineage import InputBatch
 from interchange.indicators.publications import Staleness, current_versions, late_batches, stale_versions
 from interchange.ingest.drops import MAX_ATTEMPTS
 from interchange.ingest.quarantine import open_counts, open_quarantine
-from interchange.ingest.reprocess import open_failed_batches, open_failed_pulls, open_held_batches
+from interchange.ingest.reprocess import (
+    newest_settled_pulls,
+    open_failed_batches,
+    open_failed_pulls,
+    open_held_batches,
+)
 from interchange.ingest.run import configured_sources
 from interchange.operations.missing import OverdueDrop, overdue_drops
 from interchange.warehouse.engine import stored_utc
@@ -325,14 +330,7 @@ def held_batches(engine: Engine) -> list[HeldBatch]:
 
 def _held_pulls(connection: Any) -> list[Any]:
     # A held pull leaves its cursor: it stays a concern until a later pull of its kind loads (or fails).
-    rows = connection.execute(select(batches.c.batch_id, batches.c.org, batches.c.source, batches.c.kind,
-                                     batches.c.status).where(batches.c.source.like("http:%"))
-                              .order_by(batches.c.batch_id)).all()
-    newest: dict[tuple, Any] = {}
-    for row in rows:
-        if row.status in (BatchStatus.HELD.value, BatchStatus.LOADED.value, BatchStatus.FAILED.value):
-            newest[(row.org, row.source, row.kind)] = row
-    return [row for row in newest.values() if row.status == BatchStatus.HELD.value]
+    return [row for row in newest_settled_pulls(connection) if row.status == BatchStatus.HELD.value]
 
 
 def quarantine_counts(engine: Engine) -> list[QuarantineCount]:
