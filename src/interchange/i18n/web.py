@@ -56,7 +56,6 @@ TEXT: dict[str, tuple[str, str]] = {
                     "A CSV, XLSX or JSON Lines file made with interchange pseudonymise. The file is checked at "
                     "once; if it has errors it is not sent on, and the errors are shown below."),
     "upload_limit": ("Didžiausias dydis: {limit}.", "Largest size: {limit}."),
-    "upload_file": ("Failas", "File"),
     "upload_drop_here": ("Nutempkite failą čia arba pasirinkite jį", "Drag the file here or choose it"),
     "upload_kind": ("Įrašų rūšis", "Record kind"),
     "upload_kind_auto": ("nustatyti pagal antraštę", "tell from the header"),

@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Row, select, update
 
 from interchange import clock
 from interchange.errors import InterchangeError
@@ -167,12 +168,13 @@ def _verify(hashed: str, password: str) -> bool:
         return False
 
 
-def _user_row(connection: Connection, login: str) -> object | None:
+def _user_row(connection: Connection, login: str) -> Row[Any] | None:
     return connection.execute(select(web_users).where(web_users.c.login == login)).first()
 
 
-def user_from_row(row: object) -> User:
-    data = row._mapping  # type: ignore[attr-defined]
+def user_from_row(row: Row[Any] | None) -> User:
+    assert row is not None
+    data = row._mapping
     disabled = data["disabled_at"]
     return User(user_id=data["user_id"], login=data["login"], role=Role(data["role"]), org=data["org"],
                 created_at=stored_utc(data["created_at"]), password_set_at=stored_utc(data["password_set_at"]),

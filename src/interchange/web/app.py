@@ -13,6 +13,7 @@ The pieces every route uses are in `web.dependencies` (the session, roles, CSRF,
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from typing import Any
@@ -28,7 +29,7 @@ from starlette.types import Scope
 
 from interchange.i18n import say
 from interchange.web import api, login, ministry, partner, steward
-from interchange.web.dependencies import Hub, NotSignedIn, load_session, reader_lang
+from interchange.web.dependencies import SESSION_COOKIE, Hub, NotSignedIn, load_session, reader_lang
 from interchange.web.middleware import BodyLimit, SafeFailures, SecurityHeaders
 from interchange.web.pages import STATIC, render, size
 from interchange.workspace.layout import Workspace
@@ -66,8 +67,9 @@ def create_app(workspace: Workspace, engine: Engine | None = None) -> FastAPI:
     def answer_413(scope: Scope, limit: int) -> tuple[bytes, bytes]:
         shown = size(max(limit - _MULTIPART_SLACK, 0) if limit > _FORM_BYTES else limit)
         if scope.get("path", "").startswith("/api/"):
-            return b"application/json", JSONResponse({"error": "too_large", "message_lt": say(
-                "web.too_large", "lt", limit=shown), "message_en": say("web.too_large", "en", limit=shown)}).body
+            return b"application/json", json.dumps({"error": "too_large", "message_lt": say(
+                "web.too_large", "lt", limit=shown), "message_en": say("web.too_large", "en", limit=shown)},
+                ensure_ascii=False).encode()
         return b"text/plain; charset=utf-8", (say("web.too_large", "lt", limit=shown) + "\n"
                                               + say("web.too_large", "en", limit=shown) + "\n").encode()
 
@@ -95,7 +97,8 @@ def _handle_errors(app: FastAPI) -> None:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": "not_signed_in"}, status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        ended = "&ended=1" if request.cookies.get(SESSION_COOKIE) else ""  # it had a session, now gone
+        return RedirectResponse(f"/login?next={quote(target)}{ended}", status_code=303)
 
     @app.exception_handler(HTTPException)
     async def _error_page(request: Request, exc: Exception) -> Response:

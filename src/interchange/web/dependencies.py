@@ -65,7 +65,8 @@ class NotSignedIn(Exception):
 
 
 def hub(request: Request) -> Hub:
-    return request.app.state.hub  # type: ignore[no-any-return]
+    found: Hub = request.app.state.hub
+    return found
 
 
 def load_session(request: Request) -> None:

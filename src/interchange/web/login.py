@@ -51,8 +51,9 @@ def start(request: Request) -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None, ended: bool = False) -> Response:
-    return _login_form(request, next_path=local_path(next, ""), message_key="web.login_expired" if ended else None)
+def login_page(request: Request, next: str | None = None, ended: bool = False, out: bool = False) -> Response:
+    key = "web.logged_out" if out else "web.login_expired" if ended else None
+    return _login_form(request, next_path=local_path(next, ""), message_key=key)
 
 
 def _login_form(request: Request, *, next_path: str = "", message_key: str | None = None, minutes: int = 0,
@@ -103,7 +104,7 @@ def log_in(request: Request, found: Annotated[Hub, Depends(hub)], login: Annotat
 def log_out(request: Request, session: SessionOf, found: Annotated[Hub, Depends(hub)]) -> Response:
     end_session(found.engine, session.session_hash)
     audit(request, "logout")
-    response = see_other("/login")
+    response = see_other("/login?out=1")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

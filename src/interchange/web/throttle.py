@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select
 
 from interchange import clock
 from interchange.warehouse.engine import stored_utc
@@ -41,9 +41,9 @@ def wait_minutes(engine: Engine, settings: WebSettings, *, user_id: int | None, 
     return math.ceil(max(waits))
 
 
-def _wait(connection: object, moment: datetime, window: timedelta, allowed: int, who: object,
+def _wait(connection: Connection, moment: datetime, window: timedelta, allowed: int, who: ColumnElement[bool],
           start: datetime) -> float:
-    failures = connection.execute(  # type: ignore[attr-defined]
+    failures = connection.execute(
         select(login_attempts.c.at).where(who, login_attempts.c.succeeded.is_(False), login_attempts.c.at > start)
         .order_by(login_attempts.c.at.desc()).limit(allowed)).scalars().all()
     if len(failures) < allowed:
