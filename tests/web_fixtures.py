@@ -45,7 +45,10 @@ ACCOUNTS = {  # who -> (login, role, organisation)
     "mimc": ("mimc.partner", Role.PARTNER, MIMC),
     "ministry": ("min.reader", Role.MINISTRY, None),
 }
-WEB_CONFIG = HUB_CONFIG + """\
+WEB_CONFIG = HUB_CONFIG.replace("""        settle_seconds: 0
+  - code: kretingos-mimc""", """        settle_seconds: 0
+        expected_drop: {every: month, by_day: 5}
+  - code: kretingos-mimc""") + """\
 web:
   max_upload_bytes: 200000
   login_failures_per_account: 3
