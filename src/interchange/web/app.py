@@ -105,7 +105,7 @@ def _handle_errors(app: FastAPI) -> None:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         detail = exc.detail if isinstance(exc, HTTPException) else None
         if request.url.path.startswith("/api/"):
-            return _api_error(status, detail)
+            return _api_error(status, detail, getattr(exc, "headers", None))
         if not hasattr(request.state, "lang"):  # the route's dependencies never ran (no such route)
             request.state.lang = reader_lang(request)
             request.state.session = None
@@ -124,8 +124,8 @@ def _handle_errors(app: FastAPI) -> None:
         return render(request, "error.html", status_code=422, status=422, message_key=None, fields=fields)
 
 
-def _api_error(status: int, detail: Any) -> JSONResponse:
+def _api_error(status: int, detail: Any, headers: dict[str, str] | None) -> JSONResponse:
     if isinstance(detail, dict):
-        return JSONResponse(detail, status_code=status)
+        return JSONResponse(detail, status_code=status, headers=headers)
     return JSONResponse({"error": {401: "not_signed_in", 403: "forbidden", 404: "not_found"}.get(status, str(status))},
-                        status_code=status)
+                        status_code=status, headers=headers)

@@ -87,6 +87,22 @@ class TooLarge(Exception):
     pass
 
 
+# A client sends its whole body before it reads the answer: the refused rest is read and dropped, up
+# to this much, so that it gets its 413 rather than a connection reset; beyond it, the connection ends.
+_DRAIN_BYTES = 64 * 1024 * 1024
+
+
+async def _drain(receive: Receive) -> None:
+    drained = 0
+    while drained < _DRAIN_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 class BodyLimit:
     """Bodies of POST requests up to `limit_for(path)` bytes; larger ones get 413 and `answer_413`'s page."""
 
@@ -124,14 +140,17 @@ class BodyLimit:
                 await send(message)
             elif not answered:  # the form parser's failure became some other answer: ours instead
                 answered = True
+                await _drain(receive)
                 await self._answer(scope, send, limit)
 
         with contextlib.suppress(TooLarge):
             await self.app(scope, counted, watch)
         if exceeded and not answered:
+            await _drain(receive)
             await self._answer(scope, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        await _drain(receive)
         await self._answer(scope, send, limit)
 
     async def _answer(self, scope: Scope, send: Send, limit: int) -> None:
