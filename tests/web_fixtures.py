@@ -52,7 +52,7 @@ WEB_CONFIG = HUB_CONFIG.replace("""        settle_seconds: 0
 web:
   max_upload_bytes: 200000
   login_failures_per_account: 3
-  login_failures_per_address: 8
+  login_failures_per_address: 4
 """
 
 
