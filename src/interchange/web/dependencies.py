@@ -40,6 +40,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine
 
+from interchange.errors import InterchangeError
 from interchange.i18n import LANGS
 from interchange.web.accounts import Role, User
 from interchange.web.audit import record_event
@@ -60,7 +61,7 @@ class Hub:
     engine: Engine
 
 
-class NotSignedIn(Exception):
+class NotSignedIn(InterchangeError):
     """Raised by `require_role` for a visitor without a live session: the app answers with the login page."""
 
 
