@@ -30,7 +30,6 @@ from interchange.ingest.inbox import DROP_SUFFIXES, list_drops
 from interchange.ingest.quarantine import open_quarantine
 from interchange.ingest.receipts import render_receipt
 from interchange.ingest.upload import NoInbox, inbox_settings, receive_upload, upload_limit
-from interchange.operations.missing import due_date, overdue_drops, period_start
 from interchange.partner.templates import csv_template, template_names, xlsx_template
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.tables import batches
@@ -59,6 +58,8 @@ def _organisation(found: Hub, session: Session, org: str) -> str:
 def overview(request: Request, org: str, session: PartnerOrSteward, found: HubOf) -> Response:
     name = _organisation(found, session, org)
     recent = _batches(found, org, limit=5)
+    from interchange.operations.missing import overdue_drops  # the ingest's modules: loaded when first asked for
+
     open_rows = open_quarantine(found.engine, org=org)
     overdue = [d for d in overdue_drops(found.workspace, found.engine) if d.org == org]
     return render(request, "partner/overview.html", org=org, org_name=name, batches=recent,
@@ -194,6 +195,7 @@ def expected(request: Request, org: str, session: PartnerOrSteward, found: HubOf
     name = _organisation(found, session, org)
     from interchange import clock
     from interchange.ingest.run import configured_sources
+    from interchange.operations.missing import due_date, overdue_drops, period_start
 
     today = clock.today()
     overdue = {(d.org, d.source) for d in overdue_drops(found.workspace, found.engine, today=today)}
