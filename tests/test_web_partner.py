@@ -98,6 +98,10 @@ def test_a_good_file_dropped_on_the_page_reaches_the_inbox_and_its_receipt_is_sh
         page.get_by_role("link", name="Download JSON").click()
     saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert saved["counts"]["rows_read"] == 4 and saved["counts"]["inserted"] == 4 and saved["org"] == SPC
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download TXT").click()
+    both = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "KVITAS" in both and "RECEIPT" in both  # Lithuanian, then English
     assert [e.action for e in audit_trail(web_hub.engine, org=SPC, action="upload")][:1] == ["upload"]
 
 
