@@ -136,5 +136,9 @@ def test_the_partner_sees_what_is_expected_and_downloads_the_templates(web_hub: 
     with page.expect_download() as download:
         page.get_by_role("link", name="person.csv", exact=True).click()
     header = Path(download.value.path()).read_bytes().decode("utf-8-sig")
-    assert header.startswith("Įrašo ID") or "gimimo" in header.lower()
+    assert "gimimo_metai" in header.lower().replace(" ", "_")  # the contract's Lithuanian headers
+    with page.expect_download() as download:
+        page.get_by_role("link", name="instrukcija-instructions.txt").click()
+    steps = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "interchange check" in steps and "Kaip paruošti failą" in steps and "How to prepare a file" in steps
     screenshot(page, "partner-kit")
