@@ -70,6 +70,8 @@ def test_a_file_with_errors_is_refused_with_every_problem_in_both_languages(web_
     [problem] = [p for p in body["problems"] if p["severity"] == "error"]
     assert (problem["row"], problem["column"]) == (2, "sex")
     assert problem["message_lt"] and problem["message_en"]
+    refused = audit_trail(web_hub.engine, org=SPC, action="upload.refused")[0]
+    assert refused.role == "token" and refused.detail["codes"]["value.sex_ambiguous"] == 1  # type: ignore[index]
     assert '"M"' not in answer.text.replace('„M“', "")  # the value is named only by the message's own example
 
 

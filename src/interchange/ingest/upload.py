@@ -20,6 +20,7 @@ import hashlib
 import os
 import secrets
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -70,6 +71,13 @@ class Upload:
     @property
     def whole_file_refused(self) -> bool:
         return any(p.row is None or p.code in _WHOLE_FILE_CODES for p in self.errors)
+
+    def audited(self) -> dict[str, object]:
+        """What the audit trail keeps of the upload: size, digest, counts and problem codes, never a value."""
+        report = self.report
+        return {"kind": report.kind if report else None, "rows_read": report.rows_read if report else 0,
+                "rows_rejected": report.rows_rejected if report else 0, "size_bytes": self.size_bytes,
+                "sha256": self.sha256, "codes": dict(Counter(p.code for p in self.problems))}
 
     def as_dict(self) -> dict[str, object]:
         """The API's answer: what was checked, whether it was sent on, every problem in both languages."""
