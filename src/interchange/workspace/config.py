@@ -354,6 +354,29 @@ class PublishingSettings(_Strict):
         return value
 
 
+class WebSettings(_Strict):
+    """The web application (`interchange serve`): sessions, login throttling, uploads (docs/web.md)."""
+
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60,
+                                      description="A session unused this long ends; the user logs in again.")
+    session_max_hours: int = Field(12, ge=1, le=24 * 14,
+                                   description="A session ends this long after its login, however busy.")
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto", description="Mark cookies Secure: auto = when the request came over HTTPS (directly or, from a "
+                            "trusted proxy, X-Forwarded-Proto: https).")
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="Addresses whose X-Forwarded-For and X-Forwarded-Proto headers are believed (a reverse proxy).")
+    max_upload_bytes: int = Field(50 * 1024**2, gt=0,
+                                  description="A larger upload is refused (at most the inbox's max_file_bytes).")
+    login_failures_per_account: int = Field(
+        5, ge=1, description="Failed logins of one account within throttle_minutes before it must wait.")
+    login_failures_per_address: int = Field(
+        20, ge=1, description="Failed logins from one client address within throttle_minutes before it must wait.")
+    throttle_minutes: int = Field(15, ge=1, le=24 * 60,
+                                  description="The window failed logins are counted in, and the wait after.")
+
+
 class WorkspaceConfig(_Strict):
     """Everything `interchange.yaml` may say."""
 
@@ -368,6 +391,7 @@ class WorkspaceConfig(_Strict):
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     @field_validator("database_url")

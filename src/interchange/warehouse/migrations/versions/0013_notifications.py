@@ -1,7 +1,7 @@
 """notifications: each event told to a partner by e-mail once
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-03 18:00:00.000000
 
 `notifications` keeps every event (a held batch, quarantined rows, an overdue drop) that was
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
