@@ -241,6 +241,8 @@ TEXT: dict[str, tuple[str, str]] = {
                              "An empty value with status \"suppressed\" is a suppressed cell (primary: a small count, "
                              "secondary: so it cannot be worked out from totals, ratio, consent); see the data "
                              "dictionary."),
+    "no_definition": ("apibrėžtis su šia versija neišsaugota (žr. duomenų žodyną)",
+                      "no definition was kept with this version (see the data dictionary)"),
     "definitions_title": ("Rodiklių apibrėžtys", "Indicator definitions"),
     "back_to_approved": ("Atgal į patvirtintas lenteles", "Back to the approved tables"),
 }

@@ -74,8 +74,12 @@ def approved_version(request: Request, period: str, version: int, session: Reade
                                     .order_by(ministry_cells.c.indicator)).all()
     folder = export_folder(found.workspace, period, version)
     files = [name for name in EXPORTS if (folder / name).is_file()]
+    defined = {d.indicator: d for d in definitions}
+    totals_of = {t.indicator: t for t in totals}
+    # Every indicator of the version, defined or not (a version from before definitions were kept has none).
+    indicators = [*defined, *sorted(set(totals_of) - set(defined))]
     return render(request, "ministry/version.html", period=period, version=version, meta=meta,
-                  definitions=definitions, totals={t.indicator: t for t in totals}, files=files)
+                  rows=[(code, defined.get(code), totals_of.get(code)) for code in indicators], files=files)
 
 
 @router.get("/{period}/v{version}/{name}")

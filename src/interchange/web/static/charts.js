@@ -15,7 +15,7 @@
     orgs.forEach(function (org, i) {
       ["received", "held", "quarantined"].forEach(function (what, j) {
         sets.push({
-          label: org + " – " + names[j], stack: org,
+          label: org + " – " + names[j],
           backgroundColor: colours[i % colours.length] + ["ff", "88", "44"][j],
           data: months.map(function (m) {
             var row = data.rows.find(function (r) { return r.org === org && r.month === m; });
