@@ -37,7 +37,8 @@ def test_a_partner_logs_in_and_lands_on_its_own_organisation(web_hub: WebHub, pa
     assert page.locator("h1").inner_text() == "Kretingos socialinių paslaugų centras"
     assert page.get_by_role("link", name="Send a file").first.is_visible()
     screenshot(page, "partner-overview")
-    page.get_by_role("link", name="Lietuviškai").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Lietuviškai").click()
     assert page.get_by_role("link", name="Siųsti failą").first.is_visible()
     assert page.locator("html").get_attribute("lang") == "lt"
 
@@ -52,7 +53,8 @@ def test_a_bad_file_is_not_sent_and_its_row_problems_are_shown_in_both_languages
 
     page.goto(f"{web_hub.url}/partner/{SPC}/upload")
     page.set_input_files("input[type=file]", str(bad))
-    page.get_by_role("button", name="Check and send").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check and send").click()
 
     assert "was not sent" in page.locator("#upload-result").inner_text()
     problem = page.locator("table.problems tbody tr").first
@@ -77,7 +79,8 @@ def test_a_good_file_dropped_on_the_page_reaches_the_inbox_and_its_receipt_is_sh
         return data; }""", text)
     page.dispatch_event("#dropzone", "drop", {"dataTransfer": dropped})
     assert page.locator("#dropzone span").inner_text() == "geri.person.csv"
-    page.get_by_role("button", name="Check and send").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check and send").click()
 
     result = page.locator("#upload-result").inner_text()
     assert "was checked and handed to the hub (4 rows)" in result
@@ -86,11 +89,13 @@ def test_a_good_file_dropped_on_the_page_reaches_the_inbox_and_its_receipt_is_sh
     screenshot(page, "partner-upload-sent")
 
     _ingest(web_hub)
-    page.get_by_role("link", name="Drops and receipts").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Drops and receipts").first.click()
     row = page.locator("table.batches tbody tr", has_text=sent[0])
     assert row.locator("td").nth(4).inner_text() == "loaded"
     screenshot(page, "partner-drops")
-    row.get_by_role("link", name="view").click()
+    with page.expect_navigation():
+        row.get_by_role("link", name="view").click()
     receipt = page.locator("#receipt-text").inner_text()
     assert "RECEIPT" in receipt and sent[0] in receipt
     screenshot(page, "partner-receipt")
@@ -98,6 +103,10 @@ def test_a_good_file_dropped_on_the_page_reaches_the_inbox_and_its_receipt_is_sh
         page.get_by_role("link", name="Download JSON").click()
     saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert saved["counts"]["rows_read"] == 4 and saved["counts"]["inserted"] == 4 and saved["org"] == SPC
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download TXT").click()
+    both = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "KVITAS" in both and "RECEIPT" in both  # Lithuanian, then English
     assert [e.action for e in audit_trail(web_hub.engine, org=SPC, action="upload")][:1] == ["upload"]
 
 
@@ -111,11 +120,13 @@ def test_rows_with_errors_can_be_sent_on_and_the_partner_sees_them_in_its_quaran
 
     page.set_input_files("input[type=file]", str(mixed))
     page.check("input[name=send_with_row_problems]")
-    page.get_by_role("button", name="Check and send").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check and send").click()
     assert "was checked and handed to the hub (3 rows)" in page.locator("#upload-result").inner_text()
     _ingest(web_hub)
 
-    page.get_by_role("link", name="Quarantine").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Quarantine").first.click()
     quarantined = page.locator("table tbody tr").all_inner_texts()
     assert len(quarantined) == 1 and "Q000002" in quarantined[0] and "value." in quarantined[0]
     screenshot(page, "partner-quarantine")
@@ -124,13 +135,19 @@ def test_rows_with_errors_can_be_sent_on_and_the_partner_sees_them_in_its_quaran
 def test_the_partner_sees_what_is_expected_and_downloads_the_templates(web_hub: WebHub, page, screenshot) -> None:
     log_in(page, web_hub.url, "spc")
 
-    page.get_by_role("link", name="What is expected").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="What is expected").first.click()
     assert page.locator("h1").inner_text() == "What the hub expects"
     assert page.locator("table tbody tr td").first.inner_text() == "inbox"  # its monthly drop, by the 5th
     screenshot(page, "partner-expected")
-    page.get_by_role("link", name="Templates and kit").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Templates and kit").first.click()
     with page.expect_download() as download:
         page.get_by_role("link", name="person.csv", exact=True).click()
     header = Path(download.value.path()).read_bytes().decode("utf-8-sig")
-    assert header.startswith("Įrašo ID") or "gimimo" in header.lower()
+    assert "gimimo_metai" in header.lower().replace(" ", "_")  # the contract's Lithuanian headers
+    with page.expect_download() as download:
+        page.get_by_role("link", name="instrukcija-instructions.txt").click()
+    steps = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "interchange check" in steps and "Kaip paruošti failą" in steps and "How to prepare a file" in steps
     screenshot(page, "partner-kit")

@@ -73,7 +73,8 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_the_login_page_and_back(web_h
 
     page.fill("input[name=login]", ACCOUNTS["spc"][0])
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert page.url == f"{web_hub.url}/partner/{SPC}/drops"
 
 
@@ -177,7 +178,8 @@ def test_disabling_an_account_ends_its_session_at_once(web_hub: WebHub, browser,
     page.goto(f"{web_hub.url}/login")
     page.fill("input[name=login]", "leaving.partner")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert page.url == f"{web_hub.url}/partner/{SPC}/"
 
     _, ended = disable_user(web_hub.engine, "leaving.partner")
@@ -187,14 +189,16 @@ def test_disabling_an_account_ends_its_session_at_once(web_hub: WebHub, browser,
     assert "/login" in page.url and "Your session has ended" in page.content()
     page.fill("input[name=login]", "leaving.partner")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert "Wrong user name or password." in page.content()  # a disabled account says no more than that
     context.close()
 
 
 def test_the_audit_trail_has_every_login_and_logout_and_no_password_anywhere(web_hub: WebHub, page) -> None:
     log_in(page, web_hub.url, "steward")
-    page.get_by_role("button", name="Log out").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log out").click()
     assert "You have logged out." in page.content()
 
     events = audit_trail(web_hub.engine, limit=500)

@@ -19,13 +19,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
 from conftest import HUB_CONFIG
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
 from interchange.warehouse.engine import warehouse
@@ -100,9 +101,7 @@ def web_hub(web_workspace: tuple[Workspace, Engine], web_url: str) -> WebHub:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
+def browser() -> Iterator[Browser]:
     assert CHROMIUM.exists(), "browser tests need Debian's chromium: apt-get install -y chromium (.ci/run does)"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -111,20 +110,21 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     opened = context.new_page()
     yield opened
     context.close()
 
 
-def log_in(page: object, url: str, who: str, password: str = PASSWORD) -> None:
+def log_in(page: Page, url: str, who: str, password: str = PASSWORD) -> None:
     login = ACCOUNTS[who][0]
-    page.goto(f"{url}/login")  # type: ignore[attr-defined]
-    page.fill("input[name=login]", login)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.goto(f"{url}/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 @pytest.fixture(scope="module")
@@ -133,10 +133,10 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def screenshot(screenshots: Path):  # type: ignore[no-untyped-def]
-    def take(page: object, name: str) -> Path:
+def screenshot(screenshots: Path) -> Callable[[Page, str], Path]:
+    def take(page: Page, name: str) -> Path:
         path = screenshots / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        page.screenshot(path=str(path), full_page=True)
         print(f"screenshot: {path}")
         return path
 

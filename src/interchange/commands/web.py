@@ -207,7 +207,7 @@ def _role(text: str, lang: str) -> Role:
     try:
         return Role(text.strip().lower())
     except ValueError:
-        typer.echo(say("steward.error", lang, detail="--role: partner, steward, ministry"), err=True)
+        typer.echo(say("steward.error", lang, detail=say("web.role_unknown", lang)), err=True)
         raise typer.Exit(2) from None
 
 

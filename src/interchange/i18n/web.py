@@ -183,6 +183,7 @@ TEXT: dict[str, tuple[str, str]] = {
                      "there is no user {login} (interchange users list shows them)"),
     "login_form": ("naudotojo vardas – 2–64 mažosios raidės, skaitmenys, taškai, brūkšneliai, pabraukimai arba @",
                    "a user name is 2 to 64 lowercase letters, digits, dots, dashes, underscores or @"),
+    "role_unknown": ("--role: partner, steward arba ministry", "--role: partner, steward or ministry"),
     "org_needed": ("partnerio paskyrai nurodykite organizaciją (--org)", "a partner account needs its organisation "
                    "(--org)"),
     "org_not_for_role": ("organizacija nurodoma tik partnerio paskyrai", "only a partner account has an "

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -29,9 +30,13 @@ from interchange.warehouse.tables import web_sessions, web_users
 MIN_PASSWORD_CHARS = 10
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _hasher = PasswordHasher()
-# Verified against when no account has the login typed, so that a wrong name costs what a wrong
-# password costs and the answer's timing does not say which accounts exist.
-_NOBODY = _hasher.hash("no account has this password")
+
+
+@cache
+def _nobody() -> str:
+    """Verified against when no account has the login typed, so that a wrong name costs what a wrong
+    password costs and the answer's timing does not say which accounts exist."""
+    return _hasher.hash("no account has this password")
 
 
 class Role(StrEnum):
@@ -144,7 +149,7 @@ def password_matches(engine: Engine, login: str, password: str) -> User | None:
     with engine.connect() as connection:
         row = _user_row(connection, normal_login(login))
     if row is None:
-        _verify(_NOBODY, password)
+        _verify(_nobody(), password)
         return None
     if not _verify(row.password_hash, password):
         return None

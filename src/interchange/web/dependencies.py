@@ -3,6 +3,8 @@
 Use them in a route of any router (partner, steward, ministry, api):
 
     from interchange.web.dependencies import Hub, audit, check_csrf, hub, require_role
+    from interchange.web.pages import render, see_other
+    from interchange.web.sessions import Session
 
     @router.get("/queue")
     def queue(request: Request, session: Annotated[Session, Depends(require_role("steward"))],
@@ -14,7 +16,7 @@ Use them in a route of any router (partner, steward, ministry, api):
                found: Annotated[Hub, Depends(hub)], verdict: Annotated[str, Form()]) -> Response:
         ...
         audit(request, "review.decide", target=f"pair {pair}", detail={"decision": verdict})
-        return see_other(request, "/steward/queue")
+        return see_other("/steward/queue")  # 303: a reload does not post the form again
 
 - `current_user(request)`: the signed-in `User`, or None. Every request's session is looked up
   once, before the route, by `load_session` (the app's global dependency); it also sets
@@ -40,6 +42,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine
 
+from interchange.errors import InterchangeError
 from interchange.i18n import LANGS
 from interchange.web.accounts import Role, User
 from interchange.web.audit import record_event
@@ -60,7 +63,7 @@ class Hub:
     engine: Engine
 
 
-class NotSignedIn(Exception):
+class NotSignedIn(InterchangeError):
     """Raised by `require_role` for a visitor without a live session: the app answers with the login page."""
 
 

@@ -26,6 +26,7 @@ from interchange.web.dependencies import (
     audit,
     check_csrf,
     client_address,
+    current_session,
     current_user,
     hub,
 )
@@ -92,7 +93,10 @@ def log_in(request: Request, found: Annotated[Hub, Depends(hub)], login: Annotat
         return _login_form(request, next_path=local_path(next, ""), message_key="web.login_failed", status_code=401,
                            login=shown_login)
     record_attempt(found.engine, user_id=user.user_id, address=address, succeeded=True)
-    token, _session = start_session(found.engine, user)
+    earlier = current_session(request)
+    if earlier is not None:  # a login always begins a session of its own, never continues one
+        end_session(found.engine, earlier.session_hash)
+    token, _ = start_session(found.engine, user)
     record_event(found.engine, "login", actor=user.login, role=user.role.value, org=user.org, address=address)
     response = RedirectResponse(local_path(next, home_of(user.role, user.org)), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/")

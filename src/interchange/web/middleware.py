@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from interchange.errors import failure_trace
+from interchange.errors import InterchangeError, failure_trace
 from interchange.i18n import say
 
 log = logging.getLogger("interchange.web")
@@ -83,8 +83,8 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-class TooLarge(Exception):
-    pass
+class TooLarge(InterchangeError):
+    """A request body grew past its limit while it was read."""
 
 
 # A client sends its whole body before it reads the answer: the refused rest is read and dropped, up

@@ -26,11 +26,11 @@ from sqlalchemy import select
 
 from interchange.contract.receipt import Receipt
 from interchange.contract.records import Kind
+from interchange.i18n import say
 from interchange.ingest.inbox import DROP_SUFFIXES, list_drops
 from interchange.ingest.quarantine import open_quarantine
 from interchange.ingest.receipts import render_receipt
 from interchange.ingest.upload import NoInbox, inbox_settings, receive_upload, upload_limit
-from interchange.operations.missing import due_date, overdue_drops, period_start
 from interchange.partner.templates import csv_template, template_names, xlsx_template
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.tables import batches
@@ -59,6 +59,8 @@ def _organisation(found: Hub, session: Session, org: str) -> str:
 def overview(request: Request, org: str, session: PartnerOrSteward, found: HubOf) -> Response:
     name = _organisation(found, session, org)
     recent = _batches(found, org, limit=5)
+    from interchange.operations.missing import overdue_drops  # the ingest's modules: loaded when first asked for
+
     open_rows = open_quarantine(found.engine, org=org)
     overdue = [d for d in overdue_drops(found.workspace, found.engine) if d.org == org]
     return render(request, "partner/overview.html", org=org, org_name=name, batches=recent,
@@ -194,6 +196,7 @@ def expected(request: Request, org: str, session: PartnerOrSteward, found: HubOf
     name = _organisation(found, session, org)
     from interchange import clock
     from interchange.ingest.run import configured_sources
+    from interchange.operations.missing import due_date, overdue_drops, period_start
 
     today = clock.today()
     overdue = {(d.org, d.source) for d in overdue_drops(found.workspace, found.engine, today=today)}
@@ -215,7 +218,8 @@ def expected(request: Request, org: str, session: PartnerOrSteward, found: HubOf
 @router.get("/kit", response_class=HTMLResponse)
 def kit(request: Request, org: str, session: PartnerOrSteward, found: HubOf) -> Response:
     name = _organisation(found, session, org)
-    files = [f"{name_}.{suffix}" for kind in Kind for name_, _ in template_names(kind) for suffix in ("csv", "xlsx")]
+    files = [INSTRUCTIONS] + [f"{name_}.{suffix}" for kind in Kind for name_, _ in template_names(kind)
+                              for suffix in ("csv", "xlsx")]
     return render(request, "partner/kit.html", org=org, org_name=name, files=files)
 
 
@@ -232,16 +236,39 @@ def template_file(org: str, file_name: str, session: PartnerOrSteward, found: Hu
         if file_name not in archive.namelist():
             raise HTTPException(status_code=404)
         body = archive.read(file_name)
-    media = "text/csv; charset=utf-8" if file_name.endswith(".csv") else (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    media = {".csv": "text/csv; charset=utf-8", ".txt": "text/plain; charset=utf-8"}.get(
+        Path(file_name).suffix, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return Response(body, media_type=media, headers=_attachment(file_name))
+
+
+KIT_STEPS = ("web.kit_step_key", "web.kit_step_export", "web.kit_step_pseudonymise", "web.kit_step_check",
+             "web.kit_step_send")
+INSTRUCTIONS = "instrukcija-instructions.txt"
+
+
+def kit_instructions() -> str:
+    """The kit's steps in Lithuanian, then in English: the text file that travels with the templates."""
+    commands = {"web.kit_step_pseudonymise": "  interchange pseudonymise asmenys.csv --org ORG --kind person "
+                                             "--key-file raktas.key -o ORG.person.csv",
+                "web.kit_step_check": "  interchange check ORG.person.csv"}
+    blocks = []
+    for lang in ("lt", "en"):
+        lines = [say("web.kit_title", lang), "", say("web.kit_help", lang), "", say("web.kit_steps", lang)]
+        for number, key in enumerate(KIT_STEPS, start=1):
+            lines.append(f"{number}. {say(key, lang)}")
+            if key in commands:
+                lines.append(commands[key])
+        blocks.append("\n".join(lines))
+    return "\n\n\n".join(blocks) + "\n"
 
 
 @cache
 def _templates_zip() -> bytes:
-    """Every template of the contract (what `interchange templates export` writes), zipped once per process."""
+    """Every template of the contract (what `interchange templates export` writes) and the kit's
+    instructions, zipped once per process."""
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(INSTRUCTIONS, kit_instructions())
         for kind in Kind:
             for name, raw in template_names(kind):
                 archive.writestr(f"{name}.csv", csv_template(kind, raw=raw))
