@@ -78,6 +78,7 @@ def test_demo_passes_and_says_where_everything_is(demo: dict[str, Any]) -> None:
     hub = demo["hub"]
     for where in (demo["dir"] / "partner" / "kretinga.key", hub / "receipts", hub / "outbox" / "ministry"):
         assert str(where) in output
+    assert f"interchange serve -w {hub}" in output  # its results in a browser
     lines = output.splitlines()
     assert "3. Kvitai: paketų 15, kiekvienam – kvitas partneriui" in lines
     assert any(line.startswith("   Paketų: 15; įkelta eilučių: ") for line in lines)  # interchange ingest's totals

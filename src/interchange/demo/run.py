@@ -578,6 +578,7 @@ def _where(directory: Path, workspace: Workspace, key_path: Path, receipts: list
                                        else say("demo.no_exports", lang)}))
     if prefect_note:
         places.append(("prefect", {"note": prefect_note}))
+    places.append(("browser", {"root": root}))
     return places
 
 
