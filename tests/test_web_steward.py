@@ -10,7 +10,11 @@ workspace's state is built with library calls: ingest, a review pair, publicatio
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +99,51 @@ def test_the_status_page_shows_what_waits_with_links_and_a_completeness_chart(co
     page.get_by_role("link", name="Lietuviškai").click()
     assert "Laukia prižiūrėtojo" in page.locator("#waiting").inner_text()
     page.get_by_role("link", name="English").click()
+
+
+RUN_ID = "7d0c1f1e-5a3b-4c55-9d7e-0f6a2b9c4e11"
+
+
+class _PrefectApi(BaseHTTPRequestHandler):
+    """The two calls of Prefect's REST API that the status page makes, answered as a Prefect server would."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        answer = {"/api/flows/filter": [{"id": "flow-1", "name": "ingest"}],
+                  "/api/flow_runs/filter": [{"id": RUN_ID, "flow_id": "flow-1", "name": "amber-otter",
+                                             "state": {"name": "Completed"}, "start_time": "2026-12-03T08:00:00Z",
+                                             "end_time": "2026-12-03T08:01:10Z"}]}.get(self.path)
+        body = json.dumps(answer).encode()
+        self.send_response(200 if answer is not None else 404)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def prefect_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PrefectApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_each_flow_run_links_to_the_prefect_ui_when_prefect_api_url_is_set(
+        console: WebHub, page, monkeypatch: pytest.MonkeyPatch) -> None:
+    with prefect_api() as prefect:
+        monkeypatch.setenv("PREFECT_API_URL", f"{prefect}/api")
+        log_in(page, console.url, "steward")
+        link = page.locator("#flow-runs").get_by_role("link", name="amber-otter")
+        assert link.get_attribute("href") == f"{prefect}/runs/flow-run/{RUN_ID}"
+        assert "Completed" in page.locator("#flow-runs").inner_text()
 
 
 def test_a_held_batch_is_reprocessed_and_its_lineage_shows_the_rerun(console: WebHub, page, screenshot) -> None:
