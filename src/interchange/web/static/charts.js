@@ -3,6 +3,7 @@
 // runs (the content security policy allows none). An indicator's suppressed period is null: a gap.
 (function () {
   if (typeof Chart === "undefined") { return; }
+  Chart.defaults.animation = false;  // drawn at once: a page read once, and a screenshot shows it whole
   var colours = ["#0b5cad", "#b3261e", "#c98a00", "#1f7a3d", "#6b4fa0", "#00838f", "#8d6e63", "#5b6875"];
 
   function completeness(data, names) {
