@@ -60,7 +60,8 @@ def _period(request: Request, found: Hub, period: str, *, refused: str | None = 
         raise HTTPException(status_code=404)
     latest = versions[-1]
     blockers = approval_blockers(found.engine, found.workspace, latest) if latest.state is State.DRAFT else []
-    changed = staleness(found.engine, latest) if latest.state in (State.DRAFT, State.APPROVED) else None
+    # A draft's staleness is among its blockers already (stale-inputs, stale-index): read the index once.
+    changed = staleness(found.engine, latest) if latest.state is State.APPROVED else None
     late = late_batches(found.engine, period) if latest.state is State.APPROVED else []
     downloads = {p.version: [name for name in EXPORTS if (export_folder(found.workspace, period, p.version) / name)
                              .is_file()] for p in versions if p.approved_at is not None}
