@@ -5,6 +5,12 @@ Against the real server of web_fixtures (uvicorn on a local port); no browser.
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import httpx
 import pytest
 from drop_kit import PERSON_HEADER, person_rows
@@ -13,6 +19,7 @@ from web_fixtures import MIMC, SPC, WebHub
 from interchange.ingest.run import ingest_workspace
 from interchange.web.audit import audit_trail
 from interchange.web.tokens import create_token, revoke_token, tokens_of
+from interchange.workspace.init import init_workspace
 
 pytest_plugins = ["web_fixtures"]
 
@@ -63,6 +70,8 @@ def test_a_file_with_errors_is_refused_with_every_problem_in_both_languages(web_
     [problem] = [p for p in body["problems"] if p["severity"] == "error"]
     assert (problem["row"], problem["column"]) == (2, "sex")
     assert problem["message_lt"] and problem["message_en"]
+    refused = audit_trail(web_hub.engine, org=SPC, action="upload.refused")[0]
+    assert refused.role == "token" and refused.detail["codes"]["value.sex_ambiguous"] == 1  # type: ignore[index]
     assert '"M"' not in answer.text.replace('„M“', "")  # the value is named only by the message's own example
 
 
@@ -126,3 +135,30 @@ def test_a_file_sent_in_chunks_without_a_length_is_cut_off_at_the_limit(web_hub:
 
     assert answer.status_code == 413
     assert not [p for p in web_hub.workspace.inbox(SPC).iterdir() if "big" in p.name]
+
+
+def test_interchange_serve_serves_the_workspace_on_the_port_it_is_given(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "hub").root
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = Path(sys.executable).with_name("interchange")
+    server = subprocess.Popen([str(command), "serve", "--workspace", str(root), "--port", str(port), "--lang", "en"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.communicate()
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/partner/kretingos-spc/", follow_redirects=False)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "interchange serve did not answer within 60 s"
+                time.sleep(0.1)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login?next=")
+        assert httpx.get(f"http://127.0.0.1:{port}/static/app.css").status_code == 200  # from the package
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    assert f"Interchange is serving http://127.0.0.1:{port}/" in out
+    assert "There is no steward yet: add one with interchange users add LOGIN --role steward" in err

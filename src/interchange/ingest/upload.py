@@ -15,9 +15,12 @@ code, a file that cannot be read) always refuses it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +38,9 @@ from interchange.workspace.config import InboxSource
 from interchange.workspace.layout import Workspace
 
 _CHUNK = 1 << 20
+_STAGED = ".upload-"
+# A staged upload this old was left by a server that stopped mid-upload: nobody will finish it.
+_STALE_SECONDS = 3600
 # Problems of a row that still refuse the whole file at the hub (a personal code anywhere).
 _WHOLE_FILE_CODES = frozenset({"value.personal_code"})
 
@@ -65,6 +71,13 @@ class Upload:
     @property
     def whole_file_refused(self) -> bool:
         return any(p.row is None or p.code in _WHOLE_FILE_CODES for p in self.errors)
+
+    def audited(self) -> dict[str, object]:
+        """What the audit trail keeps of the upload: size, digest, counts and problem codes, never a value."""
+        report = self.report
+        return {"kind": report.kind if report else None, "rows_read": report.rows_read if report else 0,
+                "rows_rejected": report.rows_rejected if report else 0, "size_bytes": self.size_bytes,
+                "sha256": self.sha256, "codes": dict(Counter(p.code for p in self.problems))}
 
     def as_dict(self) -> dict[str, object]:
         """The API's answer: what was checked, whether it was sent on, every problem in both languages."""
@@ -119,7 +132,8 @@ def receive_upload(workspace: Workspace, org: str, file_name: str, stream: Binar
         return upload
     inbox = workspace.inbox(org)
     inbox.mkdir(parents=True, exist_ok=True)
-    staged = inbox / f".upload-{secrets.token_hex(8)}{Path(name).suffix.lower()}"
+    _remove_stale_uploads(inbox)
+    staged = inbox / f"{_STAGED}{secrets.token_hex(8)}{Path(name).suffix.lower()}"
     try:
         upload.size_bytes, upload.sha256 = _copy(stream, staged, limit)
         if upload.size_bytes > limit:
@@ -140,6 +154,15 @@ def receive_upload(workspace: Workspace, org: str, file_name: str, stream: Binar
         staged.unlink(missing_ok=True)
 
 
+def _remove_stale_uploads(inbox: Path) -> None:
+    # File ages are real time (interchange.clock moves the calendar, not the file system).
+    cutoff = time.time() - _STALE_SECONDS
+    for leftover in inbox.glob(f"{_STAGED}*"):
+        with contextlib.suppress(OSError):  # another upload's, finishing or removed just now
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+
+
 def _copy(stream: BinaryIO, target: Path, limit: int) -> tuple[int, str]:
     """Copy at most `limit` + 1 bytes of `stream` to `target`: the size copied and its SHA-256."""
     digest = hashlib.sha256()
@@ -158,10 +181,13 @@ def _copy(stream: BinaryIO, target: Path, limit: int) -> tuple[int, str]:
 def _hand_over(staged: Path, inbox: Path, name: str, org: str, kind: Kind, sha256: str, rows: int) -> str:
     """Rename the checked file into the inbox under a name of its own, then write its manifest (the commit)."""
     moment = clock.now()
-    final = f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}-{name}"
-    if name_problem(final) is not None:  # the prefix made a long name too long: keep its end
-        final = f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}{Path(name).suffix.lower()}"
-    target = inbox / final
+    while True:  # a name of its own: a rename never replaces another upload waiting in the inbox
+        final = f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}-{name}"
+        if name_problem(final) is not None:  # the prefix made a long name too long: keep its suffix
+            final = f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}{Path(name).suffix.lower()}"
+        target = inbox / final
+        if not target.exists():
+            break
     os.replace(staged, target)
     manifest = Manifest(org=org, kind=kind, file_name=final, sha256=sha256, row_count=rows,
                         schema_version=SCHEMA_VERSION, service_catalogue_version=CATALOGUE_VERSION,

@@ -69,8 +69,6 @@ def upload_drop(request: Request, org: str, token: Annotated[ApiToken, Depends(b
                                 send_with_row_problems=send_with_row_problems)
     except NoInbox:
         raise HTTPException(status_code=403, detail=_said("web.no_inbox", "no_inbox", org=org)) from None
-    answer = result.as_dict()
     audit(request, "upload" if result.accepted else "upload.refused", actor=token.prefix, role="token", org=org,
-          target=result.sent_as, detail={"kind": answer["kind"], "rows_read": answer["rows_read"],
-                                         "rows_rejected": answer["rows_rejected"], "sha256": answer["sha256"]})
-    return JSONResponse(answer, status_code=202 if result.accepted else 422)
+          target=result.sent_as, detail=result.audited())
+    return JSONResponse(result.as_dict(), status_code=202 if result.accepted else 422)

@@ -122,32 +122,36 @@ class BodyLimit:
             await self._refuse(scope, receive, send, limit)
             return
         received = 0
-        exceeded = answered = False
+        exceeded = answered = finished = False
 
         async def counted() -> Message:
-            nonlocal received, exceeded
+            nonlocal received, exceeded, finished
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                finished = not message.get("more_body", False)
                 if received > limit:
                     exceeded = True
                     raise TooLarge
             return message
 
-        async def watch(message: Message) -> None:
+        async def answer() -> None:
             nonlocal answered
+            answered = True
+            if not finished:  # the rest of the body is still on its way: read it, so the 413 is read
+                await _drain(receive)
+            await self._answer(scope, send, limit)
+
+        async def watch(message: Message) -> None:
             if not exceeded:
                 await send(message)
             elif not answered:  # the form parser's failure became some other answer: ours instead
-                answered = True
-                await _drain(receive)
-                await self._answer(scope, send, limit)
+                await answer()
 
         with contextlib.suppress(TooLarge):
             await self.app(scope, counted, watch)
         if exceeded and not answered:
-            await _drain(receive)
-            await self._answer(scope, send, limit)
+            await answer()
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         await _drain(receive)

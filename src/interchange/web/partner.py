@@ -92,19 +92,10 @@ def upload(request: Request, org: str, session: SessionOf, found: HubOf,
     except NoInbox:
         raise HTTPException(status_code=403) from None
     audit(request, "upload" if result.accepted else "upload.refused", org=org, target=result.sent_as,
-          detail=_upload_detail(result))
+          detail=result.audited())
     return render(request, "partner/upload.html", status_code=200 if result.accepted else 422, upload=result,
                   shown=result.problems[:_SHOWN_PROBLEMS], hidden=max(0, len(result.problems) - _SHOWN_PROBLEMS),
                   **context)
-
-
-def _upload_detail(result: object) -> dict[str, object]:
-    data = result.as_dict()  # type: ignore[attr-defined]
-    codes: dict[str, int] = {}
-    for problem in data["problems"]:
-        codes[problem["code"]] = codes.get(problem["code"], 0) + 1
-    return {"kind": data["kind"], "rows_read": data["rows_read"], "rows_rejected": data["rows_rejected"],
-            "size_bytes": data["size_bytes"], "sha256": data["sha256"], "codes": codes}
 
 
 def _limit(found: Hub, org: str) -> int:
