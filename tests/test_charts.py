@@ -19,7 +19,7 @@ from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS
 from interchange.indicators.publications import Span, approve_version, read_inputs, store_publication
 from interchange.ingest.reprocess import find_candidates, reprocess
 from interchange.ingest.run import open_hub
-from interchange.operations.charts import completeness, indicator_series, published_indicators
+from interchange.operations.charts import completeness, indicator_series, progress_chart, published_indicators
 from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
@@ -83,3 +83,20 @@ def test_an_indicator_across_periods_shows_approved_figures_and_keeps_suppressed
         ("2026-Q1", 41.0, False, ""), ("2026-Q2", None, True, "primary"), ("2026-Q3", 52.0, False, "")]
     assert [(p.period, p.value) for p in months] == [("2026-09", 20.0)]
     assert codes == ["dv_persons"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_programme_progress_gives_each_target_its_figure_and_share(hub_root: Path) -> None:
+    config = hub_root / "interchange.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + (
+        "programmes:\n  - code: kompleksines-kretinga\n    name: Kompleksinės paslaugos\n"
+        "    start: 2026-07-01\n    end: 2026-09-30\n    orgs: [kretingos-spc]\n    targets:\n"
+        "      - {service: psychologist_child, persons: 10}\n      - {service: legal_consultation, persons: 0}\n"),
+        encoding="utf-8")
+    workspace = Workspace(hub_root)
+    with warehouse(workspace.database_url) as engine:
+        bars = progress_chart(workspace, engine, "kompleksines-kretinga")
+
+    assert [(b.service, b.figure, b.value, b.target, b.share) for b in bars] == [
+        ("psychologist_child", "persons", 0.0, 10.0, 0.0), ("legal_consultation", "persons", 0.0, 0.0, None)]
+    assert bars[0].name_en and bars[0].name_lt  # the chart's labels, in both languages
