@@ -18,6 +18,8 @@ from smtp_server import SmtpServer, free_port
 from typer.testing import CliRunner
 
 from interchange.cli import app
+from interchange.ingest.reprocess import find_candidates, reprocess
+from interchange.ingest.run import open_hub
 from interchange.operations.notify import notify_partners
 from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import notifications
@@ -72,11 +74,14 @@ def test_each_partner_is_told_once_of_its_held_batch_quarantined_rows_and_overdu
         configure(scene, server.port)
         report = notify(scene)
         again = notify(scene)  # the next ingest, 15 minutes later: nothing new
+        with open_hub(Workspace(scene)) as hub:  # a re-run of the held drop, held again: the same event
+            assert [r.receipt.status.value for r in reprocess(hub, find_candidates(hub.engine, org=MIMC))] == ["held"]
+        after_rerun = notify(scene)
         assert len(server.messages) == 2
 
     assert [(d.org, d.recipients, d.events()) for d in report.sent] == [
         (MIMC, 1, "batch_held 1, drop_overdue 1"), (SPC, 2, "rows_quarantined 1, drop_overdue 1")]
-    assert report.complete and again.sent == [] and again.failed == []
+    assert report.complete and again.sent == [] and again.failed == [] and after_rerun.sent == []
     assert server.logins == [("interchange", PASSWORD)]  # from the environment, never the file
     to_mimc, to_spc = server.messages
     assert server.envelopes == [["info@mimc.kretinga.lt"], ["duomenys@spc.kretinga.lt", "vadove@spc.kretinga.lt"]]

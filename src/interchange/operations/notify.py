@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from interchange import clock
@@ -32,7 +32,8 @@ from interchange.operations.mail import Mailer, MailError, open_mailer
 from interchange.operations.missing import overdue_drops
 from interchange.operations.status import held_batches
 from interchange.warehouse.engine import stored_utc
-from interchange.warehouse.tables import notifications
+from interchange.warehouse.load import chunked
+from interchange.warehouse.tables import batches, notifications
 from interchange.workspace.config import Organisation
 from interchange.workspace.layout import Workspace
 
@@ -47,7 +48,7 @@ class Notice:
 
     org: str
     event: Event
-    subject: str  # what it is about: batch:<id>, or <source>/<period start>
+    subject: str  # what it is about: batch:<the drop's first batch id>, or <source>/<period start>
     batch_id: int | None = None
     kind: str | None = None
     received: date | None = None
@@ -166,15 +167,16 @@ def unsent_notices(workspace: Workspace, engine: Engine, *, today: date | None =
 
 def current_notices(workspace: Workspace, engine: Engine, *, today: date | None = None) -> list[Notice]:
     """Held batches, batches with open quarantined rows, and overdue drops, as notices; by organisation."""
-    found = [Notice(h.org, "batch_held", f"batch:{h.batch_id}", batch_id=h.batch_id, kind=h.kind,
-                    received=h.received_at.date(), rows=h.rows_held, codes=tuple(h.failed_checks))
-             for h in held_batches(engine)]
+    held = held_batches(engine)
     per_batch: dict[int, list] = defaultdict(list)
     for row in open_quarantine(engine):
         per_batch[row.batch_id].append(row)
+    drop_of = drops_of(engine, {h.batch_id for h in held} | set(per_batch))
+    found = [Notice(h.org, "batch_held", f"batch:{drop_of[h.batch_id]}", batch_id=h.batch_id, kind=h.kind,
+                    received=h.received_at.date(), rows=h.rows_held, codes=tuple(h.failed_checks)) for h in held]
     for batch_id, rows in sorted(per_batch.items()):
         codes = Counter(code for row in rows for code in row.codes)
-        found.append(Notice(rows[0].org, "rows_quarantined", f"batch:{batch_id}", batch_id=batch_id,
+        found.append(Notice(rows[0].org, "rows_quarantined", f"batch:{drop_of[batch_id]}", batch_id=batch_id,
                             kind=rows[0].kind, received=rows[0].received_at.date(), rows=len(rows),
                             codes=tuple(_counted(code, count) for code, count in sorted(codes.items()))))
     found += [Notice(d.org, "drop_overdue", f"{d.source}/{d.period_start.isoformat()}", source=d.source,
@@ -184,6 +186,25 @@ def current_notices(workspace: Workspace, engine: Engine, *, today: date | None 
 
 
 _ORDER = {"batch_held": 0, "rows_quarantined": 1, "drop_overdue": 2}
+
+
+def drops_of(engine: Engine, batch_ids: Iterable[int]) -> dict[int, int]:
+    """batch id -> the first batch of its drop: a re-run keeps its drop's organisation, SHA-256 and arrival, so a
+    re-run that is held or quarantines rows again is the same event, told once."""
+    wanted = sorted(set(batch_ids))
+    if not wanted:
+        return {}
+    first = batches.alias("first")
+    found: dict[int, int] = {}
+    with engine.connect() as connection:
+        for chunk in chunked(wanted, 500):
+            rows = connection.execute(
+                select(batches.c.batch_id, func.min(first.c.batch_id))
+                .join(first, (first.c.org == batches.c.org) & (first.c.sha256 == batches.c.sha256)
+                      & (first.c.received_at == batches.c.received_at))
+                .where(batches.c.batch_id.in_(chunk)).group_by(batches.c.batch_id))
+            found.update({batch_id: drop for batch_id, drop in rows})
+    return {batch_id: found.get(batch_id, batch_id) for batch_id in wanted}
 
 
 def _counted(code: str, count: int) -> str:
