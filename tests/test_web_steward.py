@@ -257,6 +257,8 @@ def test_a_ministry_account_downloads_an_export_and_never_sees_a_suppressed_valu
     for name in ("cells.json", "metadata.json"):
         files.append(page.request.get(f"{console.url}/ministry/{Q2.label}/v1/{name}").text())
     seen.append(_ministry_can_read(page, f"{console.url}/ministry/?indicator=dv_repeat_share"))
+    page.get_by_role("link", name="Data dictionary").click()
+    assert "ministry_cells" in page.locator("main").inner_text()
     for text in (*seen, *files):
         assert str(SECRET_RATIO) not in text and "0.31" not in text
     assert export_folder(console.workspace, Q2.label, 1).is_dir()

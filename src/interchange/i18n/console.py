@@ -243,6 +243,10 @@ TEXT: dict[str, tuple[str, str]] = {
                              "dictionary."),
     "no_definition": ("apibrėžtis su šia versija neišsaugota (žr. duomenų žodyną)",
                       "no definition was kept with this version (see the data dictionary)"),
+    "dictionary_title": ("Duomenų žodynas: ministerijos lentelės ir failai", "Data dictionary: the ministry's tables "
+                         "and files"),
+    "dictionary_files": ("Failai", "Files"),
+    "dictionary_link": ("Duomenų žodynas", "Data dictionary"),
     "definitions_title": ("Rodiklių apibrėžtys", "Indicator definitions"),
     "back_to_approved": ("Atgal į patvirtintas lenteles", "Back to the approved tables"),
 }

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 
 from interchange.indicators.cells import ALL
+from interchange.indicators.dictionary import EXPORT_COLUMNS, FILES, TABLES, figures_text
 from interchange.indicators.outbox import export_folder
 from interchange.operations.charts import indicator_series, published_indicators
 from interchange.warehouse.engine import stored_utc
@@ -56,6 +57,13 @@ def _version(found: Hub, period: str, version: int) -> dict:
     if row is None:
         raise HTTPException(status_code=404)
     return dict(row._mapping)
+
+
+@router.get("/dictionary", response_class=HTMLResponse)
+def data_dictionary(request: Request, session: Reader) -> Response:
+    """The data dictionary of the ministry's tables and files, as docs/data-dictionary.md and the XLSX say it."""
+    return render(request, "ministry/dictionary.html", tables=TABLES, export_columns=EXPORT_COLUMNS, files=FILES,
+                  figures=figures_text())
 
 
 @router.get("/{period}/v{version}", response_class=HTMLResponse)
