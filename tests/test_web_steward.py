@@ -13,7 +13,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import pytest
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, contact_rows, drop, person_rows
 from web_fixtures import MIMC, SPC, WebHub, log_in
 
+from interchange import clock
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS
 from interchange.indicators.outbox import export_folder
 from interchange.indicators.publications import Span, read_inputs, store_publication
@@ -37,8 +38,20 @@ pytestmark = pytest.mark.browser
 
 # A suppressed cell's value: it must appear on no page and in no file a ministry account can reach.
 SECRET_RATIO = 0.3137
-Q2 = Span("2026-Q2", date(2026, 4, 1), date(2026, 6, 30))
-Q3 = Span("2026-Q3", date(2026, 7, 1), date(2026, 9, 30))
+
+
+def _quarter_before(day: date, back: int) -> Span:
+    """The quarter `back` quarters before the one `day` is in."""
+    index = day.year * 4 + (day.month - 1) // 3 - back
+    year, quarter = divmod(index, 4)
+    start = date(year, 3 * quarter + 1, 1)
+    end = date(year + (quarter == 3), (3 * quarter + 3) % 12 + 1, 1) - timedelta(days=1)
+    return Span(f"{year}-Q{quarter + 1}", start, end)
+
+
+# Two whole quarters before today: the batches ingested today arrived after both began.
+Q2 = _quarter_before(clock.today(), 2)
+Q3 = _quarter_before(clock.today(), 1)
 EVERY_REASON = {r.value for r in Reason}
 
 
@@ -61,8 +74,8 @@ def _cells(period: str, persons: float) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def console(web_hub: WebHub) -> WebHub:
-    """SPC persons with a quarantined row, MIMC contacts held, an open review pair, 2026-Q2 approved and
-    exported, 2026-Q3 a draft (v1 and v2)."""
+    """SPC persons with a quarantined row, MIMC contacts held, an open review pair, Q2 (two quarters ago)
+    approved and exported, Q3 (the last quarter) a draft (v1 and v2)."""
     root = web_hub.workspace.root
     rows = person_rows(3, prefix="S")
     rows[1][2] = "19x0"
@@ -93,7 +106,7 @@ def test_the_status_page_shows_what_waits_with_links_and_a_completeness_chart(co
     waiting = page.locator("#waiting").inner_text()
     assert "1 held batches" in waiting and "1 quarantined rows" in waiting and "1 review pairs" in waiting
     assert "batch.contact_person_known" in page.locator("#held").inner_text()
-    assert page.locator("#publications").get_by_role("link", name="2026-Q3").is_visible()
+    assert page.locator("#publications").get_by_role("link", name=Q3.label).is_visible()
     page.wait_for_function("document.getElementById('completeness').getAttribute('width') > 0")
     screenshot(page, "steward-status")
     page.get_by_role("link", name="Lietuviškai").click()
