@@ -20,14 +20,14 @@ SOURCES = sorted([*(ROOT / "src" / "interchange").rglob("*.py"), *(ROOT / "flows
 TEMPLATES = sorted((ROOT / "src" / "interchange" / "web" / "templates").rglob("*.html"))
 TEMPLATE_KEY = re.compile(r"""t\(\s*["']([a-z]+\.[a-z0-9_.]*[a-z0-9_])["']\s*[,)]""")
 TEMPLATE_PREFIX = re.compile(r"""t\(\s*["']([a-z]+\.[a-z0-9_.]*\.)["']\s*~""")
-KEY = re.compile(r"(problem|receipt|partner|steward|demo|error|web)\.[a-z][a-z0-9_.]*[a-z0-9_]")
+KEY = re.compile(r"(problem|receipt|partner|steward|demo|error|web|console)\.[a-z][a-z0-9_.]*[a-z0-9_]")
 # Template names (render(request, "error.html")) are not keys.
 NOT_KEYS = re.compile(r".*\.html")
 # Keys the code builds from a prefix and a stored code (a problem's code, a batch state, a step ...):
 # which key is asked for depends on the data, so these prefixes count as using every key under them.
 BUILT = ("problem.", "receipt.status.", "receipt.count.", "receipt.severity.", "steward.state.", "steward.step.",
          "steward.outcome.", "steward.progress.", "steward.stage.", "demo.step", "demo.where.", "web.role.",
-         "web.severity.", "web.every.")
+         "web.severity.", "web.every.", "console.decision.", "console.state.", "console.change.", "console.kind.")
 # Functions whose first argument is a problem code (contract.problems.error/warning, contract.values._fail).
 PROBLEM_MAKERS = {"error", "warning", "_fail"}
 

@@ -555,3 +555,22 @@ audit_events = Table(
 Index("ix_audit_events_at", audit_events.c.at)
 
 __all__ += ["api_tokens", "audit_events", "login_attempts", "web_sessions", "web_users"]
+
+# --- e-mail notifications to partners (interchange.operations.notify) ------------------------------
+# One row per event told (or being told) to an organisation, so that each is sent once. What an event
+# is about is a batch id or a source and period: no file name, no record, no address.
+notifications = Table(
+    "notifications", metadata,
+    Column("notification_id", Integer, primary_key=True, autoincrement=True),
+    Column("org", String(32), nullable=False),
+    Column("event", String(24), nullable=False, comment="batch_held, rows_quarantined, drop_overdue"),
+    Column("subject", String(80), nullable=False,
+           comment="what the event is about: batch:<id>, or <source>/<period start> for an overdue drop"),
+    Column("claimed_at", DateTime(timezone=True), nullable=False, comment="when a run began sending it"),
+    Column("sent_at", DateTime(timezone=True), comment="when the SMTP server took it; empty while being sent"),
+    Column("recipients", Integer, comment="how many addresses it went to"),
+    UniqueConstraint("org", "event", "subject"),
+    comment="notifications to partners, each event once: counts and codes only, never a record value",
+)
+
+__all__ += ["notifications"]
