@@ -48,6 +48,9 @@ def test_a_partner_cannot_open_another_organisations_pages_receipts_or_any_stewa
         assert answer.status == 403, path
     assert "This page is not open to you." in page.content()
     screenshot(page, "partner-forbidden")
+    # The address a partner is likely to type leads to its own organisation, not a 404.
+    page.goto(f"{web_hub.url}/partner/")
+    assert page.url == f"{web_hub.url}/partner/{SPC}/"
     # Its own address with the other organisation's batch: no such batch of its own.
     assert page.goto(f"{web_hub.url}/partner/{SPC}/drops/{mimc_batch}").status == 404
     assert page.goto(f"{web_hub.url}/partner/{SPC}/drops/{mimc_batch}/receipt.json").status == 404

@@ -1,4 +1,5 @@
-"""Logging in and out, the language switch, and the start page that sends each role to its own.
+"""Logging in and out, the language switch, and the start page that sends each role to its own
+(also from `/partner/`, the address a partner is most likely to type).
 
 The login form is protected against cross-site posting too, before any session exists: its
 token is also set as a cookie (SameSite=Strict) and the two must match. Every attempt is audited
@@ -44,6 +45,7 @@ def home_of(role: Role, org: str | None) -> str:
 
 
 @router.get("/")
+@router.get("/partner/")
 def start(request: Request) -> Response:
     user = current_user(request)
     if user is None:
