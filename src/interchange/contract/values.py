@@ -154,7 +154,8 @@ def record_id_problem(value: str) -> str | None:
     A personal code is found with spaces or dashes too ("387 0318 1745") and inside the id
     ("P-38703181745"); an id with spaces or made of capitalised words may be a name.
     """
-    if looks_like_personal_code(value) or holds_personal_code(value):
+    # A personal code takes eleven characters at least: most ids are shorter (checked per row).
+    if len(value) >= 11 and (looks_like_personal_code(value) or holds_personal_code(value)):
         return "value.personal_code"
     if _ID_SPACE.search(value) or _looks_like_name(value):
         return "value.format"
@@ -163,6 +164,9 @@ def record_id_problem(value: str) -> str | None:
 
 def _looks_like_name(value: str) -> bool:
     """A capitalised word, or such words joined by '-', '.' or '_' (Zebediejus, Jonas-Petraitis)."""
+    first, second = value[:1], value[1:2]
+    if not (first.isupper() and second.isalpha() and not second.isupper()):  # "A-1001", "MIC-00001": no split
+        return False
     parts = _ID_JOINERS.split(value)
     return all(len(p) > 1 and p.isalpha() and p[0].isupper() and p[1:].islower() for p in parts)
 
