@@ -30,8 +30,8 @@ test: $(STAMP)
 	$(BIN)/pytest $(PARALLEL)
 	INTERCHANGE_TODAY=$(MOVED_TODAY) $(BIN)/pytest $(PARALLEL) -m "dates and not postgres" -p no:cacheprovider
 
-# The tiers that need neither Prefect, PostgreSQL nor Spark: a few minutes, for the edit-test loop.
-FAST := not slow and not postgres and not spark
+# The tiers that need neither Prefect, PostgreSQL, Spark nor a browser: a few minutes, for the edit-test loop.
+FAST := not slow and not postgres and not spark and not browser
 
 test-fast: $(STAMP)
 	$(BIN)/pytest $(PARALLEL) -m "$(FAST)" -p no:cacheprovider
@@ -57,6 +57,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/disclosure.py
 	$(BIN)/python benchmarks/publish_throughput.py --backend $(BENCHMARK_BACKEND)
 	$(BIN)/python benchmarks/inbox_stalling_writer.py
+	$(BIN)/python benchmarks/web_pages.py
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache

@@ -33,6 +33,8 @@ from interchange.ingest.run import (
     token_from_environment,
     worth_retrying,
 )
+from interchange.operations.notify import notify_partners
+from interchange.warehouse.engine import warehouse
 from interchange.workspace.config import HttpSourceConfig
 from interchange.workspace.database import confirm_database
 from interchange.workspace.layout import Workspace, find_workspace
@@ -129,6 +131,24 @@ def send_attention_alerts(workspace: Workspace, summary: IngestSummary) -> None:
         logger.info("alerts sent: %s", ", ".join(sent))
 
 
+def send_partner_notices(workspace: Workspace) -> None:
+    """E-mail each partner, once, what of theirs needs them; a mail problem never fails the run."""
+    logger = get_run_logger()
+    try:
+        with warehouse(workspace.database_url) as engine:
+            report = notify_partners(workspace, engine)
+    except Exception as exc:
+        logger.warning("partner notifications not sent: %s", describe_failure(exc))
+        return
+    for delivery in report.sent:
+        logger.info("%s notified: %s", delivery.org, delivery.events())
+    for delivery in report.failed:
+        logger.warning("%s not notified (%s), tried again next run: %s", delivery.org, delivery.events(),
+                       describe_failure(delivery.error) if delivery.error else "?")
+    for delivery in report.no_contact:
+        logger.warning("%s not notified (%s): no contacts in interchange.yaml", delivery.org, delivery.events())
+
+
 @flow(name="ingest", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
 @said_safely
 def ingest(workspace: str | None = None) -> State[IngestSummary]:
@@ -142,6 +162,7 @@ def ingest(workspace: str | None = None) -> State[IngestSummary]:
     summary = ingest_workspace(found, run_source=run_source_task)
     publish_summary(summary)
     send_attention_alerts(found, summary)
+    send_partner_notices(found)
     counts = summary.counts_line()
     if summary.failures:
         # A failed state, not an exception: the run is Failed for the UI and for alerts,

@@ -10,8 +10,8 @@ import sqlalchemy
 
 from interchange.partner.keys import PseudonymKey, write_new_key
 
-# Test modules import `on_prefect` from the Prefect harness before pytest loads it as their plugin.
-pytest.register_assert_rewrite("prefect_harness")
+# Test modules import from the Prefect harness and the web fixtures before pytest loads them as plugins.
+pytest.register_assert_rewrite("prefect_harness", "web_fixtures")
 
 
 @pytest.fixture

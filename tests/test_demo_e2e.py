@@ -98,6 +98,7 @@ def test_demo_passes_and_says_where_everything_is(demo: dict[str, Any]) -> None:
                        "ministerijai") > review
     assert any(line.startswith("   publikacija") and "(patvirtinta) →" in line for line in lines)
     assert "8. Kur kas yra:" in lines
+    assert f"„.venv/bin/interchange serve -w {hub}“ ir http://127.0.0.1:8000/" in output  # its results in a browser
     assert output.splitlines()[0].startswith("Interchange demonstracija, tarsi šiandien būtų 2026-12-03: "
                                              "Kretingos partnerių metai 2025-12-03 – 2026-12-02")
     for english in ("Partners:", "Receipts:", "Where everything is", "rows loaded", "MISMATCH", " ran "):

@@ -16,11 +16,18 @@ from interchange.i18n import CATALOGUE, LANGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*(ROOT / "src" / "interchange").rglob("*.py"), *(ROOT / "flows").glob("*.py")])
-KEY = re.compile(r"(problem|receipt|partner|steward|demo|error)\.[a-z][a-z0-9_.]*[a-z0-9_]")
+# The web application's page templates ask for keys as t("web.key") or build them as t("web.role." ~ code).
+TEMPLATES = sorted((ROOT / "src" / "interchange" / "web" / "templates").rglob("*.html"))
+TEMPLATE_KEY = re.compile(r"""t\(\s*["']([a-z]+\.[a-z0-9_.]*[a-z0-9_])["']\s*[,)]""")
+TEMPLATE_PREFIX = re.compile(r"""t\(\s*["']([a-z]+\.[a-z0-9_.]*\.)["']\s*~""")
+KEY = re.compile(r"(problem|receipt|partner|steward|demo|error|web|console)\.[a-z][a-z0-9_.]*[a-z0-9_]")
+# Template names (render(request, "error.html")) are not keys.
+NOT_KEYS = re.compile(r".*\.html")
 # Keys the code builds from a prefix and a stored code (a problem's code, a batch state, a step ...):
 # which key is asked for depends on the data, so these prefixes count as using every key under them.
 BUILT = ("problem.", "receipt.status.", "receipt.count.", "receipt.severity.", "steward.state.", "steward.step.",
-         "steward.outcome.", "steward.progress.", "steward.stage.", "demo.step", "demo.where.")
+         "steward.outcome.", "steward.progress.", "steward.stage.", "demo.step", "demo.where.", "web.role.",
+         "web.severity.", "web.every.", "console.decision.", "console.state.", "console.change.", "console.kind.")
 # Functions whose first argument is a problem code (contract.problems.error/warning, contract.values._fail).
 PROBLEM_MAKERS = {"error", "warning", "_fail"}
 
@@ -45,7 +52,8 @@ def _constants() -> set[str]:
                 parts.add(id(node.args[0]))
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 found.add((id(node), node.value))
-    return {value for ident, value in found if ident not in parts}
+    return {value for ident, value in found if ident not in parts} | {
+        key for path in TEMPLATES for key in TEMPLATE_KEY.findall(path.read_text("utf-8"))}
 
 
 def _built_prefixes() -> set[str]:
@@ -58,7 +66,7 @@ def _built_prefixes() -> set[str]:
             elif (isinstance(node, ast.Call) and _name(node.func) == "name_of" and node.args
                   and isinstance(node.args[0], ast.Constant)):
                 found.add(f"{node.args[0].value}.")
-    return found
+    return found | {prefix for path in TEMPLATES for prefix in TEMPLATE_PREFIX.findall(path.read_text("utf-8"))}
 
 
 def _name(func: ast.expr) -> str:
@@ -78,7 +86,7 @@ def test_every_message_has_both_languages_with_the_same_placeholders(key: str) -
 
 
 def test_every_key_the_code_asks_for_is_in_the_catalogue() -> None:
-    asked = {value for value in _constants() if KEY.fullmatch(value)}
+    asked = {value for value in _constants() if KEY.fullmatch(value) and not NOT_KEYS.fullmatch(value)}
     assert "steward.init_created" in asked, "no keys found: the pattern is out of date"
     assert sorted(asked - set(CATALOGUE)) == []
 

@@ -18,6 +18,7 @@ from conftest import HUB_CONFIG, write_csv
 from flow_runs import run_artifacts, run_logs, run_task_runs
 from http_partner import PartnerApi
 from prefect_harness import on_prefect
+from smtp_server import SmtpServer
 
 from interchange import clock
 from interchange.contract.problems import ProblemError, error
@@ -130,11 +131,19 @@ def test_only_failures_that_may_pass_are_worth_a_retry() -> None:
 
 @on_prefect
 def test_drops_of_two_orgs_complete_the_run_with_receipts_and_a_table_artifact(
-        hub_root: Path, flows_ingest: ModuleType) -> None:
+        hub_root: Path, flows_ingest: ModuleType, tmp_path: Path) -> None:
     drop_persons(hub_root)
     drop_unknown_contacts(hub_root)
-
-    state = flows_ingest.ingest(str(hub_root), return_state=True)
+    config = hub_root / "interchange.yaml"
+    with SmtpServer(tmp_path) as mail:
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "    municipality: LT-22\n", "    municipality: LT-22\n    contacts: [duomenys@kretinga.lt]\n") +
+            f"notifications:\n  smtp: {{host: 127.0.0.1, port: {mail.port}, security: none, "
+            "from_address: centras@kretinga.lt}\n", encoding="utf-8")
+        state = flows_ingest.ingest(str(hub_root), return_state=True)
+    # ... and each partner is told by e-mail what of theirs needs them (tests/test_notify.py: what it says)
+    assert [message["Subject"].split(" / ")[1] for message in mail.messages] == [
+        f"Interchange: {MIMC} – 1 need your attention", f"Interchange: {SPC} – 1 need your attention"]
 
     assert state.is_completed()
     assert state.message == "batches: 2, rows loaded: 1, quarantined: 1, batches held: 1"

@@ -141,3 +141,26 @@ def test_the_attempts_and_source_runs_migration_keeps_batches_both_ways(database
             assert not inspect(connection).has_table("source_runs")
             assert "attempts" not in {c["name"] for c in inspect(connection).get_columns("batches")}
             assert connection.execute(text("SELECT batch_id, status FROM batches")).all() == [(1, "received")]
+
+
+def test_the_web_accounts_migration_adds_its_tables_and_takes_them_away_keeping_batches(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    web_tables = {"web_users", "web_sessions", "api_tokens", "login_attempts", "audit_events"}
+    with warehouse(database_url, upgrade=False) as engine:
+        config = engine_module._alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0010")
+            connection.execute(text(
+                "INSERT INTO batches (batch_id, org, source, sha256, status, received_at, receipt_written) "
+                "VALUES (1, 'o', 'inbox', 'a', 'loaded', :t, true)"), {"t": datetime(2026, 3, 1, 9, tzinfo=UTC)})
+            command.upgrade(config, "0012")
+            assert web_tables <= set(inspect(connection).get_table_names())
+            connection.execute(text(
+                "INSERT INTO web_users (login, role, password_hash, created_at, password_set_at) "
+                "VALUES ('ona', 'steward', 'x', :t, :t)"), {"t": datetime(2026, 3, 1, 9, tzinfo=UTC)})
+            command.downgrade(config, "0010")
+            assert not web_tables & set(inspect(connection).get_table_names())
+            assert connection.execute(text("SELECT batch_id, status FROM batches")).all() == [(1, "loaded")]

@@ -576,6 +576,7 @@ def _where(directory: Path, workspace: Workspace, key_path: Path, receipts: list
                                        "state": name_of("steward.state", p.state.value, lang),
                                        "folder": result.exports[0].parent if result.exports
                                        else say("demo.no_exports", lang)}))
+    places.append(("browser", {"root": root}))
     if prefect_note:
         places.append(("prefect", {"note": prefect_note}))
     return places

@@ -2,13 +2,13 @@
 
 Keys are namespaced by who reads them: `problem.*` (a row or file problem, in receipts and the
 partner's check), `receipt.*` (receipt labels), `partner.*` (the partner kit), `steward.*` (the
-hub's commands and screens), `demo.*` (`interchange demo`), `error.*` (errors of the package, see
-`interchange.errors`). Each namespace is one module of this package holding a table
+hub's commands and screens), `demo.*` (`interchange demo`), `web.*` (the web application and its
+accounts), `console.*` (its steward console and ministry view), `error.*` (errors of the package,
+see `interchange.errors`). Each namespace is one module of this package holding a table
 `TEXT: {key: (lt, en)}` without its prefix; `say("steward.init_created", lang, root=...)` fills
 one in. Renderers that lay these out as screens live next to the commands that print them, not
-here. `tests/test_i18n.py` checks that
-every key has both languages with the same placeholders, that every key the code asks for exists
-and that every key is used.
+here. `tests/test_i18n.py` checks that every key has both languages with the same placeholders,
+that every key the code asks for exists and that every key is used.
 
 The language is `--lang lt|en`; without it, `default_lang()` decides from the environment:
 
@@ -27,7 +27,7 @@ import os
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from interchange.i18n import demo, error, partner, problem, receipt, steward
+from interchange.i18n import console, demo, error, partner, problem, receipt, steward, web
 
 LANGS = ("lt", "en")
 
@@ -38,6 +38,8 @@ _NAMESPACES = {
     "steward": steward.TEXT,
     "demo": demo.TEXT,
     "error": error.TEXT,
+    "web": web.TEXT,
+    "console": console.TEXT,
 }
 
 CATALOGUE: Mapping[str, tuple[str, str]] = MappingProxyType({

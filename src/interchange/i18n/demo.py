@@ -120,6 +120,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "where.publication": ("publikacija", "publication"),
     "where.publication_note": ("{period} v{version} ({state}) → {folder}",
                                "{period} v{version} ({state}) → {folder}"),
+    "where.browser": ("naršyklėje", "in a browser"),
+    "where.browser_note": ("„.venv/bin/interchange users add VARDAS --role steward -w {root}“, tada "
+                           "„.venv/bin/interchange serve -w {root}“ ir http://127.0.0.1:8000/",
+                           "`.venv/bin/interchange users add NAME --role steward -w {root}`, then "
+                           "`.venv/bin/interchange serve -w {root}` and http://127.0.0.1:8000/"),
     "where.prefect": ("Prefect vykdymai", "Prefect runs"),
     "where.prefect_note": ("{note}", "{note}"),
     "prefect_server": ("Prefect serveris {api}", "the Prefect server at {api}"),

@@ -219,4 +219,21 @@ TEXT: dict[str, tuple[str, str]] = {
                                "character that separates the parts of a URL (@ / ? # or a second :), so tools "
                                "disagree where the password ends. Percent-encode those characters in the "
                                "password: @ → %40, : → %3A, / → %2F, ? → %3F, # → %23"),
+    # --- e-mail notifications (interchange.operations.notify) -------------------------------------------
+    "smtp_password_missing": ("notifications.smtp.password_env nurodo aplinkos kintamąjį {env}, bet jis nenustatytas "
+                              "arba tuščias: įrašykite į jį SMTP slaptažodį",
+                              "notifications.smtp.password_env names the environment variable {env}, but it is "
+                              "not set or empty: put the SMTP password in it"),
+    "smtp_ca_file": ("notifications.smtp.ca_file: {path} neperskaitomas kaip PEM sertifikatų failas",
+                     "notifications.smtp.ca_file: {path} cannot be read as a PEM file of certificates"),
+    "smtp_unreachable": ("nepavyksta prisijungti prie SMTP serverio {host}:{port} ({name}): patikrinkite host, port "
+                         "ir security",
+                         "cannot reach the SMTP server {host}:{port} ({name}): check host, port and security"),
+    "smtp_tls": ("SMTP serveris {host}:{port}: TLS nepavyko ({name}); patikrinkite security ir ca_file",
+                 "SMTP server {host}:{port}: TLS failed ({name}); check security and ca_file"),
+    "smtp_login": ("SMTP serveris {host}:{port} nepriėmė prisijungimo (kodas {code}): patikrinkite user ir "
+                   "slaptažodį",
+                   "SMTP server {host}:{port} refused the login (code {code}): check user and the password"),
+    "smtp_refused": ("SMTP serveris {host}:{port} laiško nepriėmė (kodas {code})",
+                     "SMTP server {host}:{port} refused the message (code {code})"),
 }

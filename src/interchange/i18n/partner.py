@@ -82,4 +82,26 @@ TEXT: dict[str, tuple[str, str]] = {
                    "baigus): centras failą ima tik tada, kai jis baigtas.",
                    "  Send this file first and the manifest last (or both under a temporary name, renamed when "
                    "done): the hub takes a drop only when it is complete."),
+    # --- e-mail notifications to a partner (interchange.operations.notify): counts and codes, never a value ---
+    "notice_subject": ("Interchange: {org} – laukia jūsų dėmesio: {count}", "Interchange: {org} – {count} need your "
+                       "attention"),
+    "notice_greeting": ("Sveiki,\n\nduomenų mainų centras (Interchange) praneša, kad organizacijos {org} duomenims "
+                        "reikia jūsų dėmesio:",
+                        "Hello,\n\nthe data exchange hub (Interchange) reports that data of {org} need your "
+                        "attention:"),
+    "notice_held": ("- Paketas {batch} ({kind}, gautas {received}) sulaikytas: neįkelta eilučių – {rows}, nes "
+                    "paketas neatitiko patikrų: {codes}. Pataisykite ir atsiųskite failą iš naujo.",
+                    "- Batch {batch} ({kind}, received {received}) is held: {rows} rows were not loaded because the "
+                    "batch failed its checks: {codes}. Fix the file and send it again."),
+    "notice_quarantined": ("- Paketas {batch} ({kind}, gautas {received}): karantine eilučių – {rows}; klaidų kodai: "
+                           "{codes}. Pataisytos eilutės su tais pačiais įrašų numeriais pakeis senąsias.",
+                           "- Batch {batch} ({kind}, received {received}): {rows} rows in quarantine; problem codes: "
+                           "{codes}. Corrected rows with the same record ids replace them."),
+    "notice_overdue": ("- Šaltinio {source} pateikimas turėjo ateiti iki {due}; nuo {start} nieko negauta.",
+                       "- The drop from {source} was due by {due}; nothing has arrived since {start}."),
+    "notice_receipts": ("Kiekvienos eilutės problemą (eilutė, stulpelis, kodas) nurodo paketo kvitas.",
+                        "Each row's problem (row, column, code) is in the batch's receipt."),
+    "notice_portal": ("Kvitus rasite čia: {url}", "Your receipts are here: {url}"),
+    "notice_no_data": ("Šiame laiške nėra jokių asmens duomenų: tik skaičiai ir kodai. Į jį atsakyti nereikia.",
+                       "This message holds no personal data: counts and codes only. There is no need to reply."),
 }

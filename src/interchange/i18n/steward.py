@@ -349,4 +349,15 @@ TEXT: dict[str, tuple[str, str]] = {
                              "žetonas, adresas); pataisykite ją",
                              "failing sources: 'interchange ingest' says why (a folder, a permission, a token, "
                              "an address); fix it"),
+    # --- interchange notify: e-mail to partners -------------------------------------------------------
+    "notify_off": ("Pranešimai partneriams išjungti: interchange.yaml nėra notifications: smtp.",
+                   "Notifications to partners are off: interchange.yaml has no notifications: smtp."),
+    "notify_nothing": ("Naujų pranešimų partneriams nėra.", "No new notifications for partners."),
+    "notify_sent": ("{org}: išsiųsta adresatams ({recipients}): {events}",
+                    "{org}: sent to {recipients} addresses: {events}"),
+    "notify_would": ("{org}: būtų išsiųsta: {events}", "{org}: would be sent: {events}"),
+    "notify_failed": ("{org}: neišsiųsta ({events}): {reason}; bus bandoma dar kartą",
+                      "{org}: not sent ({events}): {reason}; it will be tried again"),
+    "notify_no_contact": ("{org}: neišsiųsta ({events}): interchange.yaml organizacijai nenurodyta contacts",
+                          "{org}: not sent ({events}): interchange.yaml gives the organisation no contacts"),
 }

@@ -153,6 +153,7 @@ class FlowRun:
     state: str
     start_time: datetime | None
     end_time: datetime | None
+    run_id: str | None = None  # the Prefect flow run's id: the console links to it in the Prefect UI
 
 
 @dataclass
@@ -424,7 +425,7 @@ def latest_flow_runs(api_url: str, *, timeout_s: float = 10.0) -> list[FlowRun]:
         if flow not in newest:
             state = run.get("state") or {}
             newest[flow] = FlowRun(flow, run["name"], state.get("name") or run.get("state_name") or "?",
-                                   _parse(run.get("start_time")), _parse(run.get("end_time")))
+                                   _parse(run.get("start_time")), _parse(run.get("end_time")), run.get("id"))
     return sorted(newest.values(), key=lambda r: r.flow)
 
 

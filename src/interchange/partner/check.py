@@ -20,11 +20,12 @@ from interchange.partner.code_scan import CodeScan
 from interchange.partner.columns import ColumnMapping, known_header_keys
 from interchange.partner.identifiers import identifier_keys
 from interchange.partner.report import FileReport
-from interchange.tabular import read_table
+from interchange.tabular import DEFAULT_LIMITS, ReadLimits, read_table
 
 
 def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
-               encoding: str | None = None, columns: ColumnMapping | None = None) -> FileReport:
+               encoding: str | None = None, columns: ColumnMapping | None = None,
+               limits: ReadLimits = DEFAULT_LIMITS) -> FileReport:
     """Validate a drop file, and its manifest when one lies beside it.
 
     Args:
@@ -33,6 +34,7 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
         org: the sending organisation; else the manifest's; else each row's own.
         encoding: force a CSV encoding instead of detecting it.
         columns: the partner's own column names mapped to the contract's (`--columns`).
+        limits: what reading the file may hold at once (the hub passes its inbox's own).
     """
     report = FileReport(source=path, kind=str(kind) if kind else None)
     manifest = _read_manifest(path, report)
@@ -40,7 +42,7 @@ def check_drop(path: Path, *, kind: Kind | None = None, org: str | None = None,
         kind = kind or Kind(manifest.kind)
         org = org or manifest.org
     try:
-        table = read_table(path, encoding=encoding)
+        table = read_table(path, encoding=encoding, limits=limits)
     except ProblemError as exc:
         report.problems += exc.problems
         return report

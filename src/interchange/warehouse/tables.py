@@ -484,3 +484,93 @@ ministry_indicators = Table(
 
 __all__ += ["ministry_cells", "ministry_indicators", "ministry_publications", "publication_cells",
             "publication_changes", "publications"]
+
+# --- the web application's accounts (interchange.web): who may log in, their sessions, the
+# organisations' API tokens, failed logins (for throttling) and the audit trail. A password or a
+# token is kept only as its hash.
+
+web_users = Table(
+    "web_users", metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False, unique=True, comment="lowercase; what the user types"),
+    Column("role", String(16), nullable=False, comment="partner, steward or ministry"),
+    Column("org", String(32), comment="partner accounts: the one organisation they act for"),
+    Column("password_hash", String(255), nullable=False, comment="argon2id; never the password"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_set_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), comment="set: the account cannot log in"),
+    comment="accounts of the web application",
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("session_hash", String(64), primary_key=True, comment="SHA-256 of the cookie's token; never the token"),
+    Column("user_id", Integer, ForeignKey("web_users.user_id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False, comment="the synchroniser token every form of the session sends"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), comment="logout, account disabled or password reset"),
+    comment="server-side sessions: a session ends when ended_at is set, when idle or when too old",
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column("org", String(32), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True, comment="SHA-256 of the token; never the token"),
+    Column("prefix", String(16), nullable=False, comment="the token's first characters, to tell tokens apart"),
+    Column("label", String(80), comment="what the token is for, as its creator wrote it"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    comment="per-organisation bearer tokens for machine uploads",
+)
+
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_id", Integer, ForeignKey("web_users.user_id"), comment="empty when no such account"),
+    Column("address", String(64), nullable=False, comment="the client's address"),
+    Column("succeeded", Boolean, nullable=False),
+    comment="recent login attempts, for throttling",
+)
+Index("ix_login_attempts_address_at", login_attempts.c.address, login_attempts.c.at)
+Index("ix_login_attempts_user_id_at", login_attempts.c.user_id, login_attempts.c.at)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), comment="the account's login, the API token's prefix, or empty when unknown"),
+    Column("role", String(16), comment="partner, steward, ministry, or token"),
+    Column("org", String(32), comment="the organisation acted for or on"),
+    Column("action", String(40), nullable=False, comment="e.g. login, login.failed, logout, upload, token.use"),
+    Column("target", String(120), comment="what was acted on: a batch, a pair, a period"),
+    Column("detail", JSON, comment="codes and counts only; never a password or a record value"),
+    Column("address", String(64), comment="the client's address"),
+    comment="who did what and when in the web application and the accounts command",
+)
+Index("ix_audit_events_at", audit_events.c.at)
+
+__all__ += ["api_tokens", "audit_events", "login_attempts", "web_sessions", "web_users"]
+
+# --- e-mail notifications to partners (interchange.operations.notify) ------------------------------
+# One row per event told (or being told) to an organisation, so that each is sent once. What an event
+# is about is a batch id or a source and period: no file name, no record, no address.
+notifications = Table(
+    "notifications", metadata,
+    Column("notification_id", Integer, primary_key=True, autoincrement=True),
+    Column("org", String(32), nullable=False),
+    Column("event", String(24), nullable=False, comment="batch_held, rows_quarantined, drop_overdue"),
+    Column("subject", String(80), nullable=False,
+           comment="what the event is about: batch:<id>, or <source>/<period start> for an overdue drop"),
+    Column("claimed_at", DateTime(timezone=True), nullable=False, comment="when a run began sending it"),
+    Column("sent_at", DateTime(timezone=True), comment="when the SMTP server took it; empty while being sent"),
+    Column("recipients", Integer, comment="how many addresses it went to"),
+    UniqueConstraint("org", "event", "subject"),
+    comment="notifications to partners, each event once: counts and codes only, never a record value",
+)
+
+__all__ += ["notifications"]

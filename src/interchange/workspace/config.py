@@ -11,6 +11,7 @@ import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -138,6 +139,10 @@ def _inbox_only() -> list[Source]:
     return [InboxSource()]
 
 
+# Enough of RFC 5321 to catch a typo (no spaces, one @, a dot in the domain); the SMTP server judges the rest.
+EmailAddress = Annotated[str, Field(pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$", max_length=254)]
+
+
 class Organisation(_Strict):
     code: OrgCode = Field(description="Short code used in folders, files and records.")
     name: str = Field(min_length=1, description="Official name (Lithuanian).")
@@ -146,6 +151,8 @@ class Organisation(_Strict):
     columns: ColumnMapping | None = Field(
         None, description="The organisation's own column names mapped to the contract's: the same "
                           "{their header: contract column} (per record kind, or for all) as its --columns file.")
+    contacts: list[EmailAddress] = Field(
+        default_factory=list, description="Where notifications to the organisation go (notifications: smtp).")
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Organisation:
@@ -271,6 +278,45 @@ class AlertSettings(_Strict):
     timeout_s: float = Field(10.0, gt=0, le=120, description="How long to wait for the webhook to answer.")
 
 
+class SmtpSettings(_Strict):
+    """The municipality's SMTP server; its password comes from the environment variable `password_env`."""
+
+    host: str = Field(min_length=1, pattern=r"^[A-Za-z0-9.\-\[\]:]+$", description="The server's name or address.")
+    port: int = Field(587, ge=1, le=65535, description="587 for STARTTLS, 465 for SSL, 25 inside a trusted network.")
+    security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="starttls: upgrade the connection; ssl: TLS from the start; none: plain text "
+                                "(only inside the hub's own network).")
+    user: str | None = Field(None, min_length=1, description="Login name, when the server wants one.")
+    password_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$",
+                                     description="Environment variable that holds the password (never the file).")
+    from_address: EmailAddress = Field(description="The sender of every notification.")
+    ca_file: str | None = Field(None, description="CA certificates to trust (PEM), relative to the workspace; "
+                                                  "default: the system's.")
+    timeout_s: float = Field(30.0, gt=0, le=300, description="How long to wait for the server.")
+
+    @model_validator(mode="after")
+    def _password_with_user(self) -> SmtpSettings:
+        if (self.user is None) != (self.password_env is None):
+            raise ValueError("give user and password_env together (the password itself never in this file)")
+        return self
+
+
+class NotificationSettings(_Strict):
+    """E-mail to partners when something of theirs needs them (docs/operations.md, "Notifications")."""
+
+    smtp: SmtpSettings | None = Field(None, description="No e-mail is sent without it.")
+    portal_url: str | None = Field(None, description="Where a partner reads its receipts; named in every e-mail.")
+
+    @field_validator("portal_url")
+    @classmethod
+    def _plain_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+                raise ValueError("portal_url must be an http:// or https:// address without a user name or password")
+        return value
+
+
 class PublishingSettings(_Strict):
     """Publishing for the ministry (docs/publishing.md): disclosure control and where exports go."""
 
@@ -308,6 +354,29 @@ class PublishingSettings(_Strict):
         return value
 
 
+class WebSettings(_Strict):
+    """The web application (`interchange serve`): sessions, login throttling, uploads (docs/web.md)."""
+
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60,
+                                      description="A session unused this long ends; the user logs in again.")
+    session_max_hours: int = Field(12, ge=1, le=24 * 14,
+                                   description="A session ends this long after its login, however busy.")
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto", description="Mark cookies Secure: auto = when the request came over HTTPS (directly or, from a "
+                            "trusted proxy, X-Forwarded-Proto: https).")
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="Addresses whose X-Forwarded-For and X-Forwarded-Proto headers are believed (a reverse proxy).")
+    max_upload_bytes: int = Field(50 * 1024**2, gt=0,
+                                  description="A larger upload is refused (at most the inbox's max_file_bytes).")
+    login_failures_per_account: int = Field(
+        5, ge=1, description="Failed logins of one account within throttle_minutes before it must wait.")
+    login_failures_per_address: int = Field(
+        20, ge=1, description="Failed logins from one client address within throttle_minutes before it must wait.")
+    throttle_minutes: int = Field(15, ge=1, le=24 * 60,
+                                  description="The window failed logins are counted in, and the wait after.")
+
+
 class WorkspaceConfig(_Strict):
     """Everything `interchange.yaml` may say."""
 
@@ -322,6 +391,8 @@ class WorkspaceConfig(_Strict):
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     @field_validator("database_url")
     @classmethod
