@@ -101,7 +101,10 @@ def suppress_secondary(lines: Lines, figures: CellFigures, suppressed: np.ndarra
     In a line with exactly one suppressed cell, that cell equals margin minus the published
     members (or the margin equals their sum), so one more cell is suppressed: the smallest
     member that is non-zero in every figure; failing that the margin if non-zero; failing
-    that the smallest member at all (zeros included: a reader does not know it is zero).
+    that a member non-zero in some figure (a ratio). A zero is never suppressed: a reader who
+    knows the rules then knows every suppressed count is at least 1, and the audit gives them
+    exactly that (a line whose only candidates are zeros is one where the suppressed cell is a
+    margin that the zeros do not add up to, so they tell nothing about it).
     Modifies ``suppressed`` and ``reason`` in place; returns the number of cells added.
     """
     if lines.n_lines == 0:
@@ -116,8 +119,10 @@ def suppress_secondary(lines: Lines, figures: CellFigures, suppressed: np.ndarra
         if not needy.any():
             return added
         chosen = choose_complements(lines, needy, suppressed, tier, size)
-        chosen = np.unique(chosen)
+        chosen = np.unique(chosen[chosen >= 0])
         chosen = chosen[~suppressed[chosen]]
+        if len(chosen) == 0:
+            return added
         suppressed[chosen] = True
         reason[chosen] = "secondary"
         added += len(chosen)
@@ -125,12 +130,13 @@ def suppress_secondary(lines: Lines, figures: CellFigures, suppressed: np.ndarra
 
 def choose_complements(lines: Lines, needy: np.ndarray, suppressed: np.ndarray, tier: np.ndarray,
                         size: np.ndarray) -> np.ndarray:
-    """One complement per needy line (see :func:`suppress_secondary` for the order of choice)."""
+    """One complement per needy line (see :func:`suppress_secondary` for the order of choice); -1 for
+    a line with no cell that is non-zero in some figure left to suppress."""
     needy_lines = np.flatnonzero(needy)
     margin = lines.line_margin[needy_lines]
     margin_suppressed = suppressed[margin]
 
-    candidate = needy[lines.member_line] & ~suppressed[lines.member_cell]
+    candidate = needy[lines.member_line] & ~suppressed[lines.member_cell] & (tier[lines.member_cell] < _TIER_ZERO)
     cand_line = lines.member_line[candidate]
     cand_cell = lines.member_cell[candidate]
     order = np.lexsort((cand_cell, size[cand_cell], tier[cand_cell], cand_line))
@@ -145,4 +151,4 @@ def choose_complements(lines: Lines, needy: np.ndarray, suppressed: np.ndarray, 
     best_tier = np.where(has_best, tier[np.maximum(best, 0)], _TIER_ZERO + 1)
     margin_usable = ~margin_suppressed & (tier[margin] <= _TIER_SOME_NONZERO)
     use_member = has_best & (margin_suppressed | (best_tier == _TIER_ALL_NONZERO) | ~margin_usable)
-    return np.where(use_member, best, margin)
+    return np.where(use_member, best, np.where(margin_usable, margin, -1))
