@@ -96,7 +96,7 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
         """Secondary suppression and linked ratios, until neither adds anything."""
         while True:
             propagate(links, suppressed, reason)
-            suppress_secondary(lines, figures, suppressed, reason)
+            suppress_secondary(lines, figures, suppressed, reason, rules.protect_ratio_complement)
             if propagate(links, suppressed, reason) == 0:
                 return
 

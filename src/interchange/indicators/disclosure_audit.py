@@ -72,6 +72,7 @@ _CHEAP_ROUNDS = 10
 _REGION_ROUNDS = 3
 _BATCH_VARIABLES = 3000
 _INTEGRAL = 1e-6
+_ESCALATE_AFTER = 3  # rounds a group may stay flagged before its flagged lines are withheld whole
 _MILP_SECONDS = 60.0  # per batch; a batch that runs out proves nothing (its figures stay in doubt)
 FIGURE_NAMES = ("value", "numerator", "denominator", "denominator-numerator")
 
@@ -142,13 +143,20 @@ def repair_until_safe(lines: Lines, figures: CellFigures, suppressed: np.ndarray
     Each round, every cell with a finding gets one more complementary suppression in one of
     its lines (the smallest member non-zero in every figure, as in secondary suppression); a
     cell found again gets one in every line it belongs to; a ratio cell found takes the count
-    cells linked to it along. Secondary suppression then runs to its fixed point again, and only
-    the (indicator, period) groups that changed, and those linked to them, are checked in the
-    next round. Returns what is still found, proven (empty when the table is safe): every
-    figure a round clears is cleared by an integer table the reader cannot rule out, so a round
-    that finds nothing is a proof for the groups it checked, and the others were proven before.
+    cells linked to it along. A group (indicator and period) still flagged after
+    :data:`_ESCALATE_AFTER` rounds has every line through its flagged cells withheld whole, and
+    after twice that the whole group (and then the groups linked to it): the published table
+    loses that breakdown rather than letting a reader narrow a small figure, and the repair always
+    ends (every round hides at least one more cell, or none is left). Secondary suppression then
+    runs to its fixed point again, and the groups that changed or were flagged, and those linked
+    to them, are checked in the next round. Returns what is still found, proven (empty when the
+    table is safe): every figure a round clears is cleared by an integer table the reader cannot
+    rule out, so a round that finds nothing is a proof for the groups it checked, and the others
+    were proven before.
     """
     seen_before = np.zeros(lines.n_cells, dtype=bool)
+    n_groups = int(lines.cell_group.max()) + 1 if lines.n_cells else 0
+    flagged_rounds = np.zeros(n_groups, dtype=np.int64)
     groups: np.ndarray | None = None
     for _ in range(max_rounds):
         in_play = suppressed if groups is None else suppressed & np.isin(lines.cell_group, groups)
@@ -158,29 +166,65 @@ def repair_until_safe(lines: Lines, figures: CellFigures, suppressed: np.ndarray
         if not narrow:
             return []
         cells = np.unique(np.array([position for position, *_ in narrow], dtype=np.int64))
-        extra = _complements_near(lines, figures, suppressed, cells, every_line=seen_before[cells])
+        flagged_groups = np.unique(lines.cell_group[cells])
+        flagged_rounds[flagged_groups] += 1
+        escalated = flagged_rounds[lines.cell_group[cells]] >= _ESCALATE_AFTER
+        ordinary = cells[~escalated]
+        extra = _complements_near(lines, figures, suppressed, ordinary, every_line=seen_before[ordinary])
         if links is not None and len(links.source):
             flagged = np.zeros(lines.n_cells, dtype=bool)
             flagged[cells] = True
             along = links.source[flagged[links.dependent] & ~suppressed[links.source]]
-            extra = np.unique(np.concatenate([extra, along]))
+            extra = np.concatenate([extra, along])
+        extra = np.concatenate([extra, _withheld(lines, figures, suppressed, cells[escalated], flagged_rounds, links)])
         if len(extra) == 0:  # their own lines are all hidden: one step further out, within their groups
-            extra = _complements_in_groups(lines, figures, suppressed, np.unique(lines.cell_group[cells]))
+            extra = _complements_in_groups(lines, figures, suppressed, flagged_groups)
+        extra = np.unique(extra)
+        extra = extra[~suppressed[extra]]
         seen_before[cells] = True
         if len(extra) == 0:
-            break  # nothing left to suppress in their groups
+            break  # nothing left to suppress in their groups or the groups linked to them
         before = suppressed.copy()
         suppressed[extra] = True
         reason[extra] = "secondary"
         if close is None:
-            suppress_secondary(lines, figures, suppressed, reason)
+            suppress_secondary(lines, figures, suppressed, reason, protect_ratio_complement)
         else:
             close(suppressed, reason)
         changed = suppressed & ~before
-        groups = _with_linked_groups(lines, links, np.unique(lines.cell_group[changed]))
+        groups = _with_linked_groups(lines, links, np.union1d(np.unique(lines.cell_group[changed]), flagged_groups))
     in_play = suppressed if groups is None else suppressed & np.isin(lines.cell_group, groups)
     return find_narrow_figures(lines, figures, in_play, in_play & (reason != "secondary"), protect_ratio_complement,
                                links=links)
+
+
+def _withheld(lines: Lines, figures: CellFigures, suppressed: np.ndarray, cells: np.ndarray,
+              flagged_rounds: np.ndarray, links: Links | None) -> np.ndarray:
+    """The open non-zero cells to hide for cells the ordinary repair has not made safe: every line
+    through them, whole; for a group flagged twice as long, the whole group; for a group with
+    nothing left open, the groups linked to it (a ratio's published count can bound its parts)."""
+    if len(cells) == 0:
+        return np.zeros(0, dtype=np.int64)
+    usable = figures.can_complement()
+    of_cell = np.zeros(lines.n_cells, dtype=bool)
+    of_cell[cells] = True
+    through = np.zeros(lines.n_lines, dtype=bool)
+    through[lines.member_line[of_cell[lines.member_cell]]] = True
+    through[of_cell[lines.line_margin]] = True
+    hide = np.zeros(lines.n_cells, dtype=bool)
+    hide[lines.member_cell[through[lines.member_line]]] = True
+    hide[lines.line_margin[through]] = True
+    whole = np.unique(lines.cell_group[cells][flagged_rounds[lines.cell_group[cells]] >= 2 * _ESCALATE_AFTER])
+    in_whole = np.isin(lines.cell_group, whole)
+    hide |= in_whole
+    open_left = np.bincount(lines.cell_group[~suppressed & usable], minlength=len(flagged_rounds))
+    closed = whole[open_left[whole] == 0]
+    if links is not None and len(links.source) and len(closed):
+        source_group, dependent_group = lines.cell_group[links.source], lines.cell_group[links.dependent]
+        linked = np.union1d(dependent_group[np.isin(source_group, closed)],
+                            source_group[np.isin(dependent_group, closed)])
+        hide |= np.isin(lines.cell_group, linked)
+    return np.flatnonzero(hide & ~suppressed & usable)
 
 
 def _with_linked_groups(lines: Lines, links: Links | None, groups: np.ndarray) -> np.ndarray:
