@@ -605,24 +605,27 @@ def _solve(problem: _Problem, objective: np.ndarray, components: np.ndarray) -> 
                          A_eq=a_eq_part, b_eq=b_eq[eq_rows] if len(eq_rows) else None,
                          bounds=np.column_stack([lower, np.full(len(cols), _BIG)]), method="highs")
         found = result.x if result.status == 0 else None
-        if found is not None and np.abs(found - np.round(found)).max(initial=0.0) > _INTEGRAL:
-            found = _solve_integer(c, a_ub_part, b_ub[ub_rows], a_eq_part, b_eq[eq_rows], lower)
+        # Counts are whole, sums of hours need not be: only a figure whose true value is whole is one
+        # the reader may take to be whole (giving them that for a whole number of hours only helps them).
+        whole = np.abs(problem.truth[var_order[cols]] - np.round(problem.truth[var_order[cols]])) <= _INTEGRAL
+        if found is not None and np.abs(found - np.round(found))[whole].max(initial=0.0) > _INTEGRAL:
+            found = _solve_integer(c, a_ub_part, b_ub[ub_rows], a_eq_part, b_eq[eq_rows], lower, whole)
         if found is None:
             failed[var_order[cols]] = True
             continue
-        x[var_order[cols]] = np.round(found)
+        x[var_order[cols]] = np.where(whole, np.round(found), found)
     return x, failed
 
 
 def _solve_integer(c: np.ndarray, a_ub: sparse.csr_matrix | None, b_ub: np.ndarray, a_eq: sparse.csr_matrix | None,
-                   b_eq: np.ndarray, lower: np.ndarray) -> np.ndarray | None:
+                   b_eq: np.ndarray, lower: np.ndarray, whole: np.ndarray) -> np.ndarray | None:
     """The same problem over whole numbers (scipy's milp, HiGHS); None if not solved to optimality."""
     constraints = []
     if a_ub is not None:
         constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
     if a_eq is not None:
         constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
-    result = milp(c, integrality=np.ones(len(c)), bounds=Bounds(lower, np.full(len(c), _BIG)),
+    result = milp(c, integrality=whole.astype(np.int64), bounds=Bounds(lower, np.full(len(c), _BIG)),
                   constraints=constraints, options={"time_limit": _MILP_SECONDS})
     return result.x if result.status == 0 else None
 
