@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import bmat, coo_matrix
 from scipy.sparse.csgraph import connected_components
+from sqlalchemy.engine import Engine
 
 DIMENSIONS = ("month", "municipality", "org", "sex", "age_group")
 ALL = "*"
@@ -46,13 +48,49 @@ def read_published(path) -> pd.DataFrame:
     return frame
 
 
+def _looks_whole(cells: pd.DataFrame, i: int, figure: int) -> bool:
+    """The reader takes a hidden figure to be a whole number when every published figure of its
+    indicator in that column is one (counts of persons; not hours or family-weeks)."""
+    column = ("numerator" if cells.at[i, "unit"] == "ratio" else "value") if figure == 0 else "denominator"
+    shown = cells.loc[(cells["indicator"] == cells.at[i, "indicator"]) & ~cells["suppressed"], column].dropna()
+    return bool(((shown - shown.round()).abs() < 1e-9).all())
+
+
+def narrowed_in_exports(hub: Path, engine: Engine) -> list[tuple[str, Interval]]:
+    """Every hidden figure of every approved version's cells.csv (under ``hub``/outbox/ministry) that
+    the reader narrows below its threshold, or pins though it was hidden for its own sake: the
+    reader has only cells.csv and the catalogue's definitions; the hub's truth says which are small."""
+    from interchange.indicators.catalogue import load_catalogue
+    from interchange.indicators.publications import list_publications, publication_cells_frame
+
+    catalogue = load_catalogue()
+    thresholds = {i.code: 10 if i.sensitivity == "dv" else 5 for i in catalogue.indicators}
+    parts = [(i.code, i.numerator, i.denominator) for i in catalogue.indicators if i.unit == "ratio"]
+    narrowed = []
+    for publication in (p for p in list_publications(engine) if p.state.value == "approved"):
+        folder = hub / "outbox" / "ministry" / publication.period / f"v{publication.version}"
+        published = read_published(folder / "cells.csv")
+        assert set(published["reason"]) <= {"", "suppressed"}
+        truth = publication_cells_frame(engine, publication.period, publication.version).set_index(
+            ["indicator", "month", "municipality", "org", "sex", "age_group"])
+        for found in narrowest(published, parts, thresholds=thresholds):
+            row = truth.loc[(found.indicator, *found.cell)]
+            value = float(row[found.figure])
+            small = 1 <= value < thresholds[found.indicator] and found.upper < thresholds[found.indicator]
+            pinned = (found.lower == found.upper and row["reason"] != "secondary" and value > 0  # a 0 is public
+                      and found.figure != "denominator")  # a count its own indicator publishes
+            if small or pinned:
+                narrowed.append((publication.period, found))
+    return narrowed
+
+
 def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str]] = (),
               additive_lines: bool | None = None, thresholds: dict[str, int] | None = None) -> list[Interval]:
     """The interval of every hidden figure. ``published`` has indicator, period, the dimensions,
     value, numerator, denominator, unit, suppressed (and reason, if the export has it);
     ``ratio_parts`` (ratio, numerator indicator, denominator indicator) as the catalogue defines
     them. ``additive_lines`` forces every line to be an equality (True) or not (False); by
-    default lines of counts other than persons and households, and person lines by
+    default lines of counts other than persons, households and children, and person lines by
     municipality, sex and age group, are equalities. A published reason ``primary`` tells the
     reader the value is 1 .. threshold-1 (``thresholds`` by indicator, 5 if not named)."""
     cells = published.reset_index(drop=True)
@@ -108,7 +146,7 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
             continue
         unit = cells.at[margin, "unit"]
         equal = additive_lines if additive_lines is not None else (
-            unit not in ("persons", "households", "ratio") or DIMENSIONS[d] in ADDITIVE_FOR_PERSONS)
+            unit not in ("persons", "households", "children", "ratio") or DIMENSIONS[d] in ADDITIVE_FOR_PERSONS)
         for figure in figures:
             parts = [(1.0, m, figure) for m in members] + [(-1.0, margin, figure)]
             if equal:
@@ -142,6 +180,7 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
     component = label[len(rows):] if rows else label
     row_component = label[:len(rows)]
     lower_bounds = np.array(lower)
+    whole = np.array([_looks_whole(cells, i, figure) for (i, figure) in variables], dtype=np.int64)
     out = []
     parts: dict[int, tuple[np.ndarray, list[LinearConstraint]]] = {}
     for (i, figure), v in variables.items():
@@ -155,7 +194,7 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
         for sense in (1.0, -1.0):
             c = np.zeros(len(cols))
             c[np.searchsorted(cols, v)] = sense
-            result = milp(c, integrality=np.ones(len(cols)), bounds=Bounds(lower_bounds[cols], upper[cols]),
+            result = milp(c, integrality=whole[cols], bounds=Bounds(lower_bounds[cols], upper[cols]),
                           constraints=constraints)
             assert result.status == 0, f"the reader's model is infeasible: {result.message}"
             found.append(round(float(result.x[np.searchsorted(cols, v)])))

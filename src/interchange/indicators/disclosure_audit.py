@@ -12,20 +12,23 @@ suppressed cell only that it is suppressed, never why) and know
 * that a ratio's numerator is at most its denominator, and that a ratio's numerator or
   denominator *is* the cell of the count indicator it is defined by (``ministry_indicators``
   names them; :mod:`interchange.indicators.disclosure_links`);
-* that counts are whole numbers.
+* that counts are whole numbers (a figure whose true value is whole is taken to be whole; sums
+  of hours and family-weeks are not).
 
 For each suppressed figure the audit computes the feasible integer interval ``[lower, upper]``
 that reader can compute. **The rule**: for every suppressed figure whose true value ``x`` is
 in ``1 .. k-1`` (``k`` its threshold: 5, or 10 for domestic-violence data) the interval must
-contain ``[1, k]``: the tables never tell more than "this is not 0", and in particular never
-that it is below the threshold (tau-ARGUS's protection levels: upper ``k - x``, lower
-``x - 1``). A suppressed figure is a **finding** when
+reach ``k``: the tables never show that it is below the threshold (tau-ARGUS's upper protection
+level ``k - x``). A suppressed figure is a **finding** when
 
-* ``exact``: ``lower == upper`` and the cell was suppressed for its own sake (anything but
-  secondary: a complement was safe to publish, what it tells of the others is in *their*
-  intervals);
+* ``exact``: ``lower == upper`` for a count or a ratio's numerator, and the cell was suppressed
+  for its own sake (anything but secondary: a complement was safe to publish, what it tells of
+  the others is in *their* intervals). A ratio's denominator may be pinned when it is not small:
+  it is a count its own indicator publishes;
 * ``narrow``: its true value is in ``1 .. k-1`` and the reader can show it is at most ``k-1``
-  (``upper < k``) or at least 2 (``lower > 1``).
+  (``upper < k``). A lower protection level cannot hold once zeros are published (two hidden
+  cells beside published zeros under a total of 2 are visibly at least 1 each), and "at least
+  2 persons" tells nothing about a person; "at most 4" does.
 
 The versions of a period are not linked: a later version's true figures may differ in either
 direction (late data, corrections, a changed person index), and its diff publishes nothing
@@ -168,20 +171,19 @@ def repair_until_safe(lines: Lines, figures: CellFigures, suppressed: np.ndarray
         cells = np.unique(np.array([position for position, *_ in narrow], dtype=np.int64))
         flagged_groups = np.unique(lines.cell_group[cells])
         flagged_rounds[flagged_groups] += 1
-        escalated = flagged_rounds[lines.cell_group[cells]] >= _ESCALATE_AFTER
-        ordinary = cells[~escalated]
+        # A ratio's figures are bounded by the lines of the counts it is linked to as much as by its own.
+        near = _with_linked_counts(cells, links)
+        escalated = flagged_rounds[lines.cell_group[near]] >= _ESCALATE_AFTER
+        ordinary = near[~escalated]
         extra = _complements_near(lines, figures, suppressed, ordinary, every_line=seen_before[ordinary])
         if links is not None and len(links.source):
-            flagged = np.zeros(lines.n_cells, dtype=bool)
-            flagged[cells] = True
-            along = links.source[flagged[links.dependent] & ~suppressed[links.source]]
-            extra = np.concatenate([extra, along])
-        extra = np.concatenate([extra, _withheld(lines, figures, suppressed, cells[escalated], flagged_rounds, links)])
+            extra = np.concatenate([extra, near[~suppressed[near]]])
+        extra = np.concatenate([extra, _withheld(lines, figures, suppressed, near[escalated], flagged_rounds, links)])
         if len(extra) == 0:  # their own lines are all hidden: one step further out, within their groups
             extra = _complements_in_groups(lines, figures, suppressed, flagged_groups)
         extra = np.unique(extra)
         extra = extra[~suppressed[extra]]
-        seen_before[cells] = True
+        seen_before[near] = True
         if len(extra) == 0:
             break  # nothing left to suppress in their groups or the groups linked to them
         before = suppressed.copy()
@@ -196,6 +198,15 @@ def repair_until_safe(lines: Lines, figures: CellFigures, suppressed: np.ndarray
     in_play = suppressed if groups is None else suppressed & np.isin(lines.cell_group, groups)
     return find_narrow_figures(lines, figures, in_play, in_play & (reason != "secondary"), protect_ratio_complement,
                                links=links)
+
+
+def _with_linked_counts(cells: np.ndarray, links: Links | None) -> np.ndarray:
+    """``cells`` and the count cells linked to the ratio cells among them."""
+    if links is None or len(links.source) == 0:
+        return cells
+    flagged = np.zeros(int(max(cells.max(initial=-1), links.dependent.max(initial=-1))) + 1, dtype=bool)
+    flagged[cells] = True
+    return np.union1d(cells, links.source[flagged[links.dependent]])
 
 
 def _withheld(lines: Lines, figures: CellFigures, suppressed: np.ndarray, cells: np.ndarray,
@@ -483,7 +494,10 @@ def _build_targets(problem: _Problem, figures: CellFigures, protect_ratio_comple
     component = problem.component_of_var[cols[:n_vars + n_comp]]
     # A hidden figure that is 0 may be pinned: zeros are published ("nobody" tells nothing about a
     # person), e.g. the numerator of "0 of 3", which its count indicator publishes as 0.
-    exact_matters = own_sake[cell] & (truth > _EPS)
+    # Of a ratio, only the numerator must not be pinned: its denominator is a count another indicator
+    # publishes (or small, and then the threshold rule holds it), and with the numerator free so is
+    # denominator - numerator.
+    exact_matters = own_sake[cell] & (truth > _EPS) & (kind == 0)
     return _Targets(matrix, cell, kind, truth, threshold, sensitive, exact_matters, component)
 
 
