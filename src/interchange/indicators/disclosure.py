@@ -91,13 +91,14 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
     lines = build_lines(out)
     suppressed, reason = _initial_suppression(out, figures, rules)
     links = find_links(out, linked_indicators)
+    nonzero = figures.can_complement()
 
     def close(suppressed: np.ndarray, reason: np.ndarray) -> None:
         """Secondary suppression and linked ratios, until neither adds anything."""
         while True:
-            propagate(links, suppressed, reason)
+            propagate(links, suppressed, reason, nonzero)
             suppress_secondary(lines, figures, suppressed, reason, rules.protect_ratio_complement)
-            if propagate(links, suppressed, reason) == 0:
+            if propagate(links, suppressed, reason, nonzero) == 0:
                 return
 
     close(suppressed, reason)

@@ -164,7 +164,7 @@ def repair_until_safe(lines: Lines, figures: CellFigures, suppressed: np.ndarray
     for _ in range(max_rounds):
         in_play = suppressed if groups is None else suppressed & np.isin(lines.cell_group, groups)
         own_sake = in_play & (reason != "secondary")
-        narrow = find_narrow_figures(lines, figures, in_play, own_sake, protect_ratio_complement, prove=False,
+        narrow = find_narrow_figures(lines, figures, in_play, own_sake, protect_ratio_complement,
                                      links=links)
         if not narrow:
             return []

@@ -100,8 +100,15 @@ def find_links(cells: pd.DataFrame, explicit: Iterable[tuple[str, str]] = ()) ->
                  figure.astype(np.int64))
 
 
-def propagate(links: Links, suppressed: np.ndarray, reason: np.ndarray) -> int:
-    """Suppress every dependent of a suppressed source (reason ``ratio``); returns how many were added."""
+def propagate(links: Links, suppressed: np.ndarray, reason: np.ndarray, nonzero: np.ndarray | None = None) -> int:
+    """Suppress every dependent of a suppressed source (reason ``ratio``), and the numerator count of
+    every suppressed ratio (reason ``secondary``, where ``nonzero``); returns how many were added.
+
+    The second direction matters when a ratio is hidden for its complement ("5,905 of 5,908"): with
+    both its counts published the hidden 3 is their difference. Hiding the numerator's count beside
+    each hidden ratio row keeps the two hidden sets the same, so the room the ratio's lines get for
+    denominator - numerator is room in the counts' lines too.
+    """
     source, dependent = links.source, links.dependent
     if len(source) == 0:
         return 0
@@ -109,4 +116,10 @@ def propagate(links: Links, suppressed: np.ndarray, reason: np.ndarray) -> int:
     hit = np.unique(hit)
     suppressed[hit] = True
     reason[hit] = "ratio"
-    return len(hit)
+    back = (links.figure == 0) & suppressed[dependent] & ~suppressed[source]
+    if nonzero is not None:
+        back &= nonzero[source]
+    counts = np.unique(source[back])
+    suppressed[counts] = True
+    reason[counts] = "secondary"
+    return len(hit) + len(counts)
