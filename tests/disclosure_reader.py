@@ -56,6 +56,29 @@ def _looks_whole(cells: pd.DataFrame, i: int, figure: int) -> bool:
     return bool(((shown - shown.round()).abs() < 1e-9).all())
 
 
+def problems_in_view(protected: pd.DataFrame, thresholds: dict[str, int],
+                     ratio_parts: Iterable[tuple[str, str, str]] = ()) -> list[str]:
+    """What the reader narrows too far in ``published_view(protected)``; ``protected`` (hub-side,
+    with the true figures) says which hidden figures are small. One line per problem."""
+    from interchange.indicators.disclosure import published_view
+
+    view = published_view(protected).rename(columns={"published_value": "value", "published_numerator": "numerator",
+                                                     "published_denominator": "denominator"})
+    keyed = protected.set_index(["indicator", "period", *DIMENSIONS])
+    problems = []
+    for found in narrowest(view, ratio_parts, thresholds=thresholds):
+        row = keyed.loc[(found.indicator, found.period, *found.cell)]
+        true = float(row[found.figure])
+        k = thresholds[found.indicator]
+        where = f"{found.indicator} {found.cell} {found.figure} {found.lower}..{found.upper}"
+        if 1 <= true < k and found.upper < k:
+            problems.append(f"{where}: known to be below {k}")
+        if (found.lower == found.upper and row["reason"] != "secondary" and true > 0  # zeros are published anyway
+                and found.figure != "denominator"):  # a count its own indicator publishes
+            problems.append(f"{where}: pinned")
+    return problems
+
+
 def narrowed_in_exports(hub: Path, engine: Engine) -> list[tuple[str, Interval]]:
     """Every hidden figure of every approved version's cells.csv (under ``hub``/outbox/ministry) that
     the reader narrows below its threshold, or pins though it was hidden for its own sake: the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from disclosure_reader import narrowest
+from disclosure_reader import problems_in_view
 from disclosure_tables import cell, frame
 
 from interchange.indicators.disclosure import DisclosureRefused, DisclosureRules, protect, published_view
@@ -22,23 +22,8 @@ def check_reader(truth: pd.DataFrame, rules: DisclosureRules | None = None,
     """What the reader can narrow too far in the published view of protect(truth)."""
     rules = rules or DisclosureRules()
     protected = protect(truth, rules)
-    view = published_view(protected).rename(columns={"published_value": "value", "published_numerator": "numerator",
-                                                     "published_denominator": "denominator"})
     thresholds = {row.indicator: rules.threshold_of(row.sensitivity) for row in truth.itertuples()}
-    keyed = protected.set_index(["indicator", "month", "municipality", "org", "sex", "age_group"])
-    problems = []
-    for found in narrowest(view, ratio_parts, thresholds=thresholds):
-        row = keyed.loc[(found.indicator, *found.cell)]
-        true = float(row["numerator"] if found.figure == "numerator" else
-                     row["denominator"] if found.figure == "denominator" else row["value"])
-        k = thresholds[found.indicator]
-        where = f"{found.indicator} {found.cell} {found.figure} {found.lower}..{found.upper}"
-        if 1 <= true < k and found.upper < k:
-            problems.append(f"{where}: known to be below {k}")
-        if (found.lower == found.upper and row["reason"] != "secondary" and true > 0  # zeros are published anyway
-                and found.figure != "denominator"):  # a count its own indicator publishes
-            problems.append(f"{where}: pinned")
-    return problems
+    return problems_in_view(protected, thresholds, ratio_parts)
 
 
 def by_municipality(indicator: str, total: float, parts: dict[str, float], **kw) -> pd.DataFrame:
@@ -133,3 +118,31 @@ def test_a_table_the_repair_cannot_make_safe_is_refused_not_returned():
         ("2026-07", "unknown", "narrow"), ("2026-08", "M", "narrow"), ("2026-08", "unknown", "narrow")}
     for lang in ("lt", "en"):  # indicator codes and a count: never a cell's value
         assert "contacts_given" in refused.value.message(lang)
+
+
+def test_a_ratio_hidden_for_its_complement_hides_its_numerator_count_where_both_counts_are_published():
+    # The national year: "persons found" and "persons helped" by outreach are large in every
+    # municipality, but those not helped (found - helped) are 0-4. Hiding only the share's row left
+    # both counts published, and their difference is the hidden complement.
+    found = {"LT-01": 6075, "LT-02": 6109, "LT-03": 5908, "LT-04": 6024, "LT-05": 6022, "LT-06": 5962, "LT-07": 6094}
+    not_helped = {"LT-01": 1, "LT-02": 0, "LT-03": 3, "LT-04": 0, "LT-05": 2, "LT-06": 3, "LT-07": 5}
+    helped = {m: found[m] - not_helped[m] for m in found}
+    rows = []
+    for code, parts in (("outreach_persons_found", found), ("outreach_persons_helped", helped)):
+        rows += [cell(code, value=sum(parts.values())), *(cell(code, value=v, municipality=m) for m, v in parts.items())]
+    for municipality in ("*", *found):
+        num = sum(helped.values()) if municipality == "*" else helped[municipality]
+        den = sum(found.values()) if municipality == "*" else found[municipality]
+        dims = {} if municipality == "*" else {"municipality": municipality}
+        rows.append(cell("outreach_helped_share", value=num / den, numerator=num, denominator=den, unit="ratio",
+                         **dims))
+    truth = frame(rows)
+    parts = (("outreach_helped_share", "outreach_persons_helped", "outreach_persons_found"),)
+    assert check_reader(truth, ratio_parts=parts) == []
+    protected = protect(truth)
+    assert audit(protected) == []
+    hidden_shares = set(protected.loc[protected["suppressed"] & (protected["indicator"] == "outreach_helped_share"),
+                                      "municipality"])
+    hidden_helped = set(protected.loc[protected["suppressed"] & (protected["indicator"] == "outreach_persons_helped"),
+                                      "municipality"])
+    assert {"LT-01", "LT-03", "LT-05", "LT-06"} <= hidden_shares == hidden_helped
