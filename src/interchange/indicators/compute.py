@@ -53,6 +53,9 @@ UNKNOWN = "unknown"
 """A dimension value the records do not give (no sex, no birth year, no municipality)."""
 ADULT_AGE = 18
 _FAMILY_COUNTS = frozenset({"households", "children", "family_weeks", "cases"})
+_FEW_PER_ENTITY = frozenset({"persons", "households", "children"})
+"""Counts of distinct entities that appear in many rows each (see _breakdowns_sql)."""
+_ENTITY_ATTRIBUTES = frozenset({"municipality", "sex", "age_group"})
 _MAX_CHILDREN = 30  # contract.values.ChildCount
 _DAYS = 100_000  # days since 2000-01-01 stay below this until the 2270s
 CONSENT_ONLY = "consent_only"
@@ -161,8 +164,6 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
             f"('{label}', {_date(first)}, {_date(last)})" for label, first, last in period.months())})
             AS m(month, first_day, last_day)""")
     duck.execute(f"CREATE TABLE numbers AS SELECT range AS n FROM range(1, {_MAX_CHILDREN + 1})")
-    duck.execute(f"CREATE TABLE days AS SELECT CAST(range AS DATE) AS day FROM range({start}, {end} + 1, "
-                 "INTERVAL 1 DAY)")
     # Families known from household records, numbered (hid) for the joins and counts below.
     duck.execute(f"""
         CREATE TABLE households AS
@@ -364,8 +365,8 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
                      "JOIN numbers n ON n.n <= f.children"),
         "person_days": (f"pid * {_DAYS} + {day.format('f.day_from')}", "count(DISTINCT entity)", "pid IS NOT NULL",
                         ""),
-        "family_weeks": (f"fid * {_DAYS} + {day.format('d.day')}", "count(DISTINCT entity) / 7.0",
-                         "fid IS NOT NULL", "JOIN days d ON d.day BETWEEN f.day_from AND f.day_to"),
+        # Each family's days come from the union of its cases' spans (_covered_days_sql), not one row per day.
+        "family_weeks": ("fid", "", "fid IS NOT NULL", ""),
         "contacts": ("event_id", "count(DISTINCT entity)", "true", ""),
         "sessions": ("event_id", "count(DISTINCT entity)", "true", ""),
         "cases": ("event_id", "count(DISTINCT entity)", "true", ""),
@@ -373,22 +374,21 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
     }[count]
     duck.execute(f"""
         CREATE OR REPLACE TEMP VIEW expanded AS
-        SELECT {entity} AS entity, f.minutes, f.consent, f.month, f.{municipality} AS municipality,
-               f.org, f.sex, f.age_group
+        SELECT {entity} AS entity, f.minutes, f.day_from, f.day_to, f.consent, f.month,
+               f.{municipality} AS municipality, f.org, f.sex, f.age_group
         FROM chosen f {expand}
         WHERE {keep}""")
 
-    # The total and every breakdown of the consenting rows in one pass (the empty grouping set is
-    # the total); with "totals_only" the total counts every row, which takes one more.
-    sets = ["()", *("(" + ", ".join(b) + ")" for b in indicator.disaggregations)]
-    used = [d for d in DIMENSIONS if any(d in b for b in indicator.disaggregations)]
-    columns = ", ".join(d if d in used else f"NULL AS {d}" for d in DIMENSIONS)
-    is_total = f"grouping({', '.join(used)}) = {2 ** len(used) - 1}" if used else "true"
-    found = duck.execute(f"""
-        SELECT {is_total} AS is_total, {columns}, {figure} AS value FROM expanded WHERE consent
-        GROUP BY GROUPING SETS ({', '.join(sets)})""").fetchall()
-    consenting = next((value for total, *_, value in found if total), 0)
-    total = consenting if consent == "exclude" else _scalar(duck, f"SELECT {figure} FROM expanded")
+    if count == "family_weeks":
+        found = duck.execute(_covered_days_sql(indicator.disaggregations, "consent")).fetchall()
+        consenting = next((value for total, *_, value in found if total), 0)
+        total = consenting if consent == "exclude" else next(
+            value for _, *_, value in duck.execute(_covered_days_sql([], "true")).fetchall())
+    else:
+        found = duck.execute(_breakdowns_sql(figure, indicator.disaggregations, by_entity=count in _FEW_PER_ENTITY)
+                             ).fetchall()
+        consenting = next((value for total, *_, value in found if total), 0)
+        total = consenting if consent == "exclude" else _scalar(duck, f"SELECT {figure} FROM expanded")
     # What only the total holds (persons without consent, their contacts ...): disclosure control
     # withholds a total whose part of it is small, since total - (a breakdown's sum) would show it.
     cells = [{"breakdown": "total", **dict.fromkeys(DIMENSIONS, ALL), "value": float(total or 0),
@@ -404,6 +404,61 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
     frame["numerator"] = frame["value"]
     frame["denominator"] = float("nan")
     return frame
+
+
+def _breakdowns_sql(figure: str, disaggregations: Iterable[tuple[str, ...]], *, by_entity: bool) -> str:
+    """The query for the total and every breakdown of the consenting rows of ``expanded``: rows of
+    (is_total, *DIMENSIONS, value), a dimension empty where the breakdown does not use it.
+
+    With ``by_entity`` (a count of distinct persons or families), each breakdown counts over the
+    distinct (entity, its dimensions) pairs rather than over every row: the same distinct count
+    from a fraction of the rows. The dimensions a person or family has one value of (sex, age
+    group, municipality) share one such projection with the total; month and org, of which an
+    entity has many, get one each. Otherwise one GROUPING SETS pass, the empty set being the total.
+    """
+    sets = [(), *(tuple(b) for b in disaggregations)]
+    if by_entity:
+        clusters: dict[str, list[tuple[str, ...]]] = {}
+        for found in sets:
+            clusters.setdefault("attributes" if set(found) <= _ENTITY_ATTRIBUTES else ",".join(found), []).append(found)
+        groups = list(clusters.values())
+    else:
+        groups = [sets]
+    parts = []
+    for members in groups:
+        used = [d for d in DIMENSIONS if any(d in m for m in members)]
+        source = (f"(SELECT DISTINCT entity{''.join(', ' + d for d in used)} FROM expanded WHERE consent)"
+                  if by_entity else "expanded WHERE consent")
+        columns = ", ".join(d if d in used else f"NULL AS {d}" for d in DIMENSIONS)
+        is_total = f"grouping({', '.join(used)}) = {2 ** len(used) - 1}" if used else "true"
+        grouping = ", ".join("(" + ", ".join(m) + ")" for m in members)
+        parts.append(f"SELECT {is_total} AS is_total, {columns}, {figure} AS value FROM {source} "
+                     f"GROUP BY GROUPING SETS ({grouping})")
+    return "\nUNION ALL\n".join(parts)
+
+
+def _covered_days_sql(disaggregations: Iterable[tuple[str, ...]], where: str) -> str:
+    """Family-weeks of the ``expanded`` rows that meet `where`: distinct (family, day) pairs / 7, for
+    the total (the first column true) and each breakdown, as _breakdowns_sql gives them.
+
+    The days of one family in one cell are the union of its rows' spans [day_from, day_to]. Taken
+    in order of their first day, a span adds the days past the furthest day reached before it; so
+    no row per day is needed (a case open all year would be 365).
+    """
+    parts = []
+    for found in [(), *(tuple(b) for b in disaggregations)]:
+        cells = "".join(f"{d}, " for d in found)
+        columns = ", ".join(d if d in found else f"NULL AS {d}" for d in DIMENSIONS)
+        parts.append(f"""
+            SELECT {'true' if not found else 'false'} AS is_total, {columns},
+                   sum(greatest(0, datediff('day', greatest(day_from, coalesce(reach + 1, day_from)), day_to) + 1))
+                       / 7.0 AS value
+            FROM (SELECT {cells}day_from, day_to,
+                         max(day_to) OVER (PARTITION BY {cells}entity ORDER BY day_from, day_to
+                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+                  FROM expanded WHERE {where})
+            {'GROUP BY ' + ', '.join(found) if found else ''}""")
+    return "\nUNION ALL\n".join(parts)
 
 
 def _require(indicator: Indicator) -> str:
