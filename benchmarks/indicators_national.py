@@ -316,9 +316,9 @@ def _copied(url: str) -> bool:
     engine = sqlalchemy.create_engine(url)
     try:
         with engine.connect() as connection:
-            return bool(connection.execute(sqlalchemy.text(
-                "SELECT to_regclass('contact_records') IS NOT NULL AND EXISTS (SELECT 1 FROM contact_records)")
-            ).scalar())
+            if connection.execute(sqlalchemy.text("SELECT to_regclass('contact_records')")).scalar() is None:
+                return False
+            return bool(connection.execute(sqlalchemy.text("SELECT EXISTS (SELECT 1 FROM contact_records)")).scalar())
     finally:
         engine.dispose()
 
