@@ -207,7 +207,7 @@ def copy_to_postgres(db: Path, url: str) -> None:
     from interchange.warehouse.engine import warehouse
     from interchange.warehouse.tables import metadata
 
-    with warehouse(url) as target, warehouse(f"sqlite:///{db}", upgrade=False) as source:
+    with warehouse(url) as target, warehouse(f"sqlite:///{db}") as source:  # either may be older
         with target.begin() as connection:
             connection.execute(text(f"TRUNCATE {', '.join(_COPIED)} CASCADE"))
         with arrow_reader(source) as reader, adbc_driver_postgresql.dbapi.connect(arrow_uri(target.url)) as pg:
