@@ -28,7 +28,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, literal, select
 from sqlalchemy.engine import URL
 
-from interchange.errors import InterchangeError, mask_secrets
+from interchange.errors import InterchangeError, mask_secrets, visible_path
 from interchange.warehouse.address import unreachable
 
 Kind = Literal["text", "integer", "boolean", "date"]
@@ -47,8 +47,7 @@ def arrow_uri(url: URL) -> str:
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             # Another connection would open another, empty database.
-            raise ArrowReadError("an in-memory SQLite warehouse cannot be read by a second connection: "
-                                 "give the warehouse a file")
+            raise ArrowReadError(key="error.warehouse_in_memory")
         return f"file:{quote(str(Path(url.database).resolve()))}?mode=ro"
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -128,8 +127,8 @@ def arrow_reader(engine: Engine) -> Iterator[ArrowReader]:
             connection = adbc_driver_postgresql.dbapi.connect(uri)
     except Exception as exc:
         if url.get_backend_name() == "sqlite":
-            raise ArrowReadError(f"the warehouse file {url.database} cannot be opened for reading "
-                                 f"({type(exc).__name__})") from None
+            raise ArrowReadError(key="error.warehouse_file_unreadable", path=visible_path(url.database or ""),
+                                 name=type(exc).__name__) from None
         raise unreachable(url, exc) from None
     reader = ArrowReader(connection, engine.dialect)
     try:
