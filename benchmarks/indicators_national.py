@@ -8,12 +8,19 @@ benchmark writes person_links / household_links itself, as a linkage run would),
 attendees, 300,000 cases and 100,000 households (40 % at social risk). Rows are written
 straight into the warehouse tables (the ingest path has its own benchmark).
 
+With ``--backend postgres`` the SQLite warehouse is copied (once; again after ``--rebuild``)
+into the schema ``--schema`` (interchange_bench) of the local PostgreSQL database ``test``
+(INTERCHANGE_BENCH_POSTGRES names another): a schema of its own, as the test suite shares that
+database.
+
 Then, in a fresh process, runs ``compute_indicators`` for the period 2025 and prints the
 wall and CPU time (reading the warehouse + DuckDB work), the number of cells and the peak
-RSS of that process; then the time of disclosure control (``protect``) on those cells.
+RSS of that process, and the ratio to issue 18's target (<= 60 s wall, <= 2 GiB); then the
+time of disclosure control (``protect``) on those cells.
 
     .venv/bin/python benchmarks/indicators_national.py [--persons 1000000] [--contacts 10000000]
         [--db /tmp/interchange-national.sqlite] [--rebuild] [--period 2025] [--memory-limit 2GB]
+        [--backend sqlite|postgres] [--schema interchange_bench]
 """
 
 from __future__ import annotations
@@ -36,9 +43,11 @@ from interchange.contract.services import SERVICES, Mode
 MUNICIPALITIES = 60
 ORGS_PER_MUNICIPALITY = 4
 YEAR_START = date(2025, 1, 1)
+TARGET_S = 60.0
+TARGET_MIB = 2048
 
 
-def build(db: Path, persons: int, contacts: int, seed: int = 1) -> None:
+def build(db: Path, persons: int, contacts: int, seed: int = 1, sessions: int = 100_000, cases: int = 300_000) -> None:
     from interchange.warehouse.engine import warehouse
 
     db.unlink(missing_ok=True)
@@ -134,8 +143,8 @@ def build(db: Path, persons: int, contacts: int, seed: int = 1) -> None:
     for o in range(n_orgs):
         records_of_org[o] = order[bounds[o]:bounds[o + 1]]
 
-    def sessions() -> Iterator[tuple]:
-        for i in range(100_000):
+    def group_sessions() -> Iterator[tuple]:
+        for i in range(sessions):
             o = int(rng.integers(0, n_orgs))
             pool = records_of_org[o]
             attendees = rng.choice(pool, size=min(int(rng.integers(3, 9)), len(pool)), replace=False)
@@ -145,10 +154,10 @@ def build(db: Path, persons: int, contacts: int, seed: int = 1) -> None:
     con.executemany(
         "INSERT INTO group_session_records (org, record_id, deleted, service_code, session_date, duration_minutes, "
         "attendee_record_ids, unregistered_attendees, version, content_hash, batch_id, row_number) "
-        "VALUES (?, ?, 0, ?, ?, ?, ?, ?, 1, 'x', 1, 1)", sessions())
+        "VALUES (?, ?, 0, ?, ?, ?, ?, ?, 1, 'x', 1, 1)", group_sessions())
 
     case_types = [str(t) for t in CaseType]
-    n_cases = 300_000
+    n_cases = cases
     rec = rng.integers(0, n_records, n_cases)
     opened = rng.integers(-365, 365, n_cases)
     length = rng.integers(7, 400, n_cases)
@@ -164,24 +173,97 @@ def build(db: Path, persons: int, contacts: int, seed: int = 1) -> None:
          for i, (r, o, n, c) in enumerate(zip(rec, opened, length, closed, strict=True))))
     con.commit()
     con.close()
+    _finish_linkage_run(db, now)
 
 
-def compute(db: Path, period: str, memory_limit: str) -> None:
+def _finish_linkage_run(db: Path, now: str) -> None:
+    """Mark the benchmark's linkage run finished with the digest of the links it wrote, as link_persons does."""
+    from sqlalchemy import update
+
+    from interchange.linkage.store import index_digest_of
+    from interchange.warehouse.engine import warehouse
+    from interchange.warehouse.tables import linkage_runs
+
+    with warehouse(f"sqlite:///{db}", upgrade=False) as engine, engine.begin() as connection:
+        connection.execute(update(linkage_runs).where(linkage_runs.c.run_id == 1).values(
+            finished_at=datetime.fromisoformat(now), index_sha256=index_digest_of(connection)))
+
+
+_COPIED = ("batches", "linkage_runs", "household_keys", "household_records", "household_links", "person_records",
+           "person_keys", "person_links", "contact_records", "group_session_records", "case_records")
+
+
+def copy_to_postgres(db: Path, url: str) -> None:
+    """The warehouse of SQLite file `db` into the (migrated, emptied) PostgreSQL warehouse at `url`.
+
+    Each table travels as Arrow batches (the SQLite reader of interchange.warehouse.arrow_reader,
+    every column as text) into a staging table by ADBC's bulk ingest (COPY), then into the real
+    table with PostgreSQL's casts.
+    """
+    import adbc_driver_postgresql.dbapi
+    from sqlalchemy import Text, cast, select, text
+
+    from interchange.warehouse.arrow_reader import arrow_reader, arrow_uri
+    from interchange.warehouse.engine import warehouse
+    from interchange.warehouse.tables import metadata
+
+    with warehouse(url) as target, warehouse(f"sqlite:///{db}") as source:  # either may be older
+        with target.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(_COPIED)} CASCADE"))
+        with arrow_reader(source) as reader, adbc_driver_postgresql.dbapi.connect(arrow_uri(target.url)) as pg:
+            for name in _COPIED:
+                table = metadata.tables[name]
+                columns = [c.name for c in table.columns]
+                batches = reader.read(name, select(*(cast(table.c[c], Text).label(c) for c in columns)),
+                                      dict.fromkeys(columns, "text"))
+                with pg.cursor() as cursor:
+                    cursor.adbc_ingest(f"staging_{name}", batches, mode="replace")
+                    casts = ", ".join(f"CAST({c} AS {table.c[c].type.compile(dialect=target.dialect)})"
+                                      for c in columns)
+                    cursor.execute(f"INSERT INTO {name} ({', '.join(columns)}) SELECT {casts} FROM staging_{name}")
+                    cursor.execute(f"DROP TABLE staging_{name}")
+                pg.commit()
+            with pg.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            pg.commit()
+
+
+def postgres_url(schema: str) -> str:
+    """The benchmark's PostgreSQL warehouse: a schema of its own in INTERCHANGE_BENCH_POSTGRES's database
+    (default: the local `test` database, which the test suite shares: hence the schema)."""
+    import os
+
+    import sqlalchemy
+
+    base = os.environ.get("INTERCHANGE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    admin = sqlalchemy.create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+def compute(url: str, period: str, memory_limit: str) -> None:
     from interchange.indicators.catalogue import load_catalogue
     from interchange.indicators.compute import compute_indicators
     from interchange.indicators.periods import parse_period
     from interchange.warehouse.engine import warehouse
 
     catalogue = load_catalogue()
-    with warehouse(f"sqlite:///{db}", upgrade=False) as engine:
+    with warehouse(url, upgrade=False) as engine:
         started, cpu_started = time.perf_counter(), time.process_time()
         cells = compute_indicators(engine, catalogue, parse_period(period), memory_limit=memory_limit)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = cells[cells["breakdown"] == "total"].set_index("indicator")["value"]
-    print(f"compute_indicators({period!r}, memory_limit={memory_limit!r}): {elapsed:.1f} s wall, "
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    print(f"compute_indicators({period!r}, memory_limit={memory_limit!r}) on {backend}: {elapsed:.1f} s wall, "
           f"{cpu:.1f} s CPU (all threads), {len(cells)} cells, {total.size} indicators, "
           f"peak RSS {peak_mib:.0f} MiB")
+    # Issue 18's target for the national year: <= 60 s wall and <= 2 GiB (2048 MiB) peak.
+    print(f"  target: wall {elapsed:.1f} / {TARGET_S:.0f} s = {elapsed / TARGET_S:.2f}x "
+          f"({'met' if elapsed <= TARGET_S else 'NOT met'}), peak {peak_mib:.0f} / {TARGET_MIB} MiB = "
+          f"{peak_mib / TARGET_MIB:.2f}x ({'met' if peak_mib <= TARGET_MIB else 'NOT met'})")
     print(f"  persons_served {total['persons_served']:.0f}, multi_org_persons {total['multi_org_persons']:.0f}, "
           f"supervised_families {total['supervised_families']:.0f}")
     # What publish does next: disclosure control on these cells (its own benchmark: disclosure.py).
@@ -205,19 +287,44 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--period", default="2025")
     parser.add_argument("--memory-limit", default="2GB", help="DuckDB's memory limit (compute_indicators)")
-    parser.add_argument("--compute-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                        help="postgres: copy the SQLite warehouse into the schema --schema (once; --rebuild "
+                             "to redo) and compute there")
+    parser.add_argument("--schema", default="interchange_bench", help="the PostgreSQL schema (--backend postgres)")
+    parser.add_argument("--compute-only", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.compute_only:
-        compute(args.db, args.period, args.memory_limit)
+        compute(args.compute_only, args.period, args.memory_limit)
         return
-    if args.rebuild or not args.db.exists():
+    rebuilt = args.rebuild or not args.db.exists()
+    if rebuilt:
         started = time.perf_counter()
         build(args.db, args.persons, args.contacts)
         print(f"built {args.db} ({args.persons} persons, {args.contacts} contacts) in "
               f"{time.perf_counter() - started:.0f} s")
+    url = f"sqlite:///{args.db}"
+    if args.backend == "postgres":
+        url = postgres_url(args.schema)
+        if rebuilt or not _copied(url):
+            started = time.perf_counter()
+            copy_to_postgres(args.db, url)
+            print(f"copied {args.db} into PostgreSQL schema {args.schema} in {time.perf_counter() - started:.0f} s")
     # A fresh process, so the peak memory is the computation's own.
-    subprocess.run([sys.executable, __file__, "--compute-only", "--db", str(args.db), "--period", args.period,
+    subprocess.run([sys.executable, __file__, "--compute-only", url, "--period", args.period,
                     "--memory-limit", args.memory_limit], check=True)
+
+
+def _copied(url: str) -> bool:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if connection.execute(sqlalchemy.text("SELECT to_regclass('contact_records')")).scalar() is None:
+                return False
+            return bool(connection.execute(sqlalchemy.text("SELECT EXISTS (SELECT 1 FROM contact_records)")).scalar())
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

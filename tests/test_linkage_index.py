@@ -17,13 +17,22 @@ import sqlalchemy
 from drop_kit import MIMC, PERSON_HEADER, SPC, drop, ingest, pseudonym
 from sqlalchemy import Engine, select
 
+from interchange.indicators.lineage import index_digest
 from interchange.linkage.households import person_households
 from interchange.linkage.index import LinkSummary, link_persons
 from interchange.linkage.keys import derive_key
 from interchange.linkage.pairs import PAIR_COLUMNS, Scorer, pseudonym_pairs
 from interchange.linkage.review import Decision, decide_pair, decide_records, open_pairs
+from interchange.linkage.store import index_digest_of
 from interchange.warehouse.engine import warehouse
-from interchange.warehouse.tables import household_links, linkage_events, person_keys, person_links, review_pairs
+from interchange.warehouse.tables import (
+    household_links,
+    linkage_events,
+    linkage_runs,
+    person_keys,
+    person_links,
+    review_pairs,
+)
 from interchange.workspace.layout import Workspace
 
 Pairs = dict[tuple[str, str], float]
@@ -98,6 +107,30 @@ def test_relinking_the_same_data_keeps_every_key_and_logs_nothing(hub_root: Path
     assert keys(engine) == found
     assert (second.new_persons, second.merges, second.splits) == (0, 0, 0)
     assert events(engine, second.run_id) == []
+
+
+def test_each_run_stores_the_index_digest_which_changes_only_when_a_record_moves(hub_root: Path,
+                                                                                 engine: Engine) -> None:
+    def digests() -> tuple[str, str, str | None]:
+        """What status reads, what the links hash to now, and what the latest run stored."""
+        with engine.connect() as connection:
+            stored = connection.execute(select(linkage_runs.c.index_sha256)
+                                        .order_by(linkage_runs.c.run_id.desc()).limit(1)).scalar()
+            return index_digest(connection), index_digest_of(connection), stored
+
+    send_persons(hub_root, SPC, "a", person("P1", "ona"), person("P2", "ona-typo"))
+    send_persons(hub_root, MIMC, "b", person("M1", "ona"))
+    link(engine)
+    first, hashed, stored = digests()
+    assert first == hashed == stored
+
+    link(engine)  # the same records, the same answer: the index has not moved
+    assert digests() == (first, first, first)
+
+    link(engine, {(uid(SPC, "P1"), uid(SPC, "P2")): 0.99})  # P2 joins ona: a record moves
+    moved, hashed, stored = digests()
+    assert moved != first
+    assert moved == hashed == stored
 
 
 def test_a_new_record_joins_the_existing_key(hub_root: Path, engine: Engine) -> None:

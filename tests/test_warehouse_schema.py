@@ -175,15 +175,15 @@ def test_the_ministry_tables_stop_saying_which_suppressed_cells_are_small(databa
         config = engine_module._alembic_config()
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "0013")
+            command.upgrade(config, "0014")
             connection.execute(text(
                 "INSERT INTO ministry_cells (period, version, indicator, breakdown, month, municipality, org, sex, "
                 "age_group, unit, suppressed, reason) VALUES "
                 "('2026-Q3', 1, 'x', 'sex', '*', '*', '*', 'F', '*', 'persons', true, 'primary'), "
                 "('2026-Q3', 1, 'x', 'sex', '*', '*', '*', 'M', '*', 'persons', true, 'secondary'), "
                 "('2026-Q3', 1, 'x', 'total', '*', '*', '*', '*', '*', 'persons', false, '')"))
-            command.upgrade(config, "0014")
+            command.upgrade(config, "0015")
             reasons = connection.execute(text("SELECT sex, reason FROM ministry_cells ORDER BY sex")).all()
-            command.downgrade(config, "0013")
+            command.downgrade(config, "0014")
             command.upgrade(config, "head")
     assert [tuple(r) for r in reasons] == [("*", ""), ("F", "suppressed"), ("M", "suppressed")]

@@ -86,6 +86,12 @@ TEXT: dict[str, tuple[str, str]] = {
                              "PostgreSQL is running there and accepts connections from this machine "
                              "(listen_addresses, pg_hba.conf, a firewall), and that the host and port are right "
                              "in INTERCHANGE_DATABASE_URL or in database_url of interchange.yaml"),
+    "warehouse_in_memory": ("sandėlio SQLite duomenų bazė laikoma tik atmintyje, o antras prisijungimas jos "
+                            "nemato: nurodykite sandėlio failą (sqlite:///kelias/warehouse.sqlite)",
+                            "an in-memory SQLite warehouse cannot be read by a second connection: give the "
+                            "warehouse a file (sqlite:///path/warehouse.sqlite)"),
+    "warehouse_file_unreadable": ("sandėlio failo {path} nepavyksta atverti skaitymui ({name})",
+                                  "the warehouse file {path} cannot be opened for reading ({name})"),
     "database_login": ("duomenų bazės serveris {host}:{port} neleido naudotojui „{user}“ prisijungti prie "
                        "{database}: patikrinkite naudotoją ir slaptažodį INTERCHANGE_DATABASE_URL (slaptažodis "
                        "niekada nerašomas į interchange.yaml)",

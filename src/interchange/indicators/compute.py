@@ -28,14 +28,14 @@ from typing import Any, Literal
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
-from sqlalchemy import Connection, Engine, String, Text, and_, cast, false, func, or_, select
+from sqlalchemy import Engine, Text, and_, cast, false, or_, select
 
 from interchange.errors import InterchangeError
 from interchange.indicators.catalogue import Catalogue, Indicator, Selection
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdown_name
 from interchange.indicators.consent import OrgConsent, consent_by_org
 from interchange.indicators.periods import Period
+from interchange.warehouse.arrow_reader import ArrowReader, Kind, arrow_reader
 from interchange.warehouse.tables import (
     case_records,
     contact_records,
@@ -52,8 +52,10 @@ Consent = Literal["exclude", "totals_only"]
 UNKNOWN = "unknown"
 """A dimension value the records do not give (no sex, no birth year, no municipality)."""
 ADULT_AGE = 18
-_CHUNK = 100_000
 _FAMILY_COUNTS = frozenset({"households", "children", "family_weeks", "cases"})
+_FEW_PER_ENTITY = frozenset({"persons", "households", "children"})
+"""Counts of distinct entities that appear in many rows each (see _breakdowns_sql)."""
+_ENTITY_ATTRIBUTES = frozenset({"municipality", "sex", "age_group"})
 _MAX_CHILDREN = 30  # contract.values.ChildCount
 _DAYS = 100_000  # days since 2000-01-01 stay below this until the 2270s
 CONSENT_ONLY = "consent_only"
@@ -75,35 +77,26 @@ _TABLES: dict[str, dict[str, str]] = {
         "org": "VARCHAR", "record_id": "VARCHAR", "household_key": "VARCHAR", "municipality": "VARCHAR",
         "social_risk_from": "DATE", "social_risk_to": "DATE", "children_count": "BIGINT"},
     "contacts": {
-        "org": "VARCHAR", "record_id": "VARCHAR", "person_record_id": "VARCHAR", "service_code": "VARCHAR",
-        "day": "DATE", "minutes": "BIGINT"},
+        "org": "VARCHAR", "person_record_id": "VARCHAR", "service_code": "VARCHAR", "day": "DATE",
+        "minutes": "BIGINT"},
     "sessions": {
-        "org": "VARCHAR", "record_id": "VARCHAR", "service_code": "VARCHAR", "day": "DATE", "minutes": "BIGINT",
-        "attendees": "VARCHAR"},
+        "org": "VARCHAR", "service_code": "VARCHAR", "day": "DATE", "minutes": "BIGINT", "attendees": "VARCHAR"},
     "cases": {
-        "org": "VARCHAR", "record_id": "VARCHAR", "case_type": "VARCHAR", "person_record_id": "VARCHAR",
+        "org": "VARCHAR", "case_type": "VARCHAR", "person_record_id": "VARCHAR",
         "household_record_id": "VARCHAR", "opened": "DATE", "closed": "DATE", "repeat_victimisation": "BOOLEAN",
         "children_in_family": "BIGINT"},
 }
-"""The DuckDB tables a run reads into, with their column types."""
-# Dates and JSON travel as text (ISO dates, the attendee list's JSON): parsing them is DuckDB's
-# work, not a Python loop's, which is most of the reading time at national scale.
-_ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "BOOLEAN": pa.bool_(), "DATE": pa.string()}
+"""The DuckDB tables a run reads into, with their column types. Events are told apart by their row
+number (event_id), so their own record_id is not read: at national scale every string column read
+costs seconds."""
+_KINDS: dict[str, Kind] = {"VARCHAR": "text", "BIGINT": "integer", "BOOLEAN": "boolean", "DATE": "date"}
 
 
-def _read_warehouse(connection: Connection, duck: duckdb.DuckDBPyConnection, period: Period,
+def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period: Period,
                     orgs: Collection[str] | None) -> None:
     """Copy what the period needs from the warehouse into DuckDB tables (see _TABLES)."""
-    for name, columns in _TABLES.items():
-        duck.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
-
-    def _text_of(column: Any) -> Any:
-        if connection.dialect.name == "postgresql":  # whatever the server's DateStyle
-            return func.to_char(column, "YYYY-MM-DD").label(column.name)
-        return cast(column, String).label(column.name)
-
     p, pl = person_records, person_links
-    _copy(connection, duck, "person_recs", select(
+    _copy(reader, duck, "person_recs", select(
         p.c.org, p.c.record_id, pl.c.person_key, p.c.household_record_id, p.c.sex, p.c.birth_year,
         p.c.municipality, p.c.consent_reporting, p.c.dv_victim, p.c.social_risk_family, p.c.disability,
         p.c.addiction,
@@ -111,34 +104,34 @@ def _read_warehouse(connection: Connection, duck: duckdb.DuckDBPyConnection, per
         .where(p.c.deleted == false()))
 
     h, hl = household_records, household_links
-    _copy(connection, duck, "household_recs", select(
-        h.c.org, h.c.record_id, hl.c.household_key, h.c.municipality, _text_of(h.c.social_risk_from),
-        _text_of(h.c.social_risk_to), h.c.children_count,
+    _copy(reader, duck, "household_recs", select(
+        h.c.org, h.c.record_id, hl.c.household_key, h.c.municipality, h.c.social_risk_from,
+        h.c.social_risk_to, h.c.children_count,
     ).select_from(h.outerjoin(hl, and_(hl.c.org == h.c.org, hl.c.record_id == h.c.record_id)))
         .where(h.c.deleted == false()))
 
     c = contact_records
-    _copy(connection, duck, "contacts", _in_orgs(select(
-        c.c.org, c.c.record_id, c.c.person_record_id, c.c.service_code, _text_of(c.c.contact_date),
-        c.c.duration_minutes,
+    _copy(reader, duck, "contacts", _in_orgs(select(
+        c.c.org, c.c.person_record_id, c.c.service_code, c.c.contact_date.label("day"),
+        c.c.duration_minutes.label("minutes"),
     ).where(c.c.deleted == false(), c.c.contact_date.between(period.start, period.end)), c, orgs))
 
     g = group_session_records
-    _copy(connection, duck, "sessions", _in_orgs(select(
-        g.c.org, g.c.record_id, g.c.service_code, _text_of(g.c.session_date), g.c.duration_minutes,
-        cast(g.c.attendee_record_ids, Text),
+    _copy(reader, duck, "sessions", _in_orgs(select(
+        g.c.org, g.c.service_code, g.c.session_date.label("day"),
+        g.c.duration_minutes.label("minutes"), cast(g.c.attendee_record_ids, Text).label("attendees"),
     ).where(g.c.deleted == false(), g.c.session_date.between(period.start, period.end)), g, orgs))
 
     k = case_records
-    _copy(connection, duck, "cases", _in_orgs(select(
-        k.c.org, k.c.record_id, k.c.case_type, k.c.person_record_id, k.c.household_record_id, _text_of(k.c.opened),
-        _text_of(k.c.closed), k.c.repeat_victimisation, k.c.children_in_family,
+    _copy(reader, duck, "cases", _in_orgs(select(
+        k.c.org, k.c.case_type, k.c.person_record_id, k.c.household_record_id, k.c.opened,
+        k.c.closed, k.c.repeat_victimisation, k.c.children_in_family,
     ).where(k.c.deleted == false(), k.c.opened <= period.end,
             or_(k.c.closed.is_(None), k.c.closed >= period.start)), k, orgs))
 
     duck.execute("""
         CREATE TABLE attendance AS
-        SELECT org, record_id, CAST(unnest(from_json(attendees, '["VARCHAR"]')) AS VARCHAR) AS person_record_id,
+        SELECT org, CAST(unnest(from_json(attendees, '["VARCHAR"]')) AS VARCHAR) AS person_record_id,
                service_code, day
         FROM sessions WHERE attendees IS NOT NULL""")
 
@@ -147,19 +140,17 @@ def _in_orgs(statement: Any, table: Any, orgs: Collection[str] | None) -> Any:
     return statement if orgs is None else statement.where(table.c.org.in_(sorted(orgs)))
 
 
-def _copy(connection: Connection, duck: duckdb.DuckDBPyConnection, name: str, statement: Any) -> None:
+def _copy(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, name: str, statement: Any) -> None:
+    """The rows of `statement` into a new DuckDB table `name`, as Arrow batches: no row passes through Python."""
     schema = _TABLES[name]
-    columns = ", ".join(f"CAST({column} AS {kind})" for column, kind in schema.items())
-    result = connection.execution_options(yield_per=_CHUNK).execute(statement)
-    for rows in result.partitions():
-        values = list(zip(*rows, strict=True))
-        chunk = pa.table({column: pa.array(values[n], type=_ARROW[kind])
-                          for n, (column, kind) in enumerate(schema.items())})
-        duck.register("_chunk", chunk)
-        try:
-            duck.execute(f"INSERT INTO {name} SELECT {columns} FROM _chunk")
-        finally:
-            duck.unregister("_chunk")
+    batches = reader.read(name, statement, {column: _KINDS[kind] for column, kind in schema.items()})
+    duck.register("_batches", batches)
+    try:
+        duck.execute(f"CREATE TABLE {name} AS SELECT "
+                     + ", ".join(f"CAST({column} AS {kind}) AS {column}" for column, kind in schema.items())
+                     + " FROM _batches")
+    finally:
+        duck.unregister("_batches")
 
 
 # --- the facts -------------------------------------------------------------------------------
@@ -173,10 +164,16 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
             f"('{label}', {_date(first)}, {_date(last)})" for label, first, last in period.months())})
             AS m(month, first_day, last_day)""")
     duck.execute(f"CREATE TABLE numbers AS SELECT range AS n FROM range(1, {_MAX_CHILDREN + 1})")
-    duck.execute(f"CREATE TABLE days AS SELECT CAST(range AS DATE) AS day FROM range({start}, {end} + 1, "
-                 "INTERVAL 1 DAY)")
+    # Families known from household records, numbered (hid) for the joins and counts below.
+    duck.execute(f"""
+        CREATE TABLE households AS
+        WITH recs AS (SELECT * FROM household_recs WHERE household_key IS NOT NULL)
+        SELECT row_number() OVER (ORDER BY k.household_key) AS hid, k.household_key, m.municipality
+        FROM (SELECT DISTINCT household_key FROM recs) k
+        LEFT JOIN ({_most_common("recs", "household_key", "municipality")}) m USING (household_key)""")
     # A person's attributes across agencies: the most common value of their records (ties: the
     # smallest); consent only if some record says yes and none says no; a flag if any record sets it.
+    # Persons are numbered (pid): joining and counting integers is what keeps national runs fast.
     duck.execute(f"""
         CREATE TABLE persons AS
         WITH recs AS (SELECT * FROM person_recs WHERE person_key IS NOT NULL),
@@ -191,114 +188,109 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
                    min(h.household_key) AS household_key
             FROM recs r LEFT JOIN household_recs h ON h.org = r.org AND h.record_id = r.household_record_id
             GROUP BY r.person_key)
-        SELECT own.*, coalesce(s.sex, '{UNKNOWN}') AS sex,
+        SELECT row_number() OVER (ORDER BY own.person_key) AS pid, own.*, hh.hid,
+               coalesce(s.sex, '{UNKNOWN}') AS sex,
                CASE WHEN b.birth_year IS NULL THEN '{UNKNOWN}'
                     WHEN {period.end.year} - b.birth_year < {ADULT_AGE} THEN 'child' ELSE 'adult' END AS age_group,
                coalesce(m.municipality, '{UNKNOWN}') AS municipality
         FROM own
+        LEFT JOIN households hh USING (household_key)
         LEFT JOIN ({_most_common("recs", "person_key", "sex")}) s USING (person_key)
         LEFT JOIN ({_most_common("recs", "person_key", "birth_year")}) b USING (person_key)
         LEFT JOIN ({_most_common("recs", "person_key", "municipality")}) m USING (person_key)""")
+    # Each person and household record with its number (empty while it has no key).
+    duck.execute("""
+        CREATE TABLE person_refs AS
+        SELECT r.org, r.record_id, p.pid FROM person_recs r LEFT JOIN persons p USING (person_key)""")
+    duck.execute("""
+        CREATE TABLE household_refs AS
+        SELECT r.org, r.record_id, h.hid FROM household_recs r LEFT JOIN households h USING (household_key)""")
+    # Every event once, with the numbers of the person and household it names: the linkage
+    # checks and the facts read it, instead of joining on names again for each. event_id numbers
+    # each event across sources (a case spanning three months is one event in three facts rows).
+    # `*_found`: the record named is in the warehouse (its number may still be empty: not linked).
     duck.execute(f"""
-        CREATE TABLE households AS
-        WITH recs AS (SELECT * FROM household_recs WHERE household_key IS NOT NULL)
-        SELECT k.household_key, m.municipality
-        FROM (SELECT DISTINCT household_key FROM recs) k
-        LEFT JOIN ({_most_common("recs", "household_key", "municipality")}) m USING (household_key)""")
-    # events and keyed are views: at national scale each would be a copy of ten million rows, and
-    # only facts needs to be held. event_id numbers each event across sources (a case spanning
-    # three months is one event in three facts rows).
-    duck.execute(f"""
-        CREATE VIEW events AS
-        SELECT 'contact' AS source, c.rowid AS event_id, c.org, c.person_record_id AS person_ref,
-               p.record_id IS NOT NULL AS person_found, p.person_key, c.service_code,
+        CREATE TABLE events AS
+        SELECT 'contact' AS source, c.rowid AS event_id, c.org, c.person_record_id IS NOT NULL AS person_ref,
+               p.record_id IS NOT NULL AS person_found, p.pid, c.service_code,
                c.day AS day_from, c.day AS day_to, c.minutes
-        FROM contacts c LEFT JOIN person_recs p ON p.org = c.org AND p.record_id = c.person_record_id
+        FROM contacts c LEFT JOIN person_refs p ON p.org = c.org AND p.record_id = c.person_record_id
         UNION ALL BY NAME
         SELECT 'attendance' AS source, a.rowid + {_SOURCE_IDS} AS event_id, a.org,
-               a.person_record_id AS person_ref, p.record_id IS NOT NULL AS person_found, p.person_key,
+               a.person_record_id IS NOT NULL AS person_ref, p.record_id IS NOT NULL AS person_found, p.pid,
                a.service_code, a.day AS day_from, a.day AS day_to
-        FROM attendance a LEFT JOIN person_recs p ON p.org = a.org AND p.record_id = a.person_record_id
+        FROM attendance a LEFT JOIN person_refs p ON p.org = a.org AND p.record_id = a.person_record_id
         UNION ALL BY NAME
         SELECT 'group_session' AS source, rowid + 2 * {_SOURCE_IDS} AS event_id, org, service_code,
                day AS day_from, day AS day_to, minutes
         FROM sessions
         UNION ALL BY NAME
-        SELECT 'case' AS source, c.rowid + 3 * {_SOURCE_IDS} AS event_id, c.org, c.person_record_id AS person_ref,
-               p.record_id IS NOT NULL AS person_found, p.person_key,
-               c.household_record_id AS household_ref, h.record_id IS NOT NULL AS household_found,
-               h.household_key, c.case_type, c.repeat_victimisation, c.children_in_family AS children,
+        SELECT 'case' AS source, c.rowid + 3 * {_SOURCE_IDS} AS event_id, c.org,
+               c.person_record_id IS NOT NULL AS person_ref, p.record_id IS NOT NULL AS person_found, p.pid,
+               c.household_record_id IS NOT NULL AS household_ref, h.record_id IS NOT NULL AS household_found,
+               h.hid, c.case_type, c.repeat_victimisation, c.children_in_family AS children,
                greatest(c.opened, {start}) AS day_from, least(coalesce(c.closed, {end}), {end}) AS day_to
         FROM cases c
-        LEFT JOIN person_recs p ON p.org = c.org AND p.record_id = c.person_record_id
-        LEFT JOIN household_recs h ON h.org = c.org AND h.record_id = c.household_record_id
+        LEFT JOIN person_refs p ON p.org = c.org AND p.record_id = c.person_record_id
+        LEFT JOIN household_refs h ON h.org = c.org AND h.record_id = c.household_record_id
         UNION ALL BY NAME
-        SELECT 'social_risk_household' AS source, rowid + 4 * {_SOURCE_IDS} AS event_id, org,
-               record_id AS household_ref,
-               true AS household_found, household_key, children_count AS children,
-               greatest(social_risk_from, {start}) AS day_from,
-               least(coalesce(social_risk_to, {end}), {end}) AS day_to
-        FROM household_recs
-        WHERE social_risk_from <= {end} AND (social_risk_to IS NULL OR social_risk_to >= {start})""")
+        SELECT 'social_risk_household' AS source, r.rowid + 4 * {_SOURCE_IDS} AS event_id, r.org,
+               true AS household_ref, true AS household_found, h.hid, r.children_count AS children,
+               greatest(r.social_risk_from, {start}) AS day_from,
+               least(coalesce(r.social_risk_to, {end}), {end}) AS day_to
+        FROM household_recs r LEFT JOIN households h USING (household_key)
+        WHERE r.social_risk_from <= {end} AND (r.social_risk_to IS NULL OR r.social_risk_to >= {start})""")
+    for table in ("contacts", "attendance", "sessions", "cases"):  # events hold all they said
+        duck.execute(f"DROP TABLE {table}")
     _check_linked(duck)
-    orphans = _scalar(duck, """SELECT count(*) FROM events WHERE person_ref IS NOT NULL AND NOT person_found
+    orphans = _scalar(duck, """SELECT count(*) FROM events WHERE person_ref AND NOT person_found
                                AND source IN ('contact', 'attendance')""")
     if orphans:
         log.warning("%d contact or attendance row(s) name a person record that is not in the warehouse "
                     "(deleted or never sent); they are not counted", orphans)
-    # One row per event and calendar month it covers (clipped to that month), with integer ids for
-    # persons (pid) and families (fid): counting distinct integers is what keeps national runs fast.
-    duck.execute("CREATE TABLE person_ids AS SELECT person_key, row_number() OVER (ORDER BY person_key) AS pid "
-                 "FROM persons")
+    # One row per event and calendar month it covers (clipped to that month), with the person's
+    # attributes. A family (fid) is its household, else the person's household, else the person
+    # alone: numbers above every household's.
+    families = _scalar(duck, "SELECT count(*) FROM households")
     duck.execute(f"""
-        CREATE VIEW keyed AS
-        SELECT e.event_id, e.source, e.org, e.person_key, e.service_code, e.case_type,
-               e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
-               coalesce(e.household_key, p.household_key, e.person_key) AS family_key,
-               coalesce(p.consent, e.person_key IS NULL) AS consent,
-               coalesce(p.sex, '{UNKNOWN}') AS sex, coalesce(p.age_group, '{UNKNOWN}') AS age_group,
-               coalesce(p.municipality, '{UNKNOWN}') AS municipality,
-               coalesce(hh.municipality, p.municipality, '{UNKNOWN}') AS family_municipality,
-               coalesce(p.dv_victim, false) AS dv_victim,
-               coalesce(p.social_risk_family, false) AS social_risk_family,
-               coalesce(p.disability, false) AS disability, coalesce(p.addiction, false) AS addiction
-        FROM events e
-        LEFT JOIN persons p ON p.person_key = e.person_key
-        LEFT JOIN households hh ON hh.household_key = coalesce(e.household_key, p.household_key)
-        WHERE NOT (e.source IN ('contact', 'attendance') AND e.person_key IS NULL)
-          AND NOT (e.source = 'case' AND e.person_key IS NULL AND e.household_key IS NULL)""")
-    duck.execute("CREATE TABLE family_ids AS SELECT family_key, row_number() OVER (ORDER BY family_key) AS fid "
-                 "FROM (SELECT DISTINCT family_key FROM keyed WHERE family_key IS NOT NULL)")
-    duck.execute("""
         CREATE TABLE facts AS
         WITH k AS (
-            SELECT k.* EXCLUDE (person_key, family_key), i.pid, f.fid
-            FROM keyed k
-            LEFT JOIN person_ids i ON i.person_key = k.person_key
-            LEFT JOIN family_ids f ON f.family_key = k.family_key)
+            SELECT e.event_id, e.source, e.org, e.service_code, e.case_type,
+                   e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
+                   coalesce(p.consent, e.pid IS NULL) AS consent,
+                   coalesce(p.sex, '{UNKNOWN}') AS sex, coalesce(p.age_group, '{UNKNOWN}') AS age_group,
+                   coalesce(p.municipality, '{UNKNOWN}') AS municipality,
+                   coalesce(hh.municipality, p.municipality, '{UNKNOWN}') AS family_municipality,
+                   coalesce(p.dv_victim, false) AS dv_victim,
+                   coalesce(p.social_risk_family, false) AS social_risk_family,
+                   coalesce(p.disability, false) AS disability, coalesce(p.addiction, false) AS addiction,
+                   e.pid, coalesce(e.hid, p.hid, {families} + e.pid) AS fid
+            FROM events e
+            LEFT JOIN persons p ON p.pid = e.pid
+            LEFT JOIN households hh ON hh.hid = coalesce(e.hid, p.hid)
+            WHERE NOT (e.source IN ('contact', 'attendance') AND e.pid IS NULL)
+              AND NOT (e.source = 'case' AND e.pid IS NULL AND e.hid IS NULL))
         SELECT k.*, strftime(k.day_from, '%Y-%m') AS month FROM k WHERE k.day_from = k.day_to
         UNION ALL
         SELECT k.* REPLACE (greatest(k.day_from, m.first_day) AS day_from, least(k.day_to, m.last_day) AS day_to),
                m.month
         FROM k JOIN months m ON k.day_from <= m.last_day AND k.day_to >= m.first_day
         WHERE k.day_from < k.day_to""")
-    duck.execute("DROP VIEW keyed")
-    duck.execute("DROP VIEW events")
-    for table in ("contacts", "attendance", "sessions", "cases"):  # facts hold all they said
-        duck.execute(f"DROP TABLE {table}")
+    duck.execute("DROP TABLE events")
 
 
 def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
     unlinked = duck.execute("""
         SELECT 'person' AS kind, source, count(*) FROM events
-        WHERE person_ref IS NOT NULL AND person_found AND person_key IS NULL GROUP BY source
+        WHERE person_found AND pid IS NULL GROUP BY source
         UNION ALL
         SELECT 'household', source, count(*) FROM events
-        WHERE household_ref IS NOT NULL AND household_found AND household_key IS NULL GROUP BY source
+        WHERE household_found AND hid IS NULL GROUP BY source
         UNION ALL
         SELECT 'household', 'person', count(*) FROM person_recs p
         JOIN household_recs h ON h.org = p.org AND h.record_id = p.household_record_id
-        WHERE h.household_key IS NULL AND p.person_key IN (SELECT person_key FROM events)
+        WHERE h.household_key IS NULL AND p.person_key IN (
+            SELECT person_key FROM persons WHERE pid IN (SELECT pid FROM events))
         HAVING count(*) > 0
         ORDER BY 1, 2""").fetchall()
     if unlinked:
@@ -359,7 +351,8 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
     assert indicator.count is not None
     rows = " OR ".join(_where(s) for s in indicator.from_)
     condition = _require(indicator)
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE chosen AS SELECT * FROM facts WHERE ({rows}){condition}")
+    # A view, not a copy: each query below scans only the facts columns it needs.
+    duck.execute(f"CREATE OR REPLACE TEMP VIEW chosen AS SELECT * FROM facts WHERE ({rows}){condition}")
 
     count = indicator.count
     municipality = "family_municipality" if count in _FAMILY_COUNTS else "municipality"
@@ -372,8 +365,8 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
                      "JOIN numbers n ON n.n <= f.children"),
         "person_days": (f"pid * {_DAYS} + {day.format('f.day_from')}", "count(DISTINCT entity)", "pid IS NOT NULL",
                         ""),
-        "family_weeks": (f"fid * {_DAYS} + {day.format('d.day')}", "count(DISTINCT entity) / 7.0",
-                         "fid IS NOT NULL", "JOIN days d ON d.day BETWEEN f.day_from AND f.day_to"),
+        # Each family's days come from the union of its cases' spans (_covered_days_sql), not one row per day.
+        "family_weeks": ("fid", "", "fid IS NOT NULL", ""),
         "contacts": ("event_id", "count(DISTINCT entity)", "true", ""),
         "sessions": ("event_id", "count(DISTINCT entity)", "true", ""),
         "cases": ("event_id", "count(DISTINCT entity)", "true", ""),
@@ -381,33 +374,91 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
     }[count]
     duck.execute(f"""
         CREATE OR REPLACE TEMP VIEW expanded AS
-        SELECT {entity} AS entity, f.minutes, f.consent, f.month, f.{municipality} AS municipality,
-               f.org, f.sex, f.age_group
+        SELECT {entity} AS entity, f.minutes, f.day_from, f.day_to, f.consent, f.month,
+               f.{municipality} AS municipality, f.org, f.sex, f.age_group
         FROM chosen f {expand}
         WHERE {keep}""")
 
-    consenting = _scalar(duck, f"SELECT {figure} FROM expanded WHERE consent")
-    total = consenting if consent == "exclude" else _scalar(duck, f"SELECT {figure} FROM expanded")
+    if count == "family_weeks":
+        found = duck.execute(_covered_days_sql(indicator.disaggregations, "consent")).fetchall()
+        consenting = next((value for total, *_, value in found if total), 0)
+        total = consenting if consent == "exclude" else next(
+            value for _, *_, value in duck.execute(_covered_days_sql([], "true")).fetchall())
+    else:
+        found = duck.execute(_breakdowns_sql(figure, indicator.disaggregations, by_entity=count in _FEW_PER_ENTITY)
+                             ).fetchall()
+        consenting = next((value for total, *_, value in found if total), 0)
+        total = consenting if consent == "exclude" else _scalar(duck, f"SELECT {figure} FROM expanded")
     # What only the total holds (persons without consent, their contacts ...): disclosure control
     # withholds a total whose part of it is small, since total - (a breakdown's sum) would show it.
     cells = [{"breakdown": "total", **dict.fromkeys(DIMENSIONS, ALL), "value": float(total or 0),
               CONSENT_ONLY: float(total or 0) - float(consenting or 0)}]
-    if indicator.disaggregations:
-        sets = ", ".join("(" + ", ".join(b) + ")" for b in indicator.disaggregations)
-        used = {d for b in indicator.disaggregations for d in b}
-        columns = ", ".join(d if d in used else f"NULL AS {d}" for d in DIMENSIONS)
-        found = duck.execute(f"""
-            SELECT {columns}, {figure} AS value FROM expanded WHERE consent
-            GROUP BY GROUPING SETS ({sets})""").fetchall()
-        for *dims, value in found:
-            named = {d: (v if v is not None else ALL) for d, v in zip(DIMENSIONS, dims, strict=True)}
-            cells.append({"breakdown": breakdown_name([d for d, v in zip(DIMENSIONS, dims, strict=True)
-                                                       if v is not None]),
-                          **named, "value": float(value or 0), CONSENT_ONLY: 0.0})
+    for is_total_row, *dims, value in found:
+        if is_total_row:
+            continue
+        named = {d: (v if v is not None else ALL) for d, v in zip(DIMENSIONS, dims, strict=True)}
+        cells.append({"breakdown": breakdown_name([d for d, v in zip(DIMENSIONS, dims, strict=True)
+                                                   if v is not None]),
+                      **named, "value": float(value or 0), CONSENT_ONLY: 0.0})
     frame = pd.DataFrame(cells)
     frame["numerator"] = frame["value"]
     frame["denominator"] = float("nan")
     return frame
+
+
+def _breakdowns_sql(figure: str, disaggregations: Iterable[tuple[str, ...]], *, by_entity: bool) -> str:
+    """The query for the total and every breakdown of the consenting rows of ``expanded``: rows of
+    (is_total, *DIMENSIONS, value), a dimension empty where the breakdown does not use it.
+
+    With ``by_entity`` (a count of distinct persons or families), each breakdown counts over the
+    distinct (entity, its dimensions) pairs rather than over every row: the same distinct count
+    from a fraction of the rows. The dimensions a person or family has one value of (sex, age
+    group, municipality) share one such projection with the total; month and org, of which an
+    entity has many, get one each. Otherwise one GROUPING SETS pass, the empty set being the total.
+    """
+    sets = [(), *(tuple(b) for b in disaggregations)]
+    if by_entity:
+        clusters: dict[str, list[tuple[str, ...]]] = {}
+        for found in sets:
+            clusters.setdefault("attributes" if set(found) <= _ENTITY_ATTRIBUTES else ",".join(found), []).append(found)
+        groups = list(clusters.values())
+    else:
+        groups = [sets]
+    parts = []
+    for members in groups:
+        used = [d for d in DIMENSIONS if any(d in m for m in members)]
+        source = (f"(SELECT DISTINCT entity{''.join(', ' + d for d in used)} FROM expanded WHERE consent)"
+                  if by_entity else "expanded WHERE consent")
+        columns = ", ".join(d if d in used else f"NULL AS {d}" for d in DIMENSIONS)
+        is_total = f"grouping({', '.join(used)}) = {2 ** len(used) - 1}" if used else "true"
+        grouping = ", ".join("(" + ", ".join(m) + ")" for m in members)
+        parts.append(f"SELECT {is_total} AS is_total, {columns}, {figure} AS value FROM {source} "
+                     f"GROUP BY GROUPING SETS ({grouping})")
+    return "\nUNION ALL\n".join(parts)
+
+
+def _covered_days_sql(disaggregations: Iterable[tuple[str, ...]], where: str) -> str:
+    """Family-weeks of the ``expanded`` rows that meet `where`: distinct (family, day) pairs / 7, for
+    the total (the first column true) and each breakdown, as _breakdowns_sql gives them.
+
+    The days of one family in one cell are the union of its rows' spans [day_from, day_to]. Taken
+    in order of their first day, a span adds the days past the furthest day reached before it; so
+    no row per day is needed (a case open all year would be 365).
+    """
+    parts = []
+    for found in [(), *(tuple(b) for b in disaggregations)]:
+        cells = "".join(f"{d}, " for d in found)
+        columns = ", ".join(d if d in found else f"NULL AS {d}" for d in DIMENSIONS)
+        parts.append(f"""
+            SELECT {'true' if not found else 'false'} AS is_total, {columns},
+                   sum(greatest(0, datediff('day', greatest(day_from, coalesce(reach + 1, day_from)), day_to) + 1))
+                       / 7.0 AS value
+            FROM (SELECT {cells}day_from, day_to,
+                         max(day_to) OVER (PARTITION BY {cells}entity ORDER BY day_from, day_to
+                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+                  FROM expanded WHERE {where})
+            {'GROUP BY ' + ', '.join(found) if found else ''}""")
+    return "\nUNION ALL\n".join(parts)
 
 
 def _require(indicator: Indicator) -> str:
@@ -496,8 +547,8 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
         duck.execute(f"SET temp_directory = {_text(str(Path(scratch.name) / 'spill'))}")
         # Row order inside DuckDB never matters (cells are sorted at the end); not keeping it saves memory.
         duck.execute("SET preserve_insertion_order = false")
-        with engine.connect() as connection:
-            _read_warehouse(connection, duck, period, orgs)
+        with arrow_reader(engine) as reader:
+            _read_warehouse(reader, duck, period, orgs)
         _build_facts(duck, period)
         if on_consent is not None:
             on_consent(consent_by_org(duck))

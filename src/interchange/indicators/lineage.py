@@ -20,16 +20,15 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 import interchange
+from interchange.linkage.store import index_digest_of
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.tables import (
     batches,
     case_records,
     contact_records,
     group_session_records,
-    household_links,
     household_records,
     linkage_runs,
-    person_links,
     person_records,
     record_versions,
 )
@@ -87,15 +86,15 @@ def index_digest(connection: Connection) -> str:
     """SHA-256 of the person and household index (record -> key): another digest, other distinct counts.
 
     A version keeps the digest it was computed on; comparing it with today's says whether a
-    relink or a review decision has moved a record to another person since.
+    relink or a review decision has moved a record to another person since. Only a linkage run
+    writes the links, and it stores their digest as it finishes: this reads that one value. When
+    the latest run kept none (it ran before the warehouse kept digests) or none has finished, the
+    links are hashed as they are.
     """
-    digest = hashlib.sha256()
-    for table, key in ((person_links, person_links.c.person_key), (household_links, household_links.c.household_key)):
-        digest.update(f"{table.name}\n".encode())
-        for org, record_id, value in connection.execute(
-                select(table.c.org, table.c.record_id, key).order_by(table.c.org, table.c.record_id)):
-            digest.update(f"{org}\t{record_id}\t{value}\n".encode())
-    return digest.hexdigest()
+    stored = connection.execute(
+        select(linkage_runs.c.index_sha256).where(linkage_runs.c.finished_at.is_not(None))
+        .order_by(linkage_runs.c.run_id.desc()).limit(1)).scalar()
+    return stored if stored is not None else index_digest_of(connection)
 
 
 def linkage_runs_after(connection: Connection, run_id: int | None) -> int:

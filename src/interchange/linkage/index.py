@@ -27,7 +27,7 @@ from interchange.linkage.pairs import Scorer, normalise_pairs
 from interchange.linkage.records import load_person_records
 from interchange.linkage.review import Decision, load_decisions, sync_queue
 from interchange.linkage.scorers import default_scorer
-from interchange.linkage.store import PERSONS, log_events, read_index, write_index
+from interchange.linkage.store import PERSONS, index_digest_of, log_events, read_index, write_index
 from interchange.progress import ProgressHook, report
 from interchange.warehouse.tables import linkage_runs
 
@@ -111,7 +111,7 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
             finished_at=clock.now(), records=summary.records, pairs_scored=summary.pairs_scored,
             pairs_linked=summary.pairs_linked, new_persons=summary.new_persons, merges=summary.merges,
             splits=summary.splits, pairs_for_review=summary.pairs_for_review, households=summary.households,
-            household_share=summary.household_share))
+            household_share=summary.household_share, index_sha256=index_digest_of(connection)))
     report(on_progress, "link.stages", 3, 3, "write")
     log.info("%s", summary.render())
     return summary

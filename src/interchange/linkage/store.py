@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from interchange.warehouse.tables import (
 )
 
 _CHUNK = 500
+_DIGEST_ROWS = 50_000  # links hashed per fetch
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,23 @@ def log_events(connection: Connection, index: KeyIndex, plan: KeyPlan, run_id: i
             for event in plan.events]
     if rows:
         connection.execute(linkage_events.insert(), rows)
+
+
+def index_digest_of(connection: Connection) -> str:
+    """SHA-256 of the person and household index (record -> key), read from the links.
+
+    A linkage run stores it with the links it wrote (``linkage_runs.index_sha256``), so that
+    comparing today's index with a publication's needs no pass over the links
+    (indicators.lineage.index_digest).
+    """
+    digest = hashlib.sha256()
+    for index in (PERSONS, HOUSEHOLDS):
+        links = index.links
+        digest.update(f"{links.name}\n".encode())
+        # yield_per for this statement only: Connection.execution_options would keep it for the run's writes.
+        rows = connection.execute(
+            select(links.c.org, links.c.record_id, index.link_key).order_by(links.c.org, links.c.record_id),
+            execution_options={"yield_per": _DIGEST_ROWS})
+        for part in rows.partitions():
+            digest.update("".join(f"{org}\t{record_id}\t{key}\n" for org, record_id, key in part).encode())
+    return digest.hexdigest()

@@ -250,6 +250,9 @@ linkage_runs = Table(
            comment="the household guard: highest match probability of a pair at one address "
                    "on which nothing personal agrees (estimated from the data); "
                    "empty when the scorer has no guard"),
+    Column("index_sha256", String(64),
+           comment="SHA-256 of the person and household index (record -> key) as this run left it; "
+                   "empty for runs before it was kept"),
     comment="one row per run of link_persons",
 )
 

@@ -1,7 +1,7 @@
 """ministry_cells.reason says only "suppressed": why a cell is hidden is not published
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 15:30:00.000000
 
 A published "primary" told a reader that the hidden cell is 1 .. threshold-1, which with the
@@ -14,8 +14,8 @@ restores the column's comment.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,557 @@
+"""The indicator computation as it was before issue 18 (SQLAlchemy rows into DuckDB), kept as the reference.
+
+A frozen copy of ``interchange.indicators.compute`` at the commit before the columnar path:
+test_indicators_reference.py checks that today's compute_indicators gives these cells, to the
+last bit, on the Kretinga scenario and on generated warehouses, on SQLite and PostgreSQL. Not
+maintained beyond that: when the counting rules change on purpose, this file goes.
+
+Computing the catalogue: every indicator, every allowed breakdown, as a cell table (cells.py).
+
+How (docs/indicators.md has the rules for analysts):
+
+1. The warehouse (SQLite or PostgreSQL, through SQLAlchemy Core) is read once per run:
+   non-deleted person and household records with their linkage keys, and the contacts,
+   group sessions and cases of the period. Deleted records are never read.
+2. In an in-process DuckDB database these become one ``facts`` table: a row per contact,
+   registered attendance, group session, case open in the period and household at social
+   risk in the period, each with the person (``person_key``), the family (``family_key``),
+   the dates it covers (clipped to the period) and the person's resolved attributes.
+3. Each indicator keeps the facts its selections name, applies its person-level condition,
+   expands rows to the months (or, for family-weeks, the days) they cover, and counts
+   distinct entities per breakdown with one ``GROUPING SETS`` query.
+
+Distinct counts are not additive: a person served in two months or by two organisations
+appears in both cells and once in the total.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Collection, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import Connection, Engine, String, Text, and_, cast, false, func, or_, select
+
+from interchange.errors import InterchangeError
+from interchange.indicators.catalogue import Catalogue, Indicator, Selection
+from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdown_name
+from interchange.indicators.consent import OrgConsent, consent_by_org
+from interchange.indicators.periods import Period
+from interchange.warehouse.tables import (
+    case_records,
+    contact_records,
+    group_session_records,
+    household_links,
+    household_records,
+    person_links,
+    person_records,
+)
+
+log = logging.getLogger(__name__)
+
+Consent = Literal["exclude", "totals_only"]
+UNKNOWN = "unknown"
+"""A dimension value the records do not give (no sex, no birth year, no municipality)."""
+ADULT_AGE = 18
+_CHUNK = 100_000
+_FAMILY_COUNTS = frozenset({"households", "children", "family_weeks", "cases"})
+_MAX_CHILDREN = 30  # contract.values.ChildCount
+_DAYS = 100_000  # days since 2000-01-01 stay below this until the 2270s
+CONSENT_ONLY = "consent_only"
+_SOURCE_IDS = 10**12  # event ids: row number within its source table + source number * this
+
+
+class UnlinkedRecordsError(InterchangeError, RuntimeError):
+    """Records in scope have no linkage key yet: `interchange link` must run first."""
+
+
+# --- reading the warehouse -----------------------------------------------------------------------
+
+_TABLES: dict[str, dict[str, str]] = {
+    "person_recs": {
+        "org": "VARCHAR", "record_id": "VARCHAR", "person_key": "VARCHAR", "household_record_id": "VARCHAR",
+        "sex": "VARCHAR", "birth_year": "BIGINT", "municipality": "VARCHAR", "consent_reporting": "BOOLEAN",
+        "dv_victim": "BOOLEAN", "social_risk_family": "BOOLEAN", "disability": "BOOLEAN", "addiction": "BOOLEAN"},
+    "household_recs": {
+        "org": "VARCHAR", "record_id": "VARCHAR", "household_key": "VARCHAR", "municipality": "VARCHAR",
+        "social_risk_from": "DATE", "social_risk_to": "DATE", "children_count": "BIGINT"},
+    "contacts": {
+        "org": "VARCHAR", "record_id": "VARCHAR", "person_record_id": "VARCHAR", "service_code": "VARCHAR",
+        "day": "DATE", "minutes": "BIGINT"},
+    "sessions": {
+        "org": "VARCHAR", "record_id": "VARCHAR", "service_code": "VARCHAR", "day": "DATE", "minutes": "BIGINT",
+        "attendees": "VARCHAR"},
+    "cases": {
+        "org": "VARCHAR", "record_id": "VARCHAR", "case_type": "VARCHAR", "person_record_id": "VARCHAR",
+        "household_record_id": "VARCHAR", "opened": "DATE", "closed": "DATE", "repeat_victimisation": "BOOLEAN",
+        "children_in_family": "BIGINT"},
+}
+"""The DuckDB tables a run reads into, with their column types."""
+# Dates and JSON travel as text (ISO dates, the attendee list's JSON): parsing them is DuckDB's
+# work, not a Python loop's, which is most of the reading time at national scale.
+_ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "BOOLEAN": pa.bool_(), "DATE": pa.string()}
+
+
+def _read_warehouse(connection: Connection, duck: duckdb.DuckDBPyConnection, period: Period,
+                    orgs: Collection[str] | None) -> None:
+    """Copy what the period needs from the warehouse into DuckDB tables (see _TABLES)."""
+    for name, columns in _TABLES.items():
+        duck.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+
+    def _text_of(column: Any) -> Any:
+        if connection.dialect.name == "postgresql":  # whatever the server's DateStyle
+            return func.to_char(column, "YYYY-MM-DD").label(column.name)
+        return cast(column, String).label(column.name)
+
+    p, pl = person_records, person_links
+    _copy(connection, duck, "person_recs", select(
+        p.c.org, p.c.record_id, pl.c.person_key, p.c.household_record_id, p.c.sex, p.c.birth_year,
+        p.c.municipality, p.c.consent_reporting, p.c.dv_victim, p.c.social_risk_family, p.c.disability,
+        p.c.addiction,
+    ).select_from(p.outerjoin(pl, and_(pl.c.org == p.c.org, pl.c.record_id == p.c.record_id)))
+        .where(p.c.deleted == false()))
+
+    h, hl = household_records, household_links
+    _copy(connection, duck, "household_recs", select(
+        h.c.org, h.c.record_id, hl.c.household_key, h.c.municipality, _text_of(h.c.social_risk_from),
+        _text_of(h.c.social_risk_to), h.c.children_count,
+    ).select_from(h.outerjoin(hl, and_(hl.c.org == h.c.org, hl.c.record_id == h.c.record_id)))
+        .where(h.c.deleted == false()))
+
+    c = contact_records
+    _copy(connection, duck, "contacts", _in_orgs(select(
+        c.c.org, c.c.record_id, c.c.person_record_id, c.c.service_code, _text_of(c.c.contact_date),
+        c.c.duration_minutes,
+    ).where(c.c.deleted == false(), c.c.contact_date.between(period.start, period.end)), c, orgs))
+
+    g = group_session_records
+    _copy(connection, duck, "sessions", _in_orgs(select(
+        g.c.org, g.c.record_id, g.c.service_code, _text_of(g.c.session_date), g.c.duration_minutes,
+        cast(g.c.attendee_record_ids, Text),
+    ).where(g.c.deleted == false(), g.c.session_date.between(period.start, period.end)), g, orgs))
+
+    k = case_records
+    _copy(connection, duck, "cases", _in_orgs(select(
+        k.c.org, k.c.record_id, k.c.case_type, k.c.person_record_id, k.c.household_record_id, _text_of(k.c.opened),
+        _text_of(k.c.closed), k.c.repeat_victimisation, k.c.children_in_family,
+    ).where(k.c.deleted == false(), k.c.opened <= period.end,
+            or_(k.c.closed.is_(None), k.c.closed >= period.start)), k, orgs))
+
+    duck.execute("""
+        CREATE TABLE attendance AS
+        SELECT org, record_id, CAST(unnest(from_json(attendees, '["VARCHAR"]')) AS VARCHAR) AS person_record_id,
+               service_code, day
+        FROM sessions WHERE attendees IS NOT NULL""")
+
+
+def _in_orgs(statement: Any, table: Any, orgs: Collection[str] | None) -> Any:
+    return statement if orgs is None else statement.where(table.c.org.in_(sorted(orgs)))
+
+
+def _copy(connection: Connection, duck: duckdb.DuckDBPyConnection, name: str, statement: Any) -> None:
+    schema = _TABLES[name]
+    columns = ", ".join(f"CAST({column} AS {kind})" for column, kind in schema.items())
+    result = connection.execution_options(yield_per=_CHUNK).execute(statement)
+    for rows in result.partitions():
+        values = list(zip(*rows, strict=True))
+        chunk = pa.table({column: pa.array(values[n], type=_ARROW[kind])
+                          for n, (column, kind) in enumerate(schema.items())})
+        duck.register("_chunk", chunk)
+        try:
+            duck.execute(f"INSERT INTO {name} SELECT {columns} FROM _chunk")
+        finally:
+            duck.unregister("_chunk")
+
+
+# --- the facts -------------------------------------------------------------------------------
+
+
+def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
+    """persons, households, events (checked for linkage) and facts; see the module docstring."""
+    start, end = _date(period.start), _date(period.end)
+    duck.execute(f"""
+        CREATE TABLE months AS SELECT * FROM (VALUES {", ".join(
+            f"('{label}', {_date(first)}, {_date(last)})" for label, first, last in period.months())})
+            AS m(month, first_day, last_day)""")
+    duck.execute(f"CREATE TABLE numbers AS SELECT range AS n FROM range(1, {_MAX_CHILDREN + 1})")
+    duck.execute(f"CREATE TABLE days AS SELECT CAST(range AS DATE) AS day FROM range({start}, {end} + 1, "
+                 "INTERVAL 1 DAY)")
+    # A person's attributes across agencies: the most common value of their records (ties: the
+    # smallest); consent only if some record says yes and none says no; a flag if any record sets it.
+    duck.execute(f"""
+        CREATE TABLE persons AS
+        WITH recs AS (SELECT * FROM person_recs WHERE person_key IS NOT NULL),
+        own AS (
+            SELECT r.person_key,
+                   coalesce(bool_or(r.consent_reporting), false)
+                       AND NOT coalesce(bool_or(NOT r.consent_reporting), false) AS consent,
+                   coalesce(bool_or(r.dv_victim), false) AS dv_victim,
+                   coalesce(bool_or(r.social_risk_family), false) AS social_risk_family,
+                   coalesce(bool_or(r.disability), false) AS disability,
+                   coalesce(bool_or(r.addiction), false) AS addiction,
+                   min(h.household_key) AS household_key
+            FROM recs r LEFT JOIN household_recs h ON h.org = r.org AND h.record_id = r.household_record_id
+            GROUP BY r.person_key)
+        SELECT own.*, coalesce(s.sex, '{UNKNOWN}') AS sex,
+               CASE WHEN b.birth_year IS NULL THEN '{UNKNOWN}'
+                    WHEN {period.end.year} - b.birth_year < {ADULT_AGE} THEN 'child' ELSE 'adult' END AS age_group,
+               coalesce(m.municipality, '{UNKNOWN}') AS municipality
+        FROM own
+        LEFT JOIN ({_most_common("recs", "person_key", "sex")}) s USING (person_key)
+        LEFT JOIN ({_most_common("recs", "person_key", "birth_year")}) b USING (person_key)
+        LEFT JOIN ({_most_common("recs", "person_key", "municipality")}) m USING (person_key)""")
+    duck.execute(f"""
+        CREATE TABLE households AS
+        WITH recs AS (SELECT * FROM household_recs WHERE household_key IS NOT NULL)
+        SELECT k.household_key, m.municipality
+        FROM (SELECT DISTINCT household_key FROM recs) k
+        LEFT JOIN ({_most_common("recs", "household_key", "municipality")}) m USING (household_key)""")
+    # events and keyed are views: at national scale each would be a copy of ten million rows, and
+    # only facts needs to be held. event_id numbers each event across sources (a case spanning
+    # three months is one event in three facts rows).
+    duck.execute(f"""
+        CREATE VIEW events AS
+        SELECT 'contact' AS source, c.rowid AS event_id, c.org, c.person_record_id AS person_ref,
+               p.record_id IS NOT NULL AS person_found, p.person_key, c.service_code,
+               c.day AS day_from, c.day AS day_to, c.minutes
+        FROM contacts c LEFT JOIN person_recs p ON p.org = c.org AND p.record_id = c.person_record_id
+        UNION ALL BY NAME
+        SELECT 'attendance' AS source, a.rowid + {_SOURCE_IDS} AS event_id, a.org,
+               a.person_record_id AS person_ref, p.record_id IS NOT NULL AS person_found, p.person_key,
+               a.service_code, a.day AS day_from, a.day AS day_to
+        FROM attendance a LEFT JOIN person_recs p ON p.org = a.org AND p.record_id = a.person_record_id
+        UNION ALL BY NAME
+        SELECT 'group_session' AS source, rowid + 2 * {_SOURCE_IDS} AS event_id, org, service_code,
+               day AS day_from, day AS day_to, minutes
+        FROM sessions
+        UNION ALL BY NAME
+        SELECT 'case' AS source, c.rowid + 3 * {_SOURCE_IDS} AS event_id, c.org, c.person_record_id AS person_ref,
+               p.record_id IS NOT NULL AS person_found, p.person_key,
+               c.household_record_id AS household_ref, h.record_id IS NOT NULL AS household_found,
+               h.household_key, c.case_type, c.repeat_victimisation, c.children_in_family AS children,
+               greatest(c.opened, {start}) AS day_from, least(coalesce(c.closed, {end}), {end}) AS day_to
+        FROM cases c
+        LEFT JOIN person_recs p ON p.org = c.org AND p.record_id = c.person_record_id
+        LEFT JOIN household_recs h ON h.org = c.org AND h.record_id = c.household_record_id
+        UNION ALL BY NAME
+        SELECT 'social_risk_household' AS source, rowid + 4 * {_SOURCE_IDS} AS event_id, org,
+               record_id AS household_ref,
+               true AS household_found, household_key, children_count AS children,
+               greatest(social_risk_from, {start}) AS day_from,
+               least(coalesce(social_risk_to, {end}), {end}) AS day_to
+        FROM household_recs
+        WHERE social_risk_from <= {end} AND (social_risk_to IS NULL OR social_risk_to >= {start})""")
+    _check_linked(duck)
+    orphans = _scalar(duck, """SELECT count(*) FROM events WHERE person_ref IS NOT NULL AND NOT person_found
+                               AND source IN ('contact', 'attendance')""")
+    if orphans:
+        log.warning("%d contact or attendance row(s) name a person record that is not in the warehouse "
+                    "(deleted or never sent); they are not counted", orphans)
+    # One row per event and calendar month it covers (clipped to that month), with integer ids for
+    # persons (pid) and families (fid): counting distinct integers is what keeps national runs fast.
+    duck.execute("CREATE TABLE person_ids AS SELECT person_key, row_number() OVER (ORDER BY person_key) AS pid "
+                 "FROM persons")
+    duck.execute(f"""
+        CREATE VIEW keyed AS
+        SELECT e.event_id, e.source, e.org, e.person_key, e.service_code, e.case_type,
+               e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
+               coalesce(e.household_key, p.household_key, e.person_key) AS family_key,
+               coalesce(p.consent, e.person_key IS NULL) AS consent,
+               coalesce(p.sex, '{UNKNOWN}') AS sex, coalesce(p.age_group, '{UNKNOWN}') AS age_group,
+               coalesce(p.municipality, '{UNKNOWN}') AS municipality,
+               coalesce(hh.municipality, p.municipality, '{UNKNOWN}') AS family_municipality,
+               coalesce(p.dv_victim, false) AS dv_victim,
+               coalesce(p.social_risk_family, false) AS social_risk_family,
+               coalesce(p.disability, false) AS disability, coalesce(p.addiction, false) AS addiction
+        FROM events e
+        LEFT JOIN persons p ON p.person_key = e.person_key
+        LEFT JOIN households hh ON hh.household_key = coalesce(e.household_key, p.household_key)
+        WHERE NOT (e.source IN ('contact', 'attendance') AND e.person_key IS NULL)
+          AND NOT (e.source = 'case' AND e.person_key IS NULL AND e.household_key IS NULL)""")
+    duck.execute("CREATE TABLE family_ids AS SELECT family_key, row_number() OVER (ORDER BY family_key) AS fid "
+                 "FROM (SELECT DISTINCT family_key FROM keyed WHERE family_key IS NOT NULL)")
+    duck.execute("""
+        CREATE TABLE facts AS
+        WITH k AS (
+            SELECT k.* EXCLUDE (person_key, family_key), i.pid, f.fid
+            FROM keyed k
+            LEFT JOIN person_ids i ON i.person_key = k.person_key
+            LEFT JOIN family_ids f ON f.family_key = k.family_key)
+        SELECT k.*, strftime(k.day_from, '%Y-%m') AS month FROM k WHERE k.day_from = k.day_to
+        UNION ALL
+        SELECT k.* REPLACE (greatest(k.day_from, m.first_day) AS day_from, least(k.day_to, m.last_day) AS day_to),
+               m.month
+        FROM k JOIN months m ON k.day_from <= m.last_day AND k.day_to >= m.first_day
+        WHERE k.day_from < k.day_to""")
+    duck.execute("DROP VIEW keyed")
+    duck.execute("DROP VIEW events")
+    for table in ("contacts", "attendance", "sessions", "cases"):  # facts hold all they said
+        duck.execute(f"DROP TABLE {table}")
+
+
+def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
+    unlinked = duck.execute("""
+        SELECT 'person' AS kind, source, count(*) FROM events
+        WHERE person_ref IS NOT NULL AND person_found AND person_key IS NULL GROUP BY source
+        UNION ALL
+        SELECT 'household', source, count(*) FROM events
+        WHERE household_ref IS NOT NULL AND household_found AND household_key IS NULL GROUP BY source
+        UNION ALL
+        SELECT 'household', 'person', count(*) FROM person_recs p
+        JOIN household_recs h ON h.org = p.org AND h.record_id = p.household_record_id
+        WHERE h.household_key IS NULL AND p.person_key IN (SELECT person_key FROM events)
+        HAVING count(*) > 0
+        ORDER BY 1, 2""").fetchall()
+    if unlinked:
+        found = "; ".join(f"{count} {source} row(s) name a {kind} record with no {kind} key"
+                          for kind, source, count in unlinked)
+        raise UnlinkedRecordsError(
+            f"records in the period are not linked yet ({found}): run `interchange link` and compute again")
+
+
+def _scalar(duck: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The value of an aggregate query, which always returns one row."""
+    row = duck.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError("an aggregate query returned no row")
+    return row[0]
+
+
+def _most_common(table: str, key: str, column: str) -> str:
+    return f"""SELECT {key}, {column} FROM (
+                   SELECT {key}, {column}, count(*) AS n FROM {table} WHERE {column} IS NOT NULL
+                   GROUP BY {key}, {column})
+               QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY n DESC, {column}) = 1"""
+
+
+def _date(value: date) -> str:
+    return f"DATE '{value.isoformat()}'"
+
+
+def _text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _in(column: str, values: Iterable[str]) -> str:
+    values = list(values)
+    return f"{column} IN ({', '.join(_text(v) for v in values)})" if values else "false"
+
+
+def _where(selection: Selection) -> str:
+    """The SQL condition on facts that keeps the rows of one selection."""
+    parts = [f"source = {_text(selection.source)}"]
+    services = selection.services()
+    if services is not None:
+        parts.append(_in("service_code", services))
+    if selection.case_types is not None:
+        parts.append(_in("case_type", [str(t) for t in selection.case_types]))
+    for case_flag, wanted in selection.case_flags.items():
+        parts.append(f"{case_flag} IS {'TRUE' if wanted else 'NOT TRUE'}")
+    for person_flag, wanted in selection.person_flags.items():
+        parts.append(f"{person_flag} = {'true' if wanted else 'false'}")
+    return "(" + " AND ".join(parts) + ")"
+
+
+# --- one indicator ---------------------------------------------------------------------------
+
+
+def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent: Consent) -> pd.DataFrame:
+    """The cells of a count indicator: total first, then each breakdown's observed values."""
+    assert indicator.count is not None
+    rows = " OR ".join(_where(s) for s in indicator.from_)
+    condition = _require(indicator)
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE chosen AS SELECT * FROM facts WHERE ({rows}){condition}")
+
+    count = indicator.count
+    municipality = "family_municipality" if count in _FAMILY_COUNTS else "municipality"
+    # A day's offset in the period is below _DAYS, so id * _DAYS + offset names a (person, day) pair.
+    day = "datediff('day', DATE '2000-01-01', {})"
+    entity, figure, keep, expand = {
+        "persons": ("pid", "count(DISTINCT entity)", "pid IS NOT NULL", ""),
+        "households": ("fid", "count(DISTINCT entity)", "fid IS NOT NULL", ""),
+        "children": (f"fid * {_MAX_CHILDREN + 1} + n.n", "count(DISTINCT entity)", "fid IS NOT NULL",
+                     "JOIN numbers n ON n.n <= f.children"),
+        "person_days": (f"pid * {_DAYS} + {day.format('f.day_from')}", "count(DISTINCT entity)", "pid IS NOT NULL",
+                        ""),
+        "family_weeks": (f"fid * {_DAYS} + {day.format('d.day')}", "count(DISTINCT entity) / 7.0",
+                         "fid IS NOT NULL", "JOIN days d ON d.day BETWEEN f.day_from AND f.day_to"),
+        "contacts": ("event_id", "count(DISTINCT entity)", "true", ""),
+        "sessions": ("event_id", "count(DISTINCT entity)", "true", ""),
+        "cases": ("event_id", "count(DISTINCT entity)", "true", ""),
+        "hours": ("event_id", "coalesce(sum(minutes), 0) / 60.0", "true", ""),
+    }[count]
+    duck.execute(f"""
+        CREATE OR REPLACE TEMP VIEW expanded AS
+        SELECT {entity} AS entity, f.minutes, f.consent, f.month, f.{municipality} AS municipality,
+               f.org, f.sex, f.age_group
+        FROM chosen f {expand}
+        WHERE {keep}""")
+
+    consenting = _scalar(duck, f"SELECT {figure} FROM expanded WHERE consent")
+    total = consenting if consent == "exclude" else _scalar(duck, f"SELECT {figure} FROM expanded")
+    # What only the total holds (persons without consent, their contacts ...): disclosure control
+    # withholds a total whose part of it is small, since total - (a breakdown's sum) would show it.
+    cells = [{"breakdown": "total", **dict.fromkeys(DIMENSIONS, ALL), "value": float(total or 0),
+              CONSENT_ONLY: float(total or 0) - float(consenting or 0)}]
+    if indicator.disaggregations:
+        sets = ", ".join("(" + ", ".join(b) + ")" for b in indicator.disaggregations)
+        used = {d for b in indicator.disaggregations for d in b}
+        columns = ", ".join(d if d in used else f"NULL AS {d}" for d in DIMENSIONS)
+        found = duck.execute(f"""
+            SELECT {columns}, {figure} AS value FROM expanded WHERE consent
+            GROUP BY GROUPING SETS ({sets})""").fetchall()
+        for *dims, value in found:
+            named = {d: (v if v is not None else ALL) for d, v in zip(DIMENSIONS, dims, strict=True)}
+            cells.append({"breakdown": breakdown_name([d for d, v in zip(DIMENSIONS, dims, strict=True)
+                                                       if v is not None]),
+                          **named, "value": float(value or 0), CONSENT_ONLY: 0.0})
+    frame = pd.DataFrame(cells)
+    frame["numerator"] = frame["value"]
+    frame["denominator"] = float("nan")
+    return frame
+
+
+def _require(indicator: Indicator) -> str:
+    """The person-level condition as SQL on ``facts`` (empty when there is none)."""
+    require = indicator.require
+    if require is None:
+        return ""
+    rows = " OR ".join(_where(s) for s in indicator.from_)
+    conditions = []
+    having = []
+    if require.min_distinct_services is not None:
+        having.append(f"count(DISTINCT service_code) >= {int(require.min_distinct_services)}")
+    if require.min_distinct_orgs is not None:
+        having.append(f"count(DISTINCT org) >= {int(require.min_distinct_orgs)}")
+    if having:
+        conditions.append(f"pid IN (SELECT pid FROM facts WHERE ({rows}) AND pid IS NOT NULL "
+                          f"GROUP BY pid HAVING {' AND '.join(having)})")
+    if require.also_in:
+        also = " OR ".join(_where(s) for s in require.also_in)
+        conditions.append(f"pid IN (SELECT pid FROM facts WHERE ({also}) AND pid IS NOT NULL)")
+    return " AND " + " AND ".join(conditions)
+
+
+def _ratio_cells(indicator: Indicator, numerator: pd.DataFrame, denominator: pd.DataFrame) -> pd.DataFrame:
+    """Numerator / denominator cell by cell, for the ratio's breakdowns; a zero denominator gives no value."""
+    keep = set(indicator.breakdowns())
+    key = ["breakdown", *DIMENSIONS]
+    below = denominator[denominator["breakdown"].isin(keep)][[*key, "value"]].rename(columns={"value": "denominator"})
+    above = numerator[numerator["breakdown"].isin(keep)][[*key, "value"]].rename(columns={"value": "numerator"})
+    frame = below.merge(above, on=key, how="left")
+    frame["numerator"] = frame["numerator"].fillna(0.0)
+    frame["value"] = (frame["numerator"] / frame["denominator"]).where(frame["denominator"] > 0)
+    parts = pd.concat([numerator[[*key, CONSENT_ONLY]], denominator[[*key, CONSENT_ONLY]]])
+    frame = frame.merge(parts.groupby(key, as_index=False)[CONSENT_ONLY].max(), on=key, how="left")
+    frame[CONSENT_ONLY] = frame[CONSENT_ONLY].fillna(0.0)
+    return frame
+
+
+# --- the whole catalogue -----------------------------------------------------------------------
+
+
+def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
+                       consent: Consent = "exclude", orgs: Collection[str] | None = None,
+                       indicators: Collection[str] | None = None, memory_limit: str = "2GB",
+                       on_consent: Callable[[list[OrgConsent]], None] | None = None) -> pd.DataFrame:
+    """Every indicator of ``catalogue`` for ``period``, in the cell-table shape (cells.CELL_COLUMNS).
+
+    Args:
+        engine: The warehouse, linked (``interchange link``) after its last person or household drop.
+        catalogue: The indicator catalogue (catalogue.load_catalogue()).
+        period: The period (periods.parse_period makes one from a label).
+        consent: Persons whose records do not give consent_reporting = yes: "exclude" leaves
+            them out of every cell; "totals_only" counts them in each indicator's total cell only.
+        orgs: Count only records of these organisations (a programme's own); None for all.
+        indicators: Compute only these codes (ratios bring their numerator and denominator along
+            internally but return only what was asked); None for the whole catalogue.
+        memory_limit: DuckDB's memory limit ("2GB", "500MB"); beyond it, work spills to the
+            temporary folder.
+        on_consent: Told, before any indicator is counted, each organisation's persons in the
+            period and how many lack consent (indicators/consent.py); it may raise to stop the run.
+
+    Returns:
+        One row per cell: the total of every indicator, and each listed breakdown for the
+        dimension values found in the data. Ratios whose denominator is 0 have an empty value.
+        With consent "totals_only", one more column, ``consent_only``: on total cells, the part
+        of the value that only the total counts (persons without consent; for a ratio, the
+        larger of its numerator's and denominator's), 0 elsewhere; disclosure control withholds
+        a total whose part is small.
+
+    Raises:
+        UnlinkedRecordsError: records in scope have no person or household key yet.
+        KeyError: an indicator code in ``indicators`` is not in the catalogue.
+    """
+    if consent not in ("exclude", "totals_only"):
+        raise ValueError(f"consent must be 'exclude' or 'totals_only', not {consent!r}")
+    wanted = catalogue.codes if indicators is None else [catalogue.indicator(code).code for code in indicators]
+    needed = _with_parts(catalogue, wanted)
+
+    # A DuckDB database in a private temporary folder (0700, removed at the end), not in memory:
+    # its tables are stored compressed and spill to disk beyond `memory_limit`, which keeps a
+    # national year (ten million contacts) near 2 GB instead of 8 GB, and no slower.
+    scratch = tempfile.TemporaryDirectory(prefix="interchange-indicators-")
+    duck = duckdb.connect(str(Path(scratch.name) / "facts.duckdb"))
+    try:
+        duck.execute(f"SET memory_limit = {_text(memory_limit)}")
+        duck.execute(f"SET temp_directory = {_text(str(Path(scratch.name) / 'spill'))}")
+        # Row order inside DuckDB never matters (cells are sorted at the end); not keeping it saves memory.
+        duck.execute("SET preserve_insertion_order = false")
+        with engine.connect() as connection:
+            _read_warehouse(connection, duck, period, orgs)
+        _build_facts(duck, period)
+        if on_consent is not None:
+            on_consent(consent_by_org(duck))
+        computed: dict[str, pd.DataFrame] = {}
+        for code in needed:
+            indicator = catalogue.indicator(code)
+            if not indicator.is_ratio:
+                computed[code] = _count_cells(duck, indicator, consent)
+        for code in needed:
+            indicator = catalogue.indicator(code)
+            if indicator.is_ratio:
+                computed[code] = _ratio_cells(indicator, computed[indicator.numerator or ""],
+                                              computed[indicator.denominator or ""])
+    finally:
+        duck.close()
+        scratch.cleanup()
+
+    frames = []
+    for code in wanted:
+        indicator = catalogue.indicator(code)
+        frame = computed[code].copy()
+        frame["indicator"] = code
+        frame["period"] = period.label
+        frame["unit"] = indicator.unit
+        frame["sensitivity"] = indicator.sensitivity
+        order = {name: n for n, name in enumerate(indicator.breakdowns())}
+        frame["_order"] = frame["breakdown"].map(order)
+        frames.append(frame.sort_values(["_order", *DIMENSIONS], kind="stable"))
+    columns = [*CELL_COLUMNS, CONSENT_ONLY] if consent == "totals_only" else list(CELL_COLUMNS)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    cells = pd.concat(frames, ignore_index=True)[columns]
+    for column in ("value", "numerator", "denominator", *columns[len(CELL_COLUMNS):]):
+        cells[column] = cells[column].astype("float64")
+    for column in ("indicator", "period", "breakdown", *DIMENSIONS, "unit", "sensitivity"):
+        cells[column] = cells[column].astype(object)
+    return cells
+
+
+def _with_parts(catalogue: Catalogue, codes: Iterable[str]) -> list[str]:
+    """The codes with every ratio's numerator and denominator, in catalogue order."""
+    needed = set(codes)
+    for code in list(needed):
+        indicator = catalogue.indicator(code)
+        if indicator.is_ratio:
+            needed |= {indicator.numerator or "", indicator.denominator or ""}
+    return [code for code in catalogue.codes if code in needed]
+
+
+__all__ = ["ADULT_AGE", "CONSENT_ONLY", "UNKNOWN", "Consent", "UnlinkedRecordsError", "compute_indicators"]

@@ -1,0 +1,45 @@
+"""Reading the warehouse as Arrow columns: SQLite's per-value types, and failures said without secrets."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, select
+
+from interchange.warehouse.address import WarehouseUnreachable
+from interchange.warehouse.arrow_reader import ArrowReadError, arrow_reader
+
+_NOTES = Table("notes", MetaData(), Column("id", Integer), Column("note", String), Column("size", Integer))
+
+
+def test_a_column_empty_for_its_first_batches_still_reads_as_text(tmp_path: Path) -> None:
+    # SQLite's driver types a column by its first batch: all empty, it would take integers and
+    # fail at the first text. The reader's probe row gives each column its kind first.
+    db = tmp_path / "w.sqlite"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE notes (id INTEGER, note TEXT, size INTEGER)")
+        connection.executemany("INSERT INTO notes VALUES (?, NULL, NULL)", [(n,) for n in range(70_000)])
+        connection.execute("INSERT INTO notes VALUES (70000, 'late', 3)")
+    engine = create_engine(f"sqlite:///{db}")
+    with arrow_reader(engine) as reader:
+        table = reader.read("notes", select(_NOTES), {"id": "integer", "note": "text", "size": "integer"}).read_all()
+    assert table.num_rows == 70_001  # the probe row is not among them
+    assert table.column("id").to_pylist()[:2] == [0, 1]
+    assert table.column("note").to_pylist()[-2:] == [None, "late"]
+    assert table.column("size").to_pylist()[-1] == 3
+
+
+def test_an_in_memory_warehouse_is_refused_by_name() -> None:
+    with pytest.raises(ArrowReadError, match="in-memory SQLite warehouse"), arrow_reader(create_engine("sqlite://")):
+        pass
+
+
+def test_a_server_that_cannot_be_reached_is_said_without_the_password() -> None:
+    engine = create_engine("postgresql+psycopg://nobody:Sl4ptas-Zodis-91@127.0.0.1:1/warehouse")
+    with pytest.raises(WarehouseUnreachable) as caught, arrow_reader(engine):
+        pass
+    assert "127.0.0.1:1" in str(caught.value)
+    assert "Sl4ptas" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no driver text behind it
