@@ -55,6 +55,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/linkage_febrl.py
 	$(BIN)/python benchmarks/indicators_national.py
 	$(BIN)/python benchmarks/disclosure.py
+	$(BIN)/python benchmarks/disclosure_national.py
 	$(BIN)/python benchmarks/publish_throughput.py --backend $(BENCHMARK_BACKEND)
 	$(BIN)/python benchmarks/inbox_stalling_writer.py
 	$(BIN)/python benchmarks/web_pages.py

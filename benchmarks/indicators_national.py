@@ -249,9 +249,10 @@ def compute(url: str, period: str, memory_limit: str) -> None:
     from interchange.indicators.periods import parse_period
     from interchange.warehouse.engine import warehouse
 
+    catalogue = load_catalogue()
     with warehouse(url, upgrade=False) as engine:
         started, cpu_started = time.perf_counter(), time.process_time()
-        cells = compute_indicators(engine, load_catalogue(), parse_period(period), memory_limit=memory_limit)
+        cells = compute_indicators(engine, catalogue, parse_period(period), memory_limit=memory_limit)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = cells[cells["breakdown"] == "total"].set_index("indicator")["value"]
@@ -269,7 +270,10 @@ def compute(url: str, period: str, memory_limit: str) -> None:
     from interchange.indicators.disclosure import protect
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    protected = protect(cells)
+    present = set(cells["indicator"])
+    linked = [(i.code, part) for i in catalogue.indicators if i.unit == "ratio" and i.code in present
+              for part in (i.numerator, i.denominator) if part in present]  # as publish() links them
+    protected = protect(cells, linked_indicators=linked)
     print(f"protect(): {time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu_started:.1f} s CPU, "
           f"{int(protected['suppressed'].sum())} of {len(protected)} cells suppressed, peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

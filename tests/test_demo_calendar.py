@@ -15,10 +15,13 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pytest
+from disclosure_reader import narrowed_in_exports
 
 from interchange.demo.calendar import CALENDAR_DAYS, KNOWN_FALSE_LINKS, CalendarRun, demo_on
+from interchange.warehouse.engine import warehouse
 
 # The suite runs two days that break date code at once, one per core: the known false link and
 # the leap day (the moved-clock pass of `make test` also runs the dated tests as on a leap day);
@@ -28,10 +31,14 @@ SUITE_DAYS = tuple(date.fromisoformat(day) for day in ("2027-09-01", "2028-02-29
 
 
 @pytest.fixture(scope="module")
-def calendar(tmp_path_factory: pytest.TempPathFactory) -> dict[date, CalendarRun]:
-    root = tmp_path_factory.mktemp("calendar")
+def calendar_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("calendar")
+
+
+@pytest.fixture(scope="module")
+def calendar(calendar_dir: Path) -> dict[date, CalendarRun]:
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        runs = {day: pool.submit(demo_on, day, root / day.isoformat()) for day in SUITE_DAYS}
+        runs = {day: pool.submit(demo_on, day, calendar_dir / day.isoformat(), keep=True) for day in SUITE_DAYS}
         return {day: run.result() for day, run in runs.items()}
 
 
@@ -63,3 +70,13 @@ def test_the_demo_publishes_the_true_figures_as_on(day: date, calendar: dict[dat
                              f"{review.different} different")
     decided = [line for line in run.output if line.startswith("   pair ")]
     assert len(decided) == review.pairs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", SUITE_DAYS, ids=str)
+def test_a_reader_who_knows_the_rules_narrows_no_suppressed_cell_of_the_exports_as_on(
+        day: date, calendar: dict[date, CalendarRun], calendar_dir: Path) -> None:
+    assert calendar[day].result.ok
+    hub = calendar_dir / day.isoformat() / "hub"
+    with warehouse(f"sqlite:///{hub / 'warehouse.sqlite'}") as engine:
+        assert narrowed_in_exports(hub, engine) == []

@@ -164,3 +164,26 @@ def test_the_web_accounts_migration_adds_its_tables_and_takes_them_away_keeping_
             command.downgrade(config, "0010")
             assert not web_tables & set(inspect(connection).get_table_names())
             assert connection.execute(text("SELECT batch_id, status FROM batches")).all() == [(1, "loaded")]
+
+
+def test_the_ministry_tables_stop_saying_which_suppressed_cells_are_small(database_url: str) -> None:
+    # Issue 16, case 1: a published "primary" tells a reader the hidden cell is 1..4.
+    from alembic import command
+    from sqlalchemy import text
+
+    with warehouse(database_url, upgrade=False) as engine:
+        config = engine_module._alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0014")
+            connection.execute(text(
+                "INSERT INTO ministry_cells (period, version, indicator, breakdown, month, municipality, org, sex, "
+                "age_group, unit, suppressed, reason) VALUES "
+                "('2026-Q3', 1, 'x', 'sex', '*', '*', '*', 'F', '*', 'persons', true, 'primary'), "
+                "('2026-Q3', 1, 'x', 'sex', '*', '*', '*', 'M', '*', 'persons', true, 'secondary'), "
+                "('2026-Q3', 1, 'x', 'total', '*', '*', '*', '*', '*', 'persons', false, '')"))
+            command.upgrade(config, "0015")
+            reasons = connection.execute(text("SELECT sex, reason FROM ministry_cells ORDER BY sex")).all()
+            command.downgrade(config, "0014")
+            command.upgrade(config, "head")
+    assert [tuple(r) for r in reasons] == [("*", ""), ("F", "suppressed"), ("M", "suppressed")]

@@ -34,7 +34,8 @@ class ExportedCell(BaseModel):
     target: Figure = Field(description="Programme periods: the target, on the indicator's total cell; else null.")
     unit: str = Field(description="persons, households, contacts, sessions, hours, days, family_weeks, ratio, ...")
     suppressed: bool = Field(description="Whether disclosure control hid the cell.")
-    reason: str = Field(description='Why suppressed: primary, secondary, ratio, consent; "" when not.')
+    reason: Literal["", "suppressed"] = Field(
+        description='"suppressed" when suppressed, "" when not: why is not published (it would disclose).')
     status: Status = Field(description="published; suppressed (hidden); not_applicable (a ratio of 0/0).")
 
 

@@ -17,7 +17,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "all_orgs": ("visos", "all"),
     "open": ("atvira", "open"),
     "suppressed": ("paslėpta", "suppressed"),
-    "suppressed_reason": ("paslėpta ({reason})", "suppressed ({reason})"),
     "reason_label": ("Priežastis (be asmens duomenų)", "Reason (no personal data)"),
     "steward_figures": ("Prižiūrėtojams: skaičiai nepaslėpti, iš centro neišeina.",
                         "For stewards: figures unsuppressed; they never leave the hub."),

@@ -59,6 +59,12 @@ TEXT: dict[str, tuple[str, str]] = {
                         "re-opened"),
     "export_unapproved": ("{period} v{version} nepatvirtinta: eksportuojamos tik patvirtintos versijos",
                           "{period} v{version} is not approved: only approved versions are exported"),
+    # --- disclosure control (issue 16, case 1) -------------------------------------------------------
+    "disclosure_refused": ("slėpimas nepasiekė taisyklės: skaitytojas galėtų susiaurinti {count} nuslėptą(-us) "
+                           "skaičių(-ius) (rodikliai: {indicators}); lentelė neskelbiama, praneškite kūrėjams",
+                           "suppression could not reach the rule: a reader could narrow {count} suppressed "
+                           "figure(s) (indicators: {indicators}); the table is not published: report it to the "
+                           "developers"),
     # --- the warehouse's address and the workspace's database (issue 15, case 6 and 7) --------------
     "database_url_form": ("ne toks duomenų bazės URL, kurį centras gali atverti: rašykite "
                           "postgresql+psycopg://naudotojas@serveris:prievadas/duomenų_bazė (postgres:// ir "

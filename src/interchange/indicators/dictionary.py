@@ -58,12 +58,10 @@ _FIGURES = (
     Column("suppressed", "true/false", "Ar langelis nuslėptas (konfidencialumo apsauga).",
            "Whether the cell is suppressed (disclosure control)."),
     Column("reason", "text",
-           "Kodėl nuslėpta: „primary“ – mažas skaičius; „secondary“ – kad nuslėpto nebūtų galima "
-           "apskaičiuoti iš sumų; „ratio“ – nuslėptas skaitiklis ar vardiklis; „consent“ – sutikimo taisyklė; "
-           "tuščia – neslėpta.",
-           "Why suppressed: \"primary\" a small count; \"secondary\" so a suppressed cell cannot be recovered "
-           "from totals; \"ratio\" its numerator or denominator is suppressed; \"consent\" the consent rule; "
-           "empty when not suppressed."),
+           "„suppressed“, kai langelis nuslėptas, tuščia – kai ne. Kodėl nuslėpta (mažas skaičius ar kito "
+           "langelio apsauga), neskelbiama: tai leistų apskaičiuoti mažus skaičius.",
+           "\"suppressed\" when the cell is suppressed, empty when not. Why (a small count, or the protection "
+           "of another cell) is not published: it would let a reader work the small counts out."),
 )
 _VERSION = (
     Column("period", "text", "Ataskaitinis laikotarpis: „2026-Q3“, „2026-09“, „2026“ arba programos kodas.",
@@ -121,9 +119,9 @@ TABLES: dict[str, tuple[str, str, tuple[Column, ...]]] = {
          Column("catalogue_version", "text", "Rodiklių katalogo versija.", "Indicator catalogue version."))),
 }
 
-_STATUS_LT = ("„published“ – reikšmė paskelbta; „suppressed“ – nuslėpta (reikšmė tuščia, reason – kodėl); "
+_STATUS_LT = ("„published“ – reikšmė paskelbta; „suppressed“ – nuslėpta (reikšmė tuščia); "
               "„not_applicable“ – reikšmės nėra, nes nėra ką skaičiuoti (santykis, kurio vardiklis 0; reikšmė tuščia)")
-_STATUS_EN = ("\"published\" the value is published; \"suppressed\" hidden (value empty, reason says why); "
+_STATUS_EN = ("\"published\" the value is published; \"suppressed\" hidden (value empty); "
               "\"not_applicable\" there is no figure to publish (a ratio whose denominator is 0; value empty)")
 _STATUS = Column("status", "text", _STATUS_LT + ".", _STATUS_EN + ".")
 

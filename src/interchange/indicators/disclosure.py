@@ -11,13 +11,20 @@
 * **secondary** suppression: no suppressed figure may be recovered by subtraction from margins
   and the other published breakdowns of the same indicator and period (see
   :mod:`interchange.indicators.disclosure_lines` for the line structure), then, with
-  ``rules.lp_repair``, a linear-programming check of every suppressed cell that adds
-  suppressions until no reader can narrow a small cell to 1..threshold-1 or pin any suppressed
-  figure exactly (:mod:`interchange.indicators.disclosure_audit`).
+  ``rules.lp_repair``, an integer-programming check of every suppressed cell that adds
+  suppressions until the rule holds for a reader who knows the rules
+  (:mod:`interchange.indicators.disclosure_audit`): every suppressed figure whose true value
+  ``x`` is ``1 .. k-1`` can be anything from 1 to ``k`` as far as the published tables show
+  (upper protection level ``k - x``, lower ``x - 1``), and no cell suppressed for its own sake
+  can be pinned. With ``lp_repair`` on, a table for which that cannot be reached is refused
+  (:class:`DisclosureRefused`), never returned.
 
 ``published_view(protected)`` is the only frame publications may export: it holds published
-figures, flags and reasons, never the unsuppressed ``value``, ``numerator`` or ``denominator``.
-docs/disclosure.md explains the rules for stewards and analysts.
+figures and the suppressed flag, never the unsuppressed ``value``, ``numerator`` or
+``denominator``, and never *why* a cell is suppressed: its ``reason`` says ``suppressed`` for
+every suppressed cell (the hub's "primary" would tell a reader which hidden cells are small,
+and so narrow them to ``1 .. k-1``). docs/disclosure.md explains the rules for stewards and
+analysts.
 """
 
 from __future__ import annotations
@@ -27,8 +34,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from interchange.errors import InterchangeError
 from interchange.indicators.cells import CELL_COLUMNS, DIMENSIONS, PROTECTION_COLUMNS
-from interchange.indicators.disclosure_audit import repair_until_safe
+from interchange.indicators.disclosure_audit import Finding, findings_of, repair_until_safe
 from interchange.indicators.disclosure_lines import CellTableError, build_lines, check_cell_table
 from interchange.indicators.disclosure_links import find_links, propagate
 from interchange.indicators.disclosure_rules import CellFigures, DisclosureRules, suppress_secondary
@@ -37,6 +45,22 @@ CONSENT_ONLY = "consent_only"
 """Optional column (compute_indicators with consent "totals_only"): the part of a total cell that
 only the total counts; a total whose part is 0 < n < threshold is suppressed with reason "consent"."""
 PUBLISHED_FIGURES = ("published_value", "published_numerator", "published_denominator")
+PUBLISHED_REASON = "suppressed"
+"""The only reason a published table gives: a reader who knew which hidden cells are primary would
+know each of them is 1 .. threshold-1 (see disclosure_audit)."""
+
+
+class DisclosureRefused(InterchangeError):
+    """Suppression could not reach the rule for some cells: the table must not be published.
+
+    ``findings`` (hub-side, for stewards and tests) say which figures and how narrow; the
+    message names the indicators only.
+    """
+
+    def __init__(self, findings: list[Finding]) -> None:
+        indicators = sorted({f.indicator for f in findings})
+        super().__init__(key="error.disclosure_refused", count=len(findings), indicators=", ".join(indicators))
+        self.findings = findings
 
 
 def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
@@ -50,7 +74,10 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
     found by value (:mod:`interchange.indicators.disclosure_links`), and ``linked_indicators``
     names (ratio indicator, count indicator) pairs explicitly. The input is not modified; its
     index is kept. Raises :class:`CellTableError` for a table that cannot be protected
-    (missing column, duplicate cell, empty dimension, unknown sensitivity or indicator).
+    (missing column, duplicate cell, empty dimension, unknown sensitivity or indicator), and
+    :class:`DisclosureRefused` when, with ``rules.lp_repair``, the audit still finds a figure
+    after ``rules.max_repair_rounds`` (``lp_repair=False`` only shows what the greedy pass alone
+    leaves, for the benchmark and the tests: it is not a protection).
     """
     rules = rules or DisclosureRules()
     check_cell_table(cells, CELL_COLUMNS)
@@ -64,19 +91,22 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
     lines = build_lines(out)
     suppressed, reason = _initial_suppression(out, figures, rules)
     links = find_links(out, linked_indicators)
+    nonzero = figures.can_complement()
 
     def close(suppressed: np.ndarray, reason: np.ndarray) -> None:
         """Secondary suppression and linked ratios, until neither adds anything."""
         while True:
-            propagate(links, suppressed, reason)
-            suppress_secondary(lines, figures, suppressed, reason)
-            if propagate(links, suppressed, reason) == 0:
+            propagate(links, suppressed, reason, nonzero)
+            suppress_secondary(lines, figures, suppressed, reason, rules.protect_ratio_complement)
+            if propagate(links, suppressed, reason, nonzero) == 0:
                 return
 
     close(suppressed, reason)
     if rules.lp_repair:
-        repair_until_safe(lines, figures, suppressed, reason, rules.max_repair_rounds,
-                          rules.protect_ratio_complement, close)
+        left = repair_until_safe(lines, figures, suppressed, reason, rules.max_repair_rounds,
+                                 rules.protect_ratio_complement, close, links)
+        if left:
+            raise DisclosureRefused(findings_of(out, figures, left))
     out["suppressed"] = suppressed
     out["reason"] = reason
     out["published_value"] = out["value"].astype("float64").where(~suppressed)
@@ -118,22 +148,24 @@ def _initial_suppression(cells: pd.DataFrame, figures: CellFigures,
 
 
 def published_view(protected: pd.DataFrame, extra_columns: Iterable[str] = ()) -> pd.DataFrame:
-    """The exportable frame: keys, published figures, flags and reasons; nothing suppressed.
+    """The exportable frame: keys, published figures and the suppressed flag; nothing suppressed.
 
     Columns: indicator, period, breakdown, the dimensions, ``published_value``,
     ``published_numerator``, ``published_denominator`` (each empty where suppressed), unit,
-    sensitivity, suppressed, reason, then ``extra_columns`` (e.g. a target) as asked. Any
-    other column of ``protected`` is dropped, so an unsuppressed figure cannot ride along.
+    sensitivity, suppressed, reason, then ``extra_columns`` (e.g. a target) as asked. Any other
+    column of ``protected`` is dropped, so an unsuppressed figure cannot ride along. ``reason``
+    is :data:`PUBLISHED_REASON` for every suppressed cell and empty otherwise: which hidden
+    cells are small (primary) is exactly what suppression hides.
     """
     missing = [c for c in ("suppressed", "reason") if c not in protected.columns]
     if missing:
         raise CellTableError(f"published_view: the table is not protected (no {', '.join(missing)} column); "
                              "run protect() first")
     extra = list(extra_columns)
-    forbidden = {"value", "numerator", "denominator"} & set(extra)
+    forbidden = {"value", "numerator", "denominator", "reason"} & set(extra)
     if forbidden:
-        raise CellTableError(f"published_view: {', '.join(sorted(forbidden))} hold unsuppressed figures and "
-                             "cannot be exported")
+        raise CellTableError(f"published_view: {', '.join(sorted(forbidden))} would disclose what suppression "
+                             "hides and cannot be exported")
     check_cell_table(protected, (*CELL_COLUMNS, *extra))
     hidden = protected["suppressed"].astype(bool)
     view = protected[["indicator", "period", "breakdown", *DIMENSIONS]].copy()
@@ -142,10 +174,10 @@ def published_view(protected: pd.DataFrame, extra_columns: Iterable[str] = ()) -
     view["unit"] = protected["unit"]
     view["sensitivity"] = protected["sensitivity"]
     view["suppressed"] = hidden
-    view["reason"] = protected["reason"].fillna("").astype(str)
+    view["reason"] = np.where(hidden.to_numpy(), PUBLISHED_REASON, "")
     for column in extra:
         view[column] = protected[column]
     return view
 
 
-__all__ = ["CellTableError", "DisclosureRules", "protect", "published_view"]
+__all__ = ["CellTableError", "DisclosureRefused", "DisclosureRules", "protect", "published_view"]

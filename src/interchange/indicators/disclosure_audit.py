@@ -1,48 +1,72 @@
 """The audit of a protected cell table: what could a reader learn about each suppressed cell?
 
-The reader (attacker) model: they see every published figure and know the additive structure
-(each line's margin is the sum of its members, :mod:`interchange.indicators.disclosure_lines`),
-that every figure is >= 0 and that a ratio's numerator is at most its denominator. For each
-suppressed figure, linear programming gives the feasible interval ``[lower, upper]`` of values
-consistent with all of that; the bounds are rounded inwards to integers (counts are integers).
+The reader (attacker) knows the rules. They see every published figure (the exports say of a
+suppressed cell only that it is suppressed, never why) and know
 
-A suppressed figure is a **finding** when
+* the additive structure: each line's margin is the sum of its members
+  (:mod:`interchange.indicators.disclosure_lines`), across every breakdown of the indicator
+  and period;
+* that zeros are published and no rule suppresses a zero, so every suppressed count, and every
+  suppressed ratio's denominator, is at least 1 (a ratio's numerator and its denominator -
+  numerator may be 0: "0 of 3" is suppressed for its denominator);
+* that a ratio's numerator is at most its denominator, and that a ratio's numerator or
+  denominator *is* the cell of the count indicator it is defined by (``ministry_indicators``
+  names them; :mod:`interchange.indicators.disclosure_links`);
+* that counts are whole numbers (a figure whose true value is whole is taken to be whole; sums
+  of hours and family-weeks are not).
 
-* ``exact``: ``lower == upper``, the reader knows the figure, and the cell was suppressed for
-  its own sake (reason primary, ratio, consent: anything but secondary). A complementary
-  (secondary) cell is there only to hide others; a reader who pins it learns a figure that
-  was safe to publish, and what that tells about the sensitive cells is in *their* intervals;
-* ``small``: its true value is in ``1 .. threshold-1`` and so is the whole interval,
-  ``1 <= lower`` and ``upper <= threshold-1``: the reader does not know the number but knows
-  there are a few persons there. This applies to every suppressed figure, secondary included.
+For each suppressed figure the audit computes the feasible integer interval ``[lower, upper]``
+that reader can compute. **The rule**: for every suppressed figure whose true value ``x`` is
+in ``1 .. k-1`` (``k`` its threshold: 5, or 10 for domestic-violence data) the interval must
+reach ``k``: the tables never show that it is below the threshold (tau-ARGUS's upper protection
+level ``k - x``). A suppressed figure is a **finding** when
+
+* ``exact``: ``lower == upper`` for a count or a ratio's numerator, and the cell was suppressed
+  for its own sake (anything but secondary: a complement was safe to publish, what it tells of
+  the others is in *their* intervals). A ratio's denominator may be pinned when it is not small:
+  it is a count its own indicator publishes;
+* ``narrow``: its true value is in ``1 .. k-1`` and the reader can show it is at most ``k-1``
+  (``upper < k``). A lower protection level cannot hold once zeros are published (two hidden
+  cells beside published zeros under a total of 2 are visibly at least 1 each), and "at least
+  2 persons" tells nothing about a person; "at most 4" does.
+
+The versions of a period are not linked: a later version's true figures may differ in either
+direction (late data, corrections, a changed person index), and its diff publishes nothing
+about a suppressed cell (:func:`interchange.indicators.outbox.ministry_changes` lists a cell
+only when its published figure or its suppression changed, with published figures only).
 
 Distinct-person counts are sub-additive (a person counted in two months is one person in the
 quarter); treating lines as equalities gives the reader more than they really have, so an
 audit that passes under equality passes for the real table too.
 
 Computation: variables are the suppressed figures only; published figures move to the right
-hand side. Most figures are cleared without a dedicated LP: one LP over the whole table
+hand side. Most figures are cleared without a dedicated solve: one LP over the whole table
 maximises (then one minimises) the sum of the figures still in doubt, and every figure whose
-value in that solution already shows the interval is wide enough is cleared. The problem is
-block-diagonal (independent connected components of suppressed cells), so the sum LP is the
-same as solving every component, and the dedicated LPs for the figures left are batched: one
-figure per component per solve.
+value in that solution already shows the interval is wide enough is cleared. Only an
+integral solution is a table the reader cannot rule out; HiGHS returns vertices, which are
+integral for the tables of one and two dimensions (their line matrices are totally
+unimodular), and where a solution is not integral its batch is solved again as a mixed-integer
+programme (scipy's ``milp``), so every witness and every bound is an integer one. The problem
+is block-diagonal (independent connected components of suppressed cells), so the sum LP is the
+same as solving every component, and the dedicated solves for the figures left are batched:
+one figure per component per solve.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
 from interchange.indicators.cells import CELL_COLUMNS, DIMENSIONS
 from interchange.indicators.disclosure_lines import Lines, build_lines, check_cell_table, members_with_margins
+from interchange.indicators.disclosure_links import Links, find_links
 from interchange.indicators.disclosure_rules import CellFigures, DisclosureRules, choose_complements, suppress_secondary
 
 _EPS = 1e-6
@@ -50,6 +74,9 @@ _BIG = 1e9  # stands for "unbounded": any figure the LP pushes here is far above
 _CHEAP_ROUNDS = 10
 _REGION_ROUNDS = 3
 _BATCH_VARIABLES = 3000
+_INTEGRAL = 1e-6
+_ESCALATE_AFTER = 3  # rounds a group may stay flagged before its flagged lines are withheld whole
+_MILP_SECONDS = 60.0  # per batch; a batch that runs out proves nothing (its figures stay in doubt)
 FIGURE_NAMES = ("value", "numerator", "denominator", "denominator-numerator")
 
 
@@ -65,7 +92,7 @@ class Finding:
     lower: float             # the feasible interval, integer-rounded inwards
     upper: float
     threshold: int
-    problem: str             # "exact", "small", or "unsolved" (the solver failed: nothing proven)
+    problem: str             # "exact", "narrow", or "unsolved" (the solver failed: nothing proven)
 
     def describe(self) -> str:
         where = ", ".join(f"{k}={v}" for k, v in self.cell.items()) or "total"
@@ -73,12 +100,13 @@ class Finding:
                 f"{self.lower:g}..{self.upper:g} ({self.problem}; threshold {self.threshold})")
 
 
-def audit(protected: pd.DataFrame, rules: DisclosureRules | None = None) -> list[Finding]:
+def audit(protected: pd.DataFrame, rules: DisclosureRules | None = None, *,
+          linked_indicators: Iterable[tuple[str, str]] = ()) -> list[Finding]:
     """Every suppressed figure of ``protected`` a reader of the published figures can narrow too far.
 
     ``protected`` is the output of :func:`~interchange.indicators.disclosure.protect` (it must
     still hold the true figures); ``rules`` gives the thresholds (the defaults if omitted) and
-    must be the rules the table was protected with.
+    must be the rules the table was protected with; ``linked_indicators`` as protect() was given.
     """
     rules = rules or DisclosureRules()
     check_cell_table(protected, (*CELL_COLUMNS, "suppressed"))
@@ -89,7 +117,15 @@ def audit(protected: pd.DataFrame, rules: DisclosureRules | None = None) -> list
     suppressed = protected["suppressed"].fillna(False).astype(bool).to_numpy()
     own_sake = (protected["reason"].fillna("").astype(str).to_numpy() != "secondary"
                 if "reason" in protected.columns else np.ones(len(protected), dtype=bool))
-    narrow = find_narrow_figures(lines, figures, suppressed, own_sake & suppressed, rules.protect_ratio_complement)
+    links = find_links(protected, linked_indicators)
+    narrow = find_narrow_figures(lines, figures, suppressed, own_sake & suppressed, rules.protect_ratio_complement,
+                                 links=links)
+    return findings_of(protected, figures, narrow)
+
+
+def findings_of(protected: pd.DataFrame, figures: CellFigures,
+                narrow: list[tuple[int, int, float, float, str]]) -> list[Finding]:
+    """:func:`find_narrow_figures`'s answers as :class:`Finding` objects of ``protected``'s rows."""
     findings = []
     for position, kind, lower, upper, problem in narrow:
         row = protected.iloc[position]
@@ -103,40 +139,117 @@ def audit(protected: pd.DataFrame, rules: DisclosureRules | None = None) -> list
 
 def repair_until_safe(lines: Lines, figures: CellFigures, suppressed: np.ndarray, reason: np.ndarray,
                       max_rounds: int, protect_ratio_complement: bool = True,
-                      close: Callable[[np.ndarray, np.ndarray], None] | None = None) -> int:
+                      close: Callable[[np.ndarray, np.ndarray], None] | None = None,
+                      links: Links | None = None) -> list[tuple[int, int, float, float, str]]:
     """Suppress more until :func:`find_narrow_figures` finds nothing (or ``max_rounds`` pass).
 
     Each round, every cell with a finding gets one more complementary suppression in one of
     its lines (the smallest member non-zero in every figure, as in secondary suppression); a
-    cell found again gets one in every line it belongs to. Secondary suppression then runs to
-    its fixed point again, and only the (indicator, period) groups that changed are checked
-    in the next round. Returns the cells added.
+    cell found again gets one in every line it belongs to; a ratio cell found takes the count
+    cells linked to it along. A group (indicator and period) still flagged after
+    :data:`_ESCALATE_AFTER` rounds has every line through its flagged cells withheld whole, and
+    after twice that the whole group (and then the groups linked to it): the published table
+    loses that breakdown rather than letting a reader narrow a small figure, and the repair always
+    ends (every round hides at least one more cell, or none is left). Secondary suppression then
+    runs to its fixed point again, and the groups that changed or were flagged, and those linked
+    to them, are checked in the next round. Returns what is still found, proven (empty when the
+    table is safe): every figure a round clears is cleared by an integer table the reader cannot
+    rule out, so a round that finds nothing is a proof for the groups it checked, and the others
+    were proven before.
     """
-    added = 0
     seen_before = np.zeros(lines.n_cells, dtype=bool)
+    n_groups = int(lines.cell_group.max()) + 1 if lines.n_cells else 0
+    flagged_rounds = np.zeros(n_groups, dtype=np.int64)
     groups: np.ndarray | None = None
     for _ in range(max_rounds):
         in_play = suppressed if groups is None else suppressed & np.isin(lines.cell_group, groups)
         own_sake = in_play & (reason != "secondary")
-        narrow = find_narrow_figures(lines, figures, in_play, own_sake, protect_ratio_complement, prove=False)
+        narrow = find_narrow_figures(lines, figures, in_play, own_sake, protect_ratio_complement,
+                                     links=links)
         if not narrow:
-            break
+            return []
         cells = np.unique(np.array([position for position, *_ in narrow], dtype=np.int64))
-        extra = _complements_near(lines, figures, suppressed, cells, every_line=seen_before[cells])
-        seen_before[cells] = True
+        flagged_groups = np.unique(lines.cell_group[cells])
+        flagged_rounds[flagged_groups] += 1
+        # A ratio's figures are bounded by the lines of the counts it is linked to as much as by its own.
+        near = _with_linked_counts(cells, links)
+        escalated = flagged_rounds[lines.cell_group[near]] >= _ESCALATE_AFTER
+        ordinary = near[~escalated]
+        extra = _complements_near(lines, figures, suppressed, ordinary, every_line=seen_before[ordinary])
+        if links is not None and len(links.source):
+            extra = np.concatenate([extra, near[~suppressed[near]]])
+        extra = np.concatenate([extra, _withheld(lines, figures, suppressed, near[escalated], flagged_rounds, links)])
+        if len(extra) == 0:  # their own lines are all hidden: one step further out, within their groups
+            extra = _complements_in_groups(lines, figures, suppressed, flagged_groups)
+        extra = np.unique(extra)
+        extra = extra[~suppressed[extra]]
+        seen_before[near] = True
         if len(extra) == 0:
-            break  # nothing left to suppress next to them: audit() reports what remains
+            break  # nothing left to suppress in their groups or the groups linked to them
         before = suppressed.copy()
         suppressed[extra] = True
         reason[extra] = "secondary"
         if close is None:
-            suppress_secondary(lines, figures, suppressed, reason)
+            suppress_secondary(lines, figures, suppressed, reason, protect_ratio_complement)
         else:
             close(suppressed, reason)
         changed = suppressed & ~before
-        added += int(changed.sum())
-        groups = np.unique(lines.cell_group[changed])
-    return added
+        groups = _with_linked_groups(lines, links, np.union1d(np.unique(lines.cell_group[changed]), flagged_groups))
+    in_play = suppressed if groups is None else suppressed & np.isin(lines.cell_group, groups)
+    return find_narrow_figures(lines, figures, in_play, in_play & (reason != "secondary"), protect_ratio_complement,
+                               links=links)
+
+
+def _with_linked_counts(cells: np.ndarray, links: Links | None) -> np.ndarray:
+    """``cells`` and the count cells linked to the ratio cells among them."""
+    if links is None or len(links.source) == 0:
+        return cells
+    flagged = np.zeros(int(max(cells.max(initial=-1), links.dependent.max(initial=-1))) + 1, dtype=bool)
+    flagged[cells] = True
+    return np.union1d(cells, links.source[flagged[links.dependent]])
+
+
+def _withheld(lines: Lines, figures: CellFigures, suppressed: np.ndarray, cells: np.ndarray,
+              flagged_rounds: np.ndarray, links: Links | None) -> np.ndarray:
+    """The open non-zero cells to hide for cells the ordinary repair has not made safe: every line
+    through them, whole; for a group flagged twice as long, the whole group; for a group with
+    nothing left open, the groups linked to it (a ratio's published count can bound its parts)."""
+    if len(cells) == 0:
+        return np.zeros(0, dtype=np.int64)
+    usable = figures.can_complement()
+    of_cell = np.zeros(lines.n_cells, dtype=bool)
+    of_cell[cells] = True
+    through = np.zeros(lines.n_lines, dtype=bool)
+    through[lines.member_line[of_cell[lines.member_cell]]] = True
+    through[of_cell[lines.line_margin]] = True
+    hide = np.zeros(lines.n_cells, dtype=bool)
+    hide[lines.member_cell[through[lines.member_line]]] = True
+    hide[lines.line_margin[through]] = True
+    whole = np.unique(lines.cell_group[cells][flagged_rounds[lines.cell_group[cells]] >= 2 * _ESCALATE_AFTER])
+    in_whole = np.isin(lines.cell_group, whole)
+    hide |= in_whole
+    open_left = np.bincount(lines.cell_group[~suppressed & usable], minlength=len(flagged_rounds))
+    closed = whole[open_left[whole] == 0]
+    if links is not None and len(links.source) and len(closed):
+        source_group, dependent_group = lines.cell_group[links.source], lines.cell_group[links.dependent]
+        linked = np.union1d(dependent_group[np.isin(source_group, closed)],
+                            source_group[np.isin(dependent_group, closed)])
+        hide |= np.isin(lines.cell_group, linked)
+    return np.flatnonzero(hide & ~suppressed & usable)
+
+
+def _with_linked_groups(lines: Lines, links: Links | None, groups: np.ndarray) -> np.ndarray:
+    """``groups`` and every (indicator, period) group linked to one of them: checked together, since a
+    linked cell left out would count as published."""
+    if links is None or len(links.source) == 0:
+        return groups
+    while True:
+        source_group, dependent_group = lines.cell_group[links.source], lines.cell_group[links.dependent]
+        touching = np.isin(source_group, groups) | np.isin(dependent_group, groups)
+        grown = np.unique(np.concatenate([groups, source_group[touching], dependent_group[touching]]))
+        if len(grown) == len(groups):
+            return grown
+        groups = grown
 
 
 def _complements_near(lines: Lines, figures: CellFigures, suppressed: np.ndarray, cells: np.ndarray,
@@ -156,12 +269,33 @@ def _complements_near(lines: Lines, figures: CellFigures, suppressed: np.ndarray
         if not touched.any():
             continue
         chosen = choose_complements(lines, touched, suppressed, figures.complement_tier(), figures.size())
+        chosen = chosen[chosen >= 0]
         chosen = np.unique(chosen[~suppressed[chosen]])
         if not take_all and len(chosen) > len(subset):
             # One per troubled cell is enough at first: the smallest, to keep the information loss down.
             chosen = chosen[np.argsort(figures.size()[chosen], kind="stable")[:len(subset)]]
         chosen_parts.append(chosen)
     return np.unique(np.concatenate(chosen_parts)) if chosen_parts else np.zeros(0, dtype=np.int64)
+
+
+def _complements_in_groups(lines: Lines, figures: CellFigures, suppressed: np.ndarray,
+                           groups: np.ndarray) -> np.ndarray:
+    """For each group, the smallest open complement of any line in it that holds a suppressed cell."""
+    hidden_members = np.bincount(lines.member_line, weights=suppressed[lines.member_cell], minlength=lines.n_lines)
+    touched = ((hidden_members + suppressed[lines.line_margin]) > 0) & _has_unsuppressed(lines, suppressed)
+    touched &= np.isin(lines.cell_group[lines.line_margin], groups)
+    if not touched.any():
+        return np.zeros(0, dtype=np.int64)
+    chosen = choose_complements(lines, touched, suppressed, figures.complement_tier(), figures.size())
+    chosen = np.unique(chosen[chosen >= 0])
+    chosen = chosen[~suppressed[chosen]]
+    if len(chosen) == 0:
+        return chosen
+    order = np.lexsort((figures.size()[chosen], lines.cell_group[chosen]))
+    chosen = chosen[order]
+    first = np.ones(len(chosen), dtype=bool)
+    first[1:] = lines.cell_group[chosen][1:] != lines.cell_group[chosen][:-1]
+    return chosen[first]
 
 
 def _has_unsuppressed(lines: Lines, suppressed: np.ndarray) -> np.ndarray:
@@ -179,6 +313,7 @@ class _Problem:
     var_cell: np.ndarray      # cell position of each variable
     var_kind: np.ndarray      # 0: value/numerator, 1: denominator
     truth: np.ndarray         # the true value of each variable (the audit runs inside the hub)
+    lower: np.ndarray         # what the reader knows it is at least: 1, or 0 for a ratio's numerator
     a_eq: sparse.csr_matrix
     b_eq: np.ndarray
     a_ub: sparse.csr_matrix
@@ -231,7 +366,7 @@ class _Rows:
         return a, np.concatenate(self.rhs)
 
 
-def _build_problem(lines: Lines, figures: CellFigures, suppressed: np.ndarray) -> _Problem:
+def _build_problem(lines: Lines, figures: CellFigures, suppressed: np.ndarray, links: Links | None) -> _Problem:
     ratio_supp = suppressed & figures.is_ratio
     var_cell = np.concatenate([np.flatnonzero(suppressed), np.flatnonzero(ratio_supp)])
     var_kind = np.concatenate([np.zeros(int(suppressed.sum()), np.int64), np.ones(int(ratio_supp.sum()), np.int64)])
@@ -240,6 +375,11 @@ def _build_problem(lines: Lines, figures: CellFigures, suppressed: np.ndarray) -
     n_vars = len(var_cell)
     var_of = np.full((2, lines.n_cells), -1, dtype=np.int64)
     var_of[var_kind, var_cell] = np.arange(n_vars)
+    # No rule suppresses a zero count or a ratio of 0/0 (disclosure_rules.choose_complements), so the
+    # reader knows each is >= 1; a cell that arrived suppressed (computation's own) may be 0: the
+    # bound follows the truth there, which gives the reader nothing the truth does not allow.
+    numerator = (var_kind == 0) & figures.is_ratio[var_cell]
+    lower = np.where(numerator, 0.0, np.minimum(1.0, truth))
 
     line, cell, sign = members_with_margins(lines)
     inc_supp = suppressed[cell]
@@ -281,6 +421,8 @@ def _build_problem(lines: Lines, figures: CellFigures, suppressed: np.ndarray) -
         rhs = np.where(s_margin, 0.0, values[kind][m_margin]) - np.where(s_member, 0.0, values[kind][m_cell])
         ub.add(k, rows, cols, coefs, rhs)
 
+    if links is not None:
+        _add_link_rows(eq, links, figures, suppressed, var_of, values)
     ratio_cells = np.flatnonzero(ratio_supp)
     n_ratio = len(ratio_cells)
     ub.add(n_ratio, np.concatenate([np.arange(n_ratio), np.arange(n_ratio)]),
@@ -292,8 +434,28 @@ def _build_problem(lines: Lines, figures: CellFigures, suppressed: np.ndarray) -
     graph = sparse.bmat([[sparse.csr_matrix((n_vars, n_vars)), a_eq.T, a_ub.T],
                          [a_eq, None, None], [a_ub, None, None]], format="csr")
     _, labels = connected_components(graph, directed=False)
-    return _Problem(var_cell, var_kind, truth, a_eq, b_eq, a_ub, b_ub, labels[:n_vars],
+    return _Problem(var_cell, var_kind, truth, lower, a_eq, b_eq, a_ub, b_ub, labels[:n_vars],
                     labels[n_vars:n_vars + eq.n], labels[n_vars + eq.n:])
+
+
+def _add_link_rows(eq: _Rows, links: Links, figures: CellFigures, suppressed: np.ndarray, var_of: np.ndarray,
+                   values: tuple[np.ndarray, np.ndarray]) -> None:
+    """count cell = the ratio's figure it defines, for every linked pair with a suppressed side."""
+    usable = links.figure >= 0
+    source, dependent, figure = links.source[usable], links.dependent[usable], links.figure[usable]
+    s_hidden, d_hidden = suppressed[source], suppressed[dependent]
+    keep = s_hidden | d_hidden
+    source, dependent, figure, s_hidden, d_hidden = (
+        source[keep], dependent[keep], figure[keep], s_hidden[keep], d_hidden[keep])
+    n = len(source)
+    if n == 0:
+        return
+    rows = np.concatenate([np.arange(n)[s_hidden], np.arange(n)[d_hidden]])
+    cols = np.concatenate([var_of[0, source[s_hidden]], var_of[figure[d_hidden], dependent[d_hidden]]])
+    coefs = np.concatenate([np.ones(int(s_hidden.sum())), -np.ones(int(d_hidden.sum()))])
+    dependent_value = np.where(figure == 0, values[0][dependent], values[1][dependent])
+    rhs = np.where(s_hidden, 0.0, -values[0][source]) + np.where(d_hidden, 0.0, dependent_value)
+    eq.add(n, rows, cols, coefs, rhs)
 
 
 @dataclass
@@ -330,23 +492,30 @@ def _build_targets(problem: _Problem, figures: CellFigures, protect_ratio_comple
     if not protect_ratio_complement:
         sensitive &= kind != 2
     component = problem.component_of_var[cols[:n_vars + n_comp]]
-    return _Targets(matrix, cell, kind, truth, threshold, sensitive, own_sake[cell], component)
+    # A hidden figure that is 0 may be pinned: zeros are published ("nobody" tells nothing about a
+    # person), e.g. the numerator of "0 of 3", which its count indicator publishes as 0.
+    # Of a ratio, only the numerator must not be pinned: its denominator is a count another indicator
+    # publishes (or small, and then the threshold rule holds it), and with the numerator free so is
+    # denominator - numerator.
+    exact_matters = own_sake[cell] & (truth > _EPS) & (kind == 0)
+    return _Targets(matrix, cell, kind, truth, threshold, sensitive, exact_matters, component)
 
 
 def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarray, own_sake: np.ndarray,
-                        protect_ratio_complement: bool = True,
-                        prove: bool = True) -> list[tuple[int, int, float, float, str]]:
+                        protect_ratio_complement: bool = True, prove: bool = True,
+                        links: Links | None = None) -> list[tuple[int, int, float, float, str]]:
     """(cell position, kind, lower, upper, problem) for every suppressed figure a reader narrows too far.
 
     ``own_sake`` marks the suppressed cells whose exact value must stay unknown (not secondary).
     ``kind`` is 0 for a count's value or a ratio's numerator, 1 for a denominator, 2 for
-    denominator - numerator. With ``prove=False`` the figures that the cheap and local LPs
+    denominator - numerator. With ``prove=False`` the figures that the cheap and local solves
     could not clear are returned as ``"doubt"`` without solving the whole component for each
-    (repair suppresses more next to them anyway; the final check proves).
+    (repair suppresses more next to them anyway; the final check proves). ``links``: the
+    linked count / ratio cells (:func:`~interchange.indicators.disclosure_links.find_links`).
     """
     if not suppressed.any():
         return []
-    problem = _build_problem(lines, figures, suppressed)
+    problem = _build_problem(lines, figures, suppressed, links)
     targets = _build_targets(problem, figures, protect_ratio_complement, own_sake)
     n_targets = len(targets.cell)
     seen_low = targets.truth.copy()
@@ -360,13 +529,14 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
         high = np.where(np.isnan(exact_high), seen_high, exact_high)
         low_i, high_i = np.ceil(low - _EPS), np.floor(high + _EPS)
         not_exact = (high_i > low_i) | ~targets.exact_matters
-        not_small = ~targets.sensitive | (low_i <= 0) | (high_i >= targets.threshold)
-        return not_exact & not_small
+        wide = ~targets.sensitive | (high_i >= targets.threshold)
+        return not_exact & wide
 
     # Cheap rounds: one LP over every component with a figure in doubt, minimising then
     # maximising a weighted sum of those figures (all weights 1 first, then random weights
-    # and signs, so neighbours are pushed apart as well as together). Any solution is a
-    # point the reader cannot rule out: a figure it takes to 0 or to the threshold is cleared.
+    # and signs, so neighbours are pushed apart as well as together). Any (integral) solution
+    # is a table the reader cannot rule out: a figure it takes to 1 and another that takes it
+    # to the threshold clear it.
     # The same first on small regions with the rest held at the truth (cheaper, and a
     # region's solution is a witness on its own), then on whole components.
     rng = np.random.default_rng(0)
@@ -385,11 +555,10 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
                 senses = (-1.0,)
             objective = np.asarray(targets.matrix[doubt].T @ weights).ravel()
             for sense in senses:
-                x = _solve(stage, sense * objective, np.unique(component_of_target[doubt]))
-                if x is not None:
-                    reached = targets.matrix @ x
-                    seen_low = np.minimum(seen_low, reached)
-                    seen_high = np.maximum(seen_high, reached)
+                x, _failed = _solve(stage, sense * objective, np.unique(component_of_target[doubt]))
+                reached = targets.matrix @ x  # a failed batch stays at the truth: still a witness
+                seen_low = np.minimum(seen_low, reached)
+                seen_high = np.maximum(seen_high, reached)
 
     if not prove:
         doubt = np.flatnonzero(~cleared())
@@ -404,12 +573,12 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
         objective = np.asarray(targets.matrix[batch].sum(axis=0)).ravel()
         components = targets.component[batch]
         for sense, store in ((-1.0, exact_high), (1.0, exact_low)):
-            x = _solve(problem, sense * objective, components)
-            if x is None:  # a solver failure proves nothing: the figures stay in doubt
-                unsolved[batch] = True
-                store[batch] = seen_high[batch] if sense < 0 else seen_low[batch]
-            else:
-                store[batch] = (targets.matrix[batch] @ x)
+            x, failed = _solve(problem, sense * objective, components)
+            store[batch] = targets.matrix[batch] @ x
+            # a solver failure proves nothing: the figures stay in doubt
+            lost = np.asarray(targets.matrix[batch] @ failed.astype(float)).ravel() > 0
+            unsolved[batch[lost]] = True
+            store[batch[lost]] = seen_high[batch[lost]] if sense < 0 else seen_low[batch[lost]]
         doubt = np.setdiff1d(doubt, batch)
         doubt = doubt[~cleared()[doubt]]
 
@@ -418,17 +587,19 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
     for t in bad:
         low = float(np.ceil(exact_low[t] - _EPS))
         high = float(np.floor(exact_high[t] + _EPS))
-        problem_name = "unsolved" if unsolved[t] else "exact" if high <= low else "small"
+        problem_name = "unsolved" if unsolved[t] else "exact" if high <= low else "narrow"
         out.append((int(targets.cell[t]), int(targets.kind[t]), low, high, problem_name))
     return out
 
 
-def _solve(problem: _Problem, objective: np.ndarray, components: np.ndarray) -> np.ndarray | None:
-    """Minimise ``objective`` over the given components (the rest is left at the truth), in
-    batches of components of about ``_BATCH_VARIABLES`` variables, each one block-diagonal LP
-    (separate solves for hundreds of small components cost more in overhead than in solving);
-    None if the solver fails on any batch."""
+def _solve(problem: _Problem, objective: np.ndarray, components: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise ``objective`` over whole numbers in the given components (the rest is left at the
+    truth), in batches of components of about ``_BATCH_VARIABLES`` variables, each one
+    block-diagonal problem (separate solves for hundreds of small components cost more in
+    overhead than in solving): the LP first, the MILP only where the LP's vertex is not integral.
+    Returns the solution and which variables' batch failed (those stay at the truth)."""
     x = problem.truth.astype(float).copy()
+    failed = np.zeros(len(x), dtype=bool)
     var_order, a_eq, b_eq, a_ub, b_ub, var_cut, eq_cut, ub_cut = problem.sorted_by_component()
     components = np.unique(components)
     sizes = var_cut[components + 1] - var_cut[components]
@@ -441,14 +612,36 @@ def _solve(problem: _Problem, objective: np.ndarray, components: np.ndarray) -> 
             continue
         eq_rows = _ranges(eq_cut[chosen], eq_cut[chosen + 1])
         ub_rows = _ranges(ub_cut[chosen], ub_cut[chosen + 1])
-        result = linprog(c, A_ub=a_ub[ub_rows][:, cols] if len(ub_rows) else None,
-                         b_ub=b_ub[ub_rows] if len(ub_rows) else None,
-                         A_eq=a_eq[eq_rows][:, cols] if len(eq_rows) else None,
-                         b_eq=b_eq[eq_rows] if len(eq_rows) else None, bounds=(0, _BIG), method="highs")
-        if result.status != 0:
-            return None
-        x[var_order[cols]] = result.x
-    return x
+        a_ub_part = a_ub[ub_rows][:, cols] if len(ub_rows) else None
+        a_eq_part = a_eq[eq_rows][:, cols] if len(eq_rows) else None
+        lower = problem.lower[var_order[cols]]
+        result = linprog(c, A_ub=a_ub_part, b_ub=b_ub[ub_rows] if len(ub_rows) else None,
+                         A_eq=a_eq_part, b_eq=b_eq[eq_rows] if len(eq_rows) else None,
+                         bounds=np.column_stack([lower, np.full(len(cols), _BIG)]), method="highs")
+        found = result.x if result.status == 0 else None
+        # Counts are whole, sums of hours need not be: only a figure whose true value is whole is one
+        # the reader may take to be whole (giving them that for a whole number of hours only helps them).
+        whole = np.abs(problem.truth[var_order[cols]] - np.round(problem.truth[var_order[cols]])) <= _INTEGRAL
+        if found is not None and np.abs(found - np.round(found))[whole].max(initial=0.0) > _INTEGRAL:
+            found = _solve_integer(c, a_ub_part, b_ub[ub_rows], a_eq_part, b_eq[eq_rows], lower, whole)
+        if found is None:
+            failed[var_order[cols]] = True
+            continue
+        x[var_order[cols]] = np.where(whole, np.round(found), found)
+    return x, failed
+
+
+def _solve_integer(c: np.ndarray, a_ub: sparse.csr_matrix | None, b_ub: np.ndarray, a_eq: sparse.csr_matrix | None,
+                   b_eq: np.ndarray, lower: np.ndarray, whole: np.ndarray) -> np.ndarray | None:
+    """The same problem over whole numbers (scipy's milp, HiGHS); None if not solved to optimality."""
+    constraints = []
+    if a_ub is not None:
+        constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
+    if a_eq is not None:
+        constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
+    result = milp(c, integrality=whole.astype(np.int64), bounds=Bounds(lower, np.full(len(c), _BIG)),
+                  constraints=constraints, options={"time_limit": _MILP_SECONDS})
+    return result.x if result.status == 0 else None
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -491,8 +684,8 @@ def _regions(problem: _Problem, max_variables: int = 400) -> _Problem:
     slack = np.concatenate([np.zeros(n_eq), np.maximum(problem.b_ub - problem.a_ub @ problem.truth, 0.0)])
     rhs = at_truth + slack[new_rows]
     is_eq = new_rows < n_eq
-    return _Problem(problem.var_cell, problem.var_kind, problem.truth, matrix[is_eq].tocsr(), rhs[is_eq],
+    return _Problem(problem.var_cell, problem.var_kind, problem.truth, problem.lower, matrix[is_eq].tocsr(), rhs[is_eq],
                     matrix[~is_eq].tocsr(), rhs[~is_eq], labels, new_regions[is_eq], new_regions[~is_eq])
 
 
-__all__ = ["Finding", "audit", "find_narrow_figures", "repair_until_safe"]
+__all__ = ["Finding", "audit", "find_narrow_figures", "findings_of", "repair_until_safe"]

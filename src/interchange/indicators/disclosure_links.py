@@ -10,11 +10,16 @@ Links are found by value: a ratio indicator and a count indicator of the same pe
 linked when the ratio's numerator (or denominator) equals the count on every cell they both
 have, at least two such cells, the totals among them and not zero. A coincidental match only
 costs some extra suppression; the caller can also name links explicitly.
+
+The audit (:mod:`interchange.indicators.disclosure_audit`) uses the same links as equations a
+reader can write: the ministry's ``ministry_indicators`` names each ratio's numerator and
+denominator indicator, so a reader knows that the ratio row's figure *is* the count cell.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,8 +30,22 @@ from interchange.indicators.disclosure_lines import CellTableError
 RATIO_UNIT = "ratio"
 
 
-def find_links(cells: pd.DataFrame, explicit: Iterable[tuple[str, str]] = ()) -> tuple[np.ndarray, np.ndarray]:
-    """(source, dependent) cell positions: when ``source`` is suppressed, ``dependent`` must be too.
+class Links(NamedTuple):
+    """Cell positions: when ``source`` (a count cell) is suppressed, ``dependent`` (a ratio cell) must be
+    too; ``figure`` says which of the ratio's figures equals the count: 0 numerator, 1 denominator,
+    -1 neither (a pair named explicitly whose values differ: suppression follows it, the audit cannot)."""
+
+    source: np.ndarray
+    dependent: np.ndarray
+    figure: np.ndarray
+
+
+def _no_links() -> Links:
+    return Links(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def find_links(cells: pd.DataFrame, explicit: Iterable[tuple[str, str]] = ()) -> Links:
+    """The linked (count cell, ratio cell) pairs of ``cells`` (see :class:`Links`).
 
     ``explicit`` adds (ratio indicator, count indicator) pairs whatever their values.
     """
@@ -39,7 +58,7 @@ def find_links(cells: pd.DataFrame, explicit: Iterable[tuple[str, str]] = ()) ->
                 raise CellTableError(f"linked indicators: {code!r} is not in the cell table")
     is_ratio = (cells["unit"].astype(str) == RATIO_UNIT).to_numpy()
     if not is_ratio.any() or is_ratio.all():
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return _no_links()
     key, _ = pd.factorize(pd.MultiIndex.from_arrays([cells["period"].astype(str).to_numpy()]
                                                      + [cells[d].astype(str).to_numpy() for d in DIMENSIONS]))
     frame = pd.DataFrame({
@@ -61,7 +80,7 @@ def find_links(cells: pd.DataFrame, explicit: Iterable[tuple[str, str]] = ()) ->
     named = pd.DataFrame(explicit, columns=["indicator_ratio", "indicator_count"]).assign(variable="named")
     candidates = pd.concat([candidates, named], ignore_index=True).drop_duplicates()
     if candidates.empty:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return _no_links()
     ratio_cells = ratios[["position", "indicator", "key", "numerator", "denominator"]].rename(
         columns={"position": "position_ratio", "indicator": "indicator_ratio"})
     count_cells = counts[["position", "indicator", "key", "value"]].rename(
@@ -73,16 +92,34 @@ def find_links(cells: pd.DataFrame, explicit: Iterable[tuple[str, str]] = ()) ->
     accepted = summary[summary["all"] & ((summary["size"] >= 2) | (summary.index.get_level_values(2) == "named"))]
     keep = pd.MultiIndex.from_frame(pairs[["indicator_ratio", "indicator_count", "variable"]]).isin(accepted.index)
     kept = pairs[keep]
-    return kept["position_count"].to_numpy(np.int64), kept["position_ratio"].to_numpy(np.int64)
+    figure = np.where(kept["variable"] == "numerator", 0, np.where(kept["variable"] == "denominator", 1, -1))
+    named = (kept["variable"] == "named").to_numpy()
+    figure[named] = np.where(kept["numerator"][named] == kept["value"][named], 0,
+                             np.where(kept["denominator"][named] == kept["value"][named], 1, -1))
+    return Links(kept["position_count"].to_numpy(np.int64), kept["position_ratio"].to_numpy(np.int64),
+                 figure.astype(np.int64))
 
 
-def propagate(links: tuple[np.ndarray, np.ndarray], suppressed: np.ndarray, reason: np.ndarray) -> int:
-    """Suppress every dependent of a suppressed source (reason ``ratio``); returns how many were added."""
-    source, dependent = links
+def propagate(links: Links, suppressed: np.ndarray, reason: np.ndarray, nonzero: np.ndarray | None = None) -> int:
+    """Suppress every dependent of a suppressed source (reason ``ratio``), and the numerator count of
+    every suppressed ratio (reason ``secondary``, where ``nonzero``); returns how many were added.
+
+    The second direction matters when a ratio is hidden for its complement ("5,905 of 5,908"): with
+    both its counts published the hidden 3 is their difference. Hiding the numerator's count beside
+    each hidden ratio row keeps the two hidden sets the same, so the room the ratio's lines get for
+    denominator - numerator is room in the counts' lines too.
+    """
+    source, dependent = links.source, links.dependent
     if len(source) == 0:
         return 0
     hit = dependent[suppressed[source] & ~suppressed[dependent]]
     hit = np.unique(hit)
     suppressed[hit] = True
     reason[hit] = "ratio"
-    return len(hit)
+    back = (links.figure == 0) & suppressed[dependent] & ~suppressed[source]
+    if nonzero is not None:
+        back &= nonzero[source]
+    counts = np.unique(source[back])
+    suppressed[counts] = True
+    reason[counts] = "secondary"
+    return len(hit) + len(counts)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from interchange.indicators.disclosure_lines import CellTableError, Lines
 from interchange.indicators.disclosure_links import RATIO_UNIT
+from interchange.indicators.disclosure_room import line_deficits, roomy_complements
 
 SENSITIVITIES = ("standard", "dv")
 
@@ -90,34 +91,51 @@ class CellFigures:
         some_nonzero = first_nonzero | (np.nan_to_num(self.second) > 0)
         return np.where(all_nonzero, _TIER_ALL_NONZERO, np.where(some_nonzero, _TIER_SOME_NONZERO, _TIER_ZERO))
 
+    def can_complement(self) -> np.ndarray:
+        """Cells a complementary suppression may hide: non-zero in some figure (no zero is ever hidden)."""
+        return self.complement_tier() < _TIER_ZERO
+
     def size(self) -> np.ndarray:
         """The figure a complement is chosen by (smallest first): value, or the ratio's denominator."""
         return np.nan_to_num(np.where(self.is_ratio, self.second, self.first), nan=np.inf)
 
 
-def suppress_secondary(lines: Lines, figures: CellFigures, suppressed: np.ndarray, reason: np.ndarray) -> int:
-    """Greedy complementary suppression to a fixed point: every line holds 0 or >= 2 suppressed cells.
+def suppress_secondary(lines: Lines, figures: CellFigures, suppressed: np.ndarray, reason: np.ndarray,
+                       protect_complement: bool = True) -> int:
+    """Greedy complementary suppression to a fixed point: every line holds 0 or >= 2 suppressed cells,
+    and no line alone shows that a hidden cell is below its threshold.
 
     In a line with exactly one suppressed cell, that cell equals margin minus the published
     members (or the margin equals their sum), so one more cell is suppressed: the smallest
     member that is non-zero in every figure; failing that the margin if non-zero; failing
-    that the smallest member at all (zeros included: a reader does not know it is zero).
+    that a member non-zero in some figure (a ratio). A line whose hidden members a reader can
+    bound below a threshold from its published margin gets a member large enough to give it
+    room (:mod:`interchange.indicators.disclosure_room`). A zero is never suppressed: a reader who
+    knows the rules then knows every suppressed count is at least 1, and the audit gives them
+    exactly that (a line whose only candidates are zeros is one where the suppressed cell is a
+    margin that the zeros do not add up to, so they tell nothing about it).
     Modifies ``suppressed`` and ``reason`` in place; returns the number of cells added.
     """
     if lines.n_lines == 0:
         return 0
     tier = figures.complement_tier()
     size = figures.size()
+    usable = figures.can_complement()
     added = 0
     while True:
         count = np.bincount(lines.member_line, weights=suppressed[lines.member_cell], minlength=lines.n_lines)
         count += suppressed[lines.line_margin]
-        needy = count == 1
-        if not needy.any():
+        deficits = line_deficits(lines, figures, suppressed, protect_complement)
+        short = deficits.max(axis=1) > 0
+        needy = (count == 1) & ~short
+        if not needy.any() and not short.any():
             return added
-        chosen = choose_complements(lines, needy, suppressed, tier, size)
-        chosen = np.unique(chosen)
+        chosen = np.concatenate([choose_complements(lines, needy, suppressed, tier, size),
+                                 roomy_complements(lines, figures, suppressed, deficits, usable, size)[short]])
+        chosen = np.unique(chosen[chosen >= 0])
         chosen = chosen[~suppressed[chosen]]
+        if len(chosen) == 0:
+            return added
         suppressed[chosen] = True
         reason[chosen] = "secondary"
         added += len(chosen)
@@ -125,12 +143,13 @@ def suppress_secondary(lines: Lines, figures: CellFigures, suppressed: np.ndarra
 
 def choose_complements(lines: Lines, needy: np.ndarray, suppressed: np.ndarray, tier: np.ndarray,
                         size: np.ndarray) -> np.ndarray:
-    """One complement per needy line (see :func:`suppress_secondary` for the order of choice)."""
+    """One complement per needy line (see :func:`suppress_secondary` for the order of choice); -1 for
+    a line with no cell that is non-zero in some figure left to suppress."""
     needy_lines = np.flatnonzero(needy)
     margin = lines.line_margin[needy_lines]
     margin_suppressed = suppressed[margin]
 
-    candidate = needy[lines.member_line] & ~suppressed[lines.member_cell]
+    candidate = needy[lines.member_line] & ~suppressed[lines.member_cell] & (tier[lines.member_cell] < _TIER_ZERO)
     cand_line = lines.member_line[candidate]
     cand_cell = lines.member_cell[candidate]
     order = np.lexsort((cand_cell, size[cand_cell], tier[cand_cell], cand_line))
@@ -145,4 +164,4 @@ def choose_complements(lines: Lines, needy: np.ndarray, suppressed: np.ndarray, 
     best_tier = np.where(has_best, tier[np.maximum(best, 0)], _TIER_ZERO + 1)
     margin_usable = ~margin_suppressed & (tier[margin] <= _TIER_SOME_NONZERO)
     use_member = has_best & (margin_suppressed | (best_tier == _TIER_ALL_NONZERO) | ~margin_usable)
-    return np.where(use_member, best, margin)
+    return np.where(use_member, best, np.where(margin_usable, margin, -1))

@@ -203,8 +203,10 @@ def _readme_rows(metadata: dict[str, Any]) -> list[list[str]]:
         [f"Rodiklių publikacija {period}, versija {version}", f"Indicator publication {period}, version {version}"],
         [f"Laikotarpis {metadata['period_start']} – {metadata['period_end']}; patvirtinta {metadata['approved_at']}",
          f"Period {metadata['period_start']} – {metadata['period_end']}; approved {metadata['approved_at']}"],
-        ["Maži skaičiai nuslėpti: suppressed = true, reason nurodo priežastį, value tuščia.",
-         "Small counts are suppressed: suppressed = true, reason says why, value is empty."],
+        ["Maži skaičiai nuslėpti (ir langeliai, iš kurių juos būtų galima apskaičiuoti): suppressed = true, "
+         "value tuščia. Kuris nuslėptas langelis mažas, neskelbiama.",
+         "Small counts are suppressed (and the cells they could be worked out from): suppressed = true, value is "
+         "empty. Which suppressed cell is small is not published."],
         *([lt, en] for lt, en in figures_text()),
         [f"Slėpimo taisyklės: {json.dumps(metadata['disclosure_rules'], ensure_ascii=False)}",
          f"Suppression rules: {json.dumps(metadata['disclosure_rules'], ensure_ascii=False)}"],

@@ -588,7 +588,7 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
     """
     from interchange.indicators.compute import UnlinkedRecordsError, compute_indicators
     from interchange.indicators.consent import ConsentCheck, ConsentRefused
-    from interchange.indicators.disclosure import protect
+    from interchange.indicators.disclosure import DisclosureRefused, protect
 
     catalogue = load_workspace_catalogue(workspace)
     settings = workspace.config.publishing
@@ -611,7 +611,14 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
     else:
         raise PublicationError(key="error.publish_moving_data")
     report(on_progress, "publish.stages", 1, 3, "protect")
-    protected = protect(cells, rules)
+    # The catalogue's ratio definitions are public (ministry_indicators): a reader links them, so must the audit.
+    linked = [(i.code, part) for i in catalogue.indicators if i.unit == "ratio"
+              for part in (i.numerator, i.denominator) if part is not None and part in set(cells["indicator"])
+              and i.code in set(cells["indicator"])]
+    try:
+        protected = protect(cells, rules, linked_indicators=linked)
+    except DisclosureRefused as exc:  # indicator codes and a count only, as the error says it
+        raise PublicationError(key=exc.key, **exc.params) from None
     protected["target"] = _targets_of(workspace, catalogue, period.label, protected)
     stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent, **consent.recorded())
     report(on_progress, "publish.stages", 2, 3, "store")

@@ -461,7 +461,8 @@ ministry_cells = Table(
     Column("target", Float, comment="programme periods: the programme's target for the indicator's total"),
     Column("unit", String(16), nullable=False),
     Column("suppressed", Boolean, nullable=False),
-    Column("reason", String(16), nullable=False, comment="empty, primary, secondary, ratio or consent"),
+    Column("reason", String(16), nullable=False,
+           comment="\"suppressed\" or empty: why a cell is suppressed is not published"),
     # Written only by approve(), from the protected cells: an unsuppressed small value has no column here.
     comment="disclosure-protected cells of approved versions: what the ministry may read",
 )
