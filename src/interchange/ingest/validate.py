@@ -30,6 +30,7 @@ from interchange.partner.code_scan import CodeScan, refusal
 from interchange.partner.columns import ColumnMapping, known_header_keys
 from interchange.partner.identifiers import identifier_keys
 from interchange.tabular import RawRow
+from interchange.tabular.csv_blocks import ColumnBlock
 from interchange.warehouse.load import Row
 from interchange.warehouse.tables import data_columns
 
@@ -64,7 +65,7 @@ class ValidatedBatch:
         self.fatal = True
 
 
-def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[RawRow], *,
+def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[RawRow | ColumnBlock], *,
                   columns: ColumnMapping | None = None) -> ValidatedBatch:
     """Validate a whole file's rows (or a whole pull's records) of `kind` sent by `org`.
 
@@ -80,7 +81,7 @@ def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[R
                        for p in header_map.problems]
     if header_map.fatal:
         batch.fatal = True
-        batch.rows_read = sum(1 for _ in raw_rows)
+        batch.rows_read = count_rows(raw_rows)
         return batch
     try:
         with _cycle_collection_paused():
@@ -110,7 +111,12 @@ def _count_consent(batch: ValidatedBatch) -> None:
     batch.persons_without_consent = consent.without
 
 
-def refuse_identifiers(kind: Kind | None, headers: list[str], raw_rows: Iterable[RawRow],
+def count_rows(raw_rows: Iterable[RawRow | ColumnBlock]) -> int:
+    """The rows read to the end (a file refused whole still says how many it held)."""
+    return sum(len(item) + len(item.rows) if isinstance(item, ColumnBlock) else 1 for item in raw_rows)
+
+
+def refuse_identifiers(kind: Kind | None, headers: list[str], raw_rows: Iterable[RawRow | ColumnBlock],
                        columns: ColumnMapping | None = None) -> ValidatedBatch | None:
     """The whole file refused, and its raw copy not kept, when it carries direct identifiers.
 
@@ -134,7 +140,7 @@ def refuse_identifiers(kind: Kind | None, headers: list[str], raw_rows: Iterable
         batch.reject(error("file.no_header"))
     batch.purge_archive = True
     batch.problems.append(warning("file.identifiers_purged"))
-    batch.rows_read = sum(1 for _ in raw_rows)
+    batch.rows_read = count_rows(raw_rows)
     return batch
 
 
@@ -168,41 +174,54 @@ def _cycle_collection_paused() -> Iterator[None]:
 
 
 def _validate_each(batch: ValidatedBatch, kind: Kind, org: str, header_map: HeaderMap,
-                   raw_rows: Iterable[RawRow]) -> None:
+                   raw_rows: Iterable[RawRow | ColumnBlock]) -> None:
     """Each row into batch.rows or batch.problems, in row order.
 
-    Rows go a chunk at a time through the column validator (ingest/columnar.py), which vouches
-    for the rows the models would accept; every other row is validated by its model here, one
-    by one, so its problems are the models' own. With INTERCHANGE_ROW_PATH=1 every row goes
-    through its model.
+    Rows go a chunk (or a CSV column block) at a time through the column validator
+    (ingest/columnar.py), which vouches for the rows the models would accept; every other row is
+    validated by its model here, one by one, so its problems are the models' own. With
+    INTERCHANGE_ROW_PATH=1 every row goes through its model.
     """
     one = _RowValidator(batch, kind, org, header_map)
     columnar = None if os.environ.get(ROW_PATH_ENV) == "1" else ColumnValidator(kind, header_map)
     if columnar is None or not columnar.enabled:
-        for raw in raw_rows:
-            one(raw)
+        for item in raw_rows:
+            for raw in item.raw_rows() if isinstance(item, ColumnBlock) else (item,):
+                one(raw)
         return
 
-    def take(chunk: list[RawRow]) -> None:
+    def take(rows: Iterable[Row | RawRow]) -> None:
         append = batch.rows.append
-        for raw, row in zip(chunk, columnar.split(chunk), strict=True):
-            if row is None:
-                one(raw)
+        for row in rows:
+            if isinstance(row, RawRow):
+                one(row)
             else:
                 batch.rows_read += 1
                 append(row)
 
     chunk: list[RawRow] = []
     try:
-        for raw in raw_rows:
-            chunk.append(raw)
+        for item in raw_rows:
+            if isinstance(item, ColumnBlock):
+                take(zip_split(chunk, columnar))
+                chunk = []
+                take(columnar.split_block(item))
+                continue
+            chunk.append(item)
             if len(chunk) == FAST_CHUNK:
-                take(chunk)
+                take(zip_split(chunk, columnar))
                 chunk = []
     except ProblemError:
-        take(chunk)  # the rows read before the damage count, as on the row path
+        take(zip_split(chunk, columnar))  # the rows read before the damage count, as on the row path
         raise
-    take(chunk)
+    take(zip_split(chunk, columnar))
+
+
+def zip_split(chunk: list[RawRow], columnar: ColumnValidator) -> Iterator[Row | RawRow]:
+    """The chunk's rows in order: the column validator's Row where it vouches, else the RawRow."""
+    if not chunk:
+        return iter(())
+    return (raw if row is None else row for raw, row in zip(chunk, columnar.split(chunk), strict=True))
 
 
 class _RowValidator:
