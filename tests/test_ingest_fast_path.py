@@ -92,6 +92,9 @@ DROPS = (("asmenys.person.csv", _persons, {"encoding": "cp1257", "delimiter": ";
          ("pataisos.contact.csv", _corrections, {}))
 
 
+_BATCH_BOUND = ("quarantine_id", "batch_id", "resolved_by_batch", "closed_at")  # differ between the two orgs
+
+
 def _records(url: str, org: str) -> dict[str, list[tuple[Any, ...]]]:
     engine = sqlalchemy.create_engine(url)
     try:
@@ -104,9 +107,10 @@ def _records(url: str, org: str) -> dict[str, list[tuple[Any, ...]]]:
             columns = [c for c in record_versions.columns if c.name not in ("org", "batch_id")]
             found["versions"] = sorted(tuple(r) for r in connection.execute(
                 sqlalchemy.select(*columns).where(record_versions.c.org == org)))
-            columns = [c for c in quarantine.columns if c.name not in ("quarantine_id", "batch_id", "resolved_by_batch", "closed_at")]
+            columns = [c for c in quarantine.columns if c.name not in _BATCH_BOUND]
             found["quarantine"] = [tuple(r) for r in connection.execute(
-                sqlalchemy.select(batches.c.file_name, *columns).join(batches, batches.c.batch_id == quarantine.c.batch_id)
+                sqlalchemy.select(batches.c.file_name, *columns)
+                .join(batches, batches.c.batch_id == quarantine.c.batch_id)
                 .where(batches.c.org == org).order_by(batches.c.batch_id, quarantine.c.quarantine_id))]
     finally:
         engine.dispose()

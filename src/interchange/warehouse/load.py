@@ -189,12 +189,29 @@ class _Writer:
 
         if self._copy:
             for part in chunked(ids, ARRAY_LOOKUP_CHUNK):
-                add(self._connection.exec_driver_sql(self._lookup, (part, org)))
+                add(self._fetch(self._lookup, (part, org)))
         else:
             for part in chunked(ids, LOOKUP_CHUNK):
                 marks = ", ".join([self._mark] * len(part))
-                add(self._connection.exec_driver_sql(f"{self._lookup} IN ({marks})", (org, *part)))
+                add(self._fetch(f"{self._lookup} IN ({marks})", (org, *part)))
         return found
+
+    def _fetch(self, statement: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        # The driver's cursor, inside the caller's transaction: plain tuples, not SQLAlchemy rows
+        # (a re-sent national drop looks up millions).
+        driver = self._driver()
+        cursor = driver.cursor()
+        try:
+            cursor.execute(statement, parameters)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def _driver(self) -> Any:
+        driver = self._connection.connection.driver_connection
+        if driver is None:  # SQLAlchemy's state for a connection invalidated under us
+            raise RuntimeError("the warehouse connection was invalidated during a load")
+        return driver
 
     def record(self, org: str, row: Row, version: int, digest: str, batch_id: int) -> tuple[Any, ...]:
         values = (org, row.record_id, row.deleted, *row.values, version, digest, batch_id, row.number)
@@ -226,10 +243,7 @@ class _Writer:
             self._connection.exec_driver_sql(statement, rows)
             return
         # The driver's own connection, inside the transaction the caller began on it.
-        driver = self._connection.connection.driver_connection
-        if driver is None:  # SQLAlchemy's state for a connection invalidated under us
-            raise RuntimeError("the warehouse connection was invalidated during a load")
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        with self._driver().cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
 
