@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,6 +33,7 @@ from pydantic import TypeAdapter, ValidationError
 from interchange.contract.records import MODELS, Kind
 from interchange.contract.rows import HeaderMap
 from interchange.contract.text import first_control
+from interchange.contract.values import BloomText, Hex64, RecordId
 from interchange.tabular import RawRow
 from interchange.tabular.csv_blocks import ColumnBlock
 from interchange.warehouse.load import Row
@@ -51,7 +52,6 @@ _PLAIN_ID = re.compile(r"[!-~]{0,63}[0-9][!-~]{0,63}")
 _TEN_DIGITS_AT_MOST = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _BLOOM = re.compile(r"[A-Za-z0-9+/]{171}=")
-
 
 
 def _person_rule(names: list[str]) -> Callable[[tuple[Any, ...]], bool]:
@@ -173,29 +173,23 @@ _ARROW_SHAPES: dict[Callable[[str], bool], Callable[[pa.Array], pa.Array]] = {
 
 
 def _shape_of(annotation: Any, metadata: list[Any]) -> Callable[[str], bool] | None:
-    """A check proving a cell valid and unchanged for the id and pseudonym types, or None."""
-    from interchange.contract.values import BloomText, Hex64, RecordId
+    """The shape check of a field typed RecordId, Hex64 or BloomText (optional or not), or None.
 
-    def same(a: Any, b: Any) -> bool:
-        return str(a) == str(b)
-
+    The field must carry the type's own constraints and validators, and keep a sample of the shape
+    as it is: a type changed in contract/values.py without this module falls back to the models.
+    """
     probe = TypeAdapter(_field_type(annotation, metadata))
-    # Decided by behaviour, not by name: the type must keep a plain id (or a lowercase hex digest)
-    # as it is, and refuse what the shape check would let through only if the type refused it.
     for typ, shape, sample in ((RecordId, _plain_id, "A-1001"), (Hex64, _hex64, "0" * 64),
                                (BloomText, _bloom, "A" * 171 + "=")):
         if _annotates(annotation, metadata, typ):
             try:
-                if same(probe.validate_python(sample), sample):
-                    return shape
+                return shape if probe.validate_python(sample) == sample else None
             except ValidationError:
                 return None
     return None
 
 
 def _annotates(annotation: Any, metadata: list[Any], typ: Any) -> bool:
-    from typing import get_args
-
     wanted = get_args(typ)[1:]
     if list(metadata[: len(wanted)]) == list(wanted):
         return True

@@ -121,6 +121,25 @@ def load_rows(connection: Connection, kind: str, org: str, batch_id: int, rows: 
     return counts
 
 
+def live_record_ids(connection: Connection, kind: str, org: str) -> set[str]:
+    """The record_ids of `org`'s records of `kind` that are not deleted, through the driver's cursor
+    (a national person table is a million ids: plain tuples, not SQLAlchemy rows)."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    statement = (f"SELECT {quote('record_id')} FROM {dialect.identifier_preparer.format_table(RECORD_TABLES[kind])} "
+                 f"WHERE {quote('org')} = {mark} AND {quote('deleted')} = {mark}")
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the warehouse connection was invalidated")
+    cursor = driver.cursor()
+    try:
+        cursor.execute(statement, (org, False))
+        return {record_id for (record_id,) in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
 class _Stored(NamedTuple):
     """A record's version as the load sees it; row_number and action only when this batch set it."""
 
