@@ -19,6 +19,10 @@ timed by wrapping the functions `interchange.ingest.drops` calls:
     receipt        JSON and text receipts
     other          lock, listing, claim, resume
 
+The floor the contact ingest is held to (issue 18: within 3x) is measured in the same run, just
+before it: the file read by the csv module and its rows inserted as text into a fresh table
+without keys, committed once (executemany on SQLite, COPY on PostgreSQL); the ratio is printed.
+
 Steps per backend: persons (new), contacts (new), the same contact file again (a
 duplicate, nothing read), the same rows re-sent as UTF-8 with ',' (every row read and
 validated, all unchanged, nothing written), and the file with every tenth contact's
@@ -212,14 +216,64 @@ def plain_read(path: Path) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
-def polars_read(path: Path) -> float | None:
-    try:
-        import polars  # not a dependency; timed only when someone has it installed
-    except ImportError:
-        return None
+def arrow_read(path: Path) -> float:
+    """Seconds for pyarrow.csv alone (every column as text): the columnar reader the ingest uses."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
     started = time.perf_counter()
-    polars.read_csv(path, separator=";", encoding="windows-1257", infer_schema=False)
+    names = [f"c{i}" for i in range(len(CONTACT_HEADERS))]
+    pa_csv.read_csv(path, read_options=pa_csv.ReadOptions(encoding="cp1257", column_names=names, skip_rows=1),
+                    parse_options=pa_csv.ParseOptions(delimiter=";", invalid_row_handler=lambda row: "skip"),
+                    convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())))
     return time.perf_counter() - started
+
+
+# --- the bare load: the floor under any ingest of the file ------------------------------------
+
+
+def bare_load(backend: str, path: Path, work: Path) -> float:
+    """Seconds to read the file with the csv module and put its rows, as text, into a fresh table
+    without keys or checks, committed once: executemany on SQLite, COPY on PostgreSQL (issue 18)."""
+    width = len(CONTACT_HEADERS)
+
+    def rows() -> Any:
+        with path.open(encoding="cp1257", newline="") as stream:
+            reader = csv.reader(stream, delimiter=";")
+            next(reader)
+            for cells in reader:  # the few rows with too few or too many cells, made to fit
+                yield cells[:width] + [""] * (width - len(cells))
+
+    columns = ", ".join(f"c{i} text" for i in range(width))
+    if backend == "sqlite":
+        import sqlite3
+
+        target = work / "bare-load.sqlite"
+        target.unlink(missing_ok=True)
+        started = time.perf_counter()
+        connection = sqlite3.connect(target)
+        connection.execute(f"CREATE TABLE bare ({columns})")
+        connection.executemany(f"INSERT INTO bare VALUES ({', '.join('?' * width)})", rows())
+        connection.commit()
+        seconds = time.perf_counter() - started
+        connection.close()
+        target.unlink()
+        return seconds
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        connection.execute("DROP TABLE IF EXISTS bench_bare_load")
+        connection.commit()
+        started = time.perf_counter()
+        connection.execute(f"CREATE TABLE bench_bare_load ({columns})")
+        with connection.cursor() as cursor, cursor.copy("COPY bench_bare_load FROM STDIN") as copy:
+            for cells in rows():
+                copy.write_row(cells)
+        connection.commit()
+        seconds = time.perf_counter() - started
+        connection.execute("DROP TABLE bench_bare_load")
+        connection.commit()
+    return seconds
 
 
 # --- one ingest, in its own process -----------------------------------------------------------
@@ -301,9 +355,13 @@ def run_step(root: Path, drop: Path, today: date, env: dict[str, str]) -> dict[s
 
 def run_backend(backend: str, drops: Drops, work: Path, today: date) -> dict[str, dict[str, Any]]:
     def steps(root: Path, env: dict[str, str]) -> dict[str, dict[str, Any]]:
+        persons = run_step(root, drops.persons, today, env)
+        floor = bare_load(backend, drops.contacts, work)  # side by side with the ingest it is the floor of
+        contacts = run_step(root, drops.contacts, today, env)
+        contacts["bare_load_seconds"] = floor
         return {
-            "persons (new)": run_step(root, drops.persons, today, env),
-            "contacts (new)": run_step(root, drops.contacts, today, env),
+            "persons (new)": persons,
+            "contacts (new)": contacts,
             "contacts (same file again)": run_step(root, drops.contacts, today, env),
             "contacts (re-sent, unchanged)": run_step(root, drops.resend, today, env),
             "contacts (10 % corrected)": run_step(root, drops.corrected, today, env),
@@ -357,6 +415,8 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     chosen = dict(ordered[(len(ordered) - 1) // 2])
     chosen["all_seconds"] = [r["seconds"] for r in runs]
     chosen["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
+    if "bare_load_seconds" in chosen:  # the floor of the same run as the chosen ingest
+        chosen["all_ratios"] = [r["seconds"] / r["bare_load_seconds"] for r in runs]
     return chosen
 
 
@@ -382,6 +442,12 @@ def print_table(backend: str, results: dict[str, dict[str, Any]]) -> None:
               f"quarantined {counts['quarantined']}, {result['problems']} problems, "
               f"failed checks {result['failed_checks'] or 'none'}; RSS before ingest "
               f"{result['rss_before_mib']:.0f} MiB{spread}")
+    for step, result in results.items():
+        if "bare_load_seconds" in result:
+            floor = result["bare_load_seconds"]
+            kind = "csv read + executemany + commit" if backend == "sqlite" else "csv read + COPY + commit"
+            print(f"  {step}: ingest {result['seconds']:.2f} s vs bare load ({kind}) {floor:.2f} s in the same "
+                  f"run: ratio {result['seconds'] / floor:.1f}x (target <= 3x)")
 
 
 def main() -> None:
@@ -406,8 +472,7 @@ def main() -> None:
     print(f"contact drop: {drops.contacts} ({drops.contacts.stat().st_size / 2**20:.0f} MiB, Windows-1257, ';'), "
           f"{rows:,} rows of which {drops.bad_rows} bad; person drop: {args.persons:,} rows")
     print(f"plain read, Python csv module: {seconds:.2f} s ({rows / seconds:,.0f} rows/s)")
-    polars_seconds = polars_read(drops.contacts)
-    print("plain read, polars: " + (f"{polars_seconds:.2f} s" if polars_seconds is not None else "not installed"))
+    print(f"plain read, pyarrow.csv: {arrow_read(drops.contacts):.2f} s")
 
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
     for backend in backends:

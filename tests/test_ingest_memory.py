@@ -17,8 +17,9 @@ from conftest import HUB_CONFIG, empty_warehouse, warehouse_state
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, TODAY, contact_rows, drop, ingest, person_rows
 from sqlalchemy import select
 
-from interchange.ingest import expectations, spool
+from interchange.ingest import expectations, spool, validate
 from interchange.ingest.spool import SpooledRows
+from interchange.tabular import csv_blocks
 from interchange.warehouse import load
 from interchange.warehouse.load import Row
 from interchange.warehouse.tables import batches, expectation_results, quarantine
@@ -150,6 +151,8 @@ def test_the_memory_a_batch_takes_does_not_grow_with_its_rows(
     monkeypatch.setattr(spool, "CHUNK_ROWS", 500)
     monkeypatch.setattr(load, "WRITE_CHUNK", 500)
     monkeypatch.setattr(expectations, "GX_ROWS", 2000)
+    monkeypatch.setattr(csv_blocks, "BLOCK_CHARS", 16 * 1024)  # about 150 rows a CSV column block
+    monkeypatch.setattr(validate, "FAST_CHUNK", 500)
     with empty_warehouse("sqlite", tmp_path) as url:
         monkeypatch.setenv("INTERCHANGE_DATABASE_URL", url)
         root = tmp_path / "hub"

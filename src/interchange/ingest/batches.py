@@ -34,8 +34,8 @@ from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, ju
 from interchange.ingest.quarantine import close_by_later_batch
 from interchange.ingest.validate import ValidatedBatch, batch_frames
 from interchange.warehouse.engine import stored_utc
-from interchange.warehouse.load import LoadCounts, load_rows
-from interchange.warehouse.tables import RECORD_TABLES, batches, expectation_results, quarantine, source_cursors
+from interchange.warehouse.load import LoadCounts, live_record_ids, load_rows
+from interchange.warehouse.tables import batches, expectation_results, quarantine, source_cursors
 from interchange.workspace.config import ExpectationSettings
 
 FAILPOINT_ENV = "INTERCHANGE_FAILPOINT"
@@ -100,9 +100,7 @@ def judge(connection: Connection, batch: ValidatedBatch, org: str, judging: Judg
         return None
     known = None
     if batch.kind in ("contact", "group_session"):
-        persons = RECORD_TABLES["person"]
-        known = set(connection.scalars(select(persons.c.record_id).where(persons.c.org == org,
-                                                                        persons.c.deleted.is_(False))))
+        known = live_record_ids(connection, "person", org)
     # A chunk of rows at a time: a national drop is never one frame in memory.
     return judge_frames(str(batch.kind), batch_frames(batch), parameters=judging.parameters(),
                         known_person_ids=known, directory=judging.suites)

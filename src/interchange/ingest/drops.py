@@ -315,7 +315,8 @@ def read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMa
             scan.drain(table.rows)
             return refuse_personal_codes(rejected(None, [error("file.kind", kinds=", ".join(k.value for k in Kind))]),
                                          scan, columns)
-        return refuse_personal_codes(validate_rows(kind, org, table.headers, scan.watch(table.rows), columns=columns),
+        rows = table.blocks() if table.blocks is not None else table.rows  # CSV: columns where it can
+        return refuse_personal_codes(validate_rows(kind, org, table.headers, scan.watch(rows), columns=columns),
                                      scan, columns)
 
 

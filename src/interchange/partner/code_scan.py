@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
+import pyarrow.compute as pc
+
 from interchange.contract.column_names import quotable
 from interchange.contract.personal_code import holds_personal_code
 from interchange.contract.problems import Problem, error, warning
 from interchange.tabular import RawRow
+from interchange.tabular.csv_blocks import ColumnBlock
 
 MAX_LISTED_CELLS = 100  # problems listed one by one; the file-level problem gives the count
 _SHOWN_IN_MESSAGE = 10
@@ -28,6 +31,8 @@ _CHUNK = 256
 # expression that judges a code costs ten times more; most chunks of rows stop here.
 _DIGITS_ONLY = bytes(48 if chr(b).isdigit() and b < 128 else 120 for b in range(256))
 _ELEVEN = b"0" * 11
+# The same test on a column (Arrow's RE2): eleven ASCII digits once spaces and dashes are gone.
+_ELEVEN_DIGITS = "[0-9](?:[ -]*[0-9]){10}"
 
 
 def _may_hold_code(text: str) -> bool:
@@ -44,14 +49,22 @@ class CodeScan:
     found: int = 0
     rows: set[int] = field(default_factory=set)
 
-    def watch(self, rows: Iterable[RawRow]) -> Iterator[RawRow]:
+    def watch(self, rows: Iterable[RawRow | ColumnBlock]) -> Iterator[RawRow | ColumnBlock]:
         """The rows, unchanged; they are scanned in chunks, many rows joined into one string, so that
-        the regular expression (C) does the work and Python does one join per row."""
+        the regular expression (C) does the work and Python does one join per row. A CSV column
+        block is scanned a column at a time (Arrow), and only its rows with eleven digits in a cell
+        as rows."""
         ignored = self.ignored
         pending: list[RawRow] = []
         texts: list[str] = []
         try:
             for raw in rows:
+                if isinstance(raw, ColumnBlock):
+                    self._scan(pending, texts)
+                    pending, texts = [], []
+                    self._scan_block(raw)
+                    yield raw
+                    continue
                 values = raw.values.values() if not ignored else [v for h, v in raw.values.items() if h not in ignored]
                 try:
                     texts.append(_SEPARATOR.join(values))  # type: ignore[arg-type]  # CSV: every cell is a str
@@ -69,6 +82,20 @@ class CodeScan:
         """Scan rows nothing else will read (a file refused before its rows were validated)."""
         for _ in self.watch(rows):
             pass
+
+    def _scan_block(self, block: ColumnBlock) -> None:
+        candidates = None
+        for header, column in block.columns.items():
+            if header not in self.ignored:
+                found = pc.match_substring_regex(column, _ELEVEN_DIGITS)
+                candidates = found if candidates is None else pc.or_(candidates, found)
+        rows = list(block.rows)
+        if candidates is not None and pc.any(candidates).as_py():
+            rows += [block.raw_row(index) for index in pc.indices_nonzero(candidates).to_pylist()]
+            rows.sort(key=lambda raw: raw.number)
+        if rows:
+            texts = [_SEPARATOR.join(str(v) for h, v in raw.values.items() if h not in self.ignored) for raw in rows]
+            self._scan(rows, texts)
 
     def _scan(self, pending: list[RawRow], texts: list[str]) -> None:
         if pending and _may_hold_code(_ROWS.join(texts)):

@@ -7,12 +7,13 @@ of columns) is refused after `max_line_chars` characters, never held whole.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from interchange.contract.problems import Problem, ProblemError, error
 
+from .csv_blocks import ColumnBlock, read_blocks
 from .encoding import UNDECODABLE, TextEncoding, choose_encoding
 from .limits import DEFAULT_LIMITS, ReadLimits
 from .table import RawRow, RowStream, Table, clean_header, drop_long_cells, put_value
@@ -32,12 +33,16 @@ class _BoundedLines:
     `start_record()` are the record's. A quoted line break cannot smuggle a longer record in.
     """
 
-    def __init__(self, f: TextIO, limit: int):
+    def __init__(self, f: TextIO, limit: int, first_line: int = 1):
         self._f = f
         self._limit = limit
-        self._lines = 0
-        self._start = 1
+        self._lines = first_line - 1
+        self._start = first_line
         self._used = 0
+
+    @property
+    def lines_read(self) -> int:
+        return self._lines
 
     def start_record(self) -> None:
         self._start = self._lines + 1
@@ -60,13 +65,18 @@ class _BoundedLines:
 class _Records:
     """csv.reader over bounded lines, with the physical line where each record starts."""
 
-    def __init__(self, f: TextIO, delimiter: str, limit: int):
-        self._lines = _BoundedLines(f, limit)
+    def __init__(self, f: TextIO, delimiter: str, limit: int, first_line: int = 1):
+        self._lines = _BoundedLines(f, limit, first_line)
         self._reader = csv.reader(self._lines, delimiter=delimiter)
+        self._offset = first_line - 1
+
+    @property
+    def lines_read(self) -> int:
+        return self._lines.lines_read
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         while True:
-            start = self._reader.line_num + 1
+            start = self._offset + self._reader.line_num + 1
             self._lines.start_record()
             try:
                 cells = next(self._reader)
@@ -91,7 +101,8 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         delimiter = _detect_delimiter(path, text, limits.max_line_chars)
     f = path.open(encoding=text.name, errors=text.errors, newline="")
     try:
-        records = iter(_Records(f, delimiter, limits.max_line_chars))
+        reader = _Records(f, delimiter, limits.max_line_chars)
+        records = iter(reader)
         header = _read_header(records)
         if len(header) > limits.max_columns:
             raise ProblemError(error("file.too_many_columns", found=len(header), limit=limits.max_columns))
@@ -99,9 +110,21 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         f.close()
         raise
     headers = _clean_headers(header, text)
-    rows = RowStream(_rows(records, headers, text.flags_cells, limits.max_cell_chars), f.close)
+    make_row = _row_maker(headers, text.flags_cells, limits.max_cell_chars)
+    rows = RowStream(_rows(records, make_row), f.close)
+    blocks = None
+    if not text.flags_cells and len(set(headers)) == len(headers):
+        # Either the rows or the blocks are read, never both: they share the open file.
+        def read_rows(f: TextIO, first_line: int) -> Iterator[RawRow]:
+            return _rows(iter(_Records(f, delimiter, limits.max_line_chars, first_line)), make_row)
+
+        def blocks() -> Iterator[ColumnBlock | RawRow]:
+            try:
+                yield from read_blocks(f, reader.lines_read + 1, headers, delimiter, limits, make_row, read_rows)
+            finally:
+                f.close()
     return Table(path=path, format="csv", headers=headers, rows=rows,
-                 encoding=text.name, delimiter=delimiter)
+                 encoding=text.name, delimiter=delimiter, blocks=blocks)
 
 
 def _detect_delimiter(path: Path, text: TextEncoding, limit: int) -> str:
@@ -153,18 +176,29 @@ def _csv_error_reason(exc: csv.Error, start: int) -> str:
     return f"the record starting on line {start} is not valid CSV"
 
 
-def _rows(records: Iterator[tuple[int, list[str]]], headers: list[str], flags_cells: bool,
-          max_cell_chars: int) -> Iterator[RawRow]:
+def _row_maker(headers: list[str], flags_cells: bool, max_cell_chars: int) -> Callable[[int, list[str]], RawRow | None]:
+    """(row number, cells) -> the row as read, or None for a blank record (skipped)."""
     unique = len(set(headers)) == len(headers)
-    for number, cells in records:
+
+    def make_row(number: int, cells: list[str]) -> RawRow | None:
         joined = "".join(cells)  # one string per row keeps the per-cell checks off the hot path
         if not joined.strip():
-            continue
+            return None
         undecodable = flags_cells and UNDECODABLE.search(joined) is not None
         row = _raw_row(number, cells, headers, unique=unique, undecodable=undecodable)
         if len(joined) > max_cell_chars:
             drop_long_cells(row, max_cell_chars)
-        yield row
+        return row
+
+    return make_row
+
+
+def _rows(records: Iterator[tuple[int, list[str]]], make_row: Callable[[int, list[str]], RawRow | None],
+          ) -> Iterator[RawRow]:
+    for number, cells in records:
+        row = make_row(number, cells)
+        if row is not None:
+            yield row
 
 
 def _blank(cells: list[str]) -> bool:

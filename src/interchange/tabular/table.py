@@ -7,9 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from interchange.contract.problems import Problem, error
 from interchange.contract.text import replace_controls, strip_invisible
+
+if TYPE_CHECKING:
+    from .csv_blocks import ColumnBlock
 
 
 @dataclass(slots=True)
@@ -81,6 +85,9 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    # CSV: the same rows as column blocks where the file allows (tabular/csv_blocks.py), as an
+    # alternative to `rows` (read one or the other, never both); None for other formats.
+    blocks: Callable[[], Iterator[ColumnBlock | RawRow]] | None = None
 
     def close(self) -> None:
         """Release the file behind `rows`; safe to call more than once."""

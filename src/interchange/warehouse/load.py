@@ -9,8 +9,10 @@ The caller owns the transaction: a batch is loaded whole or not at all.
 
 A national drop holds millions of rows, so the loader works close to the driver and a
 chunk at a time: it looks up the chunk's stored versions, then writes plain tuples:
-PostgreSQL's COPY for new records and history, executemany for the rest. Nothing of a
-chunk is kept once it is written, so memory does not grow with the batch. Values go
+PostgreSQL's COPY for new records, executemany for the rest. Nothing of a chunk is kept
+once it is written, so memory does not grow with the batch. The history of the versions
+the batch leaves in place is copied from the record table by one INSERT ... SELECT at
+the end; only a version the same batch replaces again is logged from Python. Values go
 through the same SQLAlchemy type processors a Core insert applies, so what is stored
 does not depend on the path.
 """
@@ -57,6 +59,10 @@ class LoadCounts:
         return self.inserted + self.updated + self.deleted
 
 
+def _action(version: int, deleted: bool) -> str:
+    return "insert" if version == 1 else "delete" if deleted else "update"
+
+
 def content_hash(deleted: bool, values: Sequence[Any]) -> str:
     """A digest of a record's content: equal content, equal digest, in every run and process."""
     text = "deleted" if deleted else repr(tuple(values))
@@ -74,12 +80,12 @@ def load_rows(connection: Connection, kind: str, org: str, batch_id: int, rows: 
     writer = _Writer(connection, RECORD_TABLES[kind], data_columns(kind))
     counts = LoadCounts()
     for chunk in chunked(rows, WRITE_CHUNK):
-        # (content_hash, version) of the chunk's records as the warehouse holds them; then, as
-        # the chunk is planned, of the version it sets (a record_id repeated within the chunk).
-        current = writer.stored_versions(org, list({row.record_id: None for row in chunk}))
+        # The chunk's records as the warehouse holds them; then, as the chunk is planned, the
+        # version it sets (a record_id repeated within the chunk).
+        current = writer.stored_versions(org, list({row.record_id: None for row in chunk}), batch_id)
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
-        history: list[tuple[Any, ...]] = []
+        superseded: list[tuple[Any, ...]] = []
         for row in chunk:
             digest = content_hash(row.deleted, row.values)
             known = current.get(row.record_id)
@@ -91,23 +97,56 @@ def load_rows(connection: Connection, kind: str, org: str, batch_id: int, rows: 
                 version, action = 1, "insert"
                 inserts.append(writer.record(org, row, version, digest, batch_id))
                 counts.inserted += 1
-            elif known[0] == digest:
+            elif known.digest == digest:
                 counts.unchanged += 1
                 continue
             else:
-                version = known[1] + 1
+                version = known.version + 1
                 action = "delete" if row.deleted else "update"
                 updates.append(writer.record(org, row, version, digest, batch_id))
                 if row.deleted:
                     counts.deleted += 1
                 else:
                     counts.updated += 1
-            current[row.record_id] = (digest, version)
-            history.append((kind, org, row.record_id, version, batch_id, row.number, action, digest))
+                if known.row_number is not None:  # a version this batch set and now replaces
+                    superseded.append((kind, org, row.record_id, known.version, batch_id, known.row_number,
+                                       known.action, known.digest))
+            current[row.record_id] = _Stored(digest, version, row.number, action)
         writer.insert(inserts)
         writer.update(updates)  # in row order, so a record_id repeated in the batch ends at its last version
-        writer.insert_history(history)
+        writer.insert_history(superseded)
+    # The history of every version the batch leaves in place, from the records themselves, in the
+    # database: a million history rows need not be made in Python and sent back.
+    writer.copy_history(kind, org, batch_id)
     return counts
+
+
+def live_record_ids(connection: Connection, kind: str, org: str) -> set[str]:
+    """The record_ids of `org`'s records of `kind` that are not deleted, through the driver's cursor
+    (a national person table is a million ids: plain tuples, not SQLAlchemy rows)."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    statement = (f"SELECT {quote('record_id')} FROM {dialect.identifier_preparer.format_table(RECORD_TABLES[kind])} "
+                 f"WHERE {quote('org')} = {mark} AND {quote('deleted')} = {mark}")
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the warehouse connection was invalidated")
+    cursor = driver.cursor()
+    try:
+        cursor.execute(statement, (org, False))
+        return {record_id for (record_id,) in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+class _Stored(NamedTuple):
+    """A record's version as the load sees it; row_number and action only when this batch set it."""
+
+    digest: str
+    version: int
+    row_number: int | None = None
+    action: str | None = None
 
 
 class _Writer:
@@ -125,11 +164,20 @@ class _Writer:
         names = ["org", "record_id", "deleted", *columns, "version", "content_hash", "batch_id", "row_number"]
         self._processors = _processors(connection, [table.c[n] for n in names])
         self._records = self._insert_statement(name, names)
-        self._history = self._insert_statement(dialect.identifier_preparer.format_table(record_versions), _HISTORY)
+        history = dialect.identifier_preparer.format_table(record_versions)
+        self._history = self._insert_statement(history, _HISTORY)
+        # _action in SQL: what each version the batch left in place was.
+        self._history_from_records = (
+            f"INSERT INTO {history} ({', '.join(quote(n) for n in _HISTORY)}) "
+            f"SELECT {mark}, {quote('org')}, {quote('record_id')}, {quote('version')}, {quote('batch_id')}, "
+            f"{quote('row_number')}, CASE WHEN {quote('version')} = 1 THEN 'insert' WHEN {quote('deleted')} "
+            f"THEN 'delete' ELSE 'update' END, {quote('content_hash')} FROM {name} "
+            f"WHERE {quote('org')} = {mark} AND {quote('batch_id')} = {mark}")
         # An update sets all but the key; its tuple is the record's with the key moved to the end.
         self._update = (f"UPDATE {name} SET {', '.join(f'{quote(n)} = {mark}' for n in names[2:])} "
                         f"WHERE {quote('org')} = {mark} AND {quote('record_id')} = {mark}")
-        wanted = f"t.{quote('record_id')}, t.{quote('content_hash')}, t.{quote('version')}"
+        wanted = ", ".join(f"t.{quote(n)}" for n in ("record_id", "content_hash", "version", "batch_id", "row_number",
+                                                         "deleted"))
         if self._copy:
             # A join with the ids, never `= ANY(array)`: once psycopg prepares the statement, a
             # generic plan walks the whole array for every row of the org (hours for 1M rows).
@@ -146,18 +194,43 @@ class _Writer:
             return f"COPY {table} ({quoted}) FROM STDIN"
         return f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([self._mark] * len(names))})"
 
-    def stored_versions(self, org: str, ids: list[str]) -> dict[str, tuple[str, int]]:
-        """(content_hash, version) of those of `ids` the table holds for `org`."""
-        found: dict[str, tuple[str, int]] = {}
+    def stored_versions(self, org: str, ids: list[str], batch_id: int) -> dict[str, _Stored]:
+        """The stored versions of those of `ids` the table holds for `org` (with the row and action
+        when `batch_id` set them)."""
+        found: dict[str, _Stored] = {}
+
+        def add(result: Iterable[Any]) -> None:
+            for record_id, digest, version, batch, number, deleted in result:
+                if batch == batch_id:
+                    found[record_id] = _Stored(digest, version, number, _action(version, bool(deleted)))
+                else:
+                    found[record_id] = _Stored(digest, version)
+
         if self._copy:
             for part in chunked(ids, ARRAY_LOOKUP_CHUNK):
-                found.update((i, (d, v)) for i, d, v in self._connection.exec_driver_sql(self._lookup, (part, org)))
+                add(self._fetch(self._lookup, (part, org)))
         else:
             for part in chunked(ids, LOOKUP_CHUNK):
                 marks = ", ".join([self._mark] * len(part))
-                result = self._connection.exec_driver_sql(f"{self._lookup} IN ({marks})", (org, *part))
-                found.update((i, (d, v)) for i, d, v in result)
+                add(self._fetch(f"{self._lookup} IN ({marks})", (org, *part)))
         return found
+
+    def _fetch(self, statement: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        # The driver's cursor, inside the caller's transaction: plain tuples, not SQLAlchemy rows
+        # (a re-sent national drop looks up millions).
+        driver = self._driver()
+        cursor = driver.cursor()
+        try:
+            cursor.execute(statement, parameters)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def _driver(self) -> Any:
+        driver = self._connection.connection.driver_connection
+        if driver is None:  # SQLAlchemy's state for a connection invalidated under us
+            raise RuntimeError("the warehouse connection was invalidated during a load")
+        return driver
 
     def record(self, org: str, row: Row, version: int, digest: str, batch_id: int) -> tuple[Any, ...]:
         values = (org, row.record_id, row.deleted, *row.values, version, digest, batch_id, row.number)
@@ -178,6 +251,10 @@ class _Writer:
     def insert_history(self, rows: list[tuple[Any, ...]]) -> None:
         self._insert(self._history, rows)
 
+    def copy_history(self, kind: str, org: str, batch_id: int) -> None:
+        """History rows for the versions of `batch_id` the table now holds."""
+        self._connection.exec_driver_sql(self._history_from_records, (kind, org, batch_id))
+
     def _insert(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
@@ -185,10 +262,7 @@ class _Writer:
             self._connection.exec_driver_sql(statement, rows)
             return
         # The driver's own connection, inside the transaction the caller began on it.
-        driver = self._connection.connection.driver_connection
-        if driver is None:  # SQLAlchemy's state for a connection invalidated under us
-            raise RuntimeError("the warehouse connection was invalidated during a load")
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        with self._driver().cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
 
@@ -200,8 +274,29 @@ def _processors(connection: Connection, columns: list[Column[Any]]) -> list[tupl
     for index, column in enumerate(columns):
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            found.append((index, process))
+            found.append((index, _memoised(process)))
     return found
+
+
+def _memoised(process: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]:
+    """`process` remembering its last few thousand answers: a column of dates or flags holds few
+    distinct values, and SQLite's date processor costs a microsecond a call."""
+    memo: dict[Any, Any] = {}
+
+    def run(value: Any) -> Any:
+        try:
+            return memo[value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: a JSON list
+            return process(value)
+        result = memo[value] = process(value)
+        if len(memo) > size:
+            memo.clear()
+            memo[value] = result
+        return result
+
+    return run
 
 
 def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

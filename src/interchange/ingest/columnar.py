@@ -1,0 +1,269 @@
+"""Validating a chunk of rows column by column: the fast path of a large drop.
+
+The pydantic models (contract/records.py) stay the reference for what is valid. This module
+only decides, a column at a time, which rows they would accept unchanged and what values they
+would make of them, by asking the models' own field types:
+
+- a cell whose shape proves it valid and unchanged (an id of printable ASCII with a digit and
+  fewer than eleven digits, a lowercase 64-digit hex pseudonym) is taken as it is, by one
+  regular expression over the column;
+- any other cell is validated by the field's own pydantic type, once per distinct value (a
+  contact file has a few hundred dates, twenty service codes and a dozen durations), so the
+  value is exactly what the model would store.
+
+A row with a reading problem, a cell that fails, a cross-field rule the kind has, a deletion
+flag or an `org` column goes to the row path (ingest/validate.py) whole, which gives it its
+exact problems. So the rows this path accepts are a subset of what the row path accepts, with
+the same values: tests/test_ingest_fast_path.py compares the two on a file of many kinds of
+bad rows. Kinds without a vectorised cross-field rule here (household, group session, case)
+always take the row path; they are the small files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from enum import Enum
+from typing import Annotated, Any, get_args
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import TypeAdapter, ValidationError
+
+from interchange.contract.records import MODELS, Kind
+from interchange.contract.rows import HeaderMap
+from interchange.contract.text import first_control
+from interchange.contract.values import BloomText, Hex64, RecordId
+from interchange.tabular import RawRow
+from interchange.tabular.csv_blocks import ColumnBlock
+from interchange.warehouse.load import Row
+from interchange.warehouse.tables import data_columns
+
+_FAIL: Any = object()  # a cell the fast path does not vouch for: its row takes the row path
+# Distinct values remembered per column; past this the memory is cleared, so a column of
+# millions of distinct values (an id that fails the shape check) costs bounded memory.
+_MAX_CACHED = 50_000
+
+# Values a RecordId keeps as they are: printable ASCII without blanks (no control, no space, so
+# nothing strip_invisible or the space rule would touch), at least one digit (so not a name:
+# contract/values.py `_looks_like_name` needs letters only) and at most 64 characters. Fewer than
+# eleven digits is checked apart: no personal code, written in any way, fits in fewer.
+_PLAIN_ID = re.compile(r"[!-~]{0,63}[0-9][!-~]{0,63}")
+_TEN_DIGITS_AT_MOST = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_BLOOM = re.compile(r"[A-Za-z0-9+/]{171}=")
+
+
+def _person_rule(names: list[str]) -> Callable[[tuple[Any, ...]], bool]:
+    level, disability = names.index("participation_level"), names.index("disability")
+    return lambda values: values[level] is None or bool(values[disability])  # Person._level_needs_disability
+
+
+# Cross-field rules (the models' `model_validator`s) as checks on a row's values, made from the
+# kind's data column names; None: the kind has none. A kind absent here takes the row path.
+_ROW_RULES: dict[Kind, Callable[[list[str]], Callable[[tuple[Any, ...]], bool]] | None] = {
+    Kind.CONTACT: None,
+    Kind.PERSON: _person_rule,
+}
+
+
+def _arrow_plain_id(array: pa.Array) -> pa.Array:
+    return pc.and_(pc.and_(pc.match_substring_regex(array, "^[!-~]{1,64}$"), pc.match_substring_regex(array, "[0-9]")),
+                   pc.invert(pc.match_substring_regex(array, "[0-9](?:[^0-9]*[0-9]){10}")))
+
+
+def _arrow_hex64(array: pa.Array) -> pa.Array:
+    return pc.match_substring_regex(array, "^[0-9a-f]{64}$")
+
+
+def _arrow_bloom(array: pa.Array) -> pa.Array:
+    return pc.match_substring_regex(array, "^[A-Za-z0-9+/]{171}=$")
+
+
+
+
+def _plain_id(value: str) -> bool:
+    return (len(value) <= 64 and _PLAIN_ID.fullmatch(value) is not None
+            and len(value.translate(_TEN_DIGITS_AT_MOST)) < 11)
+
+
+def _hex64(value: str) -> bool:
+    return _HEX64.fullmatch(value) is not None
+
+
+def _bloom(value: str) -> bool:
+    return _BLOOM.fullmatch(value) is not None
+
+
+class _Column:
+    """One field: where its cells are, and how a stripped cell becomes the model's value."""
+
+    def __init__(self, kind: Kind, name: str, header: str | None) -> None:
+        info = MODELS[kind].model_fields[name]
+        self.name = name
+        self.header = header
+        self.required = info.is_required()
+        self.default = None if self.required else info.get_default(call_default_factory=True)
+        self._adapter: TypeAdapter[Any] = TypeAdapter(_field_type(info.annotation, info.metadata))
+        self._cache: dict[str, Any] = {}
+        self._shape = _shape_of(info.annotation, info.metadata)
+
+    def values(self, cells: Sequence[object]) -> list[Any]:
+        """The model's value for each cell, or _FAIL."""
+        out: list[Any] = []
+        append = out.append
+        cache, shape, default, required = self._cache, self._shape, self.default, self.required
+        for cell in cells:
+            if cell is None:
+                append(_FAIL if required else default)
+                continue
+            if type(cell) is not str:
+                append(_FAIL)  # CSV cells are text; anything else is the row path's
+                continue
+            text = cell.strip()
+            if not text:
+                append(_FAIL if required else default)
+            elif shape is not None and shape(text):
+                append(text)
+            else:
+                value = cache.get(text, cache)
+                if value is cache:
+                    value = self._validate(text)
+                    if len(cache) >= _MAX_CACHED:
+                        cache.clear()
+                    cache[text] = value
+                append(value)
+        return out
+
+    def block_values(self, array: pa.Array | None, count: int) -> list[Any]:
+        """`values` of a column of a block, the checks made on the whole column where they can be."""
+        if array is None:
+            return [_FAIL if self.required else self.default] * count
+        arrow_shape = _ARROW_SHAPES.get(self._shape) if self._shape is not None else None
+        if arrow_shape is not None:
+            # Cells of the shape are valid as they are; the others (blank ones too) one by one.
+            cells = array.to_pylist()
+            others = pc.indices_nonzero(pc.invert(arrow_shape(array))).to_pylist()
+            if others:
+                for index, value in zip(others, self.values([cells[i] for i in others]), strict=True):
+                    cells[index] = value
+            return cells
+        # Any other field has few distinct values in a block: each is judged once.
+        encoded = array.dictionary_encode()
+        judged = self.values(encoded.dictionary.to_pylist())
+        return list(map(judged.__getitem__, encoded.indices.to_pylist()))
+
+    def _validate(self, text: str) -> Any:
+        if first_control(text) is not None:  # the row path names the character
+            return _FAIL
+        try:
+            value = self._adapter.validate_python(text)
+        except ValidationError:
+            return _FAIL
+        return value.value if isinstance(value, Enum) else value  # the models use enum values
+
+
+def _field_type(annotation: Any, metadata: list[Any]) -> Any:
+    """The field's type with its constraints and validators, as the model validates it."""
+    return Annotated[annotation, *metadata] if metadata else annotation
+
+
+_ARROW_SHAPES: dict[Callable[[str], bool], Callable[[pa.Array], pa.Array]] = {
+    _plain_id: _arrow_plain_id, _hex64: _arrow_hex64, _bloom: _arrow_bloom}
+
+
+def _shape_of(annotation: Any, metadata: list[Any]) -> Callable[[str], bool] | None:
+    """The shape check of a field typed RecordId, Hex64 or BloomText (optional or not), or None.
+
+    The field must carry the type's own constraints and validators, and keep a sample of the shape
+    as it is: a type changed in contract/values.py without this module falls back to the models.
+    """
+    probe = TypeAdapter(_field_type(annotation, metadata))
+    for typ, shape, sample in ((RecordId, _plain_id, "A-1001"), (Hex64, _hex64, "0" * 64),
+                               (BloomText, _bloom, "A" * 171 + "=")):
+        if _annotates(annotation, metadata, typ):
+            try:
+                return shape if probe.validate_python(sample) == sample else None
+            except ValidationError:
+                return None
+    return None
+
+
+def _annotates(annotation: Any, metadata: list[Any], typ: Any) -> bool:
+    wanted = get_args(typ)[1:]
+    if list(metadata[: len(wanted)]) == list(wanted):
+        return True
+    return any(get_args(arg)[1:] == wanted for arg in get_args(annotation))
+
+
+class ColumnValidator:
+    """Sorts a chunk of raw rows into rows the models would accept (as warehouse Rows) and the rest."""
+
+    def __init__(self, kind: Kind, header_map: HeaderMap) -> None:
+        by_field = {name: header for header, name in header_map.columns.items()}
+        self.kind = kind
+        # An org or deleted column asks questions per row (whose org? a deletion?) that the row
+        # path answers; a deleted column that is empty in a row is simply "not deleted".
+        self.enabled = kind in _ROW_RULES and "org" not in by_field
+        self._deleted_header = by_field.get("deleted")
+        self._id = _Column(kind, "record_id", by_field.get("record_id"))
+        names = data_columns(kind)
+        self._columns = [_Column(kind, name, by_field.get(name)) for name in names]
+        make_rule = _ROW_RULES.get(kind)
+        self._rule = make_rule(names) if make_rule is not None else None
+
+    def split(self, raws: Sequence[RawRow]) -> list[Row | None]:
+        """For each raw row, its Row when the fast path vouches for it, else None (the row path's)."""
+        deleted = self._deleted_header
+        ids = self._id.values(_cells(raws, self._id.header))
+        rows_values = list(zip(*(column.values(_cells(raws, column.header)) for column in self._columns),
+                               strict=True))
+        rule = self._rule
+        rows: list[Row | None] = []
+        append = rows.append
+        for raw, record_id, values in zip(raws, ids, rows_values, strict=True):
+            if (raw.problems or record_id is _FAIL or _FAIL in values
+                    or (deleted is not None and not _blank(raw.values.get(deleted)))
+                    or (rule is not None and not rule(values))):
+                append(None)
+            else:
+                append(Row(raw.number, record_id, False, values))
+        return rows
+
+
+    def split_block(self, block: ColumnBlock) -> Iterator[Row | RawRow]:
+        """The block's rows in row order: a Row where the fast path vouches for it, else its RawRow."""
+        count = len(block)
+        ids = self._id.block_values(block.columns.get(self._id.header) if self._id.header else None, count)
+        rows_values = zip(*(column.block_values(block.columns.get(column.header) if column.header else None, count)
+                            for column in self._columns), strict=True)
+        kept = [True] * count
+        if self._deleted_header is not None:
+            flags = block.columns[self._deleted_header].dictionary_encode()
+            blank = [_blank(flag) for flag in flags.dictionary.to_pylist()]
+            kept = list(map(blank.__getitem__, flags.indices.to_pylist()))
+        rule = self._rule
+        extra = iter(block.rows)
+        pending = next(extra, None)
+        for index, (number, record_id, values, keep) in enumerate(zip(block.numbers, ids, rows_values, kept,
+                                                                      strict=True)):
+            while pending is not None and pending.number < number:
+                yield pending
+                pending = next(extra, None)
+            if not keep or record_id is _FAIL or _FAIL in values or (rule is not None and not rule(values)):
+                yield block.raw_row(index)
+            else:
+                yield Row(number, record_id, False, values)
+        while pending is not None:
+            yield pending
+            pending = next(extra, None)
+
+
+def _cells(raws: Sequence[RawRow], header: str | None) -> list[object]:
+    if header is None:
+        return [None] * len(raws)
+    return [raw.values.get(header) for raw in raws]
+
+
+def _blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
