@@ -129,7 +129,8 @@ def test_a_ratio_hidden_for_its_complement_hides_its_numerator_count_where_both_
     helped = {m: found[m] - not_helped[m] for m in found}
     rows = []
     for code, parts in (("outreach_persons_found", found), ("outreach_persons_helped", helped)):
-        rows += [cell(code, value=sum(parts.values())), *(cell(code, value=v, municipality=m) for m, v in parts.items())]
+        rows += [cell(code, value=sum(parts.values())),
+                 *(cell(code, value=v, municipality=m) for m, v in parts.items())]
     for municipality in ("*", *found):
         num = sum(helped.values()) if municipality == "*" else helped[municipality]
         den = sum(found.values()) if municipality == "*" else found[municipality]
