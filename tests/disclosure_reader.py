@@ -113,7 +113,7 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
     value, numerator, denominator, unit, suppressed (and reason, if the export has it);
     ``ratio_parts`` (ratio, numerator indicator, denominator indicator) as the catalogue defines
     them. ``additive_lines`` forces every line to be an equality (True) or not (False); by
-    default lines of counts other than persons, households and children, and person lines by
+    default lines of counts other than persons, households, children and family-weeks, and person lines by
     municipality, sex and age group, are equalities. A published reason ``primary`` tells the
     reader the value is 1 .. threshold-1 (``thresholds`` by indicator, 5 if not named)."""
     cells = published.reset_index(drop=True)
@@ -169,7 +169,8 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
             continue
         unit = cells.at[margin, "unit"]
         equal = additive_lines if additive_lines is not None else (
-            unit not in ("persons", "households", "children", "ratio") or DIMENSIONS[d] in ADDITIVE_FOR_PERSONS)
+            unit not in ("persons", "households", "children", "family_weeks", "ratio")
+            or DIMENSIONS[d] in ADDITIVE_FOR_PERSONS)
         for figure in figures:
             parts = [(1.0, m, figure) for m in members] + [(-1.0, margin, figure)]
             if equal:
@@ -178,8 +179,12 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
                 add(parts, 0.0, np.inf)  # the members together count each person at least once
                 for m in members:
                     add([(1.0, m, figure), (-1.0, margin, figure)], -np.inf, 0.0)
+    # a share's numerator is at most its denominator; a rate (visits per family-week) shows values above 1
+    shown = cells[is_ratio & ~hidden]
+    rates = set(shown.loc[shown["numerator"] > shown["denominator"], "indicator"])
     for i in np.flatnonzero(hidden & is_ratio):
-        add([(1.0, i, 0), (-1.0, i, 1)], -np.inf, 0.0)
+        if cells.at[i, "indicator"] not in rates:
+            add([(1.0, i, 0), (-1.0, i, 1)], -np.inf, 0.0)
     for ratio, numerator, denominator in ratio_parts:
         for figure, part in ((0, numerator), (1, denominator)):
             for i, r in enumerate(cells[["indicator", "period", *DIMENSIONS]].itertuples(index=False)):
@@ -204,6 +209,7 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
     row_component = label[:len(rows)]
     lower_bounds = np.array(lower)
     whole = np.array([_looks_whole(cells, i, figure) for (i, figure) in variables], dtype=np.int64)
+    lower_bounds = np.where(whole == 1, lower_bounds, 0.0)  # a hidden 0.4 family-weeks is not 0, nor 1
     out = []
     parts: dict[int, tuple[np.ndarray, list[LinearConstraint]]] = {}
     for (i, figure), v in variables.items():

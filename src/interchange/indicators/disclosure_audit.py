@@ -9,9 +9,9 @@ suppressed cell only that it is suppressed, never why) and know
 * that zeros are published and no rule suppresses a zero, so every suppressed count, and every
   suppressed ratio's denominator, is at least 1 (a ratio's numerator and its denominator -
   numerator may be 0: "0 of 3" is suppressed for its denominator);
-* that a ratio's numerator is at most its denominator, and that a ratio's numerator or
-  denominator *is* the cell of the count indicator it is defined by (``ministry_indicators``
-  names them; :mod:`interchange.indicators.disclosure_links`);
+* that a share's numerator is at most its denominator (not a rate's: visits per family-week),
+  and that a ratio's numerator or denominator *is* the cell of the count indicator it is
+  defined by (``ministry_indicators`` names them; :mod:`interchange.indicators.disclosure_links`);
 * that counts are whole numbers (a figure whose true value is whole is taken to be whole; sums
   of hours and family-weeks are not).
 
@@ -423,7 +423,9 @@ def _build_problem(lines: Lines, figures: CellFigures, suppressed: np.ndarray, l
 
     if links is not None:
         _add_link_rows(eq, links, figures, suppressed, var_of, values)
-    ratio_cells = np.flatnonzero(ratio_supp)
+    # numerator <= denominator holds for a share, not for a rate (visits per family-week): the reader
+    # is given it where the truth has it, which gives them no more than a share's definition does.
+    ratio_cells = np.flatnonzero(ratio_supp & (np.nan_to_num(figures.first) <= np.nan_to_num(figures.second)))
     n_ratio = len(ratio_cells)
     ub.add(n_ratio, np.concatenate([np.arange(n_ratio), np.arange(n_ratio)]),
            np.concatenate([var_of[0, ratio_cells], var_of[1, ratio_cells]]),
