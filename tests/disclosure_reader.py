@@ -48,12 +48,16 @@ def read_published(path) -> pd.DataFrame:
     return frame
 
 
-def _looks_whole(cells: pd.DataFrame, i: int, figure: int) -> bool:
-    """The reader takes a hidden figure to be a whole number when every published figure of its
+def _whole_columns(cells: pd.DataFrame) -> set[tuple[str, str]]:
+    """(indicator, column) pairs the reader takes to be whole numbers: every published figure of the
     indicator in that column is one (counts of persons; not hours or family-weeks)."""
-    column = ("numerator" if cells.at[i, "unit"] == "ratio" else "value") if figure == 0 else "denominator"
-    shown = cells.loc[(cells["indicator"] == cells.at[i, "indicator"]) & ~cells["suppressed"], column].dropna()
-    return bool(((shown - shown.round()).abs() < 1e-9).all())
+    whole = set()
+    shown = cells[~cells["suppressed"]]
+    for column in ("value", "numerator", "denominator"):
+        figures = shown[["indicator", column]].dropna()
+        fractional = set(figures.loc[(figures[column] - figures[column].round()).abs() >= 1e-9, "indicator"])
+        whole |= {(code, column) for code in cells["indicator"].unique() if code not in fractional}
+    return whole
 
 
 def problems_in_view(protected: pd.DataFrame, thresholds: dict[str, int],
@@ -208,7 +212,10 @@ def narrowest(published: pd.DataFrame, ratio_parts: Iterable[tuple[str, str, str
     component = label[len(rows):] if rows else label
     row_component = label[:len(rows)]
     lower_bounds = np.array(lower)
-    whole = np.array([_looks_whole(cells, i, figure) for (i, figure) in variables], dtype=np.int64)
+    whole_columns = _whole_columns(cells)
+    column_of = {0: "value", 1: "denominator"}
+    whole = np.array([(cells.at[i, "indicator"], "numerator" if figure == 0 and is_ratio[i] else column_of[figure])
+                      in whole_columns for (i, figure) in variables], dtype=np.int64)
     lower_bounds = np.where(whole == 1, lower_bounds, 0.0)  # a hidden 0.4 family-weeks is not 0, nor 1
     out = []
     parts: dict[int, tuple[np.ndarray, list[LinearConstraint]]] = {}

@@ -14,9 +14,9 @@
   ``rules.lp_repair``, an integer-programming check of every suppressed cell that adds
   suppressions until the rule holds for a reader who knows the rules
   (:mod:`interchange.indicators.disclosure_audit`): every suppressed figure whose true value
-  ``x`` is ``1 .. k-1`` can be anything from 1 to ``k`` as far as the published tables show
-  (upper protection level ``k - x``, lower ``x - 1``), and no cell suppressed for its own sake
-  can be pinned. With ``lp_repair`` on, a table for which that cannot be reached is refused
+  ``x`` is ``1 .. k-1`` may be ``k`` or more as far as the published tables show (upper
+  protection level ``k - x``), and no cell suppressed for its own sake can be pinned. With
+  ``lp_repair`` on, a table for which that cannot be reached is refused
   (:class:`DisclosureRefused`), never returned.
 
 ``published_view(protected)`` is the only frame publications may export: it holds published

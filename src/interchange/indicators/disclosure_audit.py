@@ -176,8 +176,7 @@ def repair_until_safe(lines: Lines, figures: CellFigures, suppressed: np.ndarray
         escalated = flagged_rounds[lines.cell_group[near]] >= _ESCALATE_AFTER
         ordinary = near[~escalated]
         extra = _complements_near(lines, figures, suppressed, ordinary, every_line=seen_before[ordinary])
-        if links is not None and len(links.source):
-            extra = np.concatenate([extra, near[~suppressed[near]]])
+        extra = np.concatenate([extra, near[~suppressed[near]]])  # a flagged ratio's published counts
         extra = np.concatenate([extra, _withheld(lines, figures, suppressed, near[escalated], flagged_rounds, links)])
         if len(extra) == 0:  # their own lines are all hidden: one step further out, within their groups
             extra = _complements_in_groups(lines, figures, suppressed, flagged_groups)
@@ -204,9 +203,7 @@ def _with_linked_counts(cells: np.ndarray, links: Links | None) -> np.ndarray:
     """``cells`` and the count cells linked to the ratio cells among them."""
     if links is None or len(links.source) == 0:
         return cells
-    flagged = np.zeros(int(max(cells.max(initial=-1), links.dependent.max(initial=-1))) + 1, dtype=bool)
-    flagged[cells] = True
-    return np.union1d(cells, links.source[flagged[links.dependent]])
+    return np.union1d(cells, links.source[np.isin(links.dependent, cells)])
 
 
 def _withheld(lines: Lines, figures: CellFigures, suppressed: np.ndarray, cells: np.ndarray,
@@ -504,16 +501,16 @@ def _build_targets(problem: _Problem, figures: CellFigures, protect_ratio_comple
 
 
 def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarray, own_sake: np.ndarray,
-                        protect_ratio_complement: bool = True, prove: bool = True,
+                        protect_ratio_complement: bool = True,
                         links: Links | None = None) -> list[tuple[int, int, float, float, str]]:
     """(cell position, kind, lower, upper, problem) for every suppressed figure a reader narrows too far.
 
     ``own_sake`` marks the suppressed cells whose exact value must stay unknown (not secondary).
     ``kind`` is 0 for a count's value or a ratio's numerator, 1 for a denominator, 2 for
-    denominator - numerator. With ``prove=False`` the figures that the cheap and local solves
-    could not clear are returned as ``"doubt"`` without solving the whole component for each
-    (repair suppresses more next to them anyway; the final check proves). ``links``: the
-    linked count / ratio cells (:func:`~interchange.indicators.disclosure_links.find_links`).
+    denominator - numerator. Every figure returned is proven (a dedicated solve on its whole
+    component): the repair acts on nothing less, since most figures the cheap witnesses leave in
+    doubt are safe. ``links``: the linked count / ratio cells
+    (:func:`~interchange.indicators.disclosure_links.find_links`).
     """
     if not suppressed.any():
         return []
@@ -561,11 +558,6 @@ def find_narrow_figures(lines: Lines, figures: CellFigures, suppressed: np.ndarr
                 reached = targets.matrix @ x  # a failed batch stays at the truth: still a witness
                 seen_low = np.minimum(seen_low, reached)
                 seen_high = np.maximum(seen_high, reached)
-
-    if not prove:
-        doubt = np.flatnonzero(~cleared())
-        return [(int(targets.cell[t]), int(targets.kind[t]), float(seen_low[t]), float(seen_high[t]), "doubt")
-                for t in doubt]
 
     # Dedicated LPs on the whole component for what is left, one target per component per solve.
     doubt = np.flatnonzero(~cleared())
