@@ -7,8 +7,10 @@ INTERCHANGE_TODAY set to another day (Makefile, `test`).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from drop_kit import MIMC, SPC, owe_monthly_drops
@@ -26,6 +28,7 @@ from interchange.warehouse.engine import warehouse
 from interchange.workspace.layout import Workspace
 
 pytestmark = pytest.mark.dates
+VILNIUS = ZoneInfo("Europe/Vilnius")
 
 
 def test_a_pinned_day_is_today_in_every_thread_and_nests() -> None:
@@ -54,7 +57,33 @@ def test_a_pinned_clock_keeps_time_moving() -> None:
     # Shifted by whole days: the time of day stays the real one.
     with clock.pinned(date(2026, 12, 31)):
         shift = datetime.now(UTC) - clock.now()
-    assert abs(shift - timedelta(days=(datetime.now().date() - date(2026, 12, 31)).days)) < timedelta(seconds=1)
+    assert abs(shift - timedelta(days=(datetime.now(VILNIUS).date() - date(2026, 12, 31)).days)) < timedelta(seconds=1)
+
+
+@pytest.fixture
+def machine_on_another_day(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The machine's time zone set to one whose date is not Vilnius's right now (there always is one)."""
+    vilnius = datetime.now(VILNIUS).date()
+    zone = next(z for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago") if datetime.now(ZoneInfo(z)).date() != vilnius)
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    assert datetime.now().date() != vilnius
+    yield zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_today_is_the_municipalitys_day_whatever_the_machines_time_zone(
+        machine_on_another_day: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(clock.ENVIRONMENT, raising=False)  # the real day (the moved-clock pass sets one)
+    # A period that has ended in Vilnius has ended for every check: resolving "previous-month" and
+    # refusing a period in progress read one calendar (they disagreed 22:00-24:00 UTC).
+    assert clock.today() == datetime.now(VILNIUS).date()
+    with clock.pinned(date(2028, 3, 1)):
+        assert clock.today() == date(2028, 3, 1)
+        assert clock.now(VILNIUS).date() == date(2028, 3, 1)
+        assert resolve_relative_period("previous-month") == "2028-02"
+        assert default_period().end == date(2028, 2, 29)
 
 
 def test_the_environment_sets_the_day_for_a_whole_command(monkeypatch: pytest.MonkeyPatch) -> None:

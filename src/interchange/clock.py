@@ -4,6 +4,9 @@ So that nothing depends on the day it runs, a test, the demo (`interchange demo 
 and CI can set the day: in this process with `pinned(day)`, or for a whole command (and
 every process it starts) with the environment variable INTERCHANGE_TODAY=YYYY-MM-DD.
 
+"Today" is the municipality's day (Europe/Vilnius), not the machine's: a period that has ended
+there has ended for every check, whatever time zone the machine or CI is set to.
+
 Setting the day moves the calendar, not time: a pinned clock is the real clock shifted by
 whole days, fixed when the day was set, so it says the set day at that moment, keeps
 ticking, and passes midnight as a real one does. Durations, timeouts and the ages of files
@@ -17,10 +20,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from interchange.errors import InterchangeError
 
 ENVIRONMENT = "INTERCHANGE_TODAY"
+# Days, months and periods are the municipality's, whatever time zone the machine is set to: a
+# run at 23:30 UTC on 31 March is already on 1 April there.
+MUNICIPALITY_TIME_ZONE = "Europe/Vilnius"
+_MUNICIPALITY = ZoneInfo(MUNICIPALITY_TIME_ZONE)
 
 _lock = threading.Lock()
 # A stack rather than one value, so that pinned() blocks nest. Process-wide (not a context
@@ -44,8 +52,8 @@ def now(tz: tzinfo = UTC) -> datetime:
 
 
 def today(tz: tzinfo | None = None) -> date:
-    """The current day: in `tz` when given, else in the machine's local time zone."""
-    return (now(tz) if tz is not None else datetime.now() + _offset()).date()
+    """The current day: in `tz` when given, else the municipality's (Europe/Vilnius)."""
+    return now(tz or _MUNICIPALITY).date()
 
 
 def parse_day(text: str, *, where: str | None = None) -> date:
@@ -83,4 +91,5 @@ def _offset() -> timedelta:
 
 
 def _shift_to(day: date) -> timedelta:
-    return timedelta(days=(day - datetime.now().date()).days)
+    # A set day is the municipality's day, as today() reads it: one calendar for pins and checks.
+    return timedelta(days=(day - datetime.now(_MUNICIPALITY).date()).days)

@@ -23,7 +23,7 @@ _YEAR = re.compile(r"^(\d{4})$")
 _PROGRAMME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 _FIRST_YEAR, _LAST_YEAR = 2000, 2100
 RELATIVE_PERIODS = ("previous-month", "previous-quarter", "previous-year")
-MUNICIPALITY_TIME_ZONE = "Europe/Vilnius"
+MUNICIPALITY_TIME_ZONE = clock.MUNICIPALITY_TIME_ZONE
 
 
 class PeriodError(InterchangeError, ValueError):
