@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, select
 from interchange import clock
 from interchange.contract.receipt import BatchStatus
 from interchange.indicators.cells import ALL
+from interchange.indicators.export_format import DECIMALS, figure
 from interchange.indicators.periods import PeriodError, parse_period
 from interchange.ingest.quarantine import open_quarantine
 from interchange.operations.status import held_batches
@@ -116,7 +117,7 @@ class PublishedPoint:
 
     period: str
     version: int
-    value: float | None  # None when suppressed, or a ratio with nothing to divide
+    value: int | float | None  # as the exports write it (a count as 41, not 41.0); None when suppressed or 0/0
     suppressed: bool
     reason: str  # why suppressed (primary, secondary, ratio, consent); empty otherwise
 
@@ -133,7 +134,7 @@ def indicator_series(engine: Engine, indicator: str, *, kind: str = "quarter", b
     with engine.connect() as connection:
         rows = connection.execute(
             select(ministry_cells.c.period, ministry_cells.c.version, ministry_cells.c.value,
-                   ministry_cells.c.suppressed, ministry_cells.c.reason, ministry_cells.c.month,
+                   ministry_cells.c.suppressed, ministry_cells.c.reason, ministry_cells.c.unit, ministry_cells.c.month,
                    ministry_cells.c.municipality, ministry_cells.c.sex, ministry_cells.c.age_group)
             .join(newest, (ministry_cells.c.period == newest.c.period) & (ministry_cells.c.version == newest.c.version))
             .where(ministry_cells.c.indicator == indicator, ministry_cells.c.breakdown == breakdown,
@@ -149,7 +150,7 @@ def indicator_series(engine: Engine, indicator: str, *, kind: str = "quarter", b
         if period.kind != kind:
             continue
         suppressed = bool(row.suppressed)
-        value = None if suppressed or row.value is None else float(row.value)
+        value = None if suppressed else figure(row.value, DECIMALS.get(row.unit, 0))
         found.append((period.start, PublishedPoint(row.period, row.version, value, suppressed, row.reason or "")))
     return [point for _, point in sorted(found, key=lambda pair: pair[0])]
 
