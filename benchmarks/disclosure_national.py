@@ -39,6 +39,7 @@ def main() -> None:
     from interchange.indicators.disclosure import DisclosureRules, protect
     from interchange.indicators.disclosure_audit import audit
     from interchange.indicators.periods import parse_period
+    from interchange.indicators.publications import catalogue_facts
     from interchange.warehouse.engine import warehouse
 
     catalogue = load_catalogue()
@@ -49,14 +50,15 @@ def main() -> None:
     print(f"compute_indicators({args.period!r}): {time.perf_counter() - started:.1f} s, {len(cells):,} cells")
 
     started, cpu = time.perf_counter(), time.process_time()
-    protected = protect(cells, rules)
+    facts = catalogue_facts(catalogue, cells)  # as `interchange publish` protects
+    protected = protect(cells, rules, **facts)
     hidden = protected["suppressed"]
     reasons = protected.loc[hidden, "reason"].value_counts().to_dict()
     print(f"protect(): {time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU; "
           f"suppressed {int(hidden.sum()):,} of {len(protected):,} {reasons}")
 
     started = time.perf_counter()
-    findings = audit(protected, rules)
+    findings = audit(protected, rules, **facts)
     print(f"audit(): {time.perf_counter() - started:.1f} s, {len(findings)} finding(s)")
     for finding in findings[:10]:
         print("  ", finding.describe())

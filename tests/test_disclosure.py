@@ -11,6 +11,7 @@ from disclosure_tables import cell, frame
 from pydantic import ValidationError
 
 from interchange.indicators.cells import CELL_COLUMNS, PROTECTION_COLUMNS
+from interchange.indicators.catalogue import load_catalogue
 from interchange.indicators.disclosure import CellTableError, DisclosureRules, protect, published_view
 from interchange.indicators.disclosure_audit import audit
 
@@ -98,6 +99,20 @@ def test_ratio_whose_complement_is_small_is_suppressed():
     assert protect(frame(rows))["reason"].tolist() == ["ratio"]
     rules = DisclosureRules(protect_ratio_complement=False)
     assert protect(frame(rows), rules)["reason"].tolist() == [""]
+
+
+def test_a_rate_is_not_hidden_for_its_complement():
+    # "60 visits in 60.29 family-weeks": the 0.29 is no one's count; a share's "38 of 40" is 2 persons.
+    rows = [cell("visits_per_week", value=60 / 60.29, numerator=60, denominator=60.29, unit="ratio"),
+            cell("visits_per_week", value=30 / 30.1, numerator=30, denominator=30.1, unit="ratio", sex="F"),
+            cell("visits_per_week", value=30 / 30.19, numerator=30, denominator=30.19, unit="ratio", sex="M"),
+            cell("repeat_share", value=38 / 40, numerator=38, denominator=40, unit="ratio")]
+    assert protect(frame(rows))["suppressed"].tolist() == [True, True, True, True]
+    protected = protect(frame(rows), rates=["visits_per_week"])
+    assert status(protected) == [("*", False, ""), ("F", False, ""), ("M", False, ""), ("*", True, "ratio")]
+    assert audit(protected, rates=["visits_per_week"]) == []
+    # The shipped catalogue's one rate: visits (contacts) per family-week (family_weeks).
+    assert load_catalogue().rates() == ["supervision_visits_per_family_week"]
 
 
 def test_exempt_units_get_no_primary_suppression():

@@ -269,6 +269,13 @@ class Catalogue(_Strict):
     def codes(self) -> list[str]:
         return [i.code for i in self.indicators]
 
+    def rates(self) -> list[str]:
+        """Ratio indicators whose numerator is not a part of their denominator (visits per family-week):
+        their numerator and denominator count different things, so "all but 2" says nothing of anyone."""
+        unit = {i.code: i.unit for i in self.indicators}
+        return [i.code for i in self.indicators if i.numerator is not None and i.denominator is not None
+                and unit.get(i.numerator) != unit.get(i.denominator)]
+
     def definitions(self) -> list[dict[str, Any]]:
         """One plain dict per indicator (for the definitions table and sheet)."""
         return [{

@@ -64,7 +64,7 @@ class DisclosureRefused(InterchangeError):
 
 
 def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
-            linked_indicators: Iterable[tuple[str, str]] = ()) -> pd.DataFrame:
+            linked_indicators: Iterable[tuple[str, str]] = (), rates: Iterable[str] = ()) -> pd.DataFrame:
     """The cells with ``suppressed``, ``reason`` and ``published_value`` added.
 
     Rows already carrying ``suppressed=True`` stay suppressed with their reason. A
@@ -72,7 +72,9 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
     only there (records without consent) is small: reason ``"consent"``. A ratio row whose numerator or denominator is a
     suppressed cell of a count indicator is suppressed too (reason ``ratio``): such pairs are
     found by value (:mod:`interchange.indicators.disclosure_links`), and ``linked_indicators``
-    names (ratio indicator, count indicator) pairs explicitly. The input is not modified; its
+    names (ratio indicator, count indicator) pairs explicitly. ``rates`` names ratio indicators
+    that are not shares (visits per family-week, :meth:`Catalogue.rates`): their denominator -
+    numerator is not a count of anyone, so the complement rule leaves them alone. The input is not modified; its
     index is kept. Raises :class:`CellTableError` for a table that cannot be protected
     (missing column, duplicate cell, empty dimension, unknown sensitivity or indicator), and
     :class:`DisclosureRefused` when, with ``rules.lp_repair``, the audit still finds a figure
@@ -87,7 +89,7 @@ def protect(cells: pd.DataFrame, rules: DisclosureRules | None = None, *,
             out[column] = pd.Series(dtype="bool" if column == "suppressed" else
                                     "float64" if column == "published_value" else "object")
         return out
-    figures = CellFigures.of(out, rules)
+    figures = CellFigures.of(out, rules, rates)
     lines = build_lines(out)
     suppressed, reason = _initial_suppression(out, figures, rules)
     links = find_links(out, linked_indicators)
@@ -136,8 +138,7 @@ def _initial_suppression(cells: pd.DataFrame, figures: CellFigures,
         suppressed |= withheld
     first_small = _is_small(figures.first, figures.threshold) & ~figures.exempt
     second_small = figures.is_ratio & _is_small(figures.second, figures.threshold)
-    if rules.protect_ratio_complement:
-        second_small |= figures.is_ratio & _is_small(figures.second - figures.first, figures.threshold)
+    second_small |= figures.complement & _is_small(figures.second - figures.first, figures.threshold)
     primary = first_small & ~suppressed
     reason[primary] = "primary"
     suppressed |= primary

@@ -101,18 +101,18 @@ class Finding:
 
 
 def audit(protected: pd.DataFrame, rules: DisclosureRules | None = None, *,
-          linked_indicators: Iterable[tuple[str, str]] = ()) -> list[Finding]:
+          linked_indicators: Iterable[tuple[str, str]] = (), rates: Iterable[str] = ()) -> list[Finding]:
     """Every suppressed figure of ``protected`` a reader of the published figures can narrow too far.
 
     ``protected`` is the output of :func:`~interchange.indicators.disclosure.protect` (it must
     still hold the true figures); ``rules`` gives the thresholds (the defaults if omitted) and
-    must be the rules the table was protected with; ``linked_indicators`` as protect() was given.
+    must be the rules the table was protected with; ``linked_indicators`` and ``rates`` as protect() was given.
     """
     rules = rules or DisclosureRules()
     check_cell_table(protected, (*CELL_COLUMNS, "suppressed"))
     if protected.empty:
         return []
-    figures = CellFigures.of(protected, rules)
+    figures = CellFigures.of(protected, rules, rates)
     lines = build_lines(protected)
     suppressed = protected["suppressed"].fillna(False).astype(bool).to_numpy()
     own_sake = (protected["reason"].fillna("").astype(str).to_numpy() != "secondary"
@@ -488,6 +488,7 @@ def _build_targets(problem: _Problem, figures: CellFigures, protect_ratio_comple
     truth = matrix @ problem.truth
     threshold = figures.threshold[cell]
     sensitive = (truth >= 1 - _EPS) & (truth < threshold) & ~figures.exempt[cell]
+    sensitive &= (kind != 2) | figures.complement[cell]  # a rate's den - num counts nobody
     if not protect_ratio_complement:
         sensitive &= kind != 2
     component = problem.component_of_var[cols[:n_vars + n_comp]]

@@ -29,14 +29,14 @@ _EPS = 1e-9
 
 def figure_columns(figures: CellFigures) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(value, reader's lower bound when hidden, applies) for each figure a cell has: a count's value;
-    a ratio's numerator, denominator and denominator - numerator."""
+    a ratio's numerator, denominator and, for a share, denominator - numerator."""
     first = np.nan_to_num(figures.first)
     second = np.nan_to_num(figures.second)
     is_ratio = figures.is_ratio
     return [
         (first, np.where(is_ratio, 0.0, 1.0), np.ones(len(first), dtype=bool)),
         (second, np.ones(len(first)), is_ratio),
-        (second - first, np.zeros(len(first)), is_ratio),
+        (second - first, np.zeros(len(first)), figures.complement),
     ]
 
 

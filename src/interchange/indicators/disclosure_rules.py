@@ -6,6 +6,8 @@ Shared by :mod:`interchange.indicators.disclosure` (``protect``) and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -58,15 +60,18 @@ class CellFigures:
     """
 
     def __init__(self, first: np.ndarray, second: np.ndarray, is_ratio: np.ndarray, threshold: np.ndarray,
-                 exempt: np.ndarray):
+                 exempt: np.ndarray, complement: np.ndarray | None = None):
         self.first = first          # count value, or ratio numerator
         self.second = second        # ratio denominator (NaN for counts)
         self.is_ratio = is_ratio
         self.threshold = threshold  # the primary threshold of each cell
         self.exempt = exempt        # counts that are not about persons
+        # ratios whose denominator - numerator is protected like a count: shares, not rates
+        self.complement = is_ratio if complement is None else complement
 
     @classmethod
-    def of(cls, cells: pd.DataFrame, rules: DisclosureRules) -> CellFigures:
+    def of(cls, cells: pd.DataFrame, rules: DisclosureRules, rates: Iterable[str] = ()) -> CellFigures:
+        """The figures of `cells`; `rates` names ratio indicators that are not shares (no complement rule)."""
         sensitivity = cells["sensitivity"].astype(str)
         unknown = ~sensitivity.isin(SENSITIVITIES)
         if unknown.any():
@@ -80,8 +85,11 @@ class CellFigures:
         denominator = pd.to_numeric(cells["denominator"], errors="coerce").to_numpy(dtype="float64")
         threshold = np.where(sensitivity.to_numpy() == "dv", rules.dv_min_count, rules.min_count)
         exempt = cells["unit"].astype(str).isin(rules.exempt_units).to_numpy() & ~is_ratio
+        complement = is_ratio & ~cells["indicator"].astype(str).isin(list(rates)).to_numpy()
+        if not rules.protect_ratio_complement:
+            complement = np.zeros(len(cells), dtype=bool)
         return cls(np.where(is_ratio, numerator, value), np.where(is_ratio, denominator, np.nan), is_ratio,
-                   threshold.astype(np.int64), exempt)
+                   threshold.astype(np.int64), exempt, complement)
 
     def complement_tier(self) -> np.ndarray:
         """How good each cell is as a complementary suppression (see the _TIER constants)."""

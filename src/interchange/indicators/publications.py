@@ -57,6 +57,7 @@ from interchange.warehouse.tables import (
 )
 
 if TYPE_CHECKING:
+    from interchange.indicators.catalogue import Catalogue
     from interchange.indicators.periods import Period
     from interchange.workspace.layout import Workspace
 
@@ -611,12 +612,8 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
     else:
         raise PublicationError(key="error.publish_moving_data")
     report(on_progress, "publish.stages", 1, 3, "protect")
-    # The catalogue's ratio definitions are public (ministry_indicators): a reader links them, so must the audit.
-    linked = [(i.code, part) for i in catalogue.indicators if i.unit == "ratio"
-              for part in (i.numerator, i.denominator) if part is not None and part in set(cells["indicator"])
-              and i.code in set(cells["indicator"])]
     try:
-        protected = protect(cells, rules, linked_indicators=linked)
+        protected = protect(cells, rules, **catalogue_facts(catalogue, cells))
     except DisclosureRefused as exc:  # indicator codes and a count only, as the error says it
         raise PublicationError(key=exc.key, **exc.params) from None
     protected["target"] = _targets_of(workspace, catalogue, period.label, protected)
@@ -627,6 +624,16 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
                                provisional=provisional)
     report(on_progress, "publish.stages", 3, 3, "store")
     return stored
+
+
+def catalogue_facts(catalogue: Catalogue, cells: pd.DataFrame) -> dict[str, Any]:
+    """What protect() and audit() know of the catalogue: which ratio is made of which counts, and
+    which ratios are rates, not shares. The ratio definitions are public (ministry_indicators): a
+    reader links them, so must the audit."""
+    present = set(cells["indicator"])
+    linked = [(i.code, part) for i in catalogue.indicators if i.unit == "ratio" and i.code in present
+              for part in (i.numerator, i.denominator) if part is not None and part in present]
+    return {"linked_indicators": linked, "rates": catalogue.rates()}
 
 
 def _targets_of(workspace: Workspace, catalogue: Any, label: str, cells: pd.DataFrame) -> pd.Series:
