@@ -10,8 +10,8 @@ import pytest
 from disclosure_tables import cell, frame
 from pydantic import ValidationError
 
-from interchange.indicators.cells import CELL_COLUMNS, PROTECTION_COLUMNS
 from interchange.indicators.catalogue import load_catalogue
+from interchange.indicators.cells import CELL_COLUMNS, PROTECTION_COLUMNS
 from interchange.indicators.disclosure import CellTableError, DisclosureRules, protect, published_view
 from interchange.indicators.disclosure_audit import audit
 
