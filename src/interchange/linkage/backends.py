@@ -97,7 +97,10 @@ class SparkBackend:
         if not current or _CHECKPOINT_PREFIX in current:
             self._checkpoints = tempfile.TemporaryDirectory(prefix=_CHECKPOINT_PREFIX)
             spark.sparkContext.setCheckpointDir(self._checkpoints.name)
-        self.api = SparkAPI(spark_session=spark)
+        # The person model compares Bloom filters and tokens in plain SQL, not with the Scala
+        # similarity functions of Splink's jar; registering them would only log, on every run,
+        # that the jar is missing and 'you will not be able to use these functions'.
+        self.api = SparkAPI(spark_session=spark, register_udfs_automatically=False)
 
     def register(self, table: pd.DataFrame) -> Any:
         import pyarrow as pa
