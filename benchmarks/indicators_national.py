@@ -20,7 +20,11 @@ time of disclosure control (``protect``) on those cells.
 
     .venv/bin/python benchmarks/indicators_national.py [--persons 1000000] [--contacts 10000000]
         [--db /tmp/interchange-national.sqlite] [--rebuild] [--period 2025] [--memory-limit 2GB]
-        [--backend sqlite|postgres] [--schema interchange_bench]
+        [--backend sqlite|postgres] [--schema interchange_bench] [--cells FILE]
+
+``--cells FILE`` writes the cells to FILE (Parquet) the first time and, when FILE exists,
+compares the new cells with it and prints whether they are identical to the last bit: a
+change to compute_indicators is checked on the national year, before against after.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from interchange.contract.codes import CaseType
 from interchange.contract.services import SERVICES, Mode
@@ -243,7 +248,25 @@ def postgres_url(schema: str) -> str:
     return f"{base}?options=-csearch_path%3D{schema}"
 
 
-def compute(url: str, period: str, memory_limit: str) -> None:
+def compare_cells(cells: pd.DataFrame, path: Path) -> None:
+    """Write `cells` to `path`, or (when it exists) print whether they equal the cells saved there, bit for bit."""
+    if not path.exists():
+        cells.to_parquet(path, index=False)
+        print(f"  cells written to {path}")
+        return
+    saved = pd.read_parquet(path)
+    for column in cells.columns:  # Parquet gives text back as strings; the cells hold Python objects
+        if cells[column].dtype == object:
+            saved[column] = saved[column].astype(object)
+    try:
+        pd.testing.assert_frame_equal(cells.reset_index(drop=True), saved, check_exact=True)
+    except AssertionError as difference:
+        print(f"  cells DIFFER from {path}: {difference}")
+        return
+    print(f"  cells identical to {path} ({len(saved)} cells, every value to the last bit)")
+
+
+def compute(url: str, period: str, memory_limit: str, cells_file: Path | None = None) -> None:
     from interchange.indicators.catalogue import load_catalogue
     from interchange.indicators.compute import compute_indicators
     from interchange.indicators.periods import parse_period
@@ -266,6 +289,8 @@ def compute(url: str, period: str, memory_limit: str) -> None:
           f"{peak_mib / TARGET_MIB:.2f}x ({'met' if peak_mib <= TARGET_MIB else 'NOT met'})")
     print(f"  persons_served {total['persons_served']:.0f}, multi_org_persons {total['multi_org_persons']:.0f}, "
           f"supervised_families {total['supervised_families']:.0f}")
+    if cells_file is not None:
+        compare_cells(cells, cells_file)
     # What publish does next: disclosure control on these cells (its own benchmark: disclosure.py).
     from interchange.indicators.disclosure import protect
 
@@ -291,10 +316,12 @@ def main() -> None:
                         help="postgres: copy the SQLite warehouse into the schema --schema (once; --rebuild "
                              "to redo) and compute there")
     parser.add_argument("--schema", default="interchange_bench", help="the PostgreSQL schema (--backend postgres)")
+    parser.add_argument("--cells", type=Path, metavar="FILE",
+                        help="write the cells to FILE (Parquet); when it exists, compare the new cells with it")
     parser.add_argument("--compute-only", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.compute_only:
-        compute(args.compute_only, args.period, args.memory_limit)
+        compute(args.compute_only, args.period, args.memory_limit, args.cells)
         return
     rebuilt = args.rebuild or not args.db.exists()
     if rebuilt:
@@ -311,7 +338,8 @@ def main() -> None:
             print(f"copied {args.db} into PostgreSQL schema {args.schema} in {time.perf_counter() - started:.0f} s")
     # A fresh process, so the peak memory is the computation's own.
     subprocess.run([sys.executable, __file__, "--compute-only", url, "--period", args.period,
-                    "--memory-limit", args.memory_limit], check=True)
+                    "--memory-limit", args.memory_limit, *(["--cells", str(args.cells)] if args.cells else [])],
+                   check=True)
 
 
 def _copied(url: str) -> bool:
