@@ -8,7 +8,9 @@ records outside the period; every catalogue indicator is checked against it.
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -28,7 +30,7 @@ from indicator_kit import (
     send,
     warehouse,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from interchange.indicators.catalogue import load_catalogue, parse_catalogue
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS
@@ -107,6 +109,25 @@ def test_every_catalogue_indicator_matches_the_figure_worked_out_by_hand(scenari
     assert found.keys() == EXPECTED_TOTALS.keys()
     for code, expected in EXPECTED_TOTALS.items():
         assert found[code] == pytest.approx(expected), code
+
+
+def test_each_stage_is_logged_with_its_times_and_no_person_in_it(scenario: Engine,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="interchange.indicators.stages"):
+        compute_indicators(scenario, CATALOGUE, parse_period("2026-Q3"), indicators=["persons_served"])
+
+    stages = [r.getMessage() for r in caplog.records if r.name == "interchange.indicators.stages"]
+    named = {message.split(":")[0].removeprefix("indicators stage ") for message in stages}
+    assert {"read warehouse", "read person_recs", "read contacts", "persons", "events", "facts",
+            "persons_served"} <= named
+    assert all(re.fullmatch(r"indicators stage [\w ]+: \d+\.\d\d s wall, \d+\.\d\d s CPU", m) for m in stages)
+    with scenario.connect() as connection:
+        secrets = [value for table, column in (("person_records", "person_pseudonym"),
+                                               ("household_records", "household_pseudonym"),
+                                               ("person_links", "person_key"), ("household_links", "household_key"))
+                   for (value,) in connection.execute(text(f"SELECT {column} FROM {table}")) if value]
+    assert secrets
+    assert not [s for s in secrets if s in caplog.text]
 
 
 def test_cells_have_the_shared_shape_and_only_listed_breakdowns(scenario: Engine) -> None:

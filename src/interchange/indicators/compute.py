@@ -35,6 +35,7 @@ from interchange.indicators.catalogue import Catalogue, Indicator, Selection
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdown_name
 from interchange.indicators.consent import OrgConsent, consent_by_org
 from interchange.indicators.periods import Period
+from interchange.indicators.stages import stage
 from interchange.warehouse.arrow_reader import ArrowReader, Kind, arrow_reader
 from interchange.warehouse.tables import (
     case_records,
@@ -129,11 +130,17 @@ def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period
     ).where(k.c.deleted == false(), k.c.opened <= period.end,
             or_(k.c.closed.is_(None), k.c.closed >= period.start)), k, orgs))
 
-    duck.execute("""
+    _timed(duck, "attendance", """
         CREATE TABLE attendance AS
         SELECT org, CAST(unnest(from_json(attendees, '["VARCHAR"]')) AS VARCHAR) AS person_record_id,
                service_code, day
         FROM sessions WHERE attendees IS NOT NULL""")
+
+
+def _timed(duck: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    """Run `sql`, which makes the table `name`, as a stage of the log (stages.py)."""
+    with stage(name):
+        duck.execute(sql)
 
 
 def _in_orgs(statement: Any, table: Any, orgs: Collection[str] | None) -> Any:
@@ -143,7 +150,11 @@ def _in_orgs(statement: Any, table: Any, orgs: Collection[str] | None) -> Any:
 def _copy(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, name: str, statement: Any) -> None:
     """The rows of `statement` into a new DuckDB table `name`, as Arrow batches: no row passes through Python."""
     schema = _TABLES[name]
-    batches = reader.read(name, statement, {column: _KINDS[kind] for column, kind in schema.items()})
+    with stage(f"read {name}"):
+        _copy_batches(duck, name, schema, reader.read(name, statement, {c: _KINDS[k] for c, k in schema.items()}))
+
+
+def _copy_batches(duck: duckdb.DuckDBPyConnection, name: str, schema: dict[str, str], batches: Any) -> None:
     duck.register("_batches", batches)
     try:
         duck.execute(f"CREATE TABLE {name} AS SELECT "
@@ -159,13 +170,13 @@ def _copy(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, name: str, state
 def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
     """persons, households, events (checked for linkage) and facts; see the module docstring."""
     start, end = _date(period.start), _date(period.end)
-    duck.execute(f"""
+    _timed(duck, "months", f"""
         CREATE TABLE months AS SELECT * FROM (VALUES {", ".join(
             f"('{label}', {_date(first)}, {_date(last)})" for label, first, last in period.months())})
             AS m(month, first_day, last_day)""")
     duck.execute(f"CREATE TABLE numbers AS SELECT range AS n FROM range(1, {_MAX_CHILDREN + 1})")
     # Families known from household records, numbered (hid) for the joins and counts below.
-    duck.execute(f"""
+    _timed(duck, "households", f"""
         CREATE TABLE households AS
         WITH recs AS (SELECT * FROM household_recs WHERE household_key IS NOT NULL)
         SELECT row_number() OVER (ORDER BY k.household_key) AS hid, k.household_key, m.municipality
@@ -174,7 +185,7 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
     # A person's attributes across agencies: the most common value of their records (ties: the
     # smallest); consent only if some record says yes and none says no; a flag if any record sets it.
     # Persons are numbered (pid): joining and counting integers is what keeps national runs fast.
-    duck.execute(f"""
+    _timed(duck, "persons", f"""
         CREATE TABLE persons AS
         WITH recs AS (SELECT * FROM person_recs WHERE person_key IS NOT NULL),
         own AS (
@@ -199,17 +210,17 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
         LEFT JOIN ({_most_common("recs", "person_key", "birth_year")}) b USING (person_key)
         LEFT JOIN ({_most_common("recs", "person_key", "municipality")}) m USING (person_key)""")
     # Each person and household record with its number (empty while it has no key).
-    duck.execute("""
+    _timed(duck, "person_refs", """
         CREATE TABLE person_refs AS
         SELECT r.org, r.record_id, p.pid FROM person_recs r LEFT JOIN persons p USING (person_key)""")
-    duck.execute("""
+    _timed(duck, "household_refs", """
         CREATE TABLE household_refs AS
         SELECT r.org, r.record_id, h.hid FROM household_recs r LEFT JOIN households h USING (household_key)""")
     # Every event once, with the numbers of the person and household it names: the linkage
     # checks and the facts read it, instead of joining on names again for each. event_id numbers
     # each event across sources (a case spanning three months is one event in three facts rows).
     # `*_found`: the record named is in the warehouse (its number may still be empty: not linked).
-    duck.execute(f"""
+    _timed(duck, "events", f"""
         CREATE TABLE events AS
         SELECT 'contact' AS source, c.rowid AS event_id, c.org, c.person_record_id IS NOT NULL AS person_ref,
                p.record_id IS NOT NULL AS person_found, p.pid, c.service_code,
@@ -242,7 +253,8 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
         WHERE r.social_risk_from <= {end} AND (r.social_risk_to IS NULL OR r.social_risk_to >= {start})""")
     for table in ("contacts", "attendance", "sessions", "cases"):  # events hold all they said
         duck.execute(f"DROP TABLE {table}")
-    _check_linked(duck)
+    with stage("linkage check"):
+        _check_linked(duck)
     orphans = _scalar(duck, """SELECT count(*) FROM events WHERE person_ref AND NOT person_found
                                AND source IN ('contact', 'attendance')""")
     if orphans:
@@ -252,7 +264,7 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
     # attributes. A family (fid) is its household, else the person's household, else the person
     # alone: numbers above every household's.
     families = _scalar(duck, "SELECT count(*) FROM households")
-    duck.execute(f"""
+    _timed(duck, "facts", f"""
         CREATE TABLE facts AS
         WITH k AS (
             SELECT e.event_id, e.source, e.org, e.service_code, e.case_type,
@@ -547,16 +559,19 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
         duck.execute(f"SET temp_directory = {_text(str(Path(scratch.name) / 'spill'))}")
         # Row order inside DuckDB never matters (cells are sorted at the end); not keeping it saves memory.
         duck.execute("SET preserve_insertion_order = false")
-        with arrow_reader(engine) as reader:
+        with stage("read warehouse"), arrow_reader(engine) as reader:
             _read_warehouse(reader, duck, period, orgs)
         _build_facts(duck, period)
         if on_consent is not None:
-            on_consent(consent_by_org(duck))
+            with stage("consent by organisation"):
+                found = consent_by_org(duck)
+            on_consent(found)
         computed: dict[str, pd.DataFrame] = {}
         for code in needed:
             indicator = catalogue.indicator(code)
             if not indicator.is_ratio:
-                computed[code] = _count_cells(duck, indicator, consent)
+                with stage(code):
+                    computed[code] = _count_cells(duck, indicator, consent)
         for code in needed:
             indicator = catalogue.indicator(code)
             if indicator.is_ratio:
