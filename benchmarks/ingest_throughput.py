@@ -28,8 +28,16 @@ duplicate, nothing read), the same rows re-sent as UTF-8 with ',' (every row rea
 validated, all unchanged, nothing written), and the file with every tenth contact's
 duration corrected (updates and their history).
 
+CPU seconds (user + system of the ingest's process, `time.process_time`) are printed beside
+wall seconds, per stage too, and the floor's CPU seconds beside its wall time: on a machine
+shared with other jobs wall seconds swing with the load, CPU seconds much less. The CPU ratio
+counts the client's side only (on PostgreSQL the server's work is in neither).
+
+On PostgreSQL each run makes a schema of its own, named with the prefix in
+INTERCHANGE_BENCH_SCHEMA (default `bench`), and drops it at the end.
+
     .venv/bin/python benchmarks/ingest_throughput.py [--rows 1000000] [--persons 100000]
-        [--backend sqlite|postgres|both] [--dir DIR] [--repeat N]
+        [--backend sqlite|postgres|both] [--dir DIR] [--repeat N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -65,6 +73,7 @@ organisations:
         settle_seconds: 0
 """
 DATABASE_URL_ENV = "INTERCHANGE_DATABASE_URL"
+SCHEMA_PREFIX = os.environ.get("INTERCHANGE_BENCH_SCHEMA", "bench")
 POSTGRES_URL = os.environ.get("INTERCHANGE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DEFAULT_TODAY = date(2026, 11, 1)
 STAGES = ("archive", "read+validate", "expectations", "load+commit", "receipt", "other")
@@ -232,9 +241,10 @@ def arrow_read(path: Path) -> float:
 # --- the bare load: the floor under any ingest of the file ------------------------------------
 
 
-def bare_load(backend: str, path: Path, work: Path) -> float:
-    """Seconds to read the file with the csv module and put its rows, as text, into a fresh table
-    without keys or checks, committed once: executemany on SQLite, COPY on PostgreSQL (issue 18)."""
+def bare_load(backend: str, path: Path, work: Path) -> tuple[float, float]:
+    """Seconds (wall, then this process's CPU) to read the file with the csv module and put its rows,
+    as text, into a fresh table without keys or checks, committed once: executemany on SQLite, COPY
+    on PostgreSQL (issue 18)."""
     width = len(CONTACT_HEADERS)
 
     def rows() -> Any:
@@ -250,30 +260,31 @@ def bare_load(backend: str, path: Path, work: Path) -> float:
 
         target = work / "bare-load.sqlite"
         target.unlink(missing_ok=True)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         connection = sqlite3.connect(target)
         connection.execute(f"CREATE TABLE bare ({columns})")
         connection.executemany(f"INSERT INTO bare VALUES ({', '.join('?' * width)})", rows())
         connection.commit()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         connection.close()
         target.unlink()
-        return seconds
+        return seconds, cpu
     import psycopg
 
+    table = f"{SCHEMA_PREFIX}_bare_load"
     with psycopg.connect(POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")) as connection:
-        connection.execute("DROP TABLE IF EXISTS bench_bare_load")
+        connection.execute(f"DROP TABLE IF EXISTS {table}")
         connection.commit()
-        started = time.perf_counter()
-        connection.execute(f"CREATE TABLE bench_bare_load ({columns})")
-        with connection.cursor() as cursor, cursor.copy("COPY bench_bare_load FROM STDIN") as copy:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        connection.execute(f"CREATE TABLE {table} ({columns})")
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN") as copy:
             for cells in rows():
                 copy.write_row(cells)
         connection.commit()
-        seconds = time.perf_counter() - started
-        connection.execute("DROP TABLE bench_bare_load")
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        connection.execute(f"DROP TABLE {table}")
         connection.commit()
-    return seconds
+    return seconds, cpu
 
 
 # --- one ingest, in its own process -----------------------------------------------------------
@@ -298,10 +309,11 @@ def ingest_once(root: Path, today: date) -> dict[str, Any]:
     if summary.failures:
         raise SystemExit(f"ingest failed: {summary.failures}")
     (receipt,) = summary.receipts
-    stages = clock.seconds
+    stages, cpu_stages = clock.seconds, clock.cpu
     stages["other"] = total - sum(stages.values())
+    cpu_stages["other"] = cpu - sum(cpu_stages.values())
     return {
-        "seconds": total, "cpu_seconds": cpu, "stages": stages,
+        "seconds": total, "cpu_seconds": cpu, "stages": stages, "cpu_stages": cpu_stages,
         "rss_before_mib": rss_before, "peak_rss_mib": _peak_rss_mib(),
         "status": receipt.status.value, "counts": receipt.counts.model_dump(),
         "problems": len(receipt.problems), "failed_checks": [e.code for e in receipt.expectations if not e.success],
@@ -313,26 +325,31 @@ class _StageClock:
 
     def __init__(self) -> None:
         self.seconds = dict.fromkeys(STAGES[:-1], 0.0)
-        self._transaction: tuple[float, float] | None = None  # (started, judging seconds by then)
+        self.cpu = dict.fromkeys(STAGES[:-1], 0.0)
+        # (started, CPU by then, judging seconds and CPU by then)
+        self._transaction: tuple[float, float, float, float] | None = None
 
     def timed(self, function: Any, stage: str) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
                 self.seconds[stage] += time.perf_counter() - started
+                self.cpu[stage] += time.process_time() - cpu_started
         return timed
 
     def failpoint(self, function: Any) -> Any:
         def failpoint(name: str) -> None:
             function(name)
             if name == "before_commit":
-                self._transaction = (time.perf_counter(), self.seconds["expectations"])
+                self._transaction = (time.perf_counter(), time.process_time(), self.seconds["expectations"],
+                                     self.cpu["expectations"])
             elif name == "after_commit" and self._transaction is not None:
-                started, judged = self._transaction
+                started, cpu_started, judged, cpu_judged = self._transaction
                 judging = self.seconds["expectations"] - judged
                 self.seconds["load+commit"] += time.perf_counter() - started - judging
+                self.cpu["load+commit"] += time.process_time() - cpu_started - (self.cpu["expectations"] - cpu_judged)
                 self._transaction = None
         return failpoint
 
@@ -356,9 +373,9 @@ def run_step(root: Path, drop: Path, today: date, env: dict[str, str]) -> dict[s
 def run_backend(backend: str, drops: Drops, work: Path, today: date) -> dict[str, dict[str, Any]]:
     def steps(root: Path, env: dict[str, str]) -> dict[str, dict[str, Any]]:
         persons = run_step(root, drops.persons, today, env)
-        floor = bare_load(backend, drops.contacts, work)  # side by side with the ingest it is the floor of
+        floor, floor_cpu = bare_load(backend, drops.contacts, work)  # side by side with the ingest it floors
         contacts = run_step(root, drops.contacts, today, env)
-        contacts["bare_load_seconds"] = floor
+        contacts["bare_load_seconds"], contacts["bare_load_cpu_seconds"] = floor, floor_cpu
         return {
             "persons (new)": persons,
             "contacts (new)": contacts,
@@ -379,7 +396,7 @@ def with_hub(backend: str, work: Path, steps: Any) -> dict[str, dict[str, Any]]:
     env = {k: v for k, v in os.environ.items() if k != DATABASE_URL_ENV}
     schema = None
     if backend == "postgres":
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        schema = f"{SCHEMA_PREFIX}_{uuid.uuid4().hex[:12]}"
         _postgres(f'CREATE SCHEMA "{schema}"')
         env[DATABASE_URL_ENV] = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     saved = os.environ.pop(DATABASE_URL_ENV, None)
@@ -425,14 +442,15 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def print_table(backend: str, results: dict[str, dict[str, Any]]) -> None:
     print(f"\n{backend}")
-    header = f"  {'step':<30}{'rows':>10}{'seconds':>9}{'rows/s':>10}{'peak MiB':>10}  " + "".join(
+    header = f"  {'step':<30}{'rows':>10}{'seconds':>9}{'CPU s':>8}{'rows/s':>10}{'peak MiB':>10}  " + "".join(
         f"{s:>14}" for s in STAGES)
-    print(header)
+    print(header + "   (stages: wall / CPU seconds)")
     for step, result in results.items():
         rows = result["counts"]["rows_read"]
         rate = f"{rows / result['seconds']:,.0f}" if rows else "-"
-        stages = "".join(f"{result['stages'][s]:>14.2f}" for s in STAGES)
-        print(f"  {step:<30}{rows:>10,}{result['seconds']:>9.2f}{rate:>10}{result['peak_rss_mib']:>10,.0f}  {stages}")
+        stages = "".join(f"{result['stages'][s]:>7.2f}/{result['cpu_stages'][s]:<6.2f}" for s in STAGES)
+        print(f"  {step:<30}{rows:>10,}{result['seconds']:>9.2f}{result['cpu_seconds']:>8.2f}{rate:>10}"
+              f"{result['peak_rss_mib']:>10,.0f}  {stages}")
     for step, result in results.items():
         counts = result["counts"]
         repeats = result.get("all_seconds")
@@ -444,10 +462,11 @@ def print_table(backend: str, results: dict[str, dict[str, Any]]) -> None:
               f"{result['rss_before_mib']:.0f} MiB{spread}")
     for step, result in results.items():
         if "bare_load_seconds" in result:
-            floor = result["bare_load_seconds"]
+            floor, floor_cpu = result["bare_load_seconds"], result["bare_load_cpu_seconds"]
             kind = "csv read + executemany + commit" if backend == "sqlite" else "csv read + COPY + commit"
             print(f"  {step}: ingest {result['seconds']:.2f} s vs bare load ({kind}) {floor:.2f} s in the same "
-                  f"run: ratio {result['seconds'] / floor:.1f}x (target <= 3x)")
+                  f"run: ratio {result['seconds'] / floor:.1f}x (target <= 3x); CPU {result['cpu_seconds']:.2f} s "
+                  f"vs {floor_cpu:.2f} s: {result['cpu_seconds'] / floor_cpu:.1f}x")
 
 
 def main() -> None:
@@ -458,6 +477,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="where drops are cached and hubs are made (default: temp dir)")
     parser.add_argument("--repeat", type=int, default=1, help="run each backend N times, report the median")
     parser.add_argument("--today", type=date.fromisoformat, default=DEFAULT_TODAY)
+    parser.add_argument("--json", type=Path, help="also write every step's figures to this file")
     parser.add_argument("--ingest-once", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ingest_once is not None:
@@ -475,9 +495,13 @@ def main() -> None:
     print(f"plain read, pyarrow.csv: {arrow_read(drops.contacts):.2f} s")
 
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
+    figures = {}
     for backend in backends:
         runs = [run_backend(backend, drops, work, args.today) for _ in range(args.repeat)]
-        print_table(backend, {step: median_run([run[step] for run in runs]) for step in runs[0]})
+        figures[backend] = {step: median_run([run[step] for run in runs]) for step in runs[0]}
+        print_table(backend, figures[backend])
+        if args.json is not None:
+            args.json.write_text(json.dumps(figures, indent=1))
     print(f"\nseconds: wall time of ingest_workspace in a fresh process (median of {args.repeat}); "
           "peak MiB: that process's max RSS (the highest of the runs); stages in seconds")
 
