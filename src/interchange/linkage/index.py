@@ -27,6 +27,7 @@ from interchange.linkage.pairs import Scorer, normalise_pairs
 from interchange.linkage.records import load_person_records
 from interchange.linkage.review import Decision, load_decisions, sync_queue
 from interchange.linkage.scorers import default_scorer
+from interchange.linkage.stage_times import stage
 from interchange.linkage.store import PERSONS, index_digest_of, log_events, read_index, write_index
 from interchange.progress import ProgressHook, report
 from interchange.warehouse.tables import linkage_runs
@@ -138,7 +139,8 @@ def _run(connection: Connection, run_id: int, now: datetime, records: pd.DataFra
     strong = pairs[(pairs["match_probability"] >= upper) & undecided]
     edges = [Edge(left, right, SAME_STRENGTH) for left, right in same]
     edges += [Edge(row.uid_l, row.uid_r, float(row.match_probability)) for row in strong.itertuples(index=False)]
-    clusters = cluster_records(uids, edges, different, forced_above=1.0)
+    with stage("clustering"):
+        clusters = cluster_records(uids, edges, different, forced_above=1.0)
 
     current = read_index(connection, PERSONS)
     plan = assign_keys(clusters, current.links, current.age, prefix=PERSONS.prefix, taken=current.taken)

@@ -30,6 +30,7 @@ from interchange.linkage.model_settings import (
     settings_dict,
 )
 from interchange.linkage.pairs import PAIR_COLUMNS, PSEUDONYM_WEIGHT, pseudonym_pairs
+from interchange.linkage.stage_times import stage
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -69,7 +70,8 @@ def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None, *,
     if len(table) < 2:
         return _empty()
     # On the caller's full pseudonyms, not the table's 64-bit prefixes: exact means exact.
-    exact = pseudonym_pairs(records).loc[:, ["uid_l", "uid_r"]]
+    with stage("pseudonym pass"):
+        exact = pseudonym_pairs(records).loc[:, ["uid_l", "uid_r"]]
     # Nothing below reads the text columns again: a caller that passes its frame without
     # keeping it (the national benchmark) gets their memory back before the model runs.
     del records
@@ -79,10 +81,12 @@ def score_pairs(records: pd.DataFrame, settings: MatchSettings | None = None, *,
         scored = _model_pairs(table, settings, backend)
     finally:
         backend.close()  # before the guard: DuckDB's memory is the run's largest part
-    share = _household_share(table, settings)
-    model = guard_households(count_moves_once(scored), table, settings, share)
-    pairs = _combine(model.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]], exact,
-                     settings.min_probability)
+    with stage("household guard"):
+        share = _household_share(table, settings)
+        model = guard_households(count_moves_once(scored), table, settings, share)
+    with stage("combine"):
+        pairs = _combine(model.loc[:, ["uid_l", "uid_r", "match_probability", "match_weight"]], exact,
+                         settings.min_probability)
     pairs.attrs["household_share"] = share
     return pairs
 
@@ -105,13 +109,15 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     if records["uid"].duplicated().any():
         raise ValueError("uid must be unique")
     # Column by column, so the caller's token strings are never copied as a whole frame.
-    table = pd.DataFrame({"uid": records["uid"].astype(str)})
-    for column in _TOKEN_COLUMNS:
-        table[column] = _token_ids(_column(records, column))
-    for column in ("sex", "municipality"):
-        table[column] = records[column].astype("string[pyarrow]")
-    table["birth_year"] = pd.to_numeric(records["birth_year"], errors="coerce").astype("Int64")
-    blooms = [decode_blooms(_column(records, f"{f}_bloom"), f) for f in BLOOM_FIELDS]
+    with stage("tokens"):
+        table = pd.DataFrame({"uid": records["uid"].astype(str)})
+        for column in _TOKEN_COLUMNS:
+            table[column] = _token_ids(_column(records, column))
+        for column in ("sex", "municipality"):
+            table[column] = records[column].astype("string[pyarrow]")
+        table["birth_year"] = pd.to_numeric(records["birth_year"], errors="coerce").astype("Int64")
+    with stage("Bloom decoding"):
+        blooms = [decode_blooms(_column(records, f"{f}_bloom"), f) for f in BLOOM_FIELDS]
     return pd.concat([table, *blooms], axis=1).reset_index(drop=True)
 
 
@@ -142,10 +148,12 @@ def _token_ids(tokens: pd.Series) -> pd.Series:
 def _model_pairs(table: pd.DataFrame, settings: MatchSettings, backend: Backend) -> pd.DataFrame:
     """Splink's scored pairs near or above ``settings.min_probability``, with the address weights."""
     trained = len(table) >= settings.min_records_for_training
-    frame = backend.register(table)
+    with stage("register"):
+        frame = backend.register(table)
     model = settings_dict(settings, len(table))
     if trained:
-        model["probability_two_random_records_match"] = _estimate_prior(backend, len(table), settings)
+        with stage("prior"):
+            model["probability_two_random_records_match"] = _estimate_prior(backend, len(table), settings)
     linker = _linker(frame, model)
     if trained:
         linker, trained = _train(linker, frame, settings)
@@ -153,6 +161,11 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings, backend: Backend)
              "estimated" if trained else "default")
     probability = min(max(settings.min_probability, 1e-12), 1.0 - 1e-12)
     threshold = float(np.log2(probability / (1.0 - probability)))
+    with stage("predict"):
+        return _predict(linker, backend, threshold)
+
+
+def _predict(linker: Any, backend: Backend, threshold: float) -> pd.DataFrame:
     # count_moves_once may raise a weight by up to _move_margin bits: ask Splink for that much
     # less, then keep what clears the threshold after the adjustment.
     predictions = linker.inference.predict(threshold_match_weight=threshold - _move_margin(linker))
@@ -231,7 +244,9 @@ def count_moves_once(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]:
-    """Estimate u (random sampling) and m (EM): the linker to score with, and False when the data will not do.
+    """Estimate u (random sampling) and m (EM).
+
+    Returns the linker to score with, and False when the data will not do.
 
     A failed or degenerate estimate falls back to the defaults rather than stopping the run:
     a municipality with an odd data set still gets its links, scored conservatively. An EM
@@ -243,7 +258,8 @@ def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]
     and sent 493 pairs to review, where the rebuilt one joins none and sends one.
     """
     try:
-        linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
+        with stage("training u"):
+            linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
     except Exception as exc:  # any estimation failure means "use defaults"
         log.warning("person model: estimation failed (%s); using default parameters",
                     type(exc).__name__)
@@ -251,8 +267,9 @@ def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]
     for number, rule in enumerate(TRAINING_RULES, start=1):
         before = linker.misc.save_model_to_json()
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=settings.em_max_pairs)
+            with stage("training m (EM)"):
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=settings.em_max_pairs)
         except Exception as exc:  # each session may fail on its own
             log.warning("person model: EM session %d failed (%s); the model is kept as it was before it",
                         number, type(exc).__name__)
