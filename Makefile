@@ -51,6 +51,10 @@ schemas: $(STAMP)
 
 # `make benchmark BENCHMARK_BACKEND=both` also times the ingest on the PostgreSQL at 127.0.0.1:5432.
 BENCHMARK_BACKEND ?= sqlite
+# The national year end to end (issue 18, target 4): NATIONAL_SCALE=0.1 takes a tenth of it,
+# NATIONAL_BACKEND=postgres runs it on the PostgreSQL at 127.0.0.1:5432 (docs/scale-out.md).
+NATIONAL_SCALE ?= 1
+NATIONAL_BACKEND ?= sqlite
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/pseudonymise_throughput.py
@@ -62,6 +66,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/publish_throughput.py --backend $(BENCHMARK_BACKEND)
 	$(BIN)/python benchmarks/inbox_stalling_writer.py
 	$(BIN)/python benchmarks/web_pages.py
+	$(BIN)/python benchmarks/national_pipeline.py --scale $(NATIONAL_SCALE) --backend $(NATIONAL_BACKEND)
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache

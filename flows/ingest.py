@@ -151,15 +151,18 @@ def send_partner_notices(workspace: Workspace) -> None:
 
 @flow(name="ingest", persist_result=False, on_failure=[alert_on_failure], on_crashed=[alert_on_failure])
 @said_safely
-def ingest(workspace: str | None = None) -> State[IngestSummary]:
+def ingest(workspace: str | None = None, orgs: list[str] | None = None) -> State[IngestSummary]:
     """Ingest every configured source once: drops from the inbox, pulls from partner APIs.
 
     Args:
         workspace: The workspace folder; default $INTERCHANGE_WORKSPACE, else the current folder.
+        orgs: Only these organisations' sources (codes from interchange.yaml); none: every
+            organisation's. Runs given other organisations can go side by side on several
+            workers (docs/scale-out.md).
     """
     found = find_workspace(Path(workspace) if workspace else None)
     confirm_database(found)  # a worker without INTERCHANGE_DATABASE_URL must not start an empty warehouse
-    summary = ingest_workspace(found, run_source=run_source_task)
+    summary = ingest_workspace(found, orgs=orgs, run_source=run_source_task)
     publish_summary(summary)
     send_attention_alerts(found, summary)
     send_partner_notices(found)
@@ -172,9 +175,10 @@ def ingest(workspace: str | None = None) -> State[IngestSummary]:
     return Completed(message=counts, data=summary)
 
 
-def run_ingest(workspace: Workspace) -> IngestSummary:
-    """Run the flow once in this process and return its summary, even when the run failed."""
-    state = ingest(str(workspace.root), return_state=True)
+def run_ingest(workspace: Workspace, orgs: list[str] | None = None) -> IngestSummary:
+    """Run the flow once in this process (over `orgs` only, when given) and return its summary,
+    even when the run failed."""
+    state = ingest(str(workspace.root), orgs, return_state=True)
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, IngestSummary):
         return outcome

@@ -165,6 +165,39 @@ def test_drops_of_two_orgs_complete_the_run_with_receipts_and_a_table_artifact(
 
 
 @on_prefect
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # which sources run, not the database
+def test_a_run_given_organisations_ingests_only_theirs_and_an_unknown_code_is_refused_by_name(
+        hub_root: Path, flows_ingest: ModuleType) -> None:
+    drop_persons(hub_root)
+    drop_unknown_contacts(hub_root)
+
+    state = flows_ingest.ingest(str(hub_root), orgs=[SPC], return_state=True)
+
+    assert state.is_completed()
+    assert [(r.org, r.status) for r in state.result().receipts] == [(SPC, BatchStatus.LOADED)]
+    assert list(run_task_runs(state)) == [f"ingest {SPC}/inbox"]
+    assert len(list((hub_root / "receipts" / SPC).glob("*.json"))) == 1
+    assert list((hub_root / "inbox" / MIMC).glob("*.csv")) != []  # MIMC's drop waits for its own run
+    assert not (hub_root / "receipts" / MIMC).exists() or not any((hub_root / "receipts" / MIMC).iterdir())
+
+    refused = flows_ingest.run_ingest(Workspace(hub_root), ["kretingos-spc", "kretinga-mimc"])
+
+    assert refused.receipts == []
+    assert refused.failures == {"ingest": f"interchange.yaml names no organisation kretinga-mimc "
+                                          f"(it names: {SPC}, {MIMC})"}
+    assert list((hub_root / "inbox" / MIMC).glob("*.csv")) != []  # nothing ran
+
+
+def test_an_unknown_organisation_is_said_in_both_languages() -> None:
+    from interchange.ingest.run import UnknownOrganisations
+
+    error = UnknownOrganisations(["spc-lt99"], [SPC, MIMC])
+
+    assert error.message("en") == f"interchange.yaml names no organisation spc-lt99 (it names: {SPC}, {MIMC})"
+    assert error.message("lt") == f"interchange.yaml nenurodo organizacijos spc-lt99 (nurodytos: {SPC}, {MIMC})"
+
+
+@on_prefect
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_run_whose_database_is_not_the_workspaces_own_fails_without_making_an_empty_warehouse(
         hub_root: Path, flows_ingest: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ The crashing run is a real process that dies (os._exit) at a failpoint; the data
 from __future__ import annotations
 
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,9 @@ from drop_kit import (
     versions,
 )
 
+from interchange.ingest.run import IngestSummary, ingest_workspace
 from interchange.workspace.init import init_workspace
+from interchange.workspace.layout import Workspace
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
 
@@ -215,3 +218,49 @@ def test_two_hosts_sharing_an_inbox_and_a_database_load_every_record_once(
     assert [code for code, _ in results] == [0, 0], [err[-2000:] for _, err in results]
     _assert_each_record_once(database_url, [hub_root, other], files=4, persons=3000, contacts=800)
     assert files_in(hub_root / "inbox" / SPC) == files_in(hub_root / "inbox" / MIMC) == []
+
+
+# Scale-out (docs/scale-out.md): several workers, each ingesting its own organisations, into one PostgreSQL
+# warehouse at the same time. Threads of one process, as a Prefect worker's flow runs would be processes:
+# each run opens its own engine and connections either way, and a thread starts in no time.
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_two_workers_on_different_organisations_load_every_batch_once_into_one_warehouse(
+        hub_root: Path, database_url: str) -> None:
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(600)])
+    drop(hub_root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(300, [f"P{n:06d}" for n in range(600)])])
+    drop(hub_root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(600, prefix="M")], org=MIMC)
+    drop(hub_root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(
+        300, [f"M{n:06d}" for n in range(600)], prefix="MK")], org=MIMC)
+    start = threading.Barrier(2)
+    summaries: dict[str, IngestSummary] = {}
+    failures: list[BaseException] = []
+
+    def worker(org: str) -> None:
+        try:
+            start.wait(timeout=30)
+            summaries[org] = ingest_workspace(Workspace(hub_root), orgs=[org])
+        except BaseException as exc:  # the test thread asserts on it
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(org,)) for org in (SPC, MIMC)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert failures == [] and summaries[SPC].failures == summaries[MIMC].failures == {}
+    for org in (SPC, MIMC):  # each worker took its own organisation's drops, and only those
+        assert [(r.org, r.status.value, r.counts.loaded) for r in summaries[org].receipts] == [
+            (org, "loaded", 600), (org, "loaded", 300)]
+    history = versions(database_url)
+    keys = [(v["kind"], v["org"], v["record_id"]) for v in history]
+    assert len(keys) == len(set(keys)) == 2 * (600 + 300)  # every record loaded exactly once
+    assert len(records(database_url, org=SPC)) == len(records(database_url, org=MIMC)) == 600
+    assert len(records(database_url, "contact", org=MIMC)) == 300
+    batches = batch_rows(database_url)
+    assert sorted((b["org"], b["file_name"], b["status"]) for b in batches) == sorted(
+        (org, name, "loaded") for org in (SPC, MIMC) for name in ("asmenys.person.csv", "kontaktai.contact.csv"))
+    for org in (SPC, MIMC):  # one receipt per batch, as the batch counted it
+        assert [(r["batch_id"], r["counts"]["inserted"]) for r in receipts(hub_root, org)] == sorted(
+            (r.batch_id, r.counts.inserted) for r in summaries[org].receipts)
+    _assert_finished(hub_root, database_url)

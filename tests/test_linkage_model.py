@@ -78,6 +78,24 @@ def test_failed_estimation_falls_back_to_defaults(caplog: pytest.LogCaptureFixtu
     assert probability(pairs, "kretingos-spc:A1", "moteru-centras:7") > 0.5
 
 
+def test_records_with_pseudonyms_only_train_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # Partners that send every person's pseudonym and no names (the national data set): EM has no
+    # pair to train on, and a steward must not read "EM session failed" in every night's log.
+    rows = []
+    for n in range(30):
+        code = valid_code(f"3{60 + n:02d}0501{n:03d}")
+        rows += [person(f"a:{n}", "Jonas", "Vaitkus", None, code=code)]
+        rows += [person(f"b:{n}", "Jonas", "Vaitkus", None, code=code)] if n % 3 == 0 else []
+    records = pd.DataFrame(rows)
+    records[[c for c in records.columns if c.endswith(("_token", "_bloom"))]] = None
+    with caplog.at_level(logging.INFO):
+        pairs = score_pairs(records, MatchSettings(min_records_for_training=2, u_max_pairs=100))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert "EM session 1 not run: fewer than two records carry birth_date_token" in caplog.text
+    assert sorted(zip(pairs.uid_l, pairs.uid_r, pairs.method, strict=True)) == sorted(
+        (f"a:{n}", f"b:{n}", "pseudonym") for n in range(0, 30, 3))
+
+
 def test_no_personal_data_in_logs(caplog: pytest.LogCaptureFixture) -> None:
     records = ona_records()
     with caplog.at_level(logging.DEBUG, logger="interchange.linkage"):

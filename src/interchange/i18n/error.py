@@ -14,6 +14,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "secret_block_missing": ("nėra Prefect Secret bloko '{block}' (sukurkite: prefect block create secret)",
                              "no Prefect Secret block named '{block}' (make one: prefect block create secret)"),
     "batch_closed": ("paketas {batch} jau nebėra gautas", "batch {batch} is no longer received"),
+    "unknown_orgs": ("interchange.yaml nenurodo organizacijos {orgs} (nurodytos: {known})",
+                     "interchange.yaml names no organisation {orgs} (it names: {known})"),
     # --- linkage ------------------------------------------------------------------------------------
     "spark_missing": ("nustatytas linkage.spark_master, bet PySpark neįdiegtas: "
                       "pip install 'interchange[spark]' (ir Java 17)",

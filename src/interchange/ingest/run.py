@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -71,8 +71,27 @@ class SourceRef:
         return f"{self.org}/{self.name}"
 
 
-def configured_sources(workspace: Workspace) -> list[SourceRef]:
-    return [SourceRef(org.code, source) for org in workspace.config.organisations for source in org.sources]
+class UnknownOrganisations(InterchangeError, ValueError):
+    """Organisations asked for by code that the workspace's interchange.yaml does not name."""
+
+    def __init__(self, unknown: Collection[str], known: Collection[str]) -> None:
+        super().__init__(key="error.unknown_orgs", orgs=", ".join(unknown), known=", ".join(known) or "-")
+        self.unknown = list(unknown)
+
+
+def configured_sources(workspace: Workspace, orgs: Collection[str] | None = None) -> list[SourceRef]:
+    """Every source of the workspace's organisations, in the order of interchange.yaml.
+
+    `orgs`: only these organisations' sources (codes; none or empty: every organisation's);
+    a code the workspace does not name raises UnknownOrganisations, before anything runs.
+    """
+    chosen = {orgs} if isinstance(orgs, str) else set(orgs or ())
+    known = [org.code for org in workspace.config.organisations]
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        raise UnknownOrganisations(unknown, known)
+    return [SourceRef(org.code, source) for org in workspace.config.organisations
+            if not chosen or org.code in chosen for source in org.sources]
 
 
 def settling_files(workspace: Workspace) -> dict[str, tuple[int, float]]:
@@ -144,20 +163,25 @@ class IngestSummary:
 SourceRunner = Callable[[Hub, SourceRef], list[Receipt]]
 
 
-def ingest_workspace(workspace: Workspace, *, run_source: SourceRunner | None = None,
-                     token_for: TokenResolver | None = None, today: date | None = None) -> IngestSummary:
-    """Every source once; one failing source does not stop the others.
+def ingest_workspace(workspace: Workspace, *, orgs: Collection[str] | None = None,
+                     run_source: SourceRunner | None = None, token_for: TokenResolver | None = None,
+                     today: date | None = None) -> IngestSummary:
+    """Every source once (only `orgs`' when given); one failing source does not stop the others.
 
     `run_source` runs one source and raises when it fails as a whole: the Prefect flow
     passes its task (retries, its own log); by default `ingest_source` runs here with
     `token_for` and a failure is logged. One source after another rather than side by
     side: SQLite takes one writer at a time, and a batch is CPU-bound Python, so threads
-    would mostly wait for each other.
+    would mostly wait for each other. Side by side is for several processes (Prefect workers,
+    docs/scale-out.md), each given other organisations by `orgs`; runs that do meet on a source
+    take it in turn (interchange.warehouse.locks), so nothing is loaded twice either way.
+    An unknown organisation code raises UnknownOrganisations before any source runs.
     """
     run = run_source or partial(_run_and_log, token_for=token_for)
     summary = IngestSummary()
+    sources = configured_sources(workspace, orgs)
     with open_hub(workspace, today=today) as hub:
-        for ref in configured_sources(workspace):
+        for ref in sources:
             started = clock.now()
             try:
                 summary.receipts += run(hub, ref)

@@ -13,6 +13,7 @@ Nothing here logs record contents: only counts.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -156,7 +157,7 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings, backend: Backend)
             model["probability_two_random_records_match"] = _estimate_prior(backend, len(table), settings)
     linker = _linker(frame, model)
     if trained:
-        linker, trained = _train(linker, frame, settings)
+        linker, trained = _train(linker, frame, settings, table)
     log.info("person model: %d records, parameters %s", len(table),
              "estimated" if trained else "default")
     probability = min(max(settings.min_probability, 1e-12), 1.0 - 1e-12)
@@ -243,7 +244,7 @@ def count_moves_once(pairs: pd.DataFrame) -> pd.DataFrame:
     return pairs.assign(match_weight=weight, match_probability=1.0 / (1.0 + np.exp2(-weight)))
 
 
-def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]:
+def _train(linker: Any, frame: Any, settings: MatchSettings, table: pd.DataFrame) -> tuple[Any, bool]:
     """Estimate u (random sampling) and m (EM).
 
     Returns the linker to score with, and False when the data will not do.
@@ -256,6 +257,10 @@ def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]
     writing a session's m values, so the model is rebuilt from a copy taken before: on the
     demo's data as on 2026-12-31 the half-written model joined 46 pairs of different people
     and sent 493 pairs to review, where the rebuilt one joins none and sends one.
+
+    A session whose blocking rule no two records can meet (fewer than two carry its tokens:
+    partners that send a pseudonym for every person and no names) is not run: it would only
+    fail, with warnings from Splink and from here on every run, and leave the model as it was.
     """
     try:
         with stage("training u"):
@@ -265,6 +270,11 @@ def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]
                     type(exc).__name__)
         return linker, False
     for number, rule in enumerate(TRAINING_RULES, start=1):
+        columns = sorted(set(re.findall(r"\bl\.(\w+)", rule)))
+        if table[columns].notna().all(axis=1).sum() < 2:
+            log.info("person model: EM session %d not run: fewer than two records carry %s; its comparisons "
+                     "keep their default m values", number, " and ".join(columns))
+            continue
         before = linker.misc.save_model_to_json()
         try:
             with stage("training m (EM)"):
