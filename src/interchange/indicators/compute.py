@@ -71,9 +71,10 @@ class UnlinkedRecordsError(InterchangeError, RuntimeError):
 
 _TABLES: dict[str, dict[str, str]] = {
     "person_recs": {
-        "org": "VARCHAR", "record_id": "VARCHAR", "person_key": "VARCHAR", "household_record_id": "VARCHAR",
+        "org": "VARCHAR", "record_id": "VARCHAR", "household_record_id": "VARCHAR",
         "sex": "VARCHAR", "birth_year": "BIGINT", "municipality": "VARCHAR", "consent_reporting": "BOOLEAN",
         "dv_victim": "BOOLEAN", "social_risk_family": "BOOLEAN", "disability": "BOOLEAN", "addiction": "BOOLEAN"},
+    "person_keys": {"org": "VARCHAR", "record_id": "VARCHAR", "person_key": "VARCHAR"},
     "household_recs": {
         "org": "VARCHAR", "record_id": "VARCHAR", "household_key": "VARCHAR", "municipality": "VARCHAR",
         "social_risk_from": "DATE", "social_risk_to": "DATE", "children_count": "BIGINT"},
@@ -89,7 +90,8 @@ _TABLES: dict[str, dict[str, str]] = {
 }
 """The DuckDB tables a run reads into, with their column types. Events are told apart by their row
 number (event_id), so their own record_id is not read: at national scale every string column read
-costs seconds."""
+costs seconds. Person records and their keys are read apart and joined here: SQLite would look
+each record's key up in an index, a million times over."""
 _KINDS: dict[str, Kind] = {"VARCHAR": "text", "BIGINT": "integer", "BOOLEAN": "boolean", "DATE": "date"}
 
 
@@ -97,12 +99,16 @@ def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period
                     orgs: Collection[str] | None) -> None:
     """Copy what the period needs from the warehouse into DuckDB tables (see _TABLES)."""
     p, pl = person_records, person_links
+    _copy(reader, duck, "person_keys", select(pl.c.org, pl.c.record_id, pl.c.person_key))
     _copy(reader, duck, "person_recs", select(
-        p.c.org, p.c.record_id, pl.c.person_key, p.c.household_record_id, p.c.sex, p.c.birth_year,
+        p.c.org, p.c.record_id, p.c.household_record_id, p.c.sex, p.c.birth_year,
         p.c.municipality, p.c.consent_reporting, p.c.dv_victim, p.c.social_risk_family, p.c.disability,
         p.c.addiction,
-    ).select_from(p.outerjoin(pl, and_(pl.c.org == p.c.org, pl.c.record_id == p.c.record_id)))
-        .where(p.c.deleted == false()))
+    ).where(p.c.deleted == false()))
+    _timed(duck, "person_recs", """
+        CREATE OR REPLACE TABLE person_recs AS
+        SELECT r.*, k.person_key FROM person_recs r LEFT JOIN person_keys k USING (org, record_id)""")
+    duck.execute("DROP TABLE person_keys")
 
     h, hl = household_records, household_links
     _copy(reader, duck, "household_recs", select(
@@ -293,10 +299,15 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
     # One row per event and calendar month it covers (clipped to that month), with the person's
     # attributes. A family (fid) is its household, else the person's household, else the person
     # alone: numbers above every household's.
+    # Events of one day (contacts, attendance, sessions: nearly all) take their month from a table
+    # of the period's days; the others are cut at the months they span. Two statements, each
+    # joining only its own events to their persons: not one materialising every event for both.
     families = _scalar(duck, "SELECT count(*) FROM households")
-    _timed(duck, "facts", f"""
-        CREATE TABLE facts AS
-        WITH k AS (
+    _timed(duck, "days", """
+        CREATE TABLE days AS
+        SELECT CAST(d.range AS DATE) AS day, m.month
+        FROM months m, range(m.first_day, m.last_day + INTERVAL 1 DAY, INTERVAL 1 DAY) d""")
+    k = f"""
             SELECT e.event_id, e.source, e.org, e.service_code, e.case_type,
                    e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
                    coalesce(p.consent, e.pid IS NULL) AS consent,
@@ -312,14 +323,19 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
             LEFT JOIN persons p ON p.pid = e.pid
             LEFT JOIN households hh ON hh.hid = coalesce(e.hid, p.hid)
             WHERE NOT (e.source IN ('contact', 'attendance') AND e.pid IS NULL)
-              AND NOT (e.source = 'case' AND e.pid IS NULL AND e.hid IS NULL))
-        SELECT k.*, strftime(k.day_from, '%Y-%m')::month_code AS month FROM k WHERE k.day_from = k.day_to
-        UNION ALL
-        SELECT k.* REPLACE (greatest(k.day_from, m.first_day) AS day_from, least(k.day_to, m.last_day) AS day_to),
-               m.month
-        FROM k JOIN months m ON k.day_from <= m.last_day AND k.day_to >= m.first_day
-        WHERE k.day_from < k.day_to""")
-    duck.execute("DROP TABLE events")
+              AND NOT (e.source = 'case' AND e.pid IS NULL AND e.hid IS NULL)"""
+    _timed(duck, "facts", f"""
+        CREATE TABLE facts AS
+        SELECT k.*, d.month FROM ({k} AND e.day_from = e.day_to) k JOIN days d ON d.day = k.day_from""")
+    with stage("facts spanning days"):
+        duck.execute(f"""
+            INSERT INTO facts
+            SELECT k.* REPLACE (greatest(k.day_from, m.first_day) AS day_from, least(k.day_to, m.last_day) AS day_to),
+                   m.month
+            FROM ({k} AND e.day_from < e.day_to) k
+            JOIN months m ON k.day_from <= m.last_day AND k.day_to >= m.first_day""")
+    for table in ("events", "days"):
+        duck.execute(f"DROP TABLE {table}")
 
 
 def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
