@@ -14,12 +14,12 @@ into the schema ``--schema`` (interchange_bench) of the local PostgreSQL databas
 database.
 
 Then, in a fresh process, runs ``compute_indicators`` for the period 2025 and prints the
-wall and CPU time (reading the warehouse + DuckDB work), the number of cells and the peak
+wall and CPU time (reading the warehouse + DuckDB work) of each stage and in all, the number of cells and the peak
 RSS of that process, and the ratio to issue 18's target (<= 60 s wall, <= 2 GiB); then the
 time of disclosure control (``protect``) on those cells.
 
     .venv/bin/python benchmarks/indicators_national.py [--persons 1000000] [--contacts 10000000]
-        [--db /tmp/interchange-national.sqlite] [--rebuild] [--period 2025] [--memory-limit 2GB]
+        [--db /tmp/interchange-national.sqlite] [--rebuild] [--period 2025] [--memory-limit 1.5GB]
         [--backend sqlite|postgres] [--schema interchange_bench] [--cells FILE]
 
 ``--cells FILE`` writes the cells to FILE (Parquet) the first time and, when FILE exists,
@@ -267,6 +267,13 @@ def compare_cells(cells: pd.DataFrame, path: Path) -> None:
 
 
 def compute(url: str, period: str, memory_limit: str, cells_file: Path | None = None) -> None:
+    import logging
+
+    stages = logging.getLogger("interchange.indicators.stages")  # each stage's wall and CPU time
+    stages.setLevel(logging.DEBUG)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    stages.addHandler(handler)
     from interchange.indicators.catalogue import load_catalogue
     from interchange.indicators.compute import compute_indicators
     from interchange.indicators.periods import parse_period
@@ -311,7 +318,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("/tmp/interchange-national.sqlite"))
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--period", default="2025")
-    parser.add_argument("--memory-limit", default="2GB", help="DuckDB's memory limit (compute_indicators)")
+    parser.add_argument("--memory-limit", default="1.5GB", help="DuckDB's memory limit (compute_indicators)")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
                         help="postgres: copy the SQLite warehouse into the schema --schema (once; --rebuild "
                              "to redo) and compute there")

@@ -71,9 +71,10 @@ class UnlinkedRecordsError(InterchangeError, RuntimeError):
 
 _TABLES: dict[str, dict[str, str]] = {
     "person_recs": {
-        "org": "VARCHAR", "record_id": "VARCHAR", "person_key": "VARCHAR", "household_record_id": "VARCHAR",
+        "org": "VARCHAR", "record_id": "VARCHAR", "household_record_id": "VARCHAR",
         "sex": "VARCHAR", "birth_year": "BIGINT", "municipality": "VARCHAR", "consent_reporting": "BOOLEAN",
         "dv_victim": "BOOLEAN", "social_risk_family": "BOOLEAN", "disability": "BOOLEAN", "addiction": "BOOLEAN"},
+    "person_keys": {"org": "VARCHAR", "record_id": "VARCHAR", "person_key": "VARCHAR"},
     "household_recs": {
         "org": "VARCHAR", "record_id": "VARCHAR", "household_key": "VARCHAR", "municipality": "VARCHAR",
         "social_risk_from": "DATE", "social_risk_to": "DATE", "children_count": "BIGINT"},
@@ -89,7 +90,8 @@ _TABLES: dict[str, dict[str, str]] = {
 }
 """The DuckDB tables a run reads into, with their column types. Events are told apart by their row
 number (event_id), so their own record_id is not read: at national scale every string column read
-costs seconds."""
+costs seconds. Person records and their keys are read apart and joined here: SQLite would look
+each record's key up in an index, a million times over."""
 _KINDS: dict[str, Kind] = {"VARCHAR": "text", "BIGINT": "integer", "BOOLEAN": "boolean", "DATE": "date"}
 
 
@@ -97,12 +99,16 @@ def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period
                     orgs: Collection[str] | None) -> None:
     """Copy what the period needs from the warehouse into DuckDB tables (see _TABLES)."""
     p, pl = person_records, person_links
+    _copy(reader, duck, "person_keys", select(pl.c.org, pl.c.record_id, pl.c.person_key))
     _copy(reader, duck, "person_recs", select(
-        p.c.org, p.c.record_id, pl.c.person_key, p.c.household_record_id, p.c.sex, p.c.birth_year,
+        p.c.org, p.c.record_id, p.c.household_record_id, p.c.sex, p.c.birth_year,
         p.c.municipality, p.c.consent_reporting, p.c.dv_victim, p.c.social_risk_family, p.c.disability,
         p.c.addiction,
-    ).select_from(p.outerjoin(pl, and_(pl.c.org == p.c.org, pl.c.record_id == p.c.record_id)))
-        .where(p.c.deleted == false()))
+    ).where(p.c.deleted == false()))
+    _timed(duck, "person_recs", """
+        CREATE OR REPLACE TABLE person_recs AS
+        SELECT r.*, k.person_key FROM person_recs r LEFT JOIN person_keys k USING (org, record_id)""")
+    duck.execute("DROP TABLE person_keys")
 
     h, hl = household_records, household_links
     _copy(reader, duck, "household_recs", select(
@@ -167,12 +173,38 @@ def _copy_batches(duck: duckdb.DuckDBPyConnection, name: str, schema: dict[str, 
 # --- the facts -------------------------------------------------------------------------------
 
 
+_SOURCES = ("attendance", "case", "contact", "group_session", "social_risk_household")
+
+
+def _create_code_types(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
+    """ENUM types for the code columns of events and facts (sources, organisations, services, case
+    types, person attributes, months): filtered, grouped and joined as small integers rather than
+    text. The values are sorted, so an ENUM orders (ORDER BY, min) as its text would."""
+    found = {
+        "source_code": [f"SELECT '{s}'" for s in _SOURCES],
+        "org_code": [f"SELECT org FROM {t}" for t in ("person_recs", "household_recs", "contacts", "sessions",
+                                                      "cases")],
+        "service_code_type": ["SELECT service_code FROM contacts", "SELECT service_code FROM sessions"],
+        "case_type_code": ["SELECT case_type FROM cases"],
+        "sex_code": ["SELECT sex FROM person_recs", f"SELECT '{UNKNOWN}'"],
+        "age_group_code": [f"SELECT '{v}'" for v in ("adult", "child", UNKNOWN)],
+        "municipality_code": ["SELECT municipality FROM person_recs", "SELECT municipality FROM household_recs",
+                              f"SELECT '{UNKNOWN}'"],
+        "month_code": [f"SELECT '{label}'" for label, _, _ in period.months()],
+    }
+    for name, parts in found.items():
+        values = sorted({value for (value,) in duck.execute(" UNION ".join(parts)).fetchall() if value is not None})
+        duck.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(_text(v) for v in values)})")
+
+
 def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
     """persons, households, events (checked for linkage) and facts; see the module docstring."""
     start, end = _date(period.start), _date(period.end)
+    with stage("code types"):
+        _create_code_types(duck, period)
     _timed(duck, "months", f"""
         CREATE TABLE months AS SELECT * FROM (VALUES {", ".join(
-            f"('{label}', {_date(first)}, {_date(last)})" for label, first, last in period.months())})
+            f"('{label}'::month_code, {_date(first)}, {_date(last)})" for label, first, last in period.months())})
             AS m(month, first_day, last_day)""")
     duck.execute(f"CREATE TABLE numbers AS SELECT range AS n FROM range(1, {_MAX_CHILDREN + 1})")
     # Families known from household records, numbered (hid) for the joins and counts below.
@@ -222,30 +254,34 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
     # `*_found`: the record named is in the warehouse (its number may still be empty: not linked).
     _timed(duck, "events", f"""
         CREATE TABLE events AS
-        SELECT 'contact' AS source, c.rowid AS event_id, c.org, c.person_record_id IS NOT NULL AS person_ref,
-               p.record_id IS NOT NULL AS person_found, p.pid, c.service_code,
+        SELECT 'contact'::source_code AS source, c.rowid AS event_id, c.org::org_code AS org,
+               c.person_record_id IS NOT NULL AS person_ref,
+               p.record_id IS NOT NULL AS person_found, p.pid, c.service_code::service_code_type AS service_code,
                c.day AS day_from, c.day AS day_to, c.minutes
         FROM contacts c LEFT JOIN person_refs p ON p.org = c.org AND p.record_id = c.person_record_id
         UNION ALL BY NAME
-        SELECT 'attendance' AS source, a.rowid + {_SOURCE_IDS} AS event_id, a.org,
+        SELECT 'attendance'::source_code AS source, a.rowid + {_SOURCE_IDS} AS event_id, a.org::org_code AS org,
                a.person_record_id IS NOT NULL AS person_ref, p.record_id IS NOT NULL AS person_found, p.pid,
-               a.service_code, a.day AS day_from, a.day AS day_to
+               a.service_code::service_code_type AS service_code, a.day AS day_from, a.day AS day_to
         FROM attendance a LEFT JOIN person_refs p ON p.org = a.org AND p.record_id = a.person_record_id
         UNION ALL BY NAME
-        SELECT 'group_session' AS source, rowid + 2 * {_SOURCE_IDS} AS event_id, org, service_code,
+        SELECT 'group_session'::source_code AS source, rowid + 2 * {_SOURCE_IDS} AS event_id, org::org_code AS org,
+               service_code::service_code_type AS service_code,
                day AS day_from, day AS day_to, minutes
         FROM sessions
         UNION ALL BY NAME
-        SELECT 'case' AS source, c.rowid + 3 * {_SOURCE_IDS} AS event_id, c.org,
+        SELECT 'case'::source_code AS source, c.rowid + 3 * {_SOURCE_IDS} AS event_id, c.org::org_code AS org,
                c.person_record_id IS NOT NULL AS person_ref, p.record_id IS NOT NULL AS person_found, p.pid,
                c.household_record_id IS NOT NULL AS household_ref, h.record_id IS NOT NULL AS household_found,
-               h.hid, c.case_type, c.repeat_victimisation, c.children_in_family AS children,
+               h.hid, c.case_type::case_type_code AS case_type, c.repeat_victimisation,
+               c.children_in_family AS children,
                greatest(c.opened, {start}) AS day_from, least(coalesce(c.closed, {end}), {end}) AS day_to
         FROM cases c
         LEFT JOIN person_refs p ON p.org = c.org AND p.record_id = c.person_record_id
         LEFT JOIN household_refs h ON h.org = c.org AND h.record_id = c.household_record_id
         UNION ALL BY NAME
-        SELECT 'social_risk_household' AS source, r.rowid + 4 * {_SOURCE_IDS} AS event_id, r.org,
+        SELECT 'social_risk_household'::source_code AS source, r.rowid + 4 * {_SOURCE_IDS} AS event_id,
+               r.org::org_code AS org,
                true AS household_ref, true AS household_found, h.hid, r.children_count AS children,
                greatest(r.social_risk_from, {start}) AS day_from,
                least(coalesce(r.social_risk_to, {end}), {end}) AS day_to
@@ -263,16 +299,22 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
     # One row per event and calendar month it covers (clipped to that month), with the person's
     # attributes. A family (fid) is its household, else the person's household, else the person
     # alone: numbers above every household's.
+    # Events of one day (contacts, attendance, sessions: nearly all) take their month from a table
+    # of the period's days; the others are cut at the months they span. Two statements, each
+    # joining only its own events to their persons: not one materialising every event for both.
     families = _scalar(duck, "SELECT count(*) FROM households")
-    _timed(duck, "facts", f"""
-        CREATE TABLE facts AS
-        WITH k AS (
+    _timed(duck, "days", """
+        CREATE TABLE days AS
+        SELECT CAST(d.range AS DATE) AS day, m.month
+        FROM months m, range(m.first_day, m.last_day + INTERVAL 1 DAY, INTERVAL 1 DAY) d""")
+    k = f"""
             SELECT e.event_id, e.source, e.org, e.service_code, e.case_type,
                    e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
                    coalesce(p.consent, e.pid IS NULL) AS consent,
-                   coalesce(p.sex, '{UNKNOWN}') AS sex, coalesce(p.age_group, '{UNKNOWN}') AS age_group,
-                   coalesce(p.municipality, '{UNKNOWN}') AS municipality,
-                   coalesce(hh.municipality, p.municipality, '{UNKNOWN}') AS family_municipality,
+                   coalesce(p.sex, '{UNKNOWN}')::sex_code AS sex,
+                   coalesce(p.age_group, '{UNKNOWN}')::age_group_code AS age_group,
+                   coalesce(p.municipality, '{UNKNOWN}')::municipality_code AS municipality,
+                   coalesce(hh.municipality, p.municipality, '{UNKNOWN}')::municipality_code AS family_municipality,
                    coalesce(p.dv_victim, false) AS dv_victim,
                    coalesce(p.social_risk_family, false) AS social_risk_family,
                    coalesce(p.disability, false) AS disability, coalesce(p.addiction, false) AS addiction,
@@ -281,14 +323,19 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
             LEFT JOIN persons p ON p.pid = e.pid
             LEFT JOIN households hh ON hh.hid = coalesce(e.hid, p.hid)
             WHERE NOT (e.source IN ('contact', 'attendance') AND e.pid IS NULL)
-              AND NOT (e.source = 'case' AND e.pid IS NULL AND e.hid IS NULL))
-        SELECT k.*, strftime(k.day_from, '%Y-%m') AS month FROM k WHERE k.day_from = k.day_to
-        UNION ALL
-        SELECT k.* REPLACE (greatest(k.day_from, m.first_day) AS day_from, least(k.day_to, m.last_day) AS day_to),
-               m.month
-        FROM k JOIN months m ON k.day_from <= m.last_day AND k.day_to >= m.first_day
-        WHERE k.day_from < k.day_to""")
-    duck.execute("DROP TABLE events")
+              AND NOT (e.source = 'case' AND e.pid IS NULL AND e.hid IS NULL)"""
+    _timed(duck, "facts", f"""
+        CREATE TABLE facts AS
+        SELECT k.*, d.month FROM ({k} AND e.day_from = e.day_to) k JOIN days d ON d.day = k.day_from""")
+    with stage("facts spanning days"):
+        duck.execute(f"""
+            INSERT INTO facts
+            SELECT k.* REPLACE (greatest(k.day_from, m.first_day) AS day_from, least(k.day_to, m.last_day) AS day_to),
+                   m.month
+            FROM ({k} AND e.day_from < e.day_to) k
+            JOIN months m ON k.day_from <= m.last_day AND k.day_to >= m.first_day""")
+    for table in ("events", "days"):
+        duck.execute(f"DROP TABLE {table}")
 
 
 def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
@@ -363,8 +410,6 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
     assert indicator.count is not None
     rows = " OR ".join(_where(s) for s in indicator.from_)
     condition = _require(indicator)
-    # A view, not a copy: each query below scans only the facts columns it needs.
-    duck.execute(f"CREATE OR REPLACE TEMP VIEW chosen AS SELECT * FROM facts WHERE ({rows}){condition}")
 
     count = indicator.count
     municipality = "family_municipality" if count in _FAMILY_COUNTS else "municipality"
@@ -384,23 +429,23 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
         "cases": ("event_id", "count(DISTINCT entity)", "true", ""),
         "hours": ("event_id", "coalesce(sum(minutes), 0) / 60.0", "true", ""),
     }[count]
+    # A table, not a view: the queries below read it several times, and the facts (tens of
+    # millions of rows at national scale) are then filtered once. It holds only the columns read.
+    used = {d for breakdown in indicator.disaggregations for d in breakdown}
+    columns = [*(["f.minutes"] if count == "hours" else []),
+               *(["f.day_from", "f.day_to"] if count == "family_weeks" else []),
+               *(f"f.{municipality} AS municipality" if d == "municipality" else f"f.{d}"
+                 for d in DIMENSIONS if d in used)]
     duck.execute(f"""
-        CREATE OR REPLACE TEMP VIEW expanded AS
-        SELECT {entity} AS entity, f.minutes, f.day_from, f.day_to, f.consent, f.month,
-               f.{municipality} AS municipality, f.org, f.sex, f.age_group
-        FROM chosen f {expand}
-        WHERE {keep}""")
+        CREATE OR REPLACE TEMP TABLE expanded AS
+        SELECT {entity} AS entity, f.consent{"".join(", " + c for c in columns)}
+        FROM facts f {expand}
+        WHERE ({rows}){condition} AND {keep}""")
+    try:
+        found, total, consenting = _counted(duck, indicator, consent, figure)
+    finally:
+        duck.execute("DROP TABLE expanded")
 
-    if count == "family_weeks":
-        found = duck.execute(_covered_days_sql(indicator.disaggregations, "consent")).fetchall()
-        consenting = next((value for total, *_, value in found if total), 0)
-        total = consenting if consent == "exclude" else next(
-            value for _, *_, value in duck.execute(_covered_days_sql([], "true")).fetchall())
-    else:
-        found = duck.execute(_breakdowns_sql(figure, indicator.disaggregations, by_entity=count in _FEW_PER_ENTITY)
-                             ).fetchall()
-        consenting = next((value for total, *_, value in found if total), 0)
-        total = consenting if consent == "exclude" else _scalar(duck, f"SELECT {figure} FROM expanded")
     # What only the total holds (persons without consent, their contacts ...): disclosure control
     # withholds a total whose part of it is small, since total - (a breakdown's sum) would show it.
     cells = [{"breakdown": "total", **dict.fromkeys(DIMENSIONS, ALL), "value": float(total or 0),
@@ -418,7 +463,25 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
     return frame
 
 
-def _breakdowns_sql(figure: str, disaggregations: Iterable[tuple[str, ...]], *, by_entity: bool) -> str:
+def _counted(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent: Consent,
+             figure: str) -> tuple[list[Any], Any, Any]:
+    """The breakdown rows of ``expanded`` (as _breakdowns_sql), its total and its consenting total."""
+    count = indicator.count
+    if count == "family_weeks":
+        found = duck.execute(_covered_days_sql(indicator.disaggregations, "consent")).fetchall()
+        consenting = next((value for total, *_, value in found if total), 0)
+        total = consenting if consent == "exclude" else next(
+            value for _, *_, value in duck.execute(_covered_days_sql([], "true")).fetchall())
+        return found, total, consenting
+    found = duck.execute(_breakdowns_sql(figure, indicator.disaggregations, by_entity=count in _FEW_PER_ENTITY,
+                                         per_person=count == "persons")).fetchall()
+    consenting = next((value for total, *_, value in found if total), 0)
+    total = consenting if consent == "exclude" else _scalar(duck, f"SELECT {figure} FROM expanded")
+    return found, total, consenting
+
+
+def _breakdowns_sql(figure: str, disaggregations: Iterable[tuple[str, ...]], *, by_entity: bool,
+                    per_person: bool = False) -> str:
     """The query for the total and every breakdown of the consenting rows of ``expanded``: rows of
     (is_total, *DIMENSIONS, value), a dimension empty where the breakdown does not use it.
 
@@ -427,6 +490,10 @@ def _breakdowns_sql(figure: str, disaggregations: Iterable[tuple[str, ...]], *, 
     from a fraction of the rows. The dimensions a person or family has one value of (sex, age
     group, municipality) share one such projection with the total; month and org, of which an
     entity has many, get one each. Otherwise one GROUPING SETS pass, the empty set being the total.
+
+    Those distinct rows are counted with count(*) where each entity is provably in one row per
+    cell: when the grouping set names every column of the projection, or (``per_person``: the
+    entity is a person) when the others are the person's own attributes, one value per person.
     """
     sets = [(), *(tuple(b) for b in disaggregations)]
     if by_entity:
@@ -439,12 +506,15 @@ def _breakdowns_sql(figure: str, disaggregations: Iterable[tuple[str, ...]], *, 
     parts = []
     for members in groups:
         used = [d for d in DIMENSIONS if any(d in m for m in members)]
+        counted = figure
         source = (f"(SELECT DISTINCT entity{''.join(', ' + d for d in used)} FROM expanded WHERE consent)"
                   if by_entity else "expanded WHERE consent")
+        if by_entity and all(set(used) - set(m) <= (_ENTITY_ATTRIBUTES if per_person else set()) for m in members):
+            counted = "count(*)"  # each entity once per cell (see above)
         columns = ", ".join(d if d in used else f"NULL AS {d}" for d in DIMENSIONS)
         is_total = f"grouping({', '.join(used)}) = {2 ** len(used) - 1}" if used else "true"
         grouping = ", ".join("(" + ", ".join(m) + ")" for m in members)
-        parts.append(f"SELECT {is_total} AS is_total, {columns}, {figure} AS value FROM {source} "
+        parts.append(f"SELECT {is_total} AS is_total, {columns}, {counted} AS value FROM {source} "
                      f"GROUP BY GROUPING SETS ({grouping})")
     return "\nUNION ALL\n".join(parts)
 
@@ -514,7 +584,7 @@ def _ratio_cells(indicator: Indicator, numerator: pd.DataFrame, denominator: pd.
 
 def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
                        consent: Consent = "exclude", orgs: Collection[str] | None = None,
-                       indicators: Collection[str] | None = None, memory_limit: str = "2GB",
+                       indicators: Collection[str] | None = None, memory_limit: str = "1.5GB",
                        on_consent: Callable[[list[OrgConsent]], None] | None = None) -> pd.DataFrame:
     """Every indicator of ``catalogue`` for ``period``, in the cell-table shape (cells.CELL_COLUMNS).
 
@@ -527,8 +597,8 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
         orgs: Count only records of these organisations (a programme's own); None for all.
         indicators: Compute only these codes (ratios bring their numerator and denominator along
             internally but return only what was asked); None for the whole catalogue.
-        memory_limit: DuckDB's memory limit ("2GB", "500MB"); beyond it, work spills to the
-            temporary folder.
+        memory_limit: DuckDB's memory limit ("1.5GB", "500MB"); beyond it, work spills to the
+            temporary folder. The process needs about 0.5 GB more (Python, the cells, Arrow batches).
         on_consent: Told, before any indicator is counted, each organisation's persons in the
             period and how many lack consent (indicators/consent.py); it may raise to stop the run.
 
