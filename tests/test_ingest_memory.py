@@ -11,17 +11,19 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas
 import pytest
 import sqlalchemy
 from conftest import HUB_CONFIG, empty_warehouse, warehouse_state
 from drop_kit import CONTACT_HEADER, PERSON_HEADER, TODAY, contact_rows, drop, ingest, person_rows
 from sqlalchemy import select
 
+from interchange.contract.records import Kind
 from interchange.ingest import expectations, spool, validate
 from interchange.ingest.spool import SpooledRows
 from interchange.tabular import csv_blocks
 from interchange.warehouse import load
-from interchange.warehouse.load import Row
+from interchange.warehouse.load import Row, RowColumns
 from interchange.warehouse.tables import batches, expectation_results, quarantine
 from interchange.workspace.init import init_workspace
 
@@ -162,3 +164,12 @@ def test_the_memory_a_batch_takes_does_not_grow_with_its_rows(
     # Held whole, a person row cost ~940 bytes here; chunked, ~200 (digests, and GX's bookkeeping
     # of one run per 2000 rows, which at the real GX_ROWS is about a byte a row).
     assert (large - small) / 9000 < 400, (small, large)
+
+
+def test_a_chunk_read_as_columns_is_judged_as_the_same_frame_as_its_rows() -> None:
+    # The expectations see the frame made from the spool's columns; it must be the rows' frame.
+    batch = rows(9)
+    made = validate.columns_frame(Kind.CONTACT, RowColumns.from_rows(batch, 5))
+    pandas.testing.assert_frame_equal(made, validate.rows_frame(Kind.CONTACT, batch))
+    empty = validate.columns_frame(Kind.CONTACT, RowColumns.from_rows([], 5))
+    assert list(empty.columns) == list(validate.rows_frame(Kind.CONTACT, []).columns) and len(empty) == 0

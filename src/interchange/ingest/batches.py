@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +34,7 @@ from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, ju
 from interchange.ingest.quarantine import close_by_later_batch
 from interchange.ingest.validate import ValidatedBatch, batch_frames
 from interchange.warehouse.engine import stored_utc
-from interchange.warehouse.load import LoadCounts, live_record_ids, load_rows
+from interchange.warehouse.load import LoadCounts, live_record_ids, load_columns
 from interchange.warehouse.tables import batches, expectation_results, quarantine, source_cursors
 from interchange.workspace.config import ExpectationSettings
 
@@ -170,7 +170,7 @@ def commit_batch(
     else:
         status = BatchStatus.LOADED
         failpoint("before_load")
-        counts = load_rows(connection, str(batch.kind), head.org, batch_id, batch.rows)
+        counts = load_columns(connection, str(batch.kind), head.org, batch_id, batch.rows.column_chunks())
         failpoint("after_load")
         problems += [warning("delete.unknown", row=number, record_id=record_id)
                      for number, record_id in counts.unknown_deletions]
@@ -182,7 +182,7 @@ def commit_batch(
     _quarantine(connection, batch_id, problems)
     if batch.kind is not None:
         close_by_later_batch(connection, head.org, str(batch.kind), batch_id, head.received_at,
-                             batch.rows if status is BatchStatus.LOADED else [], problems)
+                             _record_ids(batch) if status is BatchStatus.LOADED else [], problems)
     outcomes = verdict.outcomes if verdict is not None else []
     _expectations(connection, batch_id, outcomes)
     final = Counts(
@@ -201,6 +201,11 @@ def commit_batch(
         rows_held=final.held, receipt=receipt.model_dump(mode="json"), receipt_written=False,
     ))
     return receipt
+
+
+def _record_ids(batch: ValidatedBatch) -> Iterator[str]:
+    for chunk in batch.rows.column_chunks():
+        yield from chunk.record_ids
 
 
 def commit_simple(connection: Connection, batch_id: int, status: BatchStatus, problems: Iterable[Problem],

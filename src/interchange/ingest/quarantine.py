@@ -32,7 +32,7 @@ from interchange import clock
 from interchange.contract.problems import Problem, Severity
 from interchange.errors import InterchangeError
 from interchange.warehouse.engine import stored_utc
-from interchange.warehouse.load import Row, chunked
+from interchange.warehouse.load import chunked
 from interchange.warehouse.tables import batches, quarantine
 
 How = Literal["loaded", "replaced", "reprocessed", "superseded", "dismissed"]
@@ -93,8 +93,9 @@ def close_entries(connection: Connection, where: ColumnElement[bool], how: How, 
 
 
 def close_by_later_batch(connection: Connection, org: str, kind: str, batch_id: int, received_at: datetime,
-                         loaded: Iterable[Row], problems: Iterable[Problem]) -> None:
-    """Close earlier open entries of the records this batch brought: loaded, or quarantined again.
+                         loaded: Iterable[str], problems: Iterable[Problem]) -> None:
+    """Close earlier open entries of the records this batch brought: loaded (`loaded`: their
+    record_ids, in any order), or quarantined again.
 
     Runs inside the batch's transaction. The open entries of an organisation and kind are
     few, the batch's rows may be a million: the entries are read, the rows only looked up.
@@ -109,7 +110,7 @@ def close_by_later_batch(connection: Connection, org: str, kind: str, batch_id: 
         return
     # Only the ids that can close something: a set of every loaded id would grow with the batch.
     wanted = {record_id for _, record_id in earlier}
-    loaded_ids = {row.record_id for row in loaded if row.record_id in wanted}
+    loaded_ids = {record_id for record_id in loaded if record_id in wanted}
     again = {p.record_id for p in problems if p.record_id is not None and p.severity is Severity.ERROR
              and p.row is not None and p.code != "row.superseded"} - loaded_ids
     closings: tuple[tuple[How, set[str]], ...] = (("loaded", loaded_ids), ("replaced", again))

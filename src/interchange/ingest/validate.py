@@ -31,7 +31,7 @@ from interchange.partner.columns import ColumnMapping, known_header_keys
 from interchange.partner.identifiers import identifier_keys
 from interchange.tabular import RawRow
 from interchange.tabular.csv_blocks import ColumnBlock
-from interchange.warehouse.load import Row
+from interchange.warehouse.load import Row, RowColumns
 from interchange.warehouse.tables import data_columns
 
 FAST_CHUNK = 4096  # raw rows the column validator takes at once: small next to a spool chunk
@@ -105,9 +105,10 @@ def _count_consent(batch: ValidatedBatch) -> None:
     """
     position = data_columns(Kind.PERSON).index(CONSENT_FIELD)
     consent = ConsentCount()
-    for row in batch.rows:
-        if not row.deleted:
-            consent.add(row.values[position])
+    for chunk in batch.rows.column_chunks():
+        for deleted, value in zip(chunk.deleted, chunk.values[position], strict=True):
+            if not deleted:
+                consent.add(value)
     batch.persons_without_consent = consent.without
 
 
@@ -264,8 +265,8 @@ def batch_frames(batch: ValidatedBatch) -> Iterator[pd.DataFrame]:
     """batch_frame a chunk of rows at a time, in row order: what judging a large batch holds at once."""
     if batch.kind is None:
         raise ValueError("a batch of unknown kind has no frame to judge")
-    for chunk in batch.rows.chunks():
-        yield rows_frame(batch.kind, chunk)
+    for chunk in batch.rows.column_chunks():
+        yield columns_frame(batch.kind, chunk)
 
 
 def rows_frame(kind: Kind, rows: Sequence[Row]) -> pd.DataFrame:
@@ -275,6 +276,15 @@ def rows_frame(kind: Kind, rows: Sequence[Row]) -> pd.DataFrame:
     frame.insert(0, "record_id", [row.record_id for row in rows])
     frame.insert(1, "deleted", [row.deleted for row in rows])
     frame["_row"] = [row.number for row in rows]
+    return frame
+
+
+def columns_frame(kind: Kind, chunk: RowColumns) -> pd.DataFrame:
+    """rows_frame of the same rows, made from their columns."""
+    frame = pd.DataFrame(dict(zip(data_columns(kind), chunk.values, strict=True)), index=range(len(chunk)))
+    frame.insert(0, "record_id", chunk.record_ids)
+    frame.insert(1, "deleted", chunk.deleted)
+    frame["_row"] = chunk.numbers
     return frame
 
 

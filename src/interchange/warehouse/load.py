@@ -8,8 +8,11 @@ version written is logged in `record_versions` with the batch and row that set i
 The caller owns the transaction: a batch is loaded whole or not at all.
 
 A national drop holds millions of rows, so the loader works close to the driver and a
-chunk at a time: it looks up the chunk's stored versions, then writes plain tuples:
-PostgreSQL's COPY for new records, executemany for the rest. Nothing of a chunk is kept
+chunk at a time, on columns (RowColumns: the chunk's numbers, ids, flags and one list per
+data column, as the batch's spool keeps them): it looks up the chunk's stored versions,
+hashes the content a column at a time (the same digests as `content_hash`), then writes
+plain tuples: PostgreSQL's COPY for new records, executemany for the rest; a chunk whose
+every record is new is made into tuples by zipping its columns. Nothing of a chunk is kept
 once it is written, so memory does not grow with the batch. The history of the versions
 the batch leaves in place is copied from the record table by one INSERT ... SELECT at
 the end; only a version the same batch replaces again is logged from Python. Values go
@@ -22,7 +25,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from datetime import date
+from itertools import islice, repeat
 from typing import Any, NamedTuple
 
 from sqlalchemy import Column, Connection, Table
@@ -32,6 +36,9 @@ from interchange.warehouse.tables import RECORD_TABLES, data_columns, record_ver
 LOOKUP_CHUNK = 2000  # ids per `IN (...)` lookup: under every backend's parameter limit
 ARRAY_LOOKUP_CHUNK = 50_000  # ids per lookup on PostgreSQL, sent as one array parameter
 WRITE_CHUNK = 20_000  # rows per executemany or COPY: bounds the tuples held at once
+# On PostgreSQL, a chunk's updates from this many on are copied into a temporary table and applied
+# by one UPDATE ... FROM: executemany sends one statement per record.
+STAGED_UPDATES = 500
 
 _HISTORY = ("kind", "org", "record_id", "version", "batch_id", "row_number", "action", "content_hash")
 
@@ -43,6 +50,43 @@ class Row(NamedTuple):  # a tuple: made, pickled and read back millions of times
     record_id: str
     deleted: bool
     values: tuple[Any, ...]  # in data_columns(kind) order; all None for a deletion
+
+
+@dataclass(slots=True)
+class RowColumns:
+    """Consecutive rows as columns: what `Row`s hold, one list per field (values: one per data column)."""
+
+    numbers: list[int]
+    record_ids: list[str]
+    deleted: list[bool]
+    values: list[list[Any]]  # in data_columns(kind) order
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Row], width: int) -> RowColumns:
+        if not rows:
+            return cls([], [], [], [[] for _ in range(width)])
+        numbers, ids, deleted, values = zip(*rows, strict=True)
+        return cls(list(numbers), list(ids), list(deleted), [list(column) for column in zip(*values, strict=True)])
+
+    def rows(self) -> list[Row]:
+        """The same rows as Rows."""
+        return list(map(_as_row, zip(self.numbers, self.record_ids, self.deleted,
+                                     zip(*self.values, strict=True) if self.values else repeat(()), strict=False)))
+
+    def row(self, index: int) -> Row:
+        return Row(self.numbers[index], self.record_ids[index], self.deleted[index],
+                   tuple(column[index] for column in self.values))
+
+    def slice(self, start: int, stop: int) -> RowColumns:
+        return RowColumns(self.numbers[start:stop], self.record_ids[start:stop], self.deleted[start:stop],
+                          [column[start:stop] for column in self.values])
+
+
+def _as_row(fields: tuple[Any, ...]) -> Row:
+    return tuple.__new__(Row, fields)
 
 
 @dataclass
@@ -69,56 +113,112 @@ def content_hash(deleted: bool, values: Sequence[Any]) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+def column_digests(columns: RowColumns) -> list[str]:
+    """`content_hash` of every row of `columns`, a column at a time: each distinct value's repr is
+    made once (a contact chunk has a few hundred dates and a dozen durations), then joined per row
+    as `repr(tuple(values))` joins them."""
+    reprs = [_reprs(column) for column in columns.values]
+    if len(reprs) == 1:
+        texts: Iterable[str] = (f"({text},)" for text in reprs[0])
+    else:
+        texts = (f"({text})" for text in map(", ".join, zip(*reprs, strict=True))) if reprs else repeat("()")
+    blake2b = hashlib.blake2b
+    return [blake2b(b"deleted" if deleted else text.encode(), digest_size=16).hexdigest()
+            for deleted, text in zip(columns.deleted, texts, strict=False)]
+
+
+def _reprs(column: list[Any]) -> list[str]:
+    """repr() of each value; made once per distinct value where equal values have equal reprs (one
+    type of str, int, bool or date besides None: not 1, 1.0 and True, nor 0.0 and -0.0)."""
+    types = set(map(type, column))
+    types.discard(type(None))
+    if len(types) > 1 or not types <= _MEMO_TYPES:
+        return list(map(repr, column))
+    distinct = dict.fromkeys(column)
+    if len(distinct) * 2 > len(column):  # mostly distinct (ids): nothing to gain
+        return list(map(repr, column))
+    memo = {value: repr(value) for value in distinct}
+    return list(map(memo.__getitem__, column))
+
+
+_MEMO_TYPES = {str, int, bool, date}
+
+
 def load_rows(connection: Connection, kind: str, org: str, batch_id: int, rows: Iterable[Row]) -> LoadCounts:
     """Upsert `rows` of `kind` for `org` as set by `batch_id`; returns what happened to them.
 
-    `rows` is read once, a chunk at a time, and nothing of a chunk is kept after it is
-    written: memory does not grow with the batch. Each chunk's stored versions are looked up
-    just before it is written, inside the caller's transaction, so a record_id repeated later
-    in the batch compares with the version the batch itself set.
+    `rows` is read once, a chunk at a time (load_columns)."""
+    width = len(data_columns(kind))
+    return load_columns(connection, kind, org, batch_id,
+                        (RowColumns.from_rows(chunk, width) for chunk in chunked(rows, WRITE_CHUNK)))
+
+
+def load_columns(connection: Connection, kind: str, org: str, batch_id: int,
+                 chunks: Iterable[RowColumns]) -> LoadCounts:
+    """Upsert the rows of `chunks` (consecutive, in row order) of `kind` for `org` as set by
+    `batch_id`; returns what happened to them.
+
+    `chunks` is read once, and nothing of a chunk is kept after it is written: memory does
+    not grow with the batch. Each chunk's stored versions are looked up just before it is
+    written, inside the caller's transaction, so a record_id repeated later in the batch
+    compares with the version the batch itself set.
     """
     writer = _Writer(connection, RECORD_TABLES[kind], data_columns(kind))
     counts = LoadCounts()
-    for chunk in chunked(rows, WRITE_CHUNK):
-        # The chunk's records as the warehouse holds them; then, as the chunk is planned, the
-        # version it sets (a record_id repeated within the chunk).
-        current = writer.stored_versions(org, list({row.record_id: None for row in chunk}), batch_id)
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
-        superseded: list[tuple[Any, ...]] = []
-        for row in chunk:
-            digest = content_hash(row.deleted, row.values)
-            known = current.get(row.record_id)
-            if known is None:
-                if row.deleted:
-                    counts.unknown_deletions.append((row.number, row.record_id))
-                    counts.unchanged += 1
-                    continue
-                version, action = 1, "insert"
-                inserts.append(writer.record(org, row, version, digest, batch_id))
-                counts.inserted += 1
-            elif known.digest == digest:
-                counts.unchanged += 1
-                continue
-            else:
-                version = known.version + 1
-                action = "delete" if row.deleted else "update"
-                updates.append(writer.record(org, row, version, digest, batch_id))
-                if row.deleted:
-                    counts.deleted += 1
-                else:
-                    counts.updated += 1
-                if known.row_number is not None:  # a version this batch set and now replaces
-                    superseded.append((kind, org, row.record_id, known.version, batch_id, known.row_number,
-                                       known.action, known.digest))
-            current[row.record_id] = _Stored(digest, version, row.number, action)
-        writer.insert(inserts)
-        writer.update(updates)  # in row order, so a record_id repeated in the batch ends at its last version
-        writer.insert_history(superseded)
+    for whole in chunks:
+        for start in range(0, len(whole), WRITE_CHUNK):
+            chunk = whole.slice(start, start + WRITE_CHUNK) if len(whole) > WRITE_CHUNK else whole
+            _load_chunk(writer, kind, org, batch_id, chunk, counts)
     # The history of every version the batch leaves in place, from the records themselves, in the
     # database: a million history rows need not be made in Python and sent back.
     writer.copy_history(kind, org, batch_id)
     return counts
+
+
+def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowColumns, counts: LoadCounts) -> None:
+    ids = chunk.record_ids
+    distinct = list(dict.fromkeys(ids))
+    # The chunk's records as the warehouse holds them; then, as the chunk is planned, the
+    # version it sets (a record_id repeated within the chunk).
+    current = writer.stored_versions(org, distinct, batch_id)
+    digests = column_digests(chunk)
+    if not current and len(distinct) == len(ids) and not any(chunk.deleted):
+        # Every record new and once: the chunk's columns are its records.
+        writer.insert(writer.records(org, chunk, digests, batch_id))
+        counts.inserted += len(ids)
+        return
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    superseded: list[tuple[Any, ...]] = []
+    for index, (number, record_id, deleted, digest) in enumerate(zip(chunk.numbers, ids, chunk.deleted, digests,
+                                                                     strict=True)):
+        known = current.get(record_id)
+        if known is None:
+            if deleted:
+                counts.unknown_deletions.append((number, record_id))
+                counts.unchanged += 1
+                continue
+            version, action = 1, "insert"
+            inserts.append(writer.record(org, chunk.row(index), version, digest, batch_id))
+            counts.inserted += 1
+        elif known.digest == digest:
+            counts.unchanged += 1
+            continue
+        else:
+            version = known.version + 1
+            action = "delete" if deleted else "update"
+            updates.append(writer.record(org, chunk.row(index), version, digest, batch_id))
+            if deleted:
+                counts.deleted += 1
+            else:
+                counts.updated += 1
+            if known.row_number is not None:  # a version this batch set and now replaces
+                superseded.append((kind, org, record_id, known.version, batch_id, known.row_number,
+                                   known.action, known.digest))
+        current[record_id] = _Stored(digest, version, number, action)
+    writer.insert(inserts)
+    writer.update(updates)  # in row order, so a record_id repeated in the batch ends at its last version
+    writer.insert_history(superseded)
 
 
 def live_record_ids(connection: Connection, kind: str, org: str) -> set[str]:
@@ -163,6 +263,7 @@ class _Writer:
         name = self._table = dialect.identifier_preparer.format_table(table)
         names = ["org", "record_id", "deleted", *columns, "version", "content_hash", "batch_id", "row_number"]
         self._processors = _processors(connection, [table.c[n] for n in names])
+        self._width = len(columns)
         self._records = self._insert_statement(name, names)
         history = dialect.identifier_preparer.format_table(record_versions)
         self._history = self._insert_statement(history, _HISTORY)
@@ -176,6 +277,15 @@ class _Writer:
         # An update sets all but the key; its tuple is the record's with the key moved to the end.
         self._update = (f"UPDATE {name} SET {', '.join(f'{quote(n)} = {mark}' for n in names[2:])} "
                         f"WHERE {quote('org')} = {mark} AND {quote('record_id')} = {mark}")
+        # The staged updates' table: made once per transaction, emptied before each use.
+        stage = quote(f"interchange_stage_{table.name}")
+        self._stage_made = False
+        self._make_stage = f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {name}) ON COMMIT DROP"
+        self._empty_stage = f"TRUNCATE {stage}"
+        self._fill_stage = f"COPY {stage} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+        self._apply_stage = (f"UPDATE {name} AS t SET {', '.join(f'{quote(n)} = s.{quote(n)}' for n in names[2:])} "
+                             f"FROM {stage} AS s WHERE t.{quote('org')} = s.{quote('org')} "
+                             f"AND t.{quote('record_id')} = s.{quote('record_id')}")
         wanted = ", ".join(f"t.{quote(n)}" for n in ("record_id", "content_hash", "version", "batch_id", "row_number",
                                                          "deleted"))
         if self._copy:
@@ -241,12 +351,37 @@ class _Writer:
             processed[index] = process(processed[index])
         return tuple(processed)
 
+    def records(self, org: str, chunk: RowColumns, digests: list[str], batch_id: int) -> list[tuple[Any, ...]]:
+        """`record` of every row of `chunk` as version 1, made a column at a time."""
+        count = len(chunk)
+        columns: list[Any] = [repeat(org, count), chunk.record_ids, chunk.deleted, *chunk.values,
+                              repeat(1, count), digests, repeat(batch_id, count), chunk.numbers]
+        for index, process in self._processors:
+            columns[index] = list(map(process, columns[index]))
+        return list(zip(*columns, strict=False))
+
     def insert(self, records: list[tuple[Any, ...]]) -> None:
         self._insert(self._records, records)
 
     def update(self, records: list[tuple[Any, ...]]) -> None:
-        if records:
-            self._connection.exec_driver_sql(self._update, [record[2:] + record[:2] for record in records])
+        if not records:
+            return
+        # One UPDATE ... FROM applies each record once, in no order: only for distinct records.
+        if self._copy and len(records) >= STAGED_UPDATES and len({r[1] for r in records}) == len(records):
+            self._staged_update(records)
+            return
+        self._connection.exec_driver_sql(self._update, [record[2:] + record[:2] for record in records])
+
+    def _staged_update(self, records: list[tuple[Any, ...]]) -> None:
+        with self._driver().cursor() as cursor:
+            if not self._stage_made:
+                cursor.execute(self._make_stage)
+                self._stage_made = True
+            cursor.execute(self._empty_stage)
+            with cursor.copy(self._fill_stage) as copy:
+                for record in records:
+                    copy.write_row(record)
+            cursor.execute(self._apply_stage)
 
     def insert_history(self, rows: list[tuple[Any, ...]]) -> None:
         self._insert(self._history, rows)
