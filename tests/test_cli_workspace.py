@@ -303,6 +303,33 @@ def test_ingest_exits_1_when_a_batch_is_held(hub_root: Path, prefect_cli: None) 
 
 @pytest.mark.slow
 @sqlite_only
+def test_ingest_of_one_organisation_leaves_the_others_drops_for_their_run(hub_root: Path, prefect_cli: None) -> None:
+    drop_persons(hub_root)
+    drop_persons(hub_root, MIMC)
+
+    result = invoke("ingest", "--workspace", hub_root, "--org", SPC.upper())
+
+    assert result.exit_code == 0, result.output
+    assert "Batches: 1;" in result.output
+    assert f"{SPC} batch 1 {SPC}.person.csv: loaded" in result.output
+    assert MIMC not in result.output
+    assert (hub_root / "inbox" / MIMC / f"{MIMC}.person.csv").exists()
+    assert not (hub_root / "receipts" / MIMC).exists() or not list((hub_root / "receipts" / MIMC).glob("*.json"))
+
+
+def test_ingest_of_an_organisation_the_workspace_does_not_name_is_refused_before_anything_runs(
+        hub_root: Path) -> None:
+    drop_persons(hub_root)
+
+    result = invoke("ingest", "--workspace", hub_root, "--org", SPC, "--org", "kretingos-sp", "--lang", "en")
+
+    assert result.exit_code == 2
+    assert f"interchange.yaml names no organisation kretingos-sp (it names: {SPC}, {MIMC}" in result.output
+    assert (hub_root / "inbox" / SPC / f"{SPC}.person.csv").exists()
+
+
+@pytest.mark.slow
+@sqlite_only
 def test_ingest_exits_1_when_a_source_fails(
         hub_root: Path, prefect_cli: None, monkeypatch: pytest.MonkeyPatch) -> None:
     config = hub_root / "interchange.yaml"

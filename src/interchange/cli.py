@@ -287,21 +287,28 @@ def init(
 
 
 @app.command()
-def ingest(workspace: WorkspaceOption = None, lang: StewardLangOption = None) -> None:
+def ingest(workspace: WorkspaceOption = None, lang: StewardLangOption = None,
+           org: Annotated[list[str] | None, typer.Option(
+               "--org", help="Only this organisation's sources (its code; repeat for more). Default: every one.",
+           )] = None) -> None:
     """Ingest every configured source once (the Prefect flow) and print what happened.
 
     Drops come from inbox/<org>/, pulls from partner APIs; receipts go to receipts/<org>/.
     Exit 0: every source ran and nothing is held; 1: a batch is held or a source failed
-    (see the receipts); 2: the workspace or its config is wrong.
+    (see the receipts); 2: the workspace or its config is wrong, or --org names an
+    organisation it does not have.
     """
-    from interchange.ingest.run import configured_sources, settling_files
+    from interchange.ingest.run import UnknownOrganisations, configured_sources, settling_files
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
+    orgs = [code.lower() for code in org or ()]  # codes are lower case in interchange.yaml
+    with exit_on(language, UnknownOrganisations, code=2):  # before Prefect starts: a typo costs nothing
+        sources = configured_sources(found, orgs)
     prepare_prefect(language)
     module = flows_module("ingest", language)
-    with show_progress(language, counted={"ingest.source": len(configured_sources(found))}):
-        summary = module.run_ingest(found)
+    with show_progress(language, counted={"ingest.source": len(sources)}):
+        summary = module.run_ingest(found, orgs or None)
     typer.echo(render_ingest(summary, str(found.root / "receipts"), language, settling_files(found)))
     raise typer.Exit(summary.exit_code)
 
