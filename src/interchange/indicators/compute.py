@@ -71,10 +71,9 @@ class UnlinkedRecordsError(InterchangeError, RuntimeError):
 
 _TABLES: dict[str, dict[str, str]] = {
     "person_recs": {
-        "org": "VARCHAR", "record_id": "VARCHAR", "household_record_id": "VARCHAR",
+        "org": "VARCHAR", "record_id": "VARCHAR", "person_key": "VARCHAR", "household_record_id": "VARCHAR",
         "sex": "VARCHAR", "birth_year": "BIGINT", "municipality": "VARCHAR", "consent_reporting": "BOOLEAN",
         "dv_victim": "BOOLEAN", "social_risk_family": "BOOLEAN", "disability": "BOOLEAN", "addiction": "BOOLEAN"},
-    "person_keys": {"org": "VARCHAR", "record_id": "VARCHAR", "person_key": "VARCHAR"},
     "household_recs": {
         "org": "VARCHAR", "record_id": "VARCHAR", "household_key": "VARCHAR", "municipality": "VARCHAR",
         "social_risk_from": "DATE", "social_risk_to": "DATE", "children_count": "BIGINT"},
@@ -90,8 +89,7 @@ _TABLES: dict[str, dict[str, str]] = {
 }
 """The DuckDB tables a run reads into, with their column types. Events are told apart by their row
 number (event_id), so their own record_id is not read: at national scale every string column read
-costs seconds. Person records and their keys are read apart and joined here: SQLite would look
-each record's key up in an index, a million times over."""
+costs seconds."""
 _KINDS: dict[str, Kind] = {"VARCHAR": "text", "BIGINT": "integer", "BOOLEAN": "boolean", "DATE": "date"}
 
 
@@ -99,16 +97,12 @@ def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period
                     orgs: Collection[str] | None) -> None:
     """Copy what the period needs from the warehouse into DuckDB tables (see _TABLES)."""
     p, pl = person_records, person_links
-    _copy(reader, duck, "person_keys", select(pl.c.org, pl.c.record_id, pl.c.person_key))
     _copy(reader, duck, "person_recs", select(
-        p.c.org, p.c.record_id, p.c.household_record_id, p.c.sex, p.c.birth_year,
+        p.c.org, p.c.record_id, pl.c.person_key, p.c.household_record_id, p.c.sex, p.c.birth_year,
         p.c.municipality, p.c.consent_reporting, p.c.dv_victim, p.c.social_risk_family, p.c.disability,
         p.c.addiction,
-    ).where(p.c.deleted == false()))
-    _timed(duck, "person_recs", """
-        CREATE OR REPLACE TABLE person_recs AS
-        SELECT r.*, k.person_key FROM person_recs r LEFT JOIN person_keys k USING (org, record_id)""")
-    duck.execute("DROP TABLE person_keys")
+    ).select_from(p.outerjoin(pl, and_(pl.c.org == p.c.org, pl.c.record_id == p.c.record_id)))
+        .where(p.c.deleted == false()))
 
     h, hl = household_records, household_links
     _copy(reader, duck, "household_recs", select(
