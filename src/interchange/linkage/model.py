@@ -31,6 +31,7 @@ from interchange.linkage.model_settings import (
 )
 from interchange.linkage.pairs import PAIR_COLUMNS, PSEUDONYM_WEIGHT, pseudonym_pairs
 from interchange.linkage.stage_times import stage
+from interchange.linkage.u_sampling import estimate_u
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -244,7 +245,7 @@ def count_moves_once(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]:
-    """Estimate u (random sampling) and m (EM).
+    """Estimate u (random sampling: :mod:`interchange.linkage.u_sampling`) and m (EM).
 
     Returns the linker to score with, and False when the data will not do.
 
@@ -259,7 +260,7 @@ def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]
     """
     try:
         with stage("training u"):
-            linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
+            estimate_u(linker, settings.u_max_pairs, settings.seed)
     except Exception as exc:  # any estimation failure means "use defaults"
         log.warning("person model: estimation failed (%s); using default parameters",
                     type(exc).__name__)
@@ -268,8 +269,10 @@ def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]
         before = linker.misc.save_model_to_json()
         try:
             with stage("training m (EM)"):
+                # The model has no term-frequency adjustments, so EM may iterate on the counts
+                # of each level pattern instead of on every blocked pair: the same sums.
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=settings.em_max_pairs)
+                    rule, max_pairs=settings.em_max_pairs, estimate_without_term_frequencies=True)
         except Exception as exc:  # each session may fail on its own
             log.warning("person model: EM session %d failed (%s); the model is kept as it was before it",
                         number, type(exc).__name__)
