@@ -269,10 +269,8 @@ def _train(linker: Any, frame: Any, settings: MatchSettings) -> tuple[Any, bool]
         before = linker.misc.save_model_to_json()
         try:
             with stage("training m (EM)"):
-                # The model has no term-frequency adjustments, so EM may iterate on the counts
-                # of each level pattern instead of on every blocked pair: the same sums.
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=settings.em_max_pairs, estimate_without_term_frequencies=True)
+                    rule, max_pairs=settings.em_max_pairs)
         except Exception as exc:  # each session may fail on its own
             log.warning("person model: EM session %d failed (%s); the model is kept as it was before it",
                         number, type(exc).__name__)
