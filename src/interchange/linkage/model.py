@@ -32,6 +32,7 @@ from interchange.linkage.model_settings import (
 )
 from interchange.linkage.pairs import PAIR_COLUMNS, PSEUDONYM_WEIGHT, pseudonym_pairs
 from interchange.linkage.stage_times import stage
+from interchange.linkage.u_sampling import estimate_u
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -245,7 +246,7 @@ def count_moves_once(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _train(linker: Any, frame: Any, settings: MatchSettings, table: pd.DataFrame) -> tuple[Any, bool]:
-    """Estimate u (random sampling) and m (EM).
+    """Estimate u (random sampling: :mod:`interchange.linkage.u_sampling`) and m (EM).
 
     Returns the linker to score with, and False when the data will not do.
 
@@ -264,7 +265,7 @@ def _train(linker: Any, frame: Any, settings: MatchSettings, table: pd.DataFrame
     """
     try:
         with stage("training u"):
-            linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
+            estimate_u(linker, settings.u_max_pairs, settings.seed)
     except Exception as exc:  # any estimation failure means "use defaults"
         log.warning("person model: estimation failed (%s); using default parameters",
                     type(exc).__name__)
