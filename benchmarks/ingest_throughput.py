@@ -391,8 +391,9 @@ def with_hub(backend: str, work: Path, steps: Any) -> dict[str, dict[str, Any]]:
     """`steps(root, env)` on a fresh hub of `backend` (PostgreSQL: a schema of its own), then cleaned up."""
     from interchange.workspace.init import init_workspace
 
-    root = work / f"hub-{backend}"
-    shutil.rmtree(root, ignore_errors=True)
+    # A hub of its own per run: ingest_memory.py shares --dir, and two benchmarks run side by side
+    # on one cache once wiped each other's hub mid-run.
+    root = Path(tempfile.mkdtemp(prefix=f"hub-{backend}-", dir=work))
     env = {k: v for k, v in os.environ.items() if k != DATABASE_URL_ENV}
     schema = None
     if backend == "postgres":
