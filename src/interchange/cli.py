@@ -289,7 +289,8 @@ def init(
 @app.command()
 def ingest(workspace: WorkspaceOption = None, lang: StewardLangOption = None,
            org: Annotated[list[str] | None, typer.Option(
-               "--org", help="Only this organisation's sources (its code; repeat for more). Default: every one.",
+               "--org", metavar="CODE",
+               help="Only this organisation's sources (its code; repeat for more). Default: every one.",
            )] = None) -> None:
     """Ingest every configured source once (the Prefect flow) and print what happened.
 
