@@ -303,13 +303,12 @@ def ingest(workspace: WorkspaceOption = None, lang: StewardLangOption = None,
 
     language = steward_lang(lang)
     found = open_workspace(workspace, language)
-    orgs = [code.lower() for code in org or ()]  # codes are lower case in interchange.yaml
     with exit_on(language, UnknownOrganisations, code=2):  # before Prefect starts: a typo costs nothing
-        sources = configured_sources(found, orgs)
+        sources = configured_sources(found, org)
     prepare_prefect(language)
     module = flows_module("ingest", language)
     with show_progress(language, counted={"ingest.source": len(sources)}):
-        summary = module.run_ingest(found, orgs or None)
+        summary = module.run_ingest(found, org or None)
     typer.echo(render_ingest(summary, str(found.root / "receipts"), language, settling_files(found)))
     raise typer.Exit(summary.exit_code)
 

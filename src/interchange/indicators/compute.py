@@ -35,7 +35,7 @@ from interchange.indicators.catalogue import Catalogue, Indicator, Selection
 from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdown_name
 from interchange.indicators.consent import OrgConsent, consent_by_org
 from interchange.indicators.periods import Period
-from interchange.indicators.stages import stage
+from interchange.stage_times import stage_timer
 from interchange.warehouse.arrow_reader import ArrowReader, Kind, arrow_reader
 from interchange.warehouse.tables import (
     case_records,
@@ -48,6 +48,7 @@ from interchange.warehouse.tables import (
 )
 
 log = logging.getLogger(__name__)
+stage = stage_timer("indicators")
 
 Consent = Literal["exclude", "totals_only"]
 UNKNOWN = "unknown"
@@ -138,7 +139,7 @@ def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period
 
 
 def _timed(duck: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
-    """Run `sql`, which makes the table `name`, as a stage of the log (stages.py)."""
+    """Run `sql`, which makes the table `name`, as a stage of the log (interchange.stage_times)."""
     with stage(name):
         duck.execute(sql)
 

@@ -82,10 +82,11 @@ class UnknownOrganisations(InterchangeError, ValueError):
 def configured_sources(workspace: Workspace, orgs: Collection[str] | None = None) -> list[SourceRef]:
     """Every source of the workspace's organisations, in the order of interchange.yaml.
 
-    `orgs`: only these organisations' sources (codes; none or empty: every organisation's);
-    a code the workspace does not name raises UnknownOrganisations, before anything runs.
+    `orgs`: only these organisations' sources (codes, in any case: interchange.yaml's are lower
+    case; none or empty: every organisation's); a code the workspace does not name raises
+    UnknownOrganisations, before anything runs.
     """
-    chosen = {orgs} if isinstance(orgs, str) else set(orgs or ())
+    chosen = {code.lower() for code in ([orgs] if isinstance(orgs, str) else orgs or ())}
     known = [org.code for org in workspace.config.organisations]
     unknown = sorted(chosen - set(known))
     if unknown:

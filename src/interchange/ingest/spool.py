@@ -69,12 +69,15 @@ class SpooledRows:
         for offset, size in self._spilled:
             yield self._read(offset, size)
         if self._tail:
-            yield RowColumns.from_rows(self._tail, len(self._tail[0].values))
+            yield self._tail_columns()
 
     def _read(self, offset: int, size: int) -> RowColumns:
         assert self._file is not None
         # pread, not seek and read: two walks over the rows may be interleaved.
         return RowColumns(*pickle.loads(os.pread(self._file.fileno(), size, offset)))
+
+    def _tail_columns(self) -> RowColumns:
+        return RowColumns.from_rows(self._tail, len(self._tail[0].values))  # the tail is never empty here
 
     @property
     def spilled(self) -> bool:
@@ -93,7 +96,7 @@ class SpooledRows:
     def _spill(self) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="interchange-batch-")  # noqa: SIM115 - lives as long as the rows
-        columns = RowColumns.from_rows(self._tail, len(self._tail[0].values))
+        columns = self._tail_columns()
         data = pickle.dumps((columns.numbers, columns.record_ids, columns.deleted, columns.values),
                             protocol=pickle.HIGHEST_PROTOCOL)
         view = memoryview(data)

@@ -27,12 +27,13 @@ from interchange.linkage.pairs import Scorer, normalise_pairs
 from interchange.linkage.records import load_person_records
 from interchange.linkage.review import Decision, load_decisions, sync_queue
 from interchange.linkage.scorers import default_scorer
-from interchange.linkage.stage_times import stage
 from interchange.linkage.store import PERSONS, index_digest_of, log_events, read_index, write_index
 from interchange.progress import ProgressHook, report
+from interchange.stage_times import stage_timer
 from interchange.warehouse.tables import linkage_runs
 
 log = logging.getLogger(__name__)
+stage = stage_timer("linkage")
 SAME_STRENGTH = 2.0  # above every probability: a steward's `same` is taken before any model link
 # Arbitrary constant: the advisory lock that makes linkage runs on PostgreSQL take turns.
 _LINK_LOCK = 7_404_222

@@ -13,7 +13,6 @@ Nothing here logs record contents: only counts.
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,13 +25,14 @@ from interchange.linkage.household_guard import guard_households, household_evid
 from interchange.linkage.model_settings import (
     BLOOM_FIELDS,
     MOVE_COMPARISONS,
+    TRAINING_COLUMNS,
     TRAINING_RULES,
     MatchSettings,
     settings_dict,
 )
 from interchange.linkage.pairs import PAIR_COLUMNS, PSEUDONYM_WEIGHT, pseudonym_pairs
-from interchange.linkage.stage_times import stage
 from interchange.linkage.u_sampling import estimate_u
+from interchange.stage_times import stage_timer
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -45,6 +45,7 @@ NAME_PAIR_COLUMNS = linkage_fields(Linkage.NAME_PAIR)
 _TOKEN_COLUMNS = linkage_fields(encodings=(Encoding.TOKEN,))
 
 log = logging.getLogger(__name__)
+stage = stage_timer("linkage")
 
 __all__ = ["ADDRESS_COLUMNS", "NAME_PAIR_COLUMNS", "PAIR_COLUMNS", "RECORD_COLUMNS", "MatchSettings",
            "prepare_records", "score_pairs"]
@@ -270,9 +271,8 @@ def _train(linker: Any, frame: Any, settings: MatchSettings, table: pd.DataFrame
         log.warning("person model: estimation failed (%s); using default parameters",
                     type(exc).__name__)
         return linker, False
-    for number, rule in enumerate(TRAINING_RULES, start=1):
-        columns = sorted(set(re.findall(r"\bl\.(\w+)", rule)))
-        if table[columns].notna().all(axis=1).sum() < 2:
+    for number, (columns, rule) in enumerate(zip(TRAINING_COLUMNS, TRAINING_RULES, strict=True), start=1):
+        if table[list(columns)].notna().all(axis=1).sum() < 2:
             log.info("person model: EM session %d not run: fewer than two records carry %s; its comparisons "
                      "keep their default m values", number, " and ".join(columns))
             continue

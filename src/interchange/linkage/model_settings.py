@@ -333,11 +333,11 @@ def blocking_rules(settings: MatchSettings, n_records: int) -> list[str]:
 
 
 # EM needs pairs that are mostly matches but still vary on the fields being estimated; each
-# session estimates every comparison except those its blocking rule uses.
-TRAINING_RULES = (
-    "l.birth_date_token = r.birth_date_token",
-    "l.given_name_token = r.given_name_token AND l.surname_token = r.surname_token",
-)
+# session estimates every comparison except those its blocking rule uses. A session's blocking
+# as the token columns two records must share (model.py skips a session fewer than two records
+# can meet) and as the rule Splink is given.
+TRAINING_COLUMNS = (("birth_date_token",), ("given_name_token", "surname_token"))
+TRAINING_RULES = tuple(" AND ".join(f"l.{c} = r.{c}" for c in columns) for columns in TRAINING_COLUMNS)
 
 
 def settings_dict(settings: MatchSettings, n_records: int) -> dict[str, Any]:
@@ -379,6 +379,7 @@ __all__ = [
     "ADDRESS_COMPARISONS",
     "BLOOM_FIELDS",
     "MOVE_COMPARISONS",
+    "TRAINING_COLUMNS",
     "TRAINING_RULES",
     "MatchSettings",
     "bits_column",

@@ -150,7 +150,7 @@ def _estimate_u_one_pass(linker: Any, max_pairs: float, seed: int | None) -> Non
 
     records = []
     for comparison in comparisons:
-        levels = [int(level.comparison_vector_value) for level in comparison._comparison_levels_excluding_null]
+        levels = _levels(comparison)
         found = final[comparison.output_column_name]
         total_count = sum(found.get(level, 0.0) for level in levels)
         for level in levels:
@@ -198,11 +198,8 @@ def _count_levels(comparisons: list[Any], count_chunk: Any) -> dict[str, dict[in
     ``_MIN_COUNT_PER_LEVEL`` times keeps the probe's counts. The others start again on the
     ten chunks and each stops after the first chunk at which its rarest level reaches the count.
     """
-    def levels(comparison: Any) -> list[int]:
-        return [int(level.comparison_vector_value) for level in comparison._comparison_levels_excluding_null]
-
     def finished(comparison: Any, counts: dict[int, float]) -> bool:
-        return min((counts.get(level, 0.0) for level in levels(comparison)), default=0.0) >= _MIN_COUNT_PER_LEVEL
+        return min((counts.get(level, 0.0) for level in _levels(comparison)), default=0.0) >= _MIN_COUNT_PER_LEVEL
 
     final: dict[str, dict[int, float]] = {}
     probe = count_chunk(comparisons, 1, _NUM_CHUNKS * _PROBE_MULTIPLIER)
@@ -230,3 +227,8 @@ def _count_levels(comparisons: list[Any], count_chunk: Any) -> dict[str, dict[in
         active = still
     final.update({c.output_column_name: totals[c.output_column_name] for c in active})
     return final
+
+
+def _levels(comparison: Any) -> list[int]:
+    """The comparison vector values of a comparison's levels, its null level left out."""
+    return [int(level.comparison_vector_value) for level in comparison._comparison_levels_excluding_null]

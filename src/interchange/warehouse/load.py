@@ -263,7 +263,6 @@ class _Writer:
         name = self._table = dialect.identifier_preparer.format_table(table)
         names = ["org", "record_id", "deleted", *columns, "version", "content_hash", "batch_id", "row_number"]
         self._processors = _processors(connection, [table.c[n] for n in names])
-        self._width = len(columns)
         self._records = self._insert_statement(name, names)
         history = dialect.identifier_preparer.format_table(record_versions)
         self._history = self._insert_statement(history, _HISTORY)
