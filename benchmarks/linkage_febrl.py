@@ -60,6 +60,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -559,36 +560,35 @@ def run_national(threshold: float, cache: Path | None = None, plaintext: bool = 
     records_path, raw_path, truth_path, cleanup = _national_inputs(cache)
     try:
         records = pd.read_parquet(records_path)
-        truth_ids = pd.read_parquet(truth_path)["person"]
-        truth_pairs = _truth_pairs(truth_ids)
+        truth_pairs = _truth_pairs(pd.read_parquet(truth_path)["person"])
         uids = pd.Index(records.uid)
-        scored, seconds, cpu, peak, stages = _in_child(records_path, plaintext=False)
-        print(f"linkage: {seconds:.0f} s, {cpu:.0f} s CPU, peak memory {peak:.2f} GiB", flush=True)
-        with recording() as times:
-            cluster(scored, threshold)
-        stages |= times.cpu
-        result = evaluate("national, pseudonymised (80 % with ID)", uids, scored, truth_pairs, threshold,
-                          seconds, blocking_recall(records, truth_pairs, MatchSettings()), cpu)
-        result["peak_GiB"] = round(peak, 2)
-        results, table = [result], {"pseudonymised": stages | {"total (scoring)": cpu}}
-        if plaintext:
-            del scored
-            plain, p_seconds, p_cpu, p_peak, p_stages = _in_child(raw_path, plaintext=True)
+
+        def side(path: Path, plain: bool, label: str, recall: float | None) -> tuple[dict[str, Any], dict[str, float]]:
+            """One scoring in a child process, then clustering here: its result row and CPU per stage."""
+            scored, seconds, cpu, peak, stages = _in_child(path, plaintext=plain)
+            if not plain:
+                print(f"linkage: {seconds:.0f} s, {cpu:.0f} s CPU, peak memory {peak:.2f} GiB", flush=True)
             with recording() as times:
-                cluster(plain, threshold)
-            p_stages |= times.cpu
-            result = evaluate("national, plaintext Splink (with ID)", uids, plain, truth_pairs, threshold,
-                              p_seconds, None, p_cpu)
-            result["peak_GiB"] = round(p_peak, 2)
-            results.append(result)
-            table["plaintext Splink"] = p_stages | {"total (scoring)": p_cpu}
+                cluster(scored, threshold)
+            result = evaluate(label, uids, scored, truth_pairs, threshold, seconds, recall, cpu)
+            result["peak_GiB"] = round(peak, 2)
+            return result, stages | times.cpu | {"total (scoring)": cpu}
+
+        ours, our_stages = side(records_path, False, "national, pseudonymised (80 % with ID)",
+                                blocking_recall(records, truth_pairs, MatchSettings()))
+        results, table = [ours], {"pseudonymised": our_stages}
+        if plaintext:
+            plain, plain_stages = side(raw_path, True, "national, plaintext Splink (with ID)", None)
+            results.append(plain)
+            table["plaintext Splink"] = plain_stages
         print(_guard_line(records))
         print(pd.DataFrame(results).to_string(index=False))
         print("CPU seconds per stage (clustering after scoring, not in the total):")
         print(pd.DataFrame(table).round(2).fillna(0.0).to_string())
         if plaintext:
+            cpu, p_cpu = our_stages["total (scoring)"], plain_stages["total (scoring)"]
             print(f"ratio national: pseudonymised / plaintext Splink CPU {cpu / p_cpu:.2f}x "
-                  f"({cpu:.0f} s / {p_cpu:.0f} s; wall {seconds / p_seconds:.2f}x); target <= 1.5x")
+                  f"({cpu:.0f} s / {p_cpu:.0f} s; wall {ours['seconds'] / plain['seconds']:.2f}x); target <= 1.5x")
     finally:
         cleanup()
 
