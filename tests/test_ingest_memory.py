@@ -50,6 +50,20 @@ def test_spooled_rows_come_back_in_order_from_a_file_without_a_name(
     assert list(spooled) == [] and not spooled
 
 
+def test_stretches_of_columns_and_single_rows_spool_in_row_order() -> None:
+    # What the column validator hands over: stretches as columns between rows one by one.
+    expected = rows(12)
+    spooled = SpooledRows(chunk_rows=5)
+    spooled.append(expected[0])
+    spooled.extend(RowColumns.from_rows(expected[1:8], 5))  # fills a chunk, then most of the next
+    spooled.append(expected[8])
+    spooled.extend(RowColumns.from_rows(expected[9:12], 5))
+
+    assert len(spooled) == 12 and [len(chunk) for chunk in spooled.column_chunks()] == [5, 5, 2]
+    assert list(spooled) == expected
+    assert [row for chunk in spooled.column_chunks() for row in chunk.rows()] == expected
+
+
 @pytest.fixture
 def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks of a few rows, so that the small drops of a test cross many chunk borders."""

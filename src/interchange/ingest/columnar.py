@@ -22,7 +22,8 @@ always take the row path; they are the small files.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import Enum
 from typing import Annotated, Any, get_args
 
@@ -36,7 +37,7 @@ from interchange.contract.text import first_control
 from interchange.contract.values import BloomText, Hex64, RecordId
 from interchange.tabular import RawRow
 from interchange.tabular.csv_blocks import ColumnBlock
-from interchange.warehouse.load import Row
+from interchange.warehouse.load import Row, RowColumns
 from interchange.warehouse.tables import data_columns
 
 _FAIL: Any = object()  # a cell the fast path does not vouch for: its row takes the row path
@@ -54,14 +55,23 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _BLOOM = re.compile(r"[A-Za-z0-9+/]{171}=")
 
 
-def _person_rule(names: list[str]) -> Callable[[tuple[Any, ...]], bool]:
+# A cross-field rule over a chunk's data columns: the positions of the rows that break it.
+RowRule = Callable[[Sequence[list[Any]]], Iterable[int]]
+
+
+def _person_rule(names: list[str]) -> RowRule:
     level, disability = names.index("participation_level"), names.index("disability")
-    return lambda values: values[level] is None or bool(values[disability])  # Person._level_needs_disability
+
+    def broken(columns: Sequence[list[Any]]) -> list[int]:  # Person._level_needs_disability
+        return [index for index, (value, disabled) in enumerate(zip(columns[level], columns[disability], strict=True))
+                if value is not None and not disabled]
+
+    return broken
 
 
-# Cross-field rules (the models' `model_validator`s) as checks on a row's values, made from the
+# Cross-field rules (the models' `model_validator`s) as checks on a chunk's values, made from the
 # kind's data column names; None: the kind has none. A kind absent here takes the row path.
-_ROW_RULES: dict[Kind, Callable[[list[str]], Callable[[tuple[Any, ...]], bool]] | None] = {
+_ROW_RULES: dict[Kind, Callable[[list[str]], RowRule] | None] = {
     Kind.CONTACT: None,
     Kind.PERSON: _person_rule,
 }
@@ -135,23 +145,35 @@ class _Column:
                 append(value)
         return out
 
-    def block_values(self, array: pa.Array | None, count: int) -> list[Any]:
-        """`values` of a column of a block, the checks made on the whole column where they can be."""
+    def block_values(self, array: pa.Array | None, count: int) -> tuple[list[Any], list[int]]:
+        """`values` of a column of a block, the checks made on the whole column where they can be;
+        and the positions of the cells that fail (_FAIL)."""
         if array is None:
-            return [_FAIL if self.required else self.default] * count
+            return [_FAIL if self.required else self.default] * count, list(range(count)) if self.required else []
         arrow_shape = _ARROW_SHAPES.get(self._shape) if self._shape is not None else None
         if arrow_shape is not None:
-            # Cells of the shape are valid as they are; the others (blank ones too) one by one.
+            # Cells of the shape are valid as they are; the others (blank ones, often most of an
+            # optional column, too) are judged once per distinct value.
             cells = array.to_pylist()
-            others = pc.indices_nonzero(pc.invert(arrow_shape(array))).to_pylist()
-            if others:
-                for index, value in zip(others, self.values([cells[i] for i in others]), strict=True):
-                    cells[index] = value
-            return cells
+            others = pc.indices_nonzero(pc.invert(arrow_shape(array)))
+            if not len(others):
+                return cells, []
+            encoded = array.take(others).dictionary_encode()
+            judged = self.values(encoded.dictionary.to_pylist())
+            failing = []
+            for index, value in zip(others.to_pylist(), map(judged.__getitem__, encoded.indices.to_pylist()),
+                                    strict=True):
+                cells[index] = value
+                if value is _FAIL:
+                    failing.append(index)
+            return cells, failing
         # Any other field has few distinct values in a block: each is judged once.
         encoded = array.dictionary_encode()
         judged = self.values(encoded.dictionary.to_pylist())
-        return list(map(judged.__getitem__, encoded.indices.to_pylist()))
+        indices = encoded.indices
+        bad = [code for code, value in enumerate(judged) if value is _FAIL]
+        failing = pc.indices_nonzero(pc.is_in(indices, pa.array(bad, indices.type))).to_pylist() if bad else []
+        return list(map(judged.__getitem__, indices.to_pylist())), failing
 
     def _validate(self, text: str) -> Any:
         if first_control(text) is not None:  # the row path names the character
@@ -216,47 +238,61 @@ class ColumnValidator:
         """For each raw row, its Row when the fast path vouches for it, else None (the row path's)."""
         deleted = self._deleted_header
         ids = self._id.values(_cells(raws, self._id.header))
-        rows_values = list(zip(*(column.values(_cells(raws, column.header)) for column in self._columns),
-                               strict=True))
-        rule = self._rule
+        columns = [column.values(_cells(raws, column.header)) for column in self._columns]
+        broken = set(self._rule(columns)) if self._rule is not None else set()
         rows: list[Row | None] = []
         append = rows.append
-        for raw, record_id, values in zip(raws, ids, rows_values, strict=True):
+        for index, (raw, record_id, values) in enumerate(zip(raws, ids, zip(*columns, strict=True), strict=True)):
             if (raw.problems or record_id is _FAIL or _FAIL in values
-                    or (deleted is not None and not _blank(raw.values.get(deleted)))
-                    or (rule is not None and not rule(values))):
+                    or (deleted is not None and not _blank(raw.values.get(deleted))) or index in broken):
                 append(None)
             else:
                 append(Row(raw.number, record_id, False, values))
         return rows
 
-
-    def split_block(self, block: ColumnBlock) -> Iterator[Row | RawRow]:
-        """The block's rows in row order: a Row where the fast path vouches for it, else its RawRow."""
+    def split_block(self, block: ColumnBlock) -> Iterator[RowColumns | RawRow]:
+        """The block's rows in row order: each stretch of rows the fast path vouches for as columns
+        (no tuple made per row), every other row as its RawRow."""
         count = len(block)
-        ids = self._id.block_values(block.columns.get(self._id.header) if self._id.header else None, count)
-        rows_values = zip(*(column.block_values(block.columns.get(column.header) if column.header else None, count)
-                            for column in self._columns), strict=True)
-        kept = [True] * count
+        ids, failing = self._id.block_values(block.columns.get(self._id.header) if self._id.header else None, count)
+        rejected = set(failing)
+        columns = []
+        for column in self._columns:
+            values, failing = column.block_values(block.columns.get(column.header) if column.header else None, count)
+            columns.append(values)
+            rejected.update(failing)
         if self._deleted_header is not None:
             flags = block.columns[self._deleted_header].dictionary_encode()
-            blank = [_blank(flag) for flag in flags.dictionary.to_pylist()]
-            kept = list(map(blank.__getitem__, flags.indices.to_pylist()))
-        rule = self._rule
-        extra = iter(block.rows)
-        pending = next(extra, None)
-        for index, (number, record_id, values, keep) in enumerate(zip(block.numbers, ids, rows_values, kept,
-                                                                      strict=True)):
-            while pending is not None and pending.number < number:
-                yield pending
-                pending = next(extra, None)
-            if not keep or record_id is _FAIL or _FAIL in values or (rule is not None and not rule(values)):
-                yield block.raw_row(index)
+            marked = [code for code, flag in enumerate(flags.dictionary.to_pylist()) if not _blank(flag)]
+            if marked:
+                rejected.update(pc.indices_nonzero(pc.is_in(flags.indices, pa.array(marked, flags.indices.type)))
+                                .to_pylist())
+        if self._rule is not None:
+            rejected.update(self._rule(columns))
+        # The rows the reader read apart (block.rows) go between the block's rows by their numbers.
+        numbers = block.numbers
+        apart: dict[int, list[RawRow]] = {}
+        for raw in block.rows:
+            apart.setdefault(bisect_left(numbers, raw.number), []).append(raw)
+        start = 0
+        for cut in [*sorted(rejected | apart.keys()), count]:
+            if cut > start:
+                yield _stretch(numbers, ids, columns, start, cut, count)
+            yield from apart.get(cut, ())
+            if cut in rejected:
+                yield block.raw_row(cut)
+                start = cut + 1
             else:
-                yield Row(number, record_id, False, values)
-        while pending is not None:
-            yield pending
-            pending = next(extra, None)
+                start = cut
+
+
+def _stretch(numbers: list[int], ids: list[Any], columns: list[list[Any]], start: int, stop: int,
+             count: int) -> RowColumns:
+    """Rows start..stop of a block as RowColumns (the block's own lists when it is all of it)."""
+    if start == 0 and stop == count:
+        return RowColumns(numbers, ids, [False] * count, columns)
+    return RowColumns(numbers[start:stop], ids[start:stop], [False] * (stop - start),
+                      [column[start:stop] for column in columns])
 
 
 def _cells(raws: Sequence[RawRow], header: str | None) -> list[object]:

@@ -1,13 +1,14 @@
 """A batch's validated rows, kept on disk in chunks, so that memory does not grow with the file.
 
 As Python objects a validated row costs a few hundred bytes: a national drop of four million
-contacts would need gigabytes before it is judged and loaded. The rows are appended here;
-every full chunk is pickled, as columns (RowColumns: a list per field, not a tuple per row), to
-an anonymous temporary file and read back, a chunk at a time, as often as the batch needs them
-(expectations, then the load), as columns or as Rows. Only the last, unfilled chunk stays in
-memory, so a small batch never touches the disk. Columns pickle and unpickle several times
-faster than rows, and a chunk read back is a handful of lists rather than a hundred thousand
-tuples for the cyclic garbage collector to rescan.
+contacts would need gigabytes before it is judged and loaded. The rows are appended here, one
+by one or, where the column validator vouches for them, a stretch of columns at a time (`extend`:
+no tuple is made per row); every full chunk is pickled, as columns (RowColumns: a list per
+field, not a tuple per row), to an anonymous temporary file and read back, a chunk at a time,
+as often as the batch needs them (expectations, then the load), as columns or as Rows. Only
+the last, unfilled chunk stays in memory, so a small batch never touches the disk. Columns
+pickle and unpickle several times faster than rows, and a chunk read back is a handful of
+lists rather than a hundred thousand tuples for the cyclic garbage collector to rescan.
 
 The file is unlinked the moment it is made (`tempfile.TemporaryFile`): a process killed
 mid-batch leaves no copy of the records behind, and the archive stays the only one.
@@ -33,7 +34,10 @@ class SpooledRows:
         self.chunk_rows = chunk_rows if chunk_rows is not None else CHUNK_ROWS
         if self.chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
+        # The unfilled chunk: parts already as columns, then the rows appended one by one since.
+        self._parts: list[RowColumns] = []
         self._tail: list[Row] = []
+        self._tail_length = 0
         self._spilled: list[tuple[int, int]] = []  # (offset, size) of each pickled chunk
         self._file: IO[bytes] | None = None
         self._end = 0
@@ -44,8 +48,29 @@ class SpooledRows:
     def append(self, row: Row) -> None:
         self._tail.append(row)
         self._length += 1
-        if len(self._tail) >= self.chunk_rows:
+        self._tail_length += 1
+        if self._tail_length >= self.chunk_rows:
             self._spill()
+
+    def extend(self, columns: RowColumns) -> None:
+        """Append the rows of `columns` (consecutive rows, as columns): no Row is made for them."""
+        start, count = 0, len(columns)
+        while start < count:
+            room = self.chunk_rows - self._tail_length
+            part = columns if start == 0 and count <= room else columns.slice(start, start + room)
+            self._gather_rows()
+            self._parts.append(part)
+            self._length += len(part)
+            self._tail_length += len(part)
+            start += len(part)
+            if self._tail_length >= self.chunk_rows:
+                self._spill()
+
+    def _gather_rows(self) -> None:
+        """The rows appended one by one, as one more part (so that parts stay in row order)."""
+        if self._tail:
+            self._parts.append(RowColumns.from_rows(self._tail, len(self._tail[0].values)))
+            self._tail = []
 
     def __len__(self) -> int:
         return self._length
@@ -61,14 +86,14 @@ class SpooledRows:
         """The rows in order, at most `chunk_rows` at a time; each chunk is a new list."""
         for offset, size in self._spilled:
             yield self._read(offset, size).rows()
-        if self._tail:
-            yield list(self._tail)
+        if self._tail_length:
+            yield self._tail_columns().rows()
 
     def column_chunks(self) -> Iterator[RowColumns]:
         """The rows in order as columns, at most `chunk_rows` rows at a time."""
         for offset, size in self._spilled:
             yield self._read(offset, size)
-        if self._tail:
+        if self._tail_length:
             yield self._tail_columns()
 
     def _read(self, offset: int, size: int) -> RowColumns:
@@ -77,7 +102,10 @@ class SpooledRows:
         return RowColumns(*pickle.loads(os.pread(self._file.fileno(), size, offset)))
 
     def _tail_columns(self) -> RowColumns:
-        return RowColumns.from_rows(self._tail, len(self._tail[0].values))  # the tail is never empty here
+        self._gather_rows()  # the tail is never empty here
+        if len(self._parts) > 1:
+            self._parts = [RowColumns.joined(self._parts)]
+        return self._parts[0]
 
     @property
     def spilled(self) -> bool:
@@ -90,8 +118,9 @@ class SpooledRows:
             self._file.close()
             self._file = None
         self._spilled.clear()
-        self._tail.clear()
-        self._length = 0
+        self._tail = []
+        self._parts = []
+        self._length = self._tail_length = 0
 
     def _spill(self) -> None:
         if self._file is None:
@@ -105,4 +134,5 @@ class SpooledRows:
             view = view[written:]
         self._spilled.append((self._end, len(data)))
         self._end += len(data)
-        self._tail = []
+        self._parts = []
+        self._tail_length = 0

@@ -179,7 +179,8 @@ def _validate_each(batch: ValidatedBatch, kind: Kind, org: str, header_map: Head
     """Each row into batch.rows or batch.problems, in row order.
 
     Rows go a chunk (or a CSV column block) at a time through the column validator
-    (ingest/columnar.py), which vouches for the rows the models would accept; every other row is
+    (ingest/columnar.py), which vouches for the rows the models would accept (a block's as
+    stretches of columns, spooled as they are); every other row is
     validated by its model here, one by one, so its problems are the models' own. With
     INTERCHANGE_ROW_PATH=1 every row goes through its model.
     """
@@ -191,11 +192,14 @@ def _validate_each(batch: ValidatedBatch, kind: Kind, org: str, header_map: Head
                 one(raw)
         return
 
-    def take(rows: Iterable[Row | RawRow]) -> None:
+    def take(rows: Iterable[Row | RowColumns | RawRow]) -> None:
         append = batch.rows.append
         for row in rows:
             if isinstance(row, RawRow):
                 one(row)
+            elif isinstance(row, RowColumns):  # a stretch of a column block, vouched for
+                batch.rows_read += len(row)
+                batch.rows.extend(row)
             else:
                 batch.rows_read += 1
                 append(row)

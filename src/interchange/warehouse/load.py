@@ -71,6 +71,18 @@ class RowColumns:
         numbers, ids, deleted, values = zip(*rows, strict=True)
         return cls(list(numbers), list(ids), list(deleted), [list(column) for column in zip(*values, strict=True)])
 
+    @classmethod
+    def joined(cls, parts: Sequence[RowColumns]) -> RowColumns:
+        """The rows of `parts` (consecutive, of one width) as one RowColumns."""
+        joined = cls([], [], [], [[] for _ in parts[0].values])
+        for part in parts:
+            joined.numbers += part.numbers
+            joined.record_ids += part.record_ids
+            joined.deleted += part.deleted
+            for column, more in zip(joined.values, part.values, strict=True):
+                column += more
+        return joined
+
     def rows(self) -> list[Row]:
         """The same rows as Rows."""
         return list(map(_as_row, zip(self.numbers, self.record_ids, self.deleted,
@@ -356,7 +368,7 @@ class _Writer:
         columns: list[Any] = [repeat(org, count), chunk.record_ids, chunk.deleted, *chunk.values,
                               repeat(1, count), digests, repeat(batch_id, count), chunk.numbers]
         for index, process in self._processors:
-            columns[index] = list(map(process, columns[index]))
+            columns[index] = _processed(process, columns[index])
         return list(zip(*columns, strict=False))
 
     def insert(self, records: list[tuple[Any, ...]]) -> None:
@@ -410,6 +422,20 @@ def _processors(connection: Connection, columns: list[Column[Any]]) -> list[tupl
         if process is not None:
             found.append((index, _memoised(process)))
     return found
+
+
+def _processed(process: Callable[[Any], Any], column: Iterable[Any]) -> list[Any]:
+    """`process` of each value of a column, called once per distinct value where they repeat (a
+    column of dates or flags): the rest is a dictionary look-up per value, not a call."""
+    column = list(column)
+    try:
+        distinct = dict.fromkeys(column)
+    except TypeError:  # unhashable: a JSON list
+        return list(map(process, column))
+    if len(distinct) * 2 > len(column):
+        return list(map(process, column))
+    memo = {value: process(value) for value in distinct}
+    return list(map(memo.__getitem__, column))
 
 
 def _memoised(process: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]:
