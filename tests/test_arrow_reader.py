@@ -31,6 +31,20 @@ def test_a_column_empty_for_its_first_batches_still_reads_as_text(tmp_path: Path
     assert table.column("size").to_pylist()[-1] == 3
 
 
+def test_row_number_gives_each_row_of_a_read_its_own_number(tmp_path: Path) -> None:
+    # The indicators number contacts by it (their event_id) instead of reading their record ids.
+    db = tmp_path / "w.sqlite"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE notes (id INTEGER, note TEXT, size INTEGER)")
+        connection.executemany("INSERT INTO notes VALUES (7, ?, 1)", [(f"n{n}",) for n in range(100)])
+        connection.execute("DELETE FROM notes WHERE note = 'n3'")
+    with arrow_reader(create_engine(f"sqlite:///{db}")) as reader:
+        table = reader.read("notes", select(reader.row_number(_NOTES).label("n"), _NOTES.c.note).where(
+            _NOTES.c.size == 1), {"n": "integer", "note": "text"}).read_all()
+    numbers = table.column("n").to_pylist()
+    assert len(numbers) == len(set(numbers)) == 99
+
+
 def test_an_in_memory_warehouse_is_refused_by_name() -> None:
     with pytest.raises(ArrowReadError, match="in-memory SQLite warehouse"), arrow_reader(create_engine("sqlite://")):
         pass

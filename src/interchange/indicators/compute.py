@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Engine, Text, and_, cast, false, or_, select
 
 from interchange.errors import InterchangeError
@@ -79,7 +81,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "org": "VARCHAR", "record_id": "VARCHAR", "household_key": "VARCHAR", "municipality": "VARCHAR",
         "social_risk_from": "DATE", "social_risk_to": "DATE", "children_count": "BIGINT"},
     "contacts": {
-        "org": "VARCHAR", "person_record_id": "VARCHAR", "service_code": "VARCHAR", "day": "DATE",
+        "event_id": "BIGINT", "org": "VARCHAR", "person_record_id": "VARCHAR", "service_code": "VARCHAR", "day": "DATE",
         "minutes": "BIGINT"},
     "sessions": {
         "org": "VARCHAR", "service_code": "VARCHAR", "day": "DATE", "minutes": "BIGINT", "attendees": "VARCHAR"},
@@ -88,9 +90,9 @@ _TABLES: dict[str, dict[str, str]] = {
         "household_record_id": "VARCHAR", "opened": "DATE", "closed": "DATE", "repeat_victimisation": "BOOLEAN",
         "children_in_family": "BIGINT"},
 }
-"""The DuckDB tables a run reads into, with their column types. Events are told apart by their row
-number (event_id), so their own record_id is not read: at national scale every string column read
-costs seconds."""
+"""The DuckDB tables a run reads into, with their column types (contacts: the columns of the stream
+that goes straight into the facts). Events are told apart by their row number (event_id), so their
+own record_id is not read: at national scale every string column read costs seconds."""
 _KINDS: dict[str, Kind] = {"VARCHAR": "text", "BIGINT": "integer", "BOOLEAN": "boolean", "DATE": "date"}
 
 
@@ -112,12 +114,6 @@ def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period
     ).select_from(h.outerjoin(hl, and_(hl.c.org == h.c.org, hl.c.record_id == h.c.record_id)))
         .where(h.c.deleted == false()))
 
-    c = contact_records
-    _copy(reader, duck, "contacts", _in_orgs(select(
-        c.c.org, c.c.person_record_id, c.c.service_code, c.c.contact_date.label("day"),
-        c.c.duration_minutes.label("minutes"),
-    ).where(c.c.deleted == false(), c.c.contact_date.between(period.start, period.end)), c, orgs))
-
     g = group_session_records
     _copy(reader, duck, "sessions", _in_orgs(select(
         g.c.org, g.c.service_code, g.c.session_date.label("day"),
@@ -138,6 +134,16 @@ def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period
         FROM sessions WHERE attendees IS NOT NULL""")
 
 
+def _contacts(reader: ArrowReader, period: Period, orgs: Collection[str] | None) -> pa.RecordBatchReader:
+    """The period's contacts as a stream, numbered by reader.row_number (their event_id)."""
+    c = contact_records
+    return reader.read("contacts", _in_orgs(select(
+        reader.row_number(c).label("event_id"), c.c.org, c.c.person_record_id, c.c.service_code,
+        c.c.contact_date.label("day"), c.c.duration_minutes.label("minutes"),
+    ).where(c.c.deleted == false(), c.c.contact_date.between(period.start, period.end)), c, orgs),
+        {column: _KINDS[kind] for column, kind in _TABLES["contacts"].items()})
+
+
 def _timed(duck: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
     """Run `sql`, which makes the table `name`, as a stage of the log (interchange.stage_times)."""
     with stage(name):
@@ -156,11 +162,15 @@ def _copy(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, name: str, state
 
 
 def _copy_batches(duck: duckdb.DuckDBPyConnection, name: str, schema: dict[str, str], batches: Any) -> None:
+    _from_batches(duck, f"CREATE TABLE {name} AS SELECT * FROM {{batches}}", schema, batches)
+
+
+def _from_batches(duck: duckdb.DuckDBPyConnection, sql: str, schema: dict[str, str], batches: Any) -> None:
+    """Run `sql`, in which ``{batches}`` stands for the Arrow stream `batches` with the column types of `schema`."""
     duck.register("_batches", batches)
     try:
-        duck.execute(f"CREATE TABLE {name} AS SELECT "
-                     + ", ".join(f"CAST({column} AS {kind}) AS {column}" for column, kind in schema.items())
-                     + " FROM _batches")
+        duck.execute(sql.replace("{batches}", "(SELECT " + ", ".join(
+            f"CAST({column} AS {kind}) AS {column}" for column, kind in schema.items()) + " FROM _batches)"))
     finally:
         duck.unregister("_batches")
 
@@ -172,14 +182,14 @@ _SOURCES = ("attendance", "case", "contact", "group_session", "social_risk_house
 
 
 def _create_code_types(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
-    """ENUM types for the code columns of events and facts (sources, organisations, services, case
-    types, person attributes, months): filtered, grouped and joined as small integers rather than
-    text. The values are sorted, so an ENUM orders (ORDER BY, min) as its text would."""
+    """ENUM types for the code columns of events and facts (sources, organisations, case types,
+    person attributes, months): filtered, grouped and joined as small integers rather than text.
+    The values are sorted, so an ENUM orders (ORDER BY, min) as its text would. Service codes stay
+    text: the contacts' codes are not known before they stream into the facts."""
     found = {
         "source_code": [f"SELECT '{s}'" for s in _SOURCES],
-        "org_code": [f"SELECT org FROM {t}" for t in ("person_recs", "household_recs", "contacts", "sessions",
-                                                      "cases")],
-        "service_code_type": ["SELECT service_code FROM contacts", "SELECT service_code FROM sessions"],
+        # A contact counts only at the organisation of the person record it names (its org, then).
+        "org_code": [f"SELECT org FROM {t}" for t in ("person_recs", "household_recs", "sessions", "cases")],
         "case_type_code": ["SELECT case_type FROM cases"],
         "sex_code": ["SELECT sex FROM person_recs", f"SELECT '{UNKNOWN}'"],
         "age_group_code": [f"SELECT '{v}'" for v in ("adult", "child", UNKNOWN)],
@@ -192,8 +202,9 @@ def _create_code_types(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
         duck.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(_text(v) for v in values)})")
 
 
-def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
-    """persons, households, events (checked for linkage) and facts; see the module docstring."""
+def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period, contacts: pa.RecordBatchReader) -> None:
+    """persons, households, events (checked for linkage) and facts, the `contacts` read into them;
+    see the module docstring."""
     start, end = _date(period.start), _date(period.end)
     with stage("code types"):
         _create_code_types(duck, period)
@@ -236,37 +247,33 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
         LEFT JOIN ({_most_common("recs", "person_key", "sex")}) s USING (person_key)
         LEFT JOIN ({_most_common("recs", "person_key", "birth_year")}) b USING (person_key)
         LEFT JOIN ({_most_common("recs", "person_key", "municipality")}) m USING (person_key)""")
-    # Each person and household record with its number (empty while it has no key).
+    # Each person and household record with its number (empty while it has no key); `found` tells
+    # a record in the warehouse from none, in a join, without reading its record_id again.
     _timed(duck, "person_refs", """
         CREATE TABLE person_refs AS
-        SELECT r.org, r.record_id, p.pid FROM person_recs r LEFT JOIN persons p USING (person_key)""")
+        SELECT r.org, r.record_id, p.pid, true AS found FROM person_recs r LEFT JOIN persons p USING (person_key)""")
     _timed(duck, "household_refs", """
         CREATE TABLE household_refs AS
         SELECT r.org, r.record_id, h.hid FROM household_recs r LEFT JOIN households h USING (household_key)""")
-    # Every event once, with the numbers of the person and household it names: the linkage
-    # checks and the facts read it, instead of joining on names again for each. event_id numbers
-    # each event across sources (a case spanning three months is one event in three facts rows).
-    # `*_found`: the record named is in the warehouse (its number may still be empty: not linked).
+    # Every event but the contacts once, with the numbers of the person and household it names:
+    # the linkage checks and the facts read it, instead of joining on names again for each.
+    # event_id numbers each event across sources (a case spanning three months is one event in
+    # three facts rows). `*_found`: the record named is in the warehouse (its number may still
+    # be empty: not linked).
     _timed(duck, "events", f"""
         CREATE TABLE events AS
-        SELECT 'contact'::source_code AS source, c.rowid AS event_id, c.org::org_code AS org,
-               c.person_record_id IS NOT NULL AS person_ref,
-               p.record_id IS NOT NULL AS person_found, p.pid, c.service_code::service_code_type AS service_code,
-               c.day AS day_from, c.day AS day_to, c.minutes
-        FROM contacts c LEFT JOIN person_refs p ON p.org = c.org AND p.record_id = c.person_record_id
-        UNION ALL BY NAME
         SELECT 'attendance'::source_code AS source, a.rowid + {_SOURCE_IDS} AS event_id, a.org::org_code AS org,
-               a.person_record_id IS NOT NULL AS person_ref, p.record_id IS NOT NULL AS person_found, p.pid,
-               a.service_code::service_code_type AS service_code, a.day AS day_from, a.day AS day_to
+               a.person_record_id IS NOT NULL AS person_ref, p.found IS NOT NULL AS person_found, p.pid,
+               a.service_code, a.day AS day_from, a.day AS day_to
         FROM attendance a LEFT JOIN person_refs p ON p.org = a.org AND p.record_id = a.person_record_id
         UNION ALL BY NAME
         SELECT 'group_session'::source_code AS source, rowid + 2 * {_SOURCE_IDS} AS event_id, org::org_code AS org,
-               service_code::service_code_type AS service_code,
+               service_code,
                day AS day_from, day AS day_to, minutes
         FROM sessions
         UNION ALL BY NAME
         SELECT 'case'::source_code AS source, c.rowid + 3 * {_SOURCE_IDS} AS event_id, c.org::org_code AS org,
-               c.person_record_id IS NOT NULL AS person_ref, p.record_id IS NOT NULL AS person_found, p.pid,
+               c.person_record_id IS NOT NULL AS person_ref, p.found IS NOT NULL AS person_found, p.pid,
                c.household_record_id IS NOT NULL AS household_ref, h.record_id IS NOT NULL AS household_found,
                h.hid, c.case_type::case_type_code AS case_type, c.repeat_victimisation,
                c.children_in_family AS children,
@@ -282,49 +289,71 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
                least(coalesce(r.social_risk_to, {end}), {end}) AS day_to
         FROM household_recs r LEFT JOIN households h USING (household_key)
         WHERE r.social_risk_from <= {end} AND (r.social_risk_to IS NULL OR r.social_risk_to >= {start})""")
-    for table in ("contacts", "attendance", "sessions", "cases"):  # events hold all they said
+    for table in ("attendance", "sessions", "cases"):  # events hold all they said
         duck.execute(f"DROP TABLE {table}")
-    with stage("linkage check"):
-        _check_linked(duck)
-    orphans = _scalar(duck, """SELECT count(*) FROM events WHERE person_ref AND NOT person_found
-                               AND source IN ('contact', 'attendance')""")
-    if orphans:
-        log.warning("%d contact or attendance row(s) name a person record that is not in the warehouse "
-                    "(deleted or never sent); they are not counted", orphans)
     # One row per event and calendar month it covers (clipped to that month), with the person's
     # attributes. A family (fid) is its household, else the person's household, else the person
     # alone: numbers above every household's.
     # Events of one day (contacts, attendance, sessions: nearly all) take their month from a table
-    # of the period's days; the others are cut at the months they span. Two statements, each
-    # joining only its own events to their persons: not one materialising every event for both.
+    # of the period's days; the others are cut at the months they span.
     families = _scalar(duck, "SELECT count(*) FROM households")
     _timed(duck, "days", """
         CREATE TABLE days AS
         SELECT CAST(d.range AS DATE) AS day, m.month
         FROM months m, range(m.first_day, m.last_day + INTERVAL 1 DAY, INTERVAL 1 DAY) d""")
-    k = f"""
-            SELECT e.event_id, e.source, e.org, e.service_code, e.case_type,
-                   e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
-                   coalesce(p.consent, e.pid IS NULL) AS consent,
+    attributes = f"""coalesce(p.consent, {{pid}} IS NULL) AS consent,
                    coalesce(p.sex, '{UNKNOWN}')::sex_code AS sex,
                    coalesce(p.age_group, '{UNKNOWN}')::age_group_code AS age_group,
                    coalesce(p.municipality, '{UNKNOWN}')::municipality_code AS municipality,
                    coalesce(hh.municipality, p.municipality, '{UNKNOWN}')::municipality_code AS family_municipality,
                    coalesce(p.dv_victim, false) AS dv_victim,
                    coalesce(p.social_risk_family, false) AS social_risk_family,
-                   coalesce(p.disability, false) AS disability, coalesce(p.addiction, false) AS addiction,
+                   coalesce(p.disability, false) AS disability, coalesce(p.addiction, false) AS addiction"""
+    # The contacts (nearly every row) go from the warehouse straight into the facts, joined to
+    # their persons on the way: they are never a table of text in DuckDB. A contact whose person
+    # is missing says why (person_missing), for the checks below, which then drop it.
+    # DuckDB cannot tell how long a stream is and guesses one row, so it would build its hash
+    # tables on the contacts; in the order written, they are built on the persons and days.
+    with stage("read contacts"), _joins_as_written(duck):
+        _from_batches(duck, f"""
+            CREATE TABLE facts AS
+            SELECT c.event_id, 'contact'::source_code AS source, TRY_CAST(c.org AS org_code) AS org, c.service_code,
+                   NULL::case_type_code AS case_type, NULL::BOOLEAN AS repeat_victimisation,
+                   c.day AS day_from, c.day AS day_to, c.minutes, NULL::BIGINT AS children,
+                   {attributes.format(pid="r.pid")},
+                   r.pid, coalesce(p.hid, {families} + r.pid) AS fid, d.month,
+                   CASE WHEN r.pid IS NOT NULL THEN NULL WHEN c.person_record_id IS NULL THEN 'unnamed'
+                        WHEN r.found IS NULL THEN 'absent' ELSE 'unlinked' END AS person_missing
+            FROM {{batches}} c
+            LEFT JOIN person_refs r ON r.org = c.org AND r.record_id = c.person_record_id
+            LEFT JOIN persons p ON p.pid = r.pid
+            LEFT JOIN households hh ON hh.hid = p.hid
+            JOIN days d ON d.day = c.day""", _TABLES["contacts"], contacts)
+    with stage("linkage check"):
+        _check_linked(duck)
+    orphans = _scalar(duck, """SELECT (SELECT count(*) FROM events WHERE person_ref AND NOT person_found
+                                       AND source = 'attendance')
+                                    + (SELECT count(*) FROM facts WHERE person_missing = 'absent')""")
+    if orphans:
+        log.warning("%d contact or attendance row(s) name a person record that is not in the warehouse "
+                    "(deleted or never sent); they are not counted", orphans)
+    duck.execute("DELETE FROM facts WHERE person_missing IS NOT NULL")
+    k = f"""
+            SELECT e.event_id, e.source, e.org, e.service_code, e.case_type,
+                   e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
+                   {attributes.format(pid="e.pid")},
                    e.pid, coalesce(e.hid, p.hid, {families} + e.pid) AS fid
             FROM events e
             LEFT JOIN persons p ON p.pid = e.pid
             LEFT JOIN households hh ON hh.hid = coalesce(e.hid, p.hid)
-            WHERE NOT (e.source IN ('contact', 'attendance') AND e.pid IS NULL)
+            WHERE NOT (e.source = 'attendance' AND e.pid IS NULL)
               AND NOT (e.source = 'case' AND e.pid IS NULL AND e.hid IS NULL)"""
     _timed(duck, "facts", f"""
-        CREATE TABLE facts AS
+        INSERT INTO facts BY NAME
         SELECT k.*, d.month FROM ({k} AND e.day_from = e.day_to) k JOIN days d ON d.day = k.day_from""")
     with stage("facts spanning days"):
         duck.execute(f"""
-            INSERT INTO facts
+            INSERT INTO facts BY NAME
             SELECT k.* REPLACE (greatest(k.day_from, m.first_day) AS day_from, least(k.day_to, m.last_day) AS day_to),
                    m.month
             FROM ({k} AND e.day_from < e.day_to) k
@@ -333,10 +362,23 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period) -> None:
         duck.execute(f"DROP TABLE {table}")
 
 
+@contextmanager
+def _joins_as_written(duck: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Inside, each join builds its hash table on its right side (DuckDB does not reorder them)."""
+    duck.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+    try:
+        yield
+    finally:
+        duck.execute("RESET disabled_optimizers")
+
+
 def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
+    """Raise UnlinkedRecordsError when an event (``events``; contacts: ``facts``) names a record with no key."""
     unlinked = duck.execute("""
         SELECT 'person' AS kind, source, count(*) FROM events
         WHERE person_found AND pid IS NULL GROUP BY source
+        UNION ALL
+        SELECT 'person', source, count(*) FROM facts WHERE person_missing = 'unlinked' GROUP BY source
         UNION ALL
         SELECT 'household', source, count(*) FROM events
         WHERE household_found AND hid IS NULL GROUP BY source
@@ -344,7 +386,7 @@ def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
         SELECT 'household', 'person', count(*) FROM person_recs p
         JOIN household_recs h ON h.org = p.org AND h.record_id = p.household_record_id
         WHERE h.household_key IS NULL AND p.person_key IN (
-            SELECT person_key FROM persons WHERE pid IN (SELECT pid FROM events))
+            SELECT person_key FROM persons WHERE pid IN (SELECT pid FROM events UNION ALL SELECT pid FROM facts))
         HAVING count(*) > 0
         ORDER BY 1, 2""").fetchall()
     if unlinked:
@@ -624,9 +666,10 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
         duck.execute(f"SET temp_directory = {_text(str(Path(scratch.name) / 'spill'))}")
         # Row order inside DuckDB never matters (cells are sorted at the end); not keeping it saves memory.
         duck.execute("SET preserve_insertion_order = false")
-        with stage("read warehouse"), arrow_reader(engine) as reader:
-            _read_warehouse(reader, duck, period, orgs)
-        _build_facts(duck, period)
+        with arrow_reader(engine) as reader:
+            with stage("read warehouse"):
+                _read_warehouse(reader, duck, period, orgs)
+            _build_facts(duck, period, _contacts(reader, period, orgs))
         if on_consent is not None:
             with stage("consent by organisation"):
                 found = consent_by_org(duck)

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import pyarrow as pa
-from sqlalchemy import Engine, literal, select
+from sqlalchemy import Engine, func, literal, literal_column, select
 from sqlalchemy.engine import URL
 
 from interchange.errors import InterchangeError, mask_secrets, visible_path
@@ -80,6 +80,13 @@ class ArrowReader:
         except Exception as exc:
             raise _read_error(name, exc) from None
         return _without_probe(name, batches) if probing else batches
+
+    def row_number(self, table: Any) -> Any:
+        """A column that numbers the rows of one read of `table` (each row its own number): SQLite's
+        rowid, which costs nothing to read; elsewhere row_number() over the read."""
+        if self._dialect.name == "sqlite":
+            return literal_column(f"{table.name}.rowid")
+        return func.row_number().over()
 
     def close(self) -> None:
         for cursor in self._cursors:
