@@ -23,9 +23,8 @@ from linkage_kit import (
 
 from interchange.demo.synthetic import make_people
 from interchange.linkage.household_guard import HouseholdEvidence
-from interchange.linkage.model import PAIR_COLUMNS, MatchSettings, score_pairs
+from interchange.linkage.model import PAIR_COLUMNS, MatchSettings, prepare_records, score_pairs
 from interchange.partner.bloom import BloomEncoder, to_text
-from interchange.partner.keys import PseudonymKey
 
 
 @pytest.fixture(scope="module")
@@ -130,21 +129,32 @@ def test_larger_data_set_estimates_parameters_and_blocks(caplog: pytest.LogCaptu
 
 
 def test_sql_dice_equals_the_kits_dice() -> None:
-    # The model's SQL over 16 integer words must give exactly the kit's Dice coefficient.
-    import duckdb
+    # The model's SQL must give exactly the kit's Dice coefficient: over 16 integer words (as on
+    # Spark) and over the DuckDB backend's view of the same words packed into one column.
+    import base64
 
-    from interchange.linkage.bloom_columns import bits_column, decode_blooms, dice_sql
+    from interchange.linkage.backends import DuckDBBackend
+    from interchange.linkage.bloom_columns import PACKED, PORTABLE, bits_column
     from interchange.partner.bloom import dice
 
-    encoder = BloomEncoder(PseudonymKey(bytes(32)), "given_name")
-    a, b = encoder.encode("sarune"), encoder.encode("sarunas")
-    words = decode_blooms(pd.Series([to_text(a), to_text(b)]), "given_name")
-    assert words[bits_column("given_name")].tolist() == [131, int.from_bytes(b, "big").bit_count()]
-    left = words.iloc[[0]].add_suffix("_l").reset_index(drop=True)
-    right = words.iloc[[1]].add_suffix("_r").reset_index(drop=True)
-    pair = pd.concat([left, right], axis=1)  # noqa: F841 - read by DuckDB below
-    value = duckdb.sql(f"SELECT {dice_sql('given_name')} FROM pair").fetchall()[0][0]
-    assert value == pytest.approx(dice(a, b))
+    records = pd.DataFrame([person("a", "Šarūnė", "Jonaitė", None), person("b", "Šarūnas", "Jonaitis", None)])
+    a, b = (base64.b64decode(text) for text in records.given_name_bloom)
+    table = prepare_records(records)
+    assert table[bits_column("given_name")].tolist() == [int.from_bytes(f, "big").bit_count() for f in (a, b)]
+    backend = DuckDBBackend(MatchSettings())
+    try:
+        backend.register(table)
+        found = {}
+        for filters, source in ((PORTABLE, "person_records_prepared"), (PACKED, "person_records")):
+            expression = filters.dice("given_name")
+            for column in filters.columns("given_name"):
+                expression = expression.replace(f"{column}_l", f"l.{column}").replace(f"{column}_r", f"r.{column}")
+            found[filters] = backend.query(f"SELECT {expression} AS dice FROM {source} l, {source} r "
+                                           "WHERE l.uid = 'a' AND r.uid = 'b'").dice.iloc[0]
+    finally:
+        backend.close()
+    assert 0.5 < dice(a, b) < 1.0
+    assert found == {PORTABLE: pytest.approx(dice(a, b)), PACKED: pytest.approx(dice(a, b))}
 
 
 def test_mother_and_daughter_at_one_address_stay_two_people() -> None:

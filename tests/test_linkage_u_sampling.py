@@ -32,7 +32,7 @@ def test_one_pass_gives_splinks_u_values(table: pd.DataFrame) -> None:
     backend = DuckDBBackend(settings)
     try:
         frame = backend.register(table)
-        splinks, ours = (_linker(frame, settings_dict(settings, len(table))) for _ in range(2))
+        splinks, ours = (_linker(frame, settings_dict(settings, len(table), backend.filters)) for _ in range(2))
         splinks.training.estimate_u_using_random_sampling(max_pairs=PAIRS, seed=settings.seed)
         estimate_u(ours, PAIRS, settings.seed)
         expected, found = _u_values(splinks), _u_values(ours)

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from interchange.errors import InterchangeError
-from interchange.linkage.model_settings import MatchSettings
+from interchange.linkage.bloom_columns import PACKED, PORTABLE, FilterSql, dice_macro_sql, packed_select
+from interchange.linkage.model_settings import BLOOM_FIELDS, MatchSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 TABLE = "person_records"
+_PREPARED = "person_records_prepared"  # the caller's frame, under the view TABLE
 _CHECKPOINT_PREFIX = "interchange-spark-"
 
 __all__ = ["TABLE", "Backend", "DuckDBBackend", "SparkBackend", "SparkUnavailable", "spark_session"]
@@ -35,6 +37,7 @@ class SparkUnavailable(InterchangeError, RuntimeError):
 
 class Backend(Protocol):
     api: Any  # Splink's database API (DuckDBAPI, SparkAPI)
+    filters: FilterSql  # how the registered table holds the Bloom filters, and the model's Dice SQL
 
     def register(self, table: pd.DataFrame) -> Any:
         """Register the prepared records as ``person_records``; Splink's frame of them."""
@@ -47,7 +50,13 @@ class Backend(Protocol):
 
 
 class DuckDBBackend:
-    """An in-process DuckDB database with a memory cap, spilling to a private temporary directory."""
+    """An in-process DuckDB database with a memory cap, spilling to a private temporary directory.
+
+    The records are a view over the caller's frame (no copy) in which each Bloom filter's
+    words are one STRUCT column, compared by a macro (``bloom_columns.PACKED``).
+    """
+
+    filters = PACKED
 
     def __init__(self, settings: MatchSettings) -> None:
         import duckdb
@@ -66,7 +75,13 @@ class DuckDBBackend:
         self.api = DuckDBAPI(connection=self.connection)
 
     def register(self, table: pd.DataFrame) -> Any:
-        return self.api.register(table, table_name=TABLE)
+        self.connection.register(_PREPARED, table)
+        words = {c for field in BLOOM_FIELDS for c in PORTABLE.columns(field)}
+        kept = [f'"{c}"' for c in table.columns if c not in words]
+        self.connection.execute(dice_macro_sql())
+        self.connection.execute(f"CREATE VIEW {TABLE} AS SELECT {', '.join(kept)}, "
+                                f"{', '.join(packed_select(f) for f in BLOOM_FIELDS)} FROM {_PREPARED}")
+        return self.api.register(TABLE, table_name=TABLE)
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.connection.execute(sql).df()
@@ -80,8 +95,11 @@ class SparkBackend:
     """A caller's Spark session (local or a cluster): for national runs beyond one machine.
 
     The records go to Spark as an Arrow table, so the 64-bit token integers and filter words
-    arrive exact (a pandas detour would turn nullable integers into floats).
+    arrive exact (a pandas detour would turn nullable integers into floats). The filters stay
+    16 word columns, compared in portable SQL (``bloom_columns.PORTABLE``).
     """
+
+    filters = PORTABLE
 
     def __init__(self, spark: SparkSession) -> None:
         from splink import SparkAPI

@@ -153,7 +153,7 @@ def _model_pairs(table: pd.DataFrame, settings: MatchSettings, backend: Backend)
     trained = len(table) >= settings.min_records_for_training
     with stage("register"):
         frame = backend.register(table)
-    model = settings_dict(settings, len(table))
+    model = settings_dict(settings, len(table), backend.filters)
     if trained:
         with stage("prior"):
             model["probability_two_random_records_match"] = _estimate_prior(backend, len(table), settings)

@@ -2,7 +2,9 @@
 
 Everything here is plain data and SQL strings, so the same model runs on Splink's DuckDB
 backend (one machine) and its Spark backend (many): the only functions the SQL uses are
-``bit_count``, ``&``, ``nullif`` and ``abs``, which both engines provide.
+``bit_count``, ``&``, ``nullif`` and ``abs``, which both engines provide. The Bloom filters'
+Dice similarity is written as the backend holds the filters (``bloom_columns.FilterSql``:
+words on Spark, a macro over packed words on DuckDB).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from interchange.contract.records import Encoding, linkage_fields
-from interchange.linkage.bloom_columns import bits_column, dice_sql
+from interchange.linkage.bloom_columns import PORTABLE, FilterSql, bits_column
 
 # What each Bloom filter encodes ("given_name" for given_name_bloom): the model's column prefixes.
 BLOOM_FIELDS = tuple(name.removesuffix("_bloom") for name in linkage_fields(encodings=(Encoding.BLOOM,)))
@@ -157,8 +159,8 @@ def pseudonym_comparison() -> dict[str, Any]:
     }
 
 
-def name_comparison(field: str, thresholds: tuple[float, ...], swap_dice: float = 0.8
-                    ) -> dict[str, Any]:
+def name_comparison(field: str, thresholds: tuple[float, ...], swap_dice: float = 0.8,
+                    filters: FilterSql = PORTABLE) -> dict[str, Any]:
     """Exact token, then (surname only) exact root, then Bloom Dice levels, then the names
     swapped, then else."""
     mu = iter(_name_mu(field, len(thresholds)))
@@ -167,10 +169,10 @@ def name_comparison(field: str, thresholds: tuple[float, ...], swap_dice: float 
     if field == "surname":
         # Jonaitis / Jonaitienė / Jonaitytė: same family, different ending.
         levels.append(_level("surname_root_token_l = surname_root_token_r", "same root", next(mu)))
-    dice = dice_sql(field)
+    dice = filters.dice(field)
     for threshold in thresholds:
         levels.append(_level(f"{dice} >= {threshold}", f"dice >= {threshold}", next(mu)))
-    swapped = swapped_sql(field, min(thresholds), swap_dice)
+    swapped = swapped_sql(field, min(thresholds), swap_dice, filters)
     m_else, u_else = next(mu)
     if field == "given_name":
         levels.append(_level(swapped, "names swapped", _SWAP_MU))
@@ -183,18 +185,18 @@ def name_comparison(field: str, thresholds: tuple[float, ...], swap_dice: float 
     return {"output_column_name": field, "comparison_levels": levels}
 
 
-def swapped_sql(field: str, min_dice: float, swap_dice: float) -> str:
+def swapped_sql(field: str, min_dice: float, swap_dice: float, filters: FilterSql = PORTABLE) -> str:
     """The pair's names are one another's given name and surname (reached only when ``field``
     itself disagrees): equal name-pair tokens (an exact swap), or name-pair filters at Dice >=
     ``swap_dice`` while the other name field disagrees too (a swap with a typo). Requiring
     the other field to disagree keeps Ona and Ana Jonaitienė (same surname, similar pair) out.
     """
     other = "surname" if field == "given_name" else "given_name"
-    return (f"(name_pair_token_l = name_pair_token_r OR ({dice_sql('name_pair')} >= {swap_dice} "
-            f"AND coalesce({dice_sql(other)}, 0) < {min_dice}))")
+    return (f"(name_pair_token_l = name_pair_token_r OR ({filters.dice('name_pair')} >= {swap_dice} "
+            f"AND coalesce({filters.dice(other)}, 0) < {min_dice}))")
 
 
-def birth_comparison(thresholds: tuple[float, ...]) -> dict[str, Any]:
+def birth_comparison(thresholds: tuple[float, ...], filters: FilterSql = PORTABLE) -> dict[str, Any]:
     """Exact date, close dates (one mistyped digit), same year, else.
 
     The year travels in clear and also comes from the date, so it is one comparison with the
@@ -205,7 +207,7 @@ def birth_comparison(thresholds: tuple[float, ...]) -> dict[str, Any]:
             "AND (birth_year_l IS NULL OR birth_year_r IS NULL)")
     levels = [_level(null, "null", null=True),
               _level("birth_date_token_l = birth_date_token_r", "exact", next(mu))]
-    dice = dice_sql("birth_date")
+    dice = filters.dice("birth_date")
     for threshold in thresholds:
         levels.append(_level(f"{dice} >= {threshold}", f"dice >= {threshold}", next(mu)))
     levels.append(_level("birth_year_l = birth_year_r", "same year", next(mu)))
@@ -232,12 +234,12 @@ ADDRESS_COMPARISONS = ("street", "house_number", "place")
 MOVE_COMPARISONS = (*ADDRESS_COMPARISONS, "municipality")
 
 
-def street_comparison(settings: MatchSettings) -> dict[str, Any]:
+def street_comparison(settings: MatchSettings, filters: FilterSql = PORTABLE) -> dict[str, Any]:
     """Street name: exact token, Bloom Dice levels, else."""
     mu = iter(_STREET_MU)
     levels = [_null("street_token"),
               _level("street_token_l = street_token_r", "exact", next(mu))]
-    dice = dice_sql("street")
+    dice = filters.dice("street")
     for threshold in settings.address_dice:
         levels.append(_level(f"{dice} >= {threshold}", f"dice >= {threshold}", next(mu)))
     levels.append(_level("ELSE", "different", next(mu)))
@@ -257,7 +259,7 @@ def house_number_comparison(settings: MatchSettings) -> dict[str, Any]:
     }
 
 
-def place_comparison(settings: MatchSettings) -> dict[str, Any]:
+def place_comparison(settings: MatchSettings, filters: FilterSql = PORTABLE) -> dict[str, Any]:
     """Locality and postcode as one comparison: a postcode lies inside a locality, so their
     agreements are not independent evidence. Both equal, locality equal,
     postcode equal, locality Dice (a typo), else."""
@@ -272,24 +274,24 @@ def place_comparison(settings: MatchSettings) -> dict[str, Any]:
                    "locality and postcode", next(mu)),
             _level("locality_token_l = locality_token_r", "locality", next(mu)),
             _level("postcode_token_l = postcode_token_r", "postcode", next(mu)),
-            _level(f"{dice_sql('locality')} >= {settings.address_dice[0]}",
+            _level(f"{filters.dice('locality')} >= {settings.address_dice[0]}",
                    f"locality dice >= {settings.address_dice[0]}", next(mu)),
             _level("ELSE", "different", next(mu)),
         ],
     }
 
 
-def comparisons(settings: MatchSettings) -> list[dict[str, Any]]:
+def comparisons(settings: MatchSettings, filters: FilterSql = PORTABLE) -> list[dict[str, Any]]:
     return [
         pseudonym_comparison(),
-        name_comparison("given_name", settings.name_dice, settings.swap_dice),
-        name_comparison("surname", settings.name_dice, settings.swap_dice),
-        birth_comparison(settings.date_dice),
+        name_comparison("given_name", settings.name_dice, settings.swap_dice, filters),
+        name_comparison("surname", settings.name_dice, settings.swap_dice, filters),
+        birth_comparison(settings.date_dice, filters),
         category_comparison("sex", _SEX_MU),
         category_comparison("municipality", _MUNICIPALITY_MU),
-        street_comparison(settings),
+        street_comparison(settings, filters),
         house_number_comparison(settings),
-        place_comparison(settings),
+        place_comparison(settings, filters),
     ]
 
 
@@ -340,13 +342,14 @@ TRAINING_COLUMNS = (("birth_date_token",), ("given_name_token", "surname_token")
 TRAINING_RULES = tuple(" AND ".join(f"l.{c} = r.{c}" for c in columns) for columns in TRAINING_COLUMNS)
 
 
-def settings_dict(settings: MatchSettings, n_records: int) -> dict[str, Any]:
-    """A Splink settings dictionary for dedupe of the prepared record table."""
+def settings_dict(settings: MatchSettings, n_records: int, filters: FilterSql = PORTABLE) -> dict[str, Any]:
+    """A Splink settings dictionary for dedupe of the prepared record table, its Bloom filters
+    held as ``filters`` says (the backend's ``filters``)."""
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "uid",
         "probability_two_random_records_match": settings.prior,
-        "comparisons": comparisons(settings),
+        "comparisons": comparisons(settings, filters),
         "blocking_rules_to_generate_predictions": blocking_rules(settings, n_records),
         "retain_matching_columns": False,
         # The household guard needs each comparison's weight per pair (mw_<comparison>).

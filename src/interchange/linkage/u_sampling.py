@@ -172,22 +172,25 @@ def _dice_once(blocking: list[str], vectors: list[str]) -> tuple[list[str], list
     A name comparison tests the same Dice expression at three levels and again in the swap
     level (with the other name's and the name pair's): 15 evaluations of 16 popcounts per
     random pair, most of the estimate's CPU. The pair table gets one column per field with
-    the very expression the levels use (``bloom_columns.dice_sql``), and the levels read it:
+    the very expression the levels use (``bloom_columns.FilterSql.dice``), and the levels read it:
     the same values, so the same levels and counts.
     """
-    from interchange.linkage.bloom_columns import bits_column, dice_sql, word_columns
+    from interchange.linkage.bloom_columns import PACKED, PORTABLE
     from interchange.linkage.model_settings import BLOOM_FIELDS
 
     for field in BLOOM_FIELDS:
-        expression, column = dice_sql(field), f"__interchange_dice_{field}"
-        if not any(expression in sql for sql in vectors):
+        # The levels were written for one of the two layouts (the backend's): find which.
+        found = [filters for filters in (PACKED, PORTABLE) if any(filters.dice(field) in sql for sql in vectors)]
+        if not found:
             continue
+        filters = found[0]
+        expression, column = filters.dice(field), f"__interchange_dice_{field}"
         vectors = [sql.replace(expression, column) for sql in vectors]
         paired = expression
-        for name in (*word_columns(field), bits_column(field)):
+        for name in filters.columns(field):
             paired = paired.replace(f"{name}_l", f'"l"."{name}"').replace(f"{name}_r", f'"r"."{name}"')
-        words = {f'"{side}"."{name}"' for side in "lr" for name in word_columns(field)}
-        blocking = [*(c for c in blocking if c.split(" AS ")[0] not in words), f"{paired} AS {column}"]
+        sides = {f'"{side}"."{name}"' for side in "lr" for name in filters.columns(field)}
+        blocking = [*(c for c in blocking if c.split(" AS ")[0] not in sides), f"{paired} AS {column}"]
     return blocking, vectors
 
 
