@@ -248,10 +248,19 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period, contacts: pa.R
         LEFT JOIN ({_most_common("recs", "person_key", "birth_year")}) b USING (person_key)
         LEFT JOIN ({_most_common("recs", "person_key", "municipality")}) m USING (person_key)""")
     # Each person and household record with its number (empty while it has no key); `found` tells
-    # a record in the warehouse from none, in a join, without reading its record_id again.
-    _timed(duck, "person_refs", """
+    # a record in the warehouse from none, in a join, without reading its record_id again. A
+    # person record also carries what a fact of its person holds (see the facts below), typed:
+    # the ten million contacts take it from this one join, as they stream in.
+    families = _scalar(duck, "SELECT count(*) FROM households")
+    _timed(duck, "person_refs", f"""
         CREATE TABLE person_refs AS
-        SELECT r.org, r.record_id, p.pid, true AS found FROM person_recs r LEFT JOIN persons p USING (person_key)""")
+        SELECT r.org, r.record_id, p.pid, true AS found, r.org::org_code AS org_code, p.consent,
+               p.sex::sex_code AS sex, p.age_group::age_group_code AS age_group,
+               p.municipality::municipality_code AS municipality,
+               coalesce(hh.municipality, p.municipality, '{UNKNOWN}')::municipality_code AS family_municipality,
+               p.dv_victim, p.social_risk_family, p.disability, p.addiction,
+               coalesce(p.hid, {families} + p.pid) AS fid
+        FROM person_recs r LEFT JOIN persons p USING (person_key) LEFT JOIN households hh ON hh.hid = p.hid""")
     _timed(duck, "household_refs", """
         CREATE TABLE household_refs AS
         SELECT r.org, r.record_id, h.hid FROM household_recs r LEFT JOIN households h USING (household_key)""")
@@ -296,38 +305,27 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period, contacts: pa.R
     # alone: numbers above every household's.
     # Events of one day (contacts, attendance, sessions: nearly all) take their month from a table
     # of the period's days; the others are cut at the months they span.
-    families = _scalar(duck, "SELECT count(*) FROM households")
     _timed(duck, "days", """
         CREATE TABLE days AS
         SELECT CAST(d.range AS DATE) AS day, m.month
         FROM months m, range(m.first_day, m.last_day + INTERVAL 1 DAY, INTERVAL 1 DAY) d""")
-    attributes = f"""coalesce(p.consent, {{pid}} IS NULL) AS consent,
-                   coalesce(p.sex, '{UNKNOWN}')::sex_code AS sex,
-                   coalesce(p.age_group, '{UNKNOWN}')::age_group_code AS age_group,
-                   coalesce(p.municipality, '{UNKNOWN}')::municipality_code AS municipality,
-                   coalesce(hh.municipality, p.municipality, '{UNKNOWN}')::municipality_code AS family_municipality,
-                   coalesce(p.dv_victim, false) AS dv_victim,
-                   coalesce(p.social_risk_family, false) AS social_risk_family,
-                   coalesce(p.disability, false) AS disability, coalesce(p.addiction, false) AS addiction"""
     # The contacts (nearly every row) go from the warehouse straight into the facts, joined to
     # their persons on the way: they are never a table of text in DuckDB. A contact whose person
     # is missing says why (person_missing), for the checks below, which then drop it.
     # DuckDB cannot tell how long a stream is and guesses one row, so it would build its hash
-    # tables on the contacts; in the order written, they are built on the persons and days.
+    # tables on the contacts; in the order written, they are built on the person records and days.
     with stage("read contacts"), _joins_as_written(duck):
-        _from_batches(duck, f"""
+        _from_batches(duck, """
             CREATE TABLE facts AS
-            SELECT c.event_id, 'contact'::source_code AS source, TRY_CAST(c.org AS org_code) AS org, c.service_code,
+            SELECT c.event_id, 'contact'::source_code AS source, r.org_code AS org, c.service_code,
                    NULL::case_type_code AS case_type, NULL::BOOLEAN AS repeat_victimisation,
                    c.day AS day_from, c.day AS day_to, c.minutes, NULL::BIGINT AS children,
-                   {attributes.format(pid="r.pid")},
-                   r.pid, coalesce(p.hid, {families} + r.pid) AS fid, d.month,
+                   r.consent, r.sex, r.age_group, r.municipality, r.family_municipality,
+                   r.dv_victim, r.social_risk_family, r.disability, r.addiction, r.pid, r.fid, d.month,
                    CASE WHEN r.pid IS NOT NULL THEN NULL WHEN c.person_record_id IS NULL THEN 'unnamed'
                         WHEN r.found IS NULL THEN 'absent' ELSE 'unlinked' END AS person_missing
-            FROM {{batches}} c
+            FROM {batches} c
             LEFT JOIN person_refs r ON r.org = c.org AND r.record_id = c.person_record_id
-            LEFT JOIN persons p ON p.pid = r.pid
-            LEFT JOIN households hh ON hh.hid = p.hid
             JOIN days d ON d.day = c.day""", _TABLES["contacts"], contacts)
     with stage("linkage check"):
         _check_linked(duck)
@@ -341,7 +339,14 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period, contacts: pa.R
     k = f"""
             SELECT e.event_id, e.source, e.org, e.service_code, e.case_type,
                    e.repeat_victimisation, e.day_from, e.day_to, e.minutes, e.children,
-                   {attributes.format(pid="e.pid")},
+                   coalesce(p.consent, e.pid IS NULL) AS consent,
+                   coalesce(p.sex, '{UNKNOWN}')::sex_code AS sex,
+                   coalesce(p.age_group, '{UNKNOWN}')::age_group_code AS age_group,
+                   coalesce(p.municipality, '{UNKNOWN}')::municipality_code AS municipality,
+                   coalesce(hh.municipality, p.municipality, '{UNKNOWN}')::municipality_code AS family_municipality,
+                   coalesce(p.dv_victim, false) AS dv_victim,
+                   coalesce(p.social_risk_family, false) AS social_risk_family,
+                   coalesce(p.disability, false) AS disability, coalesce(p.addiction, false) AS addiction,
                    e.pid, coalesce(e.hid, p.hid, {families} + e.pid) AS fid
             FROM events e
             LEFT JOIN persons p ON p.pid = e.pid
