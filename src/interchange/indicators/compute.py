@@ -451,7 +451,12 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
     """The cells of a count indicator: total first, then each breakdown's observed values."""
     assert indicator.count is not None
     rows = " OR ".join(_where(s) for s in indicator.from_)
-    condition = _require(indicator)
+    required = _required_persons(indicator)
+    condition = ""
+    if required is not None:
+        # A table, so DuckDB knows how few they are and builds its join on them, not on the facts.
+        duck.execute(f"CREATE OR REPLACE TEMP TABLE required AS {required}")
+        condition = " AND pid IN (SELECT pid FROM required)"
 
     count = indicator.count
     municipality = "family_municipality" if count in _FAMILY_COUNTS else "municipality"
@@ -487,6 +492,7 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
         found, total, consenting = _counted(duck, indicator, consent, figure)
     finally:
         duck.execute("DROP TABLE expanded")
+        duck.execute("DROP TABLE IF EXISTS required")
 
     # What only the total holds (persons without consent, their contacts ...): disclosure control
     # withholds a total whose part of it is small, since total - (a breakdown's sum) would show it.
@@ -585,25 +591,25 @@ def _covered_days_sql(disaggregations: Iterable[tuple[str, ...]], where: str) ->
     return "\nUNION ALL\n".join(parts)
 
 
-def _require(indicator: Indicator) -> str:
-    """The person-level condition as SQL on ``facts`` (empty when there is none)."""
+def _required_persons(indicator: Indicator) -> str | None:
+    """The query for the persons (pid) who meet the person-level condition on ``facts`` (None when there is none)."""
     require = indicator.require
     if require is None:
-        return ""
+        return None
     rows = " OR ".join(_where(s) for s in indicator.from_)
-    conditions = []
     having = []
     if require.min_distinct_services is not None:
         having.append(f"count(DISTINCT service_code) >= {int(require.min_distinct_services)}")
     if require.min_distinct_orgs is not None:
         having.append(f"count(DISTINCT org) >= {int(require.min_distinct_orgs)}")
+    queries = []
     if having:
-        conditions.append(f"pid IN (SELECT pid FROM facts WHERE ({rows}) AND pid IS NOT NULL "
-                          f"GROUP BY pid HAVING {' AND '.join(having)})")
+        queries.append(f"SELECT pid FROM facts WHERE ({rows}) AND pid IS NOT NULL "
+                       f"GROUP BY pid HAVING {' AND '.join(having)}")
     if require.also_in:
         also = " OR ".join(_where(s) for s in require.also_in)
-        conditions.append(f"pid IN (SELECT pid FROM facts WHERE ({also}) AND pid IS NOT NULL)")
-    return " AND " + " AND ".join(conditions)
+        queries.append(f"SELECT pid FROM facts WHERE ({also}) AND pid IS NOT NULL")
+    return " INTERSECT ".join(f"({query})" for query in queries)
 
 
 def _ratio_cells(indicator: Indicator, numerator: pd.DataFrame, denominator: pd.DataFrame) -> pd.DataFrame:
