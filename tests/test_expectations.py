@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from interchange.contract.records import MODELS, Deletion, Kind
-from interchange.ingest import expectations
+from interchange.ingest import expectations, partitions
 from interchange.ingest.expectations import (
     SUITE_NAMES,
     WEEKLY_VISITS,
@@ -323,11 +323,15 @@ def awkward_batches() -> dict[str, pd.DataFrame]:
     return {"contact": frame("contact", rows), "person": frame("person", people)}
 
 
+@pytest.mark.parametrize("spilled", [False, True])
 def test_a_batch_judged_in_frames_gets_the_outcomes_of_one_gx_run_over_it_all(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, spilled: bool) -> None:
     # A national drop is judged a chunk at a time; the receipt must not know the difference.
     size = 7  # rows per frame: duplicates and busy weeks are split across frames
     monkeypatch.setattr(expectations, "GX_ROWS", 60)  # and several GX runs share the failing rows
+    if spilled:  # ids and visits go to disk in partitions, grouped a partition at a time
+        monkeypatch.setattr(partitions, "SPILL_RECORDS", 5)
+        monkeypatch.setattr(partitions, "PARTITION_BITS", 2)
     for kind, whole in awkward_batches().items():
         known = PERSON_IDS if kind == "contact" else None
         parts = [whole.iloc[start:start + size] for start in range(0, len(whole), size)]

@@ -12,6 +12,8 @@ import pytest
 import sqlalchemy
 from drop_kit import MIMC, SPC, TODAY, contact_rows, drop, ingest, person_rows, pseudonym, receipts
 
+from interchange.contract.records import Kind
+from interchange.ingest.drops import read_and_validate
 from interchange.ingest.validate import ROW_PATH_ENV
 from interchange.tabular import csv_blocks
 from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine, record_versions
@@ -142,3 +144,25 @@ def test_fast_path_and_row_path_agree_on_every_kind_of_bad_row(
     codes = {row[4] for row in by_rows["quarantine"]}
     assert len(by_rows["quarantine"]) == 10 + 18 + 2 and len(codes) == 17
     assert {v[4] for v in by_rows["versions"]} >= {"insert", "update", "delete"}
+
+
+def test_an_org_column_is_judged_as_the_row_path_judges_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Partners' exports (and the national drops) often carry the org column: its plain cells (the
+    # sending organisation, in any case, or blank) keep a row on the column path, any other sends
+    # it to its model, which names the problem.
+    monkeypatch.setattr(csv_blocks, "BLOCK_CHARS", 600)
+    header = ["record_id", "org", "deleted", "person_record_id", "service_code", "contact_date", "duration_minutes"]
+    cells = [SPC, f" {SPC.upper()} ", "", MIMC, SPC + "\x01", "spc", SPC]
+    rows = [[f"K{n:04d}", cells[n % len(cells)], "" if n % 5 else "ne", "P000001", "legal_consultation", DAY, "45"]
+            for n in range(60)]
+    path = drop(tmp_path, "kontaktai.contact.csv", [header, *rows])
+
+    def judged(row_path: str) -> tuple[Any, ...]:
+        monkeypatch.setenv(ROW_PATH_ENV, row_path)
+        batch = read_and_validate(path, SPC, Kind.CONTACT, None)
+        return list(batch.rows), batch.problems, batch.rows_read, batch.rejected_rows
+
+    by_rows, by_columns = judged("1"), judged("0")
+    assert by_columns == by_rows
+    assert len(by_rows[0]) == 60 - 25  # 9 rows to another org, 8 with a control character, 8 "spc"
+    assert {p.code for p in by_rows[1]} == {"value.invalid", "value.control_character"}

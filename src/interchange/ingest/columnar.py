@@ -12,8 +12,9 @@ would make of them, by asking the models' own field types:
   value is exactly what the model would store.
 
 A row with a reading problem, a cell that fails, a cross-field rule the kind has, a deletion
-flag or an `org` column goes to the row path (ingest/validate.py) whole, which gives it its
-exact problems. So the rows this path accepts are a subset of what the row path accepts, with
+flag, or an `org` cell that is neither blank nor the sending organisation's code (as the row
+path compares them) goes to the row path (ingest/validate.py) whole, which gives it its exact
+problems. So the rows this path accepts are a subset of what the row path accepts, with
 the same values: tests/test_ingest_fast_path.py compares the two on a file of many kinds of
 bad rows. Kinds without a vectorised cross-field rule here (household, group session, case)
 always take the row path; they are the small files.
@@ -221,12 +222,15 @@ def _annotates(annotation: Any, metadata: list[Any], typ: Any) -> bool:
 class ColumnValidator:
     """Sorts a chunk of raw rows into rows the models would accept (as warehouse Rows) and the rest."""
 
-    def __init__(self, kind: Kind, header_map: HeaderMap) -> None:
+    def __init__(self, kind: Kind, header_map: HeaderMap, org: str | None = None) -> None:
         by_field = {name: header for header, name in header_map.columns.items()}
         self.kind = kind
         # An org or deleted column asks questions per row (whose org? a deletion?) that the row
-        # path answers; a deleted column that is empty in a row is simply "not deleted".
-        self.enabled = kind in _ROW_RULES and "org" not in by_field
+        # path answers, but for the plain answers: a deleted cell that is empty is "not deleted",
+        # an org cell empty or the sending organisation's code (`org`) is that organisation.
+        self.enabled = kind in _ROW_RULES and ("org" not in by_field or org is not None)
+        self._org = org
+        self._org_header = by_field.get("org")
         self._deleted_header = by_field.get("deleted")
         self._id = _Column(kind, "record_id", by_field.get("record_id"))
         names = data_columns(kind)
@@ -244,7 +248,8 @@ class ColumnValidator:
         append = rows.append
         for index, (raw, record_id, values) in enumerate(zip(raws, ids, zip(*columns, strict=True), strict=True)):
             if (raw.problems or record_id is _FAIL or _FAIL in values
-                    or (deleted is not None and not _blank(raw.values.get(deleted))) or index in broken):
+                    or (deleted is not None and not _blank(raw.values.get(deleted))) or index in broken
+                    or (self._org_header is not None and not self._sender(raw.values.get(self._org_header)))):
                 append(None)
             else:
                 append(Row(raw.number, record_id, False, values))
@@ -262,11 +267,9 @@ class ColumnValidator:
             columns.append(values)
             rejected.update(failing)
         if self._deleted_header is not None:
-            flags = block.columns[self._deleted_header].dictionary_encode()
-            marked = [code for code, flag in enumerate(flags.dictionary.to_pylist()) if not _blank(flag)]
-            if marked:
-                rejected.update(pc.indices_nonzero(pc.is_in(flags.indices, pa.array(marked, flags.indices.type)))
-                                .to_pylist())
+            rejected.update(_where_not(block.columns[self._deleted_header], _blank))
+        if self._org_header is not None:
+            rejected.update(_where_not(block.columns[self._org_header], self._sender))
         if self._rule is not None:
             rejected.update(self._rule(columns))
         # The rows the reader read apart (block.rows) go between the block's rows by their numbers.
@@ -284,6 +287,20 @@ class ColumnValidator:
                 start = cut + 1
             else:
                 start = cut
+
+
+    def _sender(self, cell: object) -> bool:
+        """Whether an org cell names the sending organisation, or none (the row path's test)."""
+        return cell is None or (isinstance(cell, str) and (not cell.strip() or cell.strip().lower() == self._org))
+
+
+def _where_not(array: pa.Array, test: Callable[[object], bool]) -> list[int]:
+    """Positions of the cells of `array` that fail `test`, which is asked once per distinct cell."""
+    encoded = array.dictionary_encode()
+    failing = [code for code, cell in enumerate(encoded.dictionary.to_pylist()) if not test(cell)]
+    if not failing:
+        return []
+    return pc.indices_nonzero(pc.is_in(encoded.indices, pa.array(failing, encoded.indices.type))).to_pylist()
 
 
 def _stretch(numbers: list[int], ids: list[Any], columns: list[list[Any]], start: int, stop: int,

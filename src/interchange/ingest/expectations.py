@@ -16,7 +16,9 @@ national drop is never held in memory whole. Column-map expectations (every valu
 decides success (`mostly` over the non-missing values). What spans frames is counted apart
 from GX: duplicate values (`expect_column_values_to_be_unique`, by a 128-bit digest of each
 value) and the weekly supervision visits, whose per-week table goes through its suite the same
-way. The outcomes equal those of one GX run over the whole batch (tests/test_expectations.py).
+way; both hold their few bytes a row a partition at a time (ingest/partitions.py), so memory
+stays flat however long the batch. The outcomes equal those of one GX run over the whole batch
+(tests/test_expectations.py).
 
 Great Expectations is imported lazily: importing it costs about 3 s.
 """
@@ -42,6 +44,7 @@ import pandas as pd
 from interchange import clock
 from interchange.contract.records import Linkage, linkage_fields
 from interchange.errors import InterchangeError
+from interchange.ingest.partitions import PartitionedRecords
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -421,8 +424,16 @@ def _context() -> AbstractDataContext:
             context = gx.get_context(mode="ephemeral")
             # tqdm bars on stderr would end up in flow logs, one per batch.
             context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            # GX writes an ephemeral context's whole configuration as YAML into an in-memory store
+            # whenever a data source is added or deleted (twice per GX run here), and nothing reads
+            # it back: a fifth of the CPU of ingesting the small drops of a national night.
+            setattr(context, "_save_project_config", _keep_in_memory)  # noqa: B010 - a method, on purpose
             _CONTEXT = context
         return _CONTEXT
+
+
+def _keep_in_memory() -> None:
+    """What saving an ephemeral context's configuration needs to do: nothing."""
 
 
 def _validate(suite: dict[str, Any], frame: pd.DataFrame, parameters: dict[str, Any]) -> list[ExpectationOutcome]:
@@ -478,10 +489,11 @@ class _Tally:
     rows: list[int] = field(default_factory=list)  # the first failing rows, in batch order
 
     def add(self, elements: int, nonnull: int, unexpected: int, rows: list[int]) -> None:
+        """Counts of one more frame and its first failing rows (frames may come in any order)."""
         self.elements += elements
         self.nonnull += nonnull
         self.unexpected += unexpected
-        self.rows += rows[:max(0, MAX_UNEXPECTED_ROWS - len(self.rows))]
+        self.rows = sorted(self.rows + rows)[:MAX_UNEXPECTED_ROWS]
 
 
 class _SummedSuite:
@@ -521,6 +533,8 @@ class _SummedSuite:
     def _run(self) -> None:
         frame = self._pending[0] if len(self._pending) == 1 else pd.concat(self._pending)
         self._pending, self._pending_rows = [], 0
+        if not frame.index.is_monotonic_increasing:  # GX lists a frame's first failing rows in its order
+            frame = frame.sort_index(kind="stable")
         self._runs += 1
         for result in _gx_results(self._mapped, frame, self._gx_parameters):
             summary = result.result
@@ -572,52 +586,60 @@ def _digests(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class _Duplicates:
     """Which values of a column occur more than once in the batch (GX's `unique`: every occurrence
-    counts), from two digests of each value and its row number: 24 bytes a row, not the values."""
+    counts), from two digests of each value and its row number: 24 bytes a row, not the values,
+    held a partition at a time (ingest/partitions.py)."""
 
     def __init__(self) -> None:
         self._elements = 0
-        self._first: list[np.ndarray] = []
-        self._second: list[np.ndarray] = []
-        self._rows: list[np.ndarray] = []
+        self._present = 0
+        self._records = PartitionedRecords(_DUPLICATE_RECORD, "first")
 
     def add(self, values: pd.Series, rows: pd.Series) -> None:
         self._elements += len(values)
         present = values.notna().to_numpy()
         first, second = _digests(values.to_numpy(dtype=object)[present])
-        self._first.append(first)
-        self._second.append(second)
-        self._rows.append(rows.to_numpy(dtype="int64")[present])
+        records = np.empty(len(first), dtype=_DUPLICATE_RECORD)
+        records["first"], records["second"], records["row"] = first, second, rows.to_numpy(dtype="int64")[present]
+        self._present += len(records)
+        self._records.add(records)
 
     def counts(self) -> tuple[int, int, int, list[int]]:
         """(elements, non-missing, unexpected, first unexpected rows) as a _Tally adds them."""
-        first, second, rows = (_joined(parts) for parts in (self._first, self._second, self._rows))
-        # Sorted by the first digest only (8 bytes a row more); the few rows that share it with
-        # another are then told apart by both digests.
-        order = np.argsort(first, kind="stable")
-        ordered = first[order]
-        shared = np.flatnonzero(ordered[1:] == ordered[:-1])
-        del ordered
-        candidates = order[np.unique(np.concatenate((shared, shared + 1)))]
-        del order
-        keys = np.rec.fromarrays((first[candidates], second[candidates]))
-        _, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
-        failing = np.sort(rows[candidates[sizes[inverse.ravel()] > 1]])
-        return self._elements, len(first), len(failing), failing[:MAX_UNEXPECTED_ROWS].tolist()
+        unexpected, first_rows = 0, []
+        for records in self._records.partitions():
+            failing = _repeated_rows(records["first"], records["second"], records["row"])
+            unexpected += len(failing)
+            first_rows.append(failing[:MAX_UNEXPECTED_ROWS])
+        rows = np.sort(np.concatenate(first_rows))[:MAX_UNEXPECTED_ROWS] if first_rows else np.empty(0, "int64")
+        return self._elements, self._present, unexpected, rows.tolist()
 
 
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    """The parts as one array; the list is emptied as it is read, so only one copy is held."""
-    joined = np.concatenate(parts) if parts else np.empty(0, dtype="int64")
-    parts.clear()
-    return joined
+_DUPLICATE_RECORD = np.dtype([("first", "u8"), ("second", "u8"), ("row", "i8")])
+_VISIT_RECORD = np.dtype([("first", "u8"), ("second", "u8"), ("week", "i8"), ("row", "i8")])
+
+
+def _repeated_rows(first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows, sorted, whose pair of digests another row shares."""
+    # Sorted by the first digest only (8 bytes a row more); the few rows that share it with
+    # another are then told apart by both digests.
+    order = np.argsort(first, kind="stable")
+    ordered = first[order]
+    shared = np.flatnonzero(ordered[1:] == ordered[:-1])
+    del ordered
+    candidates = order[np.unique(np.concatenate((shared, shared + 1)))]
+    del order
+    keys = np.rec.fromarrays((first[candidates], second[candidates]))
+    _, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+    return np.sort(rows[candidates[sizes[inverse.ravel()] > 1]])
 
 
 class _WeeklyVisits:
     """weekly_visits_frame over the frames of a contact batch: per supervision visit, the person's
-    digests, the ISO week and the row (32 bytes), grouped when the batch is complete."""
+    digests, the ISO week and the row (32 bytes), grouped a partition of persons at a time
+    (ingest/partitions.py) when the batch is complete."""
 
     def __init__(self) -> None:
-        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._records = PartitionedRecords(_VISIT_RECORD, "first")
 
     def add(self, contacts: pd.DataFrame) -> None:
         dates = _datetimes(contacts["contact_date"])
@@ -627,25 +649,39 @@ class _WeeklyVisits:
         if not keep.any():
             return
         iso = dates[keep].dt.isocalendar()
-        week = iso["year"].to_numpy(dtype="int64") * 100 + iso["week"].to_numpy(dtype="int64")
-        first, second = _digests(person[keep].to_numpy(dtype=object))
-        self._parts.append((first, second, week, contacts.loc[keep, "_row"].to_numpy(dtype="int64")))
+        records = np.empty(int(keep.sum()), dtype=_VISIT_RECORD)
+        records["first"], records["second"] = _digests(person[keep].to_numpy(dtype=object))
+        records["week"] = iso["year"].to_numpy(dtype="int64") * 100 + iso["week"].to_numpy(dtype="int64")
+        records["row"] = contacts.loc[keep, "_row"].to_numpy(dtype="int64")
+        self._records.add(records)
 
     def frames(self) -> Iterator[pd.DataFrame]:
-        """visits and _row per person-week, ordered by _row (as groupby(sort=False) orders them)."""
-        if not self._parts:
-            return
-        first, second, week, rows = (np.concatenate(part) for part in zip(*self._parts, strict=True))
-        self._parts = []
-        order = np.lexsort((week, second, first))  # stable: within a person-week, rows stay ascending
-        first, second, week, rows = first[order], second[order], week[order], rows[order]
-        starts = np.flatnonzero(np.concatenate(([True], (first[1:] != first[:-1]) | (second[1:] != second[:-1])
-                                                | (week[1:] != week[:-1]))))
-        visits = np.diff(np.append(starts, len(rows)))
-        by_row = np.argsort(rows[starts], kind="stable")
-        weekly = pd.DataFrame({"visits": visits[by_row].astype("int64"), "_row": rows[starts][by_row]})
-        for start in range(0, len(weekly), GX_ROWS):
-            yield weekly.iloc[start:start + GX_ROWS]
+        """visits and _row per person-week, at most GX_ROWS person-weeks a frame, each frame ordered by
+        _row; all of them in one order by _row (as groupby(sort=False) orders them) unless the visits
+        went to disk, and then every frame still in that order within itself."""
+        pending: list[pd.DataFrame] = []
+        held = 0
+        for records in self._records.partitions():
+            pending.append(_person_weeks(records))
+            held += len(pending[-1])
+            while held >= GX_ROWS:
+                weekly = pd.concat(pending).sort_values("_row", kind="stable")
+                yield weekly.iloc[:GX_ROWS]
+                pending, held = [weekly.iloc[GX_ROWS:]], held - GX_ROWS
+        if held:
+            yield pd.concat(pending).sort_values("_row", kind="stable")
+
+
+def _person_weeks(records: np.ndarray) -> pd.DataFrame:
+    """visits and _row (of the first visit) per person-week of `records` (in row order), ordered by _row."""
+    first, second, week, rows = (records[name] for name in ("first", "second", "week", "row"))
+    order = np.lexsort((week, second, first))  # stable: within a person-week, rows stay ascending
+    first, second, week, rows = first[order], second[order], week[order], rows[order]
+    starts = np.flatnonzero(np.concatenate(([True], (first[1:] != first[:-1]) | (second[1:] != second[:-1])
+                                            | (week[1:] != week[:-1]))))
+    visits = np.diff(np.append(starts, len(rows)))
+    by_row = np.argsort(rows[starts], kind="stable")
+    return pd.DataFrame({"visits": visits[by_row].astype("int64"), "_row": rows[starts][by_row]})
 
 
 def _gx_frame(suite: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:

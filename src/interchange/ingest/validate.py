@@ -185,7 +185,7 @@ def _validate_each(batch: ValidatedBatch, kind: Kind, org: str, header_map: Head
     INTERCHANGE_ROW_PATH=1 every row goes through its model.
     """
     one = _RowValidator(batch, kind, org, header_map)
-    columnar = None if os.environ.get(ROW_PATH_ENV) == "1" else ColumnValidator(kind, header_map)
+    columnar = None if os.environ.get(ROW_PATH_ENV) == "1" else ColumnValidator(kind, header_map, org)
     if columnar is None or not columnar.enabled:
         for item in raw_rows:
             for raw in item.raw_rows() if isinstance(item, ColumnBlock) else (item,):
