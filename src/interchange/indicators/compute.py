@@ -222,31 +222,48 @@ def _build_facts(duck: duckdb.DuckDBPyConnection, period: Period, contacts: pa.R
         LEFT JOIN ({_most_common("recs", "household_key", "municipality")}) m USING (household_key)""")
     # A person's attributes across agencies: the most common value of their records (ties: the
     # smallest); consent only if some record says yes and none says no; a flag if any record sets it.
-    # Persons are numbered (pid): joining and counting integers is what keeps national runs fast.
+    # Persons are numbered (pid) first, in person_key order: grouping, joining and counting integers
+    # is what keeps national runs fast. Where a person's records agree (nearly everyone), the value
+    # is their smallest = largest one: only the records of the few persons whose records differ are
+    # counted value by value.
+    agreed = {column: f"CASE WHEN {column}_low = {column}_high THEN {column}_low ELSE {alias}.{column} END"
+              for column, alias in (("sex", "s"), ("birth_year", "b"), ("municipality", "m"))}
     _timed(duck, "persons", f"""
         CREATE TABLE persons AS
-        WITH recs AS (SELECT * FROM person_recs WHERE person_key IS NOT NULL),
+        WITH keys AS (
+            SELECT person_key, row_number() OVER (ORDER BY person_key) AS pid
+            FROM (SELECT DISTINCT person_key FROM person_recs WHERE person_key IS NOT NULL)),
+        recs AS (
+            SELECT k.pid, r.consent_reporting, r.dv_victim, r.social_risk_family, r.disability, r.addiction,
+                   r.sex, r.birth_year, r.municipality, hh.hid
+            FROM person_recs r JOIN keys k USING (person_key)
+            LEFT JOIN household_recs h ON h.org = r.org AND h.record_id = r.household_record_id
+            LEFT JOIN households hh ON hh.household_key = h.household_key),
         own AS (
-            SELECT r.person_key,
-                   coalesce(bool_or(r.consent_reporting), false)
-                       AND NOT coalesce(bool_or(NOT r.consent_reporting), false) AS consent,
-                   coalesce(bool_or(r.dv_victim), false) AS dv_victim,
-                   coalesce(bool_or(r.social_risk_family), false) AS social_risk_family,
-                   coalesce(bool_or(r.disability), false) AS disability,
-                   coalesce(bool_or(r.addiction), false) AS addiction,
-                   min(h.household_key) AS household_key
-            FROM recs r LEFT JOIN household_recs h ON h.org = r.org AND h.record_id = r.household_record_id
-            GROUP BY r.person_key)
-        SELECT row_number() OVER (ORDER BY own.person_key) AS pid, own.*, hh.hid,
-               coalesce(s.sex, '{UNKNOWN}') AS sex,
-               CASE WHEN b.birth_year IS NULL THEN '{UNKNOWN}'
-                    WHEN {period.end.year} - b.birth_year < {ADULT_AGE} THEN 'child' ELSE 'adult' END AS age_group,
-               coalesce(m.municipality, '{UNKNOWN}') AS municipality
-        FROM own
-        LEFT JOIN households hh USING (household_key)
-        LEFT JOIN ({_most_common("recs", "person_key", "sex")}) s USING (person_key)
-        LEFT JOIN ({_most_common("recs", "person_key", "birth_year")}) b USING (person_key)
-        LEFT JOIN ({_most_common("recs", "person_key", "municipality")}) m USING (person_key)""")
+            SELECT pid,
+                   coalesce(bool_or(consent_reporting), false)
+                       AND NOT coalesce(bool_or(NOT consent_reporting), false) AS consent,
+                   coalesce(bool_or(dv_victim), false) AS dv_victim,
+                   coalesce(bool_or(social_risk_family), false) AS social_risk_family,
+                   coalesce(bool_or(disability), false) AS disability,
+                   coalesce(bool_or(addiction), false) AS addiction,
+                   min(hid) AS hid,  -- households are numbered in household_key order: the smallest key's
+                   {", ".join(f"min({c}) AS {c}_low, max({c}) AS {c}_high" for c in agreed)}
+            FROM recs GROUP BY pid),
+        differing AS (
+            SELECT * FROM recs WHERE pid IN (
+                SELECT pid FROM own WHERE {" OR ".join(f"{c}_low <> {c}_high" for c in agreed)}))
+        SELECT own.pid, k.person_key, own.consent, own.dv_victim, own.social_risk_family, own.disability,
+               own.addiction, own.hid,
+               coalesce({agreed["sex"]}, '{UNKNOWN}') AS sex,
+               CASE WHEN ({agreed["birth_year"]}) IS NULL THEN '{UNKNOWN}'
+                    WHEN {period.end.year} - ({agreed["birth_year"]}) < {ADULT_AGE} THEN 'child'
+                    ELSE 'adult' END AS age_group,
+               coalesce({agreed["municipality"]}, '{UNKNOWN}') AS municipality
+        FROM own JOIN keys k USING (pid)
+        LEFT JOIN ({_most_common("differing", "pid", "sex")}) s USING (pid)
+        LEFT JOIN ({_most_common("differing", "pid", "birth_year")}) b USING (pid)
+        LEFT JOIN ({_most_common("differing", "pid", "municipality")}) m USING (pid)""")
     # Each person and household record with its number (empty while it has no key); `found` tells
     # a record in the warehouse from none, in a join, without reading its record_id again. A
     # person record also carries what a fact of its person holds (see the facts below), typed:
