@@ -60,6 +60,8 @@ _FAMILY_COUNTS = frozenset({"households", "children", "family_weeks", "cases"})
 _FEW_PER_ENTITY = frozenset({"persons", "households", "children"})
 """Counts of distinct entities that appear in many rows each (see _breakdowns_sql)."""
 _ENTITY_ATTRIBUTES = frozenset({"municipality", "sex", "age_group"})
+_ONE_DAY = frozenset({"contact", "attendance", "group_session"})
+"""Sources whose events are of one day: one row each in the facts (cases and households span months)."""
 _MAX_CHILDREN = 30  # contract.values.ChildCount
 _DAYS = 100_000  # days since 2000-01-01 stay below this until the 2270s
 CONSENT_ONLY = "consent_only"
@@ -404,13 +406,17 @@ def _check_linked(duck: duckdb.DuckDBPyConnection) -> None:
         UNION ALL
         SELECT 'household', source, count(*) FROM events
         WHERE household_found AND hid IS NULL GROUP BY source
-        UNION ALL
-        SELECT 'household', 'person', count(*) FROM person_recs p
-        JOIN household_recs h ON h.org = p.org AND h.record_id = p.household_record_id
-        WHERE h.household_key IS NULL AND p.person_key IN (
-            SELECT person_key FROM persons WHERE pid IN (SELECT pid FROM events UNION ALL SELECT pid FROM facts))
-        HAVING count(*) > 0
         ORDER BY 1, 2""").fetchall()
+    # Person records of the period's persons naming a household record with no key: looked for
+    # among the period's persons (ten million facts rows) only when there are such records at all.
+    keyless = """FROM person_recs p JOIN household_recs h ON h.org = p.org AND h.record_id = p.household_record_id
+                 WHERE h.household_key IS NULL"""
+    if _scalar(duck, f"SELECT EXISTS (SELECT 1 {keyless})"):
+        in_period = _scalar(duck, f"""
+            SELECT count(*) {keyless} AND p.person_key IN (SELECT person_key FROM persons
+                WHERE pid IN (SELECT pid FROM events UNION ALL SELECT pid FROM facts))""")
+        if in_period:
+            unlinked = sorted([*unlinked, ("household", "person", in_period)])
     if unlinked:
         found = "; ".join(f"{count} {source} row(s) name a {kind} record with no {kind} key"
                           for kind, source, count in unlinked)
@@ -493,6 +499,8 @@ def _count_cells(duck: duckdb.DuckDBPyConnection, indicator: Indicator, consent:
         "cases": ("event_id", "count(DISTINCT entity)", "true", ""),
         "hours": ("event_id", "coalesce(sum(minutes), 0) / 60.0", "true", ""),
     }[count]
+    if figure == "count(DISTINCT entity)" and entity == "event_id" and {s.source for s in indicator.from_} <= _ONE_DAY:
+        figure = "count(*)"  # an event of one day is one row of the facts: no need to tell them apart
     # A table, not a view: the queries below read it several times, and the facts (tens of
     # millions of rows at national scale) are then filtered once. It holds only the columns read.
     used = {d for breakdown in indicator.disaggregations for d in breakdown}
