@@ -19,7 +19,7 @@ from typing import IO
 
 import numpy as np
 
-SPILL_RECORDS = 1 << 20  # records held before they go to disk: some 24-32 MiB
+SPILL_RECORDS = 1 << 18  # records held before they go to disk: some 6-8 MiB
 PARTITION_BITS = 6  # 64 partitions: a 10M-row batch needs some 4 MiB of records at a time
 
 
@@ -78,7 +78,7 @@ class PartitionedRecords:
         partition = (records[self._key] >> np.uint64(64 - PARTITION_BITS)).astype(np.intp)
         records = records[np.argsort(partition, kind="stable")]
         bounds = np.concatenate(([0], np.cumsum(np.bincount(partition, minlength=len(self._runs)))))
-        data = memoryview(records.tobytes())
+        data = memoryview(records).cast("B")  # the sorted records as they are, not a copy
         width = self._dtype.itemsize
         for number, (start, stop) in enumerate(pairwise(bounds)):
             if stop > start:
