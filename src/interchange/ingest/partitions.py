@@ -78,7 +78,7 @@ class PartitionedRecords:
         partition = (records[self._key] >> np.uint64(64 - PARTITION_BITS)).astype(np.intp)
         records = records[np.argsort(partition, kind="stable")]
         bounds = np.concatenate(([0], np.cumsum(np.bincount(partition, minlength=len(self._runs)))))
-        data = memoryview(records).cast("B")  # the sorted records as they are, not a copy
+        data = memoryview(records.data).cast("B")  # the sorted records as they are, not a copy
         width = self._dtype.itemsize
         for number, (start, stop) in enumerate(pairwise(bounds)):
             if stop > start:
