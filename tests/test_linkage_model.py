@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from datetime import date
@@ -131,8 +132,6 @@ def test_larger_data_set_estimates_parameters_and_blocks(caplog: pytest.LogCaptu
 def test_sql_dice_equals_the_kits_dice() -> None:
     # The model's SQL must give exactly the kit's Dice coefficient: over 16 integer words (as on
     # Spark) and over the DuckDB backend's view of the same words packed into one column.
-    import base64
-
     from interchange.linkage.backends import DuckDBBackend
     from interchange.linkage.bloom_columns import PACKED, PORTABLE, bits_column
     from interchange.partner.bloom import dice
@@ -247,14 +246,24 @@ def test_blocking_grows_with_the_population_without_the_birth_date_only_rule() -
     assert f"{birth_only} AND l.municipality = r.municipality" in national
 
 
-def test_malformed_filters_are_read_as_missing() -> None:
+@pytest.mark.parametrize("cells", ["of any length", "all of a filter's length"])
+def test_malformed_filters_are_read_as_missing(cells: str) -> None:
+    # Cells of a filter's length (or empty) are decoded as one byte matrix, any other column
+    # cell by cell: both must read the same cells as missing.
+    import pyarrow as pa
+
     from interchange.linkage.bloom_columns import bits_column, decode_blooms
 
     good = to_text(BloomEncoder(KEY, "given_name").encode("ona"))
-    texts = pd.Series([good, None, "", "not base64!", good[:-4], good[:-1] + "A", "Ą" * len(good)])
-    words = decode_blooms(texts, "given_name")
-    assert words[bits_column("given_name")].isna().tolist() == [False] + [True] * 6
-    assert (words.drop(columns=bits_column("given_name")).iloc[1:] == 0).all().all()
+    same_length = [None, "", good[:-1] + "A", good[:-2] + "==", "!" + good[1:], good[:80] + "=" + good[81:]]
+    others = ["not base64!", good[:-4], "Ą" * len(good)]
+    texts = pd.Series([good, *same_length, *(others if cells == "of any length" else [])],
+                      dtype=pd.ArrowDtype(pa.large_string()))
+    for column in (texts, texts.astype(object)):
+        words = decode_blooms(column, "given_name")
+        assert words[bits_column("given_name")].isna().tolist() == [False] + [True] * (len(texts) - 1)
+        assert (words.drop(columns=bits_column("given_name")).iloc[1:] == 0).all().all()
+        assert words.iloc[0, 0] == int.from_bytes(base64.b64decode(good)[:8], "big", signed=True)
 
 
 def test_a_move_counts_as_one_disagreement_not_four() -> None:

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from interchange.errors import InterchangeError
-from interchange.linkage.bloom_columns import PACKED, PORTABLE, FilterSql, dice_macro_sql, packed_select
+from interchange.linkage.bloom_columns import (
+    PACKED,
+    PORTABLE,
+    FilterSql,
+    dice_macro_sql,
+    packed_select,
+    wide_dice_macro_sql,
+)
 from interchange.linkage.model_settings import BLOOM_FIELDS, MatchSettings
 
 if TYPE_CHECKING:
@@ -79,6 +86,7 @@ class DuckDBBackend:
         words = {c for field in BLOOM_FIELDS for c in PORTABLE.columns(field)}
         kept = [f'"{c}"' for c in table.columns if c not in words]
         self.connection.execute(dice_macro_sql())
+        self.connection.execute(wide_dice_macro_sql())
         self.connection.execute(f"CREATE VIEW {TABLE} AS SELECT {', '.join(kept)}, "
                                 f"{', '.join(packed_select(f) for f in BLOOM_FIELDS)} FROM {_PREPARED}")
         return self.api.register(TABLE, table_name=TABLE)

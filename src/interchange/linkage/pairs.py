@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections import defaultdict
 from collections.abc import Callable
-from itertools import combinations
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from interchange.contract.records import Encoding, linkage_fields
@@ -28,15 +27,24 @@ def pseudonym_pairs(records: pd.DataFrame) -> pd.DataFrame:
     """Every pair of records with one person_pseudonym, at probability 1 (method "pseudonym").
 
     Deterministic: the same personal code under the same key; the rule the model applies
-    first anyway, and a scorer for tests and for hubs that want exact links only.
+    first anyway, and a scorer for tests and for hubs that want exact links only. Pairs come
+    ordered by ``uid_l``, ``uid_r``.
     """
-    groups: dict[str, list[str]] = defaultdict(list)
-    for uid, pseudonym in zip(records["uid"], records["person_pseudonym"], strict=True):
-        if isinstance(pseudonym, str):
-            groups[pseudonym].append(uid)
-    rows = [(left, right, 1.0, PSEUDONYM_WEIGHT, "pseudonym") for members in groups.values() if len(members) > 1
-            for left, right in combinations(sorted(members), 2)]
-    return pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
+    pseudonyms = records["person_pseudonym"]
+    # Codes per distinct pseudonym, without a Python string per record (a national run's
+    # million); a value that is not text (a number in an object column) links nothing.
+    codes = np.asarray(pd.factorize(pseudonyms, use_na_sentinel=True)[0])
+    if pseudonyms.dtype == object:
+        codes = np.where([isinstance(value, str) for value in pseudonyms.to_numpy()], codes, -1)
+    counts = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(0, dtype=np.int64)
+    shared = (codes >= 0) & (counts[np.maximum(codes, 0)] > 1) if len(counts) else np.zeros(len(codes), bool)
+    rows = np.flatnonzero(shared)
+    members = pd.DataFrame({"uid": records["uid"].iloc[rows].to_numpy(dtype=object), "group": codes[rows]})
+    joined = members.merge(members, on="group", suffixes=("_l", "_r"))
+    joined = joined.loc[joined["uid_l"] < joined["uid_r"], ["uid_l", "uid_r"]]
+    joined = joined.sort_values(["uid_l", "uid_r"], ignore_index=True)
+    return joined.assign(match_probability=1.0, match_weight=PSEUDONYM_WEIGHT, method="pseudonym").loc[
+        :, list(PAIR_COLUMNS)]
 
 
 def normalise_pairs(pairs: pd.DataFrame, uids: set[str]) -> pd.DataFrame:
