@@ -22,8 +22,8 @@ For each stage: wall seconds, CPU seconds (user + system of this process and of 
 it waited for), peak RSS so far (this process; and the largest ingest worker), and what it did; then
 the total, and the total against the 5-minute target. Below scale 1 the national figure is the
 measured one divided by the scale: an upper bound, as each of the 300 drops has a fixed cost
-that does not shrink with the scale (at 0.1 and 0.01: ingest about 40 s CPU in all plus 80-100 us
-a row; docs/scale-out.md), so below about 0.05 the fixed part dominates and the bound says little.
+that does not shrink with the scale (ingest about 14 s CPU in all plus 16 us a row at 0.03 and 0.1;
+docs/scale-out.md), so below about 0.05 the fixed part dominates and the bound says little.
 The day is fixed (INTERCHANGE_TODAY, 2026-01-02) and the data is the calendar
 year 2025, so cached drops stay valid and the figures do not depend on the day of the run.
 
