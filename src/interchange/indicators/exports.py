@@ -130,9 +130,23 @@ def _write_xlsx(path: Path, metadata: dict[str, Any], cells: pd.DataFrame, chang
                 definitions: Sequence[dict[str, Any]]) -> str:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)  # streams rows: a national table fits in little memory
+
+    def text_kept(worksheet: Any, value: Any) -> Any:
+        """Text openpyxl would store as a formula ("=...") or an error ("#N/A") in a cell typed as text.
+
+        Other values go as they are (openpyxl types other text as text itself): a cell object
+        is taken only after openpyxl failed to store it as a value, an exception per cell that
+        cost more than the rest of the row when every text cell was one.
+        """
+        if not (isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)):
+            return value
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"  # text stays text: a leading "=" is never a formula
+        return cell
 
     def sheet(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, table: bool = True) -> None:
         worksheet = workbook.create_sheet(title)
@@ -144,15 +158,7 @@ def _write_xlsx(path: Path, metadata: dict[str, Any], cells: pd.DataFrame, chang
         count = 0
         for row in rows:
             count += 1
-            written = []
-            for value in row:
-                if isinstance(value, str):
-                    cell = WriteOnlyCell(worksheet, value=value)
-                    cell.data_type = "s"  # text stays text: a leading "=" is never a formula
-                    written.append(cell)
-                else:
-                    written.append(value)
-            worksheet.append(written)
+            worksheet.append([text_kept(worksheet, value) for value in row])
         if table:  # the filter is written after the rows, so it can span exactly them
             worksheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
 
