@@ -33,6 +33,18 @@ def pairs() -> pd.DataFrame:
     return score_pairs(ona_records())
 
 
+def test_records_read_dictionary_encoded_score_alike(pairs: pd.DataFrame) -> None:
+    # A national read keeps tokens and filters as Arrow dictionaries (each distinct value once).
+    import pyarrow as pa
+
+    records = ona_records()
+    encoded = records.assign(**{
+        column: pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(
+            [pa.array(records[column].tolist(), pa.large_string()).dictionary_encode()])))
+        for column in records.columns if column.endswith(("_token", "_bloom"))})
+    pd.testing.assert_frame_equal(score_pairs(encoded), pairs)
+
+
 def test_pairs_have_the_promised_shape(pairs: pd.DataFrame) -> None:
     assert tuple(pairs.columns) == PAIR_COLUMNS
     assert (pairs.uid_l < pairs.uid_r).all()

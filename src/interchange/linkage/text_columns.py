@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["FixedWidth", "fixed_width_chunks"]
+__all__ = ["Distinct", "FixedWidth", "dictionary_chunks", "fixed_width_chunks"]
 
 
 @dataclass
@@ -56,6 +56,36 @@ def fixed_width_chunks(texts: pd.Series, width: int) -> Iterator[FixedWidth]:
         else:
             yield FixedWidth(start, n, rows, None, chunk.to_numpy(zero_copy_only=False))
         start += n
+
+
+@dataclass
+class Distinct:
+    """One stretch of a dictionary-encoded column: rows ``start`` … ``start + len(index) - 1``,
+    its distinct ``values`` and each row's position among them (-1 where the row has none)."""
+
+    start: int
+    values: pd.Series
+    index: np.ndarray
+
+
+def dictionary_chunks(texts: pd.Series) -> list[Distinct] | None:
+    """A column read dictionary-encoded (``pd.ArrowDtype(pa.dictionary(...))``) by its distinct
+    values, so that each is decoded once; None for any other column.
+
+    Names, birth dates and places repeat: a million records' given-name filters are a few
+    thousand distinct texts, 10 MB as a dictionary where plain strings take 180 MB.
+    """
+    if not isinstance(texts.dtype, pd.ArrowDtype) or not pa.types.is_dictionary(texts.dtype.pyarrow_dtype):
+        return None
+    arrow = texts.array.__arrow_array__()
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    found, start = [], 0
+    for chunk in chunks:
+        index = pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        values = pd.Series(pd.arrays.ArrowExtensionArray(chunk.dictionary.cast(pa.large_string())))
+        found.append(Distinct(start, values, index))
+        start += len(chunk)
+    return found
 
 
 def _arrow_chunks(texts: pd.Series) -> list[pa.LargeStringArray]:
