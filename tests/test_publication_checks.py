@@ -21,6 +21,7 @@ from test_publish_cli import invoke, relink, send_and_link, store
 from interchange.indicators.periods import parse_period
 from interchange.indicators.publications import Span, publish, read_inputs, store_publication
 from interchange.operations.approval import ApprovalRefused, approve_checked
+from interchange.stage_times import recording
 from interchange.warehouse.engine import warehouse
 from interchange.warehouse.tables import review_pairs
 from interchange.workspace.layout import Workspace
@@ -134,15 +135,18 @@ def test_approve_counts_held_batches_and_open_quarantine_received_since_the_peri
         [metadata] = [f for f in files if f.name == "metadata.json"]  # the ministry's reader is told too
         assert json.loads(metadata.read_text(encoding="utf-8"))["approved_despite"] == approved.approved_despite
         # Batches received before a period began cannot hold its records.
-        assert approve_checked(engine, workspace, "later", by="ona")[0].state == "approved"
+        with recording() as times:  # and approval's parts are timed (benchmarks/national_pipeline.py prints them)
+            assert approve_checked(engine, workspace, "later", by="ona")[0].state == "approved"
+        assert list(times.cpu) == ["approval checks", "approve version", "export files"]
 
 
 @sqlite_only
 def test_a_person_index_changed_since_a_version_blocks_approval_and_flags_approved_versions(hub_root: Path) -> None:
     month = f"{LAST_MONTH_DAY:%Y-%m}"
     send_and_link(hub_root, day=LAST_MONTH_DAY)
-    with warehouse(Workspace(hub_root).database_url) as engine:
+    with warehouse(Workspace(hub_root).database_url) as engine, recording() as times:
         publish(engine, Workspace(hub_root), parse_period(month))
+    assert {"compute indicators", "disclosure control", "store version"} <= set(times.cpu)  # publish's parts timed
     more = person_rows(2, start=12, prefix="Q")
     drop(hub_root, "b.person.csv", [[*PERSON_HEADER, "consent_reporting"], *([*row, "true"] for row in more)])
     ingest(hub_root)

@@ -1,11 +1,12 @@
-"""Where a run's time goes: wall and CPU seconds per stage, for linkage and the indicators alike.
+"""Where a run's time goes: wall and CPU seconds per stage, for linkage, the indicators and publishing alike.
 
 A national run spends its time in a few stages (for linkage: the pseudonym pass, Bloom decoding,
 training u and m, predicting, the household guard, clustering; for the indicators: each table
-read, the persons, events, facts and each indicator's counts). Each is timed by the context
+read, the persons, events, facts and each indicator's counts; for publishing: computing,
+disclosure control, storing, the approval checks, approving and the export files). Each is timed by the context
 manager of :func:`stage_timer` and logged at DEBUG on ``interchange.<area>.stages``, so a slow
-run can be looked into without a profiler. A caller that wants the figures (the FEBRL
-benchmark) wraps the run in :func:`recording` and reads them afterwards.
+run can be looked into without a profiler. A caller that wants the figures (the FEBRL and
+national pipeline benchmarks) wraps the run in :func:`recording` and reads them afterwards.
 
 CPU seconds are the whole process's (``time.process_time``), so DuckDB's worker threads count
 and on a loaded machine they are the figure to compare; a Spark cluster's executors do not.

@@ -22,7 +22,10 @@ from interchange.indicators.publications import (
     load_workspace_catalogue,
     same_values,
 )
+from interchange.stage_times import stage_timer
 from interchange.warehouse.tables import ministry_cells, publication_cells, publications
+
+stage = stage_timer("publishing")
 
 if TYPE_CHECKING:
     from interchange.workspace.layout import Workspace
@@ -40,8 +43,10 @@ def approve(engine: Engine, workspace: Workspace, period: str, version: int | No
     folder = export_folder(workspace, current.period, current.version)
     if current.approved_at is not None and not folder.exists():
         return current, export_version(engine, workspace, current.period, current.version)
-    approved = approve_version(engine, period, version, by=by, despite=despite)
-    return approved, export_version(engine, workspace, approved.period, approved.version)
+    with stage("approve version"):
+        approved = approve_version(engine, period, version, by=by, despite=despite)
+    with stage("export files"):
+        return approved, export_version(engine, workspace, approved.period, approved.version)
 
 
 def export_folder(workspace: Workspace, period: str, version: int) -> Path:

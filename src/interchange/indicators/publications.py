@@ -45,6 +45,7 @@ from interchange.indicators.lineage import (
     loaded_batches,
 )
 from interchange.progress import ProgressHook, report
+from interchange.stage_times import stage_timer
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import WRITE_CHUNK, chunked
 from interchange.warehouse.tables import (
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 KEY = ("indicator", "breakdown", *DIMENSIONS)
 """What identifies a cell within a version."""
 _FIGURES = ("value", "numerator", "denominator", "suppressed", "reason", "published_value")
+stage = stage_timer("publishing")  # publish's and approval's parts, as linkage and the indicators time theirs
 _LOCK_BASE = 7_404_300_000_000  # arbitrary: advisory-lock keys of publication periods start here
 _STORED = (*KEY, "value", "numerator", "denominator", "unit", "sensitivity", *PROTECTION_COLUMNS, "target")
 _OPTIONAL = ("target",)  # a cell table without it has no targets
@@ -597,31 +599,34 @@ def publish(engine: Engine, workspace: Workspace, period: Period, *, by: str = "
     check_publishable(engine, period, provisional=provisional)
     orgs = _programme_orgs(workspace, period.label)
     report(on_progress, "publish.stages", 0, 3, "compute")
-    for _attempt in range(3):
-        inputs = read_inputs(engine)
-        consent = ConsentCheck(period.label, settings.consent, allow=allow_without_consent)
-        try:
-            cells = compute_indicators(engine, catalogue, period, consent=settings.consent, orgs=orgs,
-                                       on_consent=consent)
-        except UnlinkedRecordsError as exc:  # counts and kinds only: no record in the message
-            raise PublicationError(str(exc)) from None
-        except ConsentRefused as exc:  # a refusal like a locked period's: the flow and the CLI say so
-            raise PublicationError(key=exc.key, **exc.params) from None
-        if read_inputs(engine) == inputs:
-            break
-    else:
-        raise PublicationError(key="error.publish_moving_data")
+    with stage("compute indicators"):
+        for _attempt in range(3):
+            inputs = read_inputs(engine)
+            consent = ConsentCheck(period.label, settings.consent, allow=allow_without_consent)
+            try:
+                cells = compute_indicators(engine, catalogue, period, consent=settings.consent, orgs=orgs,
+                                           on_consent=consent)
+            except UnlinkedRecordsError as exc:  # counts and kinds only: no record in the message
+                raise PublicationError(str(exc)) from None
+            except ConsentRefused as exc:  # a refusal like a locked period's: the flow and the CLI say so
+                raise PublicationError(key=exc.key, **exc.params) from None
+            if read_inputs(engine) == inputs:
+                break
+        else:
+            raise PublicationError(key="error.publish_moving_data")
     report(on_progress, "publish.stages", 1, 3, "protect")
-    try:
-        protected = protect(cells, rules, **catalogue_facts(catalogue, cells))
-    except DisclosureRefused as exc:  # indicator codes and a count only, as the error says it
-        raise PublicationError(key=exc.key, **exc.params) from None
+    with stage("disclosure control"):
+        try:
+            protected = protect(cells, rules, **catalogue_facts(catalogue, cells))
+        except DisclosureRefused as exc:  # indicator codes and a count only, as the error says it
+            raise PublicationError(key=exc.key, **exc.params) from None
     protected["target"] = _targets_of(workspace, catalogue, period.label, protected)
     stored_rules = dict(rules.model_dump(mode="json"), consent=settings.consent, **consent.recorded())
     report(on_progress, "publish.stages", 2, 3, "store")
-    stored = store_publication(engine, period, protected, inputs=inputs, catalogue_version=catalogue.version,
-                               rules=stored_rules, created_by=by, definitions=catalogue.definitions(),
-                               provisional=provisional)
+    with stage("store version"):
+        stored = store_publication(engine, period, protected, inputs=inputs, catalogue_version=catalogue.version,
+                                   rules=stored_rules, created_by=by, definitions=catalogue.definitions(),
+                                   provisional=provisional)
     report(on_progress, "publish.stages", 3, 3, "store")
     return stored
 

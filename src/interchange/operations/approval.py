@@ -33,6 +33,9 @@ from interchange.indicators.publications import (
 from interchange.ingest.quarantine import open_quarantine
 from interchange.operations.reasons import Reason
 from interchange.operations.status import failed_batches, held_batches, open_review_pairs
+from interchange.stage_times import stage_timer
+
+stage = stage_timer("publishing")
 
 if TYPE_CHECKING:
     from interchange.workspace.layout import Workspace
@@ -103,7 +106,8 @@ def approve_checked(engine: Engine, workspace: Workspace, period: str, version: 
     current = get_publication(engine, period, version)
     confirmed: dict[str, int] = {}
     if current.state is State.DRAFT:  # anything else is refused, or re-exported, by approve itself
-        blockers = approval_blockers(engine, workspace, current)
+        with stage("approval checks"):
+            blockers = approval_blockers(engine, workspace, current)
         unconfirmed = [b for b in blockers if b.reason.value not in despite]
         if unconfirmed:
             raise ApprovalRefused(current, unconfirmed)
