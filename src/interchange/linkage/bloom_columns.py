@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from interchange.contract.values import BLOOM_FILTER_BYTES
-from interchange.linkage.text_columns import dictionary_chunks, fixed_width_chunks
+from interchange.linkage.text_columns import decode_distinct, fixed_width_chunks
 
 WORDS = BLOOM_FILTER_BYTES // 8  # 16 words of 64 bits
 
@@ -68,13 +68,7 @@ def _decode_base64(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     raw = np.zeros((len(texts), BLOOM_FILTER_BYTES), dtype=np.uint8)
     present = np.zeros(len(texts), dtype=bool)
-    distinct = dictionary_chunks(texts)
-    if distinct is not None:  # each distinct filter decoded once
-        for part in distinct:
-            values_raw, values_present = _decode_base64(part.values)
-            known = part.index >= 0
-            rows = part.start + np.flatnonzero(known)
-            raw[rows], present[rows] = values_raw[part.index[known]], values_present[part.index[known]]
+    if decode_distinct(texts, _decode_base64, raw, present):  # each distinct filter decoded once
         return raw, present
     for stretch in fixed_width_chunks(texts, _TEXT_LENGTH):
         if stretch.matrix is not None:

@@ -31,7 +31,7 @@ from interchange.linkage.model_settings import (
     settings_dict,
 )
 from interchange.linkage.pairs import PAIR_COLUMNS, PSEUDONYM_WEIGHT, pseudonym_pairs
-from interchange.linkage.text_columns import dictionary_chunks, fixed_width_chunks
+from interchange.linkage.text_columns import decode_distinct, fixed_width_chunks
 from interchange.linkage.u_sampling import estimate_u
 from interchange.stage_times import stage_timer
 
@@ -150,13 +150,7 @@ def _token_ids(tokens: pd.Series) -> pd.Series:
 def _token_arrays(tokens: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ids = np.zeros(len(tokens), dtype=np.int64)
     present = np.zeros(len(tokens), dtype=bool)
-    distinct = dictionary_chunks(tokens)
-    if distinct is not None:  # each distinct token decoded once
-        for part in distinct:
-            values_ids, values_present = _token_arrays(part.values)
-            known = part.index >= 0
-            rows = part.start + np.flatnonzero(known)
-            ids[rows], present[rows] = values_ids[part.index[known]], values_present[part.index[known]]
+    if decode_distinct(tokens, _token_arrays, ids, present):  # each distinct token decoded once
         return ids, present
     for stretch in fixed_width_chunks(tokens, _TOKEN_LENGTH):
         prefixes = None if stretch.matrix is None else _HEX[stretch.matrix[:, :16]]

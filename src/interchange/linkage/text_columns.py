@@ -12,7 +12,7 @@ which keeps the exact behaviour for malformed values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["Distinct", "FixedWidth", "dictionary_chunks", "fixed_width_chunks"]
+__all__ = ["Distinct", "FixedWidth", "decode_distinct", "dictionary_chunks", "fixed_width_chunks"]
 
 
 @dataclass
@@ -86,6 +86,22 @@ def dictionary_chunks(texts: pd.Series) -> list[Distinct] | None:
         found.append(Distinct(start, values, index))
         start += len(chunk)
     return found
+
+
+def decode_distinct(texts: pd.Series, decode: Callable[[pd.Series], tuple[np.ndarray, np.ndarray]],
+                    out: np.ndarray, present: np.ndarray) -> bool:
+    """Where ``texts`` is dictionary-encoded, each distinct value decoded once by ``decode``
+    (which returns its values and which of them are present) and spread over the rows of
+    ``out`` and ``present``; False, with nothing written, for any other column."""
+    distinct = dictionary_chunks(texts)
+    if distinct is None:
+        return False
+    for part in distinct:
+        values_out, values_present = decode(part.values)
+        known = part.index >= 0
+        rows = part.start + np.flatnonzero(known)
+        out[rows], present[rows] = values_out[part.index[known]], values_present[part.index[known]]
+    return True
 
 
 def _arrow_chunks(texts: pd.Series) -> list[pa.LargeStringArray]:
