@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlalchemy
 from drop_kit import MIMC, PERSON_HEADER, SPC, drop, ingest, pseudonym
@@ -22,6 +23,7 @@ from interchange.linkage.households import person_households
 from interchange.linkage.index import LinkSummary, link_persons
 from interchange.linkage.keys import derive_key
 from interchange.linkage.pairs import PAIR_COLUMNS, Scorer, pseudonym_pairs
+from interchange.linkage.records import load_person_records
 from interchange.linkage.review import Decision, decide_pair, decide_records, open_pairs
 from interchange.linkage.store import index_digest_of
 from interchange.warehouse.engine import warehouse
@@ -427,3 +429,16 @@ def test_the_model_makes_one_person_of_a_woman_at_two_agencies_and_keeps_her_fam
     # Re-running on the same data changes nothing.
     link_persons(engine, upper=0.95, lower=0.5)
     assert keys(engine) == found
+
+
+def test_person_records_load_in_uid_order_with_tokens_as_dictionaries(engine: Engine, hub_root: Path) -> None:
+    send_persons(hub_root, SPC, "p", person("b1", "1"), person("B2", "2", 1990), person("a10", "3"), person("a9", "1"))
+    with engine.connect() as connection:
+        records = load_person_records(connection)
+    assert list(records["uid"]) == [uid(SPC, r) for r in ("B2", "a10", "a9", "b1")]  # as Python sorts str
+    pseudonyms = records["person_pseudonym"]
+    assert pa.types.is_dictionary(pseudonyms.dtype.pyarrow_dtype)
+    assert pseudonyms.tolist() == [pseudonym("2"), pseudonym("3"), pseudonym("1"), pseudonym("1")]
+    assert records["given_name_bloom"].isna().all()  # not sent: missing, as before
+    assert records["birth_year"].tolist() == [1990, 1980, 1980, 1980]
+    assert records["birth_year"].dtype == "Int64"
