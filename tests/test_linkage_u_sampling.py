@@ -45,6 +45,31 @@ def test_one_pass_gives_splinks_u_values(table: pd.DataFrame) -> None:
         assert found[level] == (pytest.approx(u, rel=1e-9) if isinstance(u, float) else u), level
 
 
+def test_a_failure_inside_the_one_pass_falls_back_to_splinks_method(
+        table: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # Before, an error in our pass reached the model, which then scored with default parameters.
+    import duckdb
+
+    from interchange.linkage import u_sampling
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        raise duckdb.OutOfMemoryException("injected")
+
+    monkeypatch.setattr(u_sampling, "_count_levels", failing)
+    settings = MatchSettings()
+    backend = DuckDBBackend(settings)
+    try:
+        frame = backend.register(table)
+        splinks, ours = (_linker(frame, settings_dict(settings, len(table), backend.filters)) for _ in range(2))
+        splinks.training.estimate_u_using_random_sampling(max_pairs=PAIRS, seed=settings.seed)
+        with caplog.at_level("WARNING", logger=u_sampling.log.name):
+            estimate_u(ours, PAIRS, settings.seed)
+        assert _u_values(ours) == _u_values(splinks)
+    finally:
+        backend.close()
+    assert "one-pass count failed (OutOfMemoryException)" in caplog.text
+
+
 def test_two_input_tables_use_splinks_own_method(table: pd.DataFrame) -> None:
     # One pass covers one table deduplicated; anything else (here a link of two tables) goes
     # through Splink's public method and still gets its u values.

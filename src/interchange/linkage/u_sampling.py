@@ -46,10 +46,16 @@ def estimate_u(linker: Any, max_pairs: float, seed: int | None) -> None:
         log.warning("u estimation: Splink's internals have changed (%s); using its per-comparison method",
                     type(exc).__name__)
         one_pass = False
-    if not one_pass:
-        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-        return
-    _estimate_u_one_pass(linker, max_pairs, seed)
+    if one_pass:
+        try:
+            _estimate_u_one_pass(linker, max_pairs, seed)
+            return
+        except Exception as exc:
+            # Any failure of our pass (a DuckDB error, a Splink internal that changed shape): the pass
+            # writes u only after every comparison is counted, so Splink's method starts clean.
+            log.warning("u estimation: the one-pass count failed (%s); using Splink's per-comparison method",
+                        type(exc).__name__)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
 
 
 def _one_pass_possible(linker: Any) -> bool:
