@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -27,17 +29,24 @@ def table() -> pd.DataFrame:
     return prepare_records(register(siblings=False)[0].iloc[:1_200])
 
 
-def test_one_pass_gives_splinks_u_values(table: pd.DataFrame) -> None:
+@contextmanager
+def _splinks_and_ours(table: pd.DataFrame) -> Iterator[tuple[Any, Any, MatchSettings]]:
+    """Two linkers over the table on one DuckDB: the first with Splink's own u values, the second untrained."""
     settings = MatchSettings()
     backend = DuckDBBackend(settings)
     try:
         frame = backend.register(table)
         splinks, ours = (_linker(frame, settings_dict(settings, len(table), backend.filters)) for _ in range(2))
         splinks.training.estimate_u_using_random_sampling(max_pairs=PAIRS, seed=settings.seed)
-        estimate_u(ours, PAIRS, settings.seed)
-        expected, found = _u_values(splinks), _u_values(ours)
+        yield splinks, ours, settings
     finally:
         backend.close()
+
+
+def test_one_pass_gives_splinks_u_values(table: pd.DataFrame) -> None:
+    with _splinks_and_ours(table) as (splinks, ours, settings):
+        estimate_u(ours, PAIRS, settings.seed)
+        expected, found = _u_values(splinks), _u_values(ours)
     assert found.keys() == expected.keys()
     assert any(isinstance(u, float) for u in found.values())
     for level, u in expected.items():
@@ -56,17 +65,9 @@ def test_a_failure_inside_the_one_pass_falls_back_to_splinks_method(
         raise duckdb.OutOfMemoryException("injected")
 
     monkeypatch.setattr(u_sampling, "_count_levels", failing)
-    settings = MatchSettings()
-    backend = DuckDBBackend(settings)
-    try:
-        frame = backend.register(table)
-        splinks, ours = (_linker(frame, settings_dict(settings, len(table), backend.filters)) for _ in range(2))
-        splinks.training.estimate_u_using_random_sampling(max_pairs=PAIRS, seed=settings.seed)
-        with caplog.at_level("WARNING", logger=u_sampling.log.name):
-            estimate_u(ours, PAIRS, settings.seed)
+    with _splinks_and_ours(table) as (splinks, ours, settings), caplog.at_level("WARNING", logger=u_sampling.log.name):
+        estimate_u(ours, PAIRS, settings.seed)
         assert _u_values(ours) == _u_values(splinks)
-    finally:
-        backend.close()
     assert "one-pass count failed (OutOfMemoryException)" in caplog.text
 
 
