@@ -30,6 +30,7 @@ from sqlalchemy.engine import URL
 
 from interchange.errors import InterchangeError, mask_secrets, visible_path
 from interchange.warehouse.address import unreachable
+from interchange.warehouse.engine import SQLITE_BUSY_PRAGMA
 
 Kind = Literal["text", "integer", "boolean", "date"]
 """What a column holds, as far as reading it goes (dates travel as ISO text from SQLite)."""
@@ -128,6 +129,8 @@ def arrow_reader(engine: Engine) -> Iterator[ArrowReader]:
             import adbc_driver_sqlite.dbapi
 
             connection = adbc_driver_sqlite.dbapi.connect(uri)
+            with connection.cursor() as cursor:  # without it, a read met by a writer's lock fails at once
+                cursor.execute(SQLITE_BUSY_PRAGMA)
         else:
             import adbc_driver_postgresql.dbapi
 

@@ -81,6 +81,11 @@ def _alembic_config() -> Config:
     return config
 
 
+# How long a SQLite connection waits for another's lock (a loader's commit, the switch to WAL)
+# before it says "database is locked": the engine's connections and the Arrow reader's alike.
+SQLITE_BUSY_PRAGMA = "PRAGMA busy_timeout=60000"
+
+
 def _make_engine(url: str) -> Engine:
     address = normal_url(url)  # postgres:// and postgresql:// mean the project's driver
     if address.get_backend_name() == "sqlite":
@@ -98,7 +103,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # docs, "Serializable isolation"), so a write transaction takes its lock up front.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute(SQLITE_BUSY_PRAGMA)
     _use_wal(cursor)  # readers do not block the loader
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; safe with WAL
     cursor.execute("PRAGMA foreign_keys=ON")
