@@ -171,10 +171,8 @@ class _Column:
         # Any other field has few distinct values in a block: each is judged once.
         encoded = array.dictionary_encode()
         judged = self.values(encoded.dictionary.to_pylist())
-        indices = encoded.indices
-        bad = [code for code, value in enumerate(judged) if value is _FAIL]
-        failing = pc.indices_nonzero(pc.is_in(indices, pa.array(bad, indices.type))).to_pylist() if bad else []
-        return list(map(judged.__getitem__, indices.to_pylist())), failing
+        failing = _positions(encoded.indices, [code for code, value in enumerate(judged) if value is _FAIL])
+        return list(map(judged.__getitem__, encoded.indices.to_pylist())), failing
 
     def _validate(self, text: str) -> Any:
         if first_control(text) is not None:  # the row path names the character
@@ -288,7 +286,6 @@ class ColumnValidator:
             else:
                 start = cut
 
-
     def _sender(self, cell: object) -> bool:
         """Whether an org cell names the sending organisation, or none (the row path's test)."""
         return cell is None or (isinstance(cell, str) and (not cell.strip() or cell.strip().lower() == self._org))
@@ -297,10 +294,15 @@ class ColumnValidator:
 def _where_not(array: pa.Array, test: Callable[[object], bool]) -> list[int]:
     """Positions of the cells of `array` that fail `test`, which is asked once per distinct cell."""
     encoded = array.dictionary_encode()
-    failing = [code for code, cell in enumerate(encoded.dictionary.to_pylist()) if not test(cell)]
-    if not failing:
+    return _positions(encoded.indices, [code for code, cell in enumerate(encoded.dictionary.to_pylist())
+                                        if not test(cell)])
+
+
+def _positions(indices: pa.Array, codes: list[int]) -> list[int]:
+    """Positions of a dictionary-encoded column's cells whose dictionary index is one of `codes`."""
+    if not codes:
         return []
-    return pc.indices_nonzero(pc.is_in(encoded.indices, pa.array(failing, encoded.indices.type))).to_pylist()
+    return pc.indices_nonzero(pc.is_in(indices, pa.array(codes, indices.type))).to_pylist()
 
 
 def _stretch(numbers: list[int], ids: list[Any], columns: list[list[Any]], start: int, stop: int,

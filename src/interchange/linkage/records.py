@@ -26,13 +26,17 @@ RECORD_COLUMNS = linkage_fields()
 _DICTIONARY_COLUMNS = frozenset(linkage_fields(encodings=(Encoding.TOKEN, Encoding.BLOOM)))
 
 
+# Between a record's org and record_id in its uid: org codes have no colon, record ids may.
+_UID_SEPARATOR = ":"
+
+
 def make_uid(org: str, record_id: str) -> str:
-    return f"{org}:{record_id}"
+    return f"{org}{_UID_SEPARATOR}{record_id}"
 
 
 def split_uid(uid: str) -> tuple[str, str]:
-    """(org, record_id): org codes have no colon, record ids may."""
-    org, _, record_id = uid.partition(":")
+    """(org, record_id) of a uid made by make_uid."""
+    org, _, record_id = uid.partition(_UID_SEPARATOR)
     return org, record_id
 
 
@@ -56,7 +60,7 @@ def load_person_records(connection: Connection) -> pd.DataFrame:
         # Batch by batch, so that the plain strings of the whole read never exist at once.
         table = pa.Table.from_batches([_encoded(batch, schema) for batch in batches], schema=schema)
     table = table.unify_dictionaries()
-    uids = pc.binary_join_element_wise(table["org"], table["record_id"], ":")
+    uids = pc.binary_join_element_wise(table["org"], table["record_id"], _UID_SEPARATOR)  # make_uid's
     order = pc.sort_indices(uids)  # byte order of UTF-8 is code point order, as Python sorts str
     frame = pd.DataFrame({"uid": uids.take(order).to_numpy(zero_copy_only=False)})
     for name in RECORD_COLUMNS:
