@@ -16,8 +16,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import HUB_CONFIG
-from drop_kit import PERSON_HEADER, SPC, drop, person_rows
+from conftest import HUB_CONFIG, empty_warehouse
+from drop_kit import (
+    CONTACT_HEADER,
+    MIMC,
+    PERSON_HEADER,
+    SPC,
+    batch_rows,
+    contact_rows,
+    drop,
+    person_rows,
+    receipts,
+    versions,
+)
 
 pytest_plugins = ["prefect_harness"]
 
@@ -116,3 +127,71 @@ def test_deploy_all_creates_the_scheduled_deployments_and_a_worker_runs_one(
     finished = [r for r in runs if r.state is not None and r.state.is_final()]
     assert finished and all(r.state.is_completed() for r in finished)
     assert any(r.state.message == "batches: 1, rows loaded: 3, quarantined: 0, batches held: 0" for r in finished)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_two_workers_on_the_pool_each_run_a_share_and_every_batch_is_loaded_once(
+        prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/scale-out.md, "Several ingest workers": the ingest deployment split in two by organisation,
+    two real workers on the pool, one PostgreSQL warehouse. The shares overlap on purpose (an operator's
+    mistake the docs promise is harmless): every drop is still loaded once, by one run."""
+    import yaml
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.settings import get_current_settings
+
+    from interchange.workspace.init import init_workspace
+
+    with empty_warehouse("postgres", tmp_path) as url:
+        monkeypatch.setenv("INTERCHANGE_DATABASE_URL", url)  # as on every worker's host (docs/operations.md)
+        root = init_workspace(tmp_path / "hub", config_text=HUB_CONFIG).root
+        env = {**os.environ, "PREFECT_API_URL": str(get_current_settings().api.url),
+               "INTERCHANGE_WORKSPACE": str(root),
+               "PREFECT_CLI_PROMPT": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        for org, prefix in ((SPC, "P"), (MIMC, "M")):
+            drop(root, "asmenys.person.csv", [PERSON_HEADER, *person_rows(400, prefix=prefix)], org=org)
+            drop(root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(
+                300, [f"{prefix}{n:06d}" for n in range(400)], prefix=f"{prefix}K")], org=org)
+
+        # The repository's ingest deployment, split as prefect.yaml's comment says, each share on a work
+        # queue of its own so that each worker takes one run (a worker takes any run of the pool otherwise).
+        project = yaml.safe_load((CHECKOUT / "prefect.yaml").read_text(encoding="utf-8"))
+        [ingest] = [d for d in project["deployments"] if d["entrypoint"] == "flows/ingest.py:ingest"]
+        shares = {"west": [SPC], "east": [MIMC, SPC]}
+        project["deployments"] = [
+            {**ingest, "name": f"every-15-minutes-{share}", "schedules": [],
+             "parameters": {**ingest["parameters"], "orgs": orgs},
+             "work_pool": {**ingest["work_pool"], "work_queue_name": share}} for share, orgs in shares.items()]
+        prefect_file = tmp_path / "prefect.yaml"
+        prefect_file.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+        try:
+            run([PREFECT, "work-pool", "create", POOL, "--type", "process", "--overwrite"], env, CHECKOUT)
+            run([PREFECT, "--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file)], env, CHECKOUT)
+            for share in shares:
+                run([PREFECT, "deployment", "run", f"ingest/every-15-minutes-{share}"], env, CHECKOUT)
+            workers = [subprocess.Popen([PREFECT, "worker", "start", "--pool", POOL, "--work-queue", share,
+                                         "--run-once"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True) for share in shares]
+            said = [worker.communicate(timeout=300)[0] for worker in workers]
+            assert [worker.returncode for worker in workers] == [0, 0], said
+
+            found = deployments()
+            with get_client(sync_client=True) as client:
+                runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(
+                    any_=[found[f"ingest/every-15-minutes-{share}"].id for share in shares])))
+            assert len(runs) == 2 and all(r.state is not None and r.state.is_completed() for r in runs), [
+                (r.name, r.state) for r in runs]
+        finally:
+            with get_client(sync_client=True) as client:
+                for deployment in client.read_deployments():
+                    client.delete_deployment(deployment.id)
+
+        batches = batch_rows(url)
+        assert sorted((b["org"], b["file_name"], b["status"]) for b in batches) == sorted(
+            (org, name, "loaded") for org in (SPC, MIMC) for name in ("asmenys.person.csv", "kontaktai.contact.csv"))
+        keys = [(v["kind"], v["org"], v["record_id"]) for v in versions(url)]
+        assert len(keys) == len(set(keys)) == 2 * (400 + 300)  # every record loaded exactly once
+        for org in (SPC, MIMC):  # one receipt per batch: no run took a drop the other had taken
+            assert sorted(r["batch_id"] for r in receipts(root, org)) == sorted(
+                b["batch_id"] for b in batches if b["org"] == org)
