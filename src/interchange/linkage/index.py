@@ -92,7 +92,7 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
     # that ingest (one writer at a time on SQLite) is not locked out meanwhile. The write
     # transaction reads the records again and scores again only if they changed.
     report(on_progress, "link.stages", 0, 3, "load")
-    with engine.connect() as connection:
+    with engine.connect() as connection, stage("read records"):
         records = load_person_records(connection)
     report(on_progress, "link.stages", 1, 3, "score")
     scored = (records, _score(scorer, records))
@@ -100,8 +100,10 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LINK_LOCK})
-        current = load_person_records(connection)
-        if not current.equals(scored[0]):
+        with stage("read records"):
+            current = load_person_records(connection)
+            changed = not current.equals(scored[0])
+        if changed:
             log.info("person records changed while scoring: scoring again")
             scored = (current, _score(scorer, current))
         now = clock.now()
@@ -109,20 +111,23 @@ def link_persons(engine: Engine, *, scorer: Scorer | None = None, scorer_name: s
             started_at=started, scorer=name[:64], upper=upper, lower=lower).returning(linkage_runs.c.run_id)
         ).scalar_one()
         summary = _run(connection, run_id, now, *scored, upper, lower)
+        with stage("index digest"):
+            digest = index_digest_of(connection)
         connection.execute(update(linkage_runs).where(linkage_runs.c.run_id == run_id).values(
             finished_at=clock.now(), records=summary.records, pairs_scored=summary.pairs_scored,
             pairs_linked=summary.pairs_linked, new_persons=summary.new_persons, merges=summary.merges,
             splits=summary.splits, pairs_for_review=summary.pairs_for_review, households=summary.households,
-            household_share=summary.household_share, index_sha256=index_digest_of(connection)))
+            household_share=summary.household_share, index_sha256=digest))
     report(on_progress, "link.stages", 3, 3, "write")
     log.info("%s", summary.render())
     return summary
 
 
 def _score(scorer: Scorer, records: pd.DataFrame) -> pd.DataFrame:
-    uids = set(records["uid"])
+    uids = records["uid"]  # unique: a record's (org, record_id)
     scored = scorer(records) if len(uids) > 1 else pd.DataFrame()
-    pairs = normalise_pairs(scored, uids)
+    with stage("pairs"):
+        pairs = normalise_pairs(scored, uids)
     pairs.attrs = dict(scored.attrs)  # what the scorer tells about its run (household_share)
     return pairs
 
@@ -130,31 +135,33 @@ def _score(scorer: Scorer, records: pd.DataFrame) -> pd.DataFrame:
 def _run(connection: Connection, run_id: int, now: datetime, records: pd.DataFrame, pairs: pd.DataFrame,
          upper: float, lower: float) -> LinkSummary:
     uids = list(records["uid"])
-    decisions = load_decisions(connection)
-    same = [pair for pair, (_, decision) in decisions.items() if decision is Decision.SAME]
-    different = [pair for pair, (_, decision) in decisions.items() if decision is Decision.DIFFERENT]
-
-    # A decided pair is the steward's, whatever its score: `same` is an edge above, `different` none.
-    undecided = pd.Series([(left, right) not in decisions for left, right in
-                           zip(pairs["uid_l"], pairs["uid_r"], strict=True)], index=pairs.index, dtype=bool)
-    strong = pairs[(pairs["match_probability"] >= upper) & undecided]
-    edges = [Edge(left, right, SAME_STRENGTH) for left, right in same]
-    edges += [Edge(row.uid_l, row.uid_r, float(row.match_probability)) for row in strong.itertuples(index=False)]
     with stage("clustering"):
+        decisions = load_decisions(connection)
+        same = [pair for pair, (_, decision) in decisions.items() if decision is Decision.SAME]
+        different = [pair for pair, (_, decision) in decisions.items() if decision is Decision.DIFFERENT]
+        # A decided pair is the steward's, whatever its score: `same` is an edge above, `different` none.
+        strong = pairs[(pairs["match_probability"] >= upper) & _undecided(pairs, decisions)]
+        edges = [Edge(left, right, SAME_STRENGTH) for left, right in same]
+        edges += [Edge(left, right, float(p)) for left, right, p in
+                  zip(strong["uid_l"], strong["uid_r"], strong["match_probability"], strict=True)]
         clusters = cluster_records(uids, edges, different, forced_above=1.0)
 
-    current = read_index(connection, PERSONS)
-    plan = assign_keys(clusters, current.links, current.age, prefix=PERSONS.prefix, taken=current.taken)
-    write_index(connection, PERSONS, plan, current.links, run_id, now)
-    log_events(connection, PERSONS, plan, run_id, _Explainer(edges, decisions, upper))
+    with stage("keys"):
+        current = read_index(connection, PERSONS)
+        plan = assign_keys(clusters, current.links, current.age, prefix=PERSONS.prefix, taken=current.taken)
+    with stage("write index"):
+        write_index(connection, PERSONS, plan, current.links, run_id, now)
+        log_events(connection, PERSONS, plan, run_id, _Explainer(edges, decisions, upper))
 
-    band = pairs[(pairs["match_probability"] >= lower) & (pairs["match_probability"] < upper)]
-    # Only pairs whose answer would change who is who: records already one person need no review.
-    band = band[pd.Series([(left, right) not in decisions and plan.key_of[left] != plan.key_of[right]
-                           for left, right in zip(band["uid_l"], band["uid_r"], strict=True)],
-                          index=band.index, dtype=bool)]
-    for_review = sync_queue(connection, band, records, run_id)
-    households = link_households(connection, run_id, now)
+    with stage("review queue"):
+        band = pairs[(pairs["match_probability"] >= lower) & (pairs["match_probability"] < upper)]
+        # Only pairs whose answer would change who is who: records already one person need no review.
+        band = band[pd.Series([(left, right) not in decisions and plan.key_of[left] != plan.key_of[right]
+                               for left, right in zip(band["uid_l"], band["uid_r"], strict=True)],
+                              index=band.index, dtype=bool)]
+        for_review = sync_queue(connection, band, records, run_id)
+    with stage("households"):
+        households = link_households(connection, run_id, now)
     return LinkSummary(
         run_id=run_id, records=len(uids), persons=len(clusters),
         records_linked=sum(len(members) for members in clusters if len(members) > 1),
@@ -162,6 +169,13 @@ def _run(connection: Connection, run_id: int, now: datetime, records: pd.DataFra
         splits=plan.count("split"), retired=len(plan.retired), pairs_for_review=for_review, households=households,
         household_share=pairs.attrs.get("household_share"),
         persons_linked=sum(len(members) > 1 for members in clusters))
+
+
+def _undecided(pairs: pd.DataFrame, decisions: Mapping[tuple[str, str], object]) -> pd.Series:
+    if not decisions:  # most runs: no steward has decided anything yet
+        return pd.Series(True, index=pairs.index, dtype=bool)
+    return pd.Series([(left, right) not in decisions for left, right in
+                      zip(pairs["uid_l"], pairs["uid_r"], strict=True)], index=pairs.index, dtype=bool)
 
 
 class _Explainer:

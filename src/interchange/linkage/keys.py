@@ -20,6 +20,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 
@@ -46,7 +47,7 @@ class KeyPlan:
     events: list[KeyEvent] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
-        return sum(event.kind == kind for event in self.events)
+        return list(map(attrgetter("kind"), self.events)).count(kind)
 
 
 def derive_key(prefix: str, smallest_uid: str, taken: set[str]) -> str:
@@ -93,7 +94,7 @@ def assign_keys(clusters: Sequence[Sequence[str]], previous: Mapping[str, str], 
             key = derive_key(prefix, members[0], taken)
             taken.add(key)
             plan.created.append(key)
-            if not any(uid in previous for uid in members):
+            if previous.keys().isdisjoint(members):
                 plan.events.append(KeyEvent("new", key, (), tuple(members)))
         key_of_cluster[index] = key
         plan.key_of.update(dict.fromkeys(members, key))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from interchange.contract.records import Encoding, linkage_fields
 from interchange.partner.bloom import dice
@@ -47,14 +49,19 @@ def pseudonym_pairs(records: pd.DataFrame) -> pd.DataFrame:
         :, list(PAIR_COLUMNS)]
 
 
-def normalise_pairs(pairs: pd.DataFrame, uids: set[str]) -> pd.DataFrame:
+def normalise_pairs(pairs: pd.DataFrame, uids: pd.Series | Sequence[str]) -> pd.DataFrame:
     """The scorer's pairs with uid_l < uid_r, both records known, one row per pair (the best score)."""
     if pairs.empty:
         return pd.DataFrame(columns=list(PAIR_COLUMNS))
     frame = pairs.loc[:, list(PAIR_COLUMNS)].copy()
     swap = frame["uid_l"] > frame["uid_r"]
     frame.loc[swap, ["uid_l", "uid_r"]] = frame.loc[swap, ["uid_r", "uid_l"]].to_numpy()
-    frame = frame[(frame["uid_l"] != frame["uid_r"]) & frame["uid_l"].isin(uids) & frame["uid_r"].isin(uids)]
+    # Arrow's hash look-up: pandas' isin on the Arrow strings a scorer returns makes an Arrow
+    # scalar of every known uid (1.8 s for 100,000 records) before it looks anything up.
+    known = pa.array(uids, type=pa.string())
+    inside = [pc.is_in(pa.array(frame[side], type=pa.string()), value_set=known).to_numpy(zero_copy_only=False)
+              for side in ("uid_l", "uid_r")]
+    frame = frame[(frame["uid_l"] != frame["uid_r"]) & inside[0] & inside[1]]
     frame = frame.sort_values(["uid_l", "uid_r", "match_probability"], ascending=[True, True, False])
     return frame.drop_duplicates(["uid_l", "uid_r"], ignore_index=True)
 

@@ -11,6 +11,7 @@ from sqlalchemy import Column, Connection, Table, delete, select, tuple_, update
 
 from interchange.linkage.keys import KeyEvent, KeyPlan
 from interchange.linkage.records import make_uid, split_uid
+from interchange.warehouse.bulk import insert_columns
 from interchange.warehouse.tables import (
     household_keys,
     household_links,
@@ -66,23 +67,26 @@ def read_index(connection: Connection, index: KeyIndex) -> CurrentIndex:
 def write_index(connection: Connection, index: KeyIndex, plan: KeyPlan, previous: Mapping[str, str],
                 run_id: int, now: datetime) -> None:
     """New keys, moved links, links of vanished records deleted, new links, then retirements."""
-    if plan.created:
-        connection.execute(index.keys.insert(), [
-            {index.key_column: key, "created_at": now, "created_by_run": run_id} for key in plan.created])
+    insert_columns(connection, index.keys, {index.key_column: plan.created, "created_at": [now] * len(plan.created),
+                                            "created_by_run": [run_id] * len(plan.created)})
     gone = [split_uid(uid) for uid in sorted(previous) if uid not in plan.key_of]
     for start in range(0, len(gone), _CHUNK):
         connection.execute(delete(index.links).where(
             tuple_(index.links.c.org, index.links.c.record_id).in_(gone[start:start + _CHUNK])))
+    added: list[tuple[str, str]] = []
     for uid, key in sorted(plan.key_of.items()):
-        if uid in previous and previous[uid] != key:
+        old = previous.get(uid)
+        if old is None:
+            added.append((uid, key))
+        elif old != key:
             org, record_id = split_uid(uid)
             connection.execute(update(index.links).where(
                 (index.links.c.org == org) & (index.links.c.record_id == record_id)).values(
                 {index.key_column: key, "linked_at": now, "run_id": run_id}))
-    added = [{"org": split_uid(uid)[0], "record_id": split_uid(uid)[1], index.key_column: key,
-              "linked_at": now, "run_id": run_id} for uid, key in sorted(plan.key_of.items()) if uid not in previous]
-    for start in range(0, len(added), _CHUNK * 10):
-        connection.execute(index.links.insert(), added[start:start + _CHUNK * 10])
+    records = [split_uid(uid) for uid, _ in added]
+    insert_columns(connection, index.links, {
+        "org": [org for org, _ in records], "record_id": [record_id for _, record_id in records],
+        index.key_column: [key for _, key in added], "linked_at": [now] * len(added), "run_id": [run_id] * len(added)})
     # Retired last: by now no link points at a retired key.
     for key, into in sorted(plan.retired.items()):
         connection.execute(update(index.keys).where(index.key == key).values(retired_at=now, retired_into=into))
@@ -90,11 +94,14 @@ def write_index(connection: Connection, index: KeyIndex, plan: KeyPlan, previous
 
 def log_events(connection: Connection, index: KeyIndex, plan: KeyPlan, run_id: int,
                explain: Callable[[KeyEvent], str]) -> None:
-    rows = [{"run_id": run_id, "entity": index.entity, "kind": event.kind, "entity_key": event.key,
-             "other_keys": list(event.other_keys), "records": len(event.moved), "reason": explain(event)}
-            for event in plan.events]
-    if rows:
-        connection.execute(linkage_events.insert(), rows)
+    events = plan.events
+    insert_columns(connection, linkage_events, {
+        "run_id": [run_id] * len(events), "entity": [index.entity] * len(events),
+        "kind": [event.kind for event in events], "entity_key": [event.key for event in events],
+        # Tuples store as the JSON arrays lists do, and repeat (a new key's empty one): each distinct
+        # one is serialised once.
+        "other_keys": [event.other_keys for event in events], "records": [len(event.moved) for event in events],
+        "reason": [explain(event) for event in events]})
 
 
 def index_digest_of(connection: Connection) -> str:
