@@ -298,8 +298,8 @@ def one_gx_run(kind: str, whole: pd.DataFrame, known: list[str] | None) -> list[
 
 
 def awkward_batches() -> dict[str, pd.DataFrame]:
-    """Batches whose failures span frames: repeated ids far apart, more failing rows than a receipt
-    lists, missing values, a busy week split over frames, unknown persons."""
+    """A batch of every kind whose failures span frames: repeated ids far apart, more failing rows
+    than a receipt lists, missing values, a busy week split over frames, unknown persons."""
     rows = contacts(150)
     for i in range(0, 150, 2):  # 75 contacts before the period: more than MAX_UNEXPECTED_ROWS
         rows[i]["contact_date"] = date(2024, 11, 1)
@@ -320,7 +320,21 @@ def awkward_batches() -> dict[str, pd.DataFrame]:
     for i in range(0, 100, 3):
         people[i]["person_pseudonym"] = None
     people[99]["birth_year"] = 1895
-    return {"contact": frame("contact", rows), "person": frame("person", people)}
+    households = [{"record_id": f"nu-{i}", "children_count": None if i % 9 == 0 else 21 + i % 4 if i % 2 else i % 5,
+                   "social_risk_from": date(2024, 3, 1)} for i in range(120)]
+    households[70]["record_id"] = "nu-3"
+    sessions = [{"record_id": f"gr-{i}", "service_code": "therapeutic_group",
+                 "session_date": date(2024, 12, 1) if i % 3 == 0 else PERIOD_START + timedelta(days=i % 80),
+                 "attendee_record_ids": [*PERSON_IDS[i % 90:i % 90 + 3], *(["nobody-we-know"] if i % 5 == 0 else [])]}
+                for i in range(130)]
+    sessions[101]["record_id"] = sessions[8]["record_id"]
+    cases = [{"record_id": f"at-{i}", "case_type": "case_management", "person_record_id": PERSON_IDS[i % 100],
+              "opened": date(2025, 6, 1) if i % 2 else date(2024, 6, 1),
+              "children_in_family": None if i % 11 == 0 else 30 if i % 4 == 1 else 2} for i in range(140)]
+    cases[139]["record_id"] = "at-0"
+    return {"contact": frame("contact", rows), "person": frame("person", people),
+            "household": frame("household", households), "group_session": frame("group_session", sessions),
+            "case": frame("case", cases)}
 
 
 @pytest.mark.parametrize("spilled", [False, True])
@@ -332,10 +346,56 @@ def test_a_batch_judged_in_frames_gets_the_outcomes_of_one_gx_run_over_it_all(
     if spilled:  # ids and visits go to disk in partitions, grouped a partition at a time
         monkeypatch.setattr(partitions, "SPILL_RECORDS", 5)
         monkeypatch.setattr(partitions, "PARTITION_BITS", 2)
-    for kind, whole in awkward_batches().items():
-        known = PERSON_IDS if kind == "contact" else None
+    batches = awkward_batches()
+    assert set(batches) | {WEEKLY_VISITS} == set(SUITE_NAMES)
+    for kind, whole in batches.items():
+        known = PERSON_IDS if kind in ("contact", "group_session") else None
         parts = [whole.iloc[start:start + size] for start in range(0, len(whole), size)]
         verdict = judge_frames(kind, parts, parameters=PARAMETERS, known_person_ids=known)
         reference = one_gx_run(kind, whole, known)
-        assert [o for o in reference if not o.success], kind  # the batches do fail, in several ways
+        failed = [o for o in reference if not o.success]
+        # The batches do fail, every suite in some way, some expectations beyond the rows a receipt lists.
+        assert failed and {o.column for o in failed} >= {"record_id"}, kind
         assert verdict.outcomes == reference, kind
+    assert max(o.unexpected_count for o in judge_batch("case", batches["case"], parameters=PARAMETERS).failed) > 50
+
+
+def test_each_outcome_is_what_gx_validation_makes_of_the_whole_batch() -> None:
+    # The metrics each expectation needs are computed, not the suite validated: the same outcomes,
+    # passing and failing, for every suite (each batch in one GX run, as a municipal drop is).
+    for kind, whole in {**awkward_batches(), "clean person": frame("person", persons())}.items():
+        kind = kind.removeprefix("clean ")
+        known = PERSON_IDS if kind in ("contact", "group_session") else None
+        verdict = judge_batch(kind, whole, parameters=PARAMETERS, known_person_ids=known)
+        assert verdict.outcomes == one_gx_run(kind, whole, known), kind
+
+
+def test_an_expectation_gx_cannot_evaluate_is_a_suite_error_not_a_pass(
+        tmp_path: Path, clean_frames: dict[str, pd.DataFrame], caplog: pytest.LogCaptureFixture) -> None:
+    # A reviewed suite that bounds a date column with a number: GX gives up on the expectation's metrics.
+    suite = load_suite("case")
+    [opened] = [e for e in suite["expectations"] if e["kwargs"]["column"] == "opened"]
+    opened["kwargs"]["min_value"] = 0
+    (tmp_path / "case.json").write_text(json.dumps(suite), encoding="utf-8")
+    failure = "great_expectations.exceptions.exceptions.MetricResolutionError"
+    expected = f"{opened['meta']['code']}: cannot be evaluated ({failure})"
+    with pytest.raises(SuiteError) as raised:
+        judge_batch("case", clean_frames["case"], parameters=PARAMETERS, directory=tmp_path)
+    assert str(raised.value) == expected
+    prepared = expectations._prepare("case", derive_columns("case", clean_frames["case"]))
+    with pytest.raises(SuiteError) as by_validation:
+        expectations._validate(load_suite("case", tmp_path), prepared, resolve_parameters(PARAMETERS))
+    assert str(by_validation.value) == expected
+    # The exception's text can quote a value; no log record carries it.
+    assert not [r for r in caplog.records if "not supported between" in r.getMessage()]
+
+
+@pytest.mark.parametrize("expectation_type",
+                         ["expect_column_values_to_not_be_null", "expect_column_values_to_be_of_type"])
+def test_a_column_map_expectation_gx_decides_by_another_rule_is_refused(tmp_path: Path, expectation_type: str) -> None:
+    # Their outcome is not the unexpected share that the frames of a batch sum up to.
+    suite = load_suite("household")
+    suite["expectations"][1]["type"] = expectation_type
+    (tmp_path / "household.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(SuiteError, match=f"{expectation_type} is not a column-map expectation decided by"):
+        load_suite("household", tmp_path)

@@ -20,11 +20,21 @@ way; both hold their few bytes a row a partition at a time (ingest/partitions.py
 stays flat however long the batch. The outcomes equal those of one GX run over the whole batch
 (tests/test_expectations.py).
 
+GX computes, for each expectation, the metrics its own column-map rule reads (the rows, the
+missing values, the unexpected ones and the first failing rows), asked for as its validation asks
+for them; the rule itself is applied here over the summed counts. Validating a suite through
+`Batch.validate` rebuilds every expectation's configuration through pydantic dozens of times a
+run (some 60 % of its time on a national night); the metrics each expectation needs are
+therefore taken from GX once per suite and parameters, and each run only computes them
+(`_gx_counts`). The outcomes equal those of `Batch.validate` for every suite
+(tests/test_expectations.py).
+
 Great Expectations is imported lazily: importing it costs about 3 s.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
@@ -32,6 +42,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -58,6 +69,11 @@ MAX_UNEXPECTED_ROWS = 50
 GX_ROWS = 250_000
 # Judged across the whole batch, not frame by frame (see the module docstring).
 _UNIQUE = "expect_column_values_to_be_unique"
+# SUMMARY keeps at most partial_unexpected_count failing rows; COMPLETE would list all.
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_UNEXPECTED_ROWS}
+# The metrics GX's column-map rule reads (ColumnMapExpectation._validate), by what they count.
+_METRICS = {"elements": "table.row_count", "missing": "column_values.nonnull.unexpected_count",
+            "unexpected": "{map_metric}.unexpected_count", "rows": "{map_metric}.unexpected_index_list"}
 
 # The one place where batch thresholds and their defaults are documented.
 DEFAULT_PARAMETERS: dict[str, Any] = {
@@ -168,8 +184,10 @@ def _check_suite(suite: dict[str, Any], path: Path) -> None:
     for number, expectation in enumerate(suite.get("expectations", []), start=1):
         where = f"{path.name}, expectation {number}"
         if not _summable(str(expectation.get("type"))):
-            # A batch is judged a frame at a time: only what each value answers alone adds up.
-            raise SuiteError(f"{where}: {expectation.get('type')} is not a column-map expectation")
+            # A batch is judged a frame at a time: only what each value answers alone adds up, and
+            # GX's column-map rule decides it over the summed counts (_SummedSuite._outcome).
+            raise SuiteError(f"{where}: {expectation.get('type')} is not a column-map expectation "
+                             "decided by its unexpected share")
         meta = expectation.get("meta") or {}
         missing = [key for key in _META_KEYS if not meta.get(key)]
         if missing:
@@ -194,7 +212,10 @@ def _summable(expectation_type: str) -> bool:
         implementation = get_expectation_impl(expectation_type)
     except gx.exceptions.ExpectationNotFoundError:
         return False
-    return issubclass(implementation, ColumnMapExpectation)
+    # Some column-map expectations (of_type, not_be_null, ...) ask for other metrics or decide otherwise.
+    return (issubclass(implementation, ColumnMapExpectation)
+            and implementation._validate is ColumnMapExpectation._validate
+            and implementation.get_validation_dependencies is ColumnMapExpectation.get_validation_dependencies)
 
 
 def _placeholders(template: str) -> set[str]:
@@ -446,7 +467,22 @@ def _validate(suite: dict[str, Any], frame: pd.DataFrame, parameters: dict[str, 
 
 
 def _gx_results(suite: dict[str, Any], gx_frame: pd.DataFrame, gx_parameters: dict[str, Any]) -> list[Any]:
-    """GX's result of each expectation of `suite` over `gx_frame` (made by _gx_frame)."""
+    """GX's result of each expectation of `suite` over `gx_frame` (made by _gx_frame), by `Batch.validate`:
+    the reference that _gx_counts is tested against."""
+    with _gx_batch(gx_frame) as batch:
+        # No unexpected_index_column_names: GX then walks every failing row in Python (seconds
+        # for 1M); the frame's index carries the row numbers instead.
+        result = batch.validate(_gx_suite(suite), expectation_parameters=gx_parameters, result_format=_RESULT_FORMAT)
+    for one in result.results:
+        traceback = _failure_traceback(one.exception_info)
+        if traceback is not None:
+            raise _not_evaluable(one.expectation_config.meta["code"], traceback)
+    return list(result.results)
+
+
+@contextmanager
+def _gx_batch(gx_frame: pd.DataFrame) -> Iterator[Any]:
+    """`gx_frame` as a GX batch, for the block."""
     context = _context()
     # A datasource per call: its execution engine keeps the last frame alive and is not
     # thread-safe; a shared one with unique asset names would keep every frame alive.
@@ -455,25 +491,100 @@ def _gx_results(suite: dict[str, Any], gx_frame: pd.DataFrame, gx_parameters: di
         asset = context.data_sources.add_pandas(name).add_dataframe_asset("frame")
         batch_definition = asset.add_batch_definition_whole_dataframe("all")
     try:
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": gx_frame})
-        result = batch.validate(
-            _gx_suite(suite),
-            expectation_parameters=gx_parameters,
-            # SUMMARY keeps at most partial_unexpected_count failing rows; COMPLETE would list all.
-            # No unexpected_index_column_names: GX then walks every failing row in Python
-            # (seconds for 1M); the frame's index carries the row numbers instead.
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_UNEXPECTED_ROWS},
-        )
+        yield batch_definition.get_batch(batch_parameters={"dataframe": gx_frame})
     finally:
         with _LOCK:
             context.data_sources.delete(name)
-    for one in result.results:
-        if one.exception_info.get("raised_exception"):
-            # Only the exception's class: its text can quote a value of the frame it failed on, and a
-            # SuiteError's message reaches the steward and the alerts (interchange.errors).
-            code = one.expectation_config.meta["code"]
-            raise SuiteError(f"{code}: cannot be evaluated ({_exception_class(one.exception_info)})")
-    return list(result.results)
+
+
+@dataclass(frozen=True)
+class _Needed:
+    """One expectation of a suite and the GX metrics its result is made of, by what they count (_METRICS)."""
+
+    code: str
+    column: str | None
+    metrics: dict[str, Any]  # MetricConfiguration without a batch
+
+
+@functools.lru_cache(maxsize=64)
+def _needed_metrics(suite_json: str, gx_parameters: tuple[tuple[str, Any], ...]) -> tuple[_Needed, ...]:
+    """What each expectation of the suite needs computed, as GX's validation asks for it
+    (ColumnMapExpectation.get_validation_dependencies), the parameters filled in: once per suite and
+    parameters, where `Batch.validate` asks again every run."""
+    needed = []
+    for configuration in _gx_suite(json.loads(suite_json)).expectation_configurations:
+        configuration.process_suite_parameters(suite_parameters=dict(gx_parameters))
+        expectation = configuration.to_domain_obj()
+        asked = expectation.get_validation_dependencies(runtime_configuration={"result_format": _RESULT_FORMAT})
+        metrics = {what: asked.get_metric_configuration(name.format(map_metric=expectation.map_metric))
+                   for what, name in _METRICS.items()}
+        needed.append(_Needed(configuration.meta["code"], configuration.kwargs.get("column"), metrics))
+    return tuple(needed)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """What GX's column-map rule reads of one expectation over one frame."""
+
+    elements: int
+    missing: int
+    unexpected: int
+    rows: list[int]  # the first failing rows, at most MAX_UNEXPECTED_ROWS
+
+
+def _gx_counts(needed: tuple[_Needed, ...], gx_frame: pd.DataFrame) -> dict[str, _Counts]:
+    """Each expectation's counts over `gx_frame` (made by _gx_frame), by its code: the metrics of
+    `needed` computed by GX in one pass over the frame."""
+    from great_expectations.validator.metric_configuration import MetricConfiguration
+    from great_expectations.validator.metrics_calculator import MetricsCalculator
+
+    with _gx_batch(gx_frame) as batch:
+        engine = batch.data.execution_engine
+        engine.batch_manager.load_batch_list([batch])
+        on_batch = {(one.code, what): MetricConfiguration(metric.metric_name,
+                                                          {**metric.metric_domain_kwargs, "batch_id": batch.id},
+                                                          metric.metric_value_kwargs)
+                    for one in needed for what, metric in one.metrics.items()}
+        # Not Batch.compute_metrics: it draws a progress bar on stderr every call, and it (as the
+        # calculator's compute_metrics) logs what failed with the exception's text, which can quote a value.
+        calculator = MetricsCalculator(execution_engine=engine, show_progress_bars=False)
+        runtime = {"result_format": _RESULT_FORMAT}
+        graph = calculator.build_metric_dependency_graph(list(on_batch.values()), runtime_configuration=runtime)
+        resolved, aborted = calculator.resolve_validation_graph(graph, runtime_configuration=runtime)
+    counts = {}
+    for one in needed:
+        values = {what: resolved.get(on_batch[one.code, what].id, _UNRESOLVED) for what in _METRICS}
+        if any(value is _UNRESOLVED for value in values.values()):
+            raise _not_evaluable(one.code, _aborted_traceback(aborted, one.column))
+        counts[one.code] = _Counts(int(values["elements"]), int(values["missing"]), int(values["unexpected"]),
+                                   [int(row) for row in values["rows"][:MAX_UNEXPECTED_ROWS]])
+    return counts
+
+
+_UNRESOLVED = object()
+
+
+def _failure_traceback(info: Mapping[str, Any]) -> str | None:
+    """The traceback of what failed an expectation, in either of GX's forms (its own exception, or
+    the metrics it needed by metric id), or None when nothing failed."""
+    if info.get("raised_exception"):
+        return str(info.get("exception_traceback") or "")
+    failed = [value.exception_traceback for value in info.values() if hasattr(value, "exception_traceback")]
+    return str(failed[0] or "") if failed else None
+
+
+def _aborted_traceback(aborted: Mapping[Any, Any], column: str | None) -> str:
+    """The traceback of a metric GX gave up on, one on `column` first (an expectation's own metrics
+    are not among them when what failed is one they depend on)."""
+    failures = sorted(aborted.values(), key=lambda failure: failure["metric_configuration"].metric_domain_kwargs
+                      .get("column") != column)
+    return str(failures[0]["exception_info"].exception_traceback or "") if failures else ""
+
+
+def _not_evaluable(code: str, traceback: str) -> SuiteError:
+    # Only the exception's class: its text can quote a value of the frame it failed on, and a
+    # SuiteError's message reaches the steward and the alerts (interchange.errors).
+    return SuiteError(f"{code}: cannot be evaluated ({_exception_class({'exception_traceback': traceback})})")
 
 
 # --- a batch judged in frames ---------------------------------------------------------------
@@ -507,6 +618,8 @@ class _SummedSuite:
         self._duplicates = {e["meta"]["code"]: (e["kwargs"]["column"], _Duplicates())
                             for e in expectations if e["type"] == _UNIQUE}
         self._mapped = {**suite, "expectations": [e for e in expectations if e["type"] != _UNIQUE]}
+        self._needed = _needed_metrics(json.dumps(self._mapped, sort_keys=True),
+                                       tuple(sorted(self._gx_parameters.items())))
         self._tallies = {e["meta"]["code"]: _Tally() for e in expectations}
         self._pending: list[pd.DataFrame] = []
         self._pending_rows = 0
@@ -536,12 +649,8 @@ class _SummedSuite:
         if not frame.index.is_monotonic_increasing:  # GX lists a frame's first failing rows in its order
             frame = frame.sort_index(kind="stable")
         self._runs += 1
-        for result in _gx_results(self._mapped, frame, self._gx_parameters):
-            summary = result.result
-            elements = int(summary.get("element_count") or 0)
-            self._tallies[result.expectation_config.meta["code"]].add(
-                elements, elements - int(summary.get("missing_count") or 0), int(summary.get("unexpected_count") or 0),
-                [int(row) for row in summary.get("partial_unexpected_index_list") or []])
+        for code, counts in _gx_counts(self._needed, frame).items():
+            self._tallies[code].add(counts.elements, counts.elements - counts.missing, counts.unexpected, counts.rows)
 
     def _outcome(self, expectation: dict[str, Any]) -> ExpectationOutcome:
         meta = expectation["meta"]
