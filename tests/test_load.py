@@ -143,6 +143,18 @@ def test_a_load_larger_than_its_chunks_keeps_every_rule(engine: Engine, monkeypa
     assert len(versions(engine)) == 10 + 1 + 5 + 1
 
 
+def test_a_version_replaced_in_a_later_chunk_keeps_its_row_and_action(engine: Engine,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # A chunk of one row: each row's earlier version in the batch comes back from the database.
+    for name in ("LOOKUP_CHUNK", "ARRAY_LOOKUP_CHUNK", "WRITE_CHUNK"):
+        monkeypatch.setattr(load, name, 1)
+    load_batch(engine, [contact(2, "K1"), contact(3, "K1", deleted=True), contact(4, "K1", minutes=30),
+                        contact(5, "K2"), contact(6, "K2", minutes=60)])
+
+    assert versions(engine) == [("K1", 1, "insert", 2), ("K1", 2, "delete", 3), ("K1", 3, "update", 4),
+                                ("K2", 1, "insert", 5), ("K2", 2, "update", 6)]
+
+
 def test_a_load_reads_its_rows_a_chunk_at_a_time(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     # A national drop must not be held whole: each chunk is written before the next is read.
     monkeypatch.setattr(load, "WRITE_CHUNK", 4)

@@ -115,10 +115,6 @@ class LoadCounts:
         return self.inserted + self.updated + self.deleted
 
 
-def _action(version: int, deleted: bool) -> str:
-    return "insert" if version == 1 else "delete" if deleted else "update"
-
-
 def content_hash(deleted: bool, values: Sequence[Any]) -> str:
     """A digest of a record's content: equal content, equal digest, in every run and process."""
     text = "deleted" if deleted else repr(tuple(values))
@@ -213,21 +209,22 @@ def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowC
             version, action = 1, "insert"
             inserts.append(writer.record(org, chunk.row(index), version, digest, batch_id))
             counts.inserted += 1
-        elif known.digest == digest:
+        elif known[0] == digest:
             counts.unchanged += 1
             continue
         else:
-            version = known.version + 1
+            stored_digest, stored_version, stored_row, stored_action = known
+            version = stored_version + 1
             action = "delete" if deleted else "update"
             updates.append(writer.record(org, chunk.row(index), version, digest, batch_id))
             if deleted:
                 counts.deleted += 1
             else:
                 counts.updated += 1
-            if known.row_number is not None:  # a version this batch set and now replaces
-                superseded.append((kind, org, record_id, known.version, batch_id, known.row_number,
-                                   known.action, known.digest))
-        current[record_id] = _Stored(digest, version, number, action)
+            if stored_row is not None:  # a version this batch set and now replaces
+                superseded.append((kind, org, record_id, stored_version, batch_id, stored_row,
+                                   stored_action, stored_digest))
+        current[record_id] = (digest, version, number, action)
     writer.insert(inserts)
     writer.update(updates)  # in row order, so a record_id repeated in the batch ends at its last version
     writer.insert_history(superseded)
@@ -252,13 +249,10 @@ def live_record_ids(connection: Connection, kind: str, org: str) -> set[str]:
         cursor.close()
 
 
-class _Stored(NamedTuple):
-    """A record's version as the load sees it; row_number and action only when this batch set it."""
-
-    digest: str
-    version: int
-    row_number: int | None = None
-    action: str | None = None
+# A record's version as the load sees it: (content_hash, version, row_number, action), the last two
+# only when this batch set it. A plain tuple, as the driver returns it: a re-sent national drop
+# looks up millions, and a NamedTuple made per record cost more than the look-up itself.
+_Stored = tuple[str, int, int | None, str | None]
 
 
 class _Writer:
@@ -278,13 +272,14 @@ class _Writer:
         self._records = self._insert_statement(name, names)
         history = dialect.identifier_preparer.format_table(record_versions)
         self._history = self._insert_statement(history, _HISTORY)
-        # _action in SQL: what each version the batch left in place was.
+        # What a stored version's action was: insert, update or delete.
+        action = (f"CASE WHEN t.{quote('version')} = 1 THEN 'insert' WHEN t.{quote('deleted')} THEN 'delete' "
+                  f"ELSE 'update' END")
         self._history_from_records = (
             f"INSERT INTO {history} ({', '.join(quote(n) for n in _HISTORY)}) "
-            f"SELECT {mark}, {quote('org')}, {quote('record_id')}, {quote('version')}, {quote('batch_id')}, "
-            f"{quote('row_number')}, CASE WHEN {quote('version')} = 1 THEN 'insert' WHEN {quote('deleted')} "
-            f"THEN 'delete' ELSE 'update' END, {quote('content_hash')} FROM {name} "
-            f"WHERE {quote('org')} = {mark} AND {quote('batch_id')} = {mark}")
+            f"SELECT {mark}, t.{quote('org')}, t.{quote('record_id')}, t.{quote('version')}, t.{quote('batch_id')}, "
+            f"t.{quote('row_number')}, {action}, t.{quote('content_hash')} FROM {name} AS t "
+            f"WHERE t.{quote('org')} = {mark} AND t.{quote('batch_id')} = {mark}")
         # An update sets all but the key; its tuple is the record's with the key moved to the end.
         self._update = (f"UPDATE {name} SET {', '.join(f'{quote(n)} = {mark}' for n in names[2:])} "
                         f"WHERE {quote('org')} = {mark} AND {quote('record_id')} = {mark}")
@@ -297,8 +292,11 @@ class _Writer:
         self._apply_stage = (f"UPDATE {name} AS t SET {', '.join(f'{quote(n)} = s.{quote(n)}' for n in names[2:])} "
                              f"FROM {stage} AS s WHERE t.{quote('org')} = s.{quote('org')} "
                              f"AND t.{quote('record_id')} = s.{quote('record_id')}")
-        wanted = ", ".join(f"t.{quote(n)}" for n in ("record_id", "content_hash", "version", "batch_id", "row_number",
-                                                         "deleted"))
+        # Rows in _Stored's shape after the record_id, made by the database: the row and action only
+        # where this batch set the version.
+        this_batch = f"CASE WHEN t.{quote('batch_id')} = {mark} THEN"
+        wanted = (f"t.{quote('record_id')}, t.{quote('content_hash')}, t.{quote('version')}, "
+                  f"{this_batch} t.{quote('row_number')} END, {this_batch} {action} END")
         if self._copy:
             # A join with the ids, never `= ANY(array)`: once psycopg prepares the statement, a
             # generic plan walks the whole array for every row of the org (hours for 1M rows).
@@ -319,21 +317,14 @@ class _Writer:
         """The stored versions of those of `ids` the table holds for `org` (with the row and action
         when `batch_id` set them)."""
         found: dict[str, _Stored] = {}
-
-        def add(result: Iterable[Any]) -> None:
-            for record_id, digest, version, batch, number, deleted in result:
-                if batch == batch_id:
-                    found[record_id] = _Stored(digest, version, number, _action(version, bool(deleted)))
-                else:
-                    found[record_id] = _Stored(digest, version)
-
         if self._copy:
             for part in chunked(ids, ARRAY_LOOKUP_CHUNK):
-                add(self._fetch(self._lookup, (part, org)))
+                found.update({row[0]: row[1:] for row in self._fetch(self._lookup, (batch_id, batch_id, part, org))})
         else:
             for part in chunked(ids, LOOKUP_CHUNK):
                 marks = ", ".join([self._mark] * len(part))
-                add(self._fetch(f"{self._lookup} IN ({marks})", (org, *part)))
+                found.update({row[0]: row[1:] for row in self._fetch(f"{self._lookup} IN ({marks})",
+                                                                     (batch_id, batch_id, org, *part))})
         return found
 
     def _fetch(self, statement: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
