@@ -22,6 +22,7 @@ always take the row path; they are the small files.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -115,9 +116,9 @@ class _Column:
         self.header = header
         self.required = info.is_required()
         self.default = None if self.required else info.get_default(call_default_factory=True)
-        self._adapter: TypeAdapter[Any] = TypeAdapter(_field_type(info.annotation, info.metadata))
+        self._adapter, self._shape = _field_checks(kind, name)
+        # Per file, not per process: whether a date is valid depends on the day (PastDate).
         self._cache: dict[str, Any] = {}
-        self._shape = _shape_of(info.annotation, info.metadata)
 
     def values(self, cells: Sequence[object]) -> list[Any]:
         """The model's value for each cell, or _FAIL."""
@@ -182,6 +183,14 @@ class _Column:
         except ValidationError:
             return _FAIL
         return value.value if isinstance(value, Enum) else value  # the models use enum values
+
+
+@functools.cache
+def _field_checks(kind: Kind, name: str) -> tuple[TypeAdapter[Any], Callable[[str], bool] | None]:
+    """The field's own pydantic type and its shape check (_shape_of): built once per process, as
+    building them costs more than validating a small file's distinct values."""
+    info = MODELS[kind].model_fields[name]
+    return TypeAdapter(_field_type(info.annotation, info.metadata)), _shape_of(info.annotation, info.metadata)
 
 
 def _field_type(annotation: Any, metadata: list[Any]) -> Any:
