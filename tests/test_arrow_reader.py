@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, insert, select
 
 from interchange.warehouse.address import WarehouseUnreachable
 from interchange.warehouse.arrow_reader import ArrowReadError, arrow_reader
+from interchange.warehouse.engine import warehouse
 
 _NOTES = Table("notes", MetaData(), Column("id", Integer), Column("note", String), Column("size", Integer))
 
@@ -43,6 +47,48 @@ def test_row_number_gives_each_row_of_a_read_its_own_number(tmp_path: Path) -> N
             _NOTES.c.size == 1), {"n": "integer", "note": "text"}).read_all()
     numbers = table.column("n").to_pylist()
     assert len(numbers) == len(set(numbers)) == 99
+
+
+@contextmanager
+def _notes_in(url: str, rows: int) -> Iterator[Engine]:
+    with warehouse(url) as engine:
+        _NOTES.metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(insert(_NOTES), [{"id": n, "note": f"n{n}", "size": n % 7} for n in range(rows)])
+        yield engine
+
+
+def test_a_read_in_parts_on_two_connections_gives_every_row_once_with_a_number_of_its_own(database_url: str) -> None:
+    # The indicators read the contacts so, on both cores; the parts must neither lose nor repeat a row.
+    with _notes_in(database_url, 20_000) as engine, arrow_reader(engine, connections=2) as reader:
+        parts = reader.split(_NOTES)
+        statements = [select(part.row_number.label("n"), _NOTES.c.id).where(part.where, _NOTES.c.size < 6)
+                      for part in parts]
+        each = [reader.read("notes", statement, {"n": "integer", "id": "integer"}).read_all().num_rows
+                for statement in statements]
+        table = reader.read_parts("notes", statements, {"n": "integer", "id": "integer"}).read_all()
+    ids = table.column("id").to_pylist()
+    assert sorted(ids) == [n for n in range(20_000) if n % 7 < 6]
+    assert len(set(table.column("n").to_pylist())) == len(ids)
+    assert len(each) == 2 and min(each) > 0 and sum(each) == len(ids)  # two real parts, not one and nothing
+
+
+def test_two_connections_read_the_warehouse_as_it_was_when_the_reader_began(database_url: str) -> None:
+    with _notes_in(database_url, 1_000) as engine, arrow_reader(engine, connections=2) as reader:
+        with engine.begin() as connection:  # a load that commits while the reader is open
+            connection.execute(insert(_NOTES), [{"id": 5_000 + n, "note": "late", "size": 1} for n in range(500)])
+        table = reader.read_parts("notes", [select(_NOTES.c.id).where(part.where) for part in reader.split(_NOTES)],
+                                  {"id": "integer"}).read_all()
+    assert sorted(table.column("id").to_pylist()) == list(range(1_000))
+
+
+def test_a_read_in_parts_that_stops_early_leaves_no_thread_reading(database_url: str) -> None:
+    # DuckDB may stop consuming the stream on an error of its own; closing the reader must still end.
+    with _notes_in(database_url, 200_000) as engine, arrow_reader(engine, connections=2) as reader:
+        stream = reader.read_parts("notes", [select(_NOTES.c.id).where(part.where) for part in reader.split(_NOTES)],
+                                   {"id": "integer"})
+        assert stream.read_next_batch().num_rows > 0
+    assert not [t for t in threading.enumerate() if t.name == "read notes"]
 
 
 def test_an_in_memory_warehouse_is_refused_by_name() -> None:

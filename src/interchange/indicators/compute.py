@@ -4,7 +4,9 @@ How (docs/indicators.md has the rules for analysts):
 
 1. The warehouse (SQLite or PostgreSQL, through SQLAlchemy Core) is read once per run:
    non-deleted person and household records with their linkage keys, and the contacts,
-   group sessions and cases of the period. Deleted records are never read.
+   group sessions and cases of the period. Deleted records are never read. All of it is one
+   snapshot; the contacts are read in two parts at once, on two connections
+   (warehouse/arrow_reader.py), so both cores convert rows while DuckDB works.
 2. In an in-process DuckDB database these become one ``facts`` table: a row per contact,
    registered attendance, group session, case open in the period and household at social
    risk in the period, each with the person (``person_key``), the family (``family_key``),
@@ -38,7 +40,7 @@ from interchange.indicators.cells import ALL, CELL_COLUMNS, DIMENSIONS, breakdow
 from interchange.indicators.consent import OrgConsent, consent_by_org
 from interchange.indicators.periods import Period
 from interchange.stage_times import stage_timer
-from interchange.warehouse.arrow_reader import ArrowReader, Kind, arrow_reader
+from interchange.warehouse.arrow_reader import PART_IDS, ArrowReader, Kind, arrow_reader
 from interchange.warehouse.tables import (
     case_records,
     contact_records,
@@ -66,6 +68,8 @@ _MAX_CHILDREN = 30  # contract.values.ChildCount
 _DAYS = 100_000  # days since 2000-01-01 stay below this until the 2270s
 CONSENT_ONLY = "consent_only"
 _SOURCE_IDS = 10**12  # event ids: row number within its source table + source number * this
+_READERS = 2  # connections that read the contacts at once: the cores of the machine it is made for
+assert _SOURCE_IDS > _READERS * PART_IDS  # the contacts' numbers (reader.split) stay below the next source's
 
 
 class UnlinkedRecordsError(InterchangeError, RuntimeError):
@@ -137,13 +141,14 @@ def _read_warehouse(reader: ArrowReader, duck: duckdb.DuckDBPyConnection, period
 
 
 def _contacts(reader: ArrowReader, period: Period, orgs: Collection[str] | None) -> pa.RecordBatchReader:
-    """The period's contacts as a stream, numbered by reader.row_number (their event_id)."""
+    """The period's contacts as one stream, read in parts at once (reader.split), each contact
+    numbered by its part's row number (its event_id)."""
     c = contact_records
-    return reader.read("contacts", _in_orgs(select(
-        reader.row_number(c).label("event_id"), c.c.org, c.c.person_record_id, c.c.service_code,
+    return reader.read_parts("contacts", [_in_orgs(select(
+        part.row_number.label("event_id"), c.c.org, c.c.person_record_id, c.c.service_code,
         c.c.contact_date.label("day"), c.c.duration_minutes.label("minutes"),
-    ).where(c.c.deleted == false(), c.c.contact_date.between(period.start, period.end)), c, orgs),
-        {column: _KINDS[kind] for column, kind in _TABLES["contacts"].items()})
+    ).where(part.where, c.c.deleted == false(), c.c.contact_date.between(period.start, period.end)), c, orgs)
+        for part in reader.split(c)], {column: _KINDS[kind] for column, kind in _TABLES["contacts"].items()})
 
 
 def _timed(duck: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
@@ -702,7 +707,7 @@ def compute_indicators(engine: Engine, catalogue: Catalogue, period: Period, *,
         duck.execute(f"SET temp_directory = {_text(str(Path(scratch.name) / 'spill'))}")
         # Row order inside DuckDB never matters (cells are sorted at the end); not keeping it saves memory.
         duck.execute("SET preserve_insertion_order = false")
-        with arrow_reader(engine) as reader:
+        with arrow_reader(engine, connections=_READERS) as reader:
             with stage("read warehouse"):
                 _read_warehouse(reader, duck, period, orgs)
             _build_facts(duck, period, _contacts(reader, period, orgs))
