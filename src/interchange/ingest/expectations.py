@@ -24,10 +24,10 @@ GX computes, for each expectation, the metrics its own column-map rule reads (th
 missing values, the unexpected ones and the first failing rows), asked for as its validation asks
 for them; the rule itself is applied here over the summed counts. Validating a suite through
 `Batch.validate` rebuilds every expectation's configuration through pydantic dozens of times a
-run (some 60 % of its time on a national night); the metrics each expectation needs are
-therefore taken from GX once per suite and parameters, and each run only computes them
-(`_gx_counts`). The outcomes equal those of `Batch.validate` for every suite
-(tests/test_expectations.py).
+run (some 60 % of its time on a national night) and their metrics' dependency graph; the
+metrics each expectation needs, and that graph, are therefore taken from GX once per suite and
+parameters (`_plan`), and each run only computes them (`_gx_counts`). The outcomes equal those
+of `Batch.validate` for every suite (tests/test_expectations.py).
 
 Great Expectations is imported lazily: importing it costs about 3 s.
 """
@@ -71,6 +71,7 @@ GX_ROWS = 250_000
 _UNIQUE = "expect_column_values_to_be_unique"
 # SUMMARY keeps at most partial_unexpected_count failing rows; COMPLETE would list all.
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_UNEXPECTED_ROWS}
+_RUNTIME = {"result_format": _RESULT_FORMAT}  # what Batch.validate passes on to the metrics
 # The metrics GX's column-map rule reads (ColumnMapExpectation._validate), by what they count.
 _METRICS = {"elements": "table.row_count", "missing": "column_values.nonnull.unexpected_count",
             "unexpected": "{map_metric}.unexpected_count", "rows": "{map_metric}.unexpected_index_list"}
@@ -503,14 +504,25 @@ class _Needed:
 
     code: str
     column: str | None
-    metrics: dict[str, Any]  # MetricConfiguration without a batch
+    metrics: dict[str, Any]  # MetricConfiguration of no particular batch: a run's engine holds one
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What GX computes for a suite: each expectation's metrics, and the graph of what they depend on."""
+
+    needed: tuple[_Needed, ...]
+    edges: tuple[Any, ...]  # MetricEdge
 
 
 @functools.lru_cache(maxsize=64)
-def _needed_metrics(suite_json: str, gx_parameters: tuple[tuple[str, Any], ...]) -> tuple[_Needed, ...]:
+def _plan(suite_json: str, gx_parameters: tuple[tuple[str, Any], ...]) -> _Plan:
     """What each expectation of the suite needs computed, as GX's validation asks for it
-    (ColumnMapExpectation.get_validation_dependencies), the parameters filled in: once per suite and
-    parameters, where `Batch.validate` asks again every run."""
+    (ColumnMapExpectation.get_validation_dependencies), the parameters filled in, and the metrics'
+    dependency graph: once per suite and parameters, where `Batch.validate` builds both every run."""
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.validator.metrics_calculator import MetricsCalculator
+
     needed = []
     for configuration in _gx_suite(json.loads(suite_json)).expectation_configurations:
         configuration.process_suite_parameters(suite_parameters=dict(gx_parameters))
@@ -519,7 +531,10 @@ def _needed_metrics(suite_json: str, gx_parameters: tuple[tuple[str, Any], ...])
         metrics = {what: asked.get_metric_configuration(name.format(map_metric=expectation.map_metric))
                    for what, name in _METRICS.items()}
         needed.append(_Needed(configuration.meta["code"], configuration.kwargs.get("column"), metrics))
-    return tuple(needed)
+    unique = {metric.id: metric for one in needed for metric in one.metrics.values()}
+    graph = MetricsCalculator(execution_engine=PandasExecutionEngine(), show_progress_bars=False
+                              ).build_metric_dependency_graph(list(unique.values()), runtime_configuration=_RUNTIME)
+    return _Plan(tuple(needed), tuple(graph.edges))
 
 
 @dataclass(frozen=True)
@@ -532,28 +547,23 @@ class _Counts:
     rows: list[int]  # the first failing rows, at most MAX_UNEXPECTED_ROWS
 
 
-def _gx_counts(needed: tuple[_Needed, ...], gx_frame: pd.DataFrame) -> dict[str, _Counts]:
+def _gx_counts(plan: _Plan, gx_frame: pd.DataFrame) -> dict[str, _Counts]:
     """Each expectation's counts over `gx_frame` (made by _gx_frame), by its code: the metrics of
-    `needed` computed by GX in one pass over the frame."""
-    from great_expectations.validator.metric_configuration import MetricConfiguration
+    the plan computed by GX in one pass over the frame."""
     from great_expectations.validator.metrics_calculator import MetricsCalculator
+    from great_expectations.validator.validation_graph import ValidationGraph
 
     with _gx_batch(gx_frame) as batch:
         engine = batch.data.execution_engine
-        engine.batch_manager.load_batch_list([batch])
-        on_batch = {(one.code, what): MetricConfiguration(metric.metric_name,
-                                                          {**metric.metric_domain_kwargs, "batch_id": batch.id},
-                                                          metric.metric_value_kwargs)
-                    for one in needed for what, metric in one.metrics.items()}
+        engine.batch_manager.load_batch_list([batch])  # the only batch of its engine: the one the metrics read
         # Not Batch.compute_metrics: it draws a progress bar on stderr every call, and it (as the
         # calculator's compute_metrics) logs what failed with the exception's text, which can quote a value.
         calculator = MetricsCalculator(execution_engine=engine, show_progress_bars=False)
-        runtime = {"result_format": _RESULT_FORMAT}
-        graph = calculator.build_metric_dependency_graph(list(on_batch.values()), runtime_configuration=runtime)
-        resolved, aborted = calculator.resolve_validation_graph(graph, runtime_configuration=runtime)
+        graph = ValidationGraph(execution_engine=engine, edges=list(plan.edges))
+        resolved, aborted = calculator.resolve_validation_graph(graph, runtime_configuration=_RUNTIME)
     counts = {}
-    for one in needed:
-        values = {what: resolved.get(on_batch[one.code, what].id, _UNRESOLVED) for what in _METRICS}
+    for one in plan.needed:
+        values = {what: resolved.get(metric.id, _UNRESOLVED) for what, metric in one.metrics.items()}
         if any(value is _UNRESOLVED for value in values.values()):
             raise _not_evaluable(one.code, _aborted_traceback(aborted, one.column))
         counts[one.code] = _Counts(int(values["elements"]), int(values["missing"]), int(values["unexpected"]),
@@ -618,8 +628,7 @@ class _SummedSuite:
         self._duplicates = {e["meta"]["code"]: (e["kwargs"]["column"], _Duplicates())
                             for e in expectations if e["type"] == _UNIQUE}
         self._mapped = {**suite, "expectations": [e for e in expectations if e["type"] != _UNIQUE]}
-        self._needed = _needed_metrics(json.dumps(self._mapped, sort_keys=True),
-                                       tuple(sorted(self._gx_parameters.items())))
+        self._plan = _plan(json.dumps(self._mapped, sort_keys=True), tuple(sorted(self._gx_parameters.items())))
         self._tallies = {e["meta"]["code"]: _Tally() for e in expectations}
         self._pending: list[pd.DataFrame] = []
         self._pending_rows = 0
@@ -649,7 +658,7 @@ class _SummedSuite:
         if not frame.index.is_monotonic_increasing:  # GX lists a frame's first failing rows in its order
             frame = frame.sort_index(kind="stable")
         self._runs += 1
-        for code, counts in _gx_counts(self._needed, frame).items():
+        for code, counts in _gx_counts(self._plan, frame).items():
             self._tallies[code].add(counts.elements, counts.elements - counts.missing, counts.unexpected, counts.rows)
 
     def _outcome(self, expectation: dict[str, Any]) -> ExpectationOutcome:
