@@ -442,3 +442,15 @@ def test_person_records_load_in_uid_order_with_tokens_as_dictionaries(engine: En
     assert records["given_name_bloom"].isna().all()  # not sent: missing, as before
     assert records["birth_year"].tolist() == [1990, 1980, 1980, 1980]
     assert records["birth_year"].dtype == "Int64"
+
+
+def test_a_run_gives_back_the_sqlite_page_cache_it_enlarged(hub_root: Path, engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's page cache")
+    send_persons(hub_root, SPC, "a", person("P1", "ona"), person("P2", "jonas"))
+    with engine.connect() as connection:
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    link(engine)
+    with engine.connect() as connection:  # the pool's one connection, the run's own
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
+    assert len(keys(engine)) == 2
