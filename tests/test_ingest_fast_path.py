@@ -21,7 +21,12 @@ from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine, rec
 PERSONS = ["record_id", "person_pseudonym", "birth_year", "sex", "municipality", "disability",
            "participation_level", "dv_victim"]
 CONTACTS = ["įrašo_id", "asmens_iraso_id", "paslaugos_kodas", "data", "trukme_min", "atvejo_id", "ištrintas"]
+HOUSEHOLDS = ["record_id", "household_pseudonym", "municipality", "social_risk_from", "social_risk_to",
+              "children_count"]
+CASES = ["record_id", "case_type", "person_record_id", "household_record_id", "opened", "closed",
+         "repeat_victimisation", "children_in_family", "deleted"]
 DAY = (TODAY - timedelta(days=3)).isoformat()
+EARLIER = (TODAY - timedelta(days=40)).isoformat()
 
 
 def _persons() -> list[list[str]]:
@@ -89,9 +94,49 @@ def _corrections() -> list[list[str]]:
             *[[f"Z{n}", "P000017", "legal_consultation", DAY, "45", "", ""] for n in range(40)]]
 
 
+def _households() -> list[list[str]]:
+    good = [[f"H{n:05d}", pseudonym(f"h{n}"), "LT-22", EARLIER, "" if n % 3 else DAY, str(n % 6)] for n in range(40)]
+    bad = [
+        ["HB01", pseudonym("hb1"), "LT-22", DAY, EARLIER, "2"],              # risk ends before it began
+        ["HB02", pseudonym("hb2"), "LT-22", DAY, DAY, "2"],                  # one day: valid
+        ["HB03", pseudonym("hb3"), "LT-22", "2099-01-01", "", "2"],          # begins in the future
+        ["HB04", pseudonym("hb4"), "LT-22", "", EARLIER, "2"],               # only an end: valid
+        ["HB05", pseudonym("hb5"), "LT-22", EARLIER, "", "31"],              # too many children
+        ["HB06", pseudonym("hb6"), "LT-22", EARLIER, "", "2,5"],             # not a whole number
+        ["HB07", "", " Kretingos r. sav. ", "", "", " 3 "],                  # spelled loosely: valid
+        ["HB08", pseudonym("hb8"), "Atlantis", EARLIER, "", "1"],            # no such municipality
+        ["HB09", pseudonym("hb9"), "LT-22", "2026-02-30", "", "1"],          # no such day
+        ["HB10", pseudonym("hb10"), "LT-22", "bad", DAY, "1"],               # the start unreadable too
+    ]
+    return [HOUSEHOLDS, *good[:20], *bad, *good[20:]]
+
+
+def _cases() -> list[list[str]]:
+    types = ("case_management", "dv_specialised_help", "social_risk_family")
+    good = [[f"C{n:05d}", types[n % 3], f"P{n:06d}" if n % 2 else "", "" if n % 2 else f"H{n:05d}", EARLIER,
+             "" if n % 4 else DAY, ("taip", "ne", "")[n % 3], str(n % 4), ""] for n in range(60)]
+    bad = [
+        ["CB01", "case_management", "", "", EARLIER, "", "", "", ""],                  # helps nobody
+        ["CB02", "case_management", "P000001", "", DAY, EARLIER, "", "", ""],          # closed before opened
+        ["CB03", "case_management", "P000001", "H00001", DAY, DAY, "", "", ""],        # both subjects, one day
+        ["CB04", "fortune_telling", "P000001", "", EARLIER, "", "", "", ""],           # no such case type
+        ["CB05", "case_management", "P000001", "", "2099-01-01", "", "", "", ""],      # opened in the future
+        ["CB06", "case_management", "P000001", "", EARLIER, "", "gal", "", ""],        # not yes or no
+        ["CB07", "case_management", "P000001", "", EARLIER, "", "", "40", ""],         # too many children
+        ["CB08", "case_management", "", "", "", "", "", "", ""],                       # no subject, no date
+        ["CB09", "", "", "", "", "", "", "", "taip"],                                  # a deletion
+        ["CB10", " case_management ", " P000002 ", "", f" {EARLIER} ", "", " TAIP ", " 1 ", " ne "],  # valid
+        ["CB11", "case_management", "Zebediejus", "", EARLIER, "", "", "", ""],        # a person id that may be a name
+        ["CB12", "case_management", "P000003", "", EARLIER, "bad", "", "", ""],        # closed unreadable
+    ]
+    return [CASES, *good[:30], *bad, *good[30:]]
+
+
 DROPS = (("asmenys.person.csv", _persons, {"encoding": "cp1257", "delimiter": ";"}),
          ("kontaktai.contact.csv", _contacts, {}),
-         ("pataisos.contact.csv", _corrections, {}))
+         ("pataisos.contact.csv", _corrections, {}),
+         ("seimos.household.csv", _households, {}),
+         ("atvejai.case.csv", _cases, {"delimiter": ";"}))
 
 
 _BATCH_BOUND = ("quarantine_id", "batch_id", "resolved_by_batch", "closed_at")  # differ between the two orgs
@@ -141,8 +186,9 @@ def test_fast_path_and_row_path_agree_on_every_kind_of_bad_row(
     assert _receipts(hub_root, MIMC) == _receipts(hub_root, SPC)
     # The file exercised what it should: rows loaded, rows quarantined, a deletion, an update.
     assert len(by_rows["person"]) == 60 + 2 and len(by_rows["contact"]) == 200 + 8 + 80
+    assert len(by_rows["household"]) == 40 + 3 and len(by_rows["case"]) == 60 + 2
     codes = {row[4] for row in by_rows["quarantine"]}
-    assert len(by_rows["quarantine"]) == 10 + 18 + 2 and len(codes) == 17
+    assert len(by_rows["quarantine"]) == 10 + 18 + 2 + 7 + 9 + 1 and len(codes) == 19  # + a deletion of nothing
     assert {v[4] for v in by_rows["versions"]} >= {"insert", "update", "delete"}
 
 

@@ -15,9 +15,9 @@ A row with a reading problem, a cell that fails, a cross-field rule the kind has
 flag, or an `org` cell that is neither blank nor the sending organisation's code (as the row
 path compares them) goes to the row path (ingest/validate.py) whole, which gives it its exact
 problems. So the rows this path accepts are a subset of what the row path accepts, with
-the same values: tests/test_ingest_fast_path.py compares the two on a file of many kinds of
-bad rows. Kinds without a vectorised cross-field rule here (household, group session, case)
-always take the row path; they are the small files.
+the same values: tests/test_ingest_fast_path.py compares the two on files of many kinds of
+bad rows. Group sessions always take the row path: their files are the smallest, and their
+attendee lists are lists, which a value remembered per distinct cell would share between rows.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import functools
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from enum import Enum
 from typing import Annotated, Any, get_args
 
@@ -71,11 +72,42 @@ def _person_rule(names: list[str]) -> RowRule:
     return broken
 
 
+def _household_rule(names: list[str]) -> RowRule:
+    start, end = names.index("social_risk_from"), names.index("social_risk_to")
+
+    def broken(columns: Sequence[list[Any]]) -> list[int]:  # Household._risk_period_in_order
+        return _out_of_order(columns[start], columns[end])
+
+    return broken
+
+
+def _case_rule(names: list[str]) -> RowRule:
+    person, household = names.index("person_record_id"), names.index("household_record_id")
+    opened, closed = names.index("opened"), names.index("closed")
+
+    def broken(columns: Sequence[list[Any]]) -> list[int]:  # Case._subject_and_dates
+        without_subject = [index for index, (one, other) in enumerate(zip(columns[person], columns[household],
+                                                                             strict=True))
+                           if one is None and other is None]
+        return without_subject + _out_of_order(columns[opened], columns[closed])
+
+    return broken
+
+
+def _out_of_order(earlier: list[Any], later: list[Any]) -> list[int]:
+    """Positions where both are dates and `later` comes first (records._check_order); a cell that
+    failed (_FAIL) sends its row to the row path anyway."""
+    return [index for index, (first, then) in enumerate(zip(earlier, later, strict=True))
+            if isinstance(first, date) and isinstance(then, date) and then < first]
+
+
 # Cross-field rules (the models' `model_validator`s) as checks on a chunk's values, made from the
 # kind's data column names; None: the kind has none. A kind absent here takes the row path.
 _ROW_RULES: dict[Kind, Callable[[list[str]], RowRule] | None] = {
     Kind.CONTACT: None,
     Kind.PERSON: _person_rule,
+    Kind.HOUSEHOLD: _household_rule,
+    Kind.CASE: _case_rule,
 }
 
 
