@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,16 @@ def cluster_records(uids: Sequence[str], edges: Iterable[Edge], apart: Iterable[
 
     Edges stronger than `forced_above` (stewards' `same`) join even across an `apart` pair.
     """
-    components = _Components(uids, apart)
-    for edge in sorted(edges, key=lambda e: (-e.strength, e.uid_l, e.uid_r)):
-        if edge.uid_l in components.parent and edge.uid_r in components.parent:
-            components.join(edge.uid_l, edge.uid_r, forced=edge.strength > forced_above)
+    everyone = dict.fromkeys(uids)
+    linked = [edge for edge in sorted(edges, key=lambda e: (-e.strength, e.uid_l, e.uid_r))
+              if edge.uid_l in everyone and edge.uid_r in everyone]
+    # Only records with a link go through the union-find: nationally nearly every record is a
+    # person alone, and a find per record was most of the clustering's time.
+    components = _Components(dict.fromkeys(uid for edge in linked for uid in (edge.uid_l, edge.uid_r)), apart)
+    for edge in linked:
+        components.join(edge.uid_l, edge.uid_r, forced=edge.strength > forced_above)
     groups: dict[str, list[str]] = {}
     for uid in sorted(components.parent):
         groups.setdefault(components.find(uid), []).append(uid)
-    return sorted(groups.values(), key=lambda members: members[0])
+    alone = [[uid] for uid in everyone if uid not in components.parent]
+    return sorted([*groups.values(), *alone], key=itemgetter(0))
