@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from interchange.contract.records import Kind
 from interchange.contract.text import key_of
@@ -70,9 +71,10 @@ def identifier_aliases(columns: tuple[IdentifierColumn, ...]) -> dict[str, str]:
     return aliases
 
 
-def identifier_keys() -> set[str]:
+@lru_cache(maxsize=1)
+def identifier_keys() -> frozenset[str]:
     """Folded header keys of every identifier column: such a column must never be in a drop."""
-    return {key_of(alias) for alias in identifier_aliases(ALL_IDENTIFIERS)} | {
+    return frozenset({key_of(alias) for alias in identifier_aliases(ALL_IDENTIFIERS)} | {
         "vardas_pavarde", "name", "full_name", "adresas", "address", "telefonas", "phone",
         "el_pastas", "email",
-    }
+    })
