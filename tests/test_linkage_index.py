@@ -454,3 +454,32 @@ def test_a_run_gives_back_the_sqlite_page_cache_it_enlarged(hub_root: Path, engi
     with engine.connect() as connection:  # the pool's one connection, the run's own
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
     assert len(keys(engine)) == 2
+
+
+def digest_as_first_written(connection: sqlalchemy.Connection) -> str:
+    """index_digest_of before it read the links as the driver's tuples (commit 5646178)."""
+    import hashlib
+
+    from interchange.linkage.store import HOUSEHOLDS, PERSONS
+
+    digest = hashlib.sha256()
+    for index in (PERSONS, HOUSEHOLDS):
+        links = index.links
+        digest.update(f"{links.name}\n".encode())
+        rows = connection.execute(
+            select(links.c.org, links.c.record_id, index.link_key).order_by(links.c.org, links.c.record_id),
+            execution_options={"yield_per": 2})
+        for part in rows.partitions():
+            digest.update("".join(f"{org}\t{record_id}\t{key}\n" for org, record_id, key in part).encode())
+    return digest.hexdigest()
+
+
+def test_the_index_digest_is_the_one_publications_kept_before(hub_root: Path, engine: Engine) -> None:
+    send_persons(hub_root, SPC, "a", person("P1", "ona"), person("P2", "jonas"), person("P:3", "ona"))
+    send_persons(hub_root, MIMC, "b", person("M1", "ona"), person("M2", "rūta"))
+    link(engine)
+    with engine.begin() as connection:
+        assert index_digest_of(connection) == digest_as_first_written(connection)
+        connection.execute(sqlalchemy.delete(person_links).where(person_links.c.record_id == "P2"))
+        # Inside the transaction that changed the links, as a linkage run computes it.
+        assert index_digest_of(connection) == digest_as_first_written(connection)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Connection, Table, delete, select, tuple_, update
+from sqlalchemy import Column, Connection, Select, Table, delete, select, tuple_, update
 
 from interchange.linkage.keys import KeyEvent, KeyPlan
 from interchange.linkage.records import make_uid, split_uid
@@ -115,10 +116,26 @@ def index_digest_of(connection: Connection) -> str:
     for index in (PERSONS, HOUSEHOLDS):
         links = index.links
         digest.update(f"{links.name}\n".encode())
-        # yield_per for this statement only: Connection.execution_options would keep it for the run's writes.
-        rows = connection.execute(
-            select(links.c.org, links.c.record_id, index.link_key).order_by(links.c.org, links.c.record_id),
-            execution_options={"yield_per": _DIGEST_ROWS})
-        for part in rows.partitions():
+        statement = select(links.c.org, links.c.record_id, index.link_key).order_by(links.c.org, links.c.record_id)
+        for part in _driver_rows(connection, statement, _DIGEST_ROWS):
             digest.update("".join(f"{org}\t{record_id}\t{key}\n" for org, record_id, key in part).encode())
     return digest.hexdigest()
+
+
+def _driver_rows(connection: Connection, statement: Select[Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of a select without parameters or typed results, `size` at a time, as the driver's tuples.
+
+    Inside the connection's transaction. SQLAlchemy's Row for each of a million links was most of
+    the digest's time; on PostgreSQL a server-side cursor, so the links are never held at once.
+    """
+    driver = connection.connection.driver_connection
+    if driver is None:  # SQLAlchemy's state for a connection invalidated under us
+        raise RuntimeError("the warehouse connection was invalidated")
+    server_side = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name="interchange_index_rows") if server_side else driver.cursor()
+    try:
+        cursor.execute(str(statement.compile(dialect=connection.dialect)))
+        while part := cursor.fetchmany(size):
+            yield part
+    finally:
+        cursor.close()
