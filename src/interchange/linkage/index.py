@@ -156,7 +156,7 @@ def _score(scorer: Scorer, records: pd.DataFrame) -> pd.DataFrame:
 
 def _run(connection: Connection, run_id: int, now: datetime, records: pd.DataFrame, pairs: pd.DataFrame,
          upper: float, lower: float) -> LinkSummary:
-    uids = list(records["uid"])
+    uids = records["uid"].tolist()  # an Arrow string column: list() would make each str on its own
     with stage("clustering"):
         decisions = load_decisions(connection)
         same = [pair for pair, (_, decision) in decisions.items() if decision is Decision.SAME]
