@@ -31,10 +31,10 @@ from interchange.contract.receipt import (
 )
 from interchange.errors import InterchangeError
 from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_frames
-from interchange.ingest.quarantine import close_by_later_batch
+from interchange.ingest.quarantine import EarlierEntries
 from interchange.ingest.validate import ValidatedBatch, batch_frames
 from interchange.warehouse.engine import stored_utc
-from interchange.warehouse.load import LoadCounts, live_record_ids, load_columns
+from interchange.warehouse.load import LoadCounts, RowColumns, live_record_ids, load_columns
 from interchange.warehouse.tables import batches, expectation_results, quarantine, source_cursors
 from interchange.workspace.config import ExpectationSettings
 
@@ -159,6 +159,7 @@ def commit_batch(
     more batch columns to set (kind, parts, cursors).
     """
     head = _open_batch(connection, batch_id)
+    earlier = EarlierEntries.before(connection, head.org, str(batch.kind), batch_id, head.received_at)
     held = verdict is not None and verdict.held
     counts = LoadCounts()
     problems = list(batch.problems)
@@ -170,7 +171,8 @@ def commit_batch(
     else:
         status = BatchStatus.LOADED
         failpoint("before_load")
-        counts = load_columns(connection, str(batch.kind), head.org, batch_id, batch.rows.column_chunks())
+        counts = load_columns(connection, str(batch.kind), head.org, batch_id,
+                              _noting_loaded(batch.rows.column_chunks(), earlier))
         failpoint("after_load")
         problems += [warning("delete.unknown", row=number, record_id=record_id)
                      for number, record_id in counts.unknown_deletions]
@@ -180,9 +182,7 @@ def commit_batch(
             on_loaded()
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     _quarantine(connection, batch_id, problems)
-    if batch.kind is not None:
-        close_by_later_batch(connection, head.org, str(batch.kind), batch_id, head.received_at,
-                             _record_ids(batch) if status is BatchStatus.LOADED else [], problems)
+    earlier.close(connection, batch_id, problems)
     outcomes = verdict.outcomes if verdict is not None else []
     _expectations(connection, batch_id, outcomes)
     final = Counts(
@@ -203,9 +203,11 @@ def commit_batch(
     return receipt
 
 
-def _record_ids(batch: ValidatedBatch) -> Iterator[str]:
-    for chunk in batch.rows.column_chunks():
-        yield from chunk.record_ids
+def _noting_loaded(chunks: Iterable[RowColumns], earlier: EarlierEntries) -> Iterator[RowColumns]:
+    """`chunks` as they go into the warehouse, their record_ids noted against the earlier entries."""
+    for chunk in chunks:
+        earlier.note_loaded(chunk.record_ids)
+        yield chunk
 
 
 def commit_simple(connection: Connection, batch_id: int, status: BatchStatus, problems: Iterable[Problem],

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 
@@ -92,32 +92,47 @@ def close_entries(connection: Connection, where: ColumnElement[bool], how: How, 
     return int(done.rowcount or 0)
 
 
-def close_by_later_batch(connection: Connection, org: str, kind: str, batch_id: int, received_at: datetime,
-                         loaded: Iterable[str], problems: Iterable[Problem]) -> None:
-    """Close earlier open entries of the records this batch brought: loaded (`loaded`: their
-    record_ids, in any order), or quarantined again.
+@dataclass
+class EarlierEntries:
+    """The open row errors of an organisation's earlier batches of a kind, which a later batch closes
+    when it brings their records: loaded, or quarantined again.
 
-    Runs inside the batch's transaction. The open entries of an organisation and kind are
-    few, the batch's rows may be a million: the entries are read, the rows only looked up.
+    Read before the batch loads, so its rows are looked up as they stream into the warehouse: the
+    open entries are few, the batch's rows may be a million, read once.
     """
-    arrived = stored_utc(received_at)
-    earlier = [(entry_id, record_id) for entry_id, record_id, moment in connection.execute(
-        select(quarantine.c.quarantine_id, quarantine.c.record_id, batches.c.received_at)
-        .join(batches, batches.c.batch_id == quarantine.c.batch_id)
-        .where(open_row_entries(), batches.c.org == org, batches.c.kind == kind, batches.c.batch_id != batch_id,
-               quarantine.c.record_id.is_not(None))) if stored_utc(moment) <= arrived]
-    if not earlier:
-        return
-    # Only the ids that can close something: a set of every loaded id would grow with the batch.
-    wanted = {record_id for _, record_id in earlier}
-    loaded_ids = {record_id for record_id in loaded if record_id in wanted}
-    again = {p.record_id for p in problems if p.record_id is not None and p.severity is Severity.ERROR
-             and p.row is not None and p.code != "row.superseded"} - loaded_ids
-    closings: tuple[tuple[How, set[str]], ...] = (("loaded", loaded_ids), ("replaced", again))
-    for how, ids in closings:
-        closing = [entry_id for entry_id, record_id in earlier if record_id in ids]
-        for chunk in chunked(closing, 500):
-            close_entries(connection, quarantine.c.quarantine_id.in_(chunk), how, batch_id=batch_id)
+
+    entries: list[tuple[int, str]]  # (quarantine_id, record_id)
+    loaded: set[str] = field(default_factory=set)  # those of their record_ids the batch loaded
+
+    def __post_init__(self) -> None:
+        self._wanted = frozenset(record_id for _, record_id in self.entries)
+
+    @classmethod
+    def before(cls, connection: Connection, org: str, kind: str, batch_id: int,
+               received_at: datetime) -> EarlierEntries:
+        arrived = stored_utc(received_at)
+        return cls([(entry_id, record_id) for entry_id, record_id, moment in connection.execute(
+            select(quarantine.c.quarantine_id, quarantine.c.record_id, batches.c.received_at)
+            .join(batches, batches.c.batch_id == quarantine.c.batch_id)
+            .where(open_row_entries(), batches.c.org == org, batches.c.kind == kind, batches.c.batch_id != batch_id,
+                   quarantine.c.record_id.is_not(None))) if stored_utc(moment) <= arrived])
+
+    def note_loaded(self, record_ids: Iterable[str]) -> None:
+        """Keep which of `record_ids` (loaded by the batch) have an entry: never a set of every loaded id."""
+        if self._wanted:
+            self.loaded.update(self._wanted.intersection(record_ids))
+
+    def close(self, connection: Connection, batch_id: int, problems: Iterable[Problem]) -> None:
+        """Close the entries of the records `batch_id` loaded or quarantined again, inside its transaction."""
+        if not self.entries:
+            return
+        again = {p.record_id for p in problems if p.record_id is not None and p.severity is Severity.ERROR
+                 and p.row is not None and p.code != "row.superseded"} - self.loaded
+        closings: tuple[tuple[How, set[str]], ...] = (("loaded", self.loaded), ("replaced", again))
+        for how, ids in closings:
+            closing = [entry_id for entry_id, record_id in self.entries if record_id in ids]
+            for chunk in chunked(closing, 500):
+                close_entries(connection, quarantine.c.quarantine_id.in_(chunk), how, batch_id=batch_id)
 
 
 @contextmanager
