@@ -258,15 +258,9 @@ class _RowValidator:
             batch.rows.append(Row(raw.number, record.record_id, False, self._pick(record.__dict__)))
 
 
-def batch_frame(batch: ValidatedBatch) -> pd.DataFrame:
-    """The accepted rows as the frame the batch expectations judge (contract fields and `_row`)."""
-    if batch.kind is None:  # a file read too little to tell its kind has no rows either
-        raise ValueError("a batch of unknown kind has no frame to judge")
-    return rows_frame(batch.kind, list(batch.rows))
-
-
 def batch_frames(batch: ValidatedBatch) -> Iterator[pd.DataFrame]:
-    """batch_frame a chunk of rows at a time, in row order: what judging a large batch holds at once."""
+    """The accepted rows as the frames the batch expectations judge (contract fields and `_row`), a chunk
+    at a time, in row order: what judging a large batch holds at once."""
     if batch.kind is None:
         raise ValueError("a batch of unknown kind has no frame to judge")
     for chunk in batch.rows.column_chunks():

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from interchange.warehouse.load import WRITE_CHUNK, _processed, _processors, chunked
+from interchange.warehouse.load import WRITE_CHUNK, chunked, column_processors, processed_values
 
 __all__ = ["insert_columns"]
 
@@ -36,8 +36,8 @@ def insert_columns(connection: Connection, table: Table, columns: Mapping[str, S
     if defaulted:
         raise ValueError(f"{table.name} has Python-side defaults a bulk insert would skip: {defaulted}")
     values: list[Sequence[Any]] = list(columns.values())
-    for index, process in _processors(connection, [table.c[name] for name in names]):
-        values[index] = _processed(process, values[index])
+    for index, process in column_processors(connection, [table.c[name] for name in names]):
+        values[index] = processed_values(process, values[index])
     dialect = connection.dialect
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     target = dialect.identifier_preparer.format_table(table)

@@ -269,7 +269,7 @@ class _Writer:
         quote = dialect.identifier_preparer.quote
         name = self._table = dialect.identifier_preparer.format_table(table)
         names = ["org", "record_id", "deleted", *columns, "version", "content_hash", "batch_id", "row_number"]
-        self._processors = _processors(connection, [table.c[n] for n in names])
+        self._processors = column_processors(connection, [table.c[n] for n in names])
         self._records = self._insert_statement(name, names)
         history = dialect.identifier_preparer.format_table(record_versions)
         self._history = self._insert_statement(history, _HISTORY)
@@ -363,7 +363,7 @@ class _Writer:
         columns: list[Any] = [repeat(org, count), chunk.record_ids, chunk.deleted, *chunk.values,
                               repeat(1, count), digests, repeat(batch_id, count), chunk.numbers]
         for index, process in self._processors:
-            columns[index] = _processed(process, columns[index])
+            columns[index] = processed_values(process, columns[index])
         return list(zip(*columns, strict=False))
 
     def insert(self, records: list[tuple[Any, ...]]) -> None:
@@ -423,7 +423,7 @@ def _copy_types(columns: list[Column[Any]]) -> list[str]:
     return [next(name for kind, name in _COPY_TYPES.items() if isinstance(column.type, kind)) for column in columns]
 
 
-def _processors(connection: Connection, columns: list[Column[Any]]) -> list[tuple[int, Callable[[Any], Any]]]:
+def column_processors(connection: Connection, columns: list[Column[Any]]) -> list[tuple[int, Callable[[Any], Any]]]:
     """(position, processor) of every column whose type converts values for this dialect."""
     dialect = connection.dialect
     found: list[tuple[int, Callable[[Any], Any]]] = []
@@ -434,7 +434,7 @@ def _processors(connection: Connection, columns: list[Column[Any]]) -> list[tupl
     return found
 
 
-def _processed(process: Callable[[Any], Any], column: Iterable[Any]) -> list[Any]:
+def processed_values(process: Callable[[Any], Any], column: Iterable[Any]) -> list[Any]:
     """`process` of each value of a column, called once per distinct value where they repeat (a
     column of dates or flags): the rest is a dictionary look-up per value, not a call."""
     column = list(column)
