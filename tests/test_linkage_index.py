@@ -444,9 +444,8 @@ def test_person_records_load_in_uid_order_with_tokens_as_dictionaries(engine: En
     assert records["birth_year"].dtype == "Int64"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's own page cache
 def test_a_run_gives_back_the_sqlite_page_cache_it_enlarged(hub_root: Path, engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's page cache")
     send_persons(hub_root, SPC, "a", person("P1", "ona"), person("P2", "jonas"))
     with engine.connect() as connection:
         before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()

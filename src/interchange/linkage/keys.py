@@ -20,7 +20,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 
@@ -47,7 +46,7 @@ class KeyPlan:
     events: list[KeyEvent] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
-        return list(map(attrgetter("kind"), self.events)).count(kind)
+        return sum(event.kind == kind for event in self.events)
 
 
 def derive_key(prefix: str, smallest_uid: str, taken: set[str]) -> str:
@@ -95,10 +94,10 @@ def assign_keys(clusters: Sequence[Sequence[str]], previous: Mapping[str, str], 
     for index, members in enumerate(clusters):
         keys = claims.get(index)
         if keys:
-            if len(keys) > 1:
-                keys = sorted(keys, key=lambda k: (-parts[k][index], age[k], k))
             key = keys[0]
-            if len(keys) > 1:
+            if len(keys) > 1:  # a merge: the key holding most of these records stays, the others retire
+                keys = sorted(keys, key=lambda k: (-parts[k][index], age[k], k))
+                key = keys[0]
                 plan.retired.update({other: key for other in keys[1:]})
                 moved = tuple(uid for uid in members if previous.get(uid) in keys[1:])
                 kept = tuple(uid for uid in members if previous.get(uid) == key)
