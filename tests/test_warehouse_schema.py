@@ -187,3 +187,57 @@ def test_the_ministry_tables_stop_saying_which_suppressed_cells_are_small(databa
             command.downgrade(config, "0014")
             command.upgrade(config, "head")
     assert [tuple(r) for r in reasons] == [("*", ""), ("F", "suppressed"), ("M", "suppressed")]
+
+
+def test_the_bulk_tables_lose_their_row_triggers_and_keep_every_row_both_ways(database_url: str) -> None:
+    # Issue 18: a foreign key is a trigger per inserted row on PostgreSQL; the bulk tables' batch
+    # and run references are written in the same transaction as the row they name.
+    from alembic import command
+    from sqlalchemy import text
+
+    t = {"t": datetime(2026, 3, 1, 9, tzinfo=UTC)}
+    with warehouse(database_url, upgrade=False) as engine:
+        config = engine_module._alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0015")
+            connection.execute(text(
+                "INSERT INTO batches (batch_id, org, source, sha256, status, received_at, receipt_written) "
+                "VALUES (1, 'o', 'inbox', 'a', 'loaded', :t, true)"), t)
+            connection.execute(text(
+                "INSERT INTO contact_records (org, record_id, deleted, person_record_id, service_code, contact_date, "
+                "version, content_hash, batch_id, row_number) VALUES ('o', 'c1', false, 'p1', 'S', '2026-02-01', "
+                "1, 'h', 1, 2)"))
+            connection.execute(text(
+                "INSERT INTO record_versions (kind, org, record_id, version, batch_id, row_number, action, "
+                "content_hash) VALUES ('contact', 'o', 'c1', 1, 1, 2, 'insert', 'h')"))
+            connection.execute(text("INSERT INTO linkage_runs (run_id, started_at, scorer, upper, lower) "
+                                    "VALUES (1, :t, 's', 0.9, 0.5)"), t)
+            connection.execute(text("INSERT INTO person_keys (person_key, created_at, created_by_run) "
+                                    "VALUES ('k1', :t, 1)"), t)
+            connection.execute(text("INSERT INTO person_links (org, record_id, person_key, linked_at, run_id) "
+                                    "VALUES ('o', 'p1', 'k1', :t, 1)"), t)
+
+            def references(table: str) -> set[str]:
+                return {fk["referred_table"] for fk in inspect(connection).get_foreign_keys(table)}
+
+            def kept() -> list[tuple[object, ...]]:
+                return [tuple(connection.execute(text(query)).one()) for query in (
+                    "SELECT record_id, batch_id FROM contact_records",
+                    "SELECT record_id, batch_id FROM record_versions",
+                    "SELECT person_key, created_by_run FROM person_keys",
+                    "SELECT record_id, person_key, run_id FROM person_links")]
+
+            before = kept()
+            assert "batches" in references("contact_records") and "linkage_runs" in references("person_links")
+            command.upgrade(config, "0016")
+            assert kept() == before
+            assert references("contact_records") == references("record_versions") == set()
+            assert references("person_links") == {"person_keys"}  # between two bulk tables: kept
+            assert references("person_keys") == {"person_keys", "linkage_runs"}  # written once per new person
+            command.downgrade(config, "0015")
+            assert kept() == before
+            assert references("contact_records") == {"batches"}
+            assert references("person_links") == {"person_keys", "linkage_runs"}
+            command.upgrade(config, "head")
+    assert before == [("c1", 1), ("c1", 1), ("k1", 1), ("p1", "k1", 1)]

@@ -36,6 +36,13 @@ metadata = MetaData(naming_convention={
     "pk": "pk_%(table_name)s",
 })
 
+# The tables written a million rows at a time (records, their history, linkage's links and
+# events) name the batch or linkage run that wrote them without a foreign key: on PostgreSQL a
+# foreign key is a trigger run per inserted row, which more than doubled the server's time for a
+# national drop (1M contacts: COPY 1.7 s without it, 5.6 s with it; the history 3.2 s against 6.0).
+# The reference cannot dangle: the row is written in the same transaction as the batch or run it
+# names, which that transaction holds (the batch row locked), and batches and runs are never deleted.
+
 batches = Table(
     "batches", metadata,
     Column("batch_id", Integer, primary_key=True, autoincrement=True),
@@ -114,7 +121,7 @@ record_versions = Table(
     Column("org", String(32), primary_key=True),
     Column("record_id", String(64), primary_key=True),
     Column("version", Integer, primary_key=True),
-    Column("batch_id", Integer, ForeignKey("batches.batch_id"), nullable=False, index=True),
+    Column("batch_id", Integer, nullable=False, index=True),
     Column("row_number", Integer, nullable=False),
     Column("action", String(8), nullable=False, comment="insert, update, delete"),
     Column("content_hash", String(32), nullable=False),
@@ -154,7 +161,7 @@ def _record_table(kind: str, *columns: Column, indexes: tuple[tuple[str, ...], .
         *columns,
         Column("version", Integer, nullable=False),
         Column("content_hash", String(32), nullable=False),
-        Column("batch_id", Integer, ForeignKey("batches.batch_id"), nullable=False),
+        Column("batch_id", Integer, nullable=False),
         Column("row_number", Integer, nullable=False),
         comment=f"current version of each {kind} record; data columns are empty once deleted",
     )
@@ -273,7 +280,7 @@ person_links = Table(
     Column("record_id", String(64), primary_key=True),
     Column("person_key", String(_KEY), ForeignKey("person_keys.person_key"), nullable=False, index=True),
     Column("linked_at", DateTime(timezone=True), nullable=False),
-    Column("run_id", Integer, ForeignKey("linkage_runs.run_id"), nullable=False),
+    Column("run_id", Integer, nullable=False),
     comment="the person key of every non-deleted person record",
 )
 
@@ -294,14 +301,14 @@ household_links = Table(
     Column("household_key", String(_KEY), ForeignKey("household_keys.household_key"), nullable=False,
            index=True),
     Column("linked_at", DateTime(timezone=True), nullable=False),
-    Column("run_id", Integer, ForeignKey("linkage_runs.run_id"), nullable=False),
+    Column("run_id", Integer, nullable=False),
     comment="the household key of every non-deleted household record",
 )
 
 linkage_events = Table(
     "linkage_events", metadata,
     Column("event_id", Integer, primary_key=True, autoincrement=True),
-    Column("run_id", Integer, ForeignKey("linkage_runs.run_id"), nullable=False, index=True),
+    Column("run_id", Integer, nullable=False, index=True),
     Column("entity", String(10), nullable=False, comment="person or household"),
     Column("kind", String(8), nullable=False, comment="new, merge, split, retire"),
     Column("entity_key", String(_KEY), nullable=False, comment="the key the event is about"),
