@@ -24,7 +24,8 @@ from pathlib import Path
 import sqlalchemy
 
 from interchange.ingest.run import ingest_workspace
-from interchange.warehouse.tables import RECORD_TABLES, batches, record_versions
+from interchange.warehouse.history import version_history
+from interchange.warehouse.tables import RECORD_TABLES, batches
 from interchange.workspace.init import init_workspace
 from interchange.workspace.layout import Workspace
 
@@ -83,7 +84,8 @@ def run_scenario(scratch: Path, rows: int, stall: float, settle: float) -> list[
     engine = sqlalchemy.create_engine(workspace.database_url)
     with engine.connect() as connection:
         records = connection.scalar(sqlalchemy.select(sqlalchemy.func.count()).select_from(RECORD_TABLES["person"]))
-        versions = connection.scalar(sqlalchemy.select(sqlalchemy.func.count()).select_from(record_versions))
+        history = version_history().subquery()  # every version loaded, replaced or current
+        versions = connection.scalar(sqlalchemy.select(sqlalchemy.func.count()).select_from(history))
         statuses = Counter(connection.scalars(sqlalchemy.select(batches.c.status)))
     engine.dispose()
     left = len(os.listdir(inbox))

@@ -100,7 +100,8 @@ def hub_root(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch)
 
 def warehouse_state(url: str) -> dict[str, list[tuple]]:
     """Every record table and the record history, sorted: what a crash-and-rerun must reproduce."""
-    from interchange.warehouse.tables import RECORD_TABLES, record_versions
+    from interchange.warehouse.history import version_history
+    from interchange.warehouse.tables import RECORD_TABLES
 
     engine = sqlalchemy.create_engine(url)
     state = {}
@@ -109,7 +110,8 @@ def warehouse_state(url: str) -> dict[str, list[tuple]]:
             for kind, table in RECORD_TABLES.items():
                 columns = [c for c in table.columns if c.name != "batch_id"]
                 state[kind] = sorted(tuple(row) for row in connection.execute(sqlalchemy.select(*columns)))
-            versions = [c for c in record_versions.columns if c.name != "batch_id"]
+            history = version_history().subquery()
+            versions = [c for c in history.columns if c.name != "batch_id"]
             state["versions"] = sorted(tuple(r) for r in connection.execute(sqlalchemy.select(*versions)))
     finally:
         engine.dispose()

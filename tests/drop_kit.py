@@ -18,7 +18,8 @@ from conftest import write_csv
 from interchange import clock
 from interchange.contract.receipt import Receipt
 from interchange.ingest.run import IngestSummary, ingest_workspace
-from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine, record_versions
+from interchange.warehouse.history import version_history
+from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine
 from interchange.workspace.layout import Workspace
 
 SPC = "kretingos-spc"
@@ -166,8 +167,10 @@ def records(url: str, kind: str = "person", org: str = SPC) -> dict[str, dict[st
 
 
 def versions(url: str) -> list[dict[str, Any]]:
-    return _query(url, sqlalchemy.select(record_versions).order_by(
-        record_versions.c.kind, record_versions.c.org, record_versions.c.record_id, record_versions.c.version))
+    """Every version loaded, replaced or current (warehouse/history.py), in key order."""
+    history = version_history().subquery()
+    return _query(url, sqlalchemy.select(history).order_by(
+        history.c.kind, history.c.org, history.c.record_id, history.c.version))
 
 
 def batch_rows(url: str) -> list[dict[str, Any]]:

@@ -16,7 +16,8 @@ from interchange.contract.records import Kind
 from interchange.ingest.drops import read_and_validate
 from interchange.ingest.validate import ROW_PATH_ENV
 from interchange.tabular import csv_blocks
-from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine, record_versions
+from interchange.warehouse.history import version_history
+from interchange.warehouse.tables import RECORD_TABLES, batches, quarantine
 
 PERSONS = ["record_id", "person_pseudonym", "birth_year", "sex", "municipality", "disability",
            "participation_level", "dv_victim"]
@@ -151,9 +152,10 @@ def _records(url: str, org: str) -> dict[str, list[tuple[Any, ...]]]:
                 columns = [c for c in table.columns if c.name not in ("org", "batch_id")]
                 found[kind] = sorted(tuple(r) for r in connection.execute(
                     sqlalchemy.select(*columns).where(table.c.org == org)))
-            columns = [c for c in record_versions.columns if c.name not in ("org", "batch_id")]
+            history = version_history().subquery()
+            columns = [c for c in history.columns if c.name not in ("org", "batch_id")]
             found["versions"] = sorted(tuple(r) for r in connection.execute(
-                sqlalchemy.select(*columns).where(record_versions.c.org == org)))
+                sqlalchemy.select(*columns).where(history.c.org == org)))
             columns = [c for c in quarantine.columns if c.name not in _BATCH_BOUND]
             found["quarantine"] = [tuple(r) for r in connection.execute(
                 sqlalchemy.select(batches.c.file_name, *columns)

@@ -21,11 +21,11 @@ from http_partner import PartnerApi, page_body
 
 from interchange.contract.receipt import BatchStatus
 from interchange.ingest.run import IngestSummary, ingest_workspace
+from interchange.warehouse.history import version_history
 from interchange.warehouse.tables import (
     RECORD_TABLES,
     batches,
     quarantine,
-    record_versions,
     source_cursors,
 )
 from interchange.workspace.init import init_workspace
@@ -37,6 +37,7 @@ SOURCE = "http:api"
 LABEL = f"{MIMC}/{SOURCE}"
 TOKEN_ENV = "MIMC_API_TOKEN"
 TODAY = date(2026, 11, 1)  # contact dates below lie in the month before
+HISTORY = version_history().subquery()  # every version loaded, replaced or current
 SECRET = "SECRET-BODY"
 
 CONFIG = """\
@@ -90,7 +91,7 @@ def ingest(workspace: Workspace) -> IngestSummary:
     return ingest_workspace(Workspace(workspace.root), today=TODAY)
 
 
-def rows(url: str, table: sqlalchemy.Table, *where: object) -> list:
+def rows(url: str, table: sqlalchemy.FromClause, *where: object) -> list:
     engine = sqlalchemy.create_engine(url)
     try:
         with engine.connect() as connection:
@@ -217,7 +218,7 @@ def test_a_record_updated_after_the_pull_becomes_version_2(
     persons = records(database_url, "person")
     assert (persons["p2"].birth_year, persons["p2"].version) == (1990, 2)
     assert {p.version for k, p in persons.items() if k != "p2"} == {1}
-    history = rows(database_url, record_versions, record_versions.c.record_id == "p2")
+    history = rows(database_url, HISTORY, HISTORY.c.record_id == "p2")
     assert sorted((v.version, v.action) for v in history) == [(1, "insert"), (2, "update")]
     assert cursor(database_url, "person") == stamp(30)
 
@@ -406,7 +407,7 @@ def test_a_record_repeated_across_pages_loads_once_in_its_last_version(
     persons = records(database_url, "person")
     assert sorted(persons) == ["p1", "p2", "p3"]
     assert (persons["p1"].birth_year, persons["p1"].version) == (1991, 1)
-    assert len(rows(database_url, record_versions, record_versions.c.record_id == "p1")) == 1
+    assert len(rows(database_url, HISTORY, HISTORY.c.record_id == "p1")) == 1
     [receipt] = summary.receipts
     assert receipt.counts.inserted == 3
     [warning] = [p for p in receipt.problems if p.code == "pull.duplicate_id"]

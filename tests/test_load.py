@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from interchange.ingest.batches import claim_batch
 from interchange.warehouse import load
 from interchange.warehouse.engine import warehouse
+from interchange.warehouse.history import version_history
 from interchange.warehouse.load import LoadCounts, Row, RowColumns, column_digests, content_hash, load_rows
 from interchange.warehouse.tables import RECORD_TABLES, data_columns, record_versions
 
@@ -43,6 +44,15 @@ def records(engine: Engine, kind: str = "contact") -> dict[str, dict[str, Any]]:
 
 
 def versions(engine: Engine) -> list[tuple[str, int, str, int]]:
+    """Every version loaded, replaced or current (warehouse/history.py)."""
+    history = version_history().subquery()
+    with engine.connect() as connection:
+        return sorted(connection.execute(select(history.c.record_id, history.c.version,
+                                                history.c.action, history.c.row_number)).all())
+
+
+def replaced(engine: Engine) -> list[tuple[str, int, str, int]]:
+    """The rows of record_versions itself: the versions records no longer have."""
     with engine.connect() as connection:
         return sorted(connection.execute(select(record_versions.c.record_id, record_versions.c.version,
                                                 record_versions.c.action, record_versions.c.row_number)).all())
@@ -81,6 +91,7 @@ def test_new_records_are_inserted_as_version_one_with_their_history(engine: Engi
     assert stored["K2"]["duration_minutes"] is None
     assert (stored["K1"]["version"], stored["K1"]["row_number"], stored["K1"]["deleted"]) == (1, 2, False)
     assert versions(engine) == [("K1", 1, "insert", 2), ("K2", 1, "insert", 3)]
+    assert replaced(engine) == []  # a new record's only version is its own row: written once
 
 
 def test_the_same_records_again_write_nothing(engine: Engine) -> None:
@@ -111,6 +122,8 @@ def test_a_changed_record_is_the_next_version_and_a_deletion_empties_it(engine: 
     assert "K9" not in stored
     assert ("K1", 2, "update", 2) in versions(engine)
     assert ("K2", 2, "delete", 3) in versions(engine)
+    # The versions replaced keep the row and action that set them; K3, unchanged, has none.
+    assert replaced(engine) == [("K1", 1, "insert", 2), ("K2", 1, "insert", 3)]
 
 
 def test_a_record_repeated_in_one_batch_ends_at_its_last_version(engine: Engine) -> None:

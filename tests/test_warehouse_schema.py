@@ -241,3 +241,44 @@ def test_the_bulk_tables_lose_their_row_triggers_and_keep_every_row_both_ways(da
             assert references("person_links") == {"person_keys", "linkage_runs"}
             command.upgrade(config, "head")
     assert before == [("c1", 1), ("c1", 1), ("k1", 1), ("p1", "k1", 1)]
+
+
+def test_the_history_keeps_only_replaced_versions_and_gives_the_current_ones_back_on_downgrade(
+        database_url: str) -> None:
+    # Issue 18: a record's current version is on its own row; record_versions had it a second time.
+    from alembic import command
+    from sqlalchemy import text
+
+    def history(connection: object) -> list[tuple[object, ...]]:
+        return sorted(tuple(r) for r in connection.execute(text(  # type: ignore[attr-defined]
+            "SELECT record_id, version, batch_id, row_number, action FROM record_versions")))
+
+    with warehouse(database_url, upgrade=False) as engine:
+        config = engine_module._alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0016")
+            connection.execute(text(
+                "INSERT INTO batches (batch_id, org, source, sha256, status, received_at, receipt_written) "
+                "VALUES (1, 'o', 'inbox', 'a', 'loaded', :t, true), (2, 'o', 'inbox', 'b', 'loaded', :t, true)"),
+                {"t": datetime(2026, 3, 1, 9, tzinfo=UTC)})
+            # c1 loaded by batch 1, changed by batch 2; c2 loaded by batch 1 only; c3 deleted by batch 2.
+            connection.execute(text(
+                "INSERT INTO contact_records (org, record_id, deleted, person_record_id, service_code, contact_date, "
+                "version, content_hash, batch_id, row_number) VALUES "
+                "('o', 'c1', false, 'p1', 'S', '2026-02-01', 2, 'h2', 2, 5), "
+                "('o', 'c2', false, 'p1', 'S', '2026-02-02', 1, 'h1', 1, 3), "
+                "('o', 'c3', true, NULL, NULL, NULL, 2, 'hd', 2, 6)"))
+            connection.execute(text(
+                "INSERT INTO record_versions (kind, org, record_id, version, batch_id, row_number, action, "
+                "content_hash) VALUES ('contact', 'o', 'c1', 1, 1, 2, 'insert', 'h1'), "
+                "('contact', 'o', 'c1', 2, 2, 5, 'update', 'h2'), ('contact', 'o', 'c2', 1, 1, 3, 'insert', 'h1'), "
+                "('contact', 'o', 'c3', 1, 1, 4, 'insert', 'h3'), ('contact', 'o', 'c3', 2, 2, 6, 'delete', 'hd')"))
+            every_version = history(connection)
+            command.upgrade(config, "0017")
+            assert history(connection) == [("c1", 1, 1, 2, "insert"), ("c3", 1, 1, 4, "insert")]
+            assert "ix_contact_records_batch_id" in {i["name"] for i in inspect(connection).get_indexes(
+                "contact_records")}
+            command.downgrade(config, "0016")
+            assert history(connection) == every_version
+            command.upgrade(config, "head")

@@ -150,9 +150,12 @@ def batches_touching(connection: Connection, start: date, end: date, *, after: d
 
 def _touches(batch_id: int, start: date, end: date) -> Any:
     def written(table: Any, kind: str, *conditions: Any) -> Any:
-        return exists().where(
-            record_versions.c.batch_id == batch_id, record_versions.c.kind == kind,
-            table.c.org == record_versions.c.org, table.c.record_id == record_versions.c.record_id, *conditions)
+        # A record whose current version the batch set, or one it set a version of since replaced.
+        return or_(
+            exists().where(table.c.batch_id == batch_id, *conditions),
+            exists().where(
+                record_versions.c.batch_id == batch_id, record_versions.c.kind == kind,
+                table.c.org == record_versions.c.org, table.c.record_id == record_versions.c.record_id, *conditions))
 
     dated = _dated_in(start, end)
     contact_in, case_in = dated["contact"], dated["case"]

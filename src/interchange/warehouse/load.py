@@ -2,8 +2,10 @@
 
 A record whose content is what the warehouse already holds is `unchanged` and writes
 nothing; a new one is inserted as version 1; a changed one becomes the next version;
-an explicit deletion empties the data columns and marks the record deleted. Every
-version written is logged in `record_versions` with the batch and row that set it.
+an explicit deletion empties the data columns and marks the record deleted. A record's row
+names the batch and row that set its current version; when a later version replaces it, the
+replaced version's batch, row, action and digest go to `record_versions`, which so holds every
+version a record no longer has (`version_history` reads both as one).
 
 The caller owns the transaction: a batch is loaded whole or not at all.
 
@@ -13,9 +15,8 @@ data column, as the batch's spool keeps them): it looks up the chunk's stored ve
 hashes the content a column at a time (the same digests as `content_hash`), then writes
 plain tuples: PostgreSQL's COPY for new records, executemany for the rest; a chunk whose
 every record is new is made into tuples by zipping its columns. Nothing of a chunk is kept
-once it is written, so memory does not grow with the batch. The history of the versions
-the batch leaves in place is copied from the record table by one INSERT ... SELECT at
-the end; only a version the same batch replaces again is logged from Python. Values go
+once it is written, so memory does not grow with the batch. A new record writes no history:
+its row is its only version (a national drop of new records wrote every row twice). Values go
 through the same SQLAlchemy type processors a Core insert applies, so what is stored
 does not depend on the path.
 """
@@ -178,9 +179,6 @@ def load_columns(connection: Connection, kind: str, org: str, batch_id: int,
         for start in range(0, len(whole), WRITE_CHUNK):
             chunk = whole.slice(start, start + WRITE_CHUNK) if len(whole) > WRITE_CHUNK else whole
             _load_chunk(writer, kind, org, batch_id, chunk, counts)
-    # The history of every version the batch leaves in place, from the records themselves, in the
-    # database: a million history rows need not be made in Python and sent back.
-    writer.copy_history(kind, org, batch_id)
     return counts
 
 
@@ -189,7 +187,7 @@ def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowC
     distinct = list(dict.fromkeys(ids))
     # The chunk's records as the warehouse holds them; then, as the chunk is planned, the
     # version it sets (a record_id repeated within the chunk).
-    current = writer.stored_versions(org, distinct, batch_id)
+    current = writer.stored_versions(org, distinct)
     digests = column_digests(chunk)
     if not current and len(distinct) == len(ids) and not any(chunk.deleted):
         # Every record new and once: the chunk's columns are its records.
@@ -214,7 +212,7 @@ def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowC
             counts.unchanged += 1
             continue
         else:
-            stored_digest, stored_version, stored_row, stored_action = known
+            stored_digest, stored_version, stored_batch, stored_row, stored_action = known
             version = stored_version + 1
             action = "delete" if deleted else "update"
             updates.append(writer.record(org, chunk.row(index), version, digest, batch_id))
@@ -222,10 +220,9 @@ def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowC
                 counts.deleted += 1
             else:
                 counts.updated += 1
-            if stored_row is not None:  # a version this batch set and now replaces
-                superseded.append((kind, org, record_id, stored_version, batch_id, stored_row,
-                                   stored_action, stored_digest))
-        current[record_id] = (digest, version, number, action)
+            superseded.append((kind, org, record_id, stored_version, stored_batch, stored_row,
+                               stored_action, stored_digest))
+        current[record_id] = (digest, version, batch_id, number, action)
     writer.insert(inserts)
     writer.update(updates)  # in row order, so a record_id repeated in the batch ends at its last version
     writer.insert_history(superseded)
@@ -250,10 +247,10 @@ def live_record_ids(connection: Connection, kind: str, org: str) -> set[str]:
         cursor.close()
 
 
-# A record's version as the load sees it: (content_hash, version, row_number, action), the last two
-# only when this batch set it. A plain tuple, as the driver returns it: a re-sent national drop
-# looks up millions, and a NamedTuple made per record cost more than the look-up itself.
-_Stored = tuple[str, int, int | None, str | None]
+# A record's current version as the load sees it: (content_hash, version, batch_id, row_number,
+# action). A plain tuple, as the driver returns it: a re-sent national drop looks up millions, and
+# a NamedTuple made per record cost more than the look-up itself.
+_Stored = tuple[str, int, int, int, str]
 
 
 class _Writer:
@@ -278,11 +275,6 @@ class _Writer:
         # What a stored version's action was: insert, update or delete.
         action = (f"CASE WHEN t.{quote('version')} = 1 THEN 'insert' WHEN t.{quote('deleted')} THEN 'delete' "
                   f"ELSE 'update' END")
-        self._history_from_records = (
-            f"INSERT INTO {history} ({', '.join(quote(n) for n in _HISTORY)}) "
-            f"SELECT {mark}, t.{quote('org')}, t.{quote('record_id')}, t.{quote('version')}, t.{quote('batch_id')}, "
-            f"t.{quote('row_number')}, {action}, t.{quote('content_hash')} FROM {name} AS t "
-            f"WHERE t.{quote('org')} = {mark} AND t.{quote('batch_id')} = {mark}")
         # An update sets all but the key; its tuple is the record's with the key moved to the end.
         self._update = (f"UPDATE {name} SET {', '.join(f'{quote(n)} = {mark}' for n in names[2:])} "
                         f"WHERE {quote('org')} = {mark} AND {quote('record_id')} = {mark}")
@@ -295,18 +287,21 @@ class _Writer:
         self._apply_stage = (f"UPDATE {name} AS t SET {', '.join(f'{quote(n)} = s.{quote(n)}' for n in names[2:])} "
                              f"FROM {stage} AS s WHERE t.{quote('org')} = s.{quote('org')} "
                              f"AND t.{quote('record_id')} = s.{quote('record_id')}")
-        # Rows in _Stored's shape after the record_id, made by the database: the row and action only
-        # where this batch set the version.
-        this_batch = f"CASE WHEN t.{quote('batch_id')} = {mark} THEN"
-        wanted = (f"t.{quote('record_id')}, t.{quote('content_hash')}, t.{quote('version')}, "
-                  f"{this_batch} t.{quote('row_number')} END, {this_batch} {action} END")
+        # Rows in _Stored's shape after the record_id, made by the database.
+        stored = ("record_id", "content_hash", "version", "batch_id", "row_number")
+        wanted = f"{', '.join(f't.{quote(n)}' for n in stored)}, {action}"
         if self._copy:
-            # A join with the ids, never `= ANY(array)`: once psycopg prepares the statement, a
-            # generic plan walks the whole array for every row of the org (hours for 1M rows).
-            # The join probes the primary key per id, or hashes the ids when the table is small.
-            # The ids as a binary parameter: psycopg need not quote each one into an array literal.
-            self._lookup = (f"SELECT {wanted} FROM unnest(%b::text[]) AS b(record_id) JOIN {name} AS t "
-                            f"ON t.{quote('record_id')} = b.record_id WHERE t.{quote('org')} = {mark}")
+            # The primary key probed once per id, whatever the statistics say: a plain join was
+            # planned from the table's last ANALYZE, and a table filled within the hour looked
+            # small, so each chunk hashed the ids and scanned the whole table (a re-sent national
+            # drop: 8.1 s of lookups, 3.0 s probing). LIMIT 1 keeps the subquery from being
+            # flattened into such a join; the key is unique, so it drops nothing. Never
+            # `= ANY(array)`: once psycopg prepares it, a generic plan walks the whole array for
+            # every row of the org (hours for 1M rows). The ids go as one binary parameter.
+            columns = ", ".join(quote(n) for n in (*stored, "deleted"))
+            self._lookup = (f"SELECT {wanted} FROM unnest(%b::text[]) AS b(record_id) CROSS JOIN LATERAL "
+                            f"(SELECT {columns} FROM {name} AS r WHERE r.{quote('org')} = {mark} "
+                            f"AND r.{quote('record_id')} = b.record_id LIMIT 1) AS t")
         else:
             self._lookup = (f"SELECT {wanted} FROM {name} AS t "
                             f"WHERE t.{quote('org')} = {mark} AND t.{quote('record_id')}")
@@ -317,18 +312,17 @@ class _Writer:
             return f"COPY {table} ({quoted}) FROM STDIN (FORMAT BINARY)"
         return f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([self._mark] * len(names))})"
 
-    def stored_versions(self, org: str, ids: list[str], batch_id: int) -> dict[str, _Stored]:
-        """The stored versions of those of `ids` the table holds for `org` (with the row and action
-        when `batch_id` set them)."""
+    def stored_versions(self, org: str, ids: list[str]) -> dict[str, _Stored]:
+        """The stored versions of those of `ids` the table holds for `org`."""
         found: dict[str, _Stored] = {}
         if self._copy:
             for part in chunked(ids, ARRAY_LOOKUP_CHUNK):
-                found.update({row[0]: row[1:] for row in self._fetch(self._lookup, (batch_id, batch_id, part, org))})
+                found.update({row[0]: row[1:] for row in self._fetch(self._lookup, (part, org))})
         else:
             for part in chunked(ids, LOOKUP_CHUNK):
                 marks = ", ".join([self._mark] * len(part))
                 found.update({row[0]: row[1:] for row in self._fetch(f"{self._lookup} IN ({marks})",
-                                                                     (batch_id, batch_id, org, *part))})
+                                                                     (org, *part))})
         return found
 
     def _fetch(self, statement: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -392,10 +386,6 @@ class _Writer:
 
     def insert_history(self, rows: list[tuple[Any, ...]]) -> None:
         self._insert(self._history, self._history_types, rows)
-
-    def copy_history(self, kind: str, org: str, batch_id: int) -> None:
-        """History rows for the versions of `batch_id` the table now holds."""
-        self._connection.exec_driver_sql(self._history_from_records, (kind, org, batch_id))
 
     def _insert(self, statement: str, types: list[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:

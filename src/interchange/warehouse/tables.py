@@ -1,8 +1,9 @@
 """The warehouse tables (SQLAlchemy Core). Changes go through an Alembic migration.
 
 Record tables hold the current version of each partner record, keyed by
-(org, record_id) within the kind's table; `record_versions` keeps which batch and row
-set every version. Nothing here stores a personal code or a name: only pseudonyms,
+(org, record_id) within the kind's table, with the batch and row that set it;
+`record_versions` keeps which batch and row set every version a record no longer has
+(warehouse/history.py reads both as one history). Nothing here stores a personal code or a name: only pseudonyms,
 keyed encodings and the contract's coarse fields.
 """
 
@@ -115,6 +116,8 @@ expectation_results = Table(
     Column("message_en", Text, nullable=False),
 )
 
+# Every version a record no longer has, with the batch and row that set it: the current version's
+# are on the record's own row (a record that never changed is written once, not twice).
 record_versions = Table(
     "record_versions", metadata,
     Column("kind", String(16), primary_key=True),
@@ -165,7 +168,8 @@ def _record_table(kind: str, *columns: Column, indexes: tuple[tuple[str, ...], .
         Column("row_number", Integer, nullable=False),
         comment=f"current version of each {kind} record; data columns are empty once deleted",
     )
-    for names in indexes:
+    # Which records a batch wrote (lineage: what a late batch changed in an approved period).
+    for names in (*indexes, ("batch_id",)):
         Index(f"ix_{kind}_records_{'_'.join(names)}", *(table.c[n] for n in names))
     return table
 
