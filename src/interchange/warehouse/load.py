@@ -298,9 +298,9 @@ class _Writer:
             # flattened into such a join; the key is unique, so it drops nothing. Never
             # `= ANY(array)`: once psycopg prepares it, a generic plan walks the whole array for
             # every row of the org (hours for 1M rows). The ids go as one binary parameter.
-            columns = ", ".join(quote(n) for n in (*stored, "deleted"))
+            probed = ", ".join(quote(n) for n in (*stored, "deleted"))
             self._lookup = (f"SELECT {wanted} FROM unnest(%b::text[]) AS b(record_id) CROSS JOIN LATERAL "
-                            f"(SELECT {columns} FROM {name} AS r WHERE r.{quote('org')} = {mark} "
+                            f"(SELECT {probed} FROM {name} AS r WHERE r.{quote('org')} = {mark} "
                             f"AND r.{quote('record_id')} = b.record_id LIMIT 1) AS t")
         else:
             self._lookup = (f"SELECT {wanted} FROM {name} AS t "
