@@ -8,11 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 import sqlalchemy
 from drop_kit import MIMC, SPC, TODAY, contact_rows, drop, ingest, person_rows, pseudonym, receipts
 
 from interchange.contract.records import Kind
+from interchange.ingest.columnar import _arrow_plain_id, _plain_id
 from interchange.ingest.drops import read_and_validate
 from interchange.ingest.validate import ROW_PATH_ENV
 from interchange.tabular import csv_blocks
@@ -214,3 +216,12 @@ def test_an_org_column_is_judged_as_the_row_path_judges_it(tmp_path: Path, monke
     assert by_columns == by_rows
     assert len(by_rows[0]) == 60 - 25  # 9 rows to another org, 8 with a control character, 8 "spc"
     assert {p.code for p in by_rows[1]} == {"value.invalid", "value.control_character"}
+
+
+def test_the_arrow_shape_of_a_plain_id_is_the_python_one() -> None:
+    # The column check is one RE2 expression where the Python check counts digits apart: the two
+    # must agree on every edge (length 64, ten and eleven digits, spaces, controls, non-ASCII).
+    cells = ["", " ", "0", "A", "A1", "1" * 10, "1" * 11, "a1" * 10, "a1" * 11, "1-2-3-4-5-6-7-8-9-0",
+             "1-2-3-4-5-6-7-8-9-0-1", "a" * 63 + "1", "a" * 64 + "1", "1" * 10 + "a" * 54, "1" * 10 + "a" * 55,
+             "K0000001", "A-12345678901234", "X 08", "X\x0108", "X\x7f08", "\ufeffX12", "X١٢", "Ž12", "~!1/:"]
+    assert _arrow_plain_id(pa.array(cells, pa.string())).to_pylist() == [_plain_id(cell) for cell in cells]
