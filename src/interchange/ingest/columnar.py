@@ -30,6 +30,7 @@ from datetime import date
 from enum import Enum
 from typing import Annotated, Any, get_args
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import TypeAdapter, ValidationError
@@ -185,27 +186,32 @@ class _Column:
         if array is None:
             return [_FAIL if self.required else self.default] * count, list(range(count)) if self.required else []
         arrow_shape = _ARROW_SHAPES.get(self._shape) if self._shape is not None else None
+        # The Python values are made by numpy's C loops (taking, placing, converting to a list):
+        # a million cells each went through a Python call or an Arrow scalar before.
         if arrow_shape is not None:
             # Cells of the shape are valid as they are; the others (blank ones, often most of an
             # optional column, too) are judged once per distinct value.
-            cells = array.to_pylist()
+            cells = array.to_numpy(zero_copy_only=False, writable=True)
             others = pc.indices_nonzero(pc.invert(arrow_shape(array)))
             if not len(others):
-                return cells, []
+                return cells.tolist(), []
             encoded = array.take(others).dictionary_encode()
-            judged = self.values(encoded.dictionary.to_pylist())
-            failing = []
-            for index, value in zip(others.to_pylist(), map(judged.__getitem__, encoded.indices.to_pylist()),
-                                    strict=True):
-                cells[index] = value
-                if value is _FAIL:
-                    failing.append(index)
-            return cells, failing
+            judged, fails = self._judged(encoded.dictionary)
+            indices, positions = encoded.indices.to_numpy(), others.to_numpy()
+            cells[positions] = judged[indices]
+            return cells.tolist(), positions[fails[indices]].tolist()
         # Any other field has few distinct values in a block: each is judged once.
         encoded = array.dictionary_encode()
-        judged = self.values(encoded.dictionary.to_pylist())
-        failing = _positions(encoded.indices, [code for code, value in enumerate(judged) if value is _FAIL])
-        return list(map(judged.__getitem__, encoded.indices.to_pylist())), failing
+        judged, fails = self._judged(encoded.dictionary)
+        indices = encoded.indices.to_numpy()
+        return judged[indices].tolist(), np.flatnonzero(fails[indices]).tolist()
+
+    def _judged(self, dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """`values` of a dictionary's cells as an array of objects, and where they are _FAIL."""
+        judged = self.values(dictionary.to_pylist())
+        # fromiter, not array: a value that is a sequence stays one object
+        return (np.fromiter(judged, dtype=object, count=len(judged)),
+                np.fromiter((value is _FAIL for value in judged), dtype=bool, count=len(judged)))
 
     def _validate(self, text: str) -> Any:
         if first_control(text) is not None:  # the row path names the character
