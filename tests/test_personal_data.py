@@ -9,6 +9,8 @@ import json
 import logging
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from conftest import write_csv
 from drop_kit import (
@@ -37,6 +39,7 @@ from interchange.contract.rows import map_headers
 from interchange.demo.synthetic import make_people, write_raw_person_extract
 from interchange.ingest.validate import validate_rows
 from interchange.partner.check import check_drop
+from interchange.partner.code_scan import _ELEVEN_DIGITS, _column_may_hold_code
 from interchange.partner.column_suggest import suggest_columns
 from interchange.partner.columns import known_header_keys
 from interchange.tabular import read_table
@@ -238,6 +241,23 @@ def test_personal_codes_are_found_however_they_are_written() -> None:
         assert holds_personal_code(text), text
     for text in ("+37061234567", "LT12 1000 0111 0100 1000", _mistyped(CODE), f"1{CODE}", "2026-01-05"):
         assert not holds_personal_code(text), text
+
+
+def test_a_column_is_passed_over_only_when_no_cell_can_hold_a_code() -> None:
+    # The scan of a CSV column block skips the regular expression on a column whose cells are all
+    # short, or whose long cells, run together, have no eleven digits: it must never skip one that
+    # has a code, whichever of its cells (short ones around, all long, a slice of a larger column).
+    hits = [CODE, SPACED_CODE, f"{CODE[:5]}-{CODE[5:]}", f"tel. {CODE}", f"Ž{CODE}ž", "1 2 3 4 5 6 7 8 9 0 1"]
+    misses = ["", "K0000001", "2026-01-05", "45", "family_conference", "10, 20, 30, 40, 50", "Žž" * 20]
+    for hit in hits:
+        for column in ([hit], [*misses, hit], [hit, *misses], [*misses[:3], hit, *misses[3:]],
+                       [hit + misses[4]] * 3, ["12345", "678901", hit, "2345"]):
+            array = pa.array(["x", *column, "y"], pa.string()).slice(1, len(column))
+            assert pc.any(pc.match_substring_regex(array, _ELEVEN_DIGITS)).as_py(), column
+            assert _column_may_hold_code(array), column
+    assert not pc.any(pc.match_substring_regex(pa.array(misses, pa.string()), _ELEVEN_DIGITS)).as_py()
+    assert not _column_may_hold_code(pa.array(misses, pa.string()))
+    assert not _column_may_hold_code(pa.array(misses[4:], pa.string()))  # all long, no digits
 
 
 def test_check_names_the_cell_of_every_personal_code_and_refuses_ids_that_are_codes_or_names(tmp_path: Path) -> None:
