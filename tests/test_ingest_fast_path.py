@@ -218,6 +218,27 @@ def test_an_org_column_is_judged_as_the_row_path_judges_it(tmp_path: Path, monke
     assert {p.code for p in by_rows[1]} == {"value.invalid", "value.control_character"}
 
 
+@pytest.mark.parametrize("every", [1, 2, 3, 5])
+def test_rows_read_apart_from_a_block_are_judged_once_wherever_they_fall(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, every: int) -> None:
+    # A line with the wrong number of cells is read apart from its column block. One after the
+    # block's last row was judged twice (rows read and its problem counted twice: a manifest's row
+    # count then fails), and a block of nothing else stopped the reader.
+    monkeypatch.setattr(csv_blocks, "BLOCK_CHARS", 200)
+    header = ["record_id", "person_record_id", "service_code", "contact_date"]
+    rows = [[f"X{n}", "P000001"] if n % every == every - 1 else [f"K{n:04d}", "P000001", "legal_consultation", DAY]
+            for n in range(40)]
+    path = drop(tmp_path, "kontaktai.contact.csv", [header, *rows])
+
+    def judged(row_path: str) -> tuple[Any, ...]:
+        monkeypatch.setenv(ROW_PATH_ENV, row_path)
+        batch = read_and_validate(path, SPC, Kind.CONTACT, None)
+        return list(batch.rows), batch.problems, batch.rows_read, batch.rejected_rows
+
+    by_rows, by_columns = judged("1"), judged("0")
+    assert by_columns == by_rows
+    assert by_rows[2] == 40 and len(by_rows[1]) == 40 // every
+
 def test_the_arrow_shape_of_a_plain_id_is_the_python_one() -> None:
     # The column check is one RE2 expression where the Python check counts digits apart: the two
     # must agree on every edge (length 64, ten and eleven digits, spaces, controls, non-ASCII).

@@ -323,7 +323,8 @@ class ColumnValidator:
         for raw in block.rows:
             apart.setdefault(bisect_left(numbers, raw.number), []).append(raw)
         start = 0
-        for cut in [*sorted(rejected | apart.keys()), count]:
+        # The end is a cut too, once: rows read apart after the block's last row are cut there.
+        for cut in sorted({*rejected, *apart, count}):
             if cut > start:
                 yield _stretch(numbers, ids, columns, start, cut, count)
             yield from apart.get(cut, ())

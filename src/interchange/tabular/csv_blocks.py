@@ -123,8 +123,9 @@ def _parse(text: str, line: int, headers: list[str], delimiter: str, limits: Rea
     if any(row_number is None for row_number, _ in invalid):
         return None
     lengths = _sum([pc.utf8_length(column) for column in columns])
-    # The csv module reads a record's line with its terminator: cells, separators and "\r\n".
-    if lengths is not None and pc.max(lengths).as_py() + len(columns) + 1 > limits.max_line_chars:
+    # The csv module reads a record's line with its terminator: cells, separators and "\r\n". (No
+    # maximum: every line of the block had the wrong number of cells, and was read apart.)
+    if lengths is not None and (pc.max(lengths).as_py() or 0) + len(columns) + 1 > limits.max_line_chars:
         return None
     if any(len(cells) + 2 > limits.max_line_chars for _, cells in invalid):
         return None
