@@ -20,6 +20,7 @@ from interchange.contract.problems import ProblemError
 from interchange.contract.records import Kind
 from interchange.contract.rows import map_headers, validate_row
 from interchange.tabular import ReadLimits, read_table
+from interchange.tabular.csv_blocks import ColumnBlock
 from interchange.tabular.xlsx_reader import check_container
 
 MiB = 1024 * 1024
@@ -108,6 +109,24 @@ def test_a_cell_over_the_limit_is_a_row_problem_in_every_format(tmp_path: Path) 
             (first, {"a": "1", "b": ""}, [("value.too_long", "b")]),
             (first + 1, {"a": "2", "b": "ok"}, []),
         ], path.suffix
+
+
+def test_a_cell_is_measured_in_characters_on_the_column_path_too(tmp_path: Path) -> None:
+    # The column reader passes over rows short in bytes without counting their characters: a cell
+    # of two-byte letters at the limit is not too long, one letter more is, as for the csv module.
+    path = tmp_path / "letters.csv"
+    path.write_text("a,b\n1," + "ž" * 100 + "\n2," + "ž" * 101 + "\n3,ok\n", encoding="utf-8")
+    limits = ReadLimits(max_cell_chars=100)
+
+    def read(blocks: bool) -> list[tuple[int, dict[str, object], list[tuple[str, str | None]]]]:
+        with read_table(path, limits=limits) as table:
+            assert table.blocks is not None
+            items = list(table.blocks()) if blocks else list(table.rows)
+        rows = [row for item in items for row in (item.raw_rows() if isinstance(item, ColumnBlock) else [item])]
+        return [(r.number, r.values, [(p.code, p.column) for p in r.problems]) for r in rows]
+
+    assert read(blocks=True) == read(blocks=False)
+    assert [problems for _, _, problems in read(blocks=True)] == [[], [("value.too_long", "b")], []]
 
 
 def test_jsonl_deep_nesting_is_a_row_problem_and_too_many_keys_refuse_the_file(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -99,7 +100,8 @@ def read_blocks(f: TextIO, first_line: int, headers: list[str], delimiter: str, 
 
 
 def _plain(text: str) -> bool:
-    return '"' not in text and "\x00" not in text and text.count("\r") == text.count("\r\n")
+    # `in` finds a character at memchr's speed; counting is the slower pass, made only when needed
+    return '"' not in text and "\x00" not in text and ("\r" not in text or text.count("\r") == text.count("\r\n"))
 
 
 def _parse(text: str, line: int, headers: list[str], delimiter: str, limits: ReadLimits,
@@ -122,10 +124,17 @@ def _parse(text: str, line: int, headers: list[str], delimiter: str, limits: Rea
     columns = [table.column(name).combine_chunks() for name in names]
     if any(row_number is None for row_number, _ in invalid):
         return None
-    lengths = _sum([pc.utf8_length(column) for column in columns])
-    # The csv module reads a record's line with its terminator: cells, separators and "\r\n". (No
-    # maximum: every line of the block had the wrong number of cells, and was read apart.)
-    if lengths is not None and (pc.max(lengths).as_py() or 0) + len(columns) + 1 > limits.max_line_chars:
+    # A cell has at least as many bytes as characters: rows short enough in bytes (read off the
+    # offsets) are short enough, and their characters need no counting (a pass over the text).
+    # (No maximum: every line of the block had the wrong number of cells, and was read apart.)
+    lengths = _sum([pc.binary_length(column) for column in columns])
+    if lengths is not None and (pc.max(lengths).as_py() or 0) > min(limits.max_line_chars - len(columns) - 1,
+                                                                       limits.max_cell_chars):
+        lengths = _sum([pc.utf8_length(column) for column in columns])
+    else:
+        lengths = None
+    # The csv module reads a record's line with its terminator: cells, separators and "\r\n".
+    if lengths is not None and pc.max(lengths).as_py() + len(columns) + 1 > limits.max_line_chars:
         return None
     if any(len(cells) + 2 > limits.max_line_chars for _, cells in invalid):
         return None
@@ -137,7 +146,7 @@ def _parse(text: str, line: int, headers: list[str], delimiter: str, limits: Rea
         for number, cells in invalid}
     # Rows the csv module judges: cells too long together, or maybe blank.
     odd = pc.greater(lengths, limits.max_cell_chars) if lengths is not None else None
-    maybe_blank = _all([pc.match_substring_regex(column, _NOT_PLAIN_TEXT) for column in columns])
+    maybe_blank = _maybe_blank(columns)
     odd = maybe_blank if odd is None else pc.or_(odd, maybe_blank) if maybe_blank is not None else odd
     if odd is not None and pc.any(odd).as_py():
         keep = pc.invert(odd)
@@ -157,8 +166,19 @@ def _sum(arrays: list[pa.Array]) -> pa.Array | None:
     return total
 
 
-def _all(arrays: list[pa.Array]) -> pa.Array | None:
-    result = None
-    for array in arrays:
-        result = array if result is None else pc.and_(result, array)
-    return result
+def _maybe_blank(columns: list[pa.Array]) -> pa.Array | None:
+    """Which rows have no cell with a printable ASCII character other than a space (None: no
+    such row). A column is asked only about the rows every column before it left in doubt, as
+    the first one (an id, most often) is usually enough to clear them all."""
+    if not columns:
+        return None
+    doubtful = pc.indices_nonzero(pc.match_substring_regex(columns[0], _NOT_PLAIN_TEXT))
+    for column in columns[1:]:
+        if not len(doubtful):
+            break
+        doubtful = doubtful.filter(pc.match_substring_regex(column.take(doubtful), _NOT_PLAIN_TEXT))
+    if not len(doubtful):
+        return None
+    mask = np.zeros(len(columns[0]), dtype=bool)
+    mask[doubtful.to_numpy()] = True
+    return pa.array(mask)
