@@ -5,7 +5,7 @@ dictionary per row; a linkage run writes a key, a link and an event per person (
 at a tenth of the national year, 3 million at the whole), and that per-row work was most of the
 time it spent writing its index. Here the columns go through the same SQLAlchemy type
 processors (load.py's, once per distinct value where values repeat: a run's one timestamp),
-then to the driver as plain tuples: COPY on PostgreSQL with psycopg, executemany elsewhere.
+then to the driver as plain tuples: binary COPY on PostgreSQL with psycopg, executemany elsewhere.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from interchange.warehouse.load import WRITE_CHUNK, chunked, column_processors, processed_values
+from interchange.warehouse.load import WRITE_CHUNK, chunked, column_processors, copy_types, processed_values
 
 __all__ = ["insert_columns"]
 
@@ -46,8 +46,10 @@ def insert_columns(connection: Connection, table: Table, columns: Mapping[str, S
         driver = connection.connection.driver_connection
         if driver is None:  # SQLAlchemy's state for a connection invalidated under us
             raise RuntimeError("the warehouse connection was invalidated")
-        # The driver's own connection, inside the transaction the caller began on it.
-        with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
+        # The driver's own connection, inside the transaction the caller began on it; binary, as
+        # load.py's COPY: no value quoted and escaped.
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(copy_types([table.c[name] for name in names]))
             for row in rows:
                 copy.write_row(row)
         return

@@ -30,7 +30,7 @@ from datetime import date
 from itertools import islice, repeat
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Connection, Date, Integer, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Connection, Date, DateTime, Float, Integer, String, Table
 from sqlalchemy.types import TypeEngine
 
 from interchange.warehouse.tables import RECORD_TABLES, data_columns, record_versions
@@ -270,8 +270,8 @@ class _Writer:
         self._records = self._insert_statement(name, names)
         history = dialect.identifier_preparer.format_table(record_versions)
         self._history = self._insert_statement(history, _HISTORY)
-        self._record_types = _copy_types([table.c[n] for n in names]) if self._copy else []
-        self._history_types = _copy_types([record_versions.c[n] for n in _HISTORY]) if self._copy else []
+        self._record_types = copy_types([table.c[n] for n in names]) if self._copy else []
+        self._history_types = copy_types([record_versions.c[n] for n in _HISTORY]) if self._copy else []
         # What a stored version's action was: insert, update or delete.
         action = (f"CASE WHEN t.{quote('version')} = 1 THEN 'insert' WHEN t.{quote('deleted')} THEN 'delete' "
                   f"ELSE 'update' END")
@@ -403,14 +403,23 @@ class _Writer:
 # COPY's binary format: psycopg writes each value's bytes, where the text format quotes and escapes
 # them (a third of the client's CPU for a national drop). Text of any length goes as `text`: the
 # server reads it as the column's own type, with its length limit. JSON: psycopg's Json, as SQLAlchemy
-# hands it over.
+# hands it over. Every time the warehouse keeps is aware (DateTime(timezone=True)).
 _COPY_TYPES: dict[type[TypeEngine[Any]], str] = {
-    String: "text", Boolean: "bool", BigInteger: "int8", Integer: "int4", Date: "date", JSON: "json"}
+    String: "text", Boolean: "bool", BigInteger: "int8", Integer: "int4", Date: "date", JSON: "json",
+    Float: "float8"}
 
 
-def _copy_types(columns: list[Column[Any]]) -> list[str]:
+def copy_types(columns: list[Column[Any]]) -> list[str]:
     """The PostgreSQL type psycopg dumps each column's values as in a binary COPY."""
-    return [next(name for kind, name in _COPY_TYPES.items() if isinstance(column.type, kind)) for column in columns]
+    return [_copy_type(column) for column in columns]
+
+
+def _copy_type(column: Column[Any]) -> str:
+    if isinstance(column.type, DateTime):
+        if not column.type.timezone:
+            raise TypeError(f"{column} keeps a naive time; the warehouse keeps aware ones")
+        return "timestamptz"
+    return next(name for kind, name in _COPY_TYPES.items() if isinstance(column.type, kind))
 
 
 def column_processors(connection: Connection, columns: list[Column[Any]]) -> list[tuple[int, Callable[[Any], Any]]]:
