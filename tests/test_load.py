@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -79,6 +80,43 @@ def test_column_digests_are_the_content_hash_of_each_row() -> None:
     assert RowColumns.from_rows(rows, 5).rows() == rows
     floats = [Row(n, f"K{n}", False, (value,)) for n, value in enumerate([0.0, -0.0, 0.0, 2.5, 2.5, None], start=2)]
     assert column_digests(RowColumns.from_rows(floats, 1)) == [content_hash(False, r.values) for r in floats]
+
+
+def test_column_digests_are_the_content_hash_of_each_row_of_a_realistic_chunk() -> None:
+    # A chunk as the spool hands it over: ids, repeating codes and Lithuanian text, dates (one column
+    # empty over its first rows, one with a datetime among its dates), durations, mixed values, and
+    # deletions in some chunks only: however it is hashed, each row must hash as content_hash does.
+    rng = random.Random(18)
+    services = ["supervision_visit", "legal_consultation", "šeimos_konferencija", "Žemaitė ąčęėįšųūž"]
+    mixed = [1, 1.0, True, 0, 0.0, -0.0, False, "1", "Ėglė", None, date(2026, 1, 1), datetime(2026, 1, 1),
+             ["a", "ą"], {"k": "š"}]
+
+    def chunk(size: int, deletions: bool) -> list[Row]:
+        rows = []
+        for n in range(size):
+            deleted = deletions and rng.random() < 0.05
+            values = (
+                f"P{rng.randrange(100_000):06d}", rng.choice(services),
+                date(2026, 1, 1) + timedelta(days=rng.randrange(365)),
+                None if n < 100 or rng.random() < 0.3 else date(2025, 1, 1) + timedelta(days=rng.randrange(30)),
+                rng.choice([date(2026, 2, 1), datetime(2026, 2, 1), None]),
+                rng.choice((30, 45, 60, 90, None)), rng.random() < 0.5, rng.choice(mixed),
+                f"C{rng.randrange(100_000):06d}" if rng.random() < 0.3 else None,
+            )
+            rows.append(Row(n + 2, f"K{n}", deleted, (None,) * len(values) if deleted else values))
+        return rows
+
+    for rows in (chunk(3000, deletions=False), chunk(3000, deletions=True), chunk(1, deletions=True)):
+        expected = [content_hash(r.deleted, r.values) for r in rows]
+        assert column_digests(RowColumns.from_rows(rows, 9)) == expected
+        for index in range(9):  # each column as a one-column kind's chunk
+            one = [Row(r.number, r.record_id, r.deleted, r.values[index:index + 1]) for r in rows]
+            assert column_digests(RowColumns.from_rows(one, 1)) == [content_hash(r.deleted, r.values) for r in one]
+    assert column_digests(RowColumns([2, 3], ["K2", "K3"], [False, True], [])) == [
+        content_hash(False, ()), content_hash(True, ())]
+    assert column_digests(RowColumns.from_rows([], 9)) == []
+    # Lithuanian letters are hashed as their UTF-8 bytes, as records stored before were.
+    assert content_hash(False, ("Žemaitė ąčęėįšųūž", date(2026, 1, 2), None)) == "eb4578f790cec6ea22bb7d7c21152ec4"
 
 
 def test_new_records_are_inserted_as_version_one_with_their_history(engine: Engine) -> None:

@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice, repeat
+from itertools import compress, islice, repeat
 from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Connection, Date, DateTime, Float, Integer, String, Table
@@ -124,34 +124,47 @@ def content_hash(deleted: bool, values: Sequence[Any]) -> str:
 
 
 def column_digests(columns: RowColumns) -> list[str]:
-    """`content_hash` of every row of `columns`, a column at a time: each distinct value's repr is
-    made once (a contact chunk has a few hundred dates and a dozen durations), then joined per row
-    as `repr(tuple(values))` joins them."""
-    reprs = [_reprs(column) for column in columns.values]
-    if len(reprs) == 1:
-        texts: Iterable[str] = (f"({text},)" for text in reprs[0])
-    else:
-        texts = (f"({text})" for text in map(", ".join, zip(*reprs, strict=True))) if reprs else repeat("()")
-    blake2b = hashlib.blake2b
-    return [blake2b(b"deleted" if deleted else text.encode(), digest_size=16).hexdigest()
-            for deleted, text in zip(columns.deleted, texts, strict=False)]
+    """`content_hash` of every row of `columns`, a column at a time: each row's text is joined from
+    its columns' reprs as `repr(tuple(values))` joins them."""
+    width = len(columns.values)
+    if any(len(column) != len(columns) for column in columns.values):  # the zip below cannot be strict
+        raise ValueError("columns of unequal length")
+    texts: Iterable[str] = repeat("()", len(columns))
+    if width:
+        # One str.join a row, the parentheses and separators among its items: no f-string a row.
+        parts: list[Iterable[str]] = [repeat("(")]
+        for column in columns.values:
+            parts += (_reprs(column), repeat(", "))
+        parts[-1] = repeat(",)" if width == 1 else ")")
+        texts = map("".join, zip(*parts, strict=False))  # the separators repeat endlessly
+    # Each row hashed by a copy of one empty blake2b-128: the constructor's keyword parsing
+    # (digest_size=16) cost more than copying its state.
+    new = _BLAKE2B_128.copy
+    digests: list[str] = []
+    append = digests.append
+    for text in map(str.encode, texts):
+        digest = new()
+        digest.update(text)
+        append(digest.hexdigest())
+    if any(columns.deleted):  # a deletion hashes as "deleted", whatever values it carries
+        for index in compress(range(len(digests)), columns.deleted):
+            digests[index] = _DELETED
+    return digests
 
 
-def _reprs(column: list[Any]) -> list[str]:
-    """repr() of each value; made once per distinct value where equal values have equal reprs (one
-    type of str, int, bool or date besides None: not 1, 1.0 and True, nor 0.0 and -0.0)."""
-    types = set(map(type, column))
-    types.discard(type(None))
-    if len(types) > 1 or not types <= _MEMO_TYPES:
-        return list(map(repr, column))
-    distinct = dict.fromkeys(column)
-    if len(distinct) * 2 > len(column):  # mostly distinct (ids): nothing to gain
-        return list(map(repr, column))
-    memo = {value: repr(value) for value in distinct}
-    return list(map(memo.__getitem__, column))
+def _reprs(column: list[Any]) -> Iterator[str]:
+    """repr() of each value; a date's made once per distinct date where the column holds dates
+    (seen in its first rows) and None only: a date's repr costs five dict look-ups, a str's, int's
+    or bool's about one, and equal values of other types may differ in repr (1, 1.0 and True)."""
+    if date in set(map(type, column[:64])) and set(map(type, column)) <= _DATES:
+        memo = {value: repr(value) for value in dict.fromkeys(column)}
+        return map(memo.__getitem__, column)
+    return map(repr, column)
 
 
-_MEMO_TYPES = {str, int, bool, date}
+_DATES = {date, type(None)}
+_BLAKE2B_128 = hashlib.blake2b(digest_size=16)
+_DELETED = content_hash(True, ())
 
 
 def load_rows(connection: Connection, kind: str, org: str, batch_id: int, rows: Iterable[Row]) -> LoadCounts:
