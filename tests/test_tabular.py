@@ -17,7 +17,7 @@ import pytest
 from openpyxl.styles import Font
 
 from interchange.contract.problems import Problem, ProblemError
-from interchange.tabular import RawRow, ReadLimits, Table, read_table, xlsx_reader
+from interchange.tabular import RawRow, ReadLimits, Table, csv_blocks, read_table, xlsx_reader
 from interchange.tabular import encoding as encoding_module
 
 LETTERS = "ąčęėįšųūž ĄČĘĖĮŠŲŪŽ"
@@ -105,6 +105,27 @@ def test_stray_bom_is_stripped_even_when_utf8_is_forced(tmp_path: Path) -> None:
     assert table.encoding == "utf-8"
     assert table.headers == ["Kodas", "Vardas"]
     table.close()
+
+
+@pytest.mark.parametrize("block_chars", [10, 4 * 1024 * 1024])
+def test_a_mark_starting_a_line_is_kept_by_the_column_reader_as_by_the_csv_module(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_chars: int) -> None:
+    # A mark starting a row (UTF-8 files put end to end) is the cell's, and the models judge it:
+    # a date behind it is not a date. (A file that starts with one is read by the csv module.)
+    monkeypatch.setattr(csv_blocks, "BLOCK_CHARS", block_chars)
+    text = "data;id\n\ufeff2026-01-02;A1\n2026-01-02;\ufeffA2\n\ufeffx;A3\n"
+    path = _write(tmp_path / "bom.csv", text.encode())
+
+    def read(blocks: bool) -> list[tuple[int, dict[str, object]]]:
+        with read_table(path) as table:
+            assert table.blocks is not None
+            items = list(table.blocks()) if blocks else list(table.rows)
+        rows = [row for item in items
+                for row in (item.raw_rows() if isinstance(item, csv_blocks.ColumnBlock) else [item])]
+        return [(r.number, r.values) for r in rows]
+
+    assert read(blocks=True) == read(blocks=False)
+    assert read(blocks=True)[0] == (2, {"data": "\ufeff2026-01-02", "id": "A1"})
 
 
 def test_utf8_comma_csv_keeps_letters_and_header_whitespace_is_stripped(tmp_path: Path) -> None:

@@ -113,8 +113,13 @@ def _parse(text: str, line: int, headers: list[str], delimiter: str, limits: Rea
         return "skip"
 
     names = [f"c{i}" for i in range(len(headers))]  # header names may be anything, even empty
+    data = text.encode("utf-8")
+    if text.startswith("\ufeff"):
+        # Arrow skips a byte order mark at the start of its input, as at a file's; a block's first
+        # line is not the file's, and the csv module keeps its mark: Arrow is given one to skip.
+        data = "\ufeff".encode() + data
     table = pa_csv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        io.BytesIO(data),
         read_options=pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=len(text) * 4 + 1024),
         parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
                                           escape_char=False, newlines_in_values=False, ignore_empty_lines=False,
