@@ -3,12 +3,18 @@
 As Python objects a validated row costs a few hundred bytes: a national drop of four million
 contacts would need gigabytes before it is judged and loaded. The rows are appended here, one
 by one or, where the column validator vouches for them, a stretch of columns at a time (`extend`:
-no tuple is made per row); every full chunk is pickled, as columns (RowColumns: a list per
+no tuple is made per row); every full chunk is written, as columns (RowColumns: a list per
 field, not a tuple per row), to an anonymous temporary file and read back, a chunk at a time,
 as often as the batch needs them (expectations, then the load), as columns or as Rows. Only
 the last, unfilled chunk stays in memory, so a small batch never touches the disk. Columns
 pickle and unpickle several times faster than rows, and a chunk read back is a handful of
 lists rather than a hundred thousand tuples for the cyclic garbage collector to rescan.
+
+Each column is written apart, by `marshal` where it holds only the plain types marshal writes
+exactly (str, int, bool, float, None, and lists and tuples of them: ids, numbers, codes), else
+by pickle (dates, enums, named tuples): marshal does not remember every object it writes, as
+pickle's memo does, which cost pickle most of its time on a column of distinct ids; objects that
+appear more than once still come back shared. Both read back the same types and values.
 
 The file is unlinked the moment it is made (`tempfile.TemporaryFile`): a process killed
 mid-batch leaves no copy of the records behind, and the archive stays the only one.
@@ -16,15 +22,17 @@ mid-batch leaves no copy of the records behind, and the archive stays the only o
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from interchange.warehouse.load import Row, RowColumns
 
-CHUNK_ROWS = 50_000  # rows pickled together: large enough to be fast, small enough to be flat
+CHUNK_ROWS = 50_000  # rows written together: large enough to be fast, small enough to be flat
+_MARSHAL, _PICKLE = b"m", b"p"  # how a column was written, its first byte
 
 
 class SpooledRows:
@@ -38,7 +46,7 @@ class SpooledRows:
         self._parts: list[RowColumns] = []
         self._tail: list[Row] = []
         self._tail_length = 0
-        self._spilled: list[tuple[int, int]] = []  # (offset, size) of each pickled chunk
+        self._spilled: list[tuple[int, int]] = []  # (offset, size) of each chunk written
         self._file: IO[bytes] | None = None
         self._end = 0
         self._length = 0
@@ -99,7 +107,8 @@ class SpooledRows:
     def _read(self, offset: int, size: int) -> RowColumns:
         assert self._file is not None
         # pread, not seek and read: two walks over the rows may be interleaved.
-        return RowColumns(*pickle.loads(os.pread(self._file.fileno(), size, offset)))
+        numbers, record_ids, deleted, *values = map(_loads, marshal.loads(os.pread(self._file.fileno(), size, offset)))
+        return RowColumns(numbers, record_ids, deleted, values)
 
     def _tail_columns(self) -> RowColumns:
         self._gather_rows()  # the tail is never empty here
@@ -126,8 +135,8 @@ class SpooledRows:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="interchange-batch-")  # noqa: SIM115 - lives as long as the rows
         columns = self._tail_columns()
-        data = pickle.dumps((columns.numbers, columns.record_ids, columns.deleted, columns.values),
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        data = marshal.dumps(tuple(map(_dumps, (columns.numbers, columns.record_ids, columns.deleted,
+                                                *columns.values))))
         view = memoryview(data)
         while view:  # a regular file takes all at once, but the call may say otherwise
             written = os.pwrite(self._file.fileno(), view, self._end + len(data) - len(view))
@@ -136,3 +145,16 @@ class SpooledRows:
         self._end += len(data)
         self._parts = []
         self._tail_length = 0
+
+
+def _dumps(column: list[Any]) -> bytes:
+    try:
+        return _MARSHAL + marshal.dumps(column)
+    except ValueError:  # a type marshal does not write (it writes only the exact built-in types)
+        return _PICKLE + pickle.dumps(column, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _loads(data: bytes) -> list[Any]:
+    body = memoryview(data)[1:]
+    loaded: list[Any] = marshal.loads(body) if data[:1] == _MARSHAL else pickle.loads(body)
+    return loaded
