@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -38,6 +39,7 @@ BLOCK_CHARS = 4 * 1024 * 1024  # characters per block: a few hundred MiB of Arro
 # A row whose every cell lacks a printable ASCII character other than a space may be blank: the
 # csv module's test (every cell strips to nothing) decides for those few.
 _NOT_PLAIN_TEXT = r"^[^!-~]*$"
+_LONE_CR = re.compile("\r(?!\n)")
 
 
 @dataclass
@@ -100,8 +102,9 @@ def read_blocks(f: TextIO, first_line: int, headers: list[str], delimiter: str, 
 
 
 def _plain(text: str) -> bool:
-    # `in` finds a character at memchr's speed; counting is the slower pass, made only when needed
-    return '"' not in text and "\x00" not in text and ("\r" not in text or text.count("\r") == text.count("\r\n"))
+    # `in` finds a character at memchr's speed; the search for a carriage return not ending a line
+    # is made only when there is one (one pass, where counting "\r" and "\r\n" took two)
+    return '"' not in text and "\x00" not in text and ("\r" not in text or _LONE_CR.search(text) is None)
 
 
 def _parse(text: str, line: int, headers: list[str], delimiter: str, limits: ReadLimits,
@@ -125,7 +128,8 @@ def _parse(text: str, line: int, headers: list[str], delimiter: str, limits: Rea
                                           escape_char=False, newlines_in_values=False, ignore_empty_lines=False,
                                           invalid_row_handler=keep_aside),
         convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                              strings_can_be_null=False, quoted_strings_can_be_null=False))
+                                              strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                              check_utf8=False))  # Python's encoder wrote it
     columns = [table.column(name).combine_chunks() for name in names]
     if any(row_number is None for row_number, _ in invalid):
         return None
