@@ -39,10 +39,10 @@ from interchange.contract.rows import map_headers
 from interchange.demo.synthetic import make_people, write_raw_person_extract
 from interchange.ingest.validate import validate_rows
 from interchange.partner.check import check_drop
-from interchange.partner.code_scan import _ELEVEN_DIGITS, _column_may_hold_code
+from interchange.partner.code_scan import _ELEVEN_DIGITS, CodeScan, _column_may_hold_code
 from interchange.partner.column_suggest import suggest_columns
 from interchange.partner.columns import known_header_keys
-from interchange.tabular import read_table
+from interchange.tabular import csv_blocks, read_table
 from interchange.warehouse.tables import batches, quarantine
 
 FIRST_PERSON = make_people(1)[0]
@@ -258,6 +258,30 @@ def test_a_column_is_passed_over_only_when_no_cell_can_hold_a_code() -> None:
     assert not pc.any(pc.match_substring_regex(pa.array(misses, pa.string()), _ELEVEN_DIGITS)).as_py()
     assert not _column_may_hold_code(pa.array(misses, pa.string()))
     assert not _column_may_hold_code(pa.array(misses[4:], pa.string()))  # all long, no digits
+
+
+@pytest.mark.parametrize("block_chars", [60, 250, 4 * 1024 * 1024])
+def test_a_scan_of_column_blocks_names_the_cells_a_scan_of_rows_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_chars: int) -> None:
+    # Codes in rows of blocks, in rows read apart (a wrong number of cells) between and after
+    # them, in an ignored column: the same cells, in the same order, as row by row.
+    monkeypatch.setattr(csv_blocks, "BLOCK_CHARS", block_chars)
+    cells = [CODE, SPACED_CODE, "12345678901234", "K1", "", "2026-01-05", f"tel. {CODE}"]
+    lines = [";".join(cells[(n * 3 + k) % len(cells)] for k in range(3 if n % 4 else 2 + n % 3)) for n in range(40)]
+    path = tmp_path / "codes.csv"
+    path.write_text("a;b;c\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+    def scanned(blocks: bool, ignored: frozenset[str]) -> tuple[int, list[tuple[int, int]], set[int]]:
+        with read_table(path) as table:
+            assert table.blocks is not None
+            scan = CodeScan(table.headers, ignored)
+            for _ in scan.watch(table.blocks() if blocks else table.rows):
+                pass
+        return scan.found, scan.cells, scan.rows
+
+    for ignored in (frozenset(), frozenset({"b"})):
+        assert scanned(True, ignored) == scanned(False, ignored)
+        assert scanned(True, ignored)[0] > 20
 
 
 def test_check_names_the_cell_of_every_personal_code_and_refuses_ids_that_are_codes_or_names(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ expression search over the row joined into one string.
 from __future__ import annotations
 
 import struct
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -110,18 +110,31 @@ class CodeScan:
             if header not in self.ignored and _column_may_hold_code(column):
                 found = pc.match_substring_regex(column, _ELEVEN_DIGITS)
                 candidates = found if candidates is None else pc.or_(candidates, found)
-        rows = list(block.rows)
+        # The block's rows that may hold a code are taken from the columns as text; only one that
+        # holds a code is made a RawRow (to name its cells). Rows read apart go by in row order.
+        rows: list[RawRow | int] = list(block.rows)  # a RawRow, or a row's position in the block
+        texts = [_SEPARATOR.join(str(v) for h, v in raw.values.items() if h not in self.ignored) for raw in block.rows]
         if candidates is not None and pc.any(candidates).as_py():
-            rows += [block.raw_row(index) for index in pc.indices_nonzero(candidates).to_pylist()]
-            rows.sort(key=lambda raw: raw.number)
+            positions = pc.indices_nonzero(candidates)
+            cells = [column.take(positions).to_pylist() for header, column in block.columns.items()
+                     if header not in self.ignored]
+            indices = positions.to_pylist()
+            rows += indices
+            texts += [_SEPARATOR.join(map(str, row)) for row in zip(*cells, strict=True)]
+            if block.rows:
+                numbers = [raw.number for raw in block.rows] + [block.numbers[i] for i in indices]
+                order = sorted(range(len(rows)), key=numbers.__getitem__)
+                rows, texts = [rows[i] for i in order], [texts[i] for i in order]
         if rows:
-            texts = [_SEPARATOR.join(str(v) for h, v in raw.values.items() if h not in self.ignored) for raw in rows]
-            self._scan(rows, texts)
+            self._scan(rows, texts, block)
 
-    def _scan(self, pending: list[RawRow], texts: list[str]) -> None:
+    def _scan(self, pending: Sequence[RawRow | int], texts: list[str], block: ColumnBlock | None = None) -> None:
         if pending and _may_hold_code(_ROWS.join(texts)):
             for raw, text in zip(pending, texts, strict=True):
                 if _may_hold_code(text) and holds_personal_code(text):
+                    if not isinstance(raw, RawRow):
+                        assert block is not None  # a position comes with its block
+                        raw = block.raw_row(raw)
                     self._locate(raw)
 
     def _locate(self, raw: RawRow) -> None:
