@@ -22,11 +22,15 @@ from interchange.ingest.expectations import (
     SuiteError,
     derive_columns,
     judge_batch,
+    judge_columns,
     judge_frames,
     load_suite,
     resolve_parameters,
     weekly_visits_frame,
 )
+from interchange.ingest.validate import columns_frame
+from interchange.warehouse.load import Row, RowColumns
+from interchange.warehouse.tables import data_columns
 
 pytestmark = pytest.mark.dates  # run again by CI with the clock moved (Makefile, test)
 
@@ -300,6 +304,11 @@ def one_gx_run(kind: str, whole: pd.DataFrame, known: list[str] | None) -> list[
 def awkward_batches() -> dict[str, pd.DataFrame]:
     """A batch of every kind whose failures span frames: repeated ids far apart, more failing rows
     than a receipt lists, missing values, a busy week split over frames, unknown persons."""
+    return {kind: frame(kind, rows) for kind, rows in awkward_rows().items()}
+
+
+def awkward_rows() -> dict[str, list[dict[str, Any]]]:
+    """The rows of awkward_batches, by kind."""
     rows = contacts(150)
     for i in range(0, 150, 2):  # 75 contacts before the period: more than MAX_UNEXPECTED_ROWS
         rows[i]["contact_date"] = date(2024, 11, 1)
@@ -332,9 +341,7 @@ def awkward_batches() -> dict[str, pd.DataFrame]:
               "opened": date(2025, 6, 1) if i % 2 else date(2024, 6, 1),
               "children_in_family": None if i % 11 == 0 else 30 if i % 4 == 1 else 2} for i in range(140)]
     cases[139]["record_id"] = "at-0"
-    return {"contact": frame("contact", rows), "person": frame("person", people),
-            "household": frame("household", households), "group_session": frame("group_session", sessions),
-            "case": frame("case", cases)}
+    return {"contact": rows, "person": people, "household": households, "group_session": sessions, "case": cases}
 
 
 @pytest.mark.parametrize("spilled", [False, True])
@@ -358,6 +365,52 @@ def test_a_batch_judged_in_frames_gets_the_outcomes_of_one_gx_run_over_it_all(
         assert failed and {o.column for o in failed} >= {"record_id"}, kind
         assert verdict.outcomes == reference, kind
     assert max(o.unexpected_count for o in judge_batch("case", batches["case"], parameters=PARAMETERS).failed) > 50
+
+
+def spooled(kind: str, rows: list[dict[str, Any]]) -> list[Row]:
+    """The rows as the hub's spool holds them once validated (validate._RowValidator)."""
+    model, columns = MODELS[Kind(kind)], data_columns(kind)
+    held = []
+    for number, row in enumerate(rows, start=2):
+        record = (Deletion if row.get("deleted") else model)(org=ORG, **row)
+        values = (None,) * len(columns) if row.get("deleted") else tuple(getattr(record, c) for c in columns)
+        held.append(Row(number, record.record_id, bool(row.get("deleted")), values))
+    return held
+
+
+@pytest.mark.parametrize("spilled", [False, True])
+def test_the_spools_columns_are_judged_as_the_frames_made_of_them(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, spilled: bool) -> None:
+    # judge_columns makes its own frames of the spool's chunks (text kept as objects): the verdict
+    # must be judge_frames' over validate.columns_frame, also where a suite has GX read text and
+    # judges a text column's duplicates.
+    monkeypatch.setattr(expectations, "GX_ROWS", 60)
+    if spilled:
+        monkeypatch.setattr(partitions, "SPILL_RECORDS", 5)
+        monkeypatch.setattr(partitions, "PARTITION_BITS", 2)
+    suite = load_suite("contact")
+    suite["expectations"] += [
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "service_code",
+                                                                 "value_set": ["case_management"], "mostly": 0.5},
+         "meta": {"severity": "warning", "code": "batch.test_service", "lt": "{unexpected_count}",
+                  "en": "{unexpected_count}"}},
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "person_record_id"},
+         "meta": {"severity": "warning", "code": "batch.test_person_once", "lt": "{unexpected_count}",
+                  "en": "{unexpected_count}"}},
+    ]
+    for name in SUITE_NAMES:
+        (tmp_path / f"{name}.json").write_text(json.dumps(suite if name == "contact" else load_suite(name)),
+                                               encoding="utf-8")
+    for kind, listed in awkward_rows().items():
+        chunks = [RowColumns.from_rows(part, len(data_columns(kind)))
+                  for part in (spooled(kind, listed[start:start + 9]) for start in range(0, len(listed), 9))]
+        known = PERSON_IDS if kind in ("contact", "group_session") else None
+        verdict = judge_columns(kind, chunks, parameters=PARAMETERS, known_person_ids=set(known or ()) or None,
+                                directory=tmp_path)
+        frames = [columns_frame(Kind(kind), chunk) for chunk in chunks]
+        assert verdict == judge_frames(kind, frames, parameters=PARAMETERS, known_person_ids=known,
+                                       directory=tmp_path), kind
+        assert verdict.failed, kind
 
 
 def test_each_outcome_is_what_gx_validation_makes_of_the_whole_batch() -> None:

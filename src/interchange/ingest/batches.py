@@ -30,9 +30,9 @@ from interchange.contract.receipt import (
     Receipt,
 )
 from interchange.errors import InterchangeError
-from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_frames
+from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_columns
 from interchange.ingest.quarantine import EarlierEntries
-from interchange.ingest.validate import ValidatedBatch, batch_frames
+from interchange.ingest.validate import ValidatedBatch
 from interchange.warehouse.engine import stored_utc
 from interchange.warehouse.load import LoadCounts, RowColumns, live_record_ids, load_columns
 from interchange.warehouse.tables import batches, expectation_results, quarantine, source_cursors
@@ -102,8 +102,8 @@ def judge(connection: Connection, batch: ValidatedBatch, org: str, judging: Judg
     if batch.kind in ("contact", "group_session"):
         known = live_record_ids(connection, "person", org)
     # A chunk of rows at a time: a national drop is never one frame in memory.
-    return judge_frames(str(batch.kind), batch_frames(batch), parameters=judging.parameters(),
-                        known_person_ids=known, directory=judging.suites)
+    return judge_columns(str(batch.kind), batch.rows.column_chunks(), parameters=judging.parameters(),
+                         known_person_ids=known, directory=judging.suites)
 
 
 def now() -> datetime:

@@ -258,15 +258,6 @@ class _RowValidator:
             batch.rows.append(Row(raw.number, record.record_id, False, self._pick(record.__dict__)))
 
 
-def batch_frames(batch: ValidatedBatch) -> Iterator[pd.DataFrame]:
-    """The accepted rows as the frames the batch expectations judge (contract fields and `_row`), a chunk
-    at a time, in row order: what judging a large batch holds at once."""
-    if batch.kind is None:
-        raise ValueError("a batch of unknown kind has no frame to judge")
-    for chunk in batch.rows.column_chunks():
-        yield columns_frame(batch.kind, chunk)
-
-
 def rows_frame(kind: Kind, rows: Sequence[Row]) -> pd.DataFrame:
     """Validated rows of `kind` as a frame: record_id, deleted, the contract fields and `_row`."""
     columns = data_columns(kind)
