@@ -217,6 +217,15 @@ def test_weekly_visits_count_per_person_and_iso_week() -> None:
     assert weekly[["iso_year", "iso_week", "visits", "_row"]].values.tolist() == [[2025, 1, 2, 2], [2025, 2, 1, 4]]
 
 
+def test_iso_weeks_are_pandas_isocalendar_on_every_day_a_frame_can_hold() -> None:
+    days = pd.Series(pd.date_range(pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D"), freq="D"))
+    times = days.iloc[:-1] + pd.to_timedelta([second * 7919 % 86_400 for second in range(len(days) - 1)], unit="s")
+    for dates in (days, times):
+        iso = dates.dt.isocalendar()
+        expected = iso["year"].to_numpy(dtype="int64") * 100 + iso["week"].to_numpy(dtype="int64")
+        assert (expectations._iso_weeks(dates.to_numpy()) == expected).all()
+
+
 def test_messages_never_contain_record_ids_or_pseudonyms() -> None:
     rows = contacts(40, duration_minutes=901, contact_date=date(2023, 5, 5), person_record_id="slaptas-asmuo")
     rows[1]["record_id"] = rows[0]["record_id"]
