@@ -75,8 +75,11 @@ class PartitionedRecords:
             self._file = tempfile.TemporaryFile(prefix="interchange-partitions-")  # noqa: SIM115 - closed when read
         records = np.concatenate(self._pending)
         self._pending, self._pending_count = [], 0
-        partition = (records[self._key] >> np.uint64(64 - PARTITION_BITS)).astype(np.intp)
-        records = records[np.argsort(partition, kind="stable")]
+        # The smallest integers (a byte), so that the stable sort is a radix sort, and the records
+        # gathered by take: each several times faster than on words and by indexing a structured array.
+        partition = (records[self._key] >> np.uint64(64 - PARTITION_BITS)).astype(
+            np.min_scalar_type((1 << PARTITION_BITS) - 1))
+        records = np.take(records, np.argsort(partition, kind="stable"))
         bounds = np.concatenate(([0], np.cumsum(np.bincount(partition, minlength=len(self._runs)))))
         data = memoryview(records.data).cast("B")  # the sorted records as they are, not a copy
         width = self._dtype.itemsize
