@@ -263,6 +263,28 @@ def test_a_batch_loaded_after_approval_with_records_in_the_period_is_late(hub_ro
         assert get_publication(engine, "recent").version == 2
 
 
+def test_a_late_batch_stays_late_when_a_later_one_replaces_what_it_wrote(hub_root: Path) -> None:
+    # Its version then lives in record_versions, no longer on the record's row (issue 18).
+    persons = person_rows(2)
+    drop(hub_root, "a.person.csv", [PERSON_HEADER, *persons])
+    drop(hub_root, "a.contact.csv", contacts([p[0] for p in persons], TODAY - timedelta(days=10), prefix="K"))
+    ingest(hub_root)
+    with warehouse(Workspace(hub_root).database_url) as engine:
+        store_publication(engine, RECENT, cells(V1, period="recent"), inputs=read_inputs(engine),
+                          catalogue_version="2026.1", rules=RULES, created_by="steward", now=clock.now())
+        approve_version(engine, "recent", 1, by="ona")
+        late = contacts([persons[0][0]], TODAY - timedelta(days=5), prefix="L")
+        drop(hub_root, "late.contact.csv", late)
+        ingest(hub_root)
+        [first] = late_batches(engine, "recent")
+        late[1][-1] = "60"  # the same contact, its duration corrected
+        drop(hub_root, "corrected.contact.csv", late)
+        ingest(hub_root)
+        found = late_batches(engine, "recent")
+    assert len(found) == 2 and found[0].batch_id == first.batch_id
+    assert found[1].batch_id > first.batch_id and {b.kind for b in found} == {"contact"}
+
+
 # --- the real computation, on both databases -------------------------------------------------------
 
 
