@@ -145,7 +145,7 @@ def _scan(path: Path) -> _Scan:
         scan.multibyte = scan.multibyte or _has_multibyte(chunk)
         if scan.multibyte:
             break  # the verdict is "UTF-8 with corrupt bytes"; no need to read on
-        if scan.cp1257_bad_line is None:
+        if scan.cp1257_bad_line is None and not chunk.isascii():  # ASCII is Windows-1257's first half
             scan.cp1257_bad_line = _first_bad_line(chunk, "cp1257", lines_before)
     return scan
 
