@@ -283,11 +283,17 @@ def _as_id_list(ids: Iterable[str]) -> list[str] | pd.Index | frozenset[str]:
 
 def _known_ids(ids: Iterable[str]) -> pd.Index | frozenset[str]:
     """The known ids as a batch judged in frames looks them up, frame after frame."""
-    ids = _as_id_list(ids)
-    if all(isinstance(one, str) for one in ids):
-        # Text only: a set finds a value as pandas' hash table does (only its NaN, never text,
-        # would match a NaN), at a third of the cost of get_indexer a frame.
-        return frozenset(ids)
+    ids = ids if isinstance(ids, set | frozenset | list | pd.Index) else list(ids)
+    if not isinstance(ids, pd.Index):
+        try:
+            known = frozenset(ids)
+        except TypeError:  # an unhashable id: pandas decides what it makes of it
+            known = None
+        # Text only (exactly str, by the types present, not a call a value): a set finds a value
+        # as pandas' hash table does (only its NaN, never text, would match a NaN), at a third
+        # of the cost of get_indexer a frame.
+        if known is not None and set(map(type, known)) <= {str}:
+            return known
     return pd.Index(list(ids), dtype=object)
 
 
