@@ -240,6 +240,13 @@ def test_person_weeks_are_told_apart_by_their_keys_where_their_mixed_key_is_shar
     assert judge_batch("contact", whole, parameters=PARAMETERS, known_person_ids=PERSON_IDS).outcomes == reference
 
 
+def test_text_is_compared_as_pandas_compares_it_whatever_the_column_holds() -> None:
+    values = ["supervision_visit", "supervision_visit ", None, float("nan"), pd.NaT, pd.NA, 7, ["supervision_visit"]]
+    for column in (pd.Series(values, dtype=object), pd.Series(values[:5], dtype=object), pd.Series(values[:3])):
+        expected = (column == "supervision_visit").fillna(False).to_numpy(dtype=bool)
+        assert expectations._equals(column, "supervision_visit").tolist() == expected.tolist()
+
+
 def test_messages_never_contain_record_ids_or_pseudonyms() -> None:
     rows = contacts(40, duration_minutes=901, contact_date=date(2023, 5, 5), person_record_id="slaptas-asmuo")
     rows[1]["record_id"] = rows[0]["record_id"]
