@@ -11,13 +11,15 @@ The suites are found in `directory`, by default the repository's `expectations/`
 points at its own reviewed copy (config key `expectations_dir`) and passes it here.
 
 A batch may be judged as one frame or as frames of consecutive rows (`judge_frames`), so that a
-national drop is never held in memory whole. Column-map expectations (every value on its own:
-`between`, `in_set`, ...) run on each frame and their counts are summed; GX's own rule then
-decides success (`mostly` over the non-missing values). What spans frames is counted apart
-from GX: duplicate values (`expect_column_values_to_be_unique`, by a 128-bit digest of each
-value) and the weekly supervision visits, whose per-week table goes through its suite the same
-way; both hold their few bytes a row a partition at a time (ingest/partitions.py), so memory
-stays flat however long the batch. The outcomes equal those of one GX run over the whole batch
+national drop is never held in memory whole; the hub judges its spool's chunks of columns
+(`judge_columns`), each made the frame those rows' frame would be to GX, its text left as
+objects. Column-map expectations (every value on its own: `between`, `in_set`, ...) run on each
+frame and their counts are summed; GX's own rule then decides success (`mostly` over the
+non-missing values). What spans frames is counted apart from GX: duplicate values
+(`expect_column_values_to_be_unique`, by a 128-bit digest of each value) and the weekly
+supervision visits, whose per-week table goes through its suite the same way; both hold their
+few bytes a row a partition at a time (ingest/partitions.py), so memory stays flat however long
+the batch. The outcomes equal those of one GX run over the whole batch
 (tests/test_expectations.py).
 
 GX computes, for each expectation, the metrics its own column-map rule reads (the rows, the
