@@ -196,6 +196,13 @@ def test_fast_path_and_row_path_agree_on_every_kind_of_bad_row(
     assert {v[4] for v in by_rows["versions"]} >= {"insert", "update", "delete"}
 
 
+def _judged(path: Path, row_path: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+    """A contact drop to SPC read and validated on the row path ("1") or the column path ("0")."""
+    monkeypatch.setenv(ROW_PATH_ENV, row_path)
+    batch = read_and_validate(path, SPC, Kind.CONTACT, None)
+    return list(batch.rows), batch.problems, batch.rows_read, batch.rejected_rows
+
+
 def test_an_org_column_is_judged_as_the_row_path_judges_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Partners' exports (and the national drops) often carry the org column: its plain cells (the
     # sending organisation, in any case, or blank) keep a row on the column path, any other sends
@@ -207,12 +214,7 @@ def test_an_org_column_is_judged_as_the_row_path_judges_it(tmp_path: Path, monke
             for n in range(60)]
     path = drop(tmp_path, "kontaktai.contact.csv", [header, *rows])
 
-    def judged(row_path: str) -> tuple[Any, ...]:
-        monkeypatch.setenv(ROW_PATH_ENV, row_path)
-        batch = read_and_validate(path, SPC, Kind.CONTACT, None)
-        return list(batch.rows), batch.problems, batch.rows_read, batch.rejected_rows
-
-    by_rows, by_columns = judged("1"), judged("0")
+    by_rows, by_columns = _judged(path, "1", monkeypatch), _judged(path, "0", monkeypatch)
     assert by_columns == by_rows
     assert len(by_rows[0]) == 60 - 25  # 9 rows to another org, 8 with a control character, 8 "spc"
     assert {p.code for p in by_rows[1]} == {"value.invalid", "value.control_character"}
@@ -230,14 +232,10 @@ def test_rows_read_apart_from_a_block_are_judged_once_wherever_they_fall(
             for n in range(40)]
     path = drop(tmp_path, "kontaktai.contact.csv", [header, *rows])
 
-    def judged(row_path: str) -> tuple[Any, ...]:
-        monkeypatch.setenv(ROW_PATH_ENV, row_path)
-        batch = read_and_validate(path, SPC, Kind.CONTACT, None)
-        return list(batch.rows), batch.problems, batch.rows_read, batch.rejected_rows
-
-    by_rows, by_columns = judged("1"), judged("0")
+    by_rows, by_columns = _judged(path, "1", monkeypatch), _judged(path, "0", monkeypatch)
     assert by_columns == by_rows
     assert by_rows[2] == 40 and len(by_rows[1]) == 40 // every
+
 
 def test_the_arrow_shape_of_a_plain_id_is_the_python_one() -> None:
     # The column check is one RE2 expression where the Python check counts digits apart: the two
