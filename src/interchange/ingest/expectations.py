@@ -279,29 +279,40 @@ def derive_columns(kind: str, frame: pd.DataFrame, *, known_person_ids: Iterable
     return frame.copy()
 
 
-def _as_id_list(ids: Iterable[str]) -> list[str] | pd.Index | frozenset[str]:
-    return ids if isinstance(ids, list | pd.Index | frozenset) else list(ids)
+@dataclass(frozen=True)
+class _TextIds:
+    """Known ids that are all exactly str, looked up in their own set (not copied: a national
+    person table's set is tens of megabytes, and its copy freed leaves the process larger)."""
+
+    ids: set[str] | frozenset[str]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
 
 
-def _known_ids(ids: Iterable[str]) -> pd.Index | frozenset[str]:
+def _as_id_list(ids: Iterable[str]) -> list[str] | pd.Index | _TextIds:
+    return ids if isinstance(ids, list | pd.Index | _TextIds) else list(ids)
+
+
+def _known_ids(ids: Iterable[str]) -> pd.Index | _TextIds:
     """The known ids as a batch judged in frames looks them up, frame after frame."""
-    ids = ids if isinstance(ids, set | frozenset | list | pd.Index) else list(ids)
-    if not isinstance(ids, pd.Index):
+    if not isinstance(ids, set | frozenset | pd.Index):
         try:
-            known = frozenset(ids)
+            ids = set(ids)
         except TypeError:  # an unhashable id: pandas decides what it makes of it
-            known = None
-        # Text only (exactly str, by the types present, not a call a value): a set finds a value
-        # as pandas' hash table does (only its NaN, never text, would match a NaN), at a third
-        # of the cost of get_indexer a frame.
-        if known is not None and set(map(type, known)) <= {str}:
-            return known
+            return pd.Index(list(ids), dtype=object)
+    # Text only (exactly str, by the types present, not a call a value): a set finds a value as
+    # pandas' hash table does (only its NaN, never text, would match a NaN), at a third of the
+    # cost of get_indexer a frame.
+    if not isinstance(ids, pd.Index) and set(map(type, ids)) <= {str}:
+        return _TextIds(ids)
     return pd.Index(list(ids), dtype=object)
 
 
-def _among(values: pd.Series, known: list[str] | pd.Index | frozenset[str]) -> pd.Series:
-    if isinstance(known, frozenset):
-        found = np.fromiter(map(known.__contains__, values.to_numpy(dtype=object)), dtype=bool, count=len(values))
+def _among(values: pd.Series, known: list[str] | pd.Index | _TextIds) -> pd.Series:
+    if isinstance(known, _TextIds):
+        contains = known.ids.__contains__
+        found = np.fromiter(map(contains, values.to_numpy(dtype=object)), dtype=bool, count=len(values))
         return pd.Series(found, index=values.index)
     if isinstance(known, pd.Index) and known.is_unique:
         # The index keeps its hash table: judged in frames, a batch builds it once, not per frame.
@@ -324,7 +335,7 @@ def _any_present(frame: pd.DataFrame, columns: Iterable[str]) -> pd.Series:
     return present
 
 
-def _attendees_known(attendees: pd.Series, known: list[str] | pd.Index | frozenset[str]) -> pd.Series:
+def _attendees_known(attendees: pd.Series, known: list[str] | pd.Index | _TextIds) -> pd.Series:
     # Contract rows hold lists; a frame read straight from CSV may still hold "a|b".
     lists = attendees.map(lambda v: v.split("|") if isinstance(v, str) else v)
     ids = lists.explode()
