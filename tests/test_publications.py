@@ -233,11 +233,17 @@ def test_inputs_record_every_loaded_batch_with_its_sha256(hub_root: Path) -> Non
     assert len(stored.inputs_sha256) == 64
 
 
-def test_a_batch_loaded_after_approval_with_records_in_the_period_is_late(hub_root: Path) -> None:
-    persons = person_rows(3)
+def persons_with_contacts(hub_root: Path, count: int) -> list[list[str]]:
+    """`count` persons, each with a contact ten days ago, loaded; the person rows."""
+    persons = person_rows(count)
     drop(hub_root, "a.person.csv", [PERSON_HEADER, *persons])
     drop(hub_root, "a.contact.csv", contacts([p[0] for p in persons], TODAY - timedelta(days=10), prefix="K"))
     ingest(hub_root)
+    return persons
+
+
+def test_a_batch_loaded_after_approval_with_records_in_the_period_is_late(hub_root: Path) -> None:
+    persons = persons_with_contacts(hub_root, 3)
     with warehouse(Workspace(hub_root).database_url) as engine:
         def publish_now() -> object:
             return store_publication(engine, RECENT, cells(V1, period="recent"), inputs=read_inputs(engine),
@@ -265,10 +271,7 @@ def test_a_batch_loaded_after_approval_with_records_in_the_period_is_late(hub_ro
 
 def test_a_late_batch_stays_late_when_a_later_one_replaces_what_it_wrote(hub_root: Path) -> None:
     # Its version then lives in record_versions, no longer on the record's row (issue 18).
-    persons = person_rows(2)
-    drop(hub_root, "a.person.csv", [PERSON_HEADER, *persons])
-    drop(hub_root, "a.contact.csv", contacts([p[0] for p in persons], TODAY - timedelta(days=10), prefix="K"))
-    ingest(hub_root)
+    persons = persons_with_contacts(hub_root, 2)
     with warehouse(Workspace(hub_root).database_url) as engine:
         store_publication(engine, RECENT, cells(V1, period="recent"), inputs=read_inputs(engine),
                           catalogue_version="2026.1", rules=RULES, created_by="steward", now=clock.now())
