@@ -903,30 +903,16 @@ def _iso_weeks(dates: np.ndarray) -> np.ndarray:
     return (year.astype("int64") + 1970) * 100 + week
 
 
-# Odd 64-bit constants (of the golden ratio and xxHash): each spreads a key over all 64 bits.
-_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
-
-
 def _person_weeks(records: np.ndarray) -> pd.DataFrame:
-    """visits and _row (of the first visit) per person-week of `records`, ordered by _row."""
+    """visits and _row (of the first visit) per person-week of `records` (in row order), ordered by _row."""
     first, second, week, rows = (records[name] for name in ("first", "second", "week", "row"))
-    # Grouped by one sort of the three keys mixed into one word, not by three stable sorts
-    # (lexsort): a third of the time. The mix only brings a person-week's records together;
-    # should two person-weeks ever share it, they are grouped by their keys themselves.
-    with np.errstate(over="ignore"):
-        mixed = first ^ (second * _MIX[0]) ^ (week.astype(np.uint64) * _MIX[1])
-    order = np.argsort(mixed)
-    first, second, week, rows, mixed = first[order], second[order], week[order], rows[order], mixed[order]
-    apart = (first[1:] != first[:-1]) | (second[1:] != second[:-1]) | (week[1:] != week[:-1])
-    if (apart & (mixed[1:] == mixed[:-1])).any():
-        order = np.lexsort((week, second, first))
-        first, second, week, rows = first[order], second[order], week[order], rows[order]
-        apart = (first[1:] != first[:-1]) | (second[1:] != second[:-1]) | (week[1:] != week[:-1])
-    starts = np.flatnonzero(np.concatenate(([True], apart)))
+    order = np.lexsort((week, second, first))  # stable: within a person-week, rows stay ascending
+    first, second, week, rows = first[order], second[order], week[order], rows[order]
+    starts = np.flatnonzero(np.concatenate(([True], (first[1:] != first[:-1]) | (second[1:] != second[:-1])
+                                            | (week[1:] != week[:-1]))))
     visits = np.diff(np.append(starts, len(rows)))
-    first_rows = np.minimum.reduceat(rows, starts)  # a person-week's rows are in no particular order
-    by_row = np.argsort(first_rows)  # row numbers are unique: any sort is stable
-    return pd.DataFrame({"visits": visits[by_row].astype("int64"), "_row": first_rows[by_row]})
+    by_row = np.argsort(rows[starts], kind="stable")
+    return pd.DataFrame({"visits": visits[by_row].astype("int64"), "_row": rows[starts][by_row]})
 
 
 def _gx_frame(suite: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
