@@ -433,23 +433,24 @@ def judge_columns(
     suite = load_suite(kind, directory)
     inferred = {e["kwargs"]["column"] for e in suite["expectations"]
                 if e["type"] != _UNIQUE and "column" in e["kwargs"]}
-    frames = (_chunk_frame(kind, chunk, inferred) for chunk in chunks)
+    text = {column.name for column in RECORD_TABLES[kind].columns if isinstance(column.type, String)}
+    as_objects = text - inferred
+    frames = (_chunk_frame(kind, chunk, as_objects) for chunk in chunks)
     return _judge(kind, suite, frames, parameters=parameters, known_person_ids=known_person_ids, directory=directory)
 
 
-def _chunk_frame(kind: str, chunk: RowColumns, inferred: set[str]) -> pd.DataFrame:
+def _chunk_frame(kind: str, chunk: RowColumns, as_objects: set[str]) -> pd.DataFrame:
     """What _prepare makes of validate.columns_frame(kind, chunk), but text held as the objects it is.
 
     Pandas infers text to its own string dtype, column by column; judging reads text only
     through Python objects (digests, id look-ups, comparisons), so that is converted back, at
-    more cost than all the judging of a frame. Columns GX reads (`inferred`) are made as
-    columns_frame makes them, so GX gets the same frame; the dates and numbers it compares
-    are made once as _prepare converts them."""
-    text = {column.name for column in RECORD_TABLES[kind].columns if isinstance(column.type, String)}
+    more cost than all the judging of a frame. Only the text columns GX does not read
+    (`as_objects`) are kept as objects: the others are made as columns_frame makes them, so GX
+    gets the same frame; the dates and numbers it compares are made once as _prepare converts them."""
     dates, numbers = _DATE_COLUMNS.get(kind, ()), _NUMBER_COLUMNS.get(kind, ())
     index = pd.RangeIndex(len(chunk))
     columns: dict[str, pd.Series] = {
-        "record_id": pd.Series(chunk.record_ids, index=index, dtype=None if "record_id" in inferred else object),
+        "record_id": pd.Series(chunk.record_ids, index=index, dtype=object if "record_id" in as_objects else None),
         "deleted": pd.Series(np.array(chunk.deleted, dtype=bool), index=index),
     }
     for name, values in zip(data_columns(kind), chunk.values, strict=True):
@@ -458,8 +459,7 @@ def _chunk_frame(kind: str, chunk: RowColumns, inferred: set[str]) -> pd.DataFra
         elif name in numbers:  # whole numbers or None: the floats to_numeric makes of them
             columns[name] = pd.Series(np.array(values, dtype="float64"), index=index)
         else:
-            kept_as_objects = name in text and name not in inferred
-            columns[name] = pd.Series(values, index=index, dtype=object if kept_as_objects else None)
+            columns[name] = pd.Series(values, index=index, dtype=object if name in as_objects else None)
     columns["_row"] = pd.Series(np.array(chunk.numbers, dtype="int64"), index=index)
     return pd.DataFrame(columns, copy=False)
 
