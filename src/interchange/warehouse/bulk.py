@@ -15,7 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from interchange.warehouse.load import WRITE_CHUNK, chunked, column_processors, copy_types, processed_values
+from interchange.warehouse.load import (
+    WRITE_CHUNK,
+    chunked,
+    column_processors,
+    copy_rows,
+    copy_types,
+    processed_values,
+)
 
 __all__ = ["insert_columns"]
 
@@ -48,10 +55,9 @@ def insert_columns(connection: Connection, table: Table, columns: Mapping[str, S
             raise RuntimeError("the warehouse connection was invalidated")
         # The driver's own connection, inside the transaction the caller began on it; binary, as
         # load.py's COPY: no value quoted and escaped.
-        with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(copy_types([table.c[name] for name in names]))
-            for row in rows:
-                copy.write_row(row)
+        with driver.cursor() as cursor:
+            copy_rows(cursor, f"COPY {target} ({quoted}) FROM STDIN (FORMAT BINARY)",
+                      copy_types([table.c[name] for name in names]), rows)
         return
     if dialect.paramstyle not in ("qmark", "format", "pyformat"):
         raise NotImplementedError(f"no bulk insert for the {dialect.name}+{dialect.driver} driver")

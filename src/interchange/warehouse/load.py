@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Connection, Date, DateTime, Float, Integer, String, Table
 from sqlalchemy.types import TypeEngine
 
+from interchange.warehouse.history import stored_action
 from interchange.warehouse.tables import RECORD_TABLES, data_columns, record_versions
 
 LOOKUP_CHUNK = 2000  # ids per `IN (...)` lookup: under every backend's parameter limit
@@ -285,9 +286,8 @@ class _Writer:
         self._history = self._insert_statement(history, _HISTORY)
         self._record_types = copy_types([table.c[n] for n in names]) if self._copy else []
         self._history_types = copy_types([record_versions.c[n] for n in _HISTORY]) if self._copy else []
-        # What a stored version's action was: insert, update or delete.
-        action = (f"CASE WHEN t.{quote('version')} = 1 THEN 'insert' WHEN t.{quote('deleted')} THEN 'delete' "
-                  f"ELSE 'update' END")
+        # What a stored version's action was, as version_history tells it.
+        action = str(stored_action(table.alias("t")).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
         # An update sets all but the key; its tuple is the record's with the key moved to the end.
         self._update = (f"UPDATE {name} SET {', '.join(f'{quote(n)} = {mark}' for n in names[2:])} "
                         f"WHERE {quote('org')} = {mark} AND {quote('record_id')} = {mark}")
@@ -391,10 +391,7 @@ class _Writer:
                 cursor.execute(self._make_stage)
                 self._stage_made = True
             cursor.execute(self._empty_stage)
-            with cursor.copy(self._fill_stage) as copy:
-                copy.set_types(self._record_types)
-                for record in records:
-                    copy.write_row(record)
+            copy_rows(cursor, self._fill_stage, self._record_types, records)
             cursor.execute(self._apply_stage)
 
     def insert_history(self, rows: list[tuple[Any, ...]]) -> None:
@@ -407,10 +404,17 @@ class _Writer:
             self._connection.exec_driver_sql(statement, rows)
             return
         # The driver's own connection, inside the transaction the caller began on it.
-        with self._driver().cursor() as cursor, cursor.copy(statement) as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
+        with self._driver().cursor() as cursor:
+            copy_rows(cursor, statement, types, rows)
+
+
+def copy_rows(cursor: Any, statement: str, types: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """`rows` through a binary COPY `statement` on a psycopg cursor, each value dumped as `types` says
+    (copy_types)."""
+    with cursor.copy(statement) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
 
 
 # COPY's binary format: psycopg writes each value's bytes, where the text format quotes and escapes
