@@ -8,8 +8,8 @@ Files are generated once and cached in `--dir` (default: a folder in the temp di
 Each ingest runs `ingest_workspace` in a fresh Python process; its wall time counts from
 the call to its return (the imports of pandas, Great Expectations and SQLAlchemy are done
 before, as in a running flow worker). Peak memory is that process's peak RSS
-(`getrusage(RUSAGE_SELF).ru_maxrss`, interpreter and imports included). Stages are
-timed by wrapping the functions `interchange.ingest.drops` calls:
+(`getrusage(RUSAGE_SELF).ru_maxrss`, interpreter and imports included), or its reading child's
+when higher. Stages are timed by wrapping the functions `interchange.ingest.drops` calls:
 
     archive        copy to archive/ with SHA-256 and fsync
     read+validate  decode, parse and validate every row (tabular + contract)
@@ -18,6 +18,12 @@ timed by wrapping the functions `interchange.ingest.drops` calls:
                    transaction, without judging)
     receipt        JSON and text receipts
     other          lock, listing, claim, resume
+
+A drop of 8 MiB or more is read, validated and judged by a child process while the ingest's own
+process loads its chunks (interchange/ingest/overlap.py); such a step is marked `*`, its
+read+validate and expectations are the child's (timed there) and overlap load+commit, which then
+spans the whole batch transaction, and its CPU seconds are both processes' (the child's from
+`os.times()`).
 
 The floor the contact ingest is held to (issue 18: within 3x) is measured in the same run, just
 before it: the file read by the csv module and its rows inserted as text into a fresh table
@@ -295,6 +301,7 @@ def ingest_once(root: Path, today: date) -> dict[str, Any]:
     import great_expectations  # noqa: F401 - imported before the clock starts, as in a running worker
 
     import interchange.ingest.drops as drops
+    from interchange import stage_times
     from interchange.ingest.run import ingest_workspace
     from interchange.workspace.layout import Workspace
 
@@ -303,18 +310,27 @@ def ingest_once(root: Path, today: date) -> dict[str, Any]:
         setattr(drops, name, clock.timed(getattr(drops, name), stage))
     drops.failpoint = clock.failpoint(drops.failpoint)
     rss_before = _peak_rss_mib()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    summary = ingest_workspace(Workspace(root), today=today)
+    started, cpu_started, children_started = time.perf_counter(), time.process_time(), _children_cpu()
+    with stage_times.recording() as recorded:
+        summary = ingest_workspace(Workspace(root), today=today)
     total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    reader_cpu = _children_cpu() - children_started
     if summary.failures:
         raise SystemExit(f"ingest failed: {summary.failures}")
     (receipt,) = summary.receipts
     stages, cpu_stages = clock.seconds, clock.cpu
-    stages["other"] = total - sum(stages.values())
-    cpu_stages["other"] = cpu - sum(cpu_stages.values())
+    # A large drop is read, validated and judged in a child while this process loads it
+    # (interchange/ingest/overlap.py): those stages come timed from the child and overlap load+commit.
+    overlapped = [name for name in ("read+validate", "expectations") if name in recorded.wall]
+    stages["other"] = total - sum(v for k, v in stages.items() if k not in overlapped)
+    cpu_stages["other"] = cpu - sum(v for k, v in cpu_stages.items() if k not in overlapped)
+    for name in overlapped:
+        stages[name], cpu_stages[name] = recorded.wall[name], recorded.cpu[name]
     return {
-        "seconds": total, "cpu_seconds": cpu, "stages": stages, "cpu_stages": cpu_stages,
-        "rss_before_mib": rss_before, "peak_rss_mib": _peak_rss_mib(),
+        "seconds": total, "cpu_seconds": cpu + reader_cpu, "stages": stages, "cpu_stages": cpu_stages,
+        "overlapped": bool(overlapped), "reader_cpu_seconds": reader_cpu,
+        "rss_before_mib": rss_before,
+        "peak_rss_mib": max(_peak_rss_mib(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         "status": receipt.status.value, "counts": receipt.counts.model_dump(),
         "problems": len(receipt.problems), "failed_checks": [e.code for e in receipt.expectations if not e.success],
     }
@@ -352,6 +368,12 @@ class _StageClock:
                 self.cpu["load+commit"] += time.process_time() - cpu_started - (self.cpu["expectations"] - cpu_judged)
                 self._transaction = None
         return failpoint
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (the reading child of a large drop)."""
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def _peak_rss_mib() -> float:
@@ -450,6 +472,7 @@ def print_table(backend: str, results: dict[str, dict[str, Any]]) -> None:
         rows = result["counts"]["rows_read"]
         rate = f"{rows / result['seconds']:,.0f}" if rows else "-"
         stages = "".join(f"{result['stages'][s]:>7.2f}/{result['cpu_stages'][s]:<6.2f}" for s in STAGES)
+        step = f"{step} *" if result.get("overlapped") else step
         print(f"  {step:<30}{rows:>10,}{result['seconds']:>9.2f}{result['cpu_seconds']:>8.2f}{rate:>10}"
               f"{result['peak_rss_mib']:>10,.0f}  {stages}")
     for step, result in results.items():
@@ -504,7 +527,9 @@ def main() -> None:
         if args.json is not None:
             args.json.write_text(json.dumps(figures, indent=1))
     print(f"\nseconds: wall time of ingest_workspace in a fresh process (median of {args.repeat}); "
-          "peak MiB: that process's max RSS (the highest of the runs); stages in seconds")
+          "peak MiB: that process's max RSS, or its reading child's if higher (the highest of the runs); "
+          "stages in seconds\n* read+validate and expectations ran in a child process while load+commit "
+          "loaded its chunks (interchange/ingest/overlap.py): they overlap it; CPU s counts both processes")
 
 
 if __name__ == "__main__":

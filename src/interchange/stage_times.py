@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-__all__ = ["StageTimes", "recording", "stage_timer"]
+__all__ = ["StageTimes", "record_stage", "recording", "stage_timer"]
 
 
 @dataclass
@@ -66,9 +66,14 @@ def stage_timer(area: str) -> Callable[[str], AbstractContextManager[None]]:
         try:
             yield
         finally:
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            log.debug("%s stage %s: %.2f s wall, %.2f s CPU", area, name, wall, cpu)
-            if times is not None:
-                times.add(name, wall, cpu)
+            record_stage(area, name, time.perf_counter() - wall, time.process_time() - cpu)
 
     return stage
+
+
+def record_stage(area: str, name: str, wall: float, cpu: float) -> None:
+    """A stage of `area` timed elsewhere (in another process), logged and recorded as stage_timer does."""
+    logging.getLogger(f"interchange.{area}.stages").debug("%s stage %s: %.2f s wall, %.2f s CPU", area, name, wall, cpu)
+    times = _current.get()
+    if times is not None:
+        times.add(name, wall, cpu)

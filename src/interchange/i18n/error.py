@@ -14,6 +14,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "secret_block_missing": ("nėra Prefect Secret bloko '{block}' (sukurkite: prefect block create secret)",
                              "no Prefect Secret block named '{block}' (make one: prefect block create secret)"),
     "batch_closed": ("paketas {batch} jau nebėra gautas", "batch {batch} is no longer received"),
+    "reader_died": ("paketą {batch} skaitęs procesas baigėsi nebaigęs darbo (išėjimo kodas {code})",
+                    "the process reading batch {batch} ended before it finished (exit code {code})"),
     "unknown_orgs": ("interchange.yaml nenurodo organizacijos {orgs} (nurodytos: {known})",
                      "interchange.yaml names no organisation {orgs} (it names: {known})"),
     # --- linkage ------------------------------------------------------------------------------------

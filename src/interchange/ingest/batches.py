@@ -98,12 +98,48 @@ def judge(connection: Connection, batch: ValidatedBatch, org: str, judging: Judg
     """The batch expectations' verdict, or None when no row reached them."""
     if batch.fatal or not batch.rows:
         return None
-    known = None
-    if batch.kind in ("contact", "group_session"):
-        known = live_record_ids(connection, "person", org)
+    return judge_rows(batch, judging, known_persons(connection, batch.kind, org))
+
+
+def known_persons(connection: Connection, kind: str | None, org: str) -> set[str] | None:
+    """What the expectations of a batch of `kind` need from the warehouse: the ids of `org`'s
+    persons, for the kinds that refer to them; else None."""
+    if kind in ("contact", "group_session"):
+        return live_record_ids(connection, "person", org)
+    return None
+
+
+def judge_rows(batch: ValidatedBatch, judging: Judging, known: set[str] | None) -> BatchVerdict | None:
+    """`judge` with the warehouse's part (known_persons) read beforehand: no connection needed."""
+    if batch.fatal or not batch.rows:
+        return None
     # A chunk of rows at a time: a national drop is never one frame in memory.
     return judge_columns(str(batch.kind), batch.rows.column_chunks(), parameters=judging.parameters(),
                          known_person_ids=known, directory=judging.suites)
+
+
+def will_load(batch: ValidatedBatch, verdict: BatchVerdict | None) -> bool:
+    """Whether commit_batch loads the batch's rows (rather than holding or rejecting it)."""
+    return not (batch.fatal or not batch.rows or (verdict is not None and verdict.held))
+
+
+@dataclass
+class EarlyLoad:
+    """A batch's rows loaded, in its transaction, before the batch was judged (ingest/overlap.py)."""
+
+    counts: LoadCounts
+    earlier: EarlierEntries
+
+
+def load_early(connection: Connection, batch_id: int, kind: str, chunks: Iterable[RowColumns]) -> EarlyLoad:
+    """Load `chunks` as commit_batch would, before the batch is judged; the caller commits the
+    transaction only if commit_batch(early=...) is then called, that is if the batch will_load."""
+    head = _open_batch(connection, batch_id)
+    earlier = EarlierEntries.before(connection, head.org, kind, batch_id, head.received_at)
+    failpoint("before_load")
+    counts = load_columns(connection, kind, head.org, batch_id, _noting_loaded(chunks, earlier))
+    failpoint("after_load")
+    return EarlyLoad(counts, earlier)
 
 
 def now() -> datetime:
@@ -152,14 +188,19 @@ def commit_batch(
     extra: Mapping[str, Any] | None = None,
     cursor: tuple[str, str, str] | None = None,
     on_loaded: Callable[[], None] | None = None,
+    early: EarlyLoad | None = None,
 ) -> Receipt:
     """Load (or hold, or reject) a judged batch and record everything about it; returns its receipt.
 
     `cursor` is (source, kind, updated_since) to store when the batch loads; `extra` are
-    more batch columns to set (kind, parts, cursors).
+    more batch columns to set (kind, parts, cursors); `early` is the load already done in this
+    transaction (load_early), for a batch that will_load.
     """
+    if early is not None and not will_load(batch, verdict):
+        raise ValueError("a batch that does not load was loaded early: its transaction must be rolled back")
     head = _open_batch(connection, batch_id)
-    earlier = EarlierEntries.before(connection, head.org, str(batch.kind), batch_id, head.received_at)
+    earlier = early.earlier if early is not None else EarlierEntries.before(
+        connection, head.org, str(batch.kind), batch_id, head.received_at)
     held = verdict is not None and verdict.held
     counts = LoadCounts()
     problems = list(batch.problems)
@@ -170,10 +211,13 @@ def commit_batch(
         status = BatchStatus.HELD
     else:
         status = BatchStatus.LOADED
-        failpoint("before_load")
-        counts = load_columns(connection, str(batch.kind), head.org, batch_id,
-                              _noting_loaded(batch.rows.column_chunks(), earlier))
-        failpoint("after_load")
+        if early is not None:
+            counts = early.counts
+        else:
+            failpoint("before_load")
+            counts = load_columns(connection, str(batch.kind), head.org, batch_id,
+                                  _noting_loaded(batch.rows.column_chunks(), earlier))
+            failpoint("after_load")
         problems += [warning("delete.unknown", row=number, record_id=record_id)
                      for number, record_id in counts.unknown_deletions]
         if cursor is not None:

@@ -14,8 +14,9 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from interchange.contract.manifest import Manifest
@@ -24,9 +25,11 @@ from interchange.contract.receipt import BatchStatus, Receipt
 from interchange.contract.records import SCHEMA_VERSION, Kind
 from interchange.contract.rows import guess_kind
 from interchange.errors import InterchangeError, failure_trace, is_transient
+from interchange.ingest import overlap
 from interchange.ingest.archive import Archived, archive_file, remove_leftovers
 from interchange.ingest.batches import (
     BatchAlreadyClosed,
+    EarlyLoad,
     Judging,
     batch_row,
     claim_batch,
@@ -34,10 +37,16 @@ from interchange.ingest.batches import (
     commit_simple,
     failpoint,
     judge,
+    judge_rows,
+    known_persons,
+    load_early,
+    will_load,
 )
+from interchange.ingest.expectations import BatchVerdict, get_ready
 from interchange.ingest.file_names import name_problem, visible_name
 from interchange.ingest.inbox import InboxFile, list_drops, read_manifest
 from interchange.ingest.receipts import write_pending_receipts
+from interchange.ingest.spool import SpooledRows
 from interchange.ingest.stripped_archive import finish_stripping, strip_unloaded
 from interchange.ingest.validate import (
     ValidatedBatch,
@@ -277,29 +286,85 @@ def _process(hub: Hub, batch_id: int, max_bytes: int, limits: ReadLimits) -> Non
     kind = Kind(head.kind) if head.kind else None
     if head.size_bytes > max_bytes:
         batch = rejected(kind, [error("file.too_large", size=head.size_bytes, limit=max_bytes)])
+    elif kind is not None and overlap.worthwhile(head.size_bytes, kind):
+        _process_overlapped(hub, batch_id, head, path, manifest, kind, limits)
+        return
     else:
         batch = read_and_validate(path, head.org, kind, hub.columns(head.org), limits)
+    settled = _settle(hub, batch, manifest, head, path)
+    failpoint("before_commit")
+    with hub.engine.begin() as connection:
+        verdict = None if batch.kind is None else judge(connection, batch, head.org, hub.judging)
+        _commit(connection, batch_id, batch, verdict, settled)
+    failpoint("after_commit")
+    settled.finish(batch, path)
+
+
+@dataclass
+class _Settled:
+    """What a read batch's archived copy becomes, once the whole file is known."""
+
+    extra: dict[str, str | None]  # batch columns to set: the archive's new path, or none
+    stripped: Path | None
+
+    def finish(self, batch: ValidatedBatch, path: Path) -> None:
+        """After the commit: the copy replaced by its stripped one, or gone for a refused file."""
+        if batch.purge_archive or self.stripped is not None:
+            path.unlink(missing_ok=True)
+
+
+def _settle(hub: Hub, batch: ValidatedBatch, manifest: Manifest | None, head: object, path: Path) -> _Settled:
+    """The manifest checked and the archived copy stripped of what was left out, where needed."""
     if manifest is not None and batch.kind is not None:
         _check_manifest(batch, manifest, head)
-    stripped = strip_unloaded(batch, path, hub.columns(head.org))
-    failpoint("before_commit")
+    stripped = strip_unloaded(batch, path, hub.columns(head.org))  # type: ignore[attr-defined]
     extra: dict[str, str | None] = {"archive_path": None} if batch.purge_archive else {}
     if stripped is not None:
         extra = {"archive_path": str(stripped.relative_to(hub.workspace.root))}
-    with hub.engine.begin() as connection:
-        if batch.kind is None:
-            commit_simple(connection, batch_id, BatchStatus.REJECTED, batch.problems, **extra)
-        else:
-            verdict = judge(connection, batch, head.org, hub.judging)
-            commit_batch(connection, batch_id, batch, verdict, extra=extra)
+    return _Settled(extra, stripped)
+
+
+def _commit(connection: Connection, batch_id: int, batch: ValidatedBatch, verdict: BatchVerdict | None,
+            settled: _Settled, early: EarlyLoad | None = None) -> None:
+    if batch.kind is None:
+        commit_simple(connection, batch_id, BatchStatus.REJECTED, batch.problems, **settled.extra)
+    else:
+        commit_batch(connection, batch_id, batch, verdict, extra=settled.extra, early=early)
+
+
+def _process_overlapped(hub: Hub, batch_id: int, head: Any, path: Path, manifest: Manifest | None, kind: Kind,
+                        limits: ReadLimits) -> None:
+    """_process for a large drop: read, validated and judged by a child process while this one
+    loads its rows (ingest/overlap.py); a batch that then does not load is committed without them."""
+    columns = hub.columns(head.org)
+    failpoint("before_commit")
+    with hub.engine.connect() as connection:
+        with connection.begin() as transaction:
+            known = known_persons(connection, kind, head.org)
+            get_ready(kind, parameters=hub.judging.parameters(), directory=hub.judging.suites)
+            with overlap.ReadingProcess(
+                    batch_id,
+                    lambda spool: read_and_validate(path, head.org, kind, columns, limits, spool),
+                    lambda read: judge_rows(read, hub.judging, known)) as reading:
+                early = load_early(connection, batch_id, str(kind), reading.chunks())
+                batch, verdict = reading.result()
+            settled = _settle(hub, batch, manifest, head, path)
+            loads = will_load(batch, verdict)
+            if loads:
+                _commit(connection, batch_id, batch, verdict, settled, early)
+            else:
+                transaction.rollback()  # the rows loaded before the whole file was known
+        if not loads:
+            with connection.begin():
+                _commit(connection, batch_id, batch, verdict, settled)
     failpoint("after_commit")
-    if batch.purge_archive or stripped is not None:
-        path.unlink(missing_ok=True)
+    settled.finish(batch, path)
 
 
 def read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMapping | None,
-                      limits: ReadLimits = DEFAULT_LIMITS) -> ValidatedBatch:
-    """A drop file read and validated; the kind guessed from its headers when not known."""
+                      limits: ReadLimits = DEFAULT_LIMITS, spool: SpooledRows | None = None) -> ValidatedBatch:
+    """A drop file read and validated; the kind guessed from its headers when not known.
+    The valid rows go to `spool` when given."""
     try:
         table = read_table(path, limits=limits)
     except ProblemError as exc:
@@ -316,8 +381,8 @@ def read_and_validate(path: Path, org: str, kind: Kind | None, columns: ColumnMa
             return refuse_personal_codes(rejected(None, [error("file.kind", kinds=", ".join(k.value for k in Kind))]),
                                          scan, columns)
         rows = table.blocks() if table.blocks is not None else table.rows  # CSV: columns where it can
-        return refuse_personal_codes(validate_rows(kind, org, table.headers, scan.watch(rows), columns=columns),
-                                     scan, columns)
+        return refuse_personal_codes(validate_rows(kind, org, table.headers, scan.watch(rows), columns=columns,
+                                                   spool=spool), scan, columns)
 
 
 def _check_manifest(batch: ValidatedBatch, manifest: Manifest, head: object) -> None:

@@ -484,6 +484,16 @@ def _judge(kind: str, suite: dict[str, Any], frames: Iterable[pd.DataFrame], *, 
     return BatchVerdict(outcomes)
 
 
+def get_ready(kind: str, *, parameters: Mapping[str, Any] | None = None, directory: Path | None = None) -> None:
+    """Build now what judging a batch of `kind` builds once per process (the suites' plans): a
+    child forked afterwards to judge it (ingest/overlap.py) inherits them rather than building
+    them again for every batch."""
+    resolved = resolve_parameters(parameters)
+    _SummedSuite(load_suite(kind, directory), resolved)
+    if kind == "contact":
+        _SummedSuite(load_suite(WEEKLY_VISITS, directory), resolved)
+
+
 def _with_derived(kind: str, frame: pd.DataFrame, known_person_ids: Iterable[str] | None) -> pd.DataFrame:
     derived = {"person": "has_linkage_key", "contact": "person_known", "group_session": "attendees_known"}.get(kind)
     if derived is None or derived in frame:

@@ -26,10 +26,10 @@ import marshal
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from interchange.warehouse.load import Row, RowColumns
+from interchange.warehouse.load import Row, RowColumns, column_digests
 
 CHUNK_ROWS = 50_000  # rows written together: large enough to be fast, small enough to be flat
 _MARSHAL, _PICKLE = b"m", b"p"  # how a column was written, its first byte
@@ -38,16 +38,23 @@ _MARSHAL, _PICKLE = b"m", b"p"  # how a column was written, its first byte
 class SpooledRows:
     """Validated rows in their batch order: `append`, `len`, and iteration row by row or chunk by chunk."""
 
-    def __init__(self, rows: Iterable[Row] = (), *, chunk_rows: int | None = None) -> None:
+    def __init__(self, rows: Iterable[Row] = (), *, chunk_rows: int | None = None, file: IO[bytes] | None = None,
+                 on_spill: Callable[[int, int, int], None] | None = None, digests: bool = False) -> None:
+        """`file` is where chunks go (a temporary file by default), and `on_spill(offset, size, rows)`
+        is told of each chunk once it is there: how another process loads them as they come.
+        With `digests`, each chunk is written with its rows' column_digests, which the load then
+        does not make (spent by the process that spools, not the one that loads)."""
+        self._digests = digests
         self.chunk_rows = chunk_rows if chunk_rows is not None else CHUNK_ROWS
         if self.chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
+        self._on_spill = on_spill
         # The unfilled chunk: parts already as columns, then the rows appended one by one since.
         self._parts: list[RowColumns] = []
         self._tail: list[Row] = []
         self._tail_length = 0
         self._spilled: list[tuple[int, int]] = []  # (offset, size) of each chunk written
-        self._file: IO[bytes] | None = None
+        self._file = file
         self._end = 0
         self._length = 0
         for row in rows:
@@ -106,9 +113,22 @@ class SpooledRows:
 
     def _read(self, offset: int, size: int) -> RowColumns:
         assert self._file is not None
-        # pread, not seek and read: two walks over the rows may be interleaved.
-        numbers, record_ids, deleted, *values = map(_loads, marshal.loads(os.pread(self._file.fileno(), size, offset)))
-        return RowColumns(numbers, record_ids, deleted, values)
+        return read_chunk(self._file, offset, size, digests=self._digests)
+
+    @classmethod
+    def written(cls, file: IO[bytes], chunks: Iterable[tuple[int, int, int]], *, digests: bool = False) -> SpooledRows:
+        """The rows another process spooled into `file`, as the chunks (offset, size, rows) it told of."""
+        spooled = cls(file=file, digests=digests)
+        for offset, size, rows in chunks:
+            spooled._spilled.append((offset, size))
+            spooled._length += rows
+            spooled._end = max(spooled._end, offset + size)
+        return spooled
+
+    def flush(self) -> None:
+        """Write the unfilled chunk too, so that every row is in the file (for another process)."""
+        if self._tail_length:
+            self._spill()
 
     def _tail_columns(self) -> RowColumns:
         self._gather_rows()  # the tail is never empty here
@@ -135,16 +155,28 @@ class SpooledRows:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="interchange-batch-")  # noqa: SIM115 - lives as long as the rows
         columns = self._tail_columns()
-        data = marshal.dumps(tuple(map(_dumps, (columns.numbers, columns.record_ids, columns.deleted,
-                                                *columns.values))))
+        parts: list[list[Any]] = [columns.numbers, columns.record_ids, columns.deleted, *columns.values]
+        if self._digests:
+            parts.append(column_digests(columns))
+        data = marshal.dumps(tuple(map(_dumps, parts)))
         view = memoryview(data)
         while view:  # a regular file takes all at once, but the call may say otherwise
             written = os.pwrite(self._file.fileno(), view, self._end + len(data) - len(view))
             view = view[written:]
         self._spilled.append((self._end, len(data)))
+        if self._on_spill is not None:
+            self._on_spill(self._end, len(data), len(columns))
         self._end += len(data)
         self._parts = []
         self._tail_length = 0
+
+
+def read_chunk(file: IO[bytes], offset: int, size: int, *, digests: bool = False) -> RowColumns:
+    """The chunk written at `offset` of a spool's `file` (with its digests, for a spool that writes them)."""
+    # pread, not seek and read: two walks over the rows (or two processes) may be interleaved.
+    numbers, record_ids, deleted, *values = map(_loads, marshal.loads(os.pread(file.fileno(), size, offset)))
+    return RowColumns(numbers, record_ids, deleted, values[:-1], values[-1]) if digests else \
+        RowColumns(numbers, record_ids, deleted, values)
 
 
 def _dumps(column: list[Any]) -> bytes:

@@ -66,15 +66,16 @@ class ValidatedBatch:
 
 
 def validate_rows(kind: Kind, org: str, headers: list[str], raw_rows: Iterable[RawRow | ColumnBlock], *,
-                  columns: ColumnMapping | None = None) -> ValidatedBatch:
+                  columns: ColumnMapping | None = None, spool: SpooledRows | None = None) -> ValidatedBatch:
     """Validate a whole file's rows (or a whole pull's records) of `kind` sent by `org`.
 
-    `columns` is the organisation's own column names (its `columns:` in interchange.yaml).
+    `columns` is the organisation's own column names (its `columns:` in interchange.yaml);
+    `spool` is where the valid rows go (a new SpooledRows by default).
     """
     refused = refuse_identifiers(kind, headers, raw_rows, columns)
     if refused is not None:
         return refused
-    batch = ValidatedBatch(kind)
+    batch = ValidatedBatch(kind, rows=spool if spool is not None else SpooledRows())
     header_map = map_headers(kind, headers, supplied=["org"], extra_aliases=columns.aliases(kind) if columns else None)
     # At the hub an unknown column is not fatal: its data is left out and the partner told.
     batch.problems += [warning(p.code, column=p.column, **p.params) if p.code == "header.unknown" else p

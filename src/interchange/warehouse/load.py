@@ -63,6 +63,8 @@ class RowColumns:
     record_ids: list[str]
     deleted: list[bool]
     values: list[list[Any]]  # in data_columns(kind) order
+    # column_digests of these rows, where made beforehand (by the process that read them).
+    digests: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -97,7 +99,8 @@ class RowColumns:
 
     def slice(self, start: int, stop: int) -> RowColumns:
         return RowColumns(self.numbers[start:stop], self.record_ids[start:stop], self.deleted[start:stop],
-                          [column[start:stop] for column in self.values])
+                          [column[start:stop] for column in self.values],
+                          None if self.digests is None else self.digests[start:stop])
 
 
 def _as_row(fields: tuple[Any, ...]) -> Row:
@@ -202,7 +205,7 @@ def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowC
     # The chunk's records as the warehouse holds them; then, as the chunk is planned, the
     # version it sets (a record_id repeated within the chunk).
     current = writer.stored_versions(org, distinct)
-    digests = column_digests(chunk)
+    digests = chunk.digests if chunk.digests is not None else column_digests(chunk)
     if not current and len(distinct) == len(ids) and not any(chunk.deleted):
         # Every record new and once: the chunk's columns are its records.
         writer.insert(writer.records(org, chunk, digests, batch_id))
