@@ -135,6 +135,8 @@ class ReadingProcess:
             message = self._receiver.recv()
         except EOFError:
             self._process.join()
+            log.error("the process reading batch %d ended before it finished (exit code %s)",
+                      self._batch_id, self._process.exitcode)
             raise ReadingFailed(key="error.reader_died", batch=self._batch_id, code=self._process.exitcode) from None
         if message[0] == "chunk":
             told: tuple[int, int, int] = message[1:]
