@@ -19,7 +19,7 @@ when higher. Stages are timed by wrapping the functions `interchange.ingest.drop
     receipt        JSON and text receipts
     other          lock, listing, claim, resume
 
-A drop of 8 MiB or more is read, validated and judged by a child process while the ingest's own
+A drop of 2 MiB or more is read, validated and judged by a child process while the ingest's own
 process loads its chunks (interchange/ingest/overlap.py); such a step is marked `*`, its
 read+validate and expectations are the child's (timed there) and overlap load+commit, which then
 spans the whole batch transaction, and its CPU seconds are both processes' (the child's from

@@ -16,6 +16,7 @@ from interchange.warehouse.engine import warehouse
 from interchange.warehouse.history import version_history
 from interchange.warehouse.load import LoadCounts, Row, RowColumns, column_digests, content_hash, load_rows
 from interchange.warehouse.tables import RECORD_TABLES, data_columns, record_versions
+from interchange.warehouse.written_ids import WrittenIds
 
 ORG = "kretingos-spc"
 
@@ -263,3 +264,48 @@ def test_text_with_separators_and_lithuanian_letters_reads_back_as_written(engin
     assert stored["K\\N"]["person_record_id"] == awkward
     assert stored["K\t2"]["person_record_id"] == ""
     assert load_batch(engine, [contact(2, "K\\N", person=awkward)]).unchanged == 1
+
+
+def test_written_ids_find_every_id_added_across_many_merges() -> None:
+    written = WrittenIds()
+    added = [f"K{n:07d}" for n in range(0, 20_000, 2)]
+    for start in range(0, len(added), 300):  # uneven chunks: parts of many sizes merged
+        written.add(added[start:start + 300])
+    others = [f"K{n:07d}" for n in range(1, 20_000, 2)]
+
+    assert written.may_hold(added[::-1]) == added[::-1]
+    assert written.may_hold(others) == []  # 64-bit hashes of ten thousand ids: no two equal
+    assert WrittenIds().may_hold(added) == []
+
+
+def asked_ids(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every id the loads look up in the warehouse from now on."""
+    asked: list[str] = []
+    stored_versions = load._Writer.stored_versions
+
+    def counting(self: Any, org: str, ids: list[str]) -> Any:
+        asked.extend(ids)
+        return stored_versions(self, org, ids)
+
+    monkeypatch.setattr(load._Writer, "stored_versions", counting)
+    return asked
+
+
+def test_an_organisation_s_first_batch_looks_up_only_the_ids_it_wrote_itself(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "WRITE_CHUNK", 3)
+    with engine.begin() as connection:  # another organisation's records do not count
+        batch_id = claim_batch(connection, org="kretingos-mimc", source="inbox", file_name="x.csv", sha256="1" * 64)
+        load_rows(connection, "contact", "kretingos-mimc", batch_id, [contact(2, "K2"), contact(3, "K3")])
+    asked = asked_ids(monkeypatch)
+
+    counts = load_batch(engine, [contact(n, f"K{n}") for n in range(2, 9)]
+                        + [contact(9, "K4", minutes=120), contact(10, "K99", deleted=True), contact(11, "K5")])
+
+    assert asked == ["K4", "K5"]  # a record written by an earlier chunk of the batch, and a repeat
+    assert (counts.inserted, counts.updated, counts.unchanged, counts.unknown_deletions) == (7, 1, 2, [(10, "K99")])
+    assert (records(engine)["K4"]["duration_minutes"], records(engine)["K4"]["version"]) == (120, 2)
+
+    asked.clear()
+    load_batch(engine, [contact(n, f"K{n}") for n in range(2, 6)])
+    assert asked == ["K2", "K3", "K4", "K5"]  # the organisation has records now: every id is asked for

@@ -35,6 +35,7 @@ from sqlalchemy.types import TypeEngine
 
 from interchange.warehouse.history import stored_action
 from interchange.warehouse.tables import RECORD_TABLES, data_columns, record_versions
+from interchange.warehouse.written_ids import WrittenIds
 
 LOOKUP_CHUNK = 2000  # ids per `IN (...)` lookup: under every backend's parameter limit
 ARRAY_LOOKUP_CHUNK = 50_000  # ids per lookup on PostgreSQL, sent as one array parameter
@@ -192,19 +193,25 @@ def load_columns(connection: Connection, kind: str, org: str, batch_id: int,
     """
     writer = _Writer(connection, RECORD_TABLES[kind], data_columns(kind))
     counts = LoadCounts()
+    # With no record of the org's yet, only what the batch wrote itself can be stored.
+    written = WrittenIds() if writer.holds_none(org) else None
     for whole in chunks:
         for start in range(0, len(whole), WRITE_CHUNK):
             chunk = whole.slice(start, start + WRITE_CHUNK) if len(whole) > WRITE_CHUNK else whole
-            _load_chunk(writer, kind, org, batch_id, chunk, counts)
+            _load_chunk(writer, kind, org, batch_id, chunk, counts, written)
     return counts
 
 
-def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowColumns, counts: LoadCounts) -> None:
+def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowColumns, counts: LoadCounts,
+                written: WrittenIds | None) -> None:
     ids = chunk.record_ids
     distinct = list(dict.fromkeys(ids))
+    if written is not None:
+        asked = written.may_hold(distinct)
+        written.add(distinct)
     # The chunk's records as the warehouse holds them; then, as the chunk is planned, the
     # version it sets (a record_id repeated within the chunk).
-    current = writer.stored_versions(org, distinct)
+    current = writer.stored_versions(org, distinct if written is None else asked)
     digests = chunk.digests if chunk.digests is not None else column_digests(chunk)
     if not current and len(distinct) == len(ids) and not any(chunk.deleted):
         # Every record new and once: the chunk's columns are its records.
@@ -327,6 +334,11 @@ class _Writer:
         if self._copy:
             return f"COPY {table} ({quoted}) FROM STDIN (FORMAT BINARY)"
         return f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([self._mark] * len(names))})"
+
+    def holds_none(self, org: str) -> bool:
+        """Whether the table holds no record of `org`, as this transaction sees it."""
+        quote = self._connection.dialect.identifier_preparer.quote
+        return not self._fetch(f"SELECT 1 FROM {self._table} WHERE {quote('org')} = {self._mark} LIMIT 1", (org,))
 
     def stored_versions(self, org: str, ids: list[str]) -> dict[str, _Stored]:
         """The stored versions of those of `ids` the table holds for `org`."""
