@@ -6,7 +6,9 @@ each size this makes a fresh hub, ingests the person drop, then the contact drop
 fresh Python process (ingest_throughput.py's child), and prints the contact ingest's wall
 time, rows per second (of wall time, and of the process's CPU time, which a busy machine
 disturbs less) and peak RSS (`getrusage(RUSAGE_SELF).ru_maxrss`, interpreter and
-imports included), then how the largest compares with the smallest.
+imports included; or its reading child's, when higher: a large drop is read by a forked child
+while the ingest's process loads it, ingest/overlap.py), then how the largest compares with
+the smallest. CPU seconds are both processes'.
 
 The drops are ingest_throughput.py's (Windows-1257, ';', a handful of bad rows), cached in
 `--dir` under the same names, so both benchmarks share them.

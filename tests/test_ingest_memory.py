@@ -25,7 +25,7 @@ from interchange.ingest import expectations, spool, validate
 from interchange.ingest.spool import SpooledRows
 from interchange.tabular import csv_blocks
 from interchange.warehouse import load
-from interchange.warehouse.load import Row, RowColumns
+from interchange.warehouse.load import Row, RowColumns, column_digests
 from interchange.warehouse.tables import batches, expectation_results, quarantine
 from interchange.workspace.init import init_workspace
 
@@ -64,6 +64,25 @@ def test_stretches_of_columns_and_single_rows_spool_in_row_order() -> None:
     assert len(spooled) == 12 and [len(chunk) for chunk in spooled.column_chunks()] == [5, 5, 2]
     assert list(spooled) == expected
     assert [row for chunk in spooled.column_chunks() for row in chunk.rows()] == expected
+
+
+def test_rows_spooled_with_their_digests_are_read_back_elsewhere_from_the_chunks_told() -> None:
+    # How a reading child hands rows to the loading parent (ingest/overlap.py): a shared file,
+    # the chunks told as they are written, the last unfilled one by flush.
+    told: list[tuple[int, int, int]] = []
+    with tempfile.TemporaryFile() as shared:
+        spooled = SpooledRows(chunk_rows=4, file=shared, digests=True, on_spill=lambda *chunk: told.append(chunk))
+        for row in rows(10):
+            spooled.append(row)
+        assert [count for _, _, count in told] == [4, 4]
+        spooled.flush()
+
+        elsewhere = SpooledRows.written(shared, told, digests=True)
+        assert [count for _, _, count in told] == [4, 4, 2] and len(elsewhere) == 10
+        assert list(elsewhere) == rows(10)
+        chunks = list(elsewhere.column_chunks())
+        assert [chunk.digests for chunk in chunks] == [column_digests(chunk) for chunk in chunks]
+        assert [len(chunk.slice(1, 3).digests or []) for chunk in chunks] == [2, 2, 1]
 
 
 class Level(enum.StrEnum):

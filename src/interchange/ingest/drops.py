@@ -313,11 +313,11 @@ class _Settled:
             path.unlink(missing_ok=True)
 
 
-def _settle(hub: Hub, batch: ValidatedBatch, manifest: Manifest | None, head: object, path: Path) -> _Settled:
+def _settle(hub: Hub, batch: ValidatedBatch, manifest: Manifest | None, head: Any, path: Path) -> _Settled:
     """The manifest checked and the archived copy stripped of what was left out, where needed."""
     if manifest is not None and batch.kind is not None:
         _check_manifest(batch, manifest, head)
-    stripped = strip_unloaded(batch, path, hub.columns(head.org))  # type: ignore[attr-defined]
+    stripped = strip_unloaded(batch, path, hub.columns(head.org))
     extra: dict[str, str | None] = {"archive_path": None} if batch.purge_archive else {}
     if stripped is not None:
         extra = {"archive_path": str(stripped.relative_to(hub.workspace.root))}
