@@ -85,6 +85,15 @@ def test_rows_spooled_with_their_digests_are_read_back_elsewhere_from_the_chunks
         assert [len(chunk.slice(1, 3).digests or []) for chunk in chunks] == [2, 2, 1]
 
 
+def test_small_chunks_are_read_back_joined_when_asked_for_at_least_some_rows() -> None:
+    spooled = SpooledRows(rows(11), chunk_rows=2)
+
+    assert [len(chunk) for chunk in spooled.column_chunks()] == [2, 2, 2, 2, 2, 1]
+    assert [len(chunk) for chunk in spooled.column_chunks(at_least=5)] == [6, 5]
+    assert [len(chunk) for chunk in spooled.column_chunks(at_least=2)] == [2, 2, 2, 2, 2, 1]
+    assert [row for chunk in spooled.column_chunks(at_least=5) for row in chunk.rows()] == rows(11)
+
+
 class Level(enum.StrEnum):
     HIGH = "high"
 

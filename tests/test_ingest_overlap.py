@@ -66,7 +66,8 @@ class CountedReading(overlap.ReadingProcess):
 def overlapped(monkeypatch: pytest.MonkeyPatch) -> type[CountedReading]:
     """Every drop read by a child, in chunks of a few rows, so a small drop crosses many of them."""
     monkeypatch.setenv(overlap.OVERLAP_ENV, "1")
-    monkeypatch.setattr(spool, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(overlap, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(spool, "CHUNK_ROWS", 10)  # the child's chunks judged two and three at a time
     for name in ("LOOKUP_CHUNK", "ARRAY_LOOKUP_CHUNK", "WRITE_CHUNK"):
         monkeypatch.setattr(load, name, 3)
     monkeypatch.setattr(expectations, "GX_ROWS", 25)

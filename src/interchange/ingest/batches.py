@@ -30,6 +30,7 @@ from interchange.contract.receipt import (
     Receipt,
 )
 from interchange.errors import InterchangeError
+from interchange.ingest import spool
 from interchange.ingest.expectations import BatchVerdict, ExpectationOutcome, judge_columns
 from interchange.ingest.quarantine import EarlierEntries
 from interchange.ingest.validate import ValidatedBatch
@@ -113,8 +114,10 @@ def judge_rows(batch: ValidatedBatch, judging: Judging, known: set[str] | None) 
     """`judge` with the warehouse's part (known_persons) read beforehand: no connection needed."""
     if batch.fatal or not batch.rows:
         return None
-    # A chunk of rows at a time: a national drop is never one frame in memory.
-    return judge_columns(str(batch.kind), batch.rows.column_chunks(), parameters=judging.parameters(),
+    # A chunk of rows at a time: a national drop is never one frame in memory; chunks smaller than
+    # the spool's own (ingest/overlap.py) joined, since a frame costs the same whatever its size.
+    chunks = batch.rows.column_chunks(at_least=spool.CHUNK_ROWS)
+    return judge_columns(str(batch.kind), chunks, parameters=judging.parameters(),
                          known_person_ids=known, directory=judging.suites)
 
 

@@ -104,8 +104,25 @@ class SpooledRows:
         if self._tail_length:
             yield self._tail_columns().rows()
 
-    def column_chunks(self) -> Iterator[RowColumns]:
-        """The rows in order as columns, at most `chunk_rows` rows at a time."""
+    def column_chunks(self, *, at_least: int = 0) -> Iterator[RowColumns]:
+        """The rows in order as columns, at most `chunk_rows` rows at a time; or, with `at_least`,
+        consecutive chunks joined until they hold that many (the last may hold fewer)."""
+        chunks = self._column_chunks()
+        if at_least <= self.chunk_rows:
+            yield from chunks
+            return
+        parts: list[RowColumns] = []
+        held = 0
+        for chunk in chunks:
+            parts.append(chunk)
+            held += len(chunk)
+            if held >= at_least:
+                yield RowColumns.joined(parts) if len(parts) > 1 else parts[0]
+                parts, held = [], 0
+        if parts:
+            yield RowColumns.joined(parts) if len(parts) > 1 else parts[0]
+
+    def _column_chunks(self) -> Iterator[RowColumns]:
         for offset, size in self._spilled:
             yield self._read(offset, size)
         if self._tail_length:
