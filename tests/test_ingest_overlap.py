@@ -8,6 +8,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,17 +168,23 @@ def dying_read(*args: Any, **kwargs: Any) -> Any:
     os._exit(3)
 
 
+def stuck_read(*args: Any, **kwargs: Any) -> Any:
+    time.sleep(60)
+
+
 @pytest.mark.parametrize(("read", "said"), [
     (failing_read, "ValueError"),
     (dying_read, "ended before it finished (exit code 3)"),
+    (stuck_read, "said nothing for 1 s; it is stopped"),
 ])
-def test_a_child_that_fails_or_dies_ends_its_batch_failed_and_the_next_drop_loads(
+def test_a_child_that_fails_dies_or_hangs_ends_its_batch_failed_and_the_next_drop_loads(
         hub_root: Path, database_url: str, overlapped: type[CountedReading], monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture, read: Any, said: str) -> None:
     persons_loaded(hub_root)
     drop(hub_root, "kontaktai.contact.csv", [CONTACT_HEADER, *contact_rows(30, PERSONS)])
     original = drops.read_and_validate
     monkeypatch.setattr(drops, "read_and_validate", read)
+    monkeypatch.setattr(overlap, "SILENCE_LIMIT", 1)
 
     with caplog.at_level(logging.ERROR):
         ingest(hub_root)

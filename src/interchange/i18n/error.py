@@ -16,6 +16,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "batch_closed": ("paketas {batch} jau nebėra gautas", "batch {batch} is no longer received"),
     "reader_died": ("paketą {batch} skaitęs procesas baigėsi nebaigęs darbo (išėjimo kodas {code})",
                     "the process reading batch {batch} ended before it finished (exit code {code})"),
+    "reader_silent": ("paketą {batch} skaitęs procesas {seconds} s nieko nepranešė ir buvo sustabdytas",
+                      "the process reading batch {batch} said nothing for {seconds} s and was stopped"),
     "unknown_orgs": ("interchange.yaml nenurodo organizacijos {orgs} (nurodytos: {known})",
                      "interchange.yaml names no organisation {orgs} (it names: {known})"),
     # --- linkage ------------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ MIN_BYTES = 2 * 1024 * 1024
 # starts loading (and the child's chunks keep coming) early in a drop of a hundred thousand rows.
 CHUNK_ROWS = 10_000
 
+# Seconds the child may go without a word: a chunk takes well under one, judging ten million rows
+# well under a minute.
+SILENCE_LIMIT = 600
+
 Read = Callable[[SpooledRows], ValidatedBatch]
 Judge = Callable[[ValidatedBatch], BatchVerdict | None]
 
@@ -135,6 +139,11 @@ class ReadingProcess:
         """Where the next chunk lies, or None once the child has said how the batch ended."""
         if self._end is not None:
             return None
+        if not self._receiver.poll(SILENCE_LIMIT):
+            # Alive and silent this long: stuck (a lock another thread held when it was forked, say).
+            log.error("the process reading batch %d said nothing for %d s; it is stopped", self._batch_id,
+                      SILENCE_LIMIT)
+            raise ReadingFailed(key="error.reader_silent", batch=self._batch_id, seconds=SILENCE_LIMIT)
         try:
             message = self._receiver.recv()
         except EOFError:
