@@ -19,9 +19,12 @@ own). Then, timed one after another in this process, the same library calls the 
     approve/exports  the steward's approval and the ministry's export files (approve_checked)
 
 For each stage: wall seconds, CPU seconds (user + system of this process and of the workers
-it waited for), peak RSS so far (this process; and the largest ingest worker), and what it did;
+it waited for), peak RSS so far (this process; and its largest child: an ingest worker, or a
+drop's reading child), and what it did;
 under it, its parts that took 5 % of its CPU or more, as the library's stage timers measured them
-(interchange.stage_times: linkage's, the indicators' and publishing's; parts may nest); then
+(interchange.stage_times: linkage's, the indicators' and publishing's; parts may nest; ingest's
+read+validate and expectations are those of the drops read by a child process while this one
+loaded them, interchange/ingest/overlap.py, so they overlap the rest of ingest); then
 the total, and the total against the 5-minute target. Below scale 1 the national figure is the
 measured one divided by the scale: an upper bound, as each of the 300 drops has a fixed cost
 that does not shrink with the scale (ingest about 14 s CPU in all plus 16 us a row at 0.03 and 0.1;

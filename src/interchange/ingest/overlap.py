@@ -24,6 +24,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -60,7 +61,8 @@ Judge = Callable[[ValidatedBatch], BatchVerdict | None]
 def worthwhile(size_bytes: int, kind: str | None) -> bool:
     """Whether a drop of `size_bytes` and `kind` is read in a child while it loads."""
     setting = os.environ.get(OVERLAP_ENV, "")
-    if setting == "0" or kind is None or "fork" not in multiprocessing.get_all_start_methods():
+    # Linux only: macOS offers fork, but its system libraries may crash a forked child.
+    if setting == "0" or kind is None or not sys.platform.startswith("linux"):
         return False
     return setting == "1" or (size_bytes >= MIN_BYTES and _cores() >= 2)
 
