@@ -266,16 +266,15 @@ def test_text_with_separators_and_lithuanian_letters_reads_back_as_written(engin
     assert load_batch(engine, [contact(2, "K\\N", person=awkward)]).unchanged == 1
 
 
-def test_written_ids_find_every_id_added_across_many_merges() -> None:
+def test_written_ids_find_every_id_added_and_hardly_any_other() -> None:
     written = WrittenIds()
-    added = [f"K{n:07d}" for n in range(0, 20_000, 2)]
-    for start in range(0, len(added), 300):  # uneven chunks: parts of many sizes merged
-        written.add(added[start:start + 300])
-    others = [f"K{n:07d}" for n in range(1, 20_000, 2)]
-
-    assert written.may_hold(added[::-1]) == added[::-1]
-    assert written.may_hold(others) == []  # 64-bit hashes of ten thousand ids: no two equal
-    assert WrittenIds().may_hold(added) == []
+    added = [f"K{n:07d}" for n in range(0, 200_000, 2)]
+    # A Bloom filter: an id never taken before is found now and then (each then costs a look-up
+    # that finds nothing); with a hundred thousand ids in it, once in about 450,000.
+    assert sum(len(written.take(added[start:start + 3_000])) for start in range(0, len(added), 3_000)) <= 5
+    others = [f"K{n:07d}" for n in range(1, 200_000, 2)]
+    assert len(written.take(others)) <= 5
+    assert written.take(added[::-1]) == added[::-1]  # and every id taken before, whatever the order
 
 
 def asked_ids(monkeypatch: pytest.MonkeyPatch) -> list[str]:

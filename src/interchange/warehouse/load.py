@@ -206,12 +206,9 @@ def _load_chunk(writer: _Writer, kind: str, org: str, batch_id: int, chunk: RowC
                 written: WrittenIds | None) -> None:
     ids = chunk.record_ids
     distinct = list(dict.fromkeys(ids))
-    if written is not None:
-        asked = written.may_hold(distinct)
-        written.add(distinct)
     # The chunk's records as the warehouse holds them; then, as the chunk is planned, the
     # version it sets (a record_id repeated within the chunk).
-    current = writer.stored_versions(org, distinct if written is None else asked)
+    current = writer.stored_versions(org, distinct if written is None else written.take(distinct))
     digests = chunk.digests if chunk.digests is not None else column_digests(chunk)
     if not current and len(distinct) == len(ids) and not any(chunk.deleted):
         # Every record new and once: the chunk's columns are its records.
