@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy
+from conftest import empty_warehouse
 from sqlalchemy import Engine, select
 
 from interchange.ingest.batches import claim_batch
@@ -308,3 +311,25 @@ def test_an_organisation_s_first_batch_looks_up_only_the_ids_it_wrote_itself(
     asked.clear()
     load_batch(engine, [contact(n, f"K{n}") for n in range(2, 6)])
     assert asked == ["K2", "K3", "K4", "K5"]  # the organisation has records now: every id is asked for
+
+
+@pytest.mark.postgres
+def test_a_value_the_server_refuses_fails_the_load_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On PostgreSQL records go in by COPY on the driver's own cursor: a refused value (a record_id
+    # over its 64 characters; SQLite takes any text) must fail the load, the transaction must roll
+    # back, and the connection must serve the next load.
+    with empty_warehouse("postgres", tmp_path) as url, warehouse(url) as engine:
+        refused_then_loaded(engine, monkeypatch)
+
+
+def refused_then_loaded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "WRITE_CHUNK", 2)
+    rows = [contact(n, f"K{n}") for n in range(2, 7)] + [contact(7, "K" * 70)] + [contact(8, "K8")]
+
+    with pytest.raises(psycopg.errors.DataError), engine.begin() as connection:
+        batch_id = claim_batch(connection, org=ORG, source="inbox", file_name="drop.csv", sha256="0" * 64)
+        load_rows(connection, "contact", ORG, batch_id, rows)
+
+    assert records(engine) == {}
+    assert (load_batch(engine, rows[:5]).inserted, len(records(engine))) == (5, 5)
