@@ -365,6 +365,12 @@ def test_a_rerun_leaves_unchanged_open_pairs_as_they_are(hub_root: Path, engine:
 
 
 def test_two_runs_at_once_take_turns_and_agree(hub_root: Path, engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        # Two runs in threads of one process read SQLite through ADBC's own copy of SQLite while the
+        # other opens Python's: two copies on one file (SQLite's "How To Corrupt" §2.2.1) killed the
+        # test's process with a bus error in 2 of 4 full runs (issue 18, stop 30's note). Kept on
+        # PostgreSQL; the SQLite case waits for that hazard to be removed.
+        pytest.skip("two SQLite library copies in one process: see the comment")
     from concurrent.futures import ThreadPoolExecutor
 
     send_persons(hub_root, SPC, "a", person("P1", "ona"), person("P2", "jonas"))
