@@ -121,9 +121,19 @@ def judge_rows(batch: ValidatedBatch, judging: Judging, known: set[str] | None) 
                          known_person_ids=known, directory=judging.suites)
 
 
+def batch_status(batch: ValidatedBatch, verdict: BatchVerdict | None) -> BatchStatus:
+    """What commit_batch makes of a judged batch: rejected, held or loaded."""
+    if batch.fatal or not batch.rows:
+        # Not one usable row: as good as a refused file, and the steward should see it as one.
+        return BatchStatus.REJECTED
+    if verdict is not None and verdict.held:
+        return BatchStatus.HELD
+    return BatchStatus.LOADED
+
+
 def will_load(batch: ValidatedBatch, verdict: BatchVerdict | None) -> bool:
     """Whether commit_batch loads the batch's rows (rather than holding or rejecting it)."""
-    return not (batch.fatal or not batch.rows or (verdict is not None and verdict.held))
+    return batch_status(batch, verdict) is BatchStatus.LOADED
 
 
 @dataclass
@@ -204,16 +214,10 @@ def commit_batch(
     head = _open_batch(connection, batch_id)
     earlier = early.earlier if early is not None else EarlierEntries.before(
         connection, head.org, str(batch.kind), batch_id, head.received_at)
-    held = verdict is not None and verdict.held
+    status = batch_status(batch, verdict)
     counts = LoadCounts()
     problems = list(batch.problems)
-    if batch.fatal or not batch.rows:
-        # Not one usable row: as good as a refused file, and the steward should see it as one.
-        status = BatchStatus.REJECTED
-    elif held:
-        status = BatchStatus.HELD
-    else:
-        status = BatchStatus.LOADED
+    if status is BatchStatus.LOADED:
         if early is not None:
             counts = early.counts
         else:
@@ -236,7 +240,7 @@ def commit_batch(
         rows_read=batch.rows_read,
         inserted=counts.inserted, updated=counts.updated, deleted=counts.deleted, unchanged=counts.unchanged,
         quarantined=batch.quarantined,
-        held=len(batch.rows) if held else 0,
+        held=len(batch.rows) if status is BatchStatus.HELD else 0,
     )
     values = {"kind": str(batch.kind), **(extra or {})}
     receipt = _receipt(head, values, status, final, problems, outcomes,
