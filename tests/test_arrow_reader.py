@@ -1,8 +1,13 @@
-"""Reading the warehouse as Arrow columns: SQLite's per-value types, and failures said without secrets."""
+"""Reading the warehouse as Arrow columns: SQLite's per-value types, its own reading process (the
+hub's locks kept, a dead or silent one named), and failures said without secrets."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, insert, select
 
+from interchange.warehouse import sqlite_reading
 from interchange.warehouse.address import WarehouseUnreachable
 from interchange.warehouse.arrow_reader import ArrowReadError, arrow_reader
 from interchange.warehouse.engine import warehouse
@@ -88,7 +94,85 @@ def test_a_read_in_parts_that_stops_early_leaves_no_thread_reading(database_url:
         stream = reader.read_parts("notes", [select(_NOTES.c.id).where(part.where) for part in reader.split(_NOTES)],
                                    {"id": "integer"})
         assert stream.read_next_batch().num_rows > 0
-    assert not [t for t in threading.enumerate() if t.name == "read notes"]
+    assert not [t for t in threading.enumerate() if t.name == "adbc read"]
+    with arrow_reader(engine) as reader:  # and the warehouse reads as before
+        assert reader.read("notes", select(_NOTES.c.id), {"id": "integer"}).read_all().num_rows == 200_000
+
+
+def test_a_statement_the_database_refuses_is_named_and_the_next_reader_reads(database_url: str) -> None:
+    ghosts = Table("ghosts", MetaData(), Column("id", Integer))
+    with _notes_in(database_url, 10) as engine:
+        with arrow_reader(engine) as reader, pytest.raises(ArrowReadError, match="reading ghosts from the "
+                                                                                 "warehouse failed"):
+            reader.read("ghosts", select(ghosts), {"id": "integer"}).read_all()
+        with arrow_reader(engine) as reader:
+            assert reader.read("notes", select(_NOTES.c.id), {"id": "integer"}).read_all().num_rows == 10
+
+
+def test_reading_sqlite_keeps_the_write_lock_this_process_holds(tmp_path: Path) -> None:
+    # SQLite's "How To Corrupt" 2.2.1: had the driver's own SQLite read in this process, closing its
+    # file would drop the lock Python's sqlite3 holds, and another process could write at once.
+    with _notes_in(f"sqlite:///{tmp_path / 'w.sqlite'}", 100) as engine, engine.begin():  # BEGIN IMMEDIATE
+        with arrow_reader(engine) as reader:
+            assert reader.read("notes", select(_NOTES.c.id), {"id": "integer"}).read_all().num_rows == 100
+        other = subprocess.run([sys.executable, "-c", (
+            "import sqlite3, sys\n"
+            "other = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+            "try:\n    other.execute('BEGIN IMMEDIATE')\nexcept sqlite3.OperationalError as e:\n    print(e)\n"
+            "else:\n    print('took the write lock')\n"), str(tmp_path / "w.sqlite")],
+            capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == "database is locked"
+
+
+def _reading_processes() -> list[int]:
+    """This process's SQLite reading processes (warehouse/sqlite_reading.py), by pid."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and \
+                    b"sqlite_read_process" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the reading process in /proc")
+def test_a_reading_process_that_dies_fails_its_read_by_name_and_the_next_reader_has_a_new_one(
+        tmp_path: Path) -> None:
+    with _notes_in(f"sqlite:///{tmp_path / 'w.sqlite'}", 200_000) as engine:
+        with arrow_reader(engine) as reader:
+            stream = reader.read("notes", select(_NOTES.c.id), {"id": "integer"})
+            assert stream.read_next_batch().num_rows > 0
+            (pid,) = set(_reading_processes())
+            os.kill(pid, signal.SIGKILL)
+            with pytest.raises(ArrowReadError, match=r"the process reading notes from the warehouse ended before "
+                                                     r"it finished \(exit code -9\)"):
+                stream.read_all()
+        with arrow_reader(engine) as reader:
+            assert reader.read("notes", select(_NOTES.c.id), {"id": "integer"}).read_all().num_rows == 200_000
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the reading process in /proc")
+def test_a_reading_process_that_says_nothing_is_stopped_and_named(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_reading, "SILENCE_LIMIT", 1.0)
+    with _notes_in(f"sqlite:///{tmp_path / 'w.sqlite'}", 100) as engine:
+        with arrow_reader(engine) as reader:
+            for pid in _reading_processes():
+                os.kill(pid, signal.SIGSTOP)  # stuck, as on a lock that is never let go
+            with pytest.raises(ArrowReadError, match="the process reading notes from the warehouse said nothing "
+                                                     "for 1 s and was stopped"):
+                reader.read("notes", select(_NOTES.c.id), {"id": "integer"})
+        with arrow_reader(engine) as reader:
+            assert reader.read("notes", select(_NOTES.c.id), {"id": "integer"}).read_all().num_rows == 100
+
+
+def test_a_warehouse_file_that_is_not_there_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ArrowReadError, match=r"the warehouse file .*nowhere\.sqlite cannot be opened for reading"), \
+            arrow_reader(create_engine(f"sqlite:///{tmp_path / 'nowhere.sqlite'}")):
+        pass
 
 
 def test_an_in_memory_warehouse_is_refused_by_name() -> None:

@@ -96,6 +96,12 @@ TEXT: dict[str, tuple[str, str]] = {
                             "nemato: nurodykite sandėlio failą (sqlite:///kelias/warehouse.sqlite)",
                             "an in-memory SQLite warehouse cannot be read by a second connection: give the "
                             "warehouse a file (sqlite:///path/warehouse.sqlite)"),
+    "warehouse_reader_died": ("{name} iš sandėlio skaitęs procesas baigėsi nebaigęs darbo (išėjimo kodas {code})",
+                              "the process reading {name} from the warehouse ended before it finished "
+                              "(exit code {code})"),
+    "warehouse_reader_silent": ("{name} iš sandėlio skaitęs procesas {seconds} s nieko neatsakė ir buvo sustabdytas",
+                                "the process reading {name} from the warehouse said nothing for {seconds} s "
+                                "and was stopped"),
     "warehouse_file_unreadable": ("sandėlio failo {path} nepavyksta atverti skaitymui ({name})",
                                   "the warehouse file {path} cannot be opened for reading ({name})"),
     "database_login": ("duomenų bazės serveris {host}:{port} neleido naudotojui „{user}“ prisijungti prie "
