@@ -30,6 +30,7 @@ change to compute_indicators is checked on the national year, before against aft
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sqlite3
 import subprocess
@@ -266,6 +267,12 @@ def compare_cells(cells: pd.DataFrame, path: Path) -> None:
     print(f"  cells identical to {path} ({len(saved)} cells, every value to the last bit)")
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of the children it has waited for."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def compute(url: str, period: str, memory_limit: str, cells_file: Path | None = None) -> None:
     import logging
 
@@ -278,17 +285,20 @@ def compute(url: str, period: str, memory_limit: str, cells_file: Path | None = 
     from interchange.indicators.compute import compute_indicators
     from interchange.indicators.periods import parse_period
     from interchange.warehouse.engine import warehouse
+    from interchange.warehouse.sqlite_reading import stop_idle
 
     catalogue = load_catalogue()
     with warehouse(url, upgrade=False) as engine:
-        started, cpu_started = time.perf_counter(), time.process_time()
+        started, cpu_started = time.perf_counter(), _cpu()
         cells = compute_indicators(engine, catalogue, parse_period(period), memory_limit=memory_limit)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        elapsed = time.perf_counter() - started
+        stop_idle()  # SQLite's reading process: its CPU counts once it has been waited for
+        cpu = _cpu() - cpu_started
+    peak_mib = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     total = cells[cells["breakdown"] == "total"].set_index("indicator")["value"]
     backend = url.split(":", 1)[0].split("+", 1)[0]
     print(f"compute_indicators({period!r}, memory_limit={memory_limit!r}) on {backend}: {elapsed:.1f} s wall, "
-          f"{cpu:.1f} s CPU (all threads), {len(cells)} cells, {total.size} indicators, "
+          f"{cpu:.1f} s CPU (all threads and the SQLite reading process), {len(cells)} cells, {total.size} indicators, "
           f"peak RSS {peak_mib:.0f} MiB")
     # Issue 18's target for the national year: <= 60 s wall and <= 2 GiB (2048 MiB) peak.
     print(f"  target: wall {elapsed:.1f} / {TARGET_S:.0f} s = {elapsed / TARGET_S:.2f}x "

@@ -232,7 +232,8 @@ def _give_back(helper: _Helper) -> None:
 
 
 @atexit.register
-def _stop_idle() -> None:
+def stop_idle() -> None:
+    """Stop this process's idle reading processes (and wait for them: a benchmark counts their CPU)."""
     with _idle_lock:
         helpers = [helper for helper in _idle if helper.owner == os.getpid()]
         _idle.clear()
@@ -240,4 +241,4 @@ def _stop_idle() -> None:
         helper.stop()
 
 
-__all__ = ["SILENCE_LIMIT", "OpenFailed", "SqliteReading"]
+__all__ = ["SILENCE_LIMIT", "OpenFailed", "SqliteReading", "stop_idle"]
