@@ -45,7 +45,7 @@ from interchange.warehouse.adbc_connections import AdbcConnections
 from interchange.warehouse.address import unreachable
 from interchange.warehouse.engine import SQLITE_BUSY_PRAGMA
 from interchange.warehouse.read_errors import ArrowReadError, read_error
-from interchange.warehouse.sqlite_reading import OpenFailed, SqliteReading
+from interchange.warehouse.sqlite_reading import SqliteReading
 
 Kind = Literal["text", "integer", "boolean", "date"]
 """What a column holds, as far as reading it goes (dates travel as ISO text from SQLite)."""
@@ -237,15 +237,14 @@ def _open(engine: Engine, count: int) -> _Connections:
     setup = [SQLITE_BUSY_PRAGMA] if sqlite else []
     try:
         if not _reads_in_process(url):
-            return SqliteReading(uri, count, setup=setup)
+            return SqliteReading(url.database or "", uri, count, setup=setup)
         return _InProcess(AdbcConnections("sqlite" if sqlite else "postgresql", uri, count, setup=setup))
     except ArrowReadError:
         raise
     except Exception as exc:
         if sqlite:
-            kind = exc.kind if isinstance(exc, OpenFailed) else type(exc).__name__
             raise ArrowReadError(key="error.warehouse_file_unreadable", path=visible_path(url.database or ""),
-                                 name=kind) from None
+                                 name=type(exc).__name__) from None
         raise unreachable(url, exc) from None
 
 

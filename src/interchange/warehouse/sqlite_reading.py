@@ -33,6 +33,7 @@ from typing import Any
 import pyarrow as pa
 
 import interchange
+from interchange.errors import visible_path
 from interchange.warehouse.read_errors import ArrowReadError, read_error
 
 _PROGRAM = "interchange.warehouse.sqlite_read_process"
@@ -44,23 +45,14 @@ SILENCE_LIMIT = 600.0
 _KEEP_IDLE = 2
 
 
-class OpenFailed(Exception):
-    """The reading process could not open the database file (the driver's error class: `kind`)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
 class SqliteReading:
-    """`count` read-only connections to a SQLite database, held by a reading process.
+    """`count` read-only connections to the SQLite database `path` (at `uri`), held by a reading process.
 
     Raises:
-        OpenFailed: the file cannot be opened (the caller names it).
-        ArrowReadError: the reading process died or went silent.
+        ArrowReadError: the file cannot be opened, or the reading process died or went silent.
     """
 
-    def __init__(self, uri: str, count: int, *, setup: Sequence[str] = ()) -> None:
+    def __init__(self, path: str, uri: str, count: int, *, setup: Sequence[str] = ()) -> None:
         self._helper = _take()
         self._streams = itertools.count()
         self._open_stream: int | None = None
@@ -71,7 +63,7 @@ class SqliteReading:
             raise
         if answer[0] == "failed":
             _give_back(self._helper)
-            raise OpenFailed(answer[2])
+            raise ArrowReadError(key="error.warehouse_file_unreadable", path=visible_path(path), name=answer[2])
         self.count = count
 
     def stream(self, name: str, sqls: Sequence[str], *, probing: bool) -> pa.RecordBatchReader:
@@ -241,4 +233,4 @@ def stop_idle() -> None:
         helper.stop()
 
 
-__all__ = ["SILENCE_LIMIT", "OpenFailed", "SqliteReading", "stop_idle"]
+__all__ = ["SILENCE_LIMIT", "SqliteReading", "stop_idle"]
