@@ -286,3 +286,31 @@ def test_the_history_keeps_only_replaced_versions_and_gives_the_current_ones_bac
         migrations.downgrade("0016")
         assert history(connection) == every_version
         migrations.upgrade("head")
+
+
+def test_a_batch_s_records_are_found_by_a_brin_index_on_postgresql_and_a_b_tree_on_sqlite_both_ways(
+        database_url: str) -> None:
+    # Issue 18: lineage's index on batch_id cost a national load more than any other (migration 0018).
+    from sqlalchemy import text
+
+    def kinds(connection: Connection) -> set[str]:
+        if connection.dialect.name != "postgresql":
+            return {"btree"} if "ix_contact_records_batch_id" in {
+                i["name"] for i in inspect(connection).get_indexes("contact_records")} else set()
+        return {row[0] for row in connection.execute(text(
+            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+            "WHERE c.relname LIKE 'ix\\_%\\_records\\_batch\\_id'"))}
+
+    brin = {"brin"} if database_url.startswith("postgresql") else {"btree"}
+    with at_revision(database_url, "0017") as (connection, migrations):
+        assert kinds(connection) == {"btree"}
+        connection.execute(text(
+            "INSERT INTO contact_records (org, record_id, deleted, person_record_id, service_code, contact_date, "
+            "version, content_hash, batch_id, row_number) VALUES ('o', 'c1', false, 'p1', 'S', '2026-02-01', 1, "
+            "'h1', 7, 2), ('o', 'c2', false, 'p1', 'S', '2026-02-02', 1, 'h2', 8, 2)"))
+        migrations.upgrade("0018")
+        assert kinds(connection) == brin
+        assert connection.execute(text("SELECT record_id FROM contact_records WHERE batch_id = 8")).all() == [("c2",)]
+        migrations.downgrade("0017")
+        assert kinds(connection) == {"btree"}
+        migrations.upgrade("head")
