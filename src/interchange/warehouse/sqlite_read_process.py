@@ -22,6 +22,7 @@ process only reads what its hub asked for and sends it back on the pipe.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
@@ -105,6 +106,9 @@ def main(argv: list[str]) -> None:
     answers = Connection(int(argv[1]), readable=False)
     # Nothing may write to the hub's pipe but the answers: stray output goes to stderr.
     os.dup2(2, 1)
+    # Ctrl-C in the hub's terminal reaches this process too: the hub handles it, and this process
+    # ends when the hub closes its pipe, without a traceback of its own on the terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(requests, answers)
 
 
