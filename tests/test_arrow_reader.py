@@ -205,3 +205,13 @@ def test_a_server_that_cannot_be_reached_is_said_without_the_password() -> None:
     assert "127.0.0.1:1" in str(caught.value)
     assert "Sl4ptas" not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no driver text behind it
+
+
+def test_a_reading_process_that_cannot_start_is_said_as_such_not_as_an_unreadable_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_reading.stop_idle()
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    with _notes_in(f"sqlite:///{tmp_path / 'w.sqlite'}", 10) as engine, \
+            pytest.raises(ArrowReadError, match=r"the process that reads the warehouse could not be started "
+                                                r"\(FileNotFoundError\)"), arrow_reader(engine):
+        pass

@@ -96,6 +96,8 @@ TEXT: dict[str, tuple[str, str]] = {
                             "nemato: nurodykite sandėlio failą (sqlite:///kelias/warehouse.sqlite)",
                             "an in-memory SQLite warehouse cannot be read by a second connection: give the "
                             "warehouse a file (sqlite:///path/warehouse.sqlite)"),
+    "warehouse_reader_unstarted": ("nepavyko paleisti proceso, kuris skaito sandėlį ({name})",
+                                   "the process that reads the warehouse could not be started ({name})"),
     "warehouse_reader_died": ("{name} iš sandėlio skaitęs procesas baigėsi nebaigęs darbo (išėjimo kodas {code})",
                               "the process reading {name} from the warehouse ended before it finished "
                               "(exit code {code})"),

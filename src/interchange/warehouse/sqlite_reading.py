@@ -49,11 +49,14 @@ class SqliteReading:
     """`count` read-only connections to the SQLite database `path` (at `uri`), held by a reading process.
 
     Raises:
-        ArrowReadError: the file cannot be opened, or the reading process died or went silent.
+        ArrowReadError: the file cannot be opened, or the reading process could not start, died or went silent.
     """
 
     def __init__(self, path: str, uri: str, count: int, *, setup: Sequence[str] = ()) -> None:
-        self._helper = _take()
+        try:
+            self._helper = _take()
+        except OSError as exc:  # no process could be started (a limit on processes, say)
+            raise ArrowReadError(key="error.warehouse_reader_unstarted", name=type(exc).__name__) from None
         self._streams = itertools.count()
         self._open_stream: int | None = None
         try:
