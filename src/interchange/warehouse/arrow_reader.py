@@ -220,7 +220,8 @@ def arrow_reader(engine: Engine, *, connections: int = 1) -> Iterator[ArrowReade
 
     Raises:
         WarehouseUnreachable: the database server did not accept the connection.
-        ArrowReadError: the SQLite file cannot be opened, or the warehouse is in memory.
+        ArrowReadError: the SQLite file cannot be opened, the warehouse is in memory, or SQLite's reading
+            process could not be started.
     """
     with ExitStack() as opened:
         found = _open(engine, connections)
