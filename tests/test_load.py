@@ -319,17 +319,12 @@ def test_a_value_the_server_refuses_fails_the_load_and_leaves_nothing(
     # On PostgreSQL records go in by COPY on the driver's own cursor: a refused value (a record_id
     # over its 64 characters; SQLite takes any text) must fail the load, the transaction must roll
     # back, and the connection must serve the next load.
-    with empty_warehouse("postgres", tmp_path) as url, warehouse(url) as engine:
-        refused_then_loaded(engine, monkeypatch)
-
-
-def refused_then_loaded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(load, "WRITE_CHUNK", 2)
     rows = [contact(n, f"K{n}") for n in range(2, 7)] + [contact(7, "K" * 70)] + [contact(8, "K8")]
+    with empty_warehouse("postgres", tmp_path) as url, warehouse(url) as engine:
+        with pytest.raises(psycopg.errors.DataError), engine.begin() as connection:
+            batch_id = claim_batch(connection, org=ORG, source="inbox", file_name="drop.csv", sha256="0" * 64)
+            load_rows(connection, "contact", ORG, batch_id, rows)
 
-    with pytest.raises(psycopg.errors.DataError), engine.begin() as connection:
-        batch_id = claim_batch(connection, org=ORG, source="inbox", file_name="drop.csv", sha256="0" * 64)
-        load_rows(connection, "contact", ORG, batch_id, rows)
-
-    assert records(engine) == {}
-    assert (load_batch(engine, rows[:5]).inserted, len(records(engine))) == (5, 5)
+        assert records(engine) == {}
+        assert (load_batch(engine, rows[:5]).inserted, len(records(engine))) == (5, 5)

@@ -83,6 +83,12 @@ class AdbcConnections:
         table = self._query(self._connections[on], sql).read_all()
         return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
+    def begin_reads(self) -> None:
+        """Each connection takes its snapshot now, with a read (SQLite begins a read transaction at
+        its first read): its caller holds the write lock meanwhile, so no commit falls between them."""
+        for on in range(self.count):
+            self.fetch("SELECT count(*) FROM sqlite_master", on=on)
+
     def execute(self, sql: str, *, on: int = 0) -> None:
         """Run a statement that answers no rows (SET TRANSACTION, say) on connection `on`."""
         self._execute(self._connections[on], sql)

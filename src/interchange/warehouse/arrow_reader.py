@@ -173,8 +173,7 @@ class _InProcess:
             raise _driver_error(name, exc) from None
 
     def begin_together(self) -> None:
-        for on in range(self.count):
-            self._connections.fetch("SELECT count(*) FROM sqlite_master", on=on)
+        self._connections.begin_reads()
 
     def share_snapshot(self) -> None:
         """PostgreSQL: every connection's transaction on the first one's snapshot."""

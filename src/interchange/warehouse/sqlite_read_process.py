@@ -68,8 +68,7 @@ def _answer(request: tuple[Any, ...], opened: AdbcConnections | None, answers: C
         raise RuntimeError(f"{what!r} before 'open'")
     try:
         if what == "begin":
-            for on in range(opened.count):
-                opened.fetch("SELECT count(*) FROM sqlite_master", on=on)
+            opened.begin_reads()
             answers.send(("begun",))
         elif what == "fetch":
             answers.send(("rows", opened.fetch(request[1])))

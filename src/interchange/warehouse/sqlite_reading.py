@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -160,17 +160,22 @@ class _Helper:
         return self.answer(name)
 
     def answer(self, name: str) -> tuple[Any, ...]:
-        self._wait(name)
-        try:
-            answer: tuple[Any, ...] = self._answers.recv()
-        except (EOFError, OSError):
-            raise self._died(name) from None
+        """The next answer, a pickled tuple."""
+        answer: tuple[Any, ...] = self._receive(name, self._answers.recv)
         return answer
 
     def answer_bytes(self, name: str) -> bytes:
-        self._wait(name)
+        """The next answer as it was sent: a batch, or the empty message that ends a stream."""
+        data: bytes = self._receive(name, self._answers.recv_bytes)
+        return data
+
+    def _receive(self, name: str, receive: Callable[[], Any]) -> Any:
+        if not self._answers.poll(SILENCE_LIMIT):
+            self._process.kill()
+            self.stop()
+            raise ArrowReadError(key="error.warehouse_reader_silent", name=name, seconds=round(SILENCE_LIMIT))
         try:
-            return self._answers.recv_bytes()
+            return receive()
         except (EOFError, OSError):
             raise self._died(name) from None
 
@@ -184,12 +189,6 @@ class _Helper:
         except subprocess.TimeoutExpired:  # inside a query that does not look at the pipe
             self._process.kill()
             self._process.wait()
-
-    def _wait(self, name: str) -> None:
-        if not self._answers.poll(SILENCE_LIMIT):
-            self._process.kill()
-            self.stop()
-            raise ArrowReadError(key="error.warehouse_reader_silent", name=name, seconds=round(SILENCE_LIMIT))
 
     def _died(self, name: str) -> ArrowReadError:
         self.stop()
